@@ -1,0 +1,348 @@
+/*
+ * pdsafe.h — the native C API of pdsafe, a PaddlePaddle inference engine whose
+ * API cannot be misused into a crash.
+ *
+ * This header is the whole contract. Every function documents who owns each
+ * pointer, how long anything returned lives, which threads may call it and which
+ * status codes it returns. The rules that hold everywhere:
+ *
+ *   - Handles are 64-bit values (slot index, generation, kind tag), never
+ *     addresses. A destroyed, forged or wrong-kind handle is detected and
+ *     reported; it is never dereferenced. The zero handle is "no object".
+ *   - Every function returns a pds_status. When the caller passes a pds_error,
+ *     it is filled with the code and a message saying what failed, where, and
+ *     what was expected. There is no thread-local "last error".
+ *   - Buffers are always (pointer, byte length). The library reads inputs and
+ *     writes outputs during the call that received them and keeps no caller
+ *     pointer after that call returns.
+ *   - The library never frees caller memory and the caller never frees library
+ *     memory. Strings are copied into caller-owned structs.
+ *   - Options are plain structs, copied when an object is created; the caller
+ *     keeps what it passed.
+ *   - No global init or teardown, no signal handlers, no process-wide settings.
+ *
+ * The smallest complete program:
+ *
+ *     pds_error err;
+ *     pds_model model = 0;
+ *     if (pds_model_load_files("m/inference.pdmodel", "m/inference.pdiparams",
+ *                              NULL, &model, &err) != PDS_OK) {
+ *         fprintf(stderr, "%s\n", err.message);
+ *         return 1;
+ *     }
+ *     pds_predictor pred = 0;
+ *     pds_predictor_create(model, NULL, &pred, &err);
+ *     float in[1 * 3 * 64 * 64] = {0}, out[1000];
+ *     pds_tensor x = { .dtype = PDS_FLOAT32, .rank = 4, .dims = {1, 3, 64, 64},
+ *                      .data = in, .byte_length = sizeof in };
+ *     pds_tensor y = { .data = out, .byte_length = sizeof out };
+ *     if (pds_predictor_run(pred, &x, 1, &y, 1, &err) == PDS_OK) {
+ *         // y.dtype, y.rank and y.dims now describe what was written to out
+ *     }
+ *     pds_predictor_destroy(pred, NULL);
+ *     pds_model_destroy(model, NULL);
+ */
+#ifndef PDSAFE_H
+#define PDSAFE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(PDS_BUILDING_DLL)
+#define PDS_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define PDS_API __attribute__((visibility("default")))
+#else
+#define PDS_API
+#endif
+
+#define PDS_VERSION_MAJOR 0
+#define PDS_VERSION_MINOR 1
+#define PDS_VERSION_PATCH 0
+
+/* Largest tensor rank the library handles. */
+#define PDS_MAX_RANK 8
+/* Size of the message buffer in pds_error, including the terminating NUL. */
+#define PDS_ERROR_MESSAGE_SIZE 512
+/* Size of a tensor name buffer in pds_tensor_info, including the NUL. Models
+ * with longer input or output names are rejected at load. */
+#define PDS_NAME_SIZE 256
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* X(name, value, short description). Values are only ever appended. */
+#define PDS_STATUS_LIST(X)                                                         \
+    X(PDS_OK, 0, "success")                                                        \
+    X(PDS_ERR_INVALID_ARGUMENT, 1, "invalid argument")                             \
+    X(PDS_ERR_INVALID_HANDLE, 2, "invalid handle (zero, forged or never issued)")  \
+    X(PDS_ERR_STALE_HANDLE, 3, "stale handle (object already destroyed)")          \
+    X(PDS_ERR_WRONG_HANDLE_KIND, 4, "handle of the wrong kind")                    \
+    X(PDS_ERR_BUSY, 5, "object busy (a run is in progress)")                       \
+    X(PDS_ERR_BUFFER_SIZE, 6, "buffer size does not match")                        \
+    X(PDS_ERR_DTYPE, 7, "wrong data type")                                         \
+    X(PDS_ERR_SHAPE, 8, "invalid shape")                                           \
+    X(PDS_ERR_MODEL_FORMAT, 9, "malformed model file")                             \
+    X(PDS_ERR_UNSUPPORTED_OP, 10, "unsupported operator")                          \
+    X(PDS_ERR_IO, 11, "I/O error")                                                 \
+    X(PDS_ERR_OUT_OF_MEMORY, 12, "out of memory")                                  \
+    X(PDS_ERR_LIMIT, 13, "limit exceeded")                                         \
+    X(PDS_ERR_CANCELLED, 14, "run cancelled")                                      \
+    X(PDS_ERR_INVALID_STATE, 15, "call not valid in the object's state")           \
+    X(PDS_ERR_INTERNAL, 16, "internal error")
+
+typedef enum pds_status {
+#define PDS_STATUS_ENUM_(name, value, text) name = value,
+    PDS_STATUS_LIST(PDS_STATUS_ENUM_)
+#undef PDS_STATUS_ENUM_
+} pds_status;
+
+/* Caller-owned error report. Pass NULL wherever an error is accepted if the
+ * status code is enough. On success the struct is left untouched. */
+typedef struct pds_error {
+    pds_status code;
+    char message[PDS_ERROR_MESSAGE_SIZE];
+} pds_error;
+
+/* The enum name of a status ("PDS_ERR_BUSY"); "PDS_UNKNOWN_STATUS" for values
+ * this version does not know. The string is static: never free it. */
+PDS_API const char *pds_status_name(pds_status status);
+
+/* One-line description of a status; static, never free it. */
+PDS_API const char *pds_status_text(pds_status status);
+
+/* Library version as "MAJOR.MINOR.PATCH"; static, never free it. */
+PDS_API const char *pds_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Data types and tensors                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Values are only ever appended. */
+typedef enum pds_dtype {
+    PDS_DTYPE_UNKNOWN = 0,
+    PDS_FLOAT32 = 1,
+    PDS_INT64 = 2,
+    PDS_INT32 = 3,
+    PDS_UINT8 = 4,
+    PDS_INT8 = 5,
+    PDS_BOOL = 6, /* one byte per element, 0 or 1 */
+    PDS_FLOAT64 = 7,
+    PDS_FLOAT16 = 8,
+    PDS_INT16 = 9,
+    PDS_BFLOAT16 = 10
+} pds_dtype;
+
+/* Bytes per element of a dtype; 0 for PDS_DTYPE_UNKNOWN and unknown values. */
+PDS_API size_t pds_dtype_size(pds_dtype dtype);
+
+/* Lower-case name ("float32"); static, never free it. "unknown" otherwise. */
+PDS_API const char *pds_dtype_name(pds_dtype dtype);
+
+/* A tensor as the caller sees it: a dense row-major buffer it owns, with its
+ * element type and shape. Used for run inputs (all fields set by the caller)
+ * and run outputs (the caller sets data and byte_length; the library sets
+ * dtype, rank and dims). There is no pointer in it besides data, so an array of
+ * these can be built in any language with one pinned pointer per tensor. */
+typedef struct pds_tensor {
+    pds_dtype dtype;
+    int32_t rank;
+    int64_t dims[PDS_MAX_RANK];
+    void *data;         /* caller-owned; used only during the call */
+    size_t byte_length; /* size of the buffer at data, in bytes */
+} pds_tensor;
+
+/* Metadata of one model input or output. */
+typedef struct pds_tensor_info {
+    char name[PDS_NAME_SIZE]; /* NUL-terminated copy */
+    pds_dtype dtype;
+    int32_t rank;               /* -1 if the model does not declare it */
+    int64_t dims[PDS_MAX_RANK]; /* -1 for dims fixed only at run time */
+} pds_tensor_info;
+
+/* ------------------------------------------------------------------------ */
+/* Handles                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef uint64_t pds_model;     /* 0 = none */
+typedef uint64_t pds_predictor; /* 0 = none */
+
+/* ------------------------------------------------------------------------ */
+/* Models                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Load-time options. Always initialise with pds_model_options_init so that
+ * struct_size is right; a zero field means "the default". */
+typedef struct pds_model_options {
+    uint32_t struct_size;      /* sizeof(pds_model_options) */
+    uint32_t reserved;
+    uint64_t max_tensor_bytes; /* largest tensor, parameter or activation; default 2 GiB */
+    uint64_t max_file_bytes;   /* largest model or parameter file; default 4 GiB */
+    uint32_t max_ops;          /* most operators in a program; default 100000 */
+    uint32_t max_values;       /* most values (variables) in a program; default 1000000 */
+} pds_model_options;
+
+PDS_API void pds_model_options_init(pds_model_options *options);
+
+typedef enum pds_model_format {
+    PDS_FORMAT_UNKNOWN = 0,
+    PDS_FORMAT_LEGACY = 1,     /* ProgramDesc protobuf (.pdmodel / __model__) */
+    PDS_FORMAT_PIR_JSON = 2    /* Paddle 3 PIR program (.json) */
+} pds_model_format;
+
+/* Statistics of a loaded model. */
+typedef struct pds_model_stats {
+    uint32_t struct_size;  /* set by the caller: sizeof(pds_model_stats) */
+    pds_model_format format;
+    int64_t format_version; /* ProgramDesc version (e.g. 3000000) or PIR version */
+    uint64_t op_count;      /* operators, not counting feed and fetch */
+    uint64_t param_count;
+    uint64_t param_bytes;
+} pds_model_stats;
+
+/* Constructor. Loads a model from files.
+ *
+ * model_path: a legacy ProgramDesc file (inference.pdmodel, __model__), or a
+ *   directory holding `__model__` plus one file per parameter (the old
+ *   uncombined form).
+ * params_path: the combined parameter file (inference.pdiparams); or a
+ *   directory of per-parameter files; or NULL when model_path is a directory.
+ * options: NULL for defaults; copied, never kept.
+ * out: receives the handle; set to 0 on failure.
+ *
+ * The files are read completely during the call and not kept open.
+ * Returns PDS_OK, PDS_ERR_INVALID_ARGUMENT, PDS_ERR_IO, PDS_ERR_MODEL_FORMAT
+ * (with file and byte offset), PDS_ERR_UNSUPPORTED_OP (with op type and
+ * position), PDS_ERR_LIMIT, PDS_ERR_OUT_OF_MEMORY.
+ * Thread-safe. */
+PDS_API pds_status pds_model_load_files(const char *model_path, const char *params_path,
+                                        const pds_model_options *options, pds_model *out,
+                                        pds_error *err);
+
+/* Constructor. Loads a model from memory. Both buffers are read during the call
+ * only; the caller may free them as soon as it returns. params may be NULL with
+ * params_length 0 for a model without parameters. Codes as pds_model_load_files. */
+PDS_API pds_status pds_model_load_buffers(const void *model, size_t model_length,
+                                          const void *params, size_t params_length,
+                                          const pds_model_options *options, pds_model *out,
+                                          pds_error *err);
+
+/* Destructor. Releases the caller's reference: the handle is stale from now on.
+ * Predictors created from the model keep it alive until they are destroyed, so
+ * models and predictors may be destroyed in any order. Destroying 0 is a no-op
+ * (PDS_OK). A second destroy returns PDS_ERR_STALE_HANDLE and does nothing.
+ * Thread-safe. */
+PDS_API pds_status pds_model_destroy(pds_model model, pds_error *err);
+
+/* Number of inputs / outputs of the model. Thread-safe. */
+PDS_API pds_status pds_model_input_count(pds_model model, size_t *count, pds_error *err);
+PDS_API pds_status pds_model_output_count(pds_model model, size_t *count, pds_error *err);
+
+/* Metadata of input / output `index` (feed / fetch order), copied into *info.
+ * PDS_ERR_INVALID_ARGUMENT if index is out of range. Thread-safe. */
+PDS_API pds_status pds_model_input_info(pds_model model, size_t index, pds_tensor_info *info,
+                                        pds_error *err);
+PDS_API pds_status pds_model_output_info(pds_model model, size_t index, pds_tensor_info *info,
+                                         pds_error *err);
+
+/* Fills *stats (the caller sets stats->struct_size first). Thread-safe. */
+PDS_API pds_status pds_model_get_stats(pds_model model, pds_model_stats *stats, pds_error *err);
+
+/* Copies the type of operator `index` (execution order, feed and fetch not
+ * counted) into buf as a NUL-terminated string. If cap is too small, returns
+ * PDS_ERR_BUFFER_SIZE and, when needed is not NULL, stores the size needed.
+ * Thread-safe. */
+PDS_API pds_status pds_model_op_type(pds_model model, size_t index, char *buf, size_t cap,
+                                     size_t *needed, pds_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Predictors                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* A second run on a busy predictor waits for the first instead of returning
+ * PDS_ERR_BUSY. */
+#define PDS_PREDICTOR_SERIALIZE 1u
+
+typedef struct pds_predictor_options {
+    uint32_t struct_size; /* sizeof(pds_predictor_options) */
+    uint32_t flags;       /* PDS_PREDICTOR_* */
+    int32_t num_threads;  /* intra-op threads; 0 = 1. The reference kernels use 1. */
+    int32_t reserved;
+} pds_predictor_options;
+
+PDS_API void pds_predictor_options_init(pds_predictor_options *options);
+
+/* Constructor. Creates a predictor (activations and scratch for one run at a
+ * time) over a model, taking a reference to the model. options may be NULL;
+ * it is copied. out is set to 0 on failure.
+ * Returns PDS_OK, PDS_ERR_INVALID_HANDLE, PDS_ERR_STALE_HANDLE,
+ * PDS_ERR_WRONG_HANDLE_KIND, PDS_ERR_INVALID_ARGUMENT, PDS_ERR_OUT_OF_MEMORY.
+ * Thread-safe. */
+PDS_API pds_status pds_predictor_create(pds_model model, const pds_predictor_options *options,
+                                        pds_predictor *out, pds_error *err);
+
+/* Destructor. Never frees under a running call: if a run is in progress on
+ * another thread it returns PDS_ERR_BUSY and the predictor stays valid.
+ * Destroying 0 is a no-op; a second destroy returns PDS_ERR_STALE_HANDLE.
+ * Thread-safe. */
+PDS_API pds_status pds_predictor_destroy(pds_predictor predictor, pds_error *err);
+
+/* Method. Runs the model once.
+ *
+ * inputs: n_inputs tensors, exactly one per model input, in input order. dtype
+ *   must equal the input's dtype (else PDS_ERR_DTYPE); rank and every fixed dim
+ *   must match and every dim must be > 0 (else PDS_ERR_SHAPE); byte_length must
+ *   be at least the element count times the dtype size (else
+ *   PDS_ERR_BUFFER_SIZE). The data is copied during the call.
+ * outputs: n_outputs tensors, one per model output, in output order. The caller
+ *   sets data and byte_length; on PDS_OK the library has written the result and
+ *   set dtype, rank and dims. If any buffer is too small (or NULL), nothing is
+ *   written, every output's dtype, rank and dims are set to what is needed and
+ *   PDS_ERR_BUFFER_SIZE is returned; the results are kept, and
+ *   pds_predictor_fetch returns them without running again.
+ *
+ * One run per predictor at a time: a concurrent call returns PDS_ERR_BUSY
+ * (or waits, with PDS_PREDICTOR_SERIALIZE). pds_predictor_cancel from another
+ * thread stops the run between operators with PDS_ERR_CANCELLED; the predictor
+ * stays usable. No pointer in inputs or outputs is kept after the call.
+ * Other codes: the handle errors, PDS_ERR_INVALID_ARGUMENT, PDS_ERR_LIMIT,
+ * PDS_ERR_OUT_OF_MEMORY, and PDS_ERR_SHAPE naming the operator whose shapes do
+ * not fit. */
+PDS_API pds_status pds_predictor_run(pds_predictor predictor, const pds_tensor *inputs,
+                                     size_t n_inputs, pds_tensor *outputs, size_t n_outputs,
+                                     pds_error *err);
+
+/* Method. Copies the outputs of the last successful run (including one that
+ * ended with PDS_ERR_BUFFER_SIZE) into caller buffers, with the same rules as
+ * pds_predictor_run's outputs. PDS_ERR_INVALID_STATE if there is no result.
+ * Busy rules as for run. */
+PDS_API pds_status pds_predictor_fetch(pds_predictor predictor, pds_tensor *outputs,
+                                       size_t n_outputs, pds_error *err);
+
+/* Asks a run in progress on the predictor to stop at the next operator
+ * boundary; the run returns PDS_ERR_CANCELLED. Has no effect if no run is in
+ * progress (a later run is not cancelled). Safe from any thread at any time. */
+PDS_API pds_status pds_predictor_cancel(pds_predictor predictor, pds_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Library state                                                             */
+/* ------------------------------------------------------------------------ */
+
+typedef struct pds_live_objects {
+    uint64_t models;     /* model objects alive (including those kept by predictors) */
+    uint64_t predictors; /* predictors alive */
+    uint64_t handles;    /* valid handles of any kind */
+} pds_live_objects;
+
+/* Counts of live library objects, for leak tests. Thread-safe. */
+PDS_API void pds_get_live_objects(pds_live_objects *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PDSAFE_H */

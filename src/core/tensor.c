@@ -1,0 +1,158 @@
+/*
+ * tensor.c — checked shape arithmetic, tensor buffers and dtype tables.
+ */
+#include "core/tensor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+size_t pds_dtype_size(pds_dtype dtype)
+{
+    switch (dtype) {
+    case PDS_FLOAT32: return 4;
+    case PDS_INT64: return 8;
+    case PDS_INT32: return 4;
+    case PDS_UINT8: return 1;
+    case PDS_INT8: return 1;
+    case PDS_BOOL: return 1;
+    case PDS_FLOAT64: return 8;
+    case PDS_FLOAT16: return 2;
+    case PDS_INT16: return 2;
+    case PDS_BFLOAT16: return 2;
+    case PDS_DTYPE_UNKNOWN: return 0;
+    }
+    return 0;
+}
+
+const char *pds_dtype_name(pds_dtype dtype)
+{
+    switch (dtype) {
+    case PDS_FLOAT32: return "float32";
+    case PDS_INT64: return "int64";
+    case PDS_INT32: return "int32";
+    case PDS_UINT8: return "uint8";
+    case PDS_INT8: return "int8";
+    case PDS_BOOL: return "bool";
+    case PDS_FLOAT64: return "float64";
+    case PDS_FLOAT16: return "float16";
+    case PDS_INT16: return "int16";
+    case PDS_BFLOAT16: return "bfloat16";
+    case PDS_DTYPE_UNKNOWN: return "unknown";
+    }
+    return "unknown";
+}
+
+bool pdsi_dtype_is_int(pds_dtype dtype)
+{
+    return dtype == PDS_INT64 || dtype == PDS_INT32 || dtype == PDS_UINT8 || dtype == PDS_INT8 ||
+           dtype == PDS_BOOL || dtype == PDS_INT16;
+}
+
+bool pdsi_shape_numel(const int64_t *dims, int rank, int64_t *numel)
+{
+    int64_t n = 1;
+    if (rank < 0 || rank > PDSI_MAX_RANK)
+        return false;
+    for (int i = 0; i < rank; i++) {
+        if (dims[i] < 0)
+            return false;
+        if (dims[i] != 0 && n > INT64_MAX / dims[i])
+            return false;
+        n *= dims[i];
+    }
+    *numel = n;
+    return true;
+}
+
+int64_t pdsi_tensor_numel(const pdsi_tensor *t)
+{
+    int64_t n = 1;
+    for (int i = 0; i < t->rank; i++)
+        n *= t->dims[i];
+    return n;
+}
+
+bool pdsi_bytes_of(pds_dtype dtype, int64_t numel, size_t *bytes)
+{
+    size_t es = pds_dtype_size(dtype);
+    if (es == 0 || numel < 0 || (uint64_t)numel > SIZE_MAX / es)
+        return false;
+    *bytes = (size_t)numel * es;
+    return true;
+}
+
+size_t pdsi_tensor_bytes(const pdsi_tensor *t)
+{
+    return (size_t)pdsi_tensor_numel(t) * pds_dtype_size(t->dtype);
+}
+
+void pdsi_tensor_set_shape(pdsi_tensor *t, pds_dtype dtype, int rank, const int64_t *dims)
+{
+    t->dtype = dtype;
+    t->rank = rank;
+    for (int i = 0; i < rank; i++)
+        t->dims[i] = dims[i];
+    for (int i = rank; i < PDSI_MAX_RANK; i++)
+        t->dims[i] = 0;
+}
+
+bool pdsi_tensor_reserve(pdsi_tensor *t)
+{
+    size_t need = pdsi_tensor_bytes(t);
+    if (need == 0)
+        need = 1; /* keep data non-NULL so kernels never see NULL */
+    if (t->cap >= need && t->data)
+        return true;
+    free(t->data);
+    /* 64-byte alignment for vector kernels; round the size up as C11 requires. */
+    size_t sz = (need + 63) & ~(size_t)63;
+    t->data = aligned_alloc(64, sz);
+    t->cap = t->data ? sz : 0;
+    return t->data != NULL;
+}
+
+void pdsi_tensor_release(pdsi_tensor *t)
+{
+    if (t->cap)
+        free(t->data);
+    memset(t, 0, sizeof *t);
+}
+
+const char *pdsi_dims_str(const int64_t *dims, int rank, char *buf, size_t cap)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return buf;
+    buf[0] = '\0';
+    n += (size_t)snprintf(buf + n, cap - n, "[");
+    for (int i = 0; i < rank && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, i ? ",%lld" : "%lld", (long long)dims[i]);
+    if (n < cap)
+        snprintf(buf + n, cap - n, "]");
+    return buf;
+}
+
+int64_t pdsi_tensor_get_i64(const pdsi_tensor *t, int64_t i)
+{
+    switch (t->dtype) {
+    case PDS_INT64: return ((const int64_t *)t->data)[i];
+    case PDS_INT32: return ((const int32_t *)t->data)[i];
+    case PDS_INT16: return ((const int16_t *)t->data)[i];
+    case PDS_INT8: return ((const int8_t *)t->data)[i];
+    case PDS_UINT8:
+    case PDS_BOOL: return ((const uint8_t *)t->data)[i];
+    case PDS_FLOAT32: return (int64_t)((const float *)t->data)[i];
+    case PDS_FLOAT64: return (int64_t)((const double *)t->data)[i];
+    default: return 0;
+    }
+}
+
+double pdsi_tensor_get_f64(const pdsi_tensor *t, int64_t i)
+{
+    switch (t->dtype) {
+    case PDS_FLOAT32: return ((const float *)t->data)[i];
+    case PDS_FLOAT64: return ((const double *)t->data)[i];
+    default: return (double)pdsi_tensor_get_i64(t, i);
+    }
+}

@@ -1,0 +1,65 @@
+/*
+ * tensor.h — the library's dense tensor and the arithmetic on shapes.
+ *
+ * A pdsi_tensor is a row-major buffer with a dtype and a shape. It either owns
+ * its buffer (cap > 0, grown with pdsi_tensor_reserve) or borrows an immutable
+ * one (a model parameter shared by all predictors; cap == 0). Kernels see only
+ * tensors; they know nothing of files, graphs or handles.
+ *
+ * All element-count and byte-size arithmetic goes through the checked helpers
+ * here, so that a hostile shape cannot overflow (DESIGN M11, M19).
+ */
+#ifndef PDSI_CORE_TENSOR_H
+#define PDSI_CORE_TENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pdsafe.h"
+
+#define PDSI_MAX_RANK PDS_MAX_RANK
+
+typedef struct pdsi_tensor {
+    pds_dtype dtype;
+    int rank;
+    int64_t dims[PDSI_MAX_RANK];
+    void *data;
+    size_t cap; /* bytes owned at data; 0 if data is borrowed or NULL */
+} pdsi_tensor;
+
+/* Element count of dims[0..rank); false on negative dims or overflow. A rank-0
+ * tensor has one element. */
+bool pdsi_shape_numel(const int64_t *dims, int rank, int64_t *numel);
+
+/* Element count of a tensor whose shape is already validated (>= 0 dims). */
+int64_t pdsi_tensor_numel(const pdsi_tensor *t);
+
+/* Bytes of a tensor whose shape is already validated. */
+size_t pdsi_tensor_bytes(const pdsi_tensor *t);
+
+/* numel * dtype size, false on overflow or unknown dtype. */
+bool pdsi_bytes_of(pds_dtype dtype, int64_t numel, size_t *bytes);
+
+/* Sets dtype and shape (rank <= PDSI_MAX_RANK, caller-checked). */
+void pdsi_tensor_set_shape(pdsi_tensor *t, pds_dtype dtype, int rank, const int64_t *dims);
+
+/* Makes sure an owning tensor has room for its current shape. Returns false on
+ * allocation failure. Never shrinks; contents are not preserved. */
+bool pdsi_tensor_reserve(pdsi_tensor *t);
+
+/* Frees an owned buffer and zeroes the tensor. */
+void pdsi_tensor_release(pdsi_tensor *t);
+
+/* Formats "[1,3,-1,224]" into buf; returns buf. */
+const char *pdsi_dims_str(const int64_t *dims, int rank, char *buf, size_t cap);
+
+/* Reads element i of an integer or float tensor as int64 / double (for small
+ * shape tensors, attribute tensors and tests). */
+int64_t pdsi_tensor_get_i64(const pdsi_tensor *t, int64_t i);
+double pdsi_tensor_get_f64(const pdsi_tensor *t, int64_t i);
+
+/* True for dtypes whose values are integers (incl. bool). */
+bool pdsi_dtype_is_int(pds_dtype dtype);
+
+#endif
