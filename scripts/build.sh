@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Configures and builds pdsafe into build/ (or $1), with any extra CMake flags after it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bash "$root/scripts/setup.sh"
+dir=${1:-$root/build}
+shift || true
+cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+ninja -C "$dir"

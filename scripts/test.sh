@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite: a normal build and an AddressSanitizer+UBSan build,
+# both with -Werror, each running every test (ctest).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc)
+
+echo "== build: release, -Werror"
+bash "$root/scripts/build.sh" "$root/build" -DPDSAFE_WERROR=ON
+echo "== test: release"
+(cd "$root/build" && ctest --output-on-failure -j "$jobs")
+
+echo "== build: ASan+UBSan, -Werror"
+bash "$root/scripts/build.sh" "$root/build-asan" -DPDSAFE_WERROR=ON -DPDSAFE_SANITIZE=ON \
+  -DCMAKE_BUILD_TYPE=Debug
+echo "== test: ASan+UBSan"
+(cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")

@@ -1,0 +1,394 @@
+/*
+ * api.c — the entry points of include/pdsafe.h.
+ *
+ * This is the only place where handles become objects. Every function checks
+ * its pointer arguments, looks its handle up under the table lock, takes the
+ * reference it needs before unlocking (a model refcount, or a predictor's
+ * in-call count), does its work, and drops the reference. No maths here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/handle.h"
+#include "model/loader.h"
+#include "runtime/runtime.h"
+
+void pds_model_options_init(pds_model_options *options)
+{
+    if (!options)
+        return;
+    memset(options, 0, sizeof *options);
+    options->struct_size = sizeof *options;
+}
+
+void pds_predictor_options_init(pds_predictor_options *options)
+{
+    if (!options)
+        return;
+    memset(options, 0, sizeof *options);
+    options->struct_size = sizeof *options;
+}
+
+void pds_get_live_objects(pds_live_objects *out)
+{
+    if (!out)
+        return;
+    out->models = atomic_load(&pdsi_live_models);
+    out->predictors = atomic_load(&pdsi_live_predictors);
+    out->handles = pdsi_handle_count();
+}
+
+static pds_status check_options_size(uint32_t size, size_t min, const char *what, pds_error *err)
+{
+    if (size < min)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                         "%s.struct_size is %u, expected at least %zu (initialise it with its "
+                         "_init function)",
+                         what, size, min);
+    return PDS_OK;
+}
+
+/* Registers a freshly loaded graph as a model and hands out its handle. */
+static pds_status publish_model(pdsi_graph *g, pds_model *out, pds_error *err)
+{
+    pdsi_model *m;
+    pds_status st = pdsi_model_create(g, &m, err);
+    if (st)
+        return st;
+    uint64_t h;
+    st = pdsi_handle_alloc(PDSI_KIND_MODEL, m, &h, err);
+    if (st) {
+        pdsi_model_release(m);
+        return st;
+    }
+    *out = h;
+    return PDS_OK;
+}
+
+pds_status pds_model_load_files(const char *model_path, const char *params_path,
+                                const pds_model_options *options, pds_model *out, pds_error *err)
+{
+    if (!out)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_model_load_files: out is NULL");
+    *out = 0;
+    if (!model_path)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                         "pds_model_load_files: model_path is NULL");
+    if (options) {
+        pds_status st = check_options_size(options->struct_size, offsetof(pds_model_options, max_ops),
+                                           "pds_model_options", err);
+        if (st)
+            return st;
+    }
+    pdsi_graph g;
+    pdsi_graph_init(&g, options);
+    pds_status st = pdsi_load_files(model_path, params_path, &g, err);
+    if (st) {
+        pdsi_graph_free(&g);
+        return st;
+    }
+    return publish_model(&g, out, err);
+}
+
+pds_status pds_model_load_buffers(const void *model, size_t model_length, const void *params,
+                                  size_t params_length, const pds_model_options *options,
+                                  pds_model *out, pds_error *err)
+{
+    if (!out)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_model_load_buffers: out is NULL");
+    *out = 0;
+    if (!model || model_length == 0)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                         "pds_model_load_buffers: the model buffer is %s",
+                         model ? "empty (length 0)" : "NULL");
+    if (!params && params_length)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                         "pds_model_load_buffers: params is NULL but params_length is %zu",
+                         params_length);
+    if (options) {
+        pds_status st = check_options_size(options->struct_size, offsetof(pds_model_options, max_ops),
+                                           "pds_model_options", err);
+        if (st)
+            return st;
+    }
+    pdsi_graph g;
+    pdsi_graph_init(&g, options);
+    pds_status st = pdsi_load_buffers(model, model_length, params, params_length, &g, err);
+    if (st) {
+        pdsi_graph_free(&g);
+        return st;
+    }
+    return publish_model(&g, out, err);
+}
+
+/* Looks up a model and takes a reference for the duration of a call. */
+static pds_status model_acquire(pds_model h, pdsi_model **m, const char *fn, pds_error *err)
+{
+    void *obj;
+    pdsi_handles_lock();
+    pds_status st = pdsi_handle_lookup(h, PDSI_KIND_MODEL, &obj, fn, err);
+    if (!st) {
+        *m = obj;
+        pdsi_model_retain(*m);
+    }
+    pdsi_handles_unlock();
+    return st;
+}
+
+pds_status pds_model_destroy(pds_model model, pds_error *err)
+{
+    if (model == 0)
+        return PDS_OK;
+    void *obj;
+    pdsi_handles_lock();
+    pds_status st = pdsi_handle_lookup(model, PDSI_KIND_MODEL, &obj, "pds_model_destroy", err);
+    if (!st)
+        pdsi_handle_free(model);
+    pdsi_handles_unlock();
+    if (!st)
+        pdsi_model_release(obj); /* the handle's reference; predictors keep theirs */
+    return st;
+}
+
+static pds_status io_count(pds_model model, size_t *count, bool inputs, const char *fn,
+                           pds_error *err)
+{
+    if (!count)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "%s: count is NULL", fn);
+    pdsi_model *m;
+    pds_status st = model_acquire(model, &m, fn, err);
+    if (st)
+        return st;
+    *count = (size_t)(inputs ? m->graph.n_inputs : m->graph.n_outputs);
+    pdsi_model_release(m);
+    return PDS_OK;
+}
+
+pds_status pds_model_input_count(pds_model model, size_t *count, pds_error *err)
+{
+    return io_count(model, count, true, "pds_model_input_count", err);
+}
+
+pds_status pds_model_output_count(pds_model model, size_t *count, pds_error *err)
+{
+    return io_count(model, count, false, "pds_model_output_count", err);
+}
+
+static pds_status io_info(pds_model model, size_t index, pds_tensor_info *info, bool inputs,
+                          const char *fn, pds_error *err)
+{
+    if (!info)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "%s: info is NULL", fn);
+    pdsi_model *m;
+    pds_status st = model_acquire(model, &m, fn, err);
+    if (st)
+        return st;
+    size_t n = (size_t)(inputs ? m->graph.n_inputs : m->graph.n_outputs);
+    if (index >= n)
+        st = pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "%s: index %zu is out of range (the model "
+                       "has %zu %s)", fn, index, n, inputs ? "inputs" : "outputs");
+    else
+        *info = inputs ? m->inputs[index] : m->outputs[index];
+    pdsi_model_release(m);
+    return st;
+}
+
+pds_status pds_model_input_info(pds_model model, size_t index, pds_tensor_info *info,
+                                pds_error *err)
+{
+    return io_info(model, index, info, true, "pds_model_input_info", err);
+}
+
+pds_status pds_model_output_info(pds_model model, size_t index, pds_tensor_info *info,
+                                 pds_error *err)
+{
+    return io_info(model, index, info, false, "pds_model_output_info", err);
+}
+
+pds_status pds_model_get_stats(pds_model model, pds_model_stats *stats, pds_error *err)
+{
+    if (!stats)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_model_get_stats: stats is NULL");
+    pds_status st = check_options_size(stats->struct_size, sizeof(pds_model_stats),
+                                       "pds_model_stats", err);
+    if (st)
+        return st;
+    pdsi_model *m;
+    st = model_acquire(model, &m, "pds_model_get_stats", err);
+    if (st)
+        return st;
+    *stats = m->stats;
+    pdsi_model_release(m);
+    return PDS_OK;
+}
+
+pds_status pds_model_op_type(pds_model model, size_t index, char *buf, size_t cap,
+                             size_t *needed, pds_error *err)
+{
+    if (!buf && cap)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_model_op_type: buf is NULL, cap %zu",
+                         cap);
+    pdsi_model *m;
+    pds_status st = model_acquire(model, &m, "pds_model_op_type", err);
+    if (st)
+        return st;
+    if (index >= (size_t)m->graph.n_nodes) {
+        st = pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                       "pds_model_op_type: index %zu is out of range (the model has %d ops)",
+                       index, m->graph.n_nodes);
+    } else {
+        const char *t = m->graph.nodes[index].type;
+        size_t n = strlen(t) + 1;
+        if (needed)
+            *needed = n;
+        if (cap < n)
+            st = pdsi_fail(err, PDS_ERR_BUFFER_SIZE,
+                           "pds_model_op_type: op type '%s' needs %zu bytes, cap is %zu", t, n,
+                           cap);
+        else
+            memcpy(buf, t, n);
+    }
+    pdsi_model_release(m);
+    return st;
+}
+
+pds_status pds_predictor_create(pds_model model, const pds_predictor_options *options,
+                                pds_predictor *out, pds_error *err)
+{
+    if (!out)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_predictor_create: out is NULL");
+    *out = 0;
+    if (options) {
+        pds_status st = check_options_size(options->struct_size,
+                                           offsetof(pds_predictor_options, reserved),
+                                           "pds_predictor_options", err);
+        if (st)
+            return st;
+    }
+    pdsi_model *m;
+    pds_status st = model_acquire(model, &m, "pds_predictor_create", err);
+    if (st)
+        return st;
+    pdsi_predictor *p;
+    st = pdsi_predictor_create(m, options, &p, err);
+    pdsi_model_release(m); /* the predictor holds its own reference */
+    if (st)
+        return st;
+    uint64_t h;
+    st = pdsi_handle_alloc(PDSI_KIND_PREDICTOR, p, &h, err);
+    if (st) {
+        pdsi_predictor_free(p);
+        return st;
+    }
+    *out = h;
+    return PDS_OK;
+}
+
+/* Looks up a predictor and counts this call as inside it. */
+static pds_status pred_enter(pds_predictor h, pdsi_predictor **p, const char *fn, pds_error *err)
+{
+    void *obj;
+    pdsi_handles_lock();
+    pds_status st = pdsi_handle_lookup(h, PDSI_KIND_PREDICTOR, &obj, fn, err);
+    if (!st) {
+        *p = obj;
+        atomic_fetch_add(&(*p)->refs, 1);
+    }
+    pdsi_handles_unlock();
+    return st;
+}
+
+static void pred_leave(pdsi_predictor *p)
+{
+    atomic_fetch_sub(&p->refs, 1);
+}
+
+pds_status pds_predictor_destroy(pds_predictor predictor, pds_error *err)
+{
+    if (predictor == 0)
+        return PDS_OK;
+    void *obj;
+    pdsi_handles_lock();
+    pds_status st =
+        pdsi_handle_lookup(predictor, PDSI_KIND_PREDICTOR, &obj, "pds_predictor_destroy", err);
+    if (!st) {
+        pdsi_predictor *p = obj;
+        /* refs only grows under this lock, so 0 here means nobody can enter any more. */
+        if (atomic_load(&p->refs) != 0)
+            st = pdsi_fail(err, PDS_ERR_BUSY,
+                           "pds_predictor_destroy: predictor 0x%016llx is in use by another "
+                           "thread (a run or fetch is in progress); it was not destroyed",
+                           (unsigned long long)predictor);
+        else
+            pdsi_handle_free(predictor);
+    }
+    pdsi_handles_unlock();
+    if (!st)
+        pdsi_predictor_free(obj);
+    return st;
+}
+
+/* Takes the predictor's run lock, or reports BUSY unless it serialises. */
+static pds_status pred_lock_run(pdsi_predictor *p, pds_predictor h, const char *fn,
+                                pds_error *err)
+{
+    if (p->options.flags & PDS_PREDICTOR_SERIALIZE) {
+        pthread_mutex_lock(&p->run_mu);
+        return PDS_OK;
+    }
+    if (pthread_mutex_trylock(&p->run_mu) != 0)
+        return pdsi_fail(err, PDS_ERR_BUSY,
+                         "%s: predictor 0x%016llx is already running on another thread (one run "
+                         "per predictor at a time; use one predictor per thread, a pool, or "
+                         "PDS_PREDICTOR_SERIALIZE)",
+                         fn, (unsigned long long)h);
+    return PDS_OK;
+}
+
+pds_status pds_predictor_run(pds_predictor predictor, const pds_tensor *inputs, size_t n_inputs,
+                             pds_tensor *outputs, size_t n_outputs, pds_error *err)
+{
+    pdsi_predictor *p;
+    pds_status st = pred_enter(predictor, &p, "pds_predictor_run", err);
+    if (st)
+        return st;
+    st = pred_lock_run(p, predictor, "pds_predictor_run", err);
+    if (!st) {
+        st = pdsi_predictor_run(p, inputs, n_inputs, outputs, n_outputs, err);
+        pthread_mutex_unlock(&p->run_mu);
+    }
+    pred_leave(p);
+    return st;
+}
+
+pds_status pds_predictor_fetch(pds_predictor predictor, pds_tensor *outputs, size_t n_outputs,
+                               pds_error *err)
+{
+    pdsi_predictor *p;
+    pds_status st = pred_enter(predictor, &p, "pds_predictor_fetch", err);
+    if (st)
+        return st;
+    st = pred_lock_run(p, predictor, "pds_predictor_fetch", err);
+    if (!st) {
+        st = pdsi_predictor_fetch(p, outputs, n_outputs, err);
+        pthread_mutex_unlock(&p->run_mu);
+    }
+    pred_leave(p);
+    return st;
+}
+
+pds_status pds_predictor_cancel(pds_predictor predictor, pds_error *err)
+{
+    void *obj;
+    pdsi_handles_lock();
+    pds_status st =
+        pdsi_handle_lookup(predictor, PDSI_KIND_PREDICTOR, &obj, "pds_predictor_cancel", err);
+    if (!st) {
+        pdsi_predictor *p = obj;
+        /* Under the table lock the predictor cannot be freed. */
+        if (atomic_load(&p->running))
+            atomic_store(&p->cancel, 1);
+    }
+    pdsi_handles_unlock();
+    return st;
+}

@@ -1,0 +1,796 @@
+/*
+ * test_api.c — the root-cause table (DESIGN.md M1-M24) provoked for real
+ * through the public C API, each test asserting the exact status.
+ *
+ * Models come from the committed fixtures: `pplcnet` (small, fast) for most
+ * tests and `db_det` (dynamic H and W) with a large input for tests that need
+ * a run to be in progress on another thread.
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static pds_model load_fixture(const char *name)
+{
+    char mp[4096], pp[4096];
+    snprintf(mp, sizeof mp, "%s/%s/inference.pdmodel", pdst_fixtures_dir(), name);
+    snprintf(pp, sizeof pp, "%s/%s/inference.pdiparams", pdst_fixtures_dir(), name);
+    pds_model m = 0;
+    pds_error err;
+    pds_status st = pds_model_load_files(mp, pp, NULL, &m, &err);
+    if (st)
+        PDST_FAIL("loading fixture %s: %s: %s", name, pds_status_name(st), err.message);
+    return m;
+}
+
+/* An input tensor for input 0 of m with every -1 dim replaced by dyn. */
+typedef struct {
+    pds_tensor t;
+    float *buf;
+} input;
+
+static input make_input(pds_model m, int64_t dyn)
+{
+    input in = {0};
+    pds_tensor_info info;
+    pds_error err;
+    CHECK_OK(pds_model_input_info(m, 0, &info, &err), &err);
+    in.t.dtype = info.dtype;
+    in.t.rank = info.rank;
+    int64_t n = 1;
+    for (int d = 0; d < info.rank; d++) {
+        in.t.dims[d] = info.dims[d] < 0 ? (d == 0 ? 1 : dyn) : info.dims[d];
+        n *= in.t.dims[d];
+    }
+    in.buf = malloc((size_t)n * sizeof(float));
+    for (int64_t i = 0; i < n; i++)
+        in.buf[i] = (float)((i * 7919) % 2001) / 1000.0f - 1.0f;
+    in.t.data = in.buf;
+    in.t.byte_length = (size_t)n * sizeof(float);
+    return in;
+}
+
+/* Output buffer big enough for anything these tests produce. */
+#define OUT_BYTES (64u << 20)
+
+static pds_tensor make_output(void)
+{
+    pds_tensor o = {0};
+    o.data = malloc(OUT_BYTES);
+    o.byte_length = OUT_BYTES;
+    return o;
+}
+
+static void expect_no_live_objects(void)
+{
+    pds_live_objects live;
+    pds_get_live_objects(&live);
+    CHECK_EQ_INT(live.models, 0);
+    CHECK_EQ_INT(live.predictors, 0);
+    CHECK_EQ_INT(live.handles, 0);
+}
+
+/* M1: calls on a destroyed predictor and a destroyed model. */
+static void test_m1_use_after_destroy(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("pplcnet");
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    input in = make_input(m, 64);
+    pds_tensor out = make_output();
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &out, 1, &err), PDS_ERR_STALE_HANDLE, &err);
+    CHECK_MSG(err, "stale");
+    CHECK_MSG(err, "pds_predictor_run");
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    size_t n;
+    CHECK_STATUS(pds_model_input_count(m, &n, &err), PDS_ERR_STALE_HANDLE, &err);
+    CHECK_STATUS(pds_predictor_create(m, NULL, &p, &err), PDS_ERR_STALE_HANDLE, &err);
+    CHECK_EQ_INT(p, 0); /* constructors leave the out-parameter zero on failure */
+    free(in.buf);
+    free(out.data);
+    expect_no_live_objects();
+}
+
+/* M2: destroying twice is reported and has no effect. */
+static void test_m2_double_destroy(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("pplcnet");
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_STATUS(pds_predictor_destroy(p, &err), PDS_ERR_STALE_HANDLE, &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    CHECK_STATUS(pds_model_destroy(m, &err), PDS_ERR_STALE_HANDLE, &err);
+    /* Destroying the zero handle is a harmless no-op. */
+    CHECK_OK(pds_model_destroy(0, &err), &err);
+    CHECK_OK(pds_predictor_destroy(0, &err), &err);
+    /* A new object reusing the slot does not revive the old handle. */
+    pds_model m2 = load_fixture("pplcnet");
+    CHECK(m2 != m);
+    CHECK_STATUS(pds_model_destroy(m, &err), PDS_ERR_STALE_HANDLE, &err);
+    CHECK_OK(pds_model_destroy(m2, &err), &err);
+    expect_no_live_objects();
+}
+
+/* M3: results are copies in caller memory: they survive the predictor, and the
+ * predictor's own results cannot be reached through a stale handle. */
+static void test_m3_results_after_predictor_destroyed(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("pplcnet");
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    input in = make_input(m, 64);
+    pds_tensor out = make_output();
+    CHECK_OK(pds_predictor_run(p, &in.t, 1, &out, 1, &err), &err);
+    size_t bytes = (size_t)out.dims[0] * (size_t)out.dims[1] * 4;
+    float *copy = malloc(bytes);
+    memcpy(copy, out.data, bytes);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK(memcmp(copy, out.data, bytes) == 0);
+    pds_tensor again = make_output();
+    CHECK_STATUS(pds_predictor_fetch(p, &again, 1, &err), PDS_ERR_STALE_HANDLE, &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(copy);
+    free(in.buf);
+    free(out.data);
+    free(again.data);
+    expect_no_live_objects();
+}
+
+/* M4: zero, garbage and forged handles. */
+static void test_m4_invalid_handles(void)
+{
+    pds_error err;
+    size_t n;
+    pds_tensor_info info;
+    CHECK_STATUS(pds_model_input_count(0, &n, &err), PDS_ERR_INVALID_HANDLE, &err);
+    CHECK_MSG(err, "is 0");
+    CHECK_STATUS(pds_predictor_run(0, NULL, 0, NULL, 0, &err), PDS_ERR_INVALID_HANDLE, &err);
+    CHECK_STATUS(pds_predictor_run(0xdeadbeefcafebabeull, NULL, 0, NULL, 0, &err),
+                 PDS_ERR_INVALID_HANDLE, &err);
+    CHECK_MSG(err, "not a handle this library issued");
+    pds_model m = load_fixture("pplcnet");
+    /* A generation that was never issued for the slot. */
+    pds_model forged_gen = m + (1ull << 24);
+    CHECK_STATUS(pds_model_input_info(forged_gen, 0, &info, &err), PDS_ERR_INVALID_HANDLE, &err);
+    /* The kind tag altered on a live slot. */
+    pds_model forged_kind = (m & ~(0xffull << 56)) | (0x7full << 56);
+    CHECK_STATUS(pds_model_input_info(forged_kind, 0, &info, &err), PDS_ERR_INVALID_HANDLE,
+                 &err);
+    /* Thousands of random values: never a crash, always a handle error. */
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if (x == m)
+            continue;
+        pds_status st = pds_model_input_count(x, &n, NULL);
+        if (st != PDS_ERR_INVALID_HANDLE && st != PDS_ERR_STALE_HANDLE &&
+            st != PDS_ERR_WRONG_HANDLE_KIND) {
+            PDST_FAIL("random handle 0x%016llx gave %s", (unsigned long long)x,
+                      pds_status_name(st));
+            break;
+        }
+    }
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    expect_no_live_objects();
+}
+
+/* M5: a handle of the wrong kind. */
+static void test_m5_wrong_kind(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("pplcnet");
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    size_t n;
+    CHECK_STATUS(pds_model_input_count(p, &n, &err), PDS_ERR_WRONG_HANDLE_KIND, &err);
+    CHECK_MSG(err, "is a predictor handle, expected a model handle");
+    CHECK_STATUS(pds_predictor_run(m, NULL, 0, NULL, 0, &err), PDS_ERR_WRONG_HANDLE_KIND, &err);
+    CHECK_STATUS(pds_predictor_destroy(m, &err), PDS_ERR_WRONG_HANDLE_KIND, &err);
+    CHECK_STATUS(pds_model_destroy(p, &err), PDS_ERR_WRONG_HANDLE_KIND, &err);
+    /* Neither object was harmed by the confusion. */
+    CHECK_OK(pds_model_input_count(m, &n, &err), &err);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    expect_no_live_objects();
+}
+
+/* A run on another thread, long enough to be observed while in progress. */
+typedef struct {
+    pds_predictor p;
+    pds_tensor in, out;
+    atomic_int started, finished;
+    pds_status status;
+    pds_error err;
+} bg_run;
+
+static void *bg_main(void *arg)
+{
+    bg_run *r = arg;
+    atomic_store(&r->started, 1);
+    /* A probe from the main thread may hold the predictor for a moment before
+     * this run starts; BUSY means nothing was done, so try again. */
+    do {
+        r->status = pds_predictor_run(r->p, &r->in, 1, &r->out, 1, &r->err);
+    } while (r->status == PDS_ERR_BUSY);
+    atomic_store(&r->finished, 1);
+    return NULL;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* True when a run is observably in progress on r->p: a second run is refused
+ * with BUSY. The probe's input has the wrong dtype, so if the probe gets the
+ * predictor first it fails validation at once and does no work. */
+static int run_in_progress(bg_run *r)
+{
+    pds_error err;
+    pds_tensor probe = r->in;
+    probe.dtype = PDS_UINT8;
+    return pds_predictor_run(r->p, &probe, 1, NULL, 0, &err) == PDS_ERR_BUSY;
+}
+
+/* Waits until the background run is in progress; false if it ended first. */
+static int wait_in_progress(bg_run *r)
+{
+    while (!atomic_load(&r->started))
+        sched_yield();
+    double t0 = now_s();
+    while (!atomic_load(&r->finished) && now_s() - t0 < 60) {
+        if (run_in_progress(r))
+            return 1;
+        usleep(200);
+    }
+    return 0;
+}
+
+#define BIG 640 /* db_det at 640x640: long enough with the reference kernels */
+
+/* M6: a second concurrent run on one predictor is refused, not raced. */
+static void test_m6_concurrent_run_busy(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("db_det");
+    bg_run r = {0};
+    CHECK_OK(pds_predictor_create(m, NULL, &r.p, &err), &err);
+    input in = make_input(m, BIG);
+    r.in = in.t;
+    r.out = make_output();
+    pthread_t th;
+    pthread_create(&th, NULL, bg_main, &r);
+    CHECK(wait_in_progress(&r)); /* a second run saw PDS_ERR_BUSY while the first ran */
+    pthread_join(th, NULL);
+    CHECK_OK(r.status, &r.err);
+    /* With PDS_PREDICTOR_SERIALIZE the second caller waits instead. */
+    pds_predictor_options opt;
+    pds_predictor_options_init(&opt);
+    opt.flags = PDS_PREDICTOR_SERIALIZE;
+    pds_predictor q = 0;
+    CHECK_OK(pds_predictor_create(m, &opt, &q, &err), &err);
+    bg_run r2 = {0};
+    r2.p = q;
+    r2.in = in.t;
+    r2.out = make_output();
+    pthread_create(&th, NULL, bg_main, &r2);
+    while (!atomic_load(&r2.started))
+        sched_yield();
+    pds_tensor out = make_output();
+    CHECK_OK(pds_predictor_run(q, &in.t, 1, &out, 1, &err), &err);
+    pthread_join(th, NULL);
+    CHECK_OK(r2.status, &r2.err);
+    CHECK(memcmp(out.data, r2.out.data, 1024) == 0);
+    CHECK_OK(pds_predictor_destroy(q, &err), &err);
+    CHECK_OK(pds_predictor_destroy(r.p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(in.buf);
+    free(r.out.data);
+    free(r2.out.data);
+    free(out.data);
+    expect_no_live_objects();
+}
+
+/* M7: destroy while another thread is inside run: refused, never freed under it. */
+static void test_m7_destroy_while_running(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("db_det");
+    bg_run r = {0};
+    CHECK_OK(pds_predictor_create(m, NULL, &r.p, &err), &err);
+    input in = make_input(m, BIG);
+    r.in = in.t;
+    r.out = make_output();
+    /* The model can go away under the running predictor too (M14). */
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    pthread_t th;
+    pthread_create(&th, NULL, bg_main, &r);
+    CHECK(wait_in_progress(&r));
+    CHECK_STATUS(pds_predictor_destroy(r.p, &err), PDS_ERR_BUSY, &err);
+    CHECK_MSG(err, "in use");
+    pthread_join(th, NULL);
+    CHECK_OK(r.status, &r.err);
+    CHECK_OK(pds_predictor_destroy(r.p, &err), &err);
+    free(in.buf);
+    free(r.out.data);
+    expect_no_live_objects();
+}
+
+/* M8: input buffer shorter than shape x dtype. */
+static void test_m8_short_input(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("pplcnet");
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    input in = make_input(m, 64);
+    pds_tensor out = make_output();
+    in.t.byte_length -= 1;
+    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &out, 1, &err), PDS_ERR_BUFFER_SIZE, &err);
+    CHECK_MSG(err, "needs");
+    in.t.byte_length += 1;
+    in.t.data = NULL;
+    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &out, 1, &err), PDS_ERR_INVALID_ARGUMENT, &err);
+    in.t.data = in.buf;
+    /* Wrong number of inputs, NULL input array. */
+    CHECK_STATUS(pds_predictor_run(p, &in.t, 2, &out, 1, &err), PDS_ERR_INVALID_ARGUMENT, &err);
+    CHECK_STATUS(pds_predictor_run(p, NULL, 1, &out, 1, &err), PDS_ERR_INVALID_ARGUMENT, &err);
+    CHECK_OK(pds_predictor_run(p, &in.t, 1, &out, 1, &err), &err);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(in.buf);
+    free(out.data);
+}
+
+/* M9: output buffer too small: the needed shape is reported, nothing is
+ * written, and the kept result can be fetched without running again. */
+static void test_m9_small_output(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("pplcnet");
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    input in = make_input(m, 64);
+    pds_tensor ref = make_output();
+    CHECK_OK(pds_predictor_run(p, &in.t, 1, &ref, 1, &err), &err);
+    size_t need = 4;
+    for (int d = 0; d < ref.rank; d++)
+        need *= (size_t)ref.dims[d];
+    unsigned char canary[64];
+    memset(canary, 0xab, sizeof canary);
+    pds_tensor small = {0};
+    unsigned char *buf = malloc(need + sizeof canary);
+    memset(buf, 0xab, need + sizeof canary);
+    small.data = buf;
+    small.byte_length = need - 4;
+    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &small, 1, &err), PDS_ERR_BUFFER_SIZE, &err);
+    CHECK_MSG(err, "pds_predictor_fetch");
+    CHECK_EQ_INT(small.rank, ref.rank);
+    CHECK_EQ_INT(small.dims[0], ref.dims[0]);
+    CHECK_EQ_INT(small.dims[1], ref.dims[1]);
+    CHECK_EQ_INT(small.dtype, PDS_FLOAT32);
+    CHECK(memcmp(buf, canary, sizeof canary) == 0); /* nothing written */
+    small.byte_length = need;
+    CHECK_OK(pds_predictor_fetch(p, &small, 1, &err), &err);
+    CHECK(memcmp(buf, ref.data, need) == 0);
+    CHECK(memcmp(buf + need, canary, sizeof canary) == 0); /* not a byte past the end */
+    /* A NULL output buffer is a size query. */
+    pds_tensor q = {0};
+    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &q, 1, &err), PDS_ERR_BUFFER_SIZE, &err);
+    CHECK_EQ_INT(q.dims[1], ref.dims[1]);
+    /* Fetch on a fresh predictor has nothing to return. */
+    pds_predictor p2 = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p2, &err), &err);
+    CHECK_STATUS(pds_predictor_fetch(p2, &small, 1, &err), PDS_ERR_INVALID_STATE, &err);
+    CHECK_OK(pds_predictor_destroy(p2, &err), &err);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(buf);
+    free(in.buf);
+    free(ref.data);
+}
+
+/* M10: wrong dtype. */
+static void test_m10_wrong_dtype(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("pplcnet");
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    input in = make_input(m, 64);
+    pds_tensor out = make_output();
+    in.t.dtype = PDS_INT32; /* same element size: only the dtype check can catch it */
+    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &out, 1, &err), PDS_ERR_DTYPE, &err);
+    CHECK_MSG(err, "int32");
+    CHECK_MSG(err, "float32");
+    in.t.dtype = (pds_dtype)99;
+    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &out, 1, &err), PDS_ERR_DTYPE, &err);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(in.buf);
+    free(out.data);
+}
+
+/* M11: bad shapes never reach a kernel. */
+static void test_m11_bad_shapes(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("db_det");
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    input in = make_input(m, 64);
+    pds_tensor out = make_output();
+    pds_tensor bad = in.t;
+    bad.rank = 3;
+    CHECK_STATUS(pds_predictor_run(p, &bad, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "rank 3");
+    bad = in.t;
+    bad.dims[2] = 0;
+    CHECK_STATUS(pds_predictor_run(p, &bad, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
+    bad.dims[2] = -5;
+    CHECK_STATUS(pds_predictor_run(p, &bad, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
+    bad = in.t;
+    bad.dims[1] = 4; /* the model fixes 3 channels */
+    CHECK_STATUS(pds_predictor_run(p, &bad, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
+    bad = in.t;
+    bad.dims[2] = INT64_MAX / 2;
+    bad.dims[3] = INT64_MAX / 2; /* element count overflows */
+    CHECK_STATUS(pds_predictor_run(p, &bad, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
+    bad.rank = 100;
+    CHECK_STATUS(pds_predictor_run(p, &bad, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
+    CHECK_OK(pds_predictor_run(p, &in.t, 1, &out, 1, &err), &err);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(in.buf);
+    free(out.data);
+}
+
+/* M12: nothing the caller passes is kept: after the call the caller's buffers
+ * can be freed (ASan would catch a later read) and the results stay right. */
+static void test_m12_no_caller_pointer_kept(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("pplcnet");
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    input in = make_input(m, 64);
+    pds_tensor out = make_output();
+    CHECK_OK(pds_predictor_run(p, &in.t, 1, &out, 1, &err), &err);
+    size_t bytes = 4 * (size_t)out.dims[0] * (size_t)out.dims[1];
+    float *want = malloc(bytes);
+    memcpy(want, out.data, bytes);
+    free(in.buf);
+    free(out.data);
+    pds_tensor again = make_output();
+    CHECK_OK(pds_predictor_fetch(p, &again, 1, &err), &err);
+    CHECK(memcmp(again.data, want, bytes) == 0);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(again.data);
+    free(want);
+}
+
+/* M14: destroy the model before its predictors: they keep it alive. */
+static void test_m14_any_destroy_order(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("pplcnet");
+    pds_predictor a = 0, b = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &a, &err), &err);
+    CHECK_OK(pds_predictor_create(m, NULL, &b, &err), &err);
+    input in = make_input(m, 64);
+    pds_tensor out = make_output();
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    pds_live_objects live;
+    pds_get_live_objects(&live);
+    CHECK_EQ_INT(live.models, 1); /* kept by the predictors */
+    CHECK_OK(pds_predictor_run(a, &in.t, 1, &out, 1, &err), &err);
+    CHECK_OK(pds_predictor_destroy(a, &err), &err);
+    CHECK_OK(pds_predictor_run(b, &in.t, 1, &out, 1, &err), &err);
+    CHECK_OK(pds_predictor_destroy(b, &err), &err);
+    free(in.buf);
+    free(out.data);
+    expect_no_live_objects(); /* M15: nothing leaked */
+}
+
+typedef struct {
+    pds_predictor p;
+    pds_tensor in;
+    pds_status st;
+    pds_error err;
+} thread_err;
+
+static void *run_wrong_dtype(void *arg)
+{
+    thread_err *t = arg;
+    pds_tensor out = {0};
+    t->st = pds_predictor_run(t->p, &t->in, 1, &out, 0, &t->err);
+    return NULL;
+}
+
+/* M16: errors come back in the same call, in caller memory: a call on another
+ * thread fills its own struct, and a success leaves the struct untouched. */
+static void test_m16_no_thread_local_state(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("pplcnet");
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    input in = make_input(m, 64);
+    thread_err t = {0};
+    t.p = p;
+    t.in = in.t;
+    t.in.dtype = PDS_INT64;
+    pthread_t th;
+    pthread_create(&th, NULL, run_wrong_dtype, &t);
+    pthread_join(th, NULL);
+    CHECK_EQ_INT(t.st, PDS_ERR_DTYPE);
+    CHECK_EQ_INT(t.err.code, PDS_ERR_DTYPE);
+    CHECK_MSG(t.err, "int64");
+    memset(&err, 0x5a, sizeof err);
+    pds_tensor out = make_output();
+    CHECK_OK(pds_predictor_run(p, &in.t, 1, &out, 1, &err), NULL);
+    CHECK_EQ_INT((unsigned)err.code, 0x5a5a5a5au);
+    CHECK_OK(pds_predictor_destroy(p, NULL), NULL);
+    CHECK_OK(pds_model_destroy(m, NULL), NULL);
+    free(in.buf);
+    free(out.data);
+}
+
+/* M18: options are plain values copied at create time. */
+static void test_m18_options_copied(void)
+{
+    pds_error err;
+    pds_model_options *mo = malloc(sizeof *mo);
+    pds_model_options_init(mo);
+    char mp[4096], pp[4096];
+    snprintf(mp, sizeof mp, "%s/pplcnet/inference.pdmodel", pdst_fixtures_dir());
+    snprintf(pp, sizeof pp, "%s/pplcnet/inference.pdiparams", pdst_fixtures_dir());
+    pds_model m = 0;
+    CHECK_OK(pds_model_load_files(mp, pp, mo, &m, &err), &err);
+    memset(mo, 0xff, sizeof *mo); /* the caller reuses or frees its struct */
+    free(mo);
+    pds_predictor_options *po = malloc(sizeof *po);
+    pds_predictor_options_init(po);
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, po, &p, &err), &err);
+    free(po);
+    input in = make_input(m, 64);
+    pds_tensor out = make_output();
+    CHECK_OK(pds_predictor_run(p, &in.t, 1, &out, 1, &err), &err);
+    /* An uninitialised struct is caught, not misread. */
+    pds_predictor_options bad = {0};
+    pds_predictor q = 0;
+    CHECK_STATUS(pds_predictor_create(m, &bad, &q, &err), PDS_ERR_INVALID_ARGUMENT, &err);
+    CHECK_MSG(err, "struct_size");
+    pds_predictor_options_init(&bad);
+    bad.flags = 0x80;
+    CHECK_STATUS(pds_predictor_create(m, &bad, &q, &err), PDS_ERR_INVALID_ARGUMENT, &err);
+    /* A tiny max_tensor_bytes limit is honoured at load. */
+    pds_model_options lim;
+    pds_model_options_init(&lim);
+    lim.max_tensor_bytes = 64;
+    pds_model m2 = 0;
+    CHECK_STATUS(pds_model_load_files(mp, pp, &lim, &m2, &err), PDS_ERR_LIMIT, &err);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(in.buf);
+    free(out.data);
+    expect_no_live_objects();
+}
+
+/* M19 from the API side (the loader tests cover hostile files in depth). */
+static void test_m19_bad_model_arguments(void)
+{
+    pds_error err;
+    pds_model m = 0;
+    CHECK_STATUS(pds_model_load_files(NULL, NULL, NULL, &m, &err), PDS_ERR_INVALID_ARGUMENT,
+                 &err);
+    CHECK_STATUS(pds_model_load_files("/nonexistent/x.pdmodel", NULL, NULL, &m, &err),
+                 PDS_ERR_IO, &err);
+    CHECK_MSG(err, "/nonexistent/x.pdmodel");
+    CHECK_STATUS(pds_model_load_buffers(NULL, 0, NULL, 0, NULL, &m, &err),
+                 PDS_ERR_INVALID_ARGUMENT, &err);
+    CHECK_STATUS(pds_model_load_buffers("x", 1, NULL, 5, NULL, &m, &err),
+                 PDS_ERR_INVALID_ARGUMENT, &err);
+    static const unsigned char junk[] = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02};
+    CHECK_STATUS(pds_model_load_buffers(junk, sizeof junk, NULL, 0, NULL, &m, &err),
+                 PDS_ERR_MODEL_FORMAT, &err);
+    CHECK_MSG(err, "offset");
+    CHECK_EQ_INT(m, 0);
+    expect_no_live_objects();
+}
+
+/* M21: the library installs no signal handlers. */
+static void test_m21_no_signal_handlers(void)
+{
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGPIPE, SIGINT,
+                               SIGTERM, SIGCHLD, SIGUSR1, SIGUSR2};
+    struct sigaction before[sizeof sigs / sizeof sigs[0]];
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], NULL, &before[i]);
+    pds_error err;
+    pds_model m = load_fixture("pplcnet");
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    input in = make_input(m, 64);
+    pds_tensor out = make_output();
+    CHECK_OK(pds_predictor_run(p, &in.t, 1, &out, 1, &err), &err);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction now;
+        sigaction(sigs[i], NULL, &now);
+        if (now.sa_handler != before[i].sa_handler || now.sa_flags != before[i].sa_flags)
+            PDST_FAIL("signal %d disposition changed by the library", sigs[i]);
+    }
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(in.buf);
+    free(out.data);
+}
+
+/* M22: strings are copied into caller memory and outlive the model. */
+static void test_m22_strings_are_copies(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("pplcnet");
+    pds_tensor_info info;
+    CHECK_OK(pds_model_input_info(m, 0, &info, &err), &err);
+    CHECK_STATUS(pds_model_input_info(m, 5, &info, &err), PDS_ERR_INVALID_ARGUMENT, &err);
+    char small[2];
+    size_t needed = 0;
+    CHECK_STATUS(pds_model_op_type(m, 0, small, sizeof small, &needed, &err),
+                 PDS_ERR_BUFFER_SIZE, &err);
+    CHECK(needed > sizeof small);
+    char *type = malloc(needed);
+    CHECK_OK(pds_model_op_type(m, 0, type, needed, NULL, &err), &err);
+    CHECK_EQ_INT(strlen(type) + 1, needed);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    CHECK(strlen(info.name) > 0); /* still readable: it is the caller's copy */
+    CHECK(strlen(type) > 0);
+    free(type);
+    CHECK(strcmp(pds_status_name(PDS_ERR_BUSY), "PDS_ERR_BUSY") == 0);
+    CHECK(strcmp(pds_status_name((pds_status)12345), "PDS_UNKNOWN_STATUS") == 0);
+    CHECK(strcmp(pds_dtype_name(PDS_INT64), "int64") == 0);
+    expect_no_live_objects();
+}
+
+static int count_threads(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+typedef struct {
+    pds_model m;
+    pds_tensor in;
+    int runs;
+    pds_status st;
+    atomic_int *peak;
+} caller;
+
+static void *caller_main(void *arg)
+{
+    caller *c = arg;
+    pds_predictor p = 0;
+    pds_error err;
+    c->st = pds_predictor_create(c->m, NULL, &p, &err);
+    pds_tensor out = make_output();
+    for (int i = 0; i < c->runs && !c->st; i++) {
+        c->st = pds_predictor_run(p, &c->in, 1, &out, 1, &err);
+        int n = count_threads();
+        int old = atomic_load(c->peak);
+        while (n > old && !atomic_compare_exchange_weak(c->peak, &old, n))
+            ;
+    }
+    pds_predictor_destroy(p, NULL);
+    free(out.data);
+    return NULL;
+}
+
+/* M23: many calling threads do not make the library create threads. */
+static void test_m23_no_thread_explosion(void)
+{
+    pds_model m = load_fixture("pplcnet");
+    input in = make_input(m, 64);
+    enum { N = 8 };
+    pthread_t th[N];
+    caller c[N];
+    atomic_int peak = 0;
+    int base = count_threads();
+    for (int i = 0; i < N; i++) {
+        c[i] = (caller){m, in.t, 3, PDS_OK, &peak};
+        pthread_create(&th[i], NULL, caller_main, &c[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_OK(c[i].st, NULL);
+    }
+    /* The process had base threads plus at most N callers; the library added none. */
+    CHECK(atomic_load(&peak) <= base + N);
+    CHECK_EQ_INT(count_threads(), base);
+    pds_model_destroy(m, NULL);
+    free(in.buf);
+    expect_no_live_objects();
+}
+
+/* M24: cancellation stops a run between ops and leaves the predictor usable. */
+static void test_m24_cancel(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("db_det");
+    bg_run r = {0};
+    CHECK_OK(pds_predictor_create(m, NULL, &r.p, &err), &err);
+    /* A cancel with no run in progress does not cancel a later run. */
+    CHECK_OK(pds_predictor_cancel(r.p, &err), &err);
+    input small = make_input(m, 64);
+    pds_tensor out = make_output();
+    CHECK_OK(pds_predictor_run(r.p, &small.t, 1, &out, 1, &err), &err);
+    float first = ((float *)out.data)[0];
+    input in = make_input(m, BIG);
+    r.in = in.t;
+    r.out = make_output();
+    pthread_t th;
+    pthread_create(&th, NULL, bg_main, &r);
+    CHECK(wait_in_progress(&r));
+    CHECK_OK(pds_predictor_cancel(r.p, &err), &err);
+    pthread_join(th, NULL);
+    CHECK_EQ_INT(r.status, PDS_ERR_CANCELLED);
+    CHECK_MSG(r.err, "cancelled before op");
+    /* Still usable, same answer as before. */
+    CHECK_OK(pds_predictor_run(r.p, &small.t, 1, &out, 1, &err), &err);
+    CHECK(((float *)out.data)[0] == first);
+    CHECK_OK(pds_predictor_destroy(r.p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(in.buf);
+    free(small.buf);
+    free(out.data);
+    free(r.out.data);
+    expect_no_live_objects();
+}
+
+int main(void)
+{
+    RUN_TEST(test_m1_use_after_destroy);
+    RUN_TEST(test_m2_double_destroy);
+    RUN_TEST(test_m3_results_after_predictor_destroyed);
+    RUN_TEST(test_m4_invalid_handles);
+    RUN_TEST(test_m5_wrong_kind);
+    RUN_TEST(test_m6_concurrent_run_busy);
+    RUN_TEST(test_m7_destroy_while_running);
+    RUN_TEST(test_m8_short_input);
+    RUN_TEST(test_m9_small_output);
+    RUN_TEST(test_m10_wrong_dtype);
+    RUN_TEST(test_m11_bad_shapes);
+    RUN_TEST(test_m12_no_caller_pointer_kept);
+    RUN_TEST(test_m14_any_destroy_order);
+    RUN_TEST(test_m16_no_thread_local_state);
+    RUN_TEST(test_m18_options_copied);
+    RUN_TEST(test_m19_bad_model_arguments);
+    RUN_TEST(test_m21_no_signal_handlers);
+    RUN_TEST(test_m22_strings_are_copies);
+    RUN_TEST(test_m23_no_thread_explosion);
+    RUN_TEST(test_m24_cancel);
+    return pdst_summary();
+}
