@@ -24,14 +24,24 @@ static int fail(char *msg, size_t cap, const char *fmt, ...)
     return -1;
 }
 
+/* The table is local so that this file needs nothing from the library. */
 static const struct {
     const char *descr;
     pds_dtype dtype;
+    size_t size;
 } dtypes[] = {
-    {"<f4", PDS_FLOAT32}, {"<f8", PDS_FLOAT64}, {"<i8", PDS_INT64}, {"<i4", PDS_INT32},
-    {"<i2", PDS_INT16},   {"|i1", PDS_INT8},    {"|u1", PDS_UINT8}, {"|b1", PDS_BOOL},
-    {"<f2", PDS_FLOAT16},
+    {"<f4", PDS_FLOAT32, 4}, {"<f8", PDS_FLOAT64, 8}, {"<i8", PDS_INT64, 8},
+    {"<i4", PDS_INT32, 4},   {"<i2", PDS_INT16, 2},   {"|i1", PDS_INT8, 1},
+    {"|u1", PDS_UINT8, 1},   {"|b1", PDS_BOOL, 1},    {"<f2", PDS_FLOAT16, 2},
 };
+
+static size_t size_of(pds_dtype d)
+{
+    for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
+        if (dtypes[i].dtype == d)
+            return dtypes[i].size;
+    return 0;
+}
 
 static const char *descr_of(pds_dtype d)
 {
@@ -169,7 +179,7 @@ int npy_read(const char *path, npy_array *out, char *msg, size_t cap)
         numel *= d;
         p = end;
     }
-    size_t es = pds_dtype_size(out->dtype);
+    size_t es = size_of(out->dtype);
     if ((uint64_t)numel > (uint64_t)(fsize - hstart - (long)hlen) / es) {
         fail(msg, cap, "%s: data is %ld bytes, the shape needs %lld x %zu", path,
              fsize - hstart - (long)hlen, (long long)numel, es);
@@ -195,7 +205,7 @@ int npy_write(const char *path, pds_dtype dtype, int rank, const int64_t *dims,
 {
     const char *descr = descr_of(dtype);
     if (!descr)
-        return fail(msg, cap, "cannot write dtype %s to .npy", pds_dtype_name(dtype));
+        return fail(msg, cap, "cannot write dtype %d to .npy", (int)dtype);
     char h[512];
     int n = snprintf(h, sizeof h, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
     int64_t numel = 1;
@@ -218,7 +228,7 @@ int npy_write(const char *path, pds_dtype dtype, int rank, const int64_t *dims,
         return fail(msg, cap, "could not create %s: %s", path, strerror(errno));
     unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(n & 0xff),
                              (unsigned char)(n >> 8)};
-    size_t bytes = (size_t)numel * pds_dtype_size(dtype);
+    size_t bytes = (size_t)numel * size_of(dtype);
     int ok = fwrite(pre, 1, 10, f) == 10 && fwrite(h, 1, (size_t)n, f) == (size_t)n &&
              fwrite(data, 1, bytes, f) == bytes;
     if (fclose(f) != 0)

@@ -11,8 +11,7 @@ echo "== test: release"
 (cd "$root/build" && ctest --output-on-failure -j "$jobs")
 
 echo "== build: ASan+UBSan, -Werror"
-bash "$root/scripts/build.sh" "$root/build-asan" -DPDSAFE_WERROR=ON -DPDSAFE_SANITIZE=ON \
-  -DCMAKE_BUILD_TYPE=Debug
+bash "$root/scripts/build.sh" "$root/build-asan" -DPDSAFE_WERROR=ON -DPDSAFE_SANITIZE=ON
 echo "== test: ASan+UBSan"
 (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")

@@ -47,7 +47,7 @@ extern int pdst_passed, pdst_failed;
         if (s_ != (expected))                                                                \
             PDST_FAIL("%s returned %s, expected %s (message: %s)", #expr,                   \
                       pds_status_name(s_), pds_status_name(expected),                        \
-                      (errp) && s_ ? ((pds_error *)(errp))->message : "");                   \
+                      pdst_errmsg((errp), s_));                                              \
     } while (0)
 
 #define CHECK_OK(expr, errp) CHECK_STATUS(expr, PDS_OK, errp)
@@ -58,6 +58,12 @@ extern int pdst_passed, pdst_failed;
         if (!strstr((err).message, (substr)))                                                \
             PDST_FAIL("error message \"%s\" does not contain \"%s\"", (err).message, substr);\
     } while (0)
+
+/* The message of an error struct that may be NULL, or "" after success. */
+static inline const char *pdst_errmsg(const void *err, pds_status st)
+{
+    return err && st ? ((const pds_error *)err)->message : "";
+}
 
 #define RUN_TEST(fn) pdst_run(#fn, fn)
 

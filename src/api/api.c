@@ -354,7 +354,9 @@ pds_status pds_predictor_run(pds_predictor predictor, const pds_tensor *inputs, 
         return st;
     st = pred_lock_run(p, predictor, "pds_predictor_run", err);
     if (!st) {
+        pdsi_predictor_begin(p);
         st = pdsi_predictor_run(p, inputs, n_inputs, outputs, n_outputs, err);
+        pdsi_predictor_end(p);
         pthread_mutex_unlock(&p->run_mu);
     }
     pred_leave(p);

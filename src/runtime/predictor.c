@@ -286,15 +286,23 @@ pds_status pdsi_predictor_run(pdsi_predictor *p, const pds_tensor *inputs, size_
         if (bytes)
             memcpy(t->data, inputs[i].data, bytes);
     }
-    atomic_store(&p->cancel, 0);
-    atomic_store(&p->running, 1);
     st = run_nodes(p, err);
-    atomic_store(&p->running, 0);
-    atomic_store(&p->cancel, 0);
     if (st)
         return st;
     p->have_result = true;
     return hand_out(p, outputs, n_outputs, err);
+}
+
+void pdsi_predictor_begin(pdsi_predictor *p)
+{
+    atomic_store(&p->cancel, 0);
+    atomic_store(&p->running, 1);
+}
+
+void pdsi_predictor_end(pdsi_predictor *p)
+{
+    atomic_store(&p->running, 0);
+    atomic_store(&p->cancel, 0);
 }
 
 pds_status pdsi_predictor_fetch(pdsi_predictor *p, pds_tensor *outputs, size_t n_outputs,

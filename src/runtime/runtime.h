@@ -49,9 +49,15 @@ pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *opt
                                  pdsi_predictor **out, pds_error *err);
 void pdsi_predictor_free(pdsi_predictor *p);
 
-/* The caller holds run_mu. */
+/* The caller holds run_mu and has marked the run as in progress
+ * (pdsi_predictor_begin). */
 pds_status pdsi_predictor_run(pdsi_predictor *p, const pds_tensor *inputs, size_t n_inputs,
                               pds_tensor *outputs, size_t n_outputs, pds_error *err);
+/* Marks a run as in progress / finished, so that pds_predictor_cancel applies
+ * to it from the moment it holds the predictor. The caller holds run_mu. */
+void pdsi_predictor_begin(pdsi_predictor *p);
+void pdsi_predictor_end(pdsi_predictor *p);
+
 pds_status pdsi_predictor_fetch(pdsi_predictor *p, pds_tensor *outputs, size_t n_outputs,
                                 pds_error *err);
 
