@@ -1,0 +1,78 @@
+/*
+ * interp.h — parameters and reference kernels of the interp family: spatial
+ * resampling (nearest_interp[_v2], bilinear_interp[_v2]; NCHW) and spatial
+ * padding (pad3d on NCDHW, legacy pad2d on NCHW).
+ *
+ * The output size of both depends on input tensors' values (OutSize,
+ * SizeTensor, Scale; Paddings), so each has a resolve function that shape
+ * inference and the kernel call alike.
+ */
+#ifndef PDSI_KERNELS_INTERP_H
+#define PDSI_KERNELS_INTERP_H
+
+#include "kernels/kernel.h"
+
+enum {
+    PDSI_INTERP_NEAREST = 0,
+    PDSI_INTERP_BILINEAR = 1,
+};
+
+typedef struct pdsi_interp_params {
+    int32_t method;        /* from interp_method */
+    int32_t align_corners;
+    int32_t align_mode;    /* 0 or 1 */
+    int64_t out_h, out_w;  /* attributes; <= 0 means unset */
+    double scale_h, scale_w; /* the 'scale' attribute; <= 0 means unset */
+} pdsi_interp_params;
+
+typedef struct pdsi_interp_geom {
+    int64_t n, c, in_h, in_w, out_h, out_w;
+    float ratio_h, ratio_w; /* source step per output step, as Paddle computes it */
+    bool copy;              /* same size: Paddle copies X unchanged */
+} pdsi_interp_geom;
+
+/* Computes the output size with Paddle's priority SizeTensor > OutSize >
+ * Scale tensor > scale attribute > out_h/out_w, where a scale (tensor or
+ * attribute) also sets the sampling ratio 1/scale even when OutSize overrides
+ * the size. out_size, size_list and scale may be NULL / empty. PDS_ERR_SHAPE or
+ * PDS_ERR_DTYPE on bad shape tensors or sizes. */
+pds_status pdsi_interp_resolve(const pdsi_interp_params *p, const pdsi_tensor *x,
+                               const pdsi_tensor *out_size, const pdsi_slot *size_list,
+                               const pdsi_tensor *scale, pdsi_interp_geom *g, pds_error *err);
+
+/* nearest / bilinear interpolation. in: X, OutSize, SizeTensor (list), Scale.
+ * out: Out. Nearest copies elements of any dtype; bilinear is float32. */
+pds_status pdsi_interp_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err);
+
+enum {
+    PDSI_PAD_CONSTANT = 0,
+    PDSI_PAD_REFLECT = 1,
+    PDSI_PAD_REPLICATE = 2, /* pad2d calls it "edge" */
+    PDSI_PAD_CIRCULAR = 3,
+};
+
+typedef struct pdsi_pad_params {
+    int32_t mode;
+    int32_t rank;        /* 5: pad3d (NCDHW), 4: pad2d (NCHW) */
+    int32_t has_paddings; /* the attribute was given (else the Paddings input must be) */
+    int64_t paddings[6]; /* left, right, top, bottom, front, back (>= 0) */
+    double value;        /* constant mode */
+} pdsi_pad_params;
+
+/* The paddings in effect (the Paddings tensor, if given, overrides the
+ * attribute; pad2d's order is top, bottom, left, right) and the output dims
+ * (p->rank of them). Checks X's rank and sizes, and that reflect padding is
+ * smaller than the padded axis. */
+pds_status pdsi_pad_resolve(const pdsi_pad_params *p, const pdsi_tensor *x,
+                            const pdsi_tensor *paddings, int64_t pads[6], int64_t *out_dims,
+                            pds_error *err);
+
+/* True for the dtypes pad3d handles (Paddle's: float32, float64, int32, int64). */
+bool pdsi_pad_dtype_ok(pds_dtype dtype);
+
+/* pad3d / pad2d. in: X, Paddings (optional). out: Out. */
+pds_status pdsi_pad_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                        pdsi_exec *ex, pds_error *err);
+
+#endif

@@ -1,0 +1,481 @@
+/*
+ * interp.c — portable reference kernels of the interp family (nearest and
+ * bilinear resampling, pad3d/pad2d), and the size resolution they share with
+ * shape inference.
+ *
+ * Resampling reproduces Paddle's CPU interpolate kernel bit for bit: the ratio
+ * is a float ((in-1)/(out-1) with align_corners, else 1/scale when a scale was
+ * given, else in/out; 0 when out is 1), nearest takes trunc(ratio*k) (or
+ * lround with align_corners), and bilinear mixes its double-precision index
+ * (align_mode 0) with float weights exactly as Paddle does. Where Paddle would
+ * read outside the input (a scale that disagrees with an OutSize), source
+ * indices are clamped to the last row or column instead.
+ */
+#include "kernels/interp.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#define DIM_MAX INT32_MAX
+
+static pds_status read_int_scalar(const pdsi_tensor *t, const char *what, int idx,
+                                  int64_t *v, pds_error *err)
+{
+    char b[160];
+    int64_t numel = 1;
+    for (int i = 0; i < t->rank; i++)
+        numel *= t->dims[i];
+    if (!pdsi_dtype_is_int(t->dtype) || t->dtype == PDS_BOOL)
+        return pdsi_fail(err, PDS_ERR_DTYPE, "input '%s' tensor %d is %s, expected int32 or int64",
+                         what, idx, pds_dtype_name(t->dtype));
+    if (numel != 1 || t->rank > 1)
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "input '%s' tensor %d has shape %s, expected [1] or []", what, idx,
+                         pdsi_dims_str(t->dims, t->rank, b, sizeof b));
+    *v = pdsi_tensor_get_i64(t, 0);
+    return PDS_OK;
+}
+
+/* Paddle's AreaPixelComputeScale. Every ratio it yields for a consistent size
+ * is at most `in`; only a scale that disagrees with an OutSize can exceed it
+ * (Paddle then reads out of bounds), so capping there changes nothing else and
+ * keeps every index computed from the ratio far inside int64 and float. */
+static float area_ratio(int64_t in, int64_t out, bool align_corners, double scale)
+{
+    float r;
+    if (out <= 1)
+        return 0.0f;
+    if (align_corners)
+        r = (float)(in - 1) / (float)(out - 1);
+    else if (scale > 0)
+        r = 1.0 / scale < (double)in ? (float)(1.0 / scale) : (float)in;
+    else
+        r = (float)in / (float)out;
+    return r < (float)in ? r : (float)in;
+}
+
+pds_status pdsi_interp_resolve(const pdsi_interp_params *p, const pdsi_tensor *x,
+                               const pdsi_tensor *out_size, const pdsi_slot *size_list,
+                               const pdsi_tensor *scale, pdsi_interp_geom *g, pds_error *err)
+{
+    char b[160];
+    pds_status st;
+    if (x->rank != 4)
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "input 'X' has rank %d %s, expected rank 4 [N, C, H, W]", x->rank,
+                         pdsi_dims_str(x->dims, x->rank, b, sizeof b));
+    for (int i = 0; i < 4; i++)
+        if (x->dims[i] < (i < 2 ? 0 : 1) || x->dims[i] > DIM_MAX)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "input 'X' has shape %s, expected height and width in [1, %d]",
+                             pdsi_dims_str(x->dims, x->rank, b, sizeof b), DIM_MAX);
+    memset(g, 0, sizeof *g);
+    g->n = x->dims[0];
+    g->c = x->dims[1];
+    g->in_h = x->dims[2];
+    g->in_w = x->dims[3];
+
+    int64_t oh = p->out_h, ow = p->out_w;
+    double sh = -1.0, sw = -1.0;
+    const char *source = "attributes 'out_h'/'out_w'";
+    if (size_list && size_list->n > 0) {
+        if (size_list->n != 2)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "input 'SizeTensor' holds %d tensors, expected 2 (height, width)",
+                             size_list->n);
+        if ((st = read_int_scalar(size_list->t[0], "SizeTensor", 0, &oh, err)) ||
+            (st = read_int_scalar(size_list->t[1], "SizeTensor", 1, &ow, err)))
+            return st;
+        source = "input 'SizeTensor'";
+    } else {
+        if (scale) {
+            int64_t numel = 1;
+            for (int i = 0; i < scale->rank; i++)
+                numel *= scale->dims[i];
+            if (scale->dtype != PDS_FLOAT32 && scale->dtype != PDS_FLOAT64)
+                return pdsi_fail(err, PDS_ERR_DTYPE, "input 'Scale' is %s, expected float32",
+                                 pds_dtype_name(scale->dtype));
+            if (numel < 1 || scale->rank > 1)
+                return pdsi_fail(err, PDS_ERR_SHAPE,
+                                 "input 'Scale' has shape %s, expected [1] or [2]",
+                                 pdsi_dims_str(scale->dims, scale->rank, b, sizeof b));
+            sh = pdsi_tensor_get_f64(scale, 0);
+            sw = numel > 1 ? pdsi_tensor_get_f64(scale, 1) : sh;
+            if (!(sh > 0 && sh < INFINITY && sw > 0 && sw < INFINITY))
+                return pdsi_fail(err, PDS_ERR_SHAPE,
+                                 "input 'Scale' holds %g x %g, expected positive scales", sh, sw);
+            source = "input 'Scale'";
+        } else if (p->scale_h > 0 && p->scale_w > 0) {
+            sh = p->scale_h;
+            sw = p->scale_w;
+            source = "attribute 'scale'";
+        }
+        if (sh > 0) {
+            double h = (double)g->in_h * sh, w = (double)g->in_w * sw;
+            if (!(h < (double)DIM_MAX + 1.0 && w < (double)DIM_MAX + 1.0))
+                return pdsi_fail(err, PDS_ERR_SHAPE, "%s %g x %g makes an output over %d wide",
+                                 source, sh, sw, DIM_MAX);
+            oh = (int64_t)h;
+            ow = (int64_t)w;
+        }
+        if (out_size) {
+            int64_t numel = 1;
+            for (int i = 0; i < out_size->rank; i++)
+                numel *= out_size->dims[i];
+            if (!pdsi_dtype_is_int(out_size->dtype) || out_size->dtype == PDS_BOOL)
+                return pdsi_fail(err, PDS_ERR_DTYPE, "input 'OutSize' is %s, expected int32",
+                                 pds_dtype_name(out_size->dtype));
+            if (out_size->rank != 1 || numel != 2)
+                return pdsi_fail(err, PDS_ERR_SHAPE,
+                                 "input 'OutSize' has shape %s, expected [2] (height, width)",
+                                 pdsi_dims_str(out_size->dims, out_size->rank, b, sizeof b));
+            oh = pdsi_tensor_get_i64(out_size, 0);
+            ow = pdsi_tensor_get_i64(out_size, 1);
+            source = "input 'OutSize'";
+        }
+    }
+    if (oh < 1 || ow < 1 || oh > DIM_MAX || ow > DIM_MAX)
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "output size %lld x %lld (from %s, input %lld x %lld) is not in [1, %d]",
+                         (long long)oh, (long long)ow, source, (long long)g->in_h,
+                         (long long)g->in_w, DIM_MAX);
+    g->out_h = oh;
+    g->out_w = ow;
+    g->copy = oh == g->in_h && ow == g->in_w;
+    g->ratio_h = area_ratio(g->in_h, oh, p->align_corners, sh);
+    g->ratio_w = area_ratio(g->in_w, ow, p->align_corners, sw);
+    return PDS_OK;
+}
+
+static int64_t clamp_index(int64_t i, int64_t n)
+{
+    return i < 0 ? 0 : (i >= n ? n - 1 : i);
+}
+
+/* Source index of each output index for nearest. */
+static void nearest_map(int64_t in, int64_t out, float ratio, bool align_corners, int64_t *map)
+{
+    for (int64_t k = 0; k < out; k++) {
+        float v = ratio * (float)k;
+        int64_t i = align_corners ? (int64_t)llroundf(v) : (int64_t)v;
+        map[k] = clamp_index(i, in);
+    }
+}
+
+/* One axis of bilinear sampling: the two source indices and their weights
+ * (lo_w for lo, hi_w for hi), computed in Paddle's mix of precisions: the
+ * half-pixel source index is truncated from a double, while the weight comes
+ * from a float that Paddle computes in double for rows and in float for
+ * columns (src_double). */
+typedef struct lerp {
+    int64_t lo, hi;
+    float lo_w, hi_w;
+} lerp;
+
+static void bilinear_map(int64_t in, int64_t out, float ratio, bool align_flag, bool src_double,
+                         lerp *m)
+{
+    for (int64_t k = 0; k < out; k++) {
+        int64_t lo = align_flag ? (int64_t)((double)ratio * ((double)k + 0.5) - 0.5)
+                                : (int64_t)(ratio * (float)k);
+        if (lo < 0)
+            lo = 0;
+        float src = src_double ? (float)((double)ratio * ((double)k + 0.5) - 0.5)
+                               : ratio * ((float)k + 0.5f) - 0.5f;
+        if (!(src > 0.0f))
+            src = 0.0f;
+        float d = align_flag ? src - (float)lo : ratio * (float)k - (float)lo;
+        lo = clamp_index(lo, in);
+        m[k].lo = lo;
+        m[k].hi = lo + 1 < in - 1 ? lo + 1 : in - 1;
+        m[k].hi_w = d;
+        m[k].lo_w = 1.0f - d;
+    }
+}
+
+pds_status pdsi_interp_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err)
+{
+    const pdsi_interp_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pdsi_tensor *y = pdsi_slot_get(&out[0]);
+    pdsi_interp_geom g;
+    pds_status st;
+    if (!x || !y)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "interp kernel: X or Out missing");
+    if ((st = pdsi_interp_resolve(p, x, pdsi_slot_get(&in[1]), &in[2], pdsi_slot_get(&in[3]), &g,
+                                  err)))
+        return st;
+    if (y->rank != 4 || y->dtype != x->dtype || y->dims[0] != g.n || y->dims[1] != g.c ||
+        y->dims[2] != g.out_h || y->dims[3] != g.out_w)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "interp kernel: Out was not shaped by infer");
+    if (p->method == PDSI_INTERP_BILINEAR && x->dtype != PDS_FLOAT32)
+        return pdsi_fail(err, PDS_ERR_DTYPE, "bilinear interp kernel: X is %s, expected float32",
+                         pds_dtype_name(x->dtype));
+
+    const int64_t planes = g.n * g.c, ihw = g.in_h * g.in_w, ohw = g.out_h * g.out_w;
+    const size_t es = pds_dtype_size(x->dtype);
+    if (g.copy) {
+        memcpy(y->data, x->data, (size_t)(planes * ihw) * es);
+        return PDS_OK;
+    }
+
+    if (p->method == PDSI_INTERP_NEAREST) {
+        int64_t *mh = pdsi_exec_scratch(ex, (size_t)(g.out_h + g.out_w) * sizeof(int64_t));
+        if (!mh)
+            return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "interp kernel: no memory for index maps");
+        int64_t *mw = mh + g.out_h;
+        nearest_map(g.in_h, g.out_h, g.ratio_h, p->align_corners, mh);
+        nearest_map(g.in_w, g.out_w, g.ratio_w, p->align_corners, mw);
+        const unsigned char *xd = x->data;
+        unsigned char *yd = y->data;
+        for (int64_t pl = 0; pl < planes; pl++) {
+            const unsigned char *xp = xd + (size_t)(pl * ihw) * es;
+            unsigned char *yp = yd + (size_t)(pl * ohw) * es;
+            for (int64_t i = 0; i < g.out_h; i++) {
+                const unsigned char *xr = xp + (size_t)(mh[i] * g.in_w) * es;
+                unsigned char *yr = yp + (size_t)(i * g.out_w) * es;
+                switch (es) {
+                case 4:
+                    for (int64_t j = 0; j < g.out_w; j++)
+                        memcpy(yr + 4 * j, xr + 4 * mw[j], 4);
+                    break;
+                case 8:
+                    for (int64_t j = 0; j < g.out_w; j++)
+                        memcpy(yr + 8 * j, xr + 8 * mw[j], 8);
+                    break;
+                default:
+                    for (int64_t j = 0; j < g.out_w; j++)
+                        memcpy(yr + es * (size_t)j, xr + es * (size_t)mw[j], es);
+                }
+            }
+        }
+        return PDS_OK;
+    }
+
+    lerp *lh = pdsi_exec_scratch(ex, (size_t)(g.out_h + g.out_w) * sizeof(lerp));
+    if (!lh)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "interp kernel: no memory for weights");
+    lerp *lw = lh + g.out_h;
+    const bool align_flag = p->align_mode == 0 && !p->align_corners;
+    bilinear_map(g.in_h, g.out_h, g.ratio_h, align_flag, true, lh);
+    bilinear_map(g.in_w, g.out_w, g.ratio_w, align_flag, false, lw);
+    const float *xd = x->data;
+    float *yd = y->data;
+    for (int64_t pl = 0; pl < planes; pl++) {
+        const float *xp = xd + pl * ihw;
+        float *yp = yd + pl * ohw;
+        for (int64_t i = 0; i < g.out_h; i++) {
+            const lerp *r = &lh[i];
+            const float *top = xp + r->lo * g.in_w, *bot = xp + r->hi * g.in_w;
+            for (int64_t j = 0; j < g.out_w; j++) {
+                const lerp *c = &lw[j];
+                /* Paddle's term order, so the float rounding matches. */
+                yp[i * g.out_w + j] = top[c->lo] * r->lo_w * c->lo_w +
+                                      bot[c->lo] * r->hi_w * c->lo_w +
+                                      top[c->hi] * r->lo_w * c->hi_w +
+                                      bot[c->hi] * r->hi_w * c->hi_w;
+            }
+        }
+    }
+    return PDS_OK;
+}
+
+/* ---- pad3d / pad2d ------------------------------------------------------ */
+
+bool pdsi_pad_dtype_ok(pds_dtype dtype)
+{
+    return dtype == PDS_FLOAT32 || dtype == PDS_FLOAT64 || dtype == PDS_INT32 ||
+           dtype == PDS_INT64;
+}
+
+static const char *const pad_side[6] = {"left", "right", "top", "bottom", "front", "back"};
+
+pds_status pdsi_pad_resolve(const pdsi_pad_params *p, const pdsi_tensor *x,
+                            const pdsi_tensor *paddings, int64_t pads[6], int64_t *out_dims,
+                            pds_error *err)
+{
+    char b[160];
+    const int rank = p->rank;
+    const char *layout = rank == 5 ? "[N, C, D, H, W]" : "[N, C, H, W]";
+    if (x->rank != rank)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "input 'X' has rank %d %s, expected rank %d %s",
+                         x->rank, pdsi_dims_str(x->dims, x->rank, b, sizeof b), rank, layout);
+    for (int i = 0; i < rank; i++)
+        if (x->dims[i] < 0 || x->dims[i] > DIM_MAX)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "input 'X' has shape %s, expected dims in [0, %d]",
+                             pdsi_dims_str(x->dims, x->rank, b, sizeof b), DIM_MAX);
+
+    memcpy(pads, p->paddings, 6 * sizeof pads[0]);
+    if (!paddings && !p->has_paddings)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                         "neither attribute 'paddings' nor input 'Paddings' gives the padding");
+    if (paddings) {
+        const int want = rank == 5 ? 6 : 4;
+        int64_t numel = 1;
+        for (int i = 0; i < paddings->rank; i++)
+            numel *= paddings->dims[i];
+        if (!pdsi_dtype_is_int(paddings->dtype) || paddings->dtype == PDS_BOOL)
+            return pdsi_fail(err, PDS_ERR_DTYPE, "input 'Paddings' is %s, expected int32",
+                             pds_dtype_name(paddings->dtype));
+        if (paddings->rank != 1 || numel != want)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "input 'Paddings' has shape %s, expected [%d]",
+                             pdsi_dims_str(paddings->dims, paddings->rank, b, sizeof b), want);
+        int64_t v[6] = {0};
+        for (int i = 0; i < want; i++) {
+            v[i] = pdsi_tensor_get_i64(paddings, i);
+            if (v[i] < 0 || v[i] > DIM_MAX)
+                return pdsi_fail(err, PDS_ERR_SHAPE,
+                                 "input 'Paddings' entry %d is %lld, expected 0 to %d", i,
+                                 (long long)v[i], DIM_MAX);
+        }
+        if (rank == 5) {
+            memcpy(pads, v, sizeof v);
+        } else { /* pad2d: top, bottom, left, right */
+            pads[0] = v[2];
+            pads[1] = v[3];
+            pads[2] = v[0];
+            pads[3] = v[1];
+            pads[4] = pads[5] = 0;
+        }
+    }
+
+    /* Spatial axes, outermost first, and the pads entries that widen them. */
+    const int64_t d = rank == 5 ? x->dims[2] : 1, h = x->dims[rank - 2], w = x->dims[rank - 1];
+    const int64_t size[3] = {d, h, w};
+    const int lead[3] = {4, 2, 0};
+    if ((p->mode == PDSI_PAD_REPLICATE || p->mode == PDSI_PAD_CIRCULAR) &&
+        (d == 0 || h == 0 || w == 0))
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "input 'X' has shape %s: %s padding needs a non-empty input",
+                         pdsi_dims_str(x->dims, x->rank, b, sizeof b),
+                         p->mode == PDSI_PAD_REPLICATE ? "replicate" : "circular");
+    for (int a = 0; a < 3 && p->mode == PDSI_PAD_REFLECT; a++) {
+        int64_t lo = pads[lead[a]], hi = pads[lead[a] + 1];
+        if (lo >= size[a] || hi >= size[a])
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "reflect padding %lld (%s) and %lld (%s) must be less than the input "
+                             "size %lld along that axis",
+                             (long long)lo, pad_side[lead[a]], (long long)hi,
+                             pad_side[lead[a] + 1], (long long)size[a]);
+    }
+    out_dims[0] = x->dims[0];
+    out_dims[1] = x->dims[1];
+    if (rank == 5)
+        out_dims[2] = d + pads[4] + pads[5];
+    out_dims[rank - 2] = h + pads[2] + pads[3];
+    out_dims[rank - 1] = w + pads[0] + pads[1];
+    return PDS_OK;
+}
+
+/* Source index of output index o along an axis of size n with leading padding
+ * lo, or -1 for the constant value. */
+static int64_t pad_source(int mode, int64_t o, int64_t lo, int64_t n)
+{
+    int64_t i = o - lo;
+    switch (mode) {
+    case PDSI_PAD_REFLECT:
+        if (n == 1)
+            return 0;
+        if (i < 0)
+            i = -i;
+        if (i > n - 1)
+            i = 2 * (n - 1) - i;
+        return clamp_index(i, n); /* resolve bounds the pads, so this never bites */
+    case PDSI_PAD_REPLICATE:
+        return clamp_index(i, n);
+    case PDSI_PAD_CIRCULAR:
+        return ((i % n) + n) % n;
+    default:
+        return (i >= 0 && i < n) ? i : -1;
+    }
+}
+
+/* The constant, converted to X's dtype as Paddle's static_cast<T>(float) would,
+ * but saturating where C leaves the conversion undefined. */
+static void pad_value_bytes(pds_dtype dtype, double value, unsigned char out[8])
+{
+    float f = value > FLT_MAX ? INFINITY : value < -FLT_MAX ? -INFINITY : (float)value;
+    double v = (double)f;
+    switch (dtype) {
+    case PDS_FLOAT64:
+        memcpy(out, &v, 8);
+        break;
+    case PDS_INT32: {
+        int32_t i = !(v == v) ? 0 : v <= -2147483648.0 ? INT32_MIN
+                                  : v >= 2147483647.0  ? INT32_MAX
+                                                       : (int32_t)v;
+        memcpy(out, &i, 4);
+        break;
+    }
+    case PDS_INT64: {
+        int64_t i = !(v == v) ? 0 : v <= -9223372036854775808.0 ? INT64_MIN
+                                  : v >= 9223372036854775807.0  ? INT64_MAX
+                                                                : (int64_t)v;
+        memcpy(out, &i, 8);
+        break;
+    }
+    default:
+        memcpy(out, &f, 4);
+    }
+}
+
+pds_status pdsi_pad_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                        pdsi_exec *ex, pds_error *err)
+{
+    const pdsi_pad_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pdsi_tensor *y = pdsi_slot_get(&out[0]);
+    int64_t pads[6], od[5];
+    pds_status st;
+    if (!x || !y)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "pad kernel: X or Out missing");
+    if ((st = pdsi_pad_resolve(p, x, pdsi_slot_get(&in[1]), pads, od, err)))
+        return st;
+    if (!pdsi_pad_dtype_ok(x->dtype) || y->dtype != x->dtype || y->rank != p->rank ||
+        memcmp(y->dims, od, (size_t)p->rank * sizeof od[0]) != 0)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "pad kernel: Out was not shaped by infer");
+
+    const int r = p->rank;
+    const int64_t planes = x->dims[0] * x->dims[1];
+    const int64_t id = r == 5 ? x->dims[2] : 1, ih = x->dims[r - 2], iw = x->dims[r - 1];
+    const int64_t odd = r == 5 ? od[2] : 1, oh = od[r - 2], ow = od[r - 1];
+    const size_t es = pds_dtype_size(x->dtype);
+    if (planes == 0 || odd * oh * ow == 0)
+        return PDS_OK;
+
+    int64_t *md = pdsi_exec_scratch(ex, (size_t)(odd + oh + ow) * sizeof(int64_t));
+    if (!md)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "pad kernel: no memory for index maps");
+    int64_t *mh = md + odd, *mw = mh + oh;
+    /* An empty input axis leaves only the constant (resolve refused other modes). */
+    for (int64_t i = 0; i < odd; i++)
+        md[i] = id ? pad_source(p->mode, i, pads[4], id) : -1;
+    for (int64_t i = 0; i < oh; i++)
+        mh[i] = ih ? pad_source(p->mode, i, pads[2], ih) : -1;
+    for (int64_t i = 0; i < ow; i++)
+        mw[i] = iw ? pad_source(p->mode, i, pads[0], iw) : -1;
+
+    unsigned char value[8];
+    pad_value_bytes(x->dtype, p->value, value);
+    const unsigned char *xd = x->data;
+    unsigned char *yd = y->data;
+    for (int64_t pl = 0; pl < planes; pl++) {
+        const unsigned char *xp = xd + (size_t)(pl * id * ih * iw) * es;
+        unsigned char *yp = yd + (size_t)(pl * odd * oh * ow) * es;
+        for (int64_t a = 0; a < odd; a++)
+            for (int64_t b = 0; b < oh; b++) {
+                unsigned char *yr = yp + (size_t)((a * oh + b) * ow) * es;
+                if (md[a] < 0 || mh[b] < 0) {
+                    for (int64_t c = 0; c < ow; c++)
+                        memcpy(yr + (size_t)c * es, value, es);
+                    continue;
+                }
+                const unsigned char *xr = xp + (size_t)((md[a] * ih + mh[b]) * iw) * es;
+                for (int64_t c = 0; c < ow; c++)
+                    memcpy(yr + (size_t)c * es, mw[c] < 0 ? value : xr + (size_t)mw[c] * es, es);
+            }
+    }
+    return PDS_OK;
+}
