@@ -1,0 +1,64 @@
+/*
+ * elementwise.h — parameters, broadcasting rules and reference kernel of the
+ * binary element-wise family (elementwise_add, _sub, _mul, _div, _max, _min,
+ * _pow, _floordiv, _mod).
+ *
+ * Broadcasting follows Paddle's legacy `axis` attribute exactly (DESIGN §5):
+ *
+ *   - X and Y of identical shape: no broadcasting, whatever axis says.
+ *   - axis == -1: numpy rules, dims aligned from the right; either operand
+ *     may broadcast.
+ *   - otherwise the lower-rank operand (X when the ranks are equal) is placed
+ *     with its first dim at dim `axis` of the other one, after dropping its
+ *     trailing size-1 dims (Y[3,1,1] with axis 1 against X[2,3,4,5] acts as
+ *     [1,3,1,1]). Other negative axes are refused (Paddle's kernels refuse
+ *     them too), and with equal ranks only 0 and -1 are accepted.
+ *
+ * After alignment every dim pair must be equal or contain a 1; the output dim
+ * is the larger one (0 when a size-0 dim meets a 1).
+ */
+#ifndef PDSI_KERNELS_ELEMENTWISE_H
+#define PDSI_KERNELS_ELEMENTWISE_H
+
+#include "kernels/kernel.h"
+
+typedef enum pdsi_binary_kind {
+    PDSI_BINARY_ADD,
+    PDSI_BINARY_SUB,
+    PDSI_BINARY_MUL,
+    PDSI_BINARY_DIV,
+    PDSI_BINARY_MAX,
+    PDSI_BINARY_MIN,
+    PDSI_BINARY_POW,
+    PDSI_BINARY_FLOORDIV,
+    PDSI_BINARY_MOD,
+    PDSI_BINARY_COUNT_
+} pdsi_binary_kind;
+
+typedef struct pdsi_binary_params {
+    pdsi_binary_kind kind;
+    int axis; /* Paddle's attribute as written (-1: numpy broadcasting) */
+} pdsi_binary_params;
+
+/* X and Y aligned to the output's rank: x[i] and y[i] are each either out[i]
+ * or 1 (broadcast). */
+typedef struct pdsi_bcast {
+    int rank;
+    int64_t out[PDSI_MAX_RANK];
+    int64_t x[PDSI_MAX_RANK];
+    int64_t y[PDSI_MAX_RANK];
+} pdsi_bcast;
+
+/* Aligns X and Y under the rules above. PDS_ERR_SHAPE, with both shapes and
+ * the axis in the message, when they do not broadcast. Does not check the
+ * output's element count. */
+pds_status pdsi_bcast_plan(const int64_t *xdims, int xrank, const int64_t *ydims, int yrank,
+                           int axis, pdsi_bcast *plan, pds_error *err);
+
+/* Slots: in X, Y; out Out. X and Y share one dtype: float32, int32 or int64.
+ * Integer division, floordiv and mod by zero return PDS_ERR_INVALID_ARGUMENT
+ * (Paddle raises an error there too) before anything is written. */
+pds_status pdsi_ref_binary(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err);
+
+#endif

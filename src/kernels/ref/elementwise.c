@@ -1,0 +1,365 @@
+/*
+ * elementwise.c — Paddle's broadcasting rules and the reference kernel of the
+ * binary element-wise operators.
+ *
+ * The kernel first simplifies the broadcast: dims of size 1 are dropped and
+ * neighbouring dims that broadcast the same way in X and in Y are merged, so
+ * that a per-channel bias add X[N,C,H,W] + Y[C] becomes [N, C, H*W] with Y
+ * constant along the innermost run. It then walks the outer dims with an
+ * odometer and hands each innermost run to a row function specialised for
+ * "both operands advance", "Y is constant", "X is constant". Those rows are
+ * plain loops the compiler vectorises.
+ *
+ * Integer arithmetic follows Paddle's CPU functors: add, sub and mul wrap,
+ * div truncates, floordiv and mod round toward negative infinity (the
+ * remainder takes the divisor's sign), pow goes through double. The cases
+ * where C itself would trap or be undefined (INT_MIN / -1, out-of-range
+ * double -> int) are given the value x86 hardware produces for Paddle.
+ */
+#include "kernels/elementwise.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ---- the alignment rules ------------------------------------------------- */
+
+pds_status pdsi_bcast_plan(const int64_t *xdims, int xrank, const int64_t *ydims, int yrank,
+                           int axis, pdsi_bcast *plan, pds_error *err)
+{
+    char bx[160], by[160];
+    bool same = xrank == yrank;
+    for (int i = 0; same && i < xrank; i++)
+        same = xdims[i] == ydims[i];
+    memset(plan, 0, sizeof *plan);
+    if (same) {
+        plan->rank = xrank;
+        for (int i = 0; i < xrank; i++)
+            plan->out[i] = plan->x[i] = plan->y[i] = xdims[i];
+        return PDS_OK;
+    }
+
+    int rmax = xrank > yrank ? xrank : yrank;
+    int diff = xrank > yrank ? xrank - yrank : yrank - xrank;
+    if (xrank == yrank && axis != -1 && axis != 0)
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "axis %d is invalid for X %s and Y %s of equal rank: expected -1 or 0",
+                         axis, pdsi_dims_str(xdims, xrank, bx, sizeof bx),
+                         pdsi_dims_str(ydims, yrank, by, sizeof by));
+    /* Paddle's shape inference would map other negative axes to
+     * |rank X - rank Y| + axis + 1, but its kernels then refuse them. */
+    if (axis < -1 || axis >= rmax)
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "axis %d is invalid for X %s and Y %s: expected -1 or 0 to %d", axis,
+                         pdsi_dims_str(xdims, xrank, bx, sizeof bx),
+                         pdsi_dims_str(ydims, yrank, by, sizeof by), rmax - 1);
+    int at = axis == -1 ? diff : axis;
+
+    /* The lower-rank operand is placed at `at` inside the other (X when the
+     * ranks are equal, where at is 0 and the choice does not matter). */
+    bool x_small = xrank <= yrank;
+    const int64_t *sd = x_small ? xdims : ydims;
+    const int64_t *bd = x_small ? ydims : xdims;
+    int srank = x_small ? xrank : yrank;
+    int64_t *sa = x_small ? plan->x : plan->y;
+    int64_t *ba = x_small ? plan->y : plan->x;
+
+    /* Trailing 1s of the small operand broadcast anyway; Paddle drops them
+     * before aligning, which is what lets Y[5,1] sit at axis 3 of a rank-4
+     * X. */
+    int strim = srank;
+    while (strim > 0 && sd[strim - 1] == 1)
+        strim--;
+    if (at + strim > rmax)
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "X %s and Y %s do not broadcast: with axis %d the %s operand "
+                         "would extend past dim %d",
+                         pdsi_dims_str(xdims, xrank, bx, sizeof bx),
+                         pdsi_dims_str(ydims, yrank, by, sizeof by), axis,
+                         x_small ? "X" : "Y", rmax - 1);
+    for (int i = 0; i < rmax; i++) {
+        ba[i] = bd[i];
+        sa[i] = 1;
+    }
+    for (int i = 0; i < strim; i++)
+        sa[at + i] = sd[i];
+
+    plan->rank = rmax;
+    for (int i = 0; i < rmax; i++) {
+        int64_t a = plan->x[i], b = plan->y[i];
+        if (a != b && a != 1 && b != 1)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "X %s and Y %s do not broadcast (axis %d): aligned dim %d is %lld "
+                             "in X and %lld in Y",
+                             pdsi_dims_str(xdims, xrank, bx, sizeof bx),
+                             pdsi_dims_str(ydims, yrank, by, sizeof by), axis, i, (long long)a,
+                             (long long)b);
+        plan->out[i] = a == 1 ? b : a;
+    }
+    return PDS_OK;
+}
+
+/* ---- scalar operations --------------------------------------------------- */
+
+static inline float f_max(float a, float b)
+{
+    if (isnan(a))
+        return a;
+    if (isnan(b))
+        return b;
+    return a > b ? a : b;
+}
+
+static inline float f_min(float a, float b)
+{
+    if (isnan(a))
+        return a;
+    if (isnan(b))
+        return b;
+    return a < b ? a : b;
+}
+
+/* Python's float floor division as Paddle computes it: from fmod, so that
+ * q * b + mod == a holds as closely as rounding allows, and with the signed
+ * zero of a / b. */
+static inline float f_floordiv(float a, float b)
+{
+    if (b == 0.0f)
+        return a / b;
+    float mod = fmodf(a, b);
+    float div = (a - mod) / b;
+    if (mod != 0.0f && (b < 0.0f) != (mod < 0.0f))
+        div -= 1.0f;
+    if (div == 0.0f)
+        return copysignf(0.0f, a / b);
+    float fl = floorf(div);
+    if (div - fl > 0.5f)
+        fl += 1.0f;
+    return fl;
+}
+
+static inline float f_mod(float a, float b)
+{
+    float r = fmodf(a, b);
+    if (r != 0.0f && (r < 0.0f) != (b < 0.0f))
+        r += b;
+    return r;
+}
+
+/* Integer helpers, instantiated for int32_t and int64_t. Division by zero
+ * never reaches them (the kernel checks Y first). */
+#define INT_HELPERS(T, U, TMIN, TMAX, SUF)                                                    \
+    static inline T add_##SUF(T a, T b) { return (T)((U)a + (U)b); }                        \
+    static inline T sub_##SUF(T a, T b) { return (T)((U)a - (U)b); }                        \
+    static inline T mul_##SUF(T a, T b) { return (T)((U)a * (U)b); }                        \
+    static inline T div_##SUF(T a, T b) { return (a == TMIN && b == -1) ? TMIN : a / b; }   \
+    static inline T rem_##SUF(T a, T b) { return b == -1 ? 0 : a % b; }                     \
+    static inline T floordiv_##SUF(T a, T b)                                                 \
+    {                                                                                        \
+        T q = div_##SUF(a, b), r = rem_##SUF(a, b);                                          \
+        return (r != 0 && (r < 0) != (b < 0)) ? (T)(q - 1) : q;                              \
+    }                                                                                        \
+    static inline T mod_##SUF(T a, T b)                                                      \
+    {                                                                                        \
+        T r = rem_##SUF(a, b);                                                               \
+        return (r != 0 && (r < 0) != (b < 0)) ? (T)(r + b) : r;                              \
+    }                                                                                        \
+    static inline T max_##SUF(T a, T b) { return a > b ? a : b; }                           \
+    static inline T min_##SUF(T a, T b) { return a < b ? a : b; }                           \
+    static inline T pow_##SUF(T a, T b)                                                      \
+    {                                                                                        \
+        if (a == 0 && b < 0)                                                                 \
+            return 0;                                                                        \
+        double v = pow((double)a, (double)b);                                                \
+        /* x86 truncation: out of range or NaN gives the minimum value */                    \
+        if (!(v > (double)TMIN - 1.0 && v < -(double)TMIN))                                  \
+            return TMIN;                                                                     \
+        return (T)v;                                                                         \
+    }
+
+INT_HELPERS(int32_t, uint32_t, INT32_MIN, INT32_MAX, i32)
+INT_HELPERS(int64_t, uint64_t, INT64_MIN, INT64_MAX, i64)
+
+/* ---- row functions ------------------------------------------------------- */
+
+/* o[i] = op(x[i*sx], y[i*sy]) for i < n, with sx and sy each 0 or 1. */
+typedef void (*row_fn)(void *o, const void *x, int64_t sx, const void *y, int64_t sy, int64_t n);
+
+#define DEF_ROW(name, T, expr)                                                                \
+    static void name(void *o_, const void *x_, int64_t sx, const void *y_, int64_t sy,       \
+                     int64_t n)                                                               \
+    {                                                                                         \
+        T *o = o_;                                                                            \
+        const T *x = x_, *y = y_;                                                             \
+        if (sx && sy) {                                                                       \
+            for (int64_t i = 0; i < n; i++) {                                                 \
+                T a = x[i], b = y[i];                                                         \
+                o[i] = (expr);                                                                \
+            }                                                                                 \
+        } else if (sx) {                                                                      \
+            const T b = y[0];                                                                 \
+            for (int64_t i = 0; i < n; i++) {                                                 \
+                T a = x[i];                                                                   \
+                o[i] = (expr);                                                                \
+            }                                                                                 \
+        } else if (sy) {                                                                      \
+            const T a = x[0];                                                                 \
+            for (int64_t i = 0; i < n; i++) {                                                 \
+                T b = y[i];                                                                   \
+                o[i] = (expr);                                                                \
+            }                                                                                 \
+        } else {                                                                              \
+            const T a = x[0], b = y[0];                                                       \
+            const T v = (expr);                                                               \
+            for (int64_t i = 0; i < n; i++)                                                   \
+                o[i] = v;                                                                     \
+        }                                                                                     \
+    }
+
+DEF_ROW(add_f32_row, float, a + b)
+DEF_ROW(sub_f32_row, float, a - b)
+DEF_ROW(mul_f32_row, float, a * b)
+DEF_ROW(div_f32_row, float, a / b)
+DEF_ROW(max_f32_row, float, f_max(a, b))
+DEF_ROW(min_f32_row, float, f_min(a, b))
+DEF_ROW(pow_f32_row, float, powf(a, b))
+DEF_ROW(floordiv_f32_row, float, f_floordiv(a, b))
+DEF_ROW(mod_f32_row, float, f_mod(a, b))
+
+#define DEF_INT_ROWS(T, SUF)                                                                  \
+    DEF_ROW(add_##SUF##_row, T, add_##SUF(a, b))                                              \
+    DEF_ROW(sub_##SUF##_row, T, sub_##SUF(a, b))                                              \
+    DEF_ROW(mul_##SUF##_row, T, mul_##SUF(a, b))                                              \
+    DEF_ROW(div_##SUF##_row, T, div_##SUF(a, b))                                              \
+    DEF_ROW(max_##SUF##_row, T, max_##SUF(a, b))                                              \
+    DEF_ROW(min_##SUF##_row, T, min_##SUF(a, b))                                              \
+    DEF_ROW(pow_##SUF##_row, T, pow_##SUF(a, b))                                              \
+    DEF_ROW(floordiv_##SUF##_row, T, floordiv_##SUF(a, b))                                    \
+    DEF_ROW(mod_##SUF##_row, T, mod_##SUF(a, b))
+
+DEF_INT_ROWS(int32_t, i32)
+DEF_INT_ROWS(int64_t, i64)
+
+/* Indexed by pdsi_binary_kind, then float32 / int32 / int64. */
+static const row_fn rows[PDSI_BINARY_COUNT_][3] = {
+    [PDSI_BINARY_ADD] = {add_f32_row, add_i32_row, add_i64_row},
+    [PDSI_BINARY_SUB] = {sub_f32_row, sub_i32_row, sub_i64_row},
+    [PDSI_BINARY_MUL] = {mul_f32_row, mul_i32_row, mul_i64_row},
+    [PDSI_BINARY_DIV] = {div_f32_row, div_i32_row, div_i64_row},
+    [PDSI_BINARY_MAX] = {max_f32_row, max_i32_row, max_i64_row},
+    [PDSI_BINARY_MIN] = {min_f32_row, min_i32_row, min_i64_row},
+    [PDSI_BINARY_POW] = {pow_f32_row, pow_i32_row, pow_i64_row},
+    [PDSI_BINARY_FLOORDIV] = {floordiv_f32_row, floordiv_i32_row, floordiv_i64_row},
+    [PDSI_BINARY_MOD] = {mod_f32_row, mod_i32_row, mod_i64_row},
+};
+
+/* ---- the broadcast walk -------------------------------------------------- */
+
+static void walk(row_fn fn, size_t esz, const pdsi_bcast *plan, const char *x, const char *y,
+                 char *o)
+{
+    /* Collapse: drop size-1 output dims, merge neighbours that broadcast the
+     * same way in both operands. xf/yf: the operand spans this dim. */
+    int64_t od[PDSI_MAX_RANK];
+    bool xf[PDSI_MAX_RANK], yf[PDSI_MAX_RANK];
+    int r = 0;
+    for (int i = 0; i < plan->rank; i++) {
+        if (plan->out[i] == 1)
+            continue;
+        bool xi = plan->x[i] != 1, yi = plan->y[i] != 1;
+        if (r > 0 && xf[r - 1] == xi && yf[r - 1] == yi) {
+            od[r - 1] *= plan->out[i];
+        } else {
+            od[r] = plan->out[i];
+            xf[r] = xi;
+            yf[r] = yi;
+            r++;
+        }
+    }
+    if (r == 0) {
+        fn(o, x, 1, y, 1, 1);
+        return;
+    }
+
+    /* Element strides of each collapsed dim in X and Y (0 where broadcast). */
+    int64_t xs[PDSI_MAX_RANK], ys[PDSI_MAX_RANK];
+    int64_t xacc = 1, yacc = 1;
+    for (int i = r - 1; i >= 0; i--) {
+        xs[i] = xf[i] ? xacc : 0;
+        ys[i] = yf[i] ? yacc : 0;
+        if (xf[i])
+            xacc *= od[i];
+        if (yf[i])
+            yacc *= od[i];
+    }
+
+    int64_t inner = od[r - 1];
+    int64_t sx = xf[r - 1] ? 1 : 0, sy = yf[r - 1] ? 1 : 0;
+    int64_t idx[PDSI_MAX_RANK] = {0};
+    int64_t xo = 0, yo = 0;
+    for (;;) {
+        fn(o, x + (size_t)xo * esz, sx, y + (size_t)yo * esz, sy, inner);
+        o += (size_t)inner * esz;
+        /* Advance the odometer over dims [0, r-1). */
+        int d = r - 2;
+        for (; d >= 0; d--) {
+            xo += xs[d];
+            yo += ys[d];
+            if (++idx[d] < od[d])
+                break;
+            xo -= xs[d] * od[d];
+            yo -= ys[d] * od[d];
+            idx[d] = 0;
+        }
+        if (d < 0)
+            return;
+    }
+}
+
+static bool has_zero(const pdsi_tensor *t)
+{
+    int64_t n = pdsi_tensor_numel(t);
+    if (t->dtype == PDS_INT32) {
+        const int32_t *v = t->data;
+        for (int64_t i = 0; i < n; i++)
+            if (v[i] == 0)
+                return true;
+    } else if (t->dtype == PDS_INT64) {
+        const int64_t *v = t->data;
+        for (int64_t i = 0; i < n; i++)
+            if (v[i] == 0)
+                return true;
+    }
+    return false;
+}
+
+pds_status pdsi_ref_binary(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err)
+{
+    (void)ex;
+    const pdsi_binary_params *p = params;
+    const pdsi_tensor *tx = pdsi_slot_get(&in[0]);
+    const pdsi_tensor *ty = pdsi_slot_get(&in[1]);
+    pdsi_tensor *to = pdsi_slot_get(&out[0]);
+    pdsi_bcast plan;
+    pds_status st = pdsi_bcast_plan(tx->dims, tx->rank, ty->dims, ty->rank, p->axis, &plan, err);
+    if (st)
+        return st;
+    int di = tx->dtype == PDS_FLOAT32 ? 0
+             : tx->dtype == PDS_INT32 ? 1
+             : tx->dtype == PDS_INT64 ? 2
+                                      : -1;
+    if (di < 0 || ty->dtype != tx->dtype || (unsigned)p->kind >= PDSI_BINARY_COUNT_)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "binary kernel: unexpected dtypes %s, %s",
+                         pds_dtype_name(tx->dtype), pds_dtype_name(ty->dtype));
+    if (pdsi_tensor_numel(to) == 0)
+        return PDS_OK;
+    if (di > 0 &&
+        (p->kind == PDSI_BINARY_DIV || p->kind == PDSI_BINARY_FLOORDIV ||
+         p->kind == PDSI_BINARY_MOD) &&
+        has_zero(ty))
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                         "integer division by zero: input 'Y' contains 0");
+    walk(rows[p->kind][di], pds_dtype_size(tx->dtype), &plan, tx->data, ty->data, to->data);
+    return PDS_OK;
+}
