@@ -552,6 +552,34 @@ static void test_m16_no_thread_local_state(void)
     free(out.data);
 }
 
+/* M17: an input that passes the input checks but breaks the graph deep inside
+ * (db_det at 7x5: the FPN's upsampled maps no longer line up). Paddle
+ * Inference throws a C++ exception here (its C API aborts the process);
+ * pdsafe returns a status naming the operator, and the predictor stays usable. */
+static void test_m17_failure_inside_graph_is_a_status(void)
+{
+    pds_error err;
+    pds_model m = load_fixture("db_det");
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    input in = make_input(m, 5);
+    in.t.dims[2] = 7;
+    in.t.byte_length = 3 * 7 * 5 * sizeof(float);
+    pds_tensor out = make_output();
+    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "(elementwise_add)");
+    CHECK_MSG(err, "do not broadcast");
+    CHECK_STATUS(pds_predictor_fetch(p, &out, 1, &err), PDS_ERR_INVALID_STATE, &err);
+    input ok = make_input(m, 64);
+    CHECK_OK(pds_predictor_run(p, &ok.t, 1, &out, 1, &err), &err);
+    CHECK_EQ_INT(out.dims[2], 64);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(in.buf);
+    free(ok.buf);
+    free(out.data);
+}
+
 /* M18: options are plain values copied at create time. */
 static void test_m18_options_copied(void)
 {
@@ -793,6 +821,7 @@ int main(void)
     RUN_TEST(test_m12_no_caller_pointer_kept);
     RUN_TEST(test_m14_any_destroy_order);
     RUN_TEST(test_m16_no_thread_local_state);
+    RUN_TEST(test_m17_failure_inside_graph_is_a_status);
     RUN_TEST(test_m18_options_copied);
     RUN_TEST(test_m19_bad_model_arguments);
     RUN_TEST(test_m21_no_signal_handlers);
