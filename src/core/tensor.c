@@ -99,7 +99,16 @@ void pdsi_tensor_set_shape(pdsi_tensor *t, pds_dtype dtype, int rank, const int6
 
 bool pdsi_tensor_reserve(pdsi_tensor *t)
 {
-    size_t need = pdsi_tensor_bytes(t);
+    int64_t numel;
+    size_t need;
+    /* Callers check shapes first; this guard makes a missed check an
+     * allocation failure instead of a short buffer. */
+    if (!pdsi_shape_numel(t->dims, t->rank, &numel))
+        return false;
+    if (numel == 0)
+        need = 0; /* an empty tensor of any (even unset) dtype */
+    else if (!pdsi_bytes_of(t->dtype, numel, &need) || need > SIZE_MAX - 64)
+        return false;
     if (need == 0)
         need = 1; /* keep data non-NULL so kernels never see NULL */
     if (t->cap >= need && t->data)

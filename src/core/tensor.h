@@ -45,7 +45,8 @@ bool pdsi_bytes_of(pds_dtype dtype, int64_t numel, size_t *bytes);
 void pdsi_tensor_set_shape(pdsi_tensor *t, pds_dtype dtype, int rank, const int64_t *dims);
 
 /* Makes sure an owning tensor has room for its current shape. Returns false on
- * allocation failure. Never shrinks; contents are not preserved. */
+ * allocation failure or an invalid or overflowing shape. Never shrinks;
+ * contents are not preserved. */
 bool pdsi_tensor_reserve(pdsi_tensor *t);
 
 /* Frees an owned buffer and zeroes the tensor. */
