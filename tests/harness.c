@@ -5,10 +5,44 @@
 
 int pdst_failures, pdst_passed, pdst_failed;
 
+/* Tensors made with pdst_mk, freed when the test that made them ends. */
+#define MAX_KEPT 1024
+static pdsi_tensor *kept[MAX_KEPT];
+static int n_kept;
+
+pdsi_tensor *pdst_mk(pds_dtype dtype, int rank, const int64_t *dims, const void *data)
+{
+    pdsi_tensor *t = pdst_tensor(dtype, rank, dims, data);
+    if (n_kept == MAX_KEPT) {
+        fprintf(stderr, "pdst_mk: more than %d tensors in one test\n", MAX_KEPT);
+        abort();
+    }
+    kept[n_kept++] = t;
+    return t;
+}
+
+pdsi_tensor *pdst_mk_out(void)
+{
+    return pdst_mk(PDS_FLOAT32, 0, NULL, NULL);
+}
+
+void pdst_release_kept(void)
+{
+    for (int i = 0; i < n_kept; i++)
+        pdst_tensor_free(kept[i]);
+    n_kept = 0;
+}
+
+pdsi_tensor *pdst_out(void)
+{
+    return pdst_tensor(PDS_FLOAT32, 0, NULL, NULL);
+}
+
 void pdst_run(const char *name, void (*fn)(void))
 {
     pdst_failures = 0;
     fn();
+    pdst_release_kept();
     if (pdst_failures) {
         pdst_failed++;
         fprintf(stderr, "FAIL %s (%d failed checks)\n", name, pdst_failures);
@@ -99,6 +133,27 @@ pds_status pdst_run_op(const char *type, const pdsi_attr *attrs, int n_attrs,
     pdsi_exec_release(&ex);
     free(params);
     return st;
+}
+
+pds_status pdst_run_op1(const char *type, const pdsi_attr *attrs, int n_attrs,
+                        pdsi_tensor *const *ins, int nin, pdsi_tensor *const *outs, int nout,
+                        pds_error *err)
+{
+    pdsi_tensor *slots_in[PDSI_MAX_SLOTS], *slots_out[PDSI_MAX_SLOTS];
+    pdsi_slot in[PDSI_MAX_SLOTS] = {{0}}, out[PDSI_MAX_SLOTS] = {{0}};
+    if (nin > PDSI_MAX_SLOTS || nout > PDSI_MAX_SLOTS)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "test: too many slots");
+    for (int k = 0; k < nin; k++) {
+        slots_in[k] = ins[k];
+        in[k].t = &slots_in[k];
+        in[k].n = ins[k] ? 1 : 0;
+    }
+    for (int k = 0; k < nout; k++) {
+        slots_out[k] = outs[k];
+        out[k].t = &slots_out[k];
+        out[k].n = outs[k] ? 1 : 0;
+    }
+    return pdst_run_op(type, attrs, n_attrs, in, out, err);
 }
 
 pdsi_attr pdst_attr_int(const char *name, int64_t v)

@@ -88,6 +88,22 @@ void pdst_tensor_free(pdsi_tensor *t);
 pds_status pdst_run_op(const char *type, const pdsi_attr *attrs, int n_attrs,
                        const pdsi_slot *in, const pdsi_slot *out, pds_error *err);
 
+/* pdst_run_op for operators whose slots hold at most one tensor each: ins[k]
+ * and outs[k] are slot k's tensor, NULL when the slot is absent. */
+pds_status pdst_run_op1(const char *type, const pdsi_attr *attrs, int n_attrs,
+                        pdsi_tensor *const *ins, int nin, pdsi_tensor *const *outs, int nout,
+                        pds_error *err);
+
+/* An empty owning tensor for an operator to shape (the caller frees it). */
+pdsi_tensor *pdst_out(void);
+
+/* Like pdst_tensor / pdst_out, but freed automatically when the current test
+ * (RUN_TEST) ends. */
+pdsi_tensor *pdst_mk(pds_dtype dtype, int rank, const int64_t *dims, const void *data);
+pdsi_tensor *pdst_mk_out(void);
+/* Frees the pdst_mk tensors now (for loops that make many). */
+void pdst_release_kept(void);
+
 /* Attribute builders for pdst_run_op. */
 pdsi_attr pdst_attr_int(const char *name, int64_t v);
 pdsi_attr pdst_attr_float(const char *name, double v);

@@ -12,31 +12,6 @@
 #include <float.h>
 #include <stdint.h>
 
-/* Runs `type` with inputs ins[0..nin) and outputs outs[0..nout) (NULL: the
- * slot is absent). */
-static pds_status run_op(const char *type, const pdsi_attr *attrs, int n_attrs,
-                         pdsi_tensor *const *ins, int nin, pdsi_tensor *const *outs, int nout,
-                         pds_error *err)
-{
-    pdsi_tensor *slots_in[PDSI_MAX_SLOTS], *slots_out[PDSI_MAX_SLOTS];
-    pdsi_slot in[PDSI_MAX_SLOTS] = {{0}}, out[PDSI_MAX_SLOTS] = {{0}};
-    for (int k = 0; k < nin; k++) {
-        slots_in[k] = ins[k];
-        in[k].t = &slots_in[k];
-        in[k].n = ins[k] ? 1 : 0;
-    }
-    for (int k = 0; k < nout; k++) {
-        slots_out[k] = outs[k];
-        out[k].t = &slots_out[k];
-        out[k].n = outs[k] ? 1 : 0;
-    }
-    return pdst_run_op(type, attrs, n_attrs, in, out, err);
-}
-
-static pdsi_tensor *empty_out(void)
-{
-    return pdst_tensor(PDS_FLOAT32, 0, NULL, NULL);
-}
 
 static const int64_t dims_2x8[2] = {2, 8};
 
@@ -281,8 +256,8 @@ static void check_unary(const unary_case *c)
 {
     pds_error err, *ep = &err;
     pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 2, dims_2x8, c->x);
-    pdsi_tensor *o = empty_out();
-    CHECK_OK(run_op(c->type, c->attrs, c->n_attrs, &x, 1, &o, 1, &err), ep);
+    pdsi_tensor *o = pdst_out();
+    CHECK_OK(pdst_run_op1(c->type, c->attrs, c->n_attrs, &x, 1, &o, 1, &err), ep);
     CHECK_EQ_INT(o->rank, 2);
     CHECK_EQ_INT(o->dims[0], 2);
     CHECK_EQ_INT(o->dims[1], 8);
@@ -355,11 +330,11 @@ static void test_gelu_forms_distinct(void)
     pds_error err, *ep = &err;
     pdsi_attr a = pdst_attr_bool("approximate", 1);
     pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 2, dims_2x8, act_x);
-    pdsi_tensor *o = empty_out();
-    CHECK_OK(run_op("gelu", &a, 1, &x, 1, &o, 1, &err), ep);
+    pdsi_tensor *o = pdst_out();
+    CHECK_OK(pdst_run_op1("gelu", &a, 1, &x, 1, &o, 1, &err), ep);
     pdst_check_close("gelu tanh tight", o->data, want_gelu_tanh, 16, 1e-6, 1e-5);
     a = pdst_attr_bool("approximate", 0);
-    CHECK_OK(run_op("gelu", &a, 1, &x, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("gelu", &a, 1, &x, 1, &o, 1, &err), ep);
     pdst_check_close("gelu erf tight", o->data, want_gelu, 16, 1e-6, 1e-5);
     pdst_tensor_free(x);
     pdst_tensor_free(o);
@@ -374,9 +349,9 @@ static void test_clip_and_pow_tensors(void)
     pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 2, dims_2x8, act_x);
     pdsi_tensor *tmin = pdst_tensor(PDS_FLOAT32, 1, one, &lo);
     pdsi_tensor *tmax = pdst_tensor(PDS_FLOAT32, 1, one, &hi);
-    pdsi_tensor *o = empty_out();
+    pdsi_tensor *o = pdst_out();
     pdsi_tensor *ins[3] = {x, tmin, tmax};
-    CHECK_OK(run_op("clip", attrs, 2, ins, 3, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("clip", attrs, 2, ins, 3, &o, 1, &err), ep);
     pdst_check_close("clip Min/Max", o->data, want_clip_tensors, 16, PDST_ATOL, PDST_RTOL);
 
     /* Only Min given: max comes from the attribute. */
@@ -384,21 +359,21 @@ static void test_clip_and_pow_tensors(void)
     float want_min_only[16];
     for (int i = 0; i < 16; i++)
         want_min_only[i] = act_x[i] < lo ? lo : act_x[i] > 2.5f ? 2.5f : act_x[i];
-    CHECK_OK(run_op("clip", attrs, 2, ins_min, 3, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("clip", attrs, 2, ins_min, 3, &o, 1, &err), ep);
     pdst_check_close("clip Min only", o->data, want_min_only, 16, 0, 0);
 
     /* A 0-D int64 bound is a number too. */
     const int64_t ilo = 0;
     pdsi_tensor *tilo = pdst_tensor(PDS_INT64, 0, NULL, &ilo);
     pdsi_tensor *ins_i[3] = {x, tilo, NULL};
-    CHECK_OK(run_op("clip", attrs, 2, ins_i, 3, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("clip", attrs, 2, ins_i, 3, &o, 1, &err), ep);
     CHECK(((float *)o->data)[0] == 0.0f && ((float *)o->data)[15] == 2.5f);
 
     pdsi_tensor *xp = pdst_tensor(PDS_FLOAT32, 2, dims_2x8, act_xp);
     pdsi_tensor *tf = pdst_tensor(PDS_FLOAT32, 1, one, &factor);
     pdsi_tensor *pins[2] = {xp, tf};
     pdsi_attr pa = pdst_attr_float("factor", 1.5);
-    CHECK_OK(run_op("pow", &pa, 1, pins, 2, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("pow", &pa, 1, pins, 2, &o, 1, &err), ep);
     pdst_check_close("pow FactorTensor", o->data, want_pow_tensor, 16, PDST_ATOL, PDST_RTOL);
 
     pdst_tensor_free(x);
@@ -414,13 +389,13 @@ static void test_scale_float(void)
 {
     pds_error err, *ep = &err;
     pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 2, dims_2x8, act_x);
-    pdsi_tensor *o = empty_out();
+    pdsi_tensor *o = pdst_out();
     pdsi_attr a[3] = {pdst_attr_float("scale", 2.5), pdst_attr_float("bias", -1.25),
                       pdst_attr_bool("bias_after_scale", 1)};
-    CHECK_OK(run_op("scale", a, 3, &x, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("scale", a, 3, &x, 1, &o, 1, &err), ep);
     pdst_check_close("scale after", o->data, want_scale_after, 16, PDST_ATOL, PDST_RTOL);
     a[2] = pdst_attr_bool("bias_after_scale", 0);
-    CHECK_OK(run_op("scale", a, 3, &x, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("scale", a, 3, &x, 1, &o, 1, &err), ep);
     pdst_check_close("scale before", o->data, want_scale_before, 16, PDST_ATOL, PDST_RTOL);
 
     const float s = -3.0f;
@@ -429,11 +404,11 @@ static void test_scale_float(void)
     pdsi_tensor *ins[2] = {x, ts};
     a[1] = pdst_attr_float("bias", 0.5);
     a[2] = pdst_attr_bool("bias_after_scale", 1);
-    CHECK_OK(run_op("scale", a, 3, ins, 2, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("scale", a, 3, ins, 2, &o, 1, &err), ep);
     pdst_check_close("scale ScaleTensor", o->data, want_scale_tensor, 16, PDST_ATOL, PDST_RTOL);
 
     /* Defaults: scale 1, bias 0 — the identity. */
-    CHECK_OK(run_op("scale", NULL, 0, &x, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("scale", NULL, 0, &x, 1, &o, 1, &err), ep);
     pdst_check_close("scale default", o->data, act_x, 16, 0, 0);
     pdst_tensor_free(x);
     pdst_tensor_free(ts);
@@ -462,14 +437,14 @@ static void test_scale_int(void)
                           pdst_attr_float("bias", cases[c].bias),
                           pdst_attr_bool("bias_after_scale", cases[c].after)};
         pdsi_tensor *x = pdst_tensor(PDS_INT64, 1, d6, scale_xi64);
-        pdsi_tensor *o = empty_out();
-        CHECK_OK(run_op("scale", a, 3, &x, 1, &o, 1, &err), ep);
+        pdsi_tensor *o = pdst_out();
+        CHECK_OK(pdst_run_op1("scale", a, 3, &x, 1, &o, 1, &err), ep);
         CHECK_EQ_INT(o->dtype, PDS_INT64);
         for (int i = 0; i < 6; i++)
             CHECK_EQ_INT(((int64_t *)o->data)[i], cases[c].w64[i]);
         pdst_tensor_free(x);
         x = pdst_tensor(PDS_INT32, 1, d6, xi32);
-        CHECK_OK(run_op("scale", a, 3, &x, 1, &o, 1, &err), ep);
+        CHECK_OK(pdst_run_op1("scale", a, 3, &x, 1, &o, 1, &err), ep);
         CHECK_EQ_INT(o->dtype, PDS_INT32);
         for (int i = 0; i < 6; i++)
             CHECK_EQ_INT(((int32_t *)o->data)[i], cases[c].w32[i]);
@@ -482,14 +457,14 @@ static void test_scale_int(void)
     const int64_t d2[1] = {2};
     pdsi_attr a[2] = {pdst_attr_float("scale", 2.0), pdst_attr_float("bias", 1.0)};
     pdsi_tensor *x = pdst_tensor(PDS_INT64, 1, d2, big);
-    pdsi_tensor *o = empty_out();
-    CHECK_OK(run_op("scale", a, 2, &x, 1, &o, 1, &err), ep);
+    pdsi_tensor *o = pdst_out();
+    CHECK_OK(pdst_run_op1("scale", a, 2, &x, 1, &o, 1, &err), ep);
     CHECK_EQ_INT(((int64_t *)o->data)[0], -1);
     CHECK_EQ_INT(((int64_t *)o->data)[1], 1);
     /* A scale too large for the integer type converts like x86 (INT_MIN). */
     a[0] = pdst_attr_float("scale", 1e30);
     a[1] = pdst_attr_float("bias", 0.0);
-    CHECK_OK(run_op("scale", a, 2, &x, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("scale", a, 2, &x, 1, &o, 1, &err), ep);
     CHECK_EQ_INT(((int64_t *)o->data)[0], INT64_MIN);
     CHECK_EQ_INT(((int64_t *)o->data)[1], 0);
     pdst_tensor_free(x);
@@ -500,13 +475,13 @@ static void test_dropout_modes(void)
 {
     pds_error err, *ep = &err;
     pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 2, dims_2x8, act_x);
-    pdsi_tensor *o = empty_out();
+    pdsi_tensor *o = pdst_out();
     pdsi_tensor *mask = pdst_tensor(PDS_UINT8, 0, NULL, NULL);
     pdsi_tensor *outs[2] = {o, mask};
     pdsi_attr a[3] = {pdst_attr_float("dropout_prob", 0.3),
                       pdst_attr_str("dropout_implementation", "downgrade_in_infer"),
                       pdst_attr_bool("is_test", 1)};
-    CHECK_OK(run_op("dropout", a, 3, &x, 1, outs, 2, &err), ep);
+    CHECK_OK(pdst_run_op1("dropout", a, 3, &x, 1, outs, 2, &err), ep);
     pdst_check_close("dropout downgrade", o->data, want_dropout_downgrade, 16, PDST_ATOL,
                      PDST_RTOL);
     CHECK_EQ_INT(mask->dtype, PDS_UINT8);
@@ -516,18 +491,18 @@ static void test_dropout_modes(void)
         CHECK_EQ_INT(((uint8_t *)mask->data)[i], 1);
 
     a[1] = pdst_attr_str("dropout_implementation", "upscale_in_train");
-    CHECK_OK(run_op("dropout", a, 3, &x, 1, outs, 2, &err), ep);
+    CHECK_OK(pdst_run_op1("dropout", a, 3, &x, 1, outs, 2, &err), ep);
     pdst_check_close("dropout upscale", o->data, want_dropout_upscale, 16, 0, 0);
 
     /* is_test = false changes nothing: this is an inference engine. */
     a[1] = pdst_attr_str("dropout_implementation", "downgrade_in_infer");
     a[2] = pdst_attr_bool("is_test", 0);
-    CHECK_OK(run_op("dropout", a, 3, &x, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("dropout", a, 3, &x, 1, &o, 1, &err), ep);
     pdst_check_close("dropout is_test=0", o->data, want_dropout_downgrade, 16, PDST_ATOL,
                      PDST_RTOL);
 
     /* The default implementation is downgrade_in_infer. */
-    CHECK_OK(run_op("dropout", a, 1, &x, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("dropout", a, 1, &x, 1, &o, 1, &err), ep);
     pdst_check_close("dropout default", o->data, want_dropout_downgrade, 16, PDST_ATOL,
                      PDST_RTOL);
     pdst_tensor_free(x);
@@ -540,12 +515,12 @@ static void test_in_place(void)
 {
     pds_error err, *ep = &err;
     pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 2, dims_2x8, act_x);
-    CHECK_OK(run_op("hard_swish", NULL, 0, &x, 1, &x, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("hard_swish", NULL, 0, &x, 1, &x, 1, &err), ep);
     pdst_check_close("hard_swish in place", x->data, want_hard_swish, 16, PDST_ATOL, PDST_RTOL);
     pdst_tensor_free(x);
     x = pdst_tensor(PDS_FLOAT32, 2, dims_2x8, act_x);
     pdsi_attr a = pdst_attr_float("dropout_prob", 0.3);
-    CHECK_OK(run_op("dropout", &a, 1, &x, 1, &x, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("dropout", &a, 1, &x, 1, &x, 1, &err), ep);
     pdst_check_close("dropout in place", x->data, want_dropout_downgrade, 16, PDST_ATOL,
                      PDST_RTOL);
     pdst_tensor_free(x);
@@ -557,15 +532,15 @@ static void test_shapes(void)
     /* 0-D input */
     const float v = 0.0f;
     pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 0, NULL, &v);
-    pdsi_tensor *o = empty_out();
-    CHECK_OK(run_op("sigmoid", NULL, 0, &x, 1, &o, 1, &err), ep);
+    pdsi_tensor *o = pdst_out();
+    CHECK_OK(pdst_run_op1("sigmoid", NULL, 0, &x, 1, &o, 1, &err), ep);
     CHECK_EQ_INT(o->rank, 0);
     CHECK(((float *)o->data)[0] == 0.5f);
     pdst_tensor_free(x);
     /* empty input */
     const int64_t d0[3] = {2, 0, 3};
     x = pdst_tensor(PDS_FLOAT32, 3, d0, NULL);
-    CHECK_OK(run_op("gelu", NULL, 0, &x, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("gelu", NULL, 0, &x, 1, &o, 1, &err), ep);
     CHECK_EQ_INT(o->rank, 3);
     CHECK_EQ_INT(o->dims[1], 0);
     CHECK_EQ_INT(o->dims[2], 3);
@@ -574,10 +549,10 @@ static void test_shapes(void)
     const float ext[4] = {-1000.0f, 1000.0f, -FLT_MAX, FLT_MAX};
     const int64_t d4[1] = {4};
     x = pdst_tensor(PDS_FLOAT32, 1, d4, ext);
-    CHECK_OK(run_op("sigmoid", NULL, 0, &x, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("sigmoid", NULL, 0, &x, 1, &o, 1, &err), ep);
     const float *s = o->data;
     CHECK(s[0] == 0.0f && s[1] == 1.0f && s[2] == 0.0f && s[3] == 1.0f);
-    CHECK_OK(run_op("softplus", NULL, 0, &x, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("softplus", NULL, 0, &x, 1, &o, 1, &err), ep);
     s = o->data;
     CHECK(s[0] == 0.0f && s[1] == 1000.0f && s[3] == FLT_MAX);
     pdst_tensor_free(x);
@@ -591,52 +566,52 @@ static void test_errors(void)
     pdsi_tensor *h = pdst_tensor(PDS_FLOAT16, 2, dims_2x8, NULL);
     pdsi_tensor *i32 = pdst_tensor(PDS_INT32, 2, dims_2x8, NULL);
     pdsi_tensor *f64 = pdst_tensor(PDS_FLOAT64, 2, dims_2x8, NULL);
-    pdsi_tensor *o = empty_out();
+    pdsi_tensor *o = pdst_out();
 
     /* M10: dtypes */
-    CHECK_STATUS(run_op("relu", NULL, 0, &h, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("relu", NULL, 0, &h, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
     CHECK_MSG(err, "float16");
-    CHECK_STATUS(run_op("gelu", NULL, 0, &h, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
-    CHECK_STATUS(run_op("sigmoid", NULL, 0, &i32, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
-    CHECK_STATUS(run_op("scale", NULL, 0, &f64, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
-    CHECK_STATUS(run_op("scale", NULL, 0, &h, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
-    CHECK_STATUS(run_op("dropout", NULL, 0, &h, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("gelu", NULL, 0, &h, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("sigmoid", NULL, 0, &i32, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("scale", NULL, 0, &f64, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("scale", NULL, 0, &h, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("dropout", NULL, 0, &h, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
 
     /* dropout attributes */
     pdsi_attr a[2] = {pdst_attr_str("dropout_implementation", "drop_everything"),
                       pdst_attr_float("dropout_prob", 0.5)};
-    CHECK_STATUS(run_op("dropout", a, 2, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("dropout", a, 2, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     CHECK_MSG(err, "drop_everything");
     CHECK_MSG(err, "dropout_implementation");
     a[0] = pdst_attr_str("dropout_implementation", "upscale_in_train");
     a[1] = pdst_attr_float("dropout_prob", 1.5);
-    CHECK_STATUS(run_op("dropout", a, 2, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("dropout", a, 2, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     CHECK_MSG(err, "dropout_prob");
     a[1] = pdst_attr_float("dropout_prob", NAN);
-    CHECK_STATUS(run_op("dropout", a, 2, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("dropout", a, 2, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     a[0] = pdst_attr_int("dropout_implementation", 1);
-    CHECK_STATUS(run_op("dropout", a, 1, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("dropout", a, 1, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
 
     /* Attributes Paddle 3 ignores: only their default value is accepted. */
     a[0] = pdst_attr_float("threshold", 2.0);
-    CHECK_STATUS(run_op("relu6", a, 1, &x, 1, &o, 1, &err), PDS_ERR_UNSUPPORTED_OP, ep);
+    CHECK_STATUS(pdst_run_op1("relu6", a, 1, &x, 1, &o, 1, &err), PDS_ERR_UNSUPPORTED_OP, ep);
     CHECK_MSG(err, "threshold");
     a[0] = pdst_attr_float("scale", 5.0);
-    CHECK_STATUS(run_op("hard_swish", a, 1, &x, 1, &o, 1, &err), PDS_ERR_UNSUPPORTED_OP, ep);
+    CHECK_STATUS(pdst_run_op1("hard_swish", a, 1, &x, 1, &o, 1, &err), PDS_ERR_UNSUPPORTED_OP, ep);
     a[0] = pdst_attr_float("offset", 2.0);
-    CHECK_STATUS(run_op("hard_swish", a, 1, &x, 1, &o, 1, &err), PDS_ERR_UNSUPPORTED_OP, ep);
+    CHECK_STATUS(pdst_run_op1("hard_swish", a, 1, &x, 1, &o, 1, &err), PDS_ERR_UNSUPPORTED_OP, ep);
     a[0] = pdst_attr_float("beta", 2.0);
-    CHECK_STATUS(run_op("swish", a, 1, &x, 1, &o, 1, &err), PDS_ERR_UNSUPPORTED_OP, ep);
+    CHECK_STATUS(pdst_run_op1("swish", a, 1, &x, 1, &o, 1, &err), PDS_ERR_UNSUPPORTED_OP, ep);
 
     /* wrong attribute types and values */
     a[0] = pdst_attr_str("approximate", "yes");
-    CHECK_STATUS(run_op("gelu", a, 1, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("gelu", a, 1, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     CHECK_MSG(err, "approximate");
     a[0] = pdst_attr_float("beta", 0.0);
-    CHECK_STATUS(run_op("softplus", a, 1, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("softplus", a, 1, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     a[0] = pdst_attr_float("min", 3.0);
     a[1] = pdst_attr_float("max", 1.0);
-    CHECK_STATUS(run_op("clip", a, 2, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("clip", a, 2, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     CHECK_MSG(err, "min");
 
     /* clip / pow / scale bound tensors */
@@ -647,17 +622,17 @@ static void test_errors(void)
     pdsi_tensor *tlo = pdst_tensor(PDS_FLOAT32, 1, d1, &two[1]);
     pdsi_tensor *thi = pdst_tensor(PDS_FLOAT32, 1, d1, &two[0]);
     pdsi_tensor *c1[3] = {x, t2, NULL};
-    CHECK_STATUS(run_op("clip", NULL, 0, c1, 3, &o, 1, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("clip", NULL, 0, c1, 3, &o, 1, &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "Min");
     pdsi_tensor *c2[3] = {x, NULL, th};
-    CHECK_STATUS(run_op("clip", NULL, 0, c2, 3, &o, 1, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("clip", NULL, 0, c2, 3, &o, 1, &err), PDS_ERR_DTYPE, ep);
     CHECK_MSG(err, "Max");
     pdsi_tensor *c3[3] = {x, tlo, thi};
-    CHECK_STATUS(run_op("clip", NULL, 0, c3, 3, &o, 1, &err), PDS_ERR_INVALID_ARGUMENT, ep);
+    CHECK_STATUS(pdst_run_op1("clip", NULL, 0, c3, 3, &o, 1, &err), PDS_ERR_INVALID_ARGUMENT, ep);
     pdsi_tensor *p1[2] = {x, t2};
-    CHECK_STATUS(run_op("pow", NULL, 0, p1, 2, &o, 1, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("pow", NULL, 0, p1, 2, &o, 1, &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "FactorTensor");
-    CHECK_STATUS(run_op("scale", NULL, 0, p1, 2, &o, 1, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("scale", NULL, 0, p1, 2, &o, 1, &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "ScaleTensor");
 
     pdst_tensor_free(x);

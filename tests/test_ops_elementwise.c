@@ -25,10 +25,6 @@ static pds_status run2(const char *type, int64_t axis, bool with_axis, pdsi_tens
     return pdst_run_op(type, &a, with_axis ? 1 : 0, in, out, err);
 }
 
-static pdsi_tensor *empty_out(void)
-{
-    return pdst_tensor(PDS_FLOAT32, 0, NULL, NULL);
-}
 
 static bool same_dims(const pdsi_tensor *t, int rank, const int64_t *dims)
 {
@@ -337,7 +333,7 @@ static void test_axis_cases(void)
         const axis_case *k = &cases[c];
         pdsi_tensor *x = arange_f32(k->xrank, k->xdims, 1.0f, 0.0f);
         pdsi_tensor *y = arange_f32(k->yrank, k->ydims, 1000.0f, 1000.0f);
-        pdsi_tensor *o = empty_out();
+        pdsi_tensor *o = pdst_out();
         CHECK_OK(run2("elementwise_add", k->axis, true, x, y, o, &err), ep);
         if (!same_dims(o, k->orank, k->odims))
             PDST_FAIL("case %zu: output has rank %d, dims[0] %lld", c, o->rank,
@@ -351,7 +347,7 @@ static void test_axis_cases(void)
     /* Without the attribute the default axis is -1. */
     const int64_t xd[4] = {2, 3, 4, 5}, yd[2] = {4, 5};
     pdsi_tensor *x = arange_f32(4, xd, 1.0f, 0.0f), *y = arange_f32(2, yd, 1000.0f, 1000.0f);
-    pdsi_tensor *o = empty_out();
+    pdsi_tensor *o = pdst_out();
     CHECK_OK(run2("elementwise_add", 0, false, x, y, o, &err), ep);
     pdst_check_close("default axis", o->data, want_add_y45_axism1, 120, 0, 0);
     pdst_tensor_free(x);
@@ -376,7 +372,7 @@ static void test_float_ops(void)
     };
     pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 3, xd, ops_x);
     pdsi_tensor *y = pdst_tensor(PDS_FLOAT32, 1, yd, ops_y);
-    pdsi_tensor *o = empty_out();
+    pdsi_tensor *o = pdst_out();
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         CHECK_OK(run2(cases[c].op, 1, true, x, y, o, &err), ep);
         pdst_check_close(cases[c].op, o->data, cases[c].want, 12, PDST_ATOL, PDST_RTOL);
@@ -442,7 +438,7 @@ static void test_int_ops(void)
     pdsi_tensor *b = pdst_tensor(PDS_INT64, 1, d12, int_b);
     pdsi_tensor *a3 = pdst_tensor(PDS_INT32, 1, d12, a32);
     pdsi_tensor *b3 = pdst_tensor(PDS_INT32, 1, d12, b32);
-    pdsi_tensor *o = empty_out();
+    pdsi_tensor *o = pdst_out();
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         CHECK_OK(run2(cases[c].op, -1, true, a, b, o, &err), ep);
         CHECK_EQ_INT(o->dtype, PDS_INT64);
@@ -587,7 +583,7 @@ static void test_random_broadcasts(void)
         }
         pdsi_tensor *x = arange_f32(xr, xd, 0.5f, -3.0f);
         pdsi_tensor *y = arange_f32(yr, yd, -0.25f, 7.0f);
-        pdsi_tensor *o = empty_out();
+        pdsi_tensor *o = pdst_out();
         CHECK_OK(run2("elementwise_sub", -1, true, x, y, o, &err), ep);
         if (!same_dims(o, orank, want_d)) {
             PDST_FAIL("iteration %d: wrong output shape", iter);
@@ -621,7 +617,7 @@ static void test_in_place_and_empty(void)
 
     const int64_t ed[3] = {2, 0, 3};
     pdsi_tensor *e = pdst_tensor(PDS_FLOAT32, 3, ed, NULL);
-    pdsi_tensor *o = empty_out();
+    pdsi_tensor *o = pdst_out();
     CHECK_OK(run2("elementwise_mul", -1, true, e, y, o, &err), ep);
     CHECK(same_dims(o, 3, ed));
     /* a size-0 dim against a 1 gives 0; against 3 it does not broadcast */
@@ -654,7 +650,7 @@ static void test_errors(void)
     pdsi_tensor *y4 = arange_f32(1, d4, 1.0f, 0.0f);
     pdsi_tensor *y34 = arange_f32(2, d34, 1.0f, 0.0f);
     pdsi_tensor *y3 = arange_f32(1, d3, 1.0f, 0.0f);
-    pdsi_tensor *o = empty_out();
+    pdsi_tensor *o = pdst_out();
 
     /* M11: incompatible dims, both shapes in the message */
     CHECK_STATUS(run2("elementwise_add", -1, true, x, y4, o, &err), PDS_ERR_SHAPE, ep);

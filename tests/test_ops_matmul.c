@@ -13,26 +13,6 @@
 
 #include "kernels/gemm.h"
 
-/* Runs `type` with inputs ins[0..nin) (NULL: absent) and one output. */
-static pds_status run_op(const char *type, const pdsi_attr *attrs, int n_attrs,
-                         pdsi_tensor *const *ins, int nin, pdsi_tensor *o, pds_error *err)
-{
-    pdsi_tensor *slots_in[PDSI_MAX_SLOTS], *slots_out[1] = {o};
-    pdsi_slot in[PDSI_MAX_SLOTS] = {{0}}, out[PDSI_MAX_SLOTS] = {{0}};
-    for (int k = 0; k < nin; k++) {
-        slots_in[k] = ins[k];
-        in[k].t = &slots_in[k];
-        in[k].n = ins[k] ? 1 : 0;
-    }
-    out[0].t = &slots_out[0];
-    out[0].n = 1;
-    return pdst_run_op(type, attrs, n_attrs, in, out, err);
-}
-
-static pdsi_tensor *empty_out(void)
-{
-    return pdst_tensor(PDS_FLOAT32, 0, NULL, NULL);
-}
 
 /* The inputs of the Paddle cases: exact multiples of 1/8, so that every
  * product and sum here is exact in float32. */
@@ -368,8 +348,8 @@ static void test_matmul_vs_paddle(void)
                           pdst_attr_bool(legacy ? "transpose_Y" : "trans_y", k->ty),
                           pdst_attr_float("alpha", k->alpha)};
         pdsi_tensor *ins[2] = {fill(k->xrank, k->xd, k->xseed), fill(k->yrank, k->yd, k->yseed)};
-        pdsi_tensor *o = empty_out();
-        CHECK_OK(run_op(k->op, a, k->alpha != 0 ? 3 : 2, ins, 2, o, &err), ep);
+        pdsi_tensor *o = pdst_out();
+        CHECK_OK(pdst_run_op1(k->op, a, k->alpha != 0 ? 3 : 2, ins, 2, &o, 1, &err), ep);
         if (!same_dims(o, k->orank, k->od))
             PDST_FAIL("case %zu (%s): output rank %d dims[0] %lld", c, k->op, o->rank,
                       (long long)o->dims[0]);
@@ -400,8 +380,8 @@ static void test_matmul_empty(void)
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         pdsi_tensor *ins[2] = {fill(cases[c].xr, cases[c].xd, 1),
                                fill(cases[c].yr, cases[c].yd, 2)};
-        pdsi_tensor *o = empty_out();
-        CHECK_OK(run_op("matmul_v2", NULL, 0, ins, 2, o, &err), ep);
+        pdsi_tensor *o = pdst_out();
+        CHECK_OK(pdst_run_op1("matmul_v2", NULL, 0, ins, 2, &o, 1, &err), ep);
         CHECK(same_dims(o, cases[c].orank, cases[c].od));
         for (int64_t i = 0; i < pdsi_tensor_numel(o); i++)
             CHECK(((float *)o->data)[i] == 0.0f);
@@ -415,48 +395,48 @@ static void test_matmul_errors(void)
 {
     pds_error err, *ep = &err;
     const int64_t d23[2] = {2, 3}, d43[2] = {4, 3}, b234[3] = {2, 3, 4}, b345[3] = {3, 4, 5};
-    pdsi_tensor *x = fill(2, d23, 1), *y = fill(2, d43, 2), *o = empty_out();
+    pdsi_tensor *x = fill(2, d23, 1), *y = fill(2, d43, 2), *o = pdst_out();
     pdsi_tensor *ins[2] = {x, y};
     /* K mismatch names both shapes */
-    CHECK_STATUS(run_op("matmul_v2", NULL, 0, ins, 2, o, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("matmul_v2", NULL, 0, ins, 2, &o, 1, &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "[2,3]");
     CHECK_MSG(err, "[4,3]");
     pdsi_attr a = pdst_attr_bool("trans_y", 1); /* [2,3] x [4,3]^T is fine */
-    CHECK_OK(run_op("matmul_v2", &a, 1, ins, 2, o, &err), ep);
+    CHECK_OK(pdst_run_op1("matmul_v2", &a, 1, ins, 2, &o, 1, &err), ep);
     a = pdst_attr_bool("trans_x", 1);
-    CHECK_STATUS(run_op("matmul_v2", &a, 1, ins, 2, o, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("matmul_v2", &a, 1, ins, 2, &o, 1, &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "transposed");
     a = pdst_attr_bool("transpose_X", 1);
-    CHECK_STATUS(run_op("matmul", &a, 1, ins, 2, o, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("matmul", &a, 1, ins, 2, &o, 1, &err), PDS_ERR_SHAPE, ep);
     /* batch dims that do not broadcast */
     pdsi_tensor *bx = fill(3, b234, 1), *by = fill(3, b345, 2);
     pdsi_tensor *bins[2] = {bx, by};
-    CHECK_STATUS(run_op("matmul_v2", NULL, 0, bins, 2, o, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("matmul_v2", NULL, 0, bins, 2, &o, 1, &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "batch");
     /* rank 0 */
     pdsi_tensor *s = fill(0, NULL, 1);
     pdsi_tensor *sins[2] = {s, y};
-    CHECK_STATUS(run_op("matmul_v2", NULL, 0, sins, 2, o, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("matmul_v2", NULL, 0, sins, 2, &o, 1, &err), PDS_ERR_SHAPE, ep);
     /* dtypes */
     pdsi_tensor *h = pdst_tensor(PDS_FLOAT16, 2, d23, NULL);
     pdsi_tensor *i = pdst_tensor(PDS_INT64, 2, d43, NULL);
     pdsi_tensor *hins[2] = {h, y}, *iins[2] = {x, i};
-    CHECK_STATUS(run_op("matmul_v2", NULL, 0, hins, 2, o, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("matmul_v2", NULL, 0, hins, 2, &o, 1, &err), PDS_ERR_DTYPE, ep);
     CHECK_MSG(err, "float16");
-    CHECK_STATUS(run_op("matmul", NULL, 0, iins, 2, o, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("matmul", NULL, 0, iins, 2, &o, 1, &err), PDS_ERR_DTYPE, ep);
     /* attributes */
     a = pdst_attr_int("head_number", 2);
-    CHECK_STATUS(run_op("matmul", &a, 1, ins, 2, o, &err), PDS_ERR_UNSUPPORTED_OP, ep);
+    CHECK_STATUS(pdst_run_op1("matmul", &a, 1, ins, 2, &o, 1, &err), PDS_ERR_UNSUPPORTED_OP, ep);
     const int64_t shape[2] = {0, 3};
     a = pdst_attr_ints("fused_reshape_X", shape, 2);
-    CHECK_STATUS(run_op("matmul_v2", &a, 1, ins, 2, o, &err), PDS_ERR_UNSUPPORTED_OP, ep);
+    CHECK_STATUS(pdst_run_op1("matmul_v2", &a, 1, ins, 2, &o, 1, &err), PDS_ERR_UNSUPPORTED_OP, ep);
     CHECK_MSG(err, "fused_reshape_X");
     pdsi_attr ok[2] = {pdst_attr_ints("fused_reshape_X", shape, 0), pdst_attr_bool("trans_y", 1)};
-    CHECK_OK(run_op("matmul_v2", ok, 2, ins, 2, o, &err), ep); /* an empty list is harmless */
+    CHECK_OK(pdst_run_op1("matmul_v2", ok, 2, ins, 2, &o, 1, &err), ep); /* an empty list is harmless */
     a = pdst_attr_float("alpha", INFINITY);
-    CHECK_STATUS(run_op("matmul", &a, 1, ins, 2, o, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("matmul", &a, 1, ins, 2, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     a = pdst_attr_str("trans_x", "true");
-    CHECK_STATUS(run_op("matmul_v2", &a, 1, ins, 2, o, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("matmul_v2", &a, 1, ins, 2, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
 
     pdst_tensor_free(x);
     pdst_tensor_free(y);
@@ -499,42 +479,42 @@ static void test_mul(void)
     pds_error err, *ep = &err;
     const int64_t x4[4] = {2, 3, 4, 5}, y2[2] = {20, 6}, y4[4] = {4, 5, 3, 2}, x2[2] = {3, 4},
                   y42[2] = {4, 2};
-    pdsi_tensor *x = fill(4, x4, 7), *o = empty_out();
+    pdsi_tensor *x = fill(4, x4, 7), *o = pdst_out();
     pdsi_tensor *ins[2] = {x, fill(2, y2, 8)};
     pdsi_attr a[2] = {pdst_attr_int("x_num_col_dims", 2), pdst_attr_int("y_num_col_dims", 1)};
-    CHECK_OK(run_op("mul", a, 2, ins, 2, o, &err), ep);
+    CHECK_OK(pdst_run_op1("mul", a, 2, ins, 2, &o, 1, &err), ep);
     CHECK(same_dims(o, 3, (const int64_t[3]){2, 3, 6}));
     pdst_check_close("mul x2", o->data, want_mul_x2, 36, PDST_ATOL, PDST_RTOL);
     pdst_tensor_free(ins[1]);
     ins[1] = fill(4, y4, 8);
     a[1] = pdst_attr_int("y_num_col_dims", 2);
-    CHECK_OK(run_op("mul", a, 2, ins, 2, o, &err), ep);
+    CHECK_OK(pdst_run_op1("mul", a, 2, ins, 2, &o, 1, &err), ep);
     CHECK(same_dims(o, 4, (const int64_t[4]){2, 3, 3, 2}));
     pdst_check_close("mul x2 y2", o->data, want_mul_x2y2, 36, PDST_ATOL, PDST_RTOL);
     pdsi_tensor *ins2[2] = {fill(2, x2, 7), fill(2, y42, 8)};
-    CHECK_OK(run_op("mul", NULL, 0, ins2, 2, o, &err), ep);
+    CHECK_OK(pdst_run_op1("mul", NULL, 0, ins2, 2, &o, 1, &err), ep);
     pdst_check_close("mul 2-D", o->data, want_mul_2d, 6, PDST_ATOL, PDST_RTOL);
 
     /* errors: X rank not above x_num_col_dims, K mismatch, bad attribute,
      * an output rank over the limit */
     a[0] = pdst_attr_int("x_num_col_dims", 4);
-    CHECK_STATUS(run_op("mul", a, 1, ins, 2, o, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("mul", a, 1, ins, 2, &o, 1, &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "x_num_col_dims");
     a[0] = pdst_attr_int("x_num_col_dims", 3);
-    CHECK_STATUS(run_op("mul", a, 2, ins, 2, o, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("mul", a, 2, ins, 2, &o, 1, &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "[2,3,4,5]");
     CHECK_MSG(err, "[4,5,3,2]");
     a[0] = pdst_attr_int("x_num_col_dims", 0);
-    CHECK_STATUS(run_op("mul", a, 1, ins, 2, o, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("mul", a, 1, ins, 2, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     const int64_t ones8[8] = {1, 1, 1, 1, 1, 1, 1, 1};
     pdsi_tensor *big[2] = {fill(8, ones8, 1), fill(8, ones8, 2)};
     a[0] = pdst_attr_int("x_num_col_dims", 7);
     a[1] = pdst_attr_int("y_num_col_dims", 1);
-    CHECK_STATUS(run_op("mul", a, 2, big, 2, o, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("mul", a, 2, big, 2, &o, 1, &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "rank");
     pdsi_tensor *hx = pdst_tensor(PDS_FLOAT16, 4, x4, NULL);
     pdsi_tensor *hins[2] = {hx, ins[1]};
-    CHECK_STATUS(run_op("mul", NULL, 0, hins, 2, o, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("mul", NULL, 0, hins, 2, &o, 1, &err), PDS_ERR_DTYPE, ep);
 
     pdst_tensor_free(x);
     pdst_tensor_free(ins[1]);
@@ -551,50 +531,50 @@ static void test_fc(void)
     pds_error err, *ep = &err;
     const int64_t xd[3] = {2, 3, 4}, wd[2] = {4, 5}, bd[1] = {5}, b2d[2] = {1, 5}, w12[2] = {12, 5};
     pdsi_tensor *x = fill(3, xd, 9), *w = fill(2, wd, 10), *b = fill(1, bd, 11),
-                *b2 = fill(2, b2d, 11), *w2 = fill(2, w12, 10), *o = empty_out();
+                *b2 = fill(2, b2d, 11), *w2 = fill(2, w12, 10), *o = pdst_out();
     pdsi_attr a[3] = {pdst_attr_int("in_num_col_dims", 2), pdst_attr_str("activation_type", ""),
                       pdst_attr_bool("padding_weights", 0)};
-    CHECK_OK(run_op("fc", a, 3, (pdsi_tensor *[3]){x, w, b}, 3, o, &err), ep);
+    CHECK_OK(pdst_run_op1("fc", a, 3, (pdsi_tensor *[3]){x, w, b}, 3, &o, 1, &err), ep);
     CHECK(same_dims(o, 3, (const int64_t[3]){2, 3, 5}));
     pdst_check_close("fc bias", o->data, want_fc_bias, 30, PDST_ATOL, PDST_RTOL);
     a[1] = pdst_attr_str("activation_type", "relu");
-    CHECK_OK(run_op("fc", a, 3, (pdsi_tensor *[3]){x, w, b2}, 3, o, &err), ep);
+    CHECK_OK(pdst_run_op1("fc", a, 3, (pdsi_tensor *[3]){x, w, b2}, 3, &o, 1, &err), ep);
     pdst_check_close("fc relu", o->data, want_fc_relu, 30, PDST_ATOL, PDST_RTOL);
-    CHECK_OK(run_op("fc", NULL, 0, (pdsi_tensor *[3]){x, w2, NULL}, 3, o, &err), ep);
+    CHECK_OK(pdst_run_op1("fc", NULL, 0, (pdsi_tensor *[3]){x, w2, NULL}, 3, &o, 1, &err), ep);
     CHECK(same_dims(o, 2, (const int64_t[2]){2, 5}));
     pdst_check_close("fc no bias", o->data, want_fc_nobias, 10, PDST_ATOL, PDST_RTOL);
 
     /* errors */
     pdsi_tensor *ok3[3] = {x, w, b};
     a[1] = pdst_attr_str("activation_type", "sigmoid");
-    CHECK_STATUS(run_op("fc", a, 2, ok3, 3, o, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("fc", a, 2, ok3, 3, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     CHECK_MSG(err, "sigmoid");
     a[1] = pdst_attr_str("activation_type", "gelu");
-    CHECK_STATUS(run_op("fc", a, 2, ok3, 3, o, &err), PDS_ERR_UNSUPPORTED_OP, ep);
+    CHECK_STATUS(pdst_run_op1("fc", a, 2, ok3, 3, &o, 1, &err), PDS_ERR_UNSUPPORTED_OP, ep);
     a[1] = pdst_attr_str("activation_type", "");
     a[2] = pdst_attr_bool("padding_weights", 1);
-    CHECK_STATUS(run_op("fc", a, 3, ok3, 3, o, &err), PDS_ERR_UNSUPPORTED_OP, ep);
+    CHECK_STATUS(pdst_run_op1("fc", a, 3, ok3, 3, &o, 1, &err), PDS_ERR_UNSUPPORTED_OP, ep);
     CHECK_MSG(err, "padding_weights");
     a[0] = pdst_attr_int("in_num_col_dims", 0);
-    CHECK_STATUS(run_op("fc", a, 1, ok3, 3, o, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("fc", a, 1, ok3, 3, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     a[0] = pdst_attr_int("in_num_col_dims", 3);
-    CHECK_STATUS(run_op("fc", a, 1, ok3, 3, o, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("fc", a, 1, ok3, 3, &o, 1, &err), PDS_ERR_SHAPE, ep);
     /* W of the wrong rank or height; Bias of the wrong shape */
     a[0] = pdst_attr_int("in_num_col_dims", 2);
     pdsi_tensor *w3 = fill(3, (const int64_t[3]){1, 4, 5}, 1);
-    CHECK_STATUS(run_op("fc", a, 1, (pdsi_tensor *[3]){x, w3, NULL}, 3, o, &err), PDS_ERR_SHAPE,
+    CHECK_STATUS(pdst_run_op1("fc", a, 1, (pdsi_tensor *[3]){x, w3, NULL}, 3, &o, 1, &err), PDS_ERR_SHAPE,
                  ep);
     CHECK_MSG(err, "'W'");
-    CHECK_STATUS(run_op("fc", a, 1, (pdsi_tensor *[3]){x, w2, NULL}, 3, o, &err), PDS_ERR_SHAPE,
+    CHECK_STATUS(pdst_run_op1("fc", a, 1, (pdsi_tensor *[3]){x, w2, NULL}, 3, &o, 1, &err), PDS_ERR_SHAPE,
                  ep);
     CHECK_MSG(err, "[12,5]");
     pdsi_tensor *b4 = fill(1, (const int64_t[1]){4}, 1);
     pdsi_tensor *b25 = fill(2, (const int64_t[2]){2, 5}, 1);
-    CHECK_STATUS(run_op("fc", a, 1, (pdsi_tensor *[3]){x, w, b4}, 3, o, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("fc", a, 1, (pdsi_tensor *[3]){x, w, b4}, 3, &o, 1, &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "Bias");
-    CHECK_STATUS(run_op("fc", a, 1, (pdsi_tensor *[3]){x, w, b25}, 3, o, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("fc", a, 1, (pdsi_tensor *[3]){x, w, b25}, 3, &o, 1, &err), PDS_ERR_SHAPE, ep);
     pdsi_tensor *bi = pdst_tensor(PDS_INT64, 1, bd, NULL);
-    CHECK_STATUS(run_op("fc", a, 1, (pdsi_tensor *[3]){x, w, bi}, 3, o, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("fc", a, 1, (pdsi_tensor *[3]){x, w, bi}, 3, &o, 1, &err), PDS_ERR_DTYPE, ep);
 
     pdst_tensor_free(x);
     pdst_tensor_free(w);

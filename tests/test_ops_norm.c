@@ -11,31 +11,6 @@
 
 #include <stdint.h>
 
-/* Runs `type` with inputs ins[0..nin) and outputs outs[0..nout) (NULL: the
- * slot is absent). */
-static pds_status run_op(const char *type, const pdsi_attr *attrs, int n_attrs,
-                         pdsi_tensor *const *ins, int nin, pdsi_tensor *const *outs, int nout,
-                         pds_error *err)
-{
-    pdsi_tensor *slots_in[PDSI_MAX_SLOTS], *slots_out[PDSI_MAX_SLOTS];
-    pdsi_slot in[PDSI_MAX_SLOTS] = {{0}}, out[PDSI_MAX_SLOTS] = {{0}};
-    for (int k = 0; k < nin; k++) {
-        slots_in[k] = ins[k];
-        in[k].t = &slots_in[k];
-        in[k].n = ins[k] ? 1 : 0;
-    }
-    for (int k = 0; k < nout; k++) {
-        slots_out[k] = outs[k];
-        out[k].t = &slots_out[k];
-        out[k].n = outs[k] ? 1 : 0;
-    }
-    return pdst_run_op(type, attrs, n_attrs, in, out, err);
-}
-
-static pdsi_tensor *empty_out(void)
-{
-    return pdst_tensor(PDS_FLOAT32, 0, NULL, NULL);
-}
 
 /* ---- Paddle-computed data --------------------------------------------------- */
 
@@ -179,11 +154,11 @@ static void test_batch_norm(void)
                            pdst_tensor(PDS_FLOAT32, 1, cd, bn_var)};
     pdsi_tensor *outs[6];
     for (int k = 0; k < 6; k++)
-        outs[k] = empty_out();
+        outs[k] = pdst_out();
     pdsi_attr a[5] = {pdst_attr_float("epsilon", 1e-5), pdst_attr_str("data_layout", "NCHW"),
                       pdst_attr_bool("is_test", 1), pdst_attr_float("momentum", 0.9),
                       pdst_attr_bool("use_global_stats", 0)};
-    CHECK_OK(run_op("batch_norm", a, 5, ins, 5, outs, 6, &err), ep);
+    CHECK_OK(pdst_run_op1("batch_norm", a, 5, ins, 5, outs, 6, &err), ep);
     CHECK_EQ_INT(outs[0]->rank, 4);
     pdst_check_close("batch_norm", outs[0]->data, want_bn, 24, PDST_ATOL, PDST_RTOL);
     /* optional outputs: MeanOut/VarianceOut copy the running statistics,
@@ -200,7 +175,7 @@ static void test_batch_norm(void)
 
     /* Only Y requested; AnyLayout means channel-first. */
     a[1] = pdst_attr_str("data_layout", "AnyLayout");
-    CHECK_OK(run_op("batch_norm", a, 2, ins, 5, outs, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("batch_norm", a, 2, ins, 5, outs, 1, &err), ep);
     pdst_check_close("batch_norm AnyLayout", outs[0]->data, want_bn, 24, PDST_ATOL, PDST_RTOL);
 
     /* rank 2 [N, C] and rank 5, default layout */
@@ -208,17 +183,17 @@ static void test_batch_norm(void)
     pdsi_tensor *x2 = pdst_tensor(PDS_FLOAT32, 2, d2, bn_x);
     ins[0] = x2;
     a[0] = pdst_attr_float("epsilon", 1e-3);
-    CHECK_OK(run_op("batch_norm", a, 1, ins, 5, outs, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("batch_norm", a, 1, ins, 5, outs, 1, &err), ep);
     pdst_check_close("batch_norm 2-D", outs[0]->data, want_bn_2d, 24, PDST_ATOL, PDST_RTOL);
     pdsi_tensor *x5 = pdst_tensor(PDS_FLOAT32, 5, d5, bn_x);
     ins[0] = x5;
-    CHECK_OK(run_op("batch_norm", NULL, 0, ins, 5, outs, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("batch_norm", NULL, 0, ins, 5, outs, 1, &err), ep);
     pdst_check_close("batch_norm 5-D", outs[0]->data, want_bn_5d, 24, PDST_ATOL, PDST_RTOL);
 
     /* in place: Y shares X */
     ins[0] = x;
     pdsi_tensor *inplace[1] = {x};
-    CHECK_OK(run_op("batch_norm", NULL, 0, ins, 5, inplace, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("batch_norm", NULL, 0, ins, 5, inplace, 1, &err), ep);
     pdst_check_close("batch_norm in place", x->data, want_bn, 24, PDST_ATOL, PDST_RTOL);
 
     pdst_tensor_free(x2);
@@ -235,49 +210,49 @@ static void test_batch_norm_errors(void)
     const int64_t xd[4] = {2, 3, 2, 2}, cd[1] = {3}, c4[1] = {4}, c13[2] = {1, 3}, x1[1] = {3};
     pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 4, xd, bn_x);
     pdsi_tensor *c = pdst_tensor(PDS_FLOAT32, 1, cd, bn_var);
-    pdsi_tensor *o = empty_out();
+    pdsi_tensor *o = pdst_out();
     pdsi_tensor *ins[5] = {x, c, c, c, c};
 
     pdsi_attr a = pdst_attr_str("data_layout", "NHWC");
-    CHECK_STATUS(run_op("batch_norm", &a, 1, ins, 5, &o, 1, &err), PDS_ERR_UNSUPPORTED_OP, ep);
+    CHECK_STATUS(pdst_run_op1("batch_norm", &a, 1, ins, 5, &o, 1, &err), PDS_ERR_UNSUPPORTED_OP, ep);
     CHECK_MSG(err, "NHWC");
     a = pdst_attr_str("data_layout", "CHWN");
-    CHECK_STATUS(run_op("batch_norm", &a, 1, ins, 5, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("batch_norm", &a, 1, ins, 5, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     a = pdst_attr_float("epsilon", 0.01);
-    CHECK_STATUS(run_op("batch_norm", &a, 1, ins, 5, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("batch_norm", &a, 1, ins, 5, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     CHECK_MSG(err, "epsilon");
     a = pdst_attr_float("epsilon", -1e-5);
-    CHECK_STATUS(run_op("batch_norm", &a, 1, ins, 5, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("batch_norm", &a, 1, ins, 5, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     /* 0.001 stored in a float attribute is a little above the double 0.001;
      * Paddle compares in float and accepts it */
     a = pdst_attr_float("epsilon", (double)0.001f);
-    CHECK_OK(run_op("batch_norm", &a, 1, ins, 5, &o, 1, &err), ep);
-    CHECK_OK(run_op("layer_norm", &a, 1, ins, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("batch_norm", &a, 1, ins, 5, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("layer_norm", &a, 1, ins, 1, &o, 1, &err), ep);
 
     /* per-channel inputs of the wrong size or rank */
     pdsi_tensor *c4t = pdst_tensor(PDS_FLOAT32, 1, c4, NULL);
     pdsi_tensor *c13t = pdst_tensor(PDS_FLOAT32, 2, c13, NULL);
     ins[3] = c4t;
-    CHECK_STATUS(run_op("batch_norm", NULL, 0, ins, 5, &o, 1, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("batch_norm", NULL, 0, ins, 5, &o, 1, &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "Mean");
     CHECK_MSG(err, "[4]");
     ins[3] = c;
     ins[1] = c13t;
-    CHECK_STATUS(run_op("batch_norm", NULL, 0, ins, 5, &o, 1, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("batch_norm", NULL, 0, ins, 5, &o, 1, &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "Scale");
     ins[1] = c;
     /* X rank outside 2..5 */
     pdsi_tensor *xr1 = pdst_tensor(PDS_FLOAT32, 1, x1, NULL);
     ins[0] = xr1;
-    CHECK_STATUS(run_op("batch_norm", NULL, 0, ins, 5, &o, 1, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("batch_norm", NULL, 0, ins, 5, &o, 1, &err), PDS_ERR_SHAPE, ep);
     /* dtypes */
     pdsi_tensor *xh = pdst_tensor(PDS_FLOAT16, 4, xd, NULL);
     ins[0] = xh;
-    CHECK_STATUS(run_op("batch_norm", NULL, 0, ins, 5, &o, 1, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("batch_norm", NULL, 0, ins, 5, &o, 1, &err), PDS_ERR_DTYPE, ep);
     pdsi_tensor *ci = pdst_tensor(PDS_INT64, 1, cd, NULL);
     ins[0] = x;
     ins[4] = ci;
-    CHECK_STATUS(run_op("batch_norm", NULL, 0, ins, 5, &o, 1, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("batch_norm", NULL, 0, ins, 5, &o, 1, &err), PDS_ERR_DTYPE, ep);
     CHECK_MSG(err, "Variance");
 
     pdst_tensor_free(x);
@@ -301,11 +276,11 @@ static void test_layer_norm(void)
     pdsi_tensor *b12 = pdst_tensor(PDS_FLOAT32, 1, d12, ln_bias);
     pdsi_tensor *s4 = pdst_tensor(PDS_FLOAT32, 1, d4, ln_scale);
     pdsi_tensor *b4 = pdst_tensor(PDS_FLOAT32, 1, d4, ln_bias);
-    pdsi_tensor *outs[3] = {empty_out(), empty_out(), empty_out()};
+    pdsi_tensor *outs[3] = {pdst_out(), pdst_out(), pdst_out()};
 
     pdsi_attr a[2] = {pdst_attr_int("begin_norm_axis", 1), pdst_attr_float("epsilon", 1e-5)};
     pdsi_tensor *ins1[3] = {x, s12, b12};
-    CHECK_OK(run_op("layer_norm", a, 2, ins1, 3, outs, 3, &err), ep);
+    CHECK_OK(pdst_run_op1("layer_norm", a, 2, ins1, 3, outs, 3, &err), ep);
     pdst_check_close("layer_norm axis 1", outs[0]->data, want_ln1, 24, PDST_ATOL, PDST_RTOL);
     CHECK_EQ_INT(outs[1]->rank, 1);
     CHECK_EQ_INT(outs[1]->dims[0], 2);
@@ -315,7 +290,7 @@ static void test_layer_norm(void)
     a[0] = pdst_attr_int("begin_norm_axis", 2);
     a[1] = pdst_attr_float("epsilon", 1e-6);
     pdsi_tensor *ins2[3] = {x, s4, b4};
-    CHECK_OK(run_op("layer_norm", a, 2, ins2, 3, outs, 3, &err), ep);
+    CHECK_OK(pdst_run_op1("layer_norm", a, 2, ins2, 3, outs, 3, &err), ep);
     pdst_check_close("layer_norm axis 2", outs[0]->data, want_ln2, 24, PDST_ATOL, PDST_RTOL);
     CHECK_EQ_INT(outs[1]->rank, 2);
     CHECK_EQ_INT(outs[1]->dims[1], 3);
@@ -325,11 +300,11 @@ static void test_layer_norm(void)
 
     /* no Scale, no Bias, no optional outputs */
     pdsi_tensor *ins3[3] = {x, NULL, NULL};
-    CHECK_OK(run_op("layer_norm", a, 1, ins3, 3, outs, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("layer_norm", a, 1, ins3, 3, outs, 1, &err), ep);
     pdst_check_close("layer_norm plain", outs[0]->data, want_ln_plain, 24, PDST_ATOL, PDST_RTOL);
     /* in place */
     pdsi_tensor *xc = pdst_tensor(PDS_FLOAT32, 3, xd, ln_x);
-    CHECK_OK(run_op("layer_norm", a, 2, (pdsi_tensor *[3]){xc, s4, b4}, 3, &xc, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("layer_norm", a, 2, (pdsi_tensor *[3]){xc, s4, b4}, 3, &xc, 1, &err), ep);
     pdst_check_close("layer_norm in place", xc->data, want_ln2, 24, PDST_ATOL, PDST_RTOL);
 
     pdst_tensor_free(x);
@@ -365,8 +340,8 @@ static void test_layer_norm_accuracy(void)
         for (int j = 0; j < COLS; j++)
             want[r * COLS + j] = (float)((xv[r * COLS + j] - m) / sqrt(v + 1e-5));
     }
-    pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 2, xd, xv), *o = empty_out();
-    CHECK_OK(run_op("layer_norm", NULL, 0, &x, 1, &o, 1, &err), ep);
+    pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 2, xd, xv), *o = pdst_out();
+    CHECK_OK(pdst_run_op1("layer_norm", NULL, 0, &x, 1, &o, 1, &err), ep);
     pdst_check_close("layer_norm large mean", o->data, want, ROWS * COLS, PDST_ATOL, PDST_RTOL);
     pdst_tensor_free(x);
     pdst_tensor_free(o);
@@ -376,34 +351,34 @@ static void test_layer_norm_errors(void)
 {
     pds_error err, *ep = &err;
     const int64_t xd[3] = {2, 3, 4}, d5[1] = {5}, d14[2] = {1, 4};
-    pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 3, xd, ln_x), *o = empty_out();
+    pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 3, xd, ln_x), *o = pdst_out();
     pdsi_attr a = pdst_attr_int("begin_norm_axis", 3);
-    CHECK_STATUS(run_op("layer_norm", &a, 1, &x, 1, &o, 1, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("layer_norm", &a, 1, &x, 1, &o, 1, &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "begin_norm_axis");
     CHECK_MSG(err, "[2,3,4]");
     a = pdst_attr_int("begin_norm_axis", 0);
-    CHECK_STATUS(run_op("layer_norm", &a, 1, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("layer_norm", &a, 1, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     a = pdst_attr_int("begin_norm_axis", -1);
-    CHECK_STATUS(run_op("layer_norm", &a, 1, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("layer_norm", &a, 1, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     a = pdst_attr_float("epsilon", 0.5);
-    CHECK_STATUS(run_op("layer_norm", &a, 1, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("layer_norm", &a, 1, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     /* a 1-D X has no dim to normalise from 1 */
     const int64_t d1[1] = {4};
     pdsi_tensor *x1 = pdst_tensor(PDS_FLOAT32, 1, d1, NULL);
-    CHECK_STATUS(run_op("layer_norm", NULL, 0, &x1, 1, &o, 1, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("layer_norm", NULL, 0, &x1, 1, &o, 1, &err), PDS_ERR_SHAPE, ep);
     /* Scale with the wrong element count; a [1,4] Scale for axis 2 is fine */
     pdsi_tensor *s5 = pdst_tensor(PDS_FLOAT32, 1, d5, NULL);
     pdsi_tensor *s14 = pdst_tensor(PDS_FLOAT32, 2, d14, NULL);
     a = pdst_attr_int("begin_norm_axis", 2);
-    CHECK_STATUS(run_op("layer_norm", &a, 1, (pdsi_tensor *[3]){x, s5, NULL}, 3, &o, 1, &err),
+    CHECK_STATUS(pdst_run_op1("layer_norm", &a, 1, (pdsi_tensor *[3]){x, s5, NULL}, 3, &o, 1, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "Scale");
-    CHECK_STATUS(run_op("layer_norm", &a, 1, (pdsi_tensor *[3]){x, NULL, s5}, 3, &o, 1, &err),
+    CHECK_STATUS(pdst_run_op1("layer_norm", &a, 1, (pdsi_tensor *[3]){x, NULL, s5}, 3, &o, 1, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "Bias");
-    CHECK_OK(run_op("layer_norm", &a, 1, (pdsi_tensor *[3]){x, s14, NULL}, 3, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("layer_norm", &a, 1, (pdsi_tensor *[3]){x, s14, NULL}, 3, &o, 1, &err), ep);
     pdsi_tensor *xh = pdst_tensor(PDS_FLOAT16, 3, xd, NULL);
-    CHECK_STATUS(run_op("layer_norm", NULL, 0, &xh, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("layer_norm", NULL, 0, &xh, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
     pdst_tensor_free(x);
     pdst_tensor_free(x1);
     pdst_tensor_free(s5);
@@ -418,7 +393,7 @@ static void test_softmax(void)
 {
     pds_error err, *ep = &err;
     const int64_t xd[3] = {2, 3, 4};
-    pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 3, xd, sm_x), *o = empty_out();
+    pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 3, xd, sm_x), *o = pdst_out();
     struct {
         const char *op;
         int axis;
@@ -431,21 +406,21 @@ static void test_softmax(void)
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         pdsi_attr a = pdst_attr_int("axis", cases[c].axis);
-        CHECK_OK(run_op(cases[c].op, &a, 1, &x, 1, &o, 1, &err), ep);
+        CHECK_OK(pdst_run_op1(cases[c].op, &a, 1, &x, 1, &o, 1, &err), ep);
         if (pdst_check_close(cases[c].op, o->data, cases[c].want, 24, PDST_ATOL, PDST_RTOL))
             fprintf(stderr, "  (axis %d)\n", cases[c].axis);
     }
     /* default axis is -1 */
-    CHECK_OK(run_op("softmax", NULL, 0, &x, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("softmax", NULL, 0, &x, 1, &o, 1, &err), ep);
     pdst_check_close("softmax default", o->data, want_sm_last, 24, PDST_ATOL, PDST_RTOL);
     /* in place, both paths */
     pdsi_tensor *xc = pdst_tensor(PDS_FLOAT32, 3, xd, sm_x);
     pdsi_attr a = pdst_attr_int("axis", 1);
-    CHECK_OK(run_op("softmax", &a, 1, &xc, 1, &xc, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("softmax", &a, 1, &xc, 1, &xc, 1, &err), ep);
     pdst_check_close("softmax in place", xc->data, want_sm_axis1, 24, PDST_ATOL, PDST_RTOL);
     pdst_tensor_free(xc);
     xc = pdst_tensor(PDS_FLOAT32, 3, xd, sm_x);
-    CHECK_OK(run_op("log_softmax", NULL, 0, &xc, 1, &xc, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("log_softmax", NULL, 0, &xc, 1, &xc, 1, &err), ep);
     pdst_check_close("log_softmax in place", xc->data, want_lsm_last, 24, PDST_ATOL, PDST_RTOL);
     pdst_tensor_free(xc);
 
@@ -453,31 +428,31 @@ static void test_softmax(void)
     const float v = 42.0f;
     pdsi_tensor *s = pdst_tensor(PDS_FLOAT32, 0, NULL, &v);
     a = pdst_attr_int("axis", 0);
-    CHECK_OK(run_op("softmax", &a, 1, &s, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("softmax", &a, 1, &s, 1, &o, 1, &err), ep);
     CHECK_EQ_INT(o->rank, 0);
     CHECK(((float *)o->data)[0] == 1.0f);
-    CHECK_OK(run_op("log_softmax", NULL, 0, &s, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("log_softmax", NULL, 0, &s, 1, &o, 1, &err), ep);
     CHECK(((float *)o->data)[0] == 0.0f);
     /* empty along the axis or elsewhere */
     const int64_t ed[3] = {2, 0, 4};
     pdsi_tensor *e = pdst_tensor(PDS_FLOAT32, 3, ed, NULL);
-    CHECK_OK(run_op("softmax", &a, 1, &e, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("softmax", &a, 1, &e, 1, &o, 1, &err), ep);
     CHECK_EQ_INT(o->dims[1], 0);
     a = pdst_attr_int("axis", 1);
-    CHECK_OK(run_op("softmax", &a, 1, &e, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("softmax", &a, 1, &e, 1, &o, 1, &err), ep);
 
     /* errors */
     a = pdst_attr_int("axis", 3);
-    CHECK_STATUS(run_op("softmax", &a, 1, &x, 1, &o, 1, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("softmax", &a, 1, &x, 1, &o, 1, &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "axis");
     a = pdst_attr_int("axis", -4);
-    CHECK_STATUS(run_op("log_softmax", &a, 1, &x, 1, &o, 1, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("log_softmax", &a, 1, &x, 1, &o, 1, &err), PDS_ERR_SHAPE, ep);
     a = pdst_attr_int("axis", 1);
-    CHECK_STATUS(run_op("softmax", &a, 1, &s, 1, &o, 1, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_run_op1("softmax", &a, 1, &s, 1, &o, 1, &err), PDS_ERR_SHAPE, ep);
     a = pdst_attr_int("axis", 1000);
-    CHECK_STATUS(run_op("softmax", &a, 1, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(pdst_run_op1("softmax", &a, 1, &x, 1, &o, 1, &err), PDS_ERR_MODEL_FORMAT, ep);
     pdsi_tensor *xi = pdst_tensor(PDS_INT64, 3, xd, NULL);
-    CHECK_STATUS(run_op("softmax", NULL, 0, &xi, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
+    CHECK_STATUS(pdst_run_op1("softmax", NULL, 0, &xi, 1, &o, 1, &err), PDS_ERR_DTYPE, ep);
 
     pdst_tensor_free(x);
     pdst_tensor_free(s);
@@ -505,9 +480,9 @@ static void test_softmax_large(void)
             for (int n = 0; n < N; n++)
                 want[(a * N + n) * B + b] = (float)(exp(xv[(a * N + n) * B + b] - mx) / sum);
         }
-    pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 3, xd, xv), *o = empty_out();
+    pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 3, xd, xv), *o = pdst_out();
     pdsi_attr at = pdst_attr_int("axis", 1);
-    CHECK_OK(run_op("softmax", &at, 1, &x, 1, &o, 1, &err), ep);
+    CHECK_OK(pdst_run_op1("softmax", &at, 1, &x, 1, &o, 1, &err), ep);
     pdst_check_close("softmax strided", o->data, want, A * N * B, 1e-6, PDST_RTOL);
     pdst_tensor_free(x);
     pdst_tensor_free(o);

@@ -17,35 +17,6 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
-#define MAX_TENSORS 256
-static pdsi_tensor *pool[MAX_TENSORS];
-static int n_pool;
-
-static pdsi_tensor *mk(pds_dtype dt, int rank, const int64_t *dims, const void *data)
-{
-    pdsi_tensor *t = pdst_tensor(dt, rank, dims, data);
-    if (n_pool < MAX_TENSORS)
-        pool[n_pool++] = t;
-    return t;
-}
-
-static void release_all(void)
-{
-    for (int i = 0; i < n_pool; i++)
-        pdst_tensor_free(pool[i]);
-    n_pool = 0;
-}
-
-#define TEST(fn)         \
-    do {                 \
-        RUN_TEST(fn);    \
-        release_all();   \
-    } while (0)
-
-static pdsi_tensor *tout(void)
-{
-    return mk(PDS_FLOAT32, 0, NULL, NULL);
-}
 
 #define DIMS(...) ((const int64_t[]){__VA_ARGS__})
 #define NARGS(T, ...) ((int)(sizeof((T[]){__VA_ARGS__}) / sizeof(T)))
@@ -269,7 +240,7 @@ static const int64_t am_0d[] = {0LL}; /* int64 */
 
 static pdsi_tensor *rxt(void)
 {
-    return mk(PDS_FLOAT32, rx_rank, rx_dims, rx);
+    return pdst_mk(PDS_FLOAT32, rx_rank, rx_dims, rx);
 }
 
 static pds_status run_reduce(const char *type, pdsi_tensor *x, const int64_t *dims, int n,
@@ -284,7 +255,7 @@ static pds_status run_reduce(const char *type, pdsi_tensor *x, const int64_t *di
 
 #define REDUCE(name, type, x, dims, n, keep, all, odt, pdt, exact)                             \
     do {                                                                                       \
-        pdsi_tensor *o_ = tout();                                                              \
+        pdsi_tensor *o_ = pdst_mk_out();                                                              \
         CHECK_OK(run_reduce(type, x, dims, n, keep, all, odt, o_, &err), ep);                  \
         CHECK_EXPECT_(o_, pdt, name, exact);                                                   \
     } while (0)
@@ -304,36 +275,36 @@ static void test_reduce_paddle(void)
     REDUCE(max_1, "reduce_max", rxt(), DIMS(1), 1, 0, 0, -1, PDS_FLOAT32, true);
     REDUCE(min_02k, "reduce_min", rxt(), DIMS(0, -1), 2, 1, 0, -1, PDS_FLOAT32, true);
     /* NaN propagates through max and min */
-    pdsi_tensor *xn = mk(PDS_FLOAT32, rxn_rank, rxn_dims, rxn);
+    pdsi_tensor *xn = pdst_mk(PDS_FLOAT32, rxn_rank, rxn_dims, rxn);
     REDUCE(max_nan, "reduce_max", xn, DIMS(1), 1, 0, 0, -1, PDS_FLOAT32, true);
     REDUCE(min_nan, "reduce_min", xn, DIMS(1), 1, 0, 0, -1, PDS_FLOAT32, true);
     /* int32 sums widen to int64; out_dtype int32 wraps; float -> int64 casts first */
-    pdsi_tensor *xi = mk(PDS_INT32, 2, DIMS(2, 3), (int32_t[]){1, 2, 3, 4, 5, 6});
+    pdsi_tensor *xi = pdst_mk(PDS_INT32, 2, DIMS(2, 3), (int32_t[]){1, 2, 3, 4, 5, 6});
     REDUCE(sum_i32, "reduce_sum", xi, DIMS(1), 1, 0, 0, -1, PDS_INT64, true);
     REDUCE(sum_i32_all, "reduce_sum", xi, NULL, 0, 0, 0, -1, PDS_INT64, true);
     REDUCE(max_i32, "reduce_max", xi, DIMS(0), 1, 0, 0, -1, PDS_INT32, true);
-    REDUCE(sum_wrap, "reduce_sum", mk(PDS_INT32, 1, DIMS(2), (int32_t[]){INT32_MAX, 2}), DIMS(0),
+    REDUCE(sum_wrap, "reduce_sum", pdst_mk(PDS_INT32, 1, DIMS(2), (int32_t[]){INT32_MAX, 2}), DIMS(0),
            1, 0, 0, 2, PDS_INT32, true);
     REDUCE(sum_f2i, "reduce_sum",
-           mk(PDS_FLOAT32, 1, DIMS(4), (float[]){0.5f, 12.5f, -1.7f, 3e9f}), DIMS(0), 1, 0, 0, 3,
+           pdst_mk(PDS_FLOAT32, 1, DIMS(4), (float[]){0.5f, 12.5f, -1.7f, 3e9f}), DIMS(0), 1, 0, 0, 3,
            PDS_INT64, true);
     REDUCE(sum_f64, "reduce_sum", rxt(), DIMS(1), 1, 1, 0, 6, PDS_FLOAT64, false);
-    REDUCE(sum_bool, "reduce_sum", mk(PDS_BOOL, 1, DIMS(3), (uint8_t[]){1, 0, 1}), DIMS(0), 1, 0,
+    REDUCE(sum_bool, "reduce_sum", pdst_mk(PDS_BOOL, 1, DIMS(3), (uint8_t[]){1, 0, 1}), DIMS(0), 1, 0,
            0, -1, PDS_INT64, true);
     /* empty reductions: sum 0, mean NaN; a 0-D input */
-    REDUCE(mean_empty, "reduce_mean", mk(PDS_FLOAT32, 2, DIMS(2, 0), NULL), DIMS(1), 1, 0, 0, -1,
+    REDUCE(mean_empty, "reduce_mean", pdst_mk(PDS_FLOAT32, 2, DIMS(2, 0), NULL), DIMS(1), 1, 0, 0, -1,
            PDS_FLOAT32, true);
-    REDUCE(sum_empty, "reduce_sum", mk(PDS_FLOAT32, 2, DIMS(2, 0), NULL), DIMS(1), 1, 0, 0, -1,
+    REDUCE(sum_empty, "reduce_sum", pdst_mk(PDS_FLOAT32, 2, DIMS(2, 0), NULL), DIMS(1), 1, 0, 0, -1,
            PDS_FLOAT32, true);
-    REDUCE(sum_0d, "reduce_sum", mk(PDS_FLOAT32, 0, NULL, (float[]){3}), DIMS(0), 1, 0, 0, -1,
+    REDUCE(sum_0d, "reduce_sum", pdst_mk(PDS_FLOAT32, 0, NULL, (float[]){3}), DIMS(0), 1, 0, 0, -1,
            PDS_FLOAT32, true);
     /* Paddle ignores out_dtype for mean, max and min */
-    pdsi_tensor *o = tout();
+    pdsi_tensor *o = pdst_mk_out();
     CHECK_OK(run_reduce("reduce_max", rxt(), DIMS(1), 1, 0, 0, 6, o, &err), ep);
     CHECK_EXACT_EXPECT(o, PDS_FLOAT32, max_1);
     /* the output of an empty kept dim is empty */
-    o = tout();
-    CHECK_OK(run_reduce("reduce_max", mk(PDS_FLOAT32, 2, DIMS(0, 3), NULL), DIMS(1), 1, 0, 0, -1,
+    o = pdst_mk_out();
+    CHECK_OK(run_reduce("reduce_max", pdst_mk(PDS_FLOAT32, 2, DIMS(0, 3), NULL), DIMS(1), 1, 0, 0, -1,
                         o, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 1, DIMS(0));
@@ -344,30 +315,30 @@ static void test_reduce_errors(void)
 {
     pds_error err = {0}, *ep = &err;
     /* paddle: max of an empty dim, a repeated dim and dim out of range are errors */
-    CHECK_STATUS(run_reduce("reduce_max", mk(PDS_FLOAT32, 2, DIMS(2, 0), NULL), DIMS(1), 1, 0, 0,
-                            -1, tout(), &err),
+    CHECK_STATUS(run_reduce("reduce_max", pdst_mk(PDS_FLOAT32, 2, DIMS(2, 0), NULL), DIMS(1), 1, 0, 0,
+                            -1, pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "zero elements");
-    CHECK_STATUS(run_reduce("reduce_min", rxt(), DIMS(1, -2), 2, 0, 0, -1, tout(), &err),
+    CHECK_STATUS(run_reduce("reduce_min", rxt(), DIMS(1, -2), 2, 0, 0, -1, pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "twice");
-    CHECK_STATUS(run_reduce("reduce_sum", rxt(), DIMS(3), 1, 0, 0, -1, tout(), &err),
+    CHECK_STATUS(run_reduce("reduce_sum", rxt(), DIMS(3), 1, 0, 0, -1, pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "out of range");
-    CHECK_STATUS(run_reduce("reduce_sum", rxt(), DIMS(-4), 1, 0, 1, -1, tout(), &err),
+    CHECK_STATUS(run_reduce("reduce_sum", rxt(), DIMS(-4), 1, 0, 1, -1, pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
-    CHECK_STATUS(run_reduce("reduce_mean", mk(PDS_INT32, 1, DIMS(2), NULL), DIMS(0), 1, 0, 0, -1,
-                            tout(), &err),
+    CHECK_STATUS(run_reduce("reduce_mean", pdst_mk(PDS_INT32, 1, DIMS(2), NULL), DIMS(0), 1, 0, 0, -1,
+                            pdst_mk_out(), &err),
                  PDS_ERR_DTYPE, ep);
-    CHECK_STATUS(run_reduce("reduce_max", mk(PDS_UINT8, 1, DIMS(2), NULL), DIMS(0), 1, 0, 0, -1,
-                            tout(), &err),
+    CHECK_STATUS(run_reduce("reduce_max", pdst_mk(PDS_UINT8, 1, DIMS(2), NULL), DIMS(0), 1, 0, 0, -1,
+                            pdst_mk_out(), &err),
                  PDS_ERR_DTYPE, ep);
-    CHECK_STATUS(run_reduce("reduce_sum", rxt(), DIMS(0), 1, 0, 0, 0, tout(), &err),
+    CHECK_STATUS(run_reduce("reduce_sum", rxt(), DIMS(0), 1, 0, 0, 0, pdst_mk_out(), &err),
                  PDS_ERR_UNSUPPORTED_OP, ep);
-    CHECK_STATUS(run_reduce("reduce_sum", rxt(), DIMS(0), 1, 0, 0, 17, tout(), &err),
+    CHECK_STATUS(run_reduce("reduce_sum", rxt(), DIMS(0), 1, 0, 0, 17, pdst_mk_out(), &err),
                  PDS_ERR_UNSUPPORTED_OP, ep);
     CHECK_STATUS(pdst_run_op("reduce_sum", ATTRS(pdst_attr_str("dim", "0")), (pdsi_slot[]){SL(rxt())},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_MODEL_FORMAT, ep);
 }
 
@@ -387,7 +358,7 @@ static void test_reduce_all_subsets(void)
     pds_error err = {0}, *ep = &err;
     static const int64_t dims[4] = {3, 4, 5, 6};
     static const char *const types[4] = {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min"};
-    pdsi_tensor *x = mk(PDS_FLOAT32, 4, dims, NULL);
+    pdsi_tensor *x = pdst_mk(PDS_FLOAT32, 4, dims, NULL);
     float *xv = x->data;
     for (int i = 0; i < 360; i++)
         xv[i] = (float)rnd() * 10;
@@ -436,7 +407,7 @@ static void test_reduce_all_subsets(void)
                         }
             for (int64_t o = 0; o < out_numel; o++)
                 want[o] = (float)(kind == 1 ? acc[o] / (double)count : acc[o]);
-            pdsi_tensor *o = tout();
+            pdsi_tensor *o = pdst_mk_out();
             CHECK_OK(run_reduce(types[kind], x, red, n, keep, 0, -1, o, &err), ep);
             if (CHECK_SHAPE(o, PDS_FLOAT32, (int)rank, odims))
                 check_values_(__FILE__, __LINE__, o, want, out_numel, kind >= 2);
@@ -449,18 +420,18 @@ static void test_reduce_long_sum(void)
 {
     pds_error err = {0}, *ep = &err;
     const int64_t n = 1 << 20;
-    pdsi_tensor *x = mk(PDS_FLOAT32, 2, DIMS(2, n / 2), NULL);
+    pdsi_tensor *x = pdst_mk(PDS_FLOAT32, 2, DIMS(2, n / 2), NULL);
     double exact = 0;
     for (int64_t i = 0; i < n; i++) {
         ((float *)x->data)[i] = (float)(0.1 + 1e-7 * (double)(i % 1000));
         exact += ((float *)x->data)[i];
     }
-    pdsi_tensor *o = tout();
+    pdsi_tensor *o = pdst_mk_out();
     CHECK_OK(run_reduce("reduce_sum", x, NULL, 0, 0, 1, -1, o, &err), ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 0, NULL);
     float want = (float)exact;
     pdst_check_close("long sum", o->data, &want, 1, PDST_ATOL, PDST_RTOL);
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(run_reduce("reduce_mean", x, DIMS(0), 1, 1, 0, -1, o, &err), ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(1, n / 2));
     float m0 = (((float *)x->data)[7] + ((float *)x->data)[n / 2 + 7]) / 2;
@@ -479,7 +450,7 @@ static pds_status run_arg(const char *type, pdsi_tensor *x, int64_t axis, int ke
 
 #define ARG(name, type, x, axis, keep, flat, dtype, pdt)                                       \
     do {                                                                                       \
-        pdsi_tensor *o_ = tout();                                                              \
+        pdsi_tensor *o_ = pdst_mk_out();                                                              \
         CHECK_OK(run_arg(type, x, axis, keep, flat, dtype, o_, &err), ep);                     \
         CHECK_EXACT_EXPECT(o_, pdt, name);                                                     \
     } while (0)
@@ -496,39 +467,39 @@ static void test_arg(void)
     ARG(amin_0, "arg_min", rxt(), 0, 0, 0, 3, PDS_INT64);
     /* NaN never wins; ties keep the first index; the search starts from index 0
      * holding -FLT_MAX, so a row of -inf and -FLT_MAX answers 0 (Paddle/Eigen) */
-    pdsi_tensor *xa = mk(PDS_FLOAT32, rxa_rank, rxa_dims, rxa);
+    pdsi_tensor *xa = pdst_mk(PDS_FLOAT32, rxa_rank, rxa_dims, rxa);
     ARG(am_nan, "arg_max", xa, 1, 0, 0, 3, PDS_INT64);
     ARG(amin_nan, "arg_min", xa, 1, 0, 0, 3, PDS_INT64);
-    ARG(am_i64, "arg_max", mk(PDS_INT64, 2, DIMS(2, 3), (int64_t[]){1, 5, 5, 7, 2, 7}), 1, 0, 0,
+    ARG(am_i64, "arg_max", pdst_mk(PDS_INT64, 2, DIMS(2, 3), (int64_t[]){1, 5, 5, 7, 2, 7}), 1, 0, 0,
         -1, PDS_INT64);
-    ARG(am_0d, "arg_max", mk(PDS_FLOAT32, 0, NULL, (float[]){3}), 0, 1, 0, 3, PDS_INT64);
+    ARG(am_0d, "arg_max", pdst_mk(PDS_FLOAT32, 0, NULL, (float[]){3}), 0, 1, 0, 3, PDS_INT64);
     /* int32 input, uint8 input, int32 output */
-    pdsi_tensor *o = tout();
-    CHECK_OK(run_arg("arg_min", mk(PDS_INT32, 2, DIMS(2, 2), (int32_t[]){3, -7, INT32_MIN, 0}), 0,
+    pdsi_tensor *o = pdst_mk_out();
+    CHECK_OK(run_arg("arg_min", pdst_mk(PDS_INT32, 2, DIMS(2, 2), (int32_t[]){3, -7, INT32_MIN, 0}), 0,
                      0, 0, 2, o, &err),
              ep);
     CHECK_SHAPE(o, PDS_INT32, 1, DIMS(2));
     CHECK(((int32_t *)o->data)[0] == 1 && ((int32_t *)o->data)[1] == 0);
-    o = tout();
-    CHECK_OK(run_arg("arg_max", mk(PDS_UINT8, 1, DIMS(4), (uint8_t[]){0, 0, 200, 200}), -1, 0, 0,
+    o = pdst_mk_out();
+    CHECK_OK(run_arg("arg_max", pdst_mk(PDS_UINT8, 1, DIMS(4), (uint8_t[]){0, 0, 200, 200}), -1, 0, 0,
                      3, o, &err),
              ep);
     CHECK(((int64_t *)o->data)[0] == 2);
 
     /* errors */
-    CHECK_STATUS(run_arg("arg_max", rxt(), 3, 0, 0, 3, tout(), &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(run_arg("arg_max", rxt(), 3, 0, 0, 3, pdst_mk_out(), &err), PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "out of range");
-    CHECK_STATUS(run_arg("arg_max", rxt(), 3, 0, 1, 3, tout(), &err), PDS_ERR_SHAPE, ep);
-    CHECK_STATUS(run_arg("arg_max", rxt(), 0, 0, 0, 5, tout(), &err), PDS_ERR_MODEL_FORMAT, ep);
+    CHECK_STATUS(run_arg("arg_max", rxt(), 3, 0, 1, 3, pdst_mk_out(), &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(run_arg("arg_max", rxt(), 0, 0, 0, 5, pdst_mk_out(), &err), PDS_ERR_MODEL_FORMAT, ep);
     CHECK_MSG(err, "'dtype' is 5");
-    CHECK_STATUS(run_arg("arg_max", mk(PDS_FLOAT32, 2, DIMS(2, 0), NULL), 1, 0, 0, 3, tout(),
+    CHECK_STATUS(run_arg("arg_max", pdst_mk(PDS_FLOAT32, 2, DIMS(2, 0), NULL), 1, 0, 0, 3, pdst_mk_out(),
                          &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "zero elements");
-    CHECK_STATUS(run_arg("arg_min", mk(PDS_BOOL, 1, DIMS(2), NULL), 0, 0, 0, 3, tout(), &err),
+    CHECK_STATUS(run_arg("arg_min", pdst_mk(PDS_BOOL, 1, DIMS(2), NULL), 0, 0, 0, 3, pdst_mk_out(), &err),
                  PDS_ERR_DTYPE, ep);
-    o = tout(); /* an empty output needs no candidates */
-    CHECK_OK(run_arg("arg_max", mk(PDS_FLOAT32, 2, DIMS(0, 0), NULL), 1, 0, 0, 3, o, &err), ep);
+    o = pdst_mk_out(); /* an empty output needs no candidates */
+    CHECK_OK(run_arg("arg_max", pdst_mk(PDS_FLOAT32, 2, DIMS(0, 0), NULL), 1, 0, 0, 3, o, &err), ep);
     CHECK_SHAPE(o, PDS_INT64, 1, DIMS(0));
 }
 
@@ -539,12 +510,12 @@ static void test_arg_random(void)
     for (int iter = 0; iter < 50; iter++) {
         int64_t d[3] = {1 + (int64_t)((rnd() + 1) * 3), 1 + (int64_t)((rnd() + 1) * 5),
                         1 + (int64_t)((rnd() + 1) * 4)};
-        pdsi_tensor *x = mk(PDS_FLOAT32, 3, d, NULL);
+        pdsi_tensor *x = pdst_mk(PDS_FLOAT32, 3, d, NULL);
         float *xv = x->data;
         for (int64_t i = 0; i < d[0] * d[1] * d[2]; i++)
             xv[i] = (float)(int)(rnd() * 4); /* many ties */
         int is_min = iter % 2;
-        pdsi_tensor *o = tout();
+        pdsi_tensor *o = pdst_mk_out();
         CHECK_OK(run_arg(is_min ? "arg_min" : "arg_max", x, 1, 0, 0, 3, o, &err), ep);
         int64_t bad = 0;
         for (int64_t a = 0; a < d[0]; a++)
@@ -558,17 +529,17 @@ static void test_arg_random(void)
                 bad += ((int64_t *)o->data)[a * d[2] + b] != best;
             }
         CHECK(bad == 0);
-        release_all();
+        pdst_release_kept();
     }
 }
 
 int main(void)
 {
-    TEST(test_reduce_paddle);
-    TEST(test_reduce_errors);
-    TEST(test_reduce_all_subsets);
-    TEST(test_reduce_long_sum);
-    TEST(test_arg);
-    TEST(test_arg_random);
+    RUN_TEST(test_reduce_paddle);
+    RUN_TEST(test_reduce_errors);
+    RUN_TEST(test_reduce_all_subsets);
+    RUN_TEST(test_reduce_long_sum);
+    RUN_TEST(test_arg);
+    RUN_TEST(test_arg_random);
     return pdst_summary();
 }

@@ -20,41 +20,10 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
-#define MAX_TENSORS 512
-static pdsi_tensor *pool[MAX_TENSORS];
-static int n_pool;
-
-/* Every tensor a test makes is freed after the test. */
-static pdsi_tensor *mk(pds_dtype dt, int rank, const int64_t *dims, const void *data)
-{
-    pdsi_tensor *t = pdst_tensor(dt, rank, dims, data);
-    if (n_pool < MAX_TENSORS)
-        pool[n_pool++] = t;
-    return t;
-}
-
-static void release_all(void)
-{
-    for (int i = 0; i < n_pool; i++)
-        pdst_tensor_free(pool[i]);
-    n_pool = 0;
-}
-
-#define TEST(fn)         \
-    do {                 \
-        RUN_TEST(fn);    \
-        release_all();   \
-    } while (0)
-
-/* An empty output tensor for pdst_run_op to shape. */
-static pdsi_tensor *tout(void)
-{
-    return mk(PDS_FLOAT32, 0, NULL, NULL);
-}
 
 static pdsi_tensor *arange(pds_dtype dt, int rank, const int64_t *dims)
 {
-    pdsi_tensor *t = mk(dt, rank, dims, NULL);
+    pdsi_tensor *t = pdst_mk(dt, rank, dims, NULL);
     for (int64_t i = 0; i < pdsi_tensor_numel(t); i++)
         pdsi_elem_set_i64(t->data, dt, i, i);
     return t;
@@ -70,11 +39,11 @@ static pdsi_tensor *arange(pds_dtype dt, int rank, const int64_t *dims)
 
 static pdsi_tensor *vec_i32(int n, const int32_t *v)
 {
-    return mk(PDS_INT32, 1, DIMS(n), v);
+    return pdst_mk(PDS_INT32, 1, DIMS(n), v);
 }
 static pdsi_tensor *vec_i64(int n, const int64_t *v)
 {
-    return mk(PDS_INT64, 1, DIMS(n), v);
+    return pdst_mk(PDS_INT64, 1, DIMS(n), v);
 }
 #define VI32(...) vec_i32(NARGS(int32_t, __VA_ARGS__), (const int32_t[]){__VA_ARGS__})
 #define VI64(...) vec_i64(NARGS(int64_t, __VA_ARGS__), (const int64_t[]){__VA_ARGS__})
@@ -484,7 +453,7 @@ static pdsi_tensor *x234(void)
 static void test_reshape_zero_and_minus_one(void)
 {
     pds_error err = {0}, *ep = &err;
-    pdsi_tensor *o = tout(), *xs = tout();
+    pdsi_tensor *o = pdst_mk_out(), *xs = pdst_mk_out();
     /* paddle: reshape2(shape=[0,-1]) of [2,3,4] -> [2,12]; XShape [0,2,3,4] */
     CHECK_OK(pdst_run_op("reshape2", ATTRS(INTS("shape", 0, -1)),
                          (pdsi_slot[]){SL(x234()), NOSLOT, NOSLOT}, (pdsi_slot[]){SL(o), SL(xs)},
@@ -494,7 +463,7 @@ static void test_reshape_zero_and_minus_one(void)
     CHECK_ARANGE(o);
     CHECK_SHAPE(xs, PDS_FLOAT32, 4, DIMS(0, 2, 3, 4));
     /* paddle: shape=[4,0,-1] -> [4,3,2] */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("reshape2", ATTRS(INTS("shape", 4, 0, -1)),
                          (pdsi_slot[]){SL(x234()), NOSLOT, NOSLOT}, (pdsi_slot[]){SL(o), NOSLOT},
                          &err),
@@ -502,7 +471,7 @@ static void test_reshape_zero_and_minus_one(void)
     CHECK_SHAPE(o, PDS_FLOAT32, 3, DIMS(4, 3, 2));
     CHECK_ARANGE(o);
     /* v1 reshape, int64 data: dtype-generic */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("reshape", ATTRS(INTS("shape", -1)),
                          (pdsi_slot[]){SL(arange(PDS_INT64, 3, DIMS(2, 3, 4))), NOSLOT, NOSLOT},
                          (pdsi_slot[]){SL(o)}, &err),
@@ -510,15 +479,15 @@ static void test_reshape_zero_and_minus_one(void)
     CHECK_SHAPE(o, PDS_INT64, 1, DIMS(24));
     CHECK_ARANGE(o);
     /* paddle: zero-size [0,4] with shape=[-1,2] -> [0,2]; [1] with shape=[] -> 0-D */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("reshape2", ATTRS(INTS("shape", -1, 2)),
-                         (pdsi_slot[]){SL(mk(PDS_FLOAT32, 2, DIMS(0, 4), NULL)), NOSLOT, NOSLOT},
+                         (pdsi_slot[]){SL(pdst_mk(PDS_FLOAT32, 2, DIMS(0, 4), NULL)), NOSLOT, NOSLOT},
                          (pdsi_slot[]){SL(o), NOSLOT}, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(0, 2));
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("reshape2", ATTRS(NOINTS("shape")),
-                         (pdsi_slot[]){SL(mk(PDS_FLOAT32, 1, DIMS(1), (float[]){7})), NOSLOT,
+                         (pdsi_slot[]){SL(pdst_mk(PDS_FLOAT32, 1, DIMS(1), (float[]){7})), NOSLOT,
                                        NOSLOT},
                          (pdsi_slot[]){SL(o), NOSLOT}, &err),
              ep);
@@ -529,7 +498,7 @@ static void test_reshape_zero_and_minus_one(void)
 static void test_reshape_shape_inputs(void)
 {
     pds_error err = {0}, *ep = &err;
-    pdsi_tensor *o = tout();
+    pdsi_tensor *o = pdst_mk_out();
     /* The SVTR neck pattern: shape [0,1,-1,120] built from a ShapeTensor list of
      * one-element tensors (int32 and int64 mixed); the attribute is ignored. */
     CHECK_OK(pdst_run_op("reshape2", ATTRS(INTS("shape", 9, 9)),
@@ -540,14 +509,14 @@ static void test_reshape_shape_inputs(void)
     CHECK_SHAPE(o, PDS_FLOAT32, rs_svtr_rank, rs_svtr_dims);
     CHECK_ARANGE(o);
     /* Shape (a 1-D int64 tensor) with an empty attribute: 0 and -1 work there too. */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("reshape2", ATTRS(NOINTS("shape")),
                          (pdsi_slot[]){SL(x234()), SL(VI64(4, 0, -1)), NOSLOT},
                          (pdsi_slot[]){SL(o), NOSLOT}, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 3, DIMS(4, 3, 2));
     /* ShapeTensor wins over Shape; a single tensor contributes all its values. */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("reshape2", ATTRS(NOINTS("shape")),
                          (pdsi_slot[]){SL(x234()), SL(VI64(4, 6)), SL(VI32(2, 12))},
                          (pdsi_slot[]){SL(o), NOSLOT}, &err),
@@ -565,7 +534,7 @@ static void test_reshape_errors(void)
     do {                                                                                       \
         CHECK_STATUS(pdst_run_op("reshape2", ATTRS(attr),                                      \
                                  (pdsi_slot[]){SL(x234()), shape_slot, st_slot},               \
-                                 (pdsi_slot[]){SL(tout()), NOSLOT}, &err),                     \
+                                 (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),                     \
                      code, ep);                                                              \
         CHECK_MSG(err, msg);                                                                   \
     } while (0)
@@ -581,9 +550,9 @@ static void test_reshape_errors(void)
     RESHAPE_ERR(INTS("shape", 1 << 20, 1 << 20, 1 << 20, 1 << 20), NOSLOT, NOSLOT,
                 PDS_ERR_SHAPE, "overflows");
     /* ShapeTensor of dtype float32 */
-    RESHAPE_ERR(NOINTS("shape"), NOSLOT, SL(mk(PDS_FLOAT32, 1, DIMS(1), (float[]){24})),
+    RESHAPE_ERR(NOINTS("shape"), NOSLOT, SL(pdst_mk(PDS_FLOAT32, 1, DIMS(1), (float[]){24})),
                 PDS_ERR_DTYPE, "float32");
-    RESHAPE_ERR(NOINTS("shape"), SL(mk(PDS_FLOAT32, 1, DIMS(2), (float[]){2, 12})), NOSLOT,
+    RESHAPE_ERR(NOINTS("shape"), SL(pdst_mk(PDS_FLOAT32, 1, DIMS(2), (float[]){2, 12})), NOSLOT,
                 PDS_ERR_DTYPE, "'Shape'");
     /* several tensors in the list: each must hold exactly one value */
     RESHAPE_ERR(NOINTS("shape"), NOSLOT, SL(VI32(2, 3), VI32(4)), PDS_ERR_SHAPE,
@@ -591,13 +560,13 @@ static void test_reshape_errors(void)
     RESHAPE_ERR(NOINTS("shape"), NOSLOT, SL(vec_i32(0, NULL), VI32(24)), PDS_ERR_SHAPE,
                 "one element");
     /* more values than any rank */
-    RESHAPE_ERR(NOINTS("shape"), SL(mk(PDS_INT64, 1, DIMS(100), NULL)), NOSLOT, PDS_ERR_SHAPE,
+    RESHAPE_ERR(NOINTS("shape"), SL(pdst_mk(PDS_INT64, 1, DIMS(100), NULL)), NOSLOT, PDS_ERR_SHAPE,
                 "more than 64");
     /* a -1 next to a zero-size dim: nothing to infer it from */
     CHECK_STATUS(pdst_run_op("reshape2", ATTRS(INTS("shape", 0, -1)),
-                             (pdsi_slot[]){SL(mk(PDS_FLOAT32, 2, DIMS(0, 4), NULL)), NOSLOT,
+                             (pdsi_slot[]){SL(pdst_mk(PDS_FLOAT32, 2, DIMS(0, 4), NULL)), NOSLOT,
                                            NOSLOT},
-                             (pdsi_slot[]){SL(tout()), NOSLOT}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_SHAPE, ep);
 #undef RESHAPE_ERR
 }
@@ -607,45 +576,45 @@ static void test_reshape_errors(void)
 static void test_transpose(void)
 {
     pds_error err = {0}, *ep = &err;
-    pdsi_tensor *o = tout(), *xs = tout();
+    pdsi_tensor *o = pdst_mk_out(), *xs = pdst_mk_out();
     CHECK_OK(pdst_run_op("transpose2", ATTRS(INTS("axis", 2, 0, 1)), (pdsi_slot[]){SL(x234())},
                          (pdsi_slot[]){SL(o), SL(xs)}, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, tr_201);
     CHECK_SHAPE(xs, PDS_FLOAT32, 4, DIMS(0, 2, 3, 4));
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("transpose", ATTRS(INTS("axis", -1, 0, 1)), (pdsi_slot[]){SL(x234())},
                          (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, tr_neg);
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("transpose2", ATTRS(INTS("axis", 0, 2, 3, 1)),
                          (pdsi_slot[]){SL(arange(PDS_FLOAT32, 4, DIMS(2, 3, 4, 5)))},
                          (pdsi_slot[]){SL(o), NOSLOT}, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, tr_4d);
     /* 0-D: the empty permutation */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("transpose2", ATTRS(NOINTS("axis")),
-                         (pdsi_slot[]){SL(mk(PDS_FLOAT32, 0, NULL, (float[]){5}))},
+                         (pdsi_slot[]){SL(pdst_mk(PDS_FLOAT32, 0, NULL, (float[]){5}))},
                          (pdsi_slot[]){SL(o), NOSLOT}, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 0, NULL);
     CHECK(((float *)o->data)[0] == 5);
 
     CHECK_STATUS(pdst_run_op("transpose2", ATTRS(INTS("axis", 0, 0, 1)),
-                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(tout()), NOSLOT}, &err),
+                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "not a permutation");
     CHECK_STATUS(pdst_run_op("transpose2", ATTRS(INTS("axis", 1, 0)), (pdsi_slot[]){SL(x234())},
-                             (pdsi_slot[]){SL(tout()), NOSLOT}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "expected 3");
     CHECK_STATUS(pdst_run_op("transpose2", ATTRS(INTS("axis", 0, 3, 1)),
-                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(tout()), NOSLOT}, &err),
+                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_STATUS(pdst_run_op("transpose2", ATTRS(INTS("axis", 0, 1, 2, 3, 4, 5, 6, 7, 8)),
-                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(tout()), NOSLOT}, &err),
+                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_MODEL_FORMAT, ep);
 }
 
@@ -678,7 +647,7 @@ static void test_transpose_random(void)
             perm[j] = t;
         }
         pds_dtype dt = dts[iter % 4];
-        pdsi_tensor *x = arange(dt, rank, dims), *o = tout();
+        pdsi_tensor *x = arange(dt, rank, dims), *o = pdst_mk_out();
         CHECK_OK(pdst_run_op("transpose2", ATTRS(pdst_attr_ints("axis", perm, rank)),
                              (pdsi_slot[]){SL(x)}, (pdsi_slot[]){SL(o), NOSLOT}, &err),
                  ep);
@@ -710,7 +679,7 @@ static void test_transpose_random(void)
             PDST_FAIL("transpose iteration %d: %lld wrong elements", iter, (long long)bad);
             return;
         }
-        release_all();
+        pdst_release_kept();
     }
 }
 
@@ -719,7 +688,7 @@ static void test_transpose_random(void)
 static void test_flatten(void)
 {
     pds_error err = {0}, *ep = &err;
-    pdsi_tensor *o = tout(), *xs = tout();
+    pdsi_tensor *o = pdst_mk_out(), *xs = pdst_mk_out();
     /* paddle: flatten_contiguous_range(start_axis=1, stop_axis=-1) [2,3,4] -> [2,12] */
     CHECK_OK(pdst_run_op("flatten_contiguous_range",
                          ATTRS(pdst_attr_int("start_axis", 1), pdst_attr_int("stop_axis", -1)),
@@ -729,42 +698,42 @@ static void test_flatten(void)
     CHECK_ARANGE(o);
     CHECK_SHAPE(xs, PDS_FLOAT32, 4, DIMS(0, 2, 3, 4));
     /* paddle: start_axis=-3, stop_axis=-2 -> [6,4]; start=stop -> unchanged */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("flatten_contiguous_range",
                          ATTRS(pdst_attr_int("start_axis", -3), pdst_attr_int("stop_axis", -2)),
                          (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(o), NOSLOT}, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(6, 4));
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("flatten_contiguous_range",
                          ATTRS(pdst_attr_int("start_axis", 1), pdst_attr_int("stop_axis", 1)),
                          (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(o), NOSLOT}, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 3, DIMS(2, 3, 4));
     /* paddle: a 0-D input gives [1] */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("flatten_contiguous_range",
                          ATTRS(pdst_attr_int("start_axis", 0), pdst_attr_int("stop_axis", -1)),
-                         (pdsi_slot[]){SL(mk(PDS_FLOAT32, 0, NULL, (float[]){5}))},
+                         (pdsi_slot[]){SL(pdst_mk(PDS_FLOAT32, 0, NULL, (float[]){5}))},
                          (pdsi_slot[]){SL(o), NOSLOT}, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 1, DIMS(1));
     CHECK(((float *)o->data)[0] == 5);
     CHECK_STATUS(pdst_run_op("flatten_contiguous_range",
                              ATTRS(pdst_attr_int("start_axis", 2), pdst_attr_int("stop_axis", 1)),
-                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(tout()), NOSLOT}, &err),
+                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_SHAPE, ep);
     /* Paddle 3.3 returns a bogus [0] for stop_axis beyond the rank; refused here */
     CHECK_STATUS(pdst_run_op("flatten_contiguous_range",
                              ATTRS(pdst_attr_int("start_axis", 0), pdst_attr_int("stop_axis", 3)),
-                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(tout()), NOSLOT}, &err),
+                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "stop_axis");
 
     /* paddle: flatten2(axis=0) -> [1,24], axis=2 -> [6,4], axis=3 -> [24,1] */
     static const int64_t want[4][2] = {{1, 24}, {2, 12}, {6, 4}, {24, 1}};
     for (int axis = 0; axis <= 3; axis++) {
-        o = tout();
+        o = pdst_mk_out();
         CHECK_OK(pdst_run_op(axis % 2 ? "flatten" : "flatten2",
                              ATTRS(pdst_attr_int("axis", axis)), (pdsi_slot[]){SL(x234())},
                              (pdsi_slot[]){SL(o), NOSLOT}, &err),
@@ -772,18 +741,18 @@ static void test_flatten(void)
         CHECK_SHAPE(o, PDS_FLOAT32, 2, want[axis]);
         CHECK_ARANGE(o);
     }
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("flatten2", ATTRS(pdst_attr_int("axis", 0)),
-                         (pdsi_slot[]){SL(mk(PDS_FLOAT32, 0, NULL, NULL))},
+                         (pdsi_slot[]){SL(pdst_mk(PDS_FLOAT32, 0, NULL, NULL))},
                          (pdsi_slot[]){SL(o), NOSLOT}, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 1, DIMS(1));
     /* paddle: flatten2 axis=-1 is an error ("axis should be >= 0") */
     CHECK_STATUS(pdst_run_op("flatten2", ATTRS(pdst_attr_int("axis", -1)),
-                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(tout()), NOSLOT}, &err),
+                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_STATUS(pdst_run_op("flatten2", ATTRS(pdst_attr_int("axis", 4)),
-                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(tout()), NOSLOT}, &err),
+                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_SHAPE, ep);
 }
 
@@ -805,7 +774,7 @@ static void test_squeeze(void)
         {3, {0, 0, -4}, 3, {3, 1, 2}},       /* repeats are harmless */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        pdsi_tensor *o = tout(), *xs = tout();
+        pdsi_tensor *o = pdst_mk_out(), *xs = pdst_mk_out();
         CHECK_OK(pdst_run_op("squeeze2", ATTRS(pdst_attr_ints("axes", cases[i].axes, cases[i].n)),
                              (pdsi_slot[]){SL(arange(PDS_FLOAT32, 4, DIMS(1, 3, 1, 2)))},
                              (pdsi_slot[]){SL(o), SL(xs)}, &err),
@@ -815,27 +784,27 @@ static void test_squeeze(void)
         CHECK_SHAPE(xs, PDS_FLOAT32, 5, DIMS(0, 1, 3, 1, 2));
     }
     /* paddle: all-ones [1,1] -> 0-D; a 0-D input with axes [-1] stays 0-D */
-    pdsi_tensor *o = tout();
+    pdsi_tensor *o = pdst_mk_out();
     CHECK_OK(pdst_run_op("squeeze", ATTRS(NOINTS("axes")),
-                         (pdsi_slot[]){SL(mk(PDS_INT32, 2, DIMS(1, 1), (int32_t[]){9}))},
+                         (pdsi_slot[]){SL(pdst_mk(PDS_INT32, 2, DIMS(1, 1), (int32_t[]){9}))},
                          (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_SHAPE(o, PDS_INT32, 0, NULL);
     CHECK(((int32_t *)o->data)[0] == 9);
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("squeeze2", ATTRS(INTS("axes", -1)),
-                         (pdsi_slot[]){SL(mk(PDS_FLOAT32, 0, NULL, NULL))},
+                         (pdsi_slot[]){SL(pdst_mk(PDS_FLOAT32, 0, NULL, NULL))},
                          (pdsi_slot[]){SL(o), NOSLOT}, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 0, NULL);
     /* paddle: axis 4 of a rank-4 input, axis 1 of a 0-D input are errors */
     CHECK_STATUS(pdst_run_op("squeeze2", ATTRS(INTS("axes", 4)),
                              (pdsi_slot[]){SL(arange(PDS_FLOAT32, 4, DIMS(1, 3, 1, 2)))},
-                             (pdsi_slot[]){SL(tout()), NOSLOT}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_STATUS(pdst_run_op("squeeze2", ATTRS(INTS("axes", 1)),
-                             (pdsi_slot[]){SL(mk(PDS_FLOAT32, 0, NULL, NULL))},
-                             (pdsi_slot[]){SL(tout()), NOSLOT}, &err),
+                             (pdsi_slot[]){SL(pdst_mk(PDS_FLOAT32, 0, NULL, NULL))},
+                             (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_SHAPE, ep);
 }
 
@@ -853,7 +822,7 @@ static void test_unsqueeze(void)
         {2, {2, 2}, {2, 3, 1, 1}},  {2, {1, -1}, {2, 1, 3, 1}}, {2, {2, 1}, {2, 1, 3, 1}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        pdsi_tensor *o = tout(), *xs = tout();
+        pdsi_tensor *o = pdst_mk_out(), *xs = pdst_mk_out();
         CHECK_OK(pdst_run_op("unsqueeze2", ATTRS(pdst_attr_ints("axes", cases[i].axes, 2)),
                              (pdsi_slot[]){SL(arange(PDS_FLOAT32, 2, DIMS(2, 3))), NOSLOT, NOSLOT},
                              (pdsi_slot[]){SL(o), SL(xs)}, &err),
@@ -864,32 +833,32 @@ static void test_unsqueeze(void)
     }
     /* paddle: AxesTensor [0,-1] -> [1,2,3,1]; AxesTensorList [[1],[0]] -> [1,2,1,3];
      * AxesTensor wins over the list; a 2-D AxesTensor gives all its values */
-    pdsi_tensor *o = tout();
+    pdsi_tensor *o = pdst_mk_out();
     CHECK_OK(pdst_run_op("unsqueeze2", ATTRS(INTS("axes", 5)),
                          (pdsi_slot[]){SL(arange(PDS_FLOAT32, 2, DIMS(2, 3))), SL(VI32(0, -1)),
                                        SL(VI64(1))},
                          (pdsi_slot[]){SL(o), NOSLOT}, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 4, DIMS(1, 2, 3, 1));
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("unsqueeze", ATTRS(INTS("axes", 5)),
                          (pdsi_slot[]){SL(arange(PDS_FLOAT32, 2, DIMS(2, 3))), NOSLOT,
                                        SL(VI64(1), VI32(0))},
                          (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 4, DIMS(1, 2, 1, 3));
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("unsqueeze2", ATTRS(NOINTS("axes")),
                          (pdsi_slot[]){SL(arange(PDS_FLOAT32, 2, DIMS(2, 3))),
-                                       SL(mk(PDS_INT32, 2, DIMS(2, 1), (int32_t[]){0, 1})),
+                                       SL(pdst_mk(PDS_INT32, 2, DIMS(2, 1), (int32_t[]){0, 1})),
                                        NOSLOT},
                          (pdsi_slot[]){SL(o), NOSLOT}, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 4, DIMS(1, 1, 2, 3));
     /* 0-D: axes [-1,0] -> [1,1]; no axes -> 0-D */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("unsqueeze2", ATTRS(INTS("axes", -1, 0)),
-                         (pdsi_slot[]){SL(mk(PDS_FLOAT32, 0, NULL, NULL)), NOSLOT, NOSLOT},
+                         (pdsi_slot[]){SL(pdst_mk(PDS_FLOAT32, 0, NULL, NULL)), NOSLOT, NOSLOT},
                          (pdsi_slot[]){SL(o), NOSLOT}, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(1, 1));
@@ -900,19 +869,19 @@ static void test_unsqueeze(void)
         CHECK_STATUS(pdst_run_op("unsqueeze2", ATTRS(pdst_attr_ints("axes", bad[i], i == 1 ? 2 : 1)),
                                  (pdsi_slot[]){SL(arange(PDS_FLOAT32, 2, DIMS(2, 3))), NOSLOT,
                                                NOSLOT},
-                                 (pdsi_slot[]){SL(tout()), NOSLOT}, &err),
+                                 (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                      PDS_ERR_SHAPE, ep);
         CHECK_MSG(err, "out of range");
     }
     CHECK_STATUS(pdst_run_op("unsqueeze2", ATTRS(INTS("axes", 0, 0, 0, 0, 0, 0, 0)),
                              (pdsi_slot[]){SL(arange(PDS_FLOAT32, 2, DIMS(2, 3))), NOSLOT, NOSLOT},
-                             (pdsi_slot[]){SL(tout()), NOSLOT}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "maximum rank");
     CHECK_STATUS(pdst_run_op("unsqueeze2", ATTRS(NOINTS("axes")),
                              (pdsi_slot[]){SL(arange(PDS_FLOAT32, 2, DIMS(2, 3))),
-                                           SL(mk(PDS_FLOAT32, 1, DIMS(1), NULL)), NOSLOT},
-                             (pdsi_slot[]){SL(tout()), NOSLOT}, &err),
+                                           SL(pdst_mk(PDS_FLOAT32, 1, DIMS(1), NULL)), NOSLOT},
+                             (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_DTYPE, ep);
 }
 
@@ -922,28 +891,28 @@ static void test_concat(void)
 {
     pds_error err = {0}, *ep = &err;
     pdsi_tensor *a = arange(PDS_FLOAT32, 2, DIMS(2, 3));
-    pdsi_tensor *b = mk(PDS_FLOAT32, 2, DIMS(2, 2), (float[]){6, 7, 8, 9});
-    pdsi_tensor *c = mk(PDS_FLOAT32, 2, DIMS(2, 3), (float[]){6, 7, 8, 9, 10, 11});
-    pdsi_tensor *o = tout();
+    pdsi_tensor *b = pdst_mk(PDS_FLOAT32, 2, DIMS(2, 2), (float[]){6, 7, 8, 9});
+    pdsi_tensor *c = pdst_mk(PDS_FLOAT32, 2, DIMS(2, 3), (float[]){6, 7, 8, 9, 10, 11});
+    pdsi_tensor *o = pdst_mk_out();
     CHECK_OK(pdst_run_op("concat", ATTRS(pdst_attr_int("axis", 1)), (pdsi_slot[]){SL(a, b), NOSLOT},
                          (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, cc_ax1);
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("concat", ATTRS(pdst_attr_int("axis", -1)),
                          (pdsi_slot[]){SL(a, c), NOSLOT}, (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, cc_neg);
     /* AxisTensor (int64 [0]) overrides axis=1 */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("concat", ATTRS(pdst_attr_int("axis", 1)),
                          (pdsi_slot[]){SL(a, c), SL(VI64(0))}, (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, cc_at);
     /* one input; a zero-size input adds nothing (paddle: [2,3] + [0,3] -> [2,3]) */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("concat", ATTRS(pdst_attr_int("axis", 0)),
-                         (pdsi_slot[]){SL(a, mk(PDS_FLOAT32, 2, DIMS(0, 3), NULL)), NOSLOT},
+                         (pdsi_slot[]){SL(a, pdst_mk(PDS_FLOAT32, 2, DIMS(0, 3), NULL)), NOSLOT},
                          (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(2, 3));
@@ -951,37 +920,37 @@ static void test_concat(void)
 
     /* errors: dims differ off the axis, dtypes differ, 0-D, axis out of range */
     CHECK_STATUS(pdst_run_op("concat", ATTRS(pdst_attr_int("axis", 0)),
-                             (pdsi_slot[]){SL(a, b), NOSLOT}, (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(a, b), NOSLOT}, (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "'X'[1] has shape [2,2], expected dim 1 to be 3");
     CHECK_STATUS(pdst_run_op("concat", ATTRS(pdst_attr_int("axis", 0)),
                              (pdsi_slot[]){SL(a, arange(PDS_INT32, 2, DIMS(2, 3))), NOSLOT},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_DTYPE, ep);
     CHECK_STATUS(pdst_run_op("concat", ATTRS(pdst_attr_int("axis", 0)),
-                             (pdsi_slot[]){SL(mk(PDS_FLOAT32, 0, NULL, NULL),
-                                              mk(PDS_FLOAT32, 0, NULL, NULL)),
+                             (pdsi_slot[]){SL(pdst_mk(PDS_FLOAT32, 0, NULL, NULL),
+                                              pdst_mk(PDS_FLOAT32, 0, NULL, NULL)),
                                            NOSLOT},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_STATUS(pdst_run_op("concat", ATTRS(pdst_attr_int("axis", 2)),
-                             (pdsi_slot[]){SL(a, c), NOSLOT}, (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(a, c), NOSLOT}, (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_STATUS(pdst_run_op("concat", ATTRS(pdst_attr_int("axis", 0)),
                              (pdsi_slot[]){SL(a, b, a, c), SL(VI64(1, 0))},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "AxisTensor");
     CHECK_STATUS(pdst_run_op("concat", ATTRS(pdst_attr_int("axis", 0)),
-                             (pdsi_slot[]){SL(a, c), SL(mk(PDS_FLOAT32, 1, DIMS(1), NULL))},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(a, c), SL(pdst_mk(PDS_FLOAT32, 1, DIMS(1), NULL))},
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_DTYPE, ep);
 }
 
 static void test_split(void)
 {
     pds_error err = {0}, *ep = &err;
-    pdsi_tensor *o0 = tout(), *o1 = tout(), *o2 = tout();
+    pdsi_tensor *o0 = pdst_mk_out(), *o1 = pdst_mk_out(), *o2 = pdst_mk_out();
     CHECK_OK(pdst_run_op("split",
                          ATTRS(pdst_attr_int("axis", 2), pdst_attr_int("num", 0),
                                INTS("sections", 1, -1, 2)),
@@ -991,7 +960,7 @@ static void test_split(void)
     CHECK_EXPECT(o0, PDS_FLOAT32, sp_sec_0);
     CHECK_EXPECT(o1, PDS_FLOAT32, sp_sec_1);
     CHECK_EXPECT(o2, PDS_FLOAT32, sp_sec_2);
-    o0 = tout(), o1 = tout();
+    o0 = pdst_mk_out(), o1 = pdst_mk_out();
     CHECK_OK(pdst_run_op("split", ATTRS(pdst_attr_int("axis", 2), pdst_attr_int("num", 2)),
                          (pdsi_slot[]){SL(x234()), NOSLOT, NOSLOT}, (pdsi_slot[]){SL(o0, o1)},
                          &err),
@@ -999,7 +968,7 @@ static void test_split(void)
     CHECK_EXPECT(o0, PDS_FLOAT32, sp_num_0);
     CHECK_EXPECT(o1, PDS_FLOAT32, sp_num_1);
     /* AxisTensor [1] and SectionsTensorList [1],[-1] override the attributes */
-    o0 = tout(), o1 = tout();
+    o0 = pdst_mk_out(), o1 = pdst_mk_out();
     CHECK_OK(pdst_run_op("split",
                          ATTRS(pdst_attr_int("axis", 2), pdst_attr_int("num", 0),
                                INTS("sections", 2, 2)),
@@ -1009,7 +978,7 @@ static void test_split(void)
     CHECK_EXPECT(o0, PDS_FLOAT32, sp_stl_0);
     CHECK_EXPECT(o1, PDS_FLOAT32, sp_stl_1);
     /* num wins over SectionsTensorList, but sections win over num */
-    o0 = tout(), o1 = tout();
+    o0 = pdst_mk_out(), o1 = pdst_mk_out();
     CHECK_OK(pdst_run_op("split",
                          ATTRS(pdst_attr_int("axis", 2), pdst_attr_int("num", 2),
                                INTS("sections", 1, 3)),
@@ -1018,7 +987,7 @@ static void test_split(void)
              ep);
     CHECK_EXPECT(o0, PDS_FLOAT32, sp_num_sec_0);
     CHECK_EXPECT(o1, PDS_FLOAT32, sp_num_sec_1);
-    o0 = tout(), o1 = tout();
+    o0 = pdst_mk_out(), o1 = pdst_mk_out();
     CHECK_OK(pdst_run_op("split", ATTRS(pdst_attr_int("axis", 2), pdst_attr_int("num", 2)),
                          (pdsi_slot[]){SL(x234()), NOSLOT, SL(VI32(1), VI64(3))},
                          (pdsi_slot[]){SL(o0, o1)}, &err),
@@ -1026,14 +995,14 @@ static void test_split(void)
     CHECK_EXPECT(o0, PDS_FLOAT32, sp_num_stl_0);
     CHECK_EXPECT(o1, PDS_FLOAT32, sp_num_stl_1);
     /* a negative axis (Paddle's legacy kernel fails on it; pdsafe normalises) */
-    o0 = tout(), o1 = tout();
+    o0 = pdst_mk_out(), o1 = pdst_mk_out();
     CHECK_OK(pdst_run_op("split", ATTRS(pdst_attr_int("axis", -1), pdst_attr_int("num", 2)),
                          (pdsi_slot[]){SL(x234()), NOSLOT, NOSLOT}, (pdsi_slot[]){SL(o0, o1)},
                          &err),
              ep);
     CHECK_EXPECT(o0, PDS_FLOAT32, sp_num_0);
     /* a zero section gives a zero-size part */
-    o0 = tout(), o1 = tout();
+    o0 = pdst_mk_out(), o1 = pdst_mk_out();
     CHECK_OK(pdst_run_op("split", ATTRS(pdst_attr_int("axis", 1), INTS("sections", 0, -1)),
                          (pdsi_slot[]){SL(x234()), NOSLOT, NOSLOT}, (pdsi_slot[]){SL(o0, o1)},
                          &err),
@@ -1050,30 +1019,30 @@ static void test_split(void)
         CHECK_MSG(err, msg);                                                                    \
     } while (0)
     SPLIT_ERR(ATTRS(pdst_attr_int("axis", 2), INTS("sections", 1, 2)), NOSLOT, NOSLOT,
-              SL(tout(), tout()), PDS_ERR_SHAPE, "sums to 3, expected 4");
+              SL(pdst_mk_out(), pdst_mk_out()), PDS_ERR_SHAPE, "sums to 3, expected 4");
     SPLIT_ERR(ATTRS(pdst_attr_int("axis", 2), INTS("sections", -1, -1)), NOSLOT, NOSLOT,
-              SL(tout(), tout()), PDS_ERR_SHAPE, "more than one -1");
+              SL(pdst_mk_out(), pdst_mk_out()), PDS_ERR_SHAPE, "more than one -1");
     SPLIT_ERR(ATTRS(pdst_attr_int("axis", 2), INTS("sections", -2, 3, 3)), NOSLOT, NOSLOT,
-              SL(tout(), tout(), tout()), PDS_ERR_SHAPE, "-2");
+              SL(pdst_mk_out(), pdst_mk_out(), pdst_mk_out()), PDS_ERR_SHAPE, "-2");
     SPLIT_ERR(ATTRS(pdst_attr_int("axis", 2), INTS("sections", 3, 3, -1)), NOSLOT, NOSLOT,
-              SL(tout(), tout(), tout()), PDS_ERR_SHAPE, "is invalid");
+              SL(pdst_mk_out(), pdst_mk_out(), pdst_mk_out()), PDS_ERR_SHAPE, "is invalid");
     SPLIT_ERR(ATTRS(pdst_attr_int("axis", 2), pdst_attr_int("num", 3)), NOSLOT, NOSLOT,
-              SL(tout(), tout(), tout()), PDS_ERR_SHAPE, "does not divide");
+              SL(pdst_mk_out(), pdst_mk_out(), pdst_mk_out()), PDS_ERR_SHAPE, "does not divide");
     SPLIT_ERR(ATTRS(pdst_attr_int("axis", 2), pdst_attr_int("num", 2)), NOSLOT, NOSLOT,
-              SL(tout(), tout(), tout()), PDS_ERR_SHAPE, "'Out' has 3");
+              SL(pdst_mk_out(), pdst_mk_out(), pdst_mk_out()), PDS_ERR_SHAPE, "'Out' has 3");
     SPLIT_ERR(ATTRS(pdst_attr_int("axis", 2), INTS("sections", 4)), NOSLOT, NOSLOT,
-              SL(tout(), tout()), PDS_ERR_SHAPE, "'Out' has 2");
+              SL(pdst_mk_out(), pdst_mk_out()), PDS_ERR_SHAPE, "'Out' has 2");
     SPLIT_ERR(ATTRS(pdst_attr_int("axis", 3), pdst_attr_int("num", 2)), NOSLOT, NOSLOT,
-              SL(tout(), tout()), PDS_ERR_SHAPE, "out of range");
+              SL(pdst_mk_out(), pdst_mk_out()), PDS_ERR_SHAPE, "out of range");
     SPLIT_ERR(ATTRS(pdst_attr_int("axis", 0), pdst_attr_int("num", 2)),
-              SL(mk(PDS_FLOAT32, 1, DIMS(1), NULL)), NOSLOT, SL(tout(), tout()), PDS_ERR_DTYPE,
+              SL(pdst_mk(PDS_FLOAT32, 1, DIMS(1), NULL)), NOSLOT, SL(pdst_mk_out(), pdst_mk_out()), PDS_ERR_DTYPE,
               "AxisTensor");
     SPLIT_ERR(ATTRS(pdst_attr_int("axis", 2), INTS("sections", 1, 3)), NOSLOT,
-              SL(VI32(1), VI32(2, 1)), SL(tout(), tout()), PDS_ERR_SHAPE, "one element");
+              SL(VI32(1), VI32(2, 1)), SL(pdst_mk_out(), pdst_mk_out()), PDS_ERR_SHAPE, "one element");
 #undef SPLIT_ERR
     CHECK_STATUS(pdst_run_op("split", ATTRS(pdst_attr_int("num", -1)),
                              (pdsi_slot[]){SL(x234()), NOSLOT, NOSLOT},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_MODEL_FORMAT, ep);
 }
 
@@ -1081,43 +1050,43 @@ static void test_stack(void)
 {
     pds_error err = {0}, *ep = &err;
     pdsi_tensor *a = arange(PDS_FLOAT32, 2, DIMS(2, 3));
-    pdsi_tensor *b = mk(PDS_FLOAT32, 2, DIMS(2, 3), (float[]){6, 7, 8, 9, 10, 11});
-    pdsi_tensor *o = tout();
+    pdsi_tensor *b = pdst_mk(PDS_FLOAT32, 2, DIMS(2, 3), (float[]){6, 7, 8, 9, 10, 11});
+    pdsi_tensor *o = pdst_mk_out();
     CHECK_OK(pdst_run_op("stack", ATTRS(pdst_attr_int("axis", -1)), (pdsi_slot[]){SL(a, b)},
                          (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, st_m1);
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("stack", ATTRS(pdst_attr_int("axis", -3)), (pdsi_slot[]){SL(a, b)},
                          (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, st_m3);
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("stack", ATTRS(pdst_attr_int("axis", 0)),
-                         (pdsi_slot[]){SL(mk(PDS_FLOAT32, 0, NULL, (float[]){1}),
-                                          mk(PDS_FLOAT32, 0, NULL, (float[]){2}))},
+                         (pdsi_slot[]){SL(pdst_mk(PDS_FLOAT32, 0, NULL, (float[]){1}),
+                                          pdst_mk(PDS_FLOAT32, 0, NULL, (float[]){2}))},
                          (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, st_0d);
     /* paddle: axis 3 and -4 for rank-2 inputs are out of [-(rank+1), rank] */
     CHECK_STATUS(pdst_run_op("stack", ATTRS(pdst_attr_int("axis", 3)), (pdsi_slot[]){SL(a, b)},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_STATUS(pdst_run_op("stack", ATTRS(pdst_attr_int("axis", -4)), (pdsi_slot[]){SL(a, b)},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_STATUS(pdst_run_op("stack", ATTRS(pdst_attr_int("axis", 0)),
                              (pdsi_slot[]){SL(a, arange(PDS_FLOAT32, 2, DIMS(3, 2)))},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "expected [2,3]");
     CHECK_STATUS(pdst_run_op("stack", ATTRS(pdst_attr_int("axis", 0)),
                              (pdsi_slot[]){SL(a, arange(PDS_INT64, 2, DIMS(2, 3)))},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_DTYPE, ep);
     CHECK_STATUS(pdst_run_op("stack", ATTRS(pdst_attr_int("axis", 0)),
                              (pdsi_slot[]){SL(arange(PDS_FLOAT32, 8, DIMS(1, 1, 1, 1, 1, 1, 1, 2)))},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_SHAPE, ep);
 }
 
@@ -1130,7 +1099,7 @@ static void test_concat_split_roundtrip(void)
         pds_dtype dt = dts[axis];
         int64_t da[3] = {2, 3, 4}, db[3] = {2, 3, 4};
         db[axis] = 5;
-        pdsi_tensor *a = mk(dt, 3, da, NULL), *b = mk(dt, 3, db, NULL), *c = tout();
+        pdsi_tensor *a = pdst_mk(dt, 3, da, NULL), *b = pdst_mk(dt, 3, db, NULL), *c = pdst_mk_out();
         for (int64_t i = 0; i < 24; i++)
             pdsi_elem_set_i64(a->data, dt, i, (int64_t)(rng() % 2));
         for (int64_t i = 0; i < pdsi_tensor_numel(b); i++)
@@ -1138,7 +1107,7 @@ static void test_concat_split_roundtrip(void)
         CHECK_OK(pdst_run_op("concat", ATTRS(pdst_attr_int("axis", axis)),
                              (pdsi_slot[]){SL(a, b), NOSLOT}, (pdsi_slot[]){SL(c)}, &err),
                  ep);
-        pdsi_tensor *p = tout(), *q = tout();
+        pdsi_tensor *p = pdst_mk_out(), *q = pdst_mk_out();
         CHECK_OK(pdst_run_op("split",
                              ATTRS(pdst_attr_int("axis", axis), pdst_attr_ints("sections",
                                                                                (int64_t[]){da[axis], -1}, 2)),
@@ -1179,49 +1148,49 @@ static void test_slice(void)
     pds_error err = {0}, *ep = &err;
     pdsi_tensor *o;
     /* paddle slice of X [2,3,4] */
-    o = tout(); /* axes [1,2] starts [-100,1] ends [-1,-1]: clamped like Python */
+    o = pdst_mk_out(); /* axes [1,2] starts [-100,1] ends [-1,-1]: clamped like Python */
     CHECK_OK(run_slice("slice", DIMS(1, 2), DIMS(-100, 1), DIMS(-1, -1), NULL, 2, NULL, 0, ones,
                        NULL, x234(), o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, sl_neg);
-    o = tout(); /* starts [-3] ends [10000] */
+    o = pdst_mk_out(); /* starts [-3] ends [10000] */
     CHECK_OK(run_slice("slice", DIMS(2), DIMS(-3), DIMS(10000), NULL, 1, NULL, 0, ones, NULL,
                        x234(), o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, sl_big);
-    o = tout(); /* start after end: empty */
+    o = pdst_mk_out(); /* start after end: empty */
     CHECK_OK(run_slice("slice", DIMS(2), DIMS(3), DIMS(1), NULL, 1, NULL, 0, ones, NULL, x234(),
                        o, &err),
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, sl_empty_rank, sl_empty_dims);
     (void)sl_empty;
-    o = tout(); /* decrease_axis [0,1] */
+    o = pdst_mk_out(); /* decrease_axis [0,1] */
     CHECK_OK(run_slice("slice", DIMS(0, 1), DIMS(0, 1), DIMS(1, 2), NULL, 2, DIMS(0, 1), 2, ones,
                        NULL, x234(), o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, sl_dec);
-    o = tout(); /* every dim decreased: 0-D in Paddle 3.3 */
+    o = pdst_mk_out(); /* every dim decreased: 0-D in Paddle 3.3 */
     CHECK_OK(run_slice("slice", DIMS(0, 1, 2), DIMS(1, 1, 1), DIMS(2, 2, 2), NULL, 3,
                        DIMS(0, 1, 2), 3, ones, NULL, x234(), o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, sl_dec_all);
-    o = tout(); /* a repeated axis: the last entry wins */
+    o = pdst_mk_out(); /* a repeated axis: the last entry wins */
     CHECK_OK(run_slice("slice", DIMS(1, 1), DIMS(0, 1), DIMS(3, 2), NULL, 2, NULL, 0, ones, NULL,
                        x234(), o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, sl_rep);
-    o = tout(); /* a negative axis (Paddle 3.3 crashes on it; pdsafe normalises) */
+    o = pdst_mk_out(); /* a negative axis (Paddle 3.3 crashes on it; pdsafe normalises) */
     CHECK_OK(run_slice("slice", DIMS(-1), DIMS(-3), DIMS(10000), NULL, 1, NULL, 0, ones, NULL,
                        x234(), o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, sl_big);
-    o = tout(); /* int64 data: dtype-generic */
+    o = pdst_mk_out(); /* int64 data: dtype-generic */
     CHECK_OK(run_slice("slice", DIMS(0), DIMS(1), DIMS(2), NULL, 1, NULL, 0, ones, NULL,
                        arange(PDS_INT64, 2, DIMS(3, 2)), o, &err),
              ep);
     CHECK_SHAPE(o, PDS_INT64, 2, DIMS(1, 2));
     CHECK(((int64_t *)o->data)[0] == 2 && ((int64_t *)o->data)[1] == 3);
-    o = tout(); /* extreme starts and ends clamp without overflow */
+    o = pdst_mk_out(); /* extreme starts and ends clamp without overflow */
     CHECK_OK(run_slice("slice", DIMS(2, 1), DIMS(INT64_MIN, INT64_MAX), DIMS(INT64_MAX, INT64_MIN),
                        NULL, 2, NULL, 0, ones, NULL, x234(), o, &err),
              ep);
@@ -1233,28 +1202,28 @@ static void test_slice_tensors(void)
     pds_error err = {0}, *ep = &err;
     pdsi_tensor *o;
     /* paddle slice with StartsTensor int64 [1,-3] and EndsTensor int32 [3,100] */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(run_slice("slice", DIMS(1, 2), DIMS(0, 0), DIMS(1, 1), NULL, 2, NULL, 0, minus_ones,
                        (pdsi_slot[]){SL(VI64(1, -3)), SL(VI32(3, 100)), NOSLOT, NOSLOT}, x234(),
                        o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, sl_t);
     /* tensor lists */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(run_slice("slice", DIMS(1, 2), DIMS(0, 0), DIMS(1, 1), NULL, 2, NULL, 0, minus_ones,
                        (pdsi_slot[]){NOSLOT, NOSLOT, SL(VI64(1), VI32(2)), SL(VI64(3), VI32(3))},
                        x234(), o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, sl_tl);
     /* StartsTensor wins over StartsTensorList */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(run_slice("slice", DIMS(1, 2), DIMS(2, 2), DIMS(3, 3), NULL, 2, NULL, 0, minus_ones,
                        (pdsi_slot[]){SL(VI64(1, 1)), NOSLOT, SL(VI64(0), VI32(0)), NOSLOT},
                        x234(), o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, sl_prio);
     /* x[t] with t = -1 from a tensor: start -1, end 0, infer_flags -1, decreased */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(run_slice("slice", DIMS(1), DIMS(-1), DIMS(0), NULL, 1, DIMS(1), 1, minus_ones,
                        (pdsi_slot[]){SL(VI64(-1)), SL(VI64(0)), NOSLOT, NOSLOT}, x234(), o, &err),
              ep);
@@ -1262,40 +1231,40 @@ static void test_slice_tensors(void)
 
     /* errors (M11, M19) */
     CHECK_STATUS(run_slice("slice", DIMS(3), DIMS(0), DIMS(1), NULL, 1, NULL, 0, ones, NULL,
-                           x234(), tout(), &err),
+                           x234(), pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "axes[0] = 3 is out of range");
     CHECK_STATUS(run_slice("slice", DIMS(-4), DIMS(0), DIMS(1), NULL, 1, NULL, 0, ones, NULL,
-                           x234(), tout(), &err),
+                           x234(), pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
     /* paddle: "Decrease dim should be 1, but now received 2" */
     CHECK_STATUS(run_slice("slice", DIMS(0), DIMS(0), DIMS(2), NULL, 1, DIMS(0), 1, ones, NULL,
-                           x234(), tout(), &err),
+                           x234(), pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "expected 1");
     CHECK_STATUS(run_slice("slice", DIMS(1), DIMS(0), DIMS(1), NULL, 1, DIMS(2), 1, ones, NULL,
-                           x234(), tout(), &err),
+                           x234(), pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_STATUS(run_slice("slice", DIMS(1), DIMS(0), DIMS(1), NULL, 1, DIMS(5), 1, ones, NULL,
-                           x234(), tout(), &err),
+                           x234(), pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_STATUS(run_slice("slice", DIMS(1), DIMS(0), DIMS(3), NULL, 1, NULL, 0, minus_ones,
-                           (pdsi_slot[]){SL(mk(PDS_FLOAT32, 1, DIMS(1), NULL)), NOSLOT, NOSLOT,
+                           (pdsi_slot[]){SL(pdst_mk(PDS_FLOAT32, 1, DIMS(1), NULL)), NOSLOT, NOSLOT,
                                          NOSLOT},
-                           x234(), tout(), &err),
+                           x234(), pdst_mk_out(), &err),
                  PDS_ERR_DTYPE, ep);
     CHECK_MSG(err, "StartsTensor");
     /* Paddle 3.3 reads past a StartsTensor shorter than axes; refused here */
     CHECK_STATUS(run_slice("slice", DIMS(1, 2), DIMS(0, 0), DIMS(3, 3), NULL, 2, NULL, 0,
                            minus_ones, (pdsi_slot[]){SL(VI64(1)), NOSLOT, NOSLOT, NOSLOT}, x234(),
-                           tout(), &err),
+                           pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "StartsTensor' has 1 values, expected 2");
     /* starts attribute shorter than axes */
     CHECK_STATUS(pdst_run_op("slice",
                              ATTRS(INTS("axes", 1, 2), INTS("starts", 0), INTS("ends", 3, 3)),
                              (pdsi_slot[]){SL(x234()), NOSLOT, NOSLOT, NOSLOT, NOSLOT},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "'starts' has 1 values, expected 2");
 }
@@ -1312,20 +1281,20 @@ static pds_status run_ss(const int64_t *axes, const int64_t *starts, const int64
 static void test_strided_slice(void)
 {
     pds_error err = {0}, *ep = &err;
-    pdsi_tensor *o = tout();
+    pdsi_tensor *o = pdst_mk_out();
     /* paddle strided_slice of X [2,3,4]: axes [1,2] starts [2,3] ends [-100,0] strides [-1,-2] */
     CHECK_OK(run_ss(DIMS(1, 2), DIMS(2, 3), DIMS(-100, 0), DIMS(-1, -2), 2, NULL, 0, ones, NULL,
                     x234(), o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, ss_neg);
     /* every dim decreased gives [1] here (slice gives 0-D) */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(run_ss(DIMS(0, 1, 2), DIMS(0, 0, 0), DIMS(1, 1, 1), DIMS(1, 1, 1), 3, DIMS(0, 1, 2), 3,
                     ones, NULL, x234(), o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, ss_dec_all);
     /* the same from StartsTensor, EndsTensor, StridesTensor */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(run_ss(DIMS(1, 2), DIMS(0, 0), DIMS(1, 1), DIMS(1, 1), 2, NULL, 0, minus_ones,
                     (pdsi_slot[]){SL(VI64(2, 3)), NOSLOT, SL(VI32(-100, 0)), NOSLOT,
                                   SL(VI32(-1, -2)), NOSLOT},
@@ -1334,18 +1303,18 @@ static void test_strided_slice(void)
     CHECK_EXPECT(o, PDS_FLOAT32, ss_t);
     /* x[t], t = -1: Paddle 3.3 takes the first element for a positive stride and
      * the last for a negative one */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(run_ss(DIMS(1), DIMS(-1), DIMS(0), DIMS(1), 1, DIMS(1), 1, minus_ones, NULL, x234(),
                     o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, ss_m1);
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(run_ss(DIMS(1), DIMS(-1), DIMS(0), DIMS(-1), 1, DIMS(1), 1, minus_ones, NULL, x234(),
                     o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, ss_m1n);
     /* strides far beyond the dim, including INT64_MIN */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(run_ss(DIMS(1, 2), DIMS(0, -1), DIMS(3, -5), DIMS(INT64_MAX, INT64_MIN), 2, NULL, 0,
                     ones, NULL, x234(), o, &err),
              ep);
@@ -1353,17 +1322,17 @@ static void test_strided_slice(void)
     CHECK(((float *)o->data)[0] == 3 && ((float *)o->data)[1] == 15);
 
     /* paddle: stride 0 and a decreased dim of size 2 are errors */
-    CHECK_STATUS(run_ss(DIMS(0), DIMS(0), DIMS(2), DIMS(0), 1, NULL, 0, ones, NULL, x234(), tout(),
+    CHECK_STATUS(run_ss(DIMS(0), DIMS(0), DIMS(2), DIMS(0), 1, NULL, 0, ones, NULL, x234(), pdst_mk_out(),
                         &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "strides[0] is 0");
     CHECK_STATUS(run_ss(DIMS(1), DIMS(0), DIMS(3), DIMS(2), 1, DIMS(1), 1, ones, NULL, x234(),
-                        tout(), &err),
+                        pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_STATUS(run_ss(DIMS(1), DIMS(0), DIMS(3), DIMS(1), 1, NULL, 0, minus_ones,
                         (pdsi_slot[]){NOSLOT, NOSLOT, NOSLOT, NOSLOT,
-                                      SL(mk(PDS_FLOAT64, 1, DIMS(1), NULL)), NOSLOT},
-                        x234(), tout(), &err),
+                                      SL(pdst_mk(PDS_FLOAT64, 1, DIMS(1), NULL)), NOSLOT},
+                        x234(), pdst_mk_out(), &err),
                  PDS_ERR_DTYPE, ep);
 }
 
@@ -1416,7 +1385,7 @@ static void test_strided_slice_random(void)
         int64_t step[3] = {1, 1, 1};
         for (int i = 0; i < n; i++)
             step[axes[i]] = sd[i];
-        pdsi_tensor *x = arange(PDS_INT32, 3, dims), *o = tout();
+        pdsi_tensor *x = arange(PDS_INT32, 3, dims), *o = pdst_mk_out();
         CHECK_OK(run_ss(axes, st, en, sd, n, NULL, 0, ones, NULL, x, o, &err), ep);
         CHECK_SHAPE(o, PDS_INT32, 3, cnt);
         int64_t bad = 0, k = 0;
@@ -1431,7 +1400,7 @@ static void test_strided_slice_random(void)
             PDST_FAIL("strided_slice iteration %d: %lld wrong elements", iter, (long long)bad);
             return;
         }
-        release_all();
+        pdst_release_kept();
     }
 }
 
@@ -1440,40 +1409,40 @@ static void test_strided_slice_random(void)
 static void test_shape_assign(void)
 {
     pds_error err = {0}, *ep = &err;
-    pdsi_tensor *o = tout();
+    pdsi_tensor *o = pdst_mk_out();
     CHECK_OK(pdst_run_op("shape", NULL, 0, (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_EXPECT(o, PDS_INT32, shape_3d); /* paddle: int32 for the legacy op */
-    o = tout();
-    CHECK_OK(pdst_run_op("shape", NULL, 0, (pdsi_slot[]){SL(mk(PDS_INT64, 0, NULL, NULL))},
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("shape", NULL, 0, (pdsi_slot[]){SL(pdst_mk(PDS_INT64, 0, NULL, NULL))},
                          (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_SHAPE(o, PDS_INT32, 1, DIMS(0)); /* paddle: a 0-D input gives int32 [0] */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("shape", NULL, 0,
-                         (pdsi_slot[]){SL(mk(PDS_UINT8, 3, DIMS(3, 0, 2), NULL))},
+                         (pdsi_slot[]){SL(pdst_mk(PDS_UINT8, 3, DIMS(3, 0, 2), NULL))},
                          (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_SHAPE(o, PDS_INT32, 1, DIMS(3));
     CHECK(((int32_t *)o->data)[0] == 3 && ((int32_t *)o->data)[1] == 0 &&
           ((int32_t *)o->data)[2] == 2);
 
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("assign", NULL, 0, (pdsi_slot[]){SL(arange(PDS_INT64, 2, DIMS(3, 5)))},
                          (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_SHAPE(o, PDS_INT64, 2, DIMS(3, 5));
     CHECK_ARANGE(o);
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(pdst_run_op("assign", NULL, 0,
-                         (pdsi_slot[]){SL(mk(PDS_BOOL, 0, NULL, (uint8_t[]){1}))},
+                         (pdsi_slot[]){SL(pdst_mk(PDS_BOOL, 0, NULL, (uint8_t[]){1}))},
                          (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_SHAPE(o, PDS_BOOL, 0, NULL);
     CHECK(((uint8_t *)o->data)[0] == 1);
     CHECK_STATUS(pdst_run_op("assign", NULL, 0,
-                             (pdsi_slot[]){SL(mk(PDS_DTYPE_UNKNOWN, 1, DIMS(0), NULL))},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk(PDS_DTYPE_UNKNOWN, 1, DIMS(0), NULL))},
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_DTYPE, ep);
 }
 
@@ -1491,7 +1460,7 @@ static pds_status run_fc(int64_t dtype, const int64_t *shape, int n, double valu
 
 #define FC(name, pdt, dtype, shape, n, value, str)                                              \
     do {                                                                                        \
-        pdsi_tensor *o_ = tout();                                                               \
+        pdsi_tensor *o_ = pdst_mk_out();                                                               \
         CHECK_OK(run_fc(dtype, shape, n, value, str, NOSLOT, NOSLOT, NOSLOT, o_, &err), ep);  \
         CHECK_EXPECT(o_, pdt, name);                                                            \
     } while (0)
@@ -1511,13 +1480,13 @@ static void test_fill_constant(void)
     FC(fc_bf16, PDS_BFLOAT16, 22, DIMS(2), 1, (double)0.1f, "");
     FC(fc_b, PDS_BOOL, 0, DIMS(2), 1, 0.5, "");
     FC(fc_0d, PDS_FLOAT32, 5, NULL, 0, 3.0, "");
-    pdsi_tensor *o = tout();
+    pdsi_tensor *o = pdst_mk_out();
     CHECK_OK(run_fc(5, DIMS(2), 1, 0, "nan", NOSLOT, NOSLOT, NOSLOT, o, &err), ep);
     CHECK(isnan(((float *)o->data)[0]) && isnan(((float *)o->data)[1]));
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(run_fc(5, DIMS(2), 1, 0, "inf", NOSLOT, NOSLOT, NOSLOT, o, &err), ep);
     CHECK(isinf(((float *)o->data)[0]) && ((float *)o->data)[0] > 0);
-    o = tout(); /* a large fill goes through the doubling copy */
+    o = pdst_mk_out(); /* a large fill goes through the doubling copy */
     CHECK_OK(run_fc(3, DIMS(1000, 37), 2, 0, "-5", NOSLOT, NOSLOT, NOSLOT, o, &err), ep);
     int64_t bad = 0;
     for (int64_t i = 0; i < 37000; i++)
@@ -1525,61 +1494,61 @@ static void test_fill_constant(void)
     CHECK(bad == 0);
 
     /* ValueTensor overrides value: float 2.5 -> int32 2; int64 7 -> float 7 */
-    o = tout();
-    CHECK_OK(run_fc(2, DIMS(2), 1, 0.1, "", SL(mk(PDS_FLOAT32, 1, DIMS(1), (float[]){2.5f})),
+    o = pdst_mk_out();
+    CHECK_OK(run_fc(2, DIMS(2), 1, 0.1, "", SL(pdst_mk(PDS_FLOAT32, 1, DIMS(1), (float[]){2.5f})),
                     NOSLOT, NOSLOT, o, &err),
              ep);
     CHECK_EXPECT(o, PDS_INT32, fc_vt);
-    o = tout();
-    CHECK_OK(run_fc(5, DIMS(2), 1, 0.1, "", SL(mk(PDS_INT64, 0, NULL, (int64_t[]){7})), NOSLOT,
+    o = pdst_mk_out();
+    CHECK_OK(run_fc(5, DIMS(2), 1, 0.1, "", SL(pdst_mk(PDS_INT64, 0, NULL, (int64_t[]){7})), NOSLOT,
                     NOSLOT, o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, fc_vti);
     /* ShapeTensor wins over ShapeTensorList, which wins over the attribute */
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(run_fc(5, DIMS(2), 1, 0.5, "", NOSLOT, SL(VI32(1, 3)), SL(VI32(1), VI64(2)), o, &err),
              ep);
     CHECK_EXPECT(o, PDS_FLOAT32, fc_st);
-    o = tout();
+    o = pdst_mk_out();
     CHECK_OK(run_fc(5, DIMS(2), 1, 0.5, "", NOSLOT, NOSLOT, SL(VI32(1), VI64(2)), o, &err), ep);
     CHECK_EXPECT(o, PDS_FLOAT32, fc_stl);
-    o = tout(); /* paddle: a zero dim is fine */
+    o = pdst_mk_out(); /* paddle: a zero dim is fine */
     CHECK_OK(run_fc(5, DIMS(2), 1, 0.5, "", NOSLOT, SL(VI32(0, 3)), NOSLOT, o, &err), ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(0, 3));
 
     /* errors (M11, M19: negative, overflowing or oversized shapes from attributes
      * or tensors) */
-    CHECK_STATUS(run_fc(5, DIMS(2, -1), 2, 0, "", NOSLOT, NOSLOT, NOSLOT, tout(), &err),
+    CHECK_STATUS(run_fc(5, DIMS(2, -1), 2, 0, "", NOSLOT, NOSLOT, NOSLOT, pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
-    CHECK_STATUS(run_fc(5, DIMS(2), 1, 0, "", NOSLOT, SL(VI32(1, -3)), NOSLOT, tout(), &err),
+    CHECK_STATUS(run_fc(5, DIMS(2), 1, 0, "", NOSLOT, SL(VI32(1, -3)), NOSLOT, pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_STATUS(run_fc(5, DIMS(2), 1, 0, "", NOSLOT, SL(VI64(1ll << 40, 1ll << 40)), NOSLOT,
-                        tout(), &err),
+                        pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
     /* the element count fits int64 but the bytes do not fit size_t */
-    CHECK_STATUS(run_fc(3, DIMS(1ll << 31, 1ll << 31), 2, 0, "", NOSLOT, NOSLOT, NOSLOT, tout(),
+    CHECK_STATUS(run_fc(3, DIMS(1ll << 31, 1ll << 31), 2, 0, "", NOSLOT, NOSLOT, NOSLOT, pdst_mk_out(),
                         &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "overflows");
     CHECK_STATUS(run_fc(5, DIMS(2), 1, 0, "", NOSLOT, SL(VI64(1, 1, 1, 1, 1, 1, 1, 1, 1)), NOSLOT,
-                        tout(), &err),
+                        pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
-    CHECK_STATUS(run_fc(5, DIMS(2), 1, 0, "", NOSLOT, SL(mk(PDS_FLOAT32, 1, DIMS(1), NULL)),
-                        NOSLOT, tout(), &err),
+    CHECK_STATUS(run_fc(5, DIMS(2), 1, 0, "", NOSLOT, SL(pdst_mk(PDS_FLOAT32, 1, DIMS(1), NULL)),
+                        NOSLOT, pdst_mk_out(), &err),
                  PDS_ERR_DTYPE, ep);
-    CHECK_STATUS(run_fc(5, DIMS(2), 1, 0, "", SL(VI64(7, 8)), NOSLOT, NOSLOT, tout(), &err),
+    CHECK_STATUS(run_fc(5, DIMS(2), 1, 0, "", SL(VI64(7, 8)), NOSLOT, NOSLOT, pdst_mk_out(), &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "ValueTensor");
-    CHECK_STATUS(run_fc(23, DIMS(2), 1, 0, "", NOSLOT, NOSLOT, NOSLOT, tout(), &err),
+    CHECK_STATUS(run_fc(23, DIMS(2), 1, 0, "", NOSLOT, NOSLOT, NOSLOT, pdst_mk_out(), &err),
                  PDS_ERR_UNSUPPORTED_OP, ep);
     CHECK_MSG(err, "'dtype' is 23");
     static const char *const bad_str[] = {"abc", "12abc", "0x10", "Inf", "1e", "--1", "."};
     for (size_t i = 0; i < sizeof bad_str / sizeof bad_str[0]; i++) {
-        CHECK_STATUS(run_fc(5, DIMS(1), 1, 0, bad_str[i], NOSLOT, NOSLOT, NOSLOT, tout(), &err),
+        CHECK_STATUS(run_fc(5, DIMS(1), 1, 0, bad_str[i], NOSLOT, NOSLOT, NOSLOT, pdst_mk_out(), &err),
                      PDS_ERR_MODEL_FORMAT, ep);
         CHECK_MSG(err, "str_value");
     }
-    o = tout(); /* a stream read that overflows gives the largest double */
+    o = pdst_mk_out(); /* a stream read that overflows gives the largest double */
     CHECK_OK(run_fc(6, DIMS(1), 1, 0, " 1e400 ", NOSLOT, NOSLOT, NOSLOT, o, &err), ep);
     CHECK(((double *)o->data)[0] == DBL_MAX);
 }
@@ -1590,7 +1559,7 @@ static void cast_case(const char *file, int line, pdsi_tensor *x, int64_t vartyp
                       pds_dtype want_dt, int want_rank, const int64_t *want_dims, const void *want)
 {
     pds_error err;
-    pdsi_tensor *o = tout();
+    pdsi_tensor *o = pdst_mk_out();
     pds_status st = pdst_run_op("cast",
                                 (pdsi_attr[]){pdst_attr_int("in_dtype", -1),
                                               pdst_attr_int("out_dtype", vartype)},
@@ -1609,7 +1578,7 @@ static void cast_case(const char *file, int line, pdsi_tensor *x, int64_t vartyp
 static void test_cast(void)
 {
     pds_error err = {0}, *ep = &err;
-    pdsi_tensor *f = mk(PDS_FLOAT32, cast_src_rank, cast_src_dims, cast_src);
+    pdsi_tensor *f = pdst_mk(PDS_FLOAT32, cast_src_rank, cast_src_dims, cast_src);
     /* paddle cast(in_dtype=5, out_dtype=...) of cast_src */
     CAST(f, 0, PDS_BOOL, cast_f_b);
     CAST(f, 1, PDS_INT16, cast_f_i16);
@@ -1620,7 +1589,7 @@ static void test_cast(void)
     CAST(f, 20, PDS_UINT8, cast_f_u8);
     CAST(f, 21, PDS_INT8, cast_f_i8);
     CAST(f, 22, PDS_BFLOAT16, cast_f_bf16);
-    pdsi_tensor *i = mk(PDS_INT32, cast_isrc_rank, cast_isrc_dims, cast_isrc);
+    pdsi_tensor *i = pdst_mk(PDS_INT32, cast_isrc_rank, cast_isrc_dims, cast_isrc);
     CAST(i, 0, PDS_BOOL, cast_i_b);
     CAST(i, 1, PDS_INT16, cast_i_i16);
     CAST(i, 3, PDS_INT64, cast_i_i64);
@@ -1628,23 +1597,23 @@ static void test_cast(void)
     CAST(i, 20, PDS_UINT8, cast_i_u8);
     CAST(i, 21, PDS_INT8, cast_i_i8);
     CAST(i, 4, PDS_FLOAT16, cast_i_f16);
-    pdsi_tensor *l = mk(PDS_INT64, cast_lsrc_rank, cast_lsrc_dims, cast_lsrc);
+    pdsi_tensor *l = pdst_mk(PDS_INT64, cast_lsrc_rank, cast_lsrc_dims, cast_lsrc);
     CAST(l, 2, PDS_INT32, cast_l_i32);
     CAST(l, 5, PDS_FLOAT32, cast_l_f32);
-    CAST(mk(PDS_FLOAT64, cast_dsrc_rank, cast_dsrc_dims, cast_dsrc), 5, PDS_FLOAT32, cast_d_f32);
-    CAST(mk(PDS_FLOAT16, cast_hsrc_rank, cast_hsrc_dims, cast_hsrc), 5, PDS_FLOAT32, cast_h_f32);
-    CAST(mk(PDS_BOOL, 1, DIMS(3), (uint8_t[]){1, 0, 1}), 5, PDS_FLOAT32, cast_b_f32);
+    CAST(pdst_mk(PDS_FLOAT64, cast_dsrc_rank, cast_dsrc_dims, cast_dsrc), 5, PDS_FLOAT32, cast_d_f32);
+    CAST(pdst_mk(PDS_FLOAT16, cast_hsrc_rank, cast_hsrc_dims, cast_hsrc), 5, PDS_FLOAT32, cast_h_f32);
+    CAST(pdst_mk(PDS_BOOL, 1, DIMS(3), (uint8_t[]){1, 0, 1}), 5, PDS_FLOAT32, cast_b_f32);
     /* the same dtype is a copy; NaN payloads survive */
     CAST(f, 5, PDS_FLOAT32, cast_src);
 
     CHECK_STATUS(pdst_run_op("cast", ATTRS(pdst_attr_int("out_dtype", 23)), (pdsi_slot[]){SL(f)},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_UNSUPPORTED_OP, ep);
     CHECK_STATUS(pdst_run_op("cast", ATTRS(pdst_attr_int("in_dtype", 5)), (pdsi_slot[]){SL(f)},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_MODEL_FORMAT, ep);
     CHECK_STATUS(pdst_run_op("cast", ATTRS(pdst_attr_str("out_dtype", "float32")),
-                             (pdsi_slot[]){SL(f)}, (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(f)}, (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_MODEL_FORMAT, ep);
 }
 
@@ -1653,7 +1622,7 @@ static void test_cast(void)
 static void test_fill_like(void)
 {
     pds_error err = {0}, *ep = &err;
-    pdsi_tensor *o = tout();
+    pdsi_tensor *o = pdst_mk_out();
     /* paddle fill_any_like(value=2.5, dtype=-1) of int32 [2,3,4] -> 2 */
     CHECK_OK(pdst_run_op("fill_any_like",
                          ATTRS(pdst_attr_float("value", 2.5), pdst_attr_int("dtype", -1)),
@@ -1661,23 +1630,23 @@ static void test_fill_like(void)
                          (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_EXPECT(o, PDS_INT32, fal_i32);
-    o = tout(); /* NaN passes Paddle's range check and converts to INT32_MIN */
+    o = pdst_mk_out(); /* NaN passes Paddle's range check and converts to INT32_MIN */
     CHECK_OK(pdst_run_op("fill_any_like",
                          ATTRS(pdst_attr_float("value", NAN), pdst_attr_int("dtype", 2)),
-                         (pdsi_slot[]){SL(mk(PDS_FLOAT32, 1, DIMS(2), NULL))}, (pdsi_slot[]){SL(o)},
+                         (pdsi_slot[]){SL(pdst_mk(PDS_FLOAT32, 1, DIMS(2), NULL))}, (pdsi_slot[]){SL(o)},
                          &err),
              ep);
     CHECK_EXPECT(o, PDS_INT32, fal_nan);
     /* paddle: "The filled value is out of range for target type" */
     CHECK_STATUS(pdst_run_op("fill_any_like",
                              ATTRS(pdst_attr_float("value", 3e10), pdst_attr_int("dtype", 2)),
-                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_MODEL_FORMAT, ep);
     CHECK_STATUS(pdst_run_op("fill_any_like", ATTRS(pdst_attr_float("value", -1)),
-                             (pdsi_slot[]){SL(mk(PDS_UINT8, 1, DIMS(2), NULL))},
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk(PDS_UINT8, 1, DIMS(2), NULL))},
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_DTYPE, ep);
-    o = tout();
+    o = pdst_mk_out();
     pdsi_tensor *x = arange(PDS_INT64, 2, DIMS(3, 3));
     CHECK_OK(pdst_run_op("fill_zeros_like", NULL, 0, (pdsi_slot[]){SL(x)}, (pdsi_slot[]){SL(o)},
                          &err),
@@ -1692,7 +1661,7 @@ static void test_fill_like(void)
 static void test_assign_value(void)
 {
     pds_error err = {0}, *ep = &err;
-    pdsi_tensor *o = tout();
+    pdsi_tensor *o = pdst_mk_out();
     const double fv[] = {1.5, 2, 3, 4};
     CHECK_OK(pdst_run_op("assign_value",
                          ATTRS(pdst_attr_int("dtype", 5), INTS("shape", 2, 2),
@@ -1701,21 +1670,21 @@ static void test_assign_value(void)
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(2, 2));
     CHECK_DATA(o, ((float[]){1.5f, 2, 3, 4}), 4);
-    o = tout(); /* int64 values stay exact */
+    o = pdst_mk_out(); /* int64 values stay exact */
     CHECK_OK(pdst_run_op("assign_value",
                          ATTRS(pdst_attr_int("dtype", 3), INTS("shape", 2),
                                INTS("int64_values", 9007199254740993LL, -1)),
                          NULL, (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_DATA(o, ((int64_t[]){9007199254740993LL, -1}), 2);
-    o = tout(); /* the newer 'values' attribute, when the loader gives numbers */
+    o = pdst_mk_out(); /* the newer 'values' attribute, when the loader gives numbers */
     CHECK_OK(pdst_run_op("assign_value",
                          ATTRS(pdst_attr_int("dtype", 0), INTS("shape", 3), INTS("values", 1, 0, 5)),
                          NULL, (pdsi_slot[]){SL(o)}, &err),
              ep);
     CHECK_SHAPE(o, PDS_BOOL, 1, DIMS(3));
     CHECK_DATA(o, ((uint8_t[]){1, 0, 1}), 3);
-    o = tout(); /* 0-D */
+    o = pdst_mk_out(); /* 0-D */
     CHECK_OK(pdst_run_op("assign_value",
                          ATTRS(pdst_attr_int("dtype", 2), NOINTS("shape"), INTS("int32_values", 7)),
                          NULL, (pdsi_slot[]){SL(o)}, &err),
@@ -1728,22 +1697,22 @@ static void test_assign_value(void)
     scalars.type = PDSI_ATTR_OTHER;
     CHECK_STATUS(pdst_run_op("assign_value",
                              ATTRS(pdst_attr_int("dtype", 5), INTS("shape", 2), scalars), NULL,
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_UNSUPPORTED_OP, ep);
     CHECK_MSG(err, "Scalars");
     CHECK_STATUS(pdst_run_op("assign_value",
                              ATTRS(pdst_attr_int("dtype", 5), INTS("shape", 3),
                                    pdst_attr_floats("fp32_values", fv, 4)),
-                             NULL, (pdsi_slot[]){SL(tout())}, &err),
+                             NULL, (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_MODEL_FORMAT, ep);
     CHECK_STATUS(pdst_run_op("assign_value", ATTRS(INTS("shape", 1), INTS("int32_values", 7)), NULL,
-                             (pdsi_slot[]){SL(tout())}, &err),
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_MODEL_FORMAT, ep);
     static int64_t many[2000];
     CHECK_STATUS(pdst_run_op("assign_value",
                              ATTRS(pdst_attr_int("dtype", 3), INTS("shape", 2000),
                                    pdst_attr_ints("int64_values", many, 2000)),
-                             NULL, (pdsi_slot[]){SL(tout())}, &err),
+                             NULL, (pdsi_slot[]){SL(pdst_mk_out())}, &err),
                  PDS_ERR_UNSUPPORTED_OP, ep);
 }
 
@@ -1756,7 +1725,7 @@ static void test_kernel_guards(void)
     pds_error err = {0}, *ep = &err;
     pdsi_exec ex = {1, NULL, 0};
     pdsi_tensor *x = x234();
-    pdsi_tensor *small = mk(PDS_FLOAT32, 1, DIMS(3), NULL);
+    pdsi_tensor *small = pdst_mk(PDS_FLOAT32, 1, DIMS(3), NULL);
     CHECK_STATUS(pdsi_copy_ref(NULL, (pdsi_slot[]){SL(x)}, (pdsi_slot[]){SL(small)}, &ex, &err),
                  PDS_ERR_INTERNAL, ep);
     pdsi_transpose_params tp = {3, {2, 1, 0}};
@@ -1776,27 +1745,27 @@ static void test_kernel_guards(void)
 
 int main(void)
 {
-    TEST(test_reshape_zero_and_minus_one);
-    TEST(test_reshape_shape_inputs);
-    TEST(test_reshape_errors);
-    TEST(test_transpose);
-    TEST(test_transpose_random);
-    TEST(test_flatten);
-    TEST(test_squeeze);
-    TEST(test_unsqueeze);
-    TEST(test_concat);
-    TEST(test_split);
-    TEST(test_stack);
-    TEST(test_concat_split_roundtrip);
-    TEST(test_slice);
-    TEST(test_slice_tensors);
-    TEST(test_strided_slice);
-    TEST(test_strided_slice_random);
-    TEST(test_shape_assign);
-    TEST(test_fill_constant);
-    TEST(test_cast);
-    TEST(test_fill_like);
-    TEST(test_assign_value);
-    TEST(test_kernel_guards);
+    RUN_TEST(test_reshape_zero_and_minus_one);
+    RUN_TEST(test_reshape_shape_inputs);
+    RUN_TEST(test_reshape_errors);
+    RUN_TEST(test_transpose);
+    RUN_TEST(test_transpose_random);
+    RUN_TEST(test_flatten);
+    RUN_TEST(test_squeeze);
+    RUN_TEST(test_unsqueeze);
+    RUN_TEST(test_concat);
+    RUN_TEST(test_split);
+    RUN_TEST(test_stack);
+    RUN_TEST(test_concat_split_roundtrip);
+    RUN_TEST(test_slice);
+    RUN_TEST(test_slice_tensors);
+    RUN_TEST(test_strided_slice);
+    RUN_TEST(test_strided_slice_random);
+    RUN_TEST(test_shape_assign);
+    RUN_TEST(test_fill_constant);
+    RUN_TEST(test_cast);
+    RUN_TEST(test_fill_like);
+    RUN_TEST(test_assign_value);
+    RUN_TEST(test_kernel_guards);
     return pdst_summary();
 }

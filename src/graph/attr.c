@@ -159,3 +159,53 @@ pds_status pdsi_attr_floats(const pdsi_attrs *attrs, const char *name, double *b
     *n = (int)a->n;
     return PDS_OK;
 }
+
+pds_status pdsi_attr_int_pair(const pdsi_attrs *attrs, const char *name, int64_t lo, int64_t hi,
+                              int64_t out[2], bool *present, pds_error *err)
+{
+    int64_t v[PDSI_MAX_ATTR_LIST];
+    int n;
+    pds_status st = pdsi_attr_ints(attrs, name, v, PDSI_MAX_ATTR_LIST, &n, err);
+    if (st)
+        return st;
+    *present = n > 0;
+    if (n == 0)
+        return PDS_OK;
+    if (n != 2 || v[0] < lo || v[0] > hi || v[1] < lo || v[1] > hi)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                         "attribute '%s' has %d entries (first %lld), expected 2 integers in "
+                         "[%lld, %lld]",
+                         name, n, (long long)v[0], (long long)lo, (long long)hi);
+    out[0] = v[0];
+    out[1] = v[1];
+    return PDS_OK;
+}
+
+pds_status pdsi_attr_pads2d(const pdsi_attrs *attrs, const char *name, int64_t hi,
+                            int64_t out[4], pds_error *err)
+{
+    int64_t v[PDSI_MAX_ATTR_LIST];
+    int n;
+    pds_status st = pdsi_attr_ints(attrs, name, v, PDSI_MAX_ATTR_LIST, &n, err);
+    if (st)
+        return st;
+    if (n != 0 && n != 2 && n != 4)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                         "attribute '%s' has %d entries, expected 2 ([pad_h, pad_w]) or 4 "
+                         "([top, bottom, left, right])",
+                         name, n);
+    for (int i = 0; i < n; i++)
+        if (v[i] < 0 || v[i] > hi)
+            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                             "attribute '%s' entry %d is %lld, expected 0 to %lld", name, i,
+                             (long long)v[i], (long long)hi);
+    if (n == 0) {
+        memset(out, 0, 4 * sizeof out[0]);
+    } else if (n == 2) {
+        out[0] = out[1] = v[0];
+        out[2] = out[3] = v[1];
+    } else {
+        memcpy(out, v, 4 * sizeof out[0]);
+    }
+    return PDS_OK;
+}

@@ -65,4 +65,14 @@ pds_status pdsi_attr_ints(const pdsi_attrs *attrs, const char *name, int64_t *bu
 pds_status pdsi_attr_floats(const pdsi_attrs *attrs, const char *name, double *buf, int cap,
                             int *n, pds_error *err);
 
+/* A list attribute of exactly two integers, each in [lo, hi] (an (h, w) pair
+ * such as strides). Absent: *present = false and out is untouched. */
+pds_status pdsi_attr_int_pair(const pdsi_attrs *attrs, const char *name, int64_t lo, int64_t hi,
+                              int64_t out[2], bool *present, pds_error *err);
+
+/* 2-D paddings as Paddle writes them: absent (all 0), [pad_h, pad_w] or
+ * [top, bottom, left, right], each in [0, hi]; out is [top, bottom, left, right]. */
+pds_status pdsi_attr_pads2d(const pdsi_attrs *attrs, const char *name, int64_t hi,
+                            int64_t out[4], pds_error *err);
+
 #endif

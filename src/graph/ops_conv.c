@@ -14,57 +14,15 @@
 
 #define ATTR_MAX INT32_MAX
 
-/* A two-entry integer list attribute (h, w) with every entry in [lo, ATTR_MAX];
- * absent: dflt in both. */
+/* An (h, w) pair in [lo, ATTR_MAX]; absent: dflt in both. */
 static pds_status parse_pair(const pdsi_attrs *attrs, const char *name, int64_t dflt, int64_t lo,
                              int64_t out[2], pds_error *err)
 {
-    int64_t v[PDSI_MAX_ATTR_LIST];
-    int n;
-    pds_status st = pdsi_attr_ints(attrs, name, v, PDSI_MAX_ATTR_LIST, &n, err);
-    if (st)
-        return st;
-    if (n == 0) {
+    bool present;
+    pds_status st = pdsi_attr_int_pair(attrs, name, lo, ATTR_MAX, out, &present, err);
+    if (!st && !present)
         out[0] = out[1] = dflt;
-        return PDS_OK;
-    }
-    if (n != 2 || v[0] < lo || v[0] > ATTR_MAX || v[1] < lo || v[1] > ATTR_MAX)
-        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
-                         "attribute '%s' has %d entries (first %lld), expected 2 integers in "
-                         "[%lld, %d]",
-                         name, n, n > 0 ? (long long)v[0] : 0LL, (long long)lo, ATTR_MAX);
-    out[0] = v[0];
-    out[1] = v[1];
-    return PDS_OK;
-}
-
-/* paddings: absent (all 0), [ph, pw] or [top, bottom, left, right], >= 0. */
-static pds_status parse_paddings(const pdsi_attrs *attrs, int64_t out[4], pds_error *err)
-{
-    int64_t v[PDSI_MAX_ATTR_LIST];
-    int n;
-    pds_status st = pdsi_attr_ints(attrs, "paddings", v, PDSI_MAX_ATTR_LIST, &n, err);
-    if (st)
-        return st;
-    if (n != 0 && n != 2 && n != 4)
-        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
-                         "attribute 'paddings' has %d entries, expected 2 ([pad_h, pad_w]) or 4 "
-                         "([top, bottom, left, right])",
-                         n);
-    for (int i = 0; i < n; i++)
-        if (v[i] < 0 || v[i] > ATTR_MAX)
-            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
-                             "attribute 'paddings' entry %d is %lld, expected 0 to %d", i,
-                             (long long)v[i], ATTR_MAX);
-    if (n == 0) {
-        memset(out, 0, 4 * sizeof out[0]);
-    } else if (n == 2) {
-        out[0] = out[1] = v[0];
-        out[2] = out[3] = v[1];
-    } else {
-        memcpy(out, v, 4 * sizeof out[0]);
-    }
-    return PDS_OK;
+    return st;
 }
 
 static pds_status parse_padding_algorithm(const pdsi_attrs *attrs, int32_t *out, pds_error *err)
@@ -110,7 +68,7 @@ static pds_status parse_common(const pdsi_attrs *attrs, pdsi_conv_params *p, pds
     pds_status st;
     if ((st = parse_pair(attrs, "strides", 1, 1, p->strides, err)) ||
         (st = parse_pair(attrs, "dilations", 1, 1, p->dilations, err)) ||
-        (st = parse_paddings(attrs, p->paddings, err)) ||
+        (st = pdsi_attr_pads2d(attrs, "paddings", ATTR_MAX, p->paddings, err)) ||
         (st = parse_padding_algorithm(attrs, &p->padding_algorithm, err)) ||
         (st = parse_data_format(attrs, err)) ||
         (st = pdsi_attr_int(attrs, "groups", 1, &p->groups, err)))

@@ -14,55 +14,6 @@
 
 #define ATTR_MAX INT32_MAX
 
-/* Two integers in [1, ATTR_MAX]; *present says whether the attribute exists. */
-static pds_status parse_pair(const pdsi_attrs *attrs, const char *name, int64_t out[2],
-                             bool *present, pds_error *err)
-{
-    int64_t v[PDSI_MAX_ATTR_LIST];
-    int n;
-    pds_status st = pdsi_attr_ints(attrs, name, v, PDSI_MAX_ATTR_LIST, &n, err);
-    if (st)
-        return st;
-    *present = n > 0;
-    if (n == 0)
-        return PDS_OK;
-    if (n != 2 || v[0] < 1 || v[0] > ATTR_MAX || v[1] < 1 || v[1] > ATTR_MAX)
-        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
-                         "attribute '%s' has %d entries (first %lld), expected 2 integers in [1, "
-                         "%d]",
-                         name, n, (long long)v[0], ATTR_MAX);
-    out[0] = v[0];
-    out[1] = v[1];
-    return PDS_OK;
-}
-
-static pds_status parse_paddings(const pdsi_attrs *attrs, int64_t out[4], pds_error *err)
-{
-    int64_t v[PDSI_MAX_ATTR_LIST];
-    int n;
-    pds_status st = pdsi_attr_ints(attrs, "paddings", v, PDSI_MAX_ATTR_LIST, &n, err);
-    if (st)
-        return st;
-    if (n != 0 && n != 2 && n != 4)
-        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
-                         "attribute 'paddings' has %d entries, expected 2 ([pad_h, pad_w]) or 4 "
-                         "([top, bottom, left, right])",
-                         n);
-    for (int i = 0; i < n; i++)
-        if (v[i] < 0 || v[i] > ATTR_MAX)
-            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
-                             "attribute 'paddings' entry %d is %lld, expected 0 to %d", i,
-                             (long long)v[i], ATTR_MAX);
-    if (n == 0) {
-        memset(out, 0, 4 * sizeof out[0]);
-    } else if (n == 2) {
-        out[0] = out[1] = v[0];
-        out[2] = out[3] = v[1];
-    } else {
-        memcpy(out, v, 4 * sizeof out[0]);
-    }
-    return PDS_OK;
-}
 
 static pds_status parse_pool2d(const pdsi_attrs *attrs, void *params, pds_error *err)
 {
@@ -71,9 +22,9 @@ static pds_status parse_pool2d(const pdsi_attrs *attrs, void *params, pds_error 
     bool ceil_mode, exclusive, global, adaptive, has_ksize, has_strides;
     pds_status st;
     if ((st = pdsi_attr_string(attrs, "pooling_type", NULL, &type, err)) ||
-        (st = parse_pair(attrs, "ksize", p->ksize, &has_ksize, err)) ||
-        (st = parse_pair(attrs, "strides", p->strides, &has_strides, err)) ||
-        (st = parse_paddings(attrs, p->paddings, err)) ||
+        (st = pdsi_attr_int_pair(attrs, "ksize", 1, ATTR_MAX, p->ksize, &has_ksize, err)) ||
+        (st = pdsi_attr_int_pair(attrs, "strides", 1, ATTR_MAX, p->strides, &has_strides, err)) ||
+        (st = pdsi_attr_pads2d(attrs, "paddings", ATTR_MAX, p->paddings, err)) ||
         (st = pdsi_attr_bool(attrs, "ceil_mode", false, &ceil_mode, err)) ||
         (st = pdsi_attr_bool(attrs, "exclusive", true, &exclusive, err)) ||
         (st = pdsi_attr_bool(attrs, "global_pooling", false, &global, err)) ||
