@@ -1,0 +1,860 @@
+/*
+ * legacy.c — the legacy Paddle program loader: a ProgramDesc protobuf
+ * (inference.pdmodel / __model__) plus its parameters, either one combined
+ * .pdiparams buffer or one file per parameter, into a pdsi_graph.
+ *
+ * Order of work: sniff the first bytes (empty file, PIR JSON, not a protobuf),
+ * walk the wire format strictly (wire.c), let protobuf-c decode, then read
+ * block 0: declare its variables, mark feed targets as inputs, add every other
+ * operator in file order, mark fetch sources as outputs, read the parameters
+ * and let the graph check the whole. Parameter records are parsed by hand: every
+ * length is checked against the bytes that remain before it is used, and no
+ * buffer is allocated before its size has been checked against the limits and
+ * the file (DESIGN M19). Formats: /work/shared/reference/paddle-formats.md §1-2.
+ */
+#include "model/legacy.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/loader.h"
+#include "model/wire.h"
+
+#define VT(x) PDSAFE__PADDLE__VAR_TYPE__TYPE__##x
+#define AT(x) PDSAFE__PADDLE__ATTR_TYPE__##x
+
+typedef Pdsafe__Paddle__ProgramDesc ProgramDesc;
+typedef Pdsafe__Paddle__BlockDesc BlockDesc;
+typedef Pdsafe__Paddle__VarDesc VarDesc;
+typedef Pdsafe__Paddle__OpDesc OpDesc;
+typedef Pdsafe__Paddle__OpDesc__Var OpVar;
+typedef Pdsafe__Paddle__OpDesc__Attr OpAttr;
+typedef Pdsafe__Paddle__VarType__TensorDesc TensorDesc;
+
+pds_dtype pdsi_legacy_dtype(int vartype)
+{
+    switch (vartype) {
+    case VT(BOOL): return PDS_BOOL;
+    case VT(INT16): return PDS_INT16;
+    case VT(INT32): return PDS_INT32;
+    case VT(INT64): return PDS_INT64;
+    case VT(FP16): return PDS_FLOAT16;
+    case VT(FP32): return PDS_FLOAT32;
+    case VT(FP64): return PDS_FLOAT64;
+    case VT(UINT8): return PDS_UINT8;
+    case VT(INT8): return PDS_INT8;
+    case VT(BF16): return PDS_BFLOAT16;
+    default: return PDS_DTYPE_UNKNOWN;
+    }
+}
+
+const char *pdsi_legacy_vartype_name(int vartype)
+{
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value(&pdsafe__paddle__var_type__type__descriptor, vartype);
+    return v ? v->name : "unknown";
+}
+
+/* ------------------------------------------------------------------------ */
+/* Attributes                                                                */
+/* ------------------------------------------------------------------------ */
+
+void pdsi_legacy_attrs_free(pdsi_legacy_attrs *a)
+{
+    free(a->a);
+    free(a->ints);
+    free(a->floats);
+    memset(a, 0, sizeof *a);
+}
+
+/* Entries an attribute contributes to the int64 / double pools. */
+static void list_sizes(const OpAttr *at, size_t *ni, size_t *nf)
+{
+    *ni = *nf = 0;
+    switch ((int)at->type) {
+    case AT(INTS): *ni = at->n_ints; break;
+    case AT(LONGS): *ni = at->n_longs; break;
+    case AT(BOOLEANS): *ni = at->n_bools; break;
+    case AT(FLOATS): *nf = at->n_floats; break;
+    case AT(FLOAT64S): *nf = at->n_float64s; break;
+    default: break;
+    }
+}
+
+pds_status pdsi_legacy_convert_attrs(const OpDesc *op, int32_t index, const char *prog_name,
+                                     pdsi_legacy_attrs *out, pds_error *err)
+{
+    const char *type = op->type ? op->type : "?";
+    memset(out, 0, sizeof *out);
+    if (op->n_attrs > INT_MAX)
+        return pdsi_fail(err, PDS_ERR_LIMIT, "%s: op #%d (%s): %zu attributes", prog_name, index,
+                         type, op->n_attrs);
+    size_t total_i = 0, total_f = 0;
+    for (size_t k = 0; k < op->n_attrs; k++) {
+        const OpAttr *at = op->attrs[k];
+        if (!at->name || !at->name[0])
+            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                             "%s: op #%d (%s): attribute #%zu has no name", prog_name, index,
+                             type, k);
+        if (!at->has_type)
+            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                             "%s: op #%d (%s): attribute '%s' has no type", prog_name, index,
+                             type, at->name);
+        size_t ni, nf;
+        list_sizes(at, &ni, &nf);
+        total_i += ni;
+        total_f += nf;
+    }
+    out->a = calloc(op->n_attrs ? op->n_attrs : 1, sizeof *out->a);
+    out->ints = malloc(sizeof *out->ints * (total_i ? total_i : 1));
+    out->floats = malloc(sizeof *out->floats * (total_f ? total_f : 1));
+    if (!out->a || !out->ints || !out->floats) {
+        pdsi_legacy_attrs_free(out);
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "%s: op #%d (%s): out of memory for %zu "
+                         "attributes", prog_name, index, type, op->n_attrs);
+    }
+    int64_t *ip = out->ints;
+    double *fp = out->floats;
+    for (size_t k = 0; k < op->n_attrs; k++) {
+        const OpAttr *at = op->attrs[k];
+        pdsi_attr *d = &out->a[k];
+        d->name = at->name;
+        switch ((int)at->type) {
+        case AT(INT):
+            d->type = PDSI_ATTR_INT;
+            d->i = at->i;
+            break;
+        case AT(LONG):
+            d->type = PDSI_ATTR_INT;
+            d->i = at->l;
+            break;
+        case AT(FLOAT):
+            d->type = PDSI_ATTR_FLOAT;
+            d->f = at->f;
+            break;
+        case AT(FLOAT64):
+            d->type = PDSI_ATTR_FLOAT;
+            d->f = at->float64;
+            break;
+        case AT(BOOLEAN):
+            d->type = PDSI_ATTR_BOOL;
+            d->i = at->b ? 1 : 0;
+            break;
+        case AT(STRING):
+            d->type = PDSI_ATTR_STRING;
+            d->s = at->s ? at->s : "";
+            break;
+        case AT(INTS):
+            d->type = PDSI_ATTR_INTS;
+            d->ints = ip;
+            d->n = (int64_t)at->n_ints;
+            for (size_t j = 0; j < at->n_ints; j++)
+                *ip++ = at->ints[j];
+            break;
+        case AT(LONGS):
+            d->type = PDSI_ATTR_INTS;
+            d->ints = ip;
+            d->n = (int64_t)at->n_longs;
+            for (size_t j = 0; j < at->n_longs; j++)
+                *ip++ = at->longs[j];
+            break;
+        case AT(BOOLEANS):
+            d->type = PDSI_ATTR_INTS;
+            d->ints = ip;
+            d->n = (int64_t)at->n_bools;
+            for (size_t j = 0; j < at->n_bools; j++)
+                *ip++ = at->bools[j] ? 1 : 0;
+            break;
+        case AT(FLOATS):
+            d->type = PDSI_ATTR_FLOATS;
+            d->floats = fp;
+            d->n = (int64_t)at->n_floats;
+            for (size_t j = 0; j < at->n_floats; j++)
+                *fp++ = at->floats[j];
+            break;
+        case AT(FLOAT64S):
+            d->type = PDSI_ATTR_FLOATS;
+            d->floats = fp;
+            d->n = (int64_t)at->n_float64s;
+            for (size_t j = 0; j < at->n_float64s; j++)
+                *fp++ = at->float64s[j];
+            break;
+        case AT(STRINGS):
+            d->type = PDSI_ATTR_STRINGS;
+            d->strs = (const char *const *)at->strings;
+            d->n = (int64_t)at->n_strings;
+            break;
+        default: /* BLOCK(S), VAR(S), SCALAR(S) and values newer than this schema */
+            d->type = PDSI_ATTR_OTHER;
+            break;
+        }
+    }
+    out->n = (int)op->n_attrs;
+    return PDS_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sniffing                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static bool is_json_space(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static pds_status sniff(const uint8_t *p, size_t n, const char *name, pds_error *err)
+{
+    if (n == 0)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                         "%s is empty (expected a Paddle ProgramDesc protobuf such as "
+                         "inference.pdmodel or __model__)",
+                         name);
+    size_t i = 0;
+    while (i < n && is_json_space(p[i]))
+        i++;
+    if (i < n && p[i] == '{') {
+        /* A protobuf program starts with 0x0a (the 'blocks' tag), which is also
+         * a newline; only a program whose first block happens to be 123 bytes
+         * long then shows a '{'. The wire check tells the two apart. */
+        if (p[0] != 0x0a || pdsi_wire_check(&pdsafe__paddle__program_desc__descriptor, p, n,
+                                            name, 0, NULL, NULL, NULL) != PDS_OK)
+            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                             "%s is a Paddle 3 PIR JSON program; this build reads legacy "
+                             ".pdmodel programs only (export with FLAGS_enable_pir_api=0)",
+                             name);
+    }
+    /* Paddle writes ProgramDesc fields in order: blocks (1), the old
+     * compatibility map (3), version (4), op_version_map (5); all of them are
+     * length-delimited. */
+    uint8_t b = p[0];
+    if (b == 0x0a || b == 0x12 || b == 0x1a || b == 0x22 || b == 0x2a)
+        return PDS_OK;
+    const char *hint = "";
+    if (n >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0)
+        hint = "; it looks like a parameter file (.pdiparams), which goes in the params "
+               "argument";
+    else if (b == 0x08)
+        hint = "; an ONNX model starts like this, pdsafe reads Paddle programs";
+    return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                     "%s: byte offset 0: first byte 0x%02x is not a ProgramDesc field tag "
+                     "(expected 0x0a, the 'blocks' field, or 0x22, 'version'): not a legacy "
+                     "Paddle program (.pdmodel / __model__)%s",
+                     name, b, hint);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Variables and operators                                                   */
+/* ------------------------------------------------------------------------ */
+
+static int var_type(const VarDesc *vd)
+{
+    return vd->type && vd->type->has_type ? (int)vd->type->type : -1;
+}
+
+/* The declared TensorDesc of a dense tensor variable, or NULL. */
+static const TensorDesc *declared_tensor(const VarDesc *vd)
+{
+    if (var_type(vd) != VT(LOD_TENSOR) || !vd->type->lod_tensor)
+        return NULL;
+    return vd->type->lod_tensor->tensor;
+}
+
+static bool skipped_type(int t)
+{
+    return t == VT(FEED_MINIBATCH) || t == VT(FETCH_LIST);
+}
+
+static pds_status declare_vars(const BlockDesc *b, const char *prog, pdsi_graph *g,
+                               pds_error *err)
+{
+    for (size_t i = 0; i < b->n_vars; i++) {
+        const VarDesc *vd = b->vars[i];
+        if (!vd->name || !vd->name[0])
+            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "%s: blocks[0].vars[%zu] has no name",
+                             prog, i);
+        int t = var_type(vd);
+        if (t < 0)
+            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "%s: variable '%s' has no type", prog,
+                             vd->name);
+        if (skipped_type(t))
+            continue;
+        if (pdsi_graph_find(g, vd->name) >= 0)
+            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                             "%s: variable '%s' is declared twice in block 0", prog, vd->name);
+        pds_dtype dtype = PDS_DTYPE_UNKNOWN;
+        int rank = -1;
+        int64_t dims[PDSI_MAX_RANK] = {0};
+        const TensorDesc *td = declared_tensor(vd);
+        if (td) {
+            if (td->has_data_type)
+                dtype = pdsi_legacy_dtype((int)td->data_type);
+            if (td->n_dims > PDSI_MAX_RANK)
+                return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                                 "%s: variable '%s' has rank %zu, pdsafe supports at most %d",
+                                 prog, vd->name, td->n_dims, PDSI_MAX_RANK);
+            for (size_t d = 0; d < td->n_dims; d++) {
+                if (td->dims[d] < -1)
+                    return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                                     "%s: variable '%s' has dim %zu = %lld (expected >= 0, or "
+                                     "-1 for unknown)",
+                                     prog, vd->name, d, (long long)td->dims[d]);
+                dims[d] = td->dims[d];
+            }
+            rank = (int)td->n_dims;
+        }
+        int32_t id;
+        pds_status st = pdsi_graph_declare(g, vd->name, vd->has_persistable && vd->persistable,
+                                           dtype, rank, dims, &id, err);
+        if (st)
+            return pdsi_fail_wrap(err, st, "%s", prog);
+    }
+    return PDS_OK;
+}
+
+static const OpVar *find_slot(OpVar *const *vars, size_t n, const char *name)
+{
+    for (size_t k = 0; k < n; k++)
+        if (vars[k]->parameter && strcmp(vars[k]->parameter, name) == 0)
+            return vars[k];
+    return NULL;
+}
+
+/* feed (Out = target) and fetch (X = source): the one variable name and col. */
+static pds_status feed_fetch_args(const OpDesc *op, int32_t index, const char *prog, bool feed,
+                                  const char **var, int32_t *col, pds_error *err)
+{
+    const char *slot = feed ? "Out" : "X";
+    const OpVar *v = feed ? find_slot(op->outputs, op->n_outputs, slot)
+                          : find_slot(op->inputs, op->n_inputs, slot);
+    if (!v || v->n_arguments != 1)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                         "%s: op #%d (%s): %s '%s' has %zu arguments, expected 1", prog, index,
+                         op->type, feed ? "output" : "input", slot, v ? v->n_arguments : 0);
+    *var = v->arguments[0];
+    if (strlen(*var) >= PDS_NAME_SIZE)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                         "%s: op #%d (%s): variable name of %zu bytes, at most %d supported for "
+                         "inputs and outputs",
+                         prog, index, op->type, strlen(*var), PDS_NAME_SIZE - 1);
+    pdsi_legacy_attrs at;
+    pds_status st = pdsi_legacy_convert_attrs(op, index, prog, &at, err);
+    if (st)
+        return st;
+    pdsi_attrs attrs = {at.a, at.n};
+    int64_t c = -1;
+    const pdsi_attr *a = pdsi_attr_find(&attrs, "col");
+    if (!a)
+        st = pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "%s: op #%d (%s): attribute 'col' is missing",
+                       prog, index, op->type);
+    else if ((st = pdsi_attr_int(&attrs, "col", -1, &c, err)) != PDS_OK)
+        pdsi_fail_wrap(err, st, "%s: op #%d (%s)", prog, index, op->type);
+    else if (c < 0 || c > INT32_MAX)
+        st = pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                       "%s: op #%d (%s): attribute 'col' is %lld, expected 0..65535", prog,
+                       index, op->type, (long long)c);
+    pdsi_legacy_attrs_free(&at);
+    *col = (int32_t)c;
+    return st;
+}
+
+static pds_status fill_slots(OpVar *const *vars, size_t n, pdsi_raw_slot *out, const char *prog,
+                             int32_t index, const char *type, const char *dir, pds_error *err)
+{
+    for (size_t k = 0; k < n; k++) {
+        const OpVar *v = vars[k];
+        if (!v->parameter)
+            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                             "%s: op #%d (%s): %s #%zu has no slot name", prog, index, type, dir,
+                             k);
+        if (v->n_arguments > INT_MAX)
+            return pdsi_fail(err, PDS_ERR_LIMIT, "%s: op #%d (%s): %s '%s' has %zu arguments",
+                             prog, index, type, dir, v->parameter, v->n_arguments);
+        out[k].name = v->parameter;
+        out[k].n = (int)v->n_arguments;
+        out[k].args = (const char *const *)v->arguments;
+    }
+    return PDS_OK;
+}
+
+static pds_status add_op(pdsi_graph *g, const OpDesc *op, int32_t index, const char *prog,
+                         pds_error *err)
+{
+    pdsi_legacy_attrs at;
+    pds_status st = pdsi_legacy_convert_attrs(op, index, prog, &at, err);
+    if (st)
+        return st;
+    pdsi_raw_slot *in = calloc(op->n_inputs ? op->n_inputs : 1, sizeof *in);
+    pdsi_raw_slot *out = calloc(op->n_outputs ? op->n_outputs : 1, sizeof *out);
+    if (!in || !out) {
+        st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "%s: op #%d (%s): out of memory", prog, index,
+                       op->type);
+        goto done;
+    }
+    if (op->n_inputs > INT_MAX || op->n_outputs > INT_MAX) {
+        st = pdsi_fail(err, PDS_ERR_LIMIT, "%s: op #%d (%s): too many slots", prog, index,
+                       op->type);
+        goto done;
+    }
+    st = fill_slots(op->inputs, op->n_inputs, in, prog, index, op->type, "input", err);
+    if (!st)
+        st = fill_slots(op->outputs, op->n_outputs, out, prog, index, op->type, "output", err);
+    if (st)
+        goto done;
+    pdsi_raw_op raw = {
+        .type = op->type,
+        .index = index,
+        .in = in,
+        .n_in = (int)op->n_inputs,
+        .out = out,
+        .n_out = (int)op->n_outputs,
+        .attrs = {at.a, at.n},
+    };
+    st = pdsi_graph_add_op(g, &raw, err);
+    if (st)
+        pdsi_fail_wrap(err, st, "%s", prog);
+done:
+    free(in);
+    free(out);
+    pdsi_legacy_attrs_free(&at);
+    return st;
+}
+
+static pds_status add_ops(const BlockDesc *b, const char *prog, pdsi_graph *g, pds_error *err)
+{
+    if (b->n_ops > INT32_MAX)
+        return pdsi_fail(err, PDS_ERR_LIMIT, "%s: %zu operators in block 0", prog, b->n_ops);
+    int32_t n = (int32_t)b->n_ops;
+    pds_status st;
+    for (int32_t i = 0; i < n; i++)
+        if (!b->ops[i]->type || !b->ops[i]->type[0])
+            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "%s: op #%d has no type", prog, i);
+
+    /* Feeds first: prepended by Paddle, so they lead the list in reverse col order. */
+    for (int32_t i = 0; i < n; i++) {
+        const OpDesc *op = b->ops[i];
+        if (strcmp(op->type, "feed") != 0)
+            continue;
+        const char *var;
+        int32_t col;
+        if ((st = feed_fetch_args(op, i, prog, true, &var, &col, err)) != PDS_OK)
+            return st;
+        if ((st = pdsi_graph_set_input(g, col, var, err)) != PDS_OK)
+            return pdsi_fail_wrap(err, st, "%s: op #%d (feed)", prog, i);
+    }
+    for (int32_t i = 0; i < n; i++) {
+        const OpDesc *op = b->ops[i];
+        if (strcmp(op->type, "feed") == 0 || strcmp(op->type, "fetch") == 0)
+            continue;
+        if ((st = add_op(g, op, i, prog, err)) != PDS_OK)
+            return st;
+    }
+    /* Fetches last: they name the final value of each output variable. */
+    for (int32_t i = 0; i < n; i++) {
+        const OpDesc *op = b->ops[i];
+        if (strcmp(op->type, "fetch") != 0)
+            continue;
+        const char *var;
+        int32_t col;
+        if ((st = feed_fetch_args(op, i, prog, false, &var, &col, err)) != PDS_OK)
+            return st;
+        if ((st = pdsi_graph_set_output(g, col, var, err)) != PDS_OK)
+            return pdsi_fail_wrap(err, st, "%s: op #%d (fetch)", prog, i);
+    }
+    return PDS_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parameters                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* One buffer of parameter records being read. */
+typedef struct reader {
+    const uint8_t *buf;
+    size_t len, pos;
+    const char *file;
+    const char *name; /* parameter being read */
+    size_t k, n;      /* its index (0-based) and the parameter count */
+    pds_error *err;
+} reader;
+
+static pds_status rfail(const reader *r, size_t at, pds_status code, const char *fmt, ...)
+    PDSI_PRINTF(4, 5);
+
+static pds_status rfail(const reader *r, size_t at, pds_status code, const char *fmt, ...)
+{
+    char what[PDS_ERROR_MESSAGE_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return pdsi_fail(r->err, code, "%s: byte offset %zu: parameter '%s' (#%zu of %zu): %s",
+                     r->file, at, r->name, r->k + 1, r->n, what);
+}
+
+static pds_status need(const reader *r, size_t bytes, const char *what)
+{
+    size_t left = r->len - r->pos;
+    if (left < bytes)
+        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT,
+                     "needs %zu bytes for %s, but only %zu remain (the file is %zu bytes)", bytes,
+                     what, left, r->len);
+    return PDS_OK;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+static const char *dims_str(const int64_t *d, size_t n, char *buf, size_t cap)
+{
+    return pdsi_dims_str(d, (int)(n < 64 ? n : 64), buf, cap);
+}
+
+/* Reads one record (paddle-formats.md §2.2) at r->pos into value v, checking
+ * it against the VarDesc vd. Advances r->pos past the record. */
+static pds_status read_record(reader *r, const VarDesc *vd, pdsi_value *v,
+                              const pds_model_options *lim)
+{
+    pds_status st;
+    size_t at = r->pos;
+    if (var_type(vd) != VT(LOD_TENSOR))
+        return rfail(r, at, PDS_ERR_MODEL_FORMAT,
+                     "the program declares it as a %s variable; only dense tensor "
+                     "(LOD_TENSOR) parameters can be read",
+                     pdsi_legacy_vartype_name(var_type(vd)));
+
+    if ((st = need(r, 4, "the record version (u32)")))
+        return st;
+    uint32_t version = get_u32(r->buf + r->pos);
+    if (version != 0)
+        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT, "record version is %u (expected 0)",
+                     version);
+    r->pos += 4;
+
+    if ((st = need(r, 8, "the LoD level count (u64)")))
+        return st;
+    uint64_t lod_level = get_u64(r->buf + r->pos);
+    size_t lod_at = r->pos;
+    r->pos += 8;
+    if (lod_level > (r->len - r->pos) / 8)
+        return rfail(r, lod_at, PDS_ERR_MODEL_FORMAT,
+                     "lod_level is %llu, which needs at least %llu bytes of LoD sizes, but only "
+                     "%zu bytes remain (expected a small count, 0 for parameters)",
+                     (unsigned long long)lod_level,
+                     (unsigned long long)(lod_level > UINT64_MAX / 8 ? UINT64_MAX
+                                                                     : lod_level * 8),
+                     r->len - r->pos);
+    for (uint64_t l = 0; l < lod_level; l++) {
+        if ((st = need(r, 8, "a LoD level size (u64)")))
+            return st;
+        uint64_t nbytes = get_u64(r->buf + r->pos);
+        size_t level_at = r->pos;
+        r->pos += 8;
+        if (nbytes % 8)
+            return rfail(r, level_at, PDS_ERR_MODEL_FORMAT,
+                         "LoD level %llu has %llu bytes (expected a multiple of 8)",
+                         (unsigned long long)l, (unsigned long long)nbytes);
+        if (nbytes > r->len - r->pos)
+            return rfail(r, level_at, PDS_ERR_MODEL_FORMAT,
+                         "LoD level %llu claims %llu bytes, but only %zu remain",
+                         (unsigned long long)l, (unsigned long long)nbytes, r->len - r->pos);
+        r->pos += (size_t)nbytes;
+    }
+
+    if ((st = need(r, 4, "the tensor version (u32)")))
+        return st;
+    uint32_t tversion = get_u32(r->buf + r->pos);
+    if (tversion != 0)
+        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT, "tensor version is %u (expected 0)",
+                     tversion);
+    r->pos += 4;
+
+    if ((st = need(r, 4, "the TensorDesc size (i32)")))
+        return st;
+    int32_t desc_size = (int32_t)get_u32(r->buf + r->pos);
+    size_t size_at = r->pos;
+    r->pos += 4;
+    if (desc_size < 0)
+        return rfail(r, size_at, PDS_ERR_MODEL_FORMAT,
+                     "TensorDesc size is %d (expected >= 0)", desc_size);
+    if ((size_t)desc_size > r->len - r->pos)
+        return rfail(r, size_at, PDS_ERR_MODEL_FORMAT,
+                     "TensorDesc size is %d, but only %zu bytes remain", desc_size,
+                     r->len - r->pos);
+
+    char ctx[PDS_ERROR_MESSAGE_SIZE / 2];
+    snprintf(ctx, sizeof ctx, "parameter '%s' (#%zu of %zu)", r->name, r->k + 1, r->n);
+    const uint8_t *dp = r->buf + r->pos;
+    st = pdsi_wire_check(&pdsafe__paddle__var_type__tensor_desc__descriptor, dp,
+                         (size_t)desc_size, r->file, r->pos, ctx, NULL, r->err);
+    if (st)
+        return st;
+    /* Nested messages have no generated unpack function; use the generic one. */
+    TensorDesc *td = (TensorDesc *)protobuf_c_message_unpack(
+        &pdsafe__paddle__var_type__tensor_desc__descriptor, NULL, (size_t)desc_size, dp);
+    if (!td)
+        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT,
+                     "protobuf-c could not decode the %d-byte TensorDesc (out of memory?)",
+                     desc_size);
+    size_t desc_at = r->pos;
+    r->pos += (size_t)desc_size;
+
+    char b1[160], b2[160];
+    pds_dtype dtype = td->has_data_type ? pdsi_legacy_dtype((int)td->data_type)
+                                        : PDS_DTYPE_UNKNOWN;
+    int64_t numel = 0;
+    size_t bytes = 0;
+    const TensorDesc *decl = declared_tensor(vd);
+    if (!td->has_data_type) {
+        st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT, "TensorDesc has no data_type");
+    } else if (dtype == PDS_DTYPE_UNKNOWN) {
+        st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
+                   "data type %s (%d) is not supported (expected BOOL, INT8, UINT8, INT16, "
+                   "INT32, INT64, FP16, BF16, FP32 or FP64)",
+                   pdsi_legacy_vartype_name((int)td->data_type), (int)td->data_type);
+    } else if (td->n_dims > PDSI_MAX_RANK) {
+        st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
+                   "TensorDesc has rank %zu, pdsafe supports at most %d", td->n_dims,
+                   PDSI_MAX_RANK);
+    } else {
+        for (size_t d = 0; d < td->n_dims && !st; d++)
+            if (td->dims[d] < 0)
+                st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
+                           "TensorDesc dims %s have dim %zu = %lld (expected >= 0)",
+                           dims_str(td->dims, td->n_dims, b1, sizeof b1), d,
+                           (long long)td->dims[d]);
+        if (!st && (!pdsi_shape_numel(td->dims, (int)td->n_dims, &numel) ||
+                    !pdsi_bytes_of(dtype, numel, &bytes)))
+            st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
+                       "the element count of %s dims %s overflows (expected a tensor that fits "
+                       "in memory)",
+                       pds_dtype_name(dtype), dims_str(td->dims, td->n_dims, b1, sizeof b1));
+    }
+    if (!st && decl && decl->has_data_type && decl->data_type != td->data_type)
+        st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
+                   "data type is %s in the parameter file but %s in the program",
+                   pdsi_legacy_vartype_name((int)td->data_type),
+                   pdsi_legacy_vartype_name((int)decl->data_type));
+    if (!st && decl) {
+        bool same = decl->n_dims == td->n_dims;
+        for (size_t d = 0; same && d < td->n_dims; d++)
+            same = decl->dims[d] == -1 || decl->dims[d] == td->dims[d];
+        if (!same)
+            st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
+                       "dims are %s in the parameter file but %s in the program",
+                       dims_str(td->dims, td->n_dims, b1, sizeof b1),
+                       dims_str(decl->dims, decl->n_dims, b2, sizeof b2));
+    }
+    if (!st && bytes > lim->max_tensor_bytes)
+        st = rfail(r, desc_at, PDS_ERR_LIMIT,
+                   "%s %s is %zu bytes, more than max_tensor_bytes (%llu)",
+                   pds_dtype_name(dtype), dims_str(td->dims, td->n_dims, b1, sizeof b1), bytes,
+                   (unsigned long long)lim->max_tensor_bytes);
+    if (!st && bytes > r->len - r->pos)
+        st = rfail(r, r->pos, PDS_ERR_MODEL_FORMAT,
+                   "needs %zu bytes of %s data for dims %s, but only %zu remain (the file is "
+                   "%zu bytes)",
+                   bytes, pds_dtype_name(dtype), dims_str(td->dims, td->n_dims, b1, sizeof b1),
+                   r->len - r->pos, r->len);
+    if (st) {
+        protobuf_c_message_free_unpacked(&td->base, NULL);
+        return st;
+    }
+
+    int rank = (int)td->n_dims;
+    int64_t dims[PDSI_MAX_RANK] = {0};
+    for (int d = 0; d < rank; d++)
+        dims[d] = td->dims[d];
+    protobuf_c_message_free_unpacked(&td->base, NULL);
+
+    pdsi_tensor_release(&v->data);
+    pdsi_tensor_set_shape(&v->data, dtype, rank, dims);
+    if (!pdsi_tensor_reserve(&v->data))
+        return rfail(r, r->pos, PDS_ERR_OUT_OF_MEMORY, "could not allocate %zu bytes", bytes);
+    /* The file holds little-endian data, which is host order on every target
+     * pdsafe builds for. */
+    if (bytes)
+        memcpy(v->data.data, r->buf + r->pos, bytes);
+    r->pos += bytes;
+    v->kind = PDSI_VALUE_PARAM;
+    v->dtype = dtype;
+    v->rank = rank;
+    memcpy(v->dims, dims, sizeof dims);
+    return PDS_OK;
+}
+
+static pds_status read_param(reader *r, const VarDesc *vd, pdsi_graph *g)
+{
+    int32_t id = pdsi_graph_find(g, vd->name);
+    if (id < 0) /* declare_vars declared every variable but feed and fetch */
+        return rfail(r, r->pos, PDS_ERR_INTERNAL, "the variable was not declared");
+    return read_record(r, vd, &g->values[id], &g->limits);
+}
+
+static int cmp_var_name(const void *a, const void *b)
+{
+    const VarDesc *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+/* Per-file parameter names become paths: keep them inside the directory. */
+static bool safe_file_name(const char *name)
+{
+    return name[0] && !strchr(name, '/') && !strchr(name, '\\') && !strstr(name, "..");
+}
+
+static pds_status read_params(const BlockDesc *b, const char *prog, const pdsi_param_source *src,
+                              pdsi_graph *g, pds_error *err)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->n_vars; i++) {
+        const VarDesc *vd = b->vars[i];
+        int t = var_type(vd);
+        if (vd->has_persistable && vd->persistable && !skipped_type(t) && t != VT(RAW))
+            n++;
+    }
+    bool have_combined = src && src->combined;
+    bool have_dir = src && src->dir;
+    const char *cname = have_combined && src->combined_name ? src->combined_name
+                                                            : "<params buffer>";
+    if (n == 0) {
+        if (have_combined && src->combined_len)
+            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                             "%s: byte offset 0: %zu bytes left after the last parameter (the "
+                             "program %s declares no parameters)",
+                             cname, src->combined_len, prog);
+        return PDS_OK;
+    }
+
+    const VarDesc **list = malloc(sizeof *list * n);
+    if (!list)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "%s: out of memory for %zu parameters",
+                         prog, n);
+    n = 0;
+    for (size_t i = 0; i < b->n_vars; i++) {
+        const VarDesc *vd = b->vars[i];
+        int t = var_type(vd);
+        if (vd->has_persistable && vd->persistable && !skipped_type(t) && t != VT(RAW))
+            list[n++] = vd;
+    }
+    /* The order Paddle's writers use: sorted by name, byte-wise (strcmp). */
+    qsort(list, n, sizeof *list, cmp_var_name);
+
+    pds_status st = PDS_OK;
+    if (!have_combined && !have_dir) {
+        st = pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                       "%s declares %zu parameters (the first is '%s') but no parameter file "
+                       "was given",
+                       prog, n, list[0]->name);
+    } else if (have_combined) {
+        reader r = {.buf = src->combined, .len = src->combined_len, .file = cname, .n = n,
+                    .err = err};
+        for (size_t k = 0; k < n && !st; k++) {
+            r.k = k;
+            r.name = list[k]->name;
+            st = read_param(&r, list[k], g);
+        }
+        if (!st && r.pos != r.len)
+            st = pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                           "%s: byte offset %zu: %zu bytes left after the last parameter "
+                           "('%s', #%zu of %zu; expected the file to end there)",
+                           cname, r.pos, r.len - r.pos, list[n - 1]->name, n, n);
+    } else {
+        for (size_t k = 0; k < n && !st; k++) {
+            const char *name = list[k]->name;
+            if (!safe_file_name(name)) {
+                st = pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                               "%s: parameter '%s' (#%zu of %zu) cannot be read from a file of "
+                               "that name (it contains '/', '\\' or '..')",
+                               prog, name, k + 1, n);
+                break;
+            }
+            size_t plen = strlen(src->dir) + 1 + strlen(name) + 1;
+            char *path = malloc(plen);
+            if (!path) {
+                st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "out of memory");
+                break;
+            }
+            snprintf(path, plen, "%s/%s", src->dir, name);
+            uint8_t *data = NULL;
+            size_t len = 0;
+            st = pdsi_read_file(path, g->limits.max_file_bytes, &data, &len, err);
+            if (st) {
+                pdsi_fail_wrap(err, st, "parameter '%s' (#%zu of %zu)", name, k + 1, n);
+            } else {
+                reader r = {.buf = data, .len = len, .file = path, .name = name, .k = k,
+                            .n = n, .err = err};
+                st = read_param(&r, list[k], g);
+                if (!st && r.pos != r.len)
+                    st = rfail(&r, r.pos, PDS_ERR_MODEL_FORMAT,
+                               "%zu bytes left after the parameter (expected the file to end "
+                               "there)",
+                               r.len - r.pos);
+            }
+            free(data);
+            free(path);
+        }
+    }
+    free(list);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Entry                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static pds_status build(const ProgramDesc *pd, const char *prog, const pdsi_param_source *src,
+                        pdsi_graph *g, pds_error *err)
+{
+    g->format = PDS_FORMAT_LEGACY;
+    g->format_version = pd->version && pd->version->has_version ? pd->version->version : 0;
+    if (pd->n_blocks == 0)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                         "%s: the program has no blocks (expected at least the global block 0)",
+                         prog);
+    const BlockDesc *b = pd->blocks[0];
+    pds_status st = declare_vars(b, prog, g, err);
+    if (!st)
+        st = add_ops(b, prog, g, err);
+    if (!st)
+        st = read_params(b, prog, src, g, err);
+    if (!st && (st = pdsi_graph_finish(g, err)) != PDS_OK)
+        pdsi_fail_wrap(err, st, "%s", prog);
+    return st;
+}
+
+pds_status pdsi_load_legacy(const uint8_t *prog, size_t prog_len, const char *prog_name,
+                            const pdsi_param_source *params, pdsi_graph *g, pds_error *err)
+{
+    if (!prog_name)
+        prog_name = "<model buffer>";
+    if (!g || (!prog && prog_len))
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "%s: no program buffer or graph",
+                         prog_name);
+    pds_status st = sniff(prog, prog_len, prog_name, err);
+    if (st)
+        return st;
+    pdsi_wire_stats ws = {.max_ops = g->limits.max_ops, .max_vars = g->limits.max_values};
+    st = pdsi_wire_check(&pdsafe__paddle__program_desc__descriptor, prog, prog_len, prog_name, 0,
+                         NULL, &ws, err);
+    if (st)
+        return st;
+    ProgramDesc *pd = pdsafe__paddle__program_desc__unpack(NULL, prog_len, prog);
+    if (!pd)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                         "%s (%zu bytes): protobuf-c could not decode the ProgramDesc although "
+                         "its wire format checked out (out of memory?)",
+                         prog_name, prog_len);
+    st = build(pd, prog_name, params, g, err);
+    pdsafe__paddle__program_desc__free_unpacked(pd, NULL);
+    return st;
+}
