@@ -562,8 +562,8 @@ static void test_m17_failure_inside_graph_is_a_status(void)
     pds_model m = load_fixture("db_det");
     pds_predictor p = 0;
     CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
-    input in = make_input(m, 5);
-    in.t.dims[2] = 7;
+    input in = make_input(m, 7); /* 1x3x7x7, then narrowed to 1x3x7x5 */
+    in.t.dims[3] = 5;
     in.t.byte_length = 3 * 7 * 5 * sizeof(float);
     pds_tensor out = make_output();
     CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
