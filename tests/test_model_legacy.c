@@ -661,6 +661,57 @@ static void test_attr_conversion(void)
     arena_free();
 }
 
+static Pdsafe__Paddle__Scalar *scalar_new(int type, int64_t i, double r, int b)
+{
+    Pdsafe__Paddle__Scalar *sc = amem(sizeof *sc);
+    pdsafe__paddle__scalar__init(sc);
+    sc->has_type = 1;
+    sc->type = (Pdsafe__Paddle__Scalar__Type)type;
+    sc->has_i = 1, sc->i = i;
+    sc->has_r = 1, sc->r = r;
+    sc->has_b = 1, sc->b = b;
+    return sc;
+}
+
+/* Paddle 2.6+ writes assign_value's `values` as SCALARS: integral lists read as
+ * integers (int64 exact), lists with a float64 as floats, complex as "other". */
+static void test_scalar_attrs(void)
+{
+    prog *p = prog_new();
+    OpDesc *o = op_new(p, "assign_value");
+    OpAttr *a = attr(o, "one", AT(SCALAR));
+    a->scalar = scalar_new(PDSAFE__PADDLE__SCALAR__TYPE__LONG, INT64_MAX, 0, 0);
+    a = attr(o, "ints", AT(SCALARS));
+    a->scalars = amem(sizeof(*a->scalars) * 3);
+    a->scalars[0] = scalar_new(PDSAFE__PADDLE__SCALAR__TYPE__LONG, -5, 0, 0);
+    a->scalars[1] = scalar_new(PDSAFE__PADDLE__SCALAR__TYPE__BOOLEAN, 0, 0, 1);
+    a->scalars[2] = scalar_new(PDSAFE__PADDLE__SCALAR__TYPE__LONG, 9007199254740993, 0, 0);
+    a->n_scalars = 3;
+    a = attr(o, "mixed", AT(SCALARS));
+    a->scalars = amem(sizeof(*a->scalars) * 2);
+    a->scalars[0] = scalar_new(PDSAFE__PADDLE__SCALAR__TYPE__LONG, 2, 0, 0);
+    a->scalars[1] = scalar_new(PDSAFE__PADDLE__SCALAR__TYPE__FLOAT64, 0, 0.5, 0);
+    a->n_scalars = 2;
+    a = attr(o, "complex", AT(SCALARS));
+    a->scalars = amem(sizeof(*a->scalars) * 1);
+    a->scalars[0] = scalar_new(PDSAFE__PADDLE__SCALAR__TYPE__COMPLEX128, 0, 0, 0);
+    a->n_scalars = 1;
+    pdsi_legacy_attrs la;
+    pds_error err;
+    CHECK_OK(pdsi_legacy_convert_attrs(o, 0, "m", &la, &err), ep(&err));
+    pdsi_attrs as = {la.a, la.n};
+    const pdsi_attr *x = get_attr(&as, "one");
+    CHECK(x->type == PDSI_ATTR_INT && x->i == INT64_MAX);
+    x = get_attr(&as, "ints");
+    CHECK(x->type == PDSI_ATTR_INTS && x->n == 3);
+    CHECK(x->ints[0] == -5 && x->ints[1] == 1 && x->ints[2] == 9007199254740993);
+    x = get_attr(&as, "mixed");
+    CHECK(x->type == PDSI_ATTR_FLOATS && x->n == 2 && x->floats[0] == 2.0 && x->floats[1] == 0.5);
+    CHECK_EQ_INT(get_attr(&as, "complex")->type, PDSI_ATTR_OTHER);
+    pdsi_legacy_attrs_free(&la);
+    arena_free();
+}
+
 static void test_dtype_mapping(void)
 {
     CHECK_EQ_INT(pdsi_legacy_dtype(VT(BOOL)), PDS_BOOL);
@@ -1772,6 +1823,7 @@ int main(void)
         printf("note: 'scale' is not registered; program tests expect UNSUPPORTED_OP\n");
     RUN_TEST(test_dtype_mapping);
     RUN_TEST(test_attr_conversion);
+    RUN_TEST(test_scalar_attrs);
     RUN_TEST(test_wire_errors);
     RUN_TEST(test_sniffing);
     RUN_TEST(test_scale_program_loads);

@@ -71,6 +71,49 @@ void pdsi_legacy_attrs_free(pdsi_legacy_attrs *a)
 }
 
 /* Entries an attribute contributes to the int64 / double pools. */
+#define SCALAR_TYPE(x) PDSAFE__PADDLE__SCALAR__TYPE__##x
+
+/* Newer Paddle writes some values (assign_value's `values`) as Scalar
+ * messages. Integral ones (bool, int64) read as integers, float64 as floats;
+ * complex values are not interpreted. Returns 0 int, 1 float, -1 other. */
+static int scalar_kind(const Pdsafe__Paddle__Scalar *sc)
+{
+    if (!sc || !sc->has_type)
+        return -1;
+    switch ((int)sc->type) {
+    case SCALAR_TYPE(BOOLEAN):
+    case SCALAR_TYPE(LONG): return 0;
+    case SCALAR_TYPE(FLOAT64): return 1;
+    default: return -1;
+    }
+}
+
+static double scalar_value(const Pdsafe__Paddle__Scalar *sc)
+{
+    return sc->type == SCALAR_TYPE(BOOLEAN) ? (sc->b ? 1.0 : 0.0)
+           : sc->type == SCALAR_TYPE(LONG)  ? (double)sc->i
+                                            : sc->r;
+}
+
+static int64_t scalar_int(const Pdsafe__Paddle__Scalar *sc)
+{
+    return sc->type == SCALAR_TYPE(BOOLEAN) ? (sc->b ? 1 : 0) : sc->i;
+}
+
+/* The kind of a SCALARS list: 0 all integral, 1 some float, -1 not readable. */
+static int scalars_kind(const OpAttr *at)
+{
+    int kind = 0;
+    for (size_t j = 0; j < at->n_scalars; j++) {
+        int k = scalar_kind(at->scalars[j]);
+        if (k < 0)
+            return -1;
+        if (k == 1)
+            kind = 1;
+    }
+    return kind;
+}
+
 static void list_sizes(const OpAttr *at, size_t *ni, size_t *nf)
 {
     *ni = *nf = 0;
@@ -80,6 +123,12 @@ static void list_sizes(const OpAttr *at, size_t *ni, size_t *nf)
     case AT(BOOLEANS): *ni = at->n_bools; break;
     case AT(FLOATS): *nf = at->n_floats; break;
     case AT(FLOAT64S): *nf = at->n_float64s; break;
+    case AT(SCALARS):
+        if (scalars_kind(at) == 0)
+            *ni = at->n_scalars;
+        else if (scalars_kind(at) == 1)
+            *nf = at->n_scalars;
+        break;
     default: break;
     }
 }
@@ -187,7 +236,35 @@ pds_status pdsi_legacy_convert_attrs(const OpDesc *op, int32_t index, const char
             d->strs = (const char *const *)at->strings;
             d->n = (int64_t)at->n_strings;
             break;
-        default: /* BLOCK(S), VAR(S), SCALAR(S) and values newer than this schema */
+        case AT(SCALAR):
+            if (scalar_kind(at->scalar) == 0) {
+                d->type = PDSI_ATTR_INT;
+                d->i = scalar_int(at->scalar);
+            } else if (scalar_kind(at->scalar) == 1) {
+                d->type = PDSI_ATTR_FLOAT;
+                d->f = at->scalar->r;
+            } else {
+                d->type = PDSI_ATTR_OTHER;
+            }
+            break;
+        case AT(SCALARS):
+            if (scalars_kind(at) == 0) {
+                d->type = PDSI_ATTR_INTS;
+                d->ints = ip;
+                for (size_t j = 0; j < at->n_scalars; j++)
+                    *ip++ = scalar_int(at->scalars[j]);
+            } else if (scalars_kind(at) == 1) {
+                d->type = PDSI_ATTR_FLOATS;
+                d->floats = fp;
+                for (size_t j = 0; j < at->n_scalars; j++)
+                    *fp++ = scalar_value(at->scalars[j]);
+            } else {
+                d->type = PDSI_ATTR_OTHER;
+                break;
+            }
+            d->n = (int64_t)at->n_scalars;
+            break;
+        default: /* BLOCK(S), VAR(S), complex scalars and values newer than this schema */
             d->type = PDSI_ATTR_OTHER;
             break;
         }
