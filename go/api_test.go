@@ -1,0 +1,344 @@
+package pdsafe_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	pdsafe "github.com/pdsafe/pdsafe/go"
+)
+
+// Every committed fixture, in both formats when present, every case, every
+// output, on one predictor per fixture (cases change shapes between runs),
+// against Paddle Inference.
+func TestFixturesMatchPaddle(t *testing.T) {
+	dirs, err := os.ReadDir(fixturesDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		name := d.Name()
+		formats := []string{"inference.pdmodel"}
+		if _, err := os.Stat(filepath.Join(fixturesDir(), name, "inference.json")); err == nil {
+			formats = append(formats, "inference.json") // the same network as a Paddle 3 PIR program
+		}
+		for _, program := range formats {
+			t.Run(name+"/"+program, func(t *testing.T) {
+				d := filepath.Join(fixturesDir(), name)
+				m, err := pdsafe.LoadModel(filepath.Join(d, program), filepath.Join(d, "inference.pdiparams"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer m.Close()
+				runFixtureCases(t, m, name, &n)
+			})
+		}
+	}
+	if n < 15 {
+		t.Errorf("ran %d fixture cases, expected at least 15", n)
+	}
+}
+
+// runFixtureCases runs every case of a fixture on one predictor, in order,
+// and compares every output with Paddle's.
+func runFixtureCases(t *testing.T, m *pdsafe.Model, name string, n *int) {
+	p := newPredictor(t, m)
+	for k := 0; ; k++ {
+		if _, err := os.Stat(filepath.Join(fixturesDir(), name, fmt.Sprintf("case%d.in0.npy", k))); err != nil {
+			break
+		}
+		res, err := p.Run(context.Background(), caseInputs(t, m, name, k)...)
+		if err != nil {
+			t.Fatalf("case %d: %v", k, err)
+		}
+		if res.Len() != len(m.Outputs()) {
+			t.Fatalf("case %d: %d outputs, the model has %d", k, res.Len(), len(m.Outputs()))
+		}
+		checkCase(t, name, k, res)
+		*n++
+	}
+}
+
+func TestModelMetadata(t *testing.T) {
+	m := load(t, "op_cast_reduce")
+	in := m.Inputs()
+	if len(in) != 2 {
+		t.Fatalf("op_cast_reduce has %d inputs, want 2", len(in))
+	}
+	want0 := pdsafe.TensorInfo{Name: "x", DType: pdsafe.Float32, Shape: []int64{-1, 6, -1, 8}}
+	want1 := pdsafe.TensorInfo{Name: "ids", DType: pdsafe.Int64, Shape: []int64{-1, 5}}
+	if !reflect.DeepEqual(in[0], want0) || !reflect.DeepEqual(in[1], want1) {
+		t.Errorf("inputs %v, want [%v %v]", in, want0, want1)
+	}
+	if got := len(m.Outputs()); got != 13 {
+		t.Errorf("%d outputs, want 13", got)
+	}
+	st := m.Stats()
+	if st.Format != pdsafe.FormatLegacy || st.OpCount == 0 {
+		t.Errorf("stats %+v: want the legacy format and some ops", st)
+	}
+	ops := m.OpTypes()
+	if uint64(len(ops)) != st.OpCount {
+		t.Errorf("%d op types for %d ops", len(ops), st.OpCount)
+	}
+	if !strings.Contains(strings.Join(ops, " "), "arg_max") {
+		t.Errorf("op types %v lack arg_max", ops)
+	}
+	if v := pdsafe.Version(); v != "0.1.0" && !strings.Contains(v, ".") {
+		t.Errorf("Version() = %q", v)
+	}
+}
+
+// The int64 input and the int32 and int64 outputs of op_cast_reduce go
+// through RunInto with typed buffers.
+func TestMixedDTypesRunInto(t *testing.T) {
+	m := load(t, "op_cast_reduce")
+	p := newPredictor(t, m)
+	in := caseInputs(t, m, "op_cast_reduce", 1)
+	outs := make([]pdsafe.AnyTensor, len(m.Outputs()))
+	for i, o := range m.Outputs() {
+		switch o.DType {
+		case pdsafe.Float32:
+			outs[i] = pdsafe.NewBuffer[float32](4096)
+		case pdsafe.Int64:
+			outs[i] = pdsafe.NewBuffer[int64](4096)
+		case pdsafe.Int32:
+			outs[i] = pdsafe.NewBuffer[int32](4096)
+		default:
+			t.Fatalf("output %v: unexpected dtype", o)
+		}
+	}
+	mustOK(t, "RunInto", p.RunInto(context.Background(), in, outs))
+	atol, rtol := tolerance("op_cast_reduce")
+	for j, o := range outs {
+		compare(t, fmt.Sprintf("output %d", j), o, readNPY(t, "op_cast_reduce",
+			fmt.Sprintf("case1.out%d.npy", j)), atol, rtol)
+	}
+	// A float32 buffer for the int32 'shape' output is refused before running.
+	bad := append([]pdsafe.AnyTensor(nil), outs...)
+	bad[0] = pdsafe.NewBuffer[float32](16)
+	err := p.RunInto(context.Background(), in, bad)
+	wantCode(t, "RunInto with a float32 buffer for an int32 output", err, pdsafe.ErrDType,
+		"output 0", "is int32, the buffer holds float32")
+}
+
+func TestRunIntoMatchesRunAndFetch(t *testing.T) {
+	m := load(t, "pplcnet")
+	p := newPredictor(t, m)
+	x := readF32(t, "pplcnet", "case1.in0.npy")
+	res, err := p.Run(context.Background(), x)
+	mustOK(t, "Run", err)
+	checkCase(t, "pplcnet", 1, res)
+	y := pdsafe.NewBuffer[float32](20)
+	mustOK(t, "RunInto", p.RunInto(context.Background(), []pdsafe.AnyTensor{x}, []pdsafe.AnyTensor{y}))
+	want, _ := pdsafe.OutputAt[float32](res, 0)
+	if !reflect.DeepEqual(y.Shape, []int64{2, 10}) || !reflect.DeepEqual(y.Data, want.Data) {
+		t.Errorf("RunInto gave %v %v, Run gave %v %v", y.Shape, y.Data, want.Shape, want.Data)
+	}
+	z := pdsafe.NewBuffer[float32](20)
+	mustOK(t, "Fetch", p.Fetch([]pdsafe.AnyTensor{z}))
+	if !reflect.DeepEqual(z.Data, want.Data) {
+		t.Errorf("Fetch gave %v, want %v", z.Data, want.Data)
+	}
+	// Output by name and by index agree; a wrong name or type is an error.
+	name := m.Outputs()[0].Name
+	byName, err := pdsafe.Output[float32](res, name)
+	mustOK(t, "Output", err)
+	if !reflect.DeepEqual(byName, want) || res.Index(name) != 0 || res.Names()[0] != name {
+		t.Errorf("Output(%q) = %v, OutputAt(0) = %v", name, byName, want)
+	}
+	_, err = pdsafe.Output[float32](res, "nope")
+	wantCode(t, "Output of a missing name", err, pdsafe.ErrInvalidArgument, "no output named 'nope'", name)
+	_, err = pdsafe.OutputAt[int64](res, 0)
+	wantCode(t, "OutputAt with the wrong type", err, pdsafe.ErrDType, "is float32[2 10], asked for int64")
+	_, err = pdsafe.OutputAt[float32](res, 3)
+	wantCode(t, "OutputAt out of range", err, pdsafe.ErrInvalidArgument, "index 3 is out of range")
+}
+
+// RunInto allocates nothing once its buffers exist, with a plain context
+// and with a cancellable one (the cancel watcher is reused, not started per
+// run).
+func TestRunIntoAllocatesNothing(t *testing.T) {
+	m := load(t, "op_dropout")
+	p := newPredictor(t, m)
+	x := readF32(t, "op_dropout", "case0.in0.npy")
+	in := []pdsafe.AnyTensor{x}
+	outs := []pdsafe.AnyTensor{pdsafe.NewBuffer[float32](256), pdsafe.NewBuffer[float32](256),
+		pdsafe.NewBuffer[float32](256)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+	}{{"Background", context.Background()}, {"WithCancel", ctx}} {
+		mustOK(t, "warm-up RunInto", p.RunInto(c.ctx, in, outs))
+		if asanEnabled && c.name == "WithCancel" {
+			// Under -asan, context.(*cancelCtx).Done and Err themselves
+			// allocate (the instrumented build moves their locals to the heap).
+			continue
+		}
+		var runErr error
+		allocs := testing.AllocsPerRun(200, func() {
+			if err := p.RunInto(c.ctx, in, outs); err != nil {
+				runErr = err
+			}
+		})
+		mustOK(t, "RunInto", runErr)
+		if allocs != 0 {
+			t.Errorf("RunInto with a %s context: %v allocations per run, want 0", c.name, allocs)
+		}
+	}
+	if !pdsafe.HasWatcher(p) {
+		t.Error("a run with a cancellable context did not start the watcher")
+	}
+	atol, rtol := tolerance("op_dropout")
+	for j, o := range outs {
+		compare(t, fmt.Sprintf("output %d", j), o, readNPY(t, "op_dropout", fmt.Sprintf("case0.out%d.npy", j)), atol, rtol)
+	}
+}
+
+func TestTensorConstructors(t *testing.T) {
+	x, err := pdsafe.NewTensor([]int64{2, 3}, make([]float32, 6))
+	mustOK(t, "NewTensor", err)
+	if x.DType() != pdsafe.Float32 || !reflect.DeepEqual(x.Dims(), []int64{2, 3}) {
+		t.Errorf("tensor %v", x)
+	}
+	shape := []int64{2, 3}
+	y, _ := pdsafe.NewTensor(shape, make([]int64, 6))
+	shape[0] = 99
+	if y.Shape[0] != 2 {
+		t.Error("NewTensor kept the caller's shape slice")
+	}
+	_, err = pdsafe.NewTensor([]int64{2, 3}, make([]float32, 5))
+	wantCode(t, "NewTensor short", err, pdsafe.ErrBufferSize, "data has 5 elements", "needs 6")
+	_, err = pdsafe.NewTensor([]int64{2, -3}, make([]float32, 6))
+	wantCode(t, "NewTensor negative", err, pdsafe.ErrShape, "dim 1 = -3")
+	_, err = pdsafe.NewTensor([]int64{1 << 40, 1 << 40}, []uint8{})
+	wantCode(t, "NewTensor overflow", err, pdsafe.ErrShape, "overflows")
+	_, err = pdsafe.NewTensor(make([]int64, 9), []int32{})
+	wantCode(t, "NewTensor rank 9", err, pdsafe.ErrShape, "rank 9, the most is 8")
+	z, err := pdsafe.NewZeroTensor[uint8](4, 5)
+	mustOK(t, "NewZeroTensor", err)
+	if len(z.Data) != 20 || z.DType() != pdsafe.Uint8 {
+		t.Errorf("NewZeroTensor(4, 5) = %v", z)
+	}
+	if b := pdsafe.NewBuffer[int32](7); len(b.Data) != 0 || cap(b.Data) != 7 {
+		t.Errorf("NewBuffer(7): len %d cap %d", len(b.Data), cap(b.Data))
+	}
+	for _, c := range []struct {
+		d    pdsafe.DType
+		name string
+		size int
+	}{{pdsafe.Float32, "float32", 4}, {pdsafe.Int64, "int64", 8}, {pdsafe.Int32, "int32", 4},
+		{pdsafe.Uint8, "uint8", 1}, {pdsafe.Bool, "bool", 1}, {pdsafe.Float16, "float16", 2}} {
+		if c.d.String() != c.name || c.d.Size() != c.size {
+			t.Errorf("%d: %s/%d, want %s/%d", c.d, c.d, c.d.Size(), c.name, c.size)
+		}
+	}
+}
+
+// The Go tables of names agree with the C library's.
+func TestNamesMatchLibrary(t *testing.T) {
+	for c := pdsafe.Code(0); int(c) < pdsafe.NumCodes; c++ {
+		if c.String() != pdsafe.CStatusName(c) || pdsafe.CodeText(c) != pdsafe.CStatusText(c) {
+			t.Errorf("code %d: Go %s %q, C %s %q", c, c, pdsafe.CodeText(c), pdsafe.CStatusName(c), pdsafe.CStatusText(c))
+		}
+	}
+	if got := pdsafe.CStatusName(pdsafe.Code(pdsafe.NumCodes)); got != "PDS_UNKNOWN_STATUS" {
+		t.Errorf("the library knows status %d (%s): add it to codeNames and the sentinels", pdsafe.NumCodes, got)
+	}
+	for d := pdsafe.DType(0); d <= pdsafe.BFloat16+1; d++ {
+		if d.String() != pdsafe.CDTypeName(d) && d <= pdsafe.BFloat16 || d.Size() != pdsafe.CDTypeSize(d) {
+			t.Errorf("dtype %d: Go %s/%d, C %s/%d", d, d, d.Size(), pdsafe.CDTypeName(d), pdsafe.CDTypeSize(d))
+		}
+	}
+}
+
+// The package was compiled against the pdsafe.h of the library it runs with.
+// (cmd/go caches cgo packages without hashing headers outside the package; a
+// stale build against an older header once let an _init function zero 8
+// bytes of an unrelated Go object. scripts/go-test.sh keys the cache on the
+// header's hash; this test catches a stale build anywhere else.)
+func TestHeaderMatchesLibrary(t *testing.T) {
+	lm, gm, lp, gp := pdsafe.StructSizes()
+	if lm != gm || lp != gp {
+		t.Fatalf("libpdsafe's pds_model_options is %d bytes and pds_predictor_options %d, this "+
+			"package was compiled with %d and %d: rebuild it against the library's pdsafe.h "+
+			"(go clean -cache, or scripts/go-test.sh)", lm, lp, gm, gp)
+	}
+}
+
+// errors.Is and errors.As work on every error, and sentinels match only
+// their own code.
+func TestErrorsIsAs(t *testing.T) {
+	m := load(t, "pplcnet")
+	p := newPredictor(t, m)
+	_, err := p.Run(context.Background(), &pdsafe.Tensor[int64]{Shape: []int64{1, 3, 64, 64}, Data: make([]int64, 3*64*64)})
+	e := wantCode(t, "Run with int64", err, pdsafe.ErrDType, "Predictor.Run", "int64", "float32", "PDS_ERR_DTYPE")
+	if e.Code != pdsafe.CodeDType || e.Op != "Predictor.Run" || e.Message == "" {
+		t.Errorf("Error fields %+v", e)
+	}
+	for _, s := range []error{pdsafe.ErrShape, pdsafe.ErrBusy, pdsafe.ErrClosed, pdsafe.ErrCanceled} {
+		if errors.Is(err, s) {
+			t.Errorf("a dtype error matches %v", s)
+		}
+	}
+	if !strings.HasPrefix(pdsafe.ErrBusy.Error(), "pdsafe: ") {
+		t.Errorf("sentinel text %q", pdsafe.ErrBusy)
+	}
+	if e.Unwrap() != nil {
+		t.Errorf("a dtype error wraps %v", e.Unwrap())
+	}
+}
+
+func TestPoolRunsAndCloses(t *testing.T) {
+	m := load(t, "pplcnet")
+	pool, err := m.NewPool(2)
+	mustOK(t, "NewPool", err)
+	if pool.Size() != 2 || pool.Model() != m {
+		t.Errorf("pool size %d", pool.Size())
+	}
+	x := readF32(t, "pplcnet", "case0.in0.npy")
+	res, err := pool.Run(context.Background(), x)
+	mustOK(t, "Pool.Run", err)
+	checkCase(t, "pplcnet", 0, res)
+	y := pdsafe.NewBuffer[float32](10)
+	mustOK(t, "Pool.RunInto", pool.RunInto(context.Background(), []pdsafe.AnyTensor{x}, []pdsafe.AnyTensor{y}))
+	small := pdsafe.NewBuffer[float32](3)
+	err = pool.RunInto(context.Background(), []pdsafe.AnyTensor{x}, []pdsafe.AnyTensor{small})
+	wantCode(t, "Pool.RunInto small", err, pdsafe.ErrBufferSize, "Pool.RunInto", "needs 40 bytes")
+	if !reflect.DeepEqual(small.Shape, []int64{1, 10}) {
+		t.Errorf("needed shape %v, want [1 10]", small.Shape)
+	}
+	_, err = m.NewPool(0)
+	wantCode(t, "NewPool(0)", err, pdsafe.ErrInvalidArgument, "pool size is 0")
+	mustOK(t, "Close", pool.Close())
+	mustOK(t, "second Close", pool.Close())
+	_, err = pool.Run(context.Background(), x)
+	wantCode(t, "Run after Close", err, pdsafe.ErrClosed, "Pool.Run", "the pool is closed")
+}
+
+// WithSerialize: a second run waits instead of failing with ErrBusy.
+func TestSerializeWaits(t *testing.T) {
+	b := newBigRun(t)
+	p := newPredictor(t, b.model, pdsafe.WithSerialize())
+	errs := make(chan error, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			_, err := p.Run(context.Background(), b.input)
+			errs <- err
+		}()
+	}
+	for i := 0; i < 2; i++ {
+		mustOK(t, "serialized Run", <-errs)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !asan
+
+package pdsafe_test
+
+const asanEnabled = false

@@ -1,0 +1,46 @@
+package pdsafe
+
+// Test hooks: they reach into the package so that tests in package
+// pdsafe_test can provoke what no correct program can (forged handles) and
+// observe what is otherwise invisible (cleanups).
+
+// ForgePredictor returns a Predictor over m whose C handle is h, as if the
+// handle had been corrupted (M4, M5). It has no cleanup: it owns nothing.
+func ForgePredictor(m *Model, h uint64) *Predictor {
+	return &Predictor{h: h, model: m, res: &predRes{h: h}}
+}
+
+// ForgeModel returns a Model with the metadata of m and the C handle h.
+func ForgeModel(m *Model, h uint64) *Model {
+	return &Model{h: h, inputs: m.inputs, outputs: m.outputs}
+}
+
+// PredictorHandle and ModelHandle return the C handles.
+func PredictorHandle(p *Predictor) uint64 { return p.h }
+func ModelHandle(m *Model) uint64         { return m.h }
+
+// SetCleanupHook installs f to observe every cleanup that frees a
+// never-closed object; it returns a function that removes it.
+func SetCleanupHook(f func(kind string, h uint64, err error)) (restore func()) {
+	cleanupHook.Store(&f)
+	return func() { cleanupHook.Store(nil) }
+}
+
+// Library names, for the test that keeps the Go tables in step with C.
+var (
+	CStatusName = cStatusName
+	CStatusText = cStatusText
+	CDTypeName  = cDTypeName
+	CDTypeSize  = cDTypeSize
+)
+
+const NumCodes = len(codeNames)
+
+// StructSizes: see cStructSizes.
+var StructSizes = cStructSizes
+
+// CodeText is the Go description of a code.
+func CodeText(c Code) string { return c.text() }
+
+// HasWatcher reports whether the predictor has started its cancel watcher.
+func HasWatcher(p *Predictor) bool { return p.res.w.Load() != nil }

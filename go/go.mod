@@ -1,0 +1,3 @@
+module github.com/pdsafe/pdsafe/go
+
+go 1.24
