@@ -78,7 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* INVALID_ARGUMENT only for "parameters but no parameter file". */
         check(st != PDS_ERR_INVALID_ARGUMENT || params == NULL, "invalid argument", &err);
     } else {
-        check(g.format == PDS_FORMAT_LEGACY, "format", NULL);
+        /* pdsi_load_buffers hands JSON programs to the PIR loader */
+        check(g.format == PDS_FORMAT_LEGACY || g.format == PDS_FORMAT_PIR_JSON, "format", NULL);
         check(g.n_outputs > 0, "no outputs", NULL);
         for (int32_t i = 0; i < g.n_inputs; i++)
             check(g.inputs[i] >= 0 && g.inputs[i] < g.n_values &&
@@ -95,7 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 check(v->data.data != NULL, "parameter without data", NULL);
                 check(pdsi_shape_numel(v->data.dims, v->data.rank, &numel) &&
                           pdsi_bytes_of(v->data.dtype, numel, &bytes) &&
-                          bytes <= opt.max_tensor_bytes && bytes <= params_len &&
+                          bytes <= opt.max_tensor_bytes &&
+                          (g.format != PDS_FORMAT_LEGACY || bytes <= params_len) &&
                           bytes <= v->data.cap,
                       "parameter size", NULL);
             }

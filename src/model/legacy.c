@@ -3,24 +3,22 @@
  * (inference.pdmodel / __model__) plus its parameters, either one combined
  * .pdiparams buffer or one file per parameter, into a pdsi_graph.
  *
- * Order of work: sniff the first bytes (empty file, PIR JSON, not a protobuf),
+ * Order of work: sniff the first bytes (empty file, JSON, not a protobuf),
  * walk the wire format strictly (wire.c), let protobuf-c decode, then read
  * block 0: declare its variables, mark feed targets as inputs, add every other
  * operator in file order, mark fetch sources as outputs, read the parameters
- * and let the graph check the whole. Parameter records are parsed by hand: every
- * length is checked against the bytes that remain before it is used, and no
- * buffer is allocated before its size has been checked against the limits and
- * the file (DESIGN M19). Formats: /work/shared/reference/paddle-formats.md §1-2.
+ * (records.c, shared with the PIR loader) and let the graph check the whole.
+ * Formats: /work/shared/reference/paddle-formats.md §1-2.
  */
 #include "model/legacy.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/loader.h"
+#include "model/records.h"
 #include "model/wire.h"
 
 #define VT(x) PDSAFE__PADDLE__VAR_TYPE__TYPE__##x
@@ -299,8 +297,8 @@ static pds_status sniff(const uint8_t *p, size_t n, const char *name, pds_error 
         if (p[0] != 0x0a || pdsi_wire_check(&pdsafe__paddle__program_desc__descriptor, p, n,
                                             name, 0, NULL, NULL, NULL) != PDS_OK)
             return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
-                             "%s is a Paddle 3 PIR JSON program; this build reads legacy "
-                             ".pdmodel programs only (export with FLAGS_enable_pir_api=0)",
+                             "%s is a JSON document, not a legacy ProgramDesc protobuf (Paddle 3 "
+                             "PIR .json programs are read by the PIR loader)",
                              name);
     }
     /* Paddle writes ProgramDesc fields in order: blocks (1), the old
@@ -547,340 +545,50 @@ static pds_status add_ops(const BlockDesc *b, const char *prog, pdsi_graph *g, p
 /* Parameters                                                                */
 /* ------------------------------------------------------------------------ */
 
-/* One buffer of parameter records being read. */
-typedef struct reader {
-    const uint8_t *buf;
-    size_t len, pos;
-    const char *file;
-    const char *name; /* parameter being read */
-    size_t k, n;      /* its index (0-based) and the parameter count */
-    pds_error *err;
-} reader;
-
-static pds_status rfail(const reader *r, size_t at, pds_status code, const char *fmt, ...)
-    PDSI_PRINTF(4, 5);
-
-static pds_status rfail(const reader *r, size_t at, pds_status code, const char *fmt, ...)
+static bool is_param(const VarDesc *vd)
 {
-    char what[PDS_ERROR_MESSAGE_SIZE];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return pdsi_fail(r->err, code, "%s: byte offset %zu: parameter '%s' (#%zu of %zu): %s",
-                     r->file, at, r->name, r->k + 1, r->n, what);
+    int t = var_type(vd);
+    return vd->has_persistable && vd->persistable && !skipped_type(t) && t != VT(RAW);
 }
 
-static pds_status need(const reader *r, size_t bytes, const char *what)
-{
-    size_t left = r->len - r->pos;
-    if (left < bytes)
-        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT,
-                     "needs %zu bytes for %s, but only %zu remain (the file is %zu bytes)", bytes,
-                     what, left, r->len);
-    return PDS_OK;
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-
-static const char *dims_str(const int64_t *d, size_t n, char *buf, size_t cap)
-{
-    return pdsi_dims_str(d, (int)(n < 64 ? n : 64), buf, cap);
-}
-
-/* Reads one record (paddle-formats.md §2.2) at r->pos into value v, checking
- * it against the VarDesc vd. Advances r->pos past the record. */
-static pds_status read_record(reader *r, const VarDesc *vd, pdsi_value *v,
-                              const pds_model_options *lim)
-{
-    pds_status st;
-    size_t at = r->pos;
-    if (var_type(vd) != VT(LOD_TENSOR))
-        return rfail(r, at, PDS_ERR_MODEL_FORMAT,
-                     "the program declares it as a %s variable; only dense tensor "
-                     "(LOD_TENSOR) parameters can be read",
-                     pdsi_legacy_vartype_name(var_type(vd)));
-
-    if ((st = need(r, 4, "the record version (u32)")))
-        return st;
-    uint32_t version = get_u32(r->buf + r->pos);
-    if (version != 0)
-        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT, "record version is %u (expected 0)",
-                     version);
-    r->pos += 4;
-
-    if ((st = need(r, 8, "the LoD level count (u64)")))
-        return st;
-    uint64_t lod_level = get_u64(r->buf + r->pos);
-    size_t lod_at = r->pos;
-    r->pos += 8;
-    if (lod_level > (r->len - r->pos) / 8)
-        return rfail(r, lod_at, PDS_ERR_MODEL_FORMAT,
-                     "lod_level is %llu, which needs at least %llu bytes of LoD sizes, but only "
-                     "%zu bytes remain (expected a small count, 0 for parameters)",
-                     (unsigned long long)lod_level,
-                     (unsigned long long)(lod_level > UINT64_MAX / 8 ? UINT64_MAX
-                                                                     : lod_level * 8),
-                     r->len - r->pos);
-    for (uint64_t l = 0; l < lod_level; l++) {
-        if ((st = need(r, 8, "a LoD level size (u64)")))
-            return st;
-        uint64_t nbytes = get_u64(r->buf + r->pos);
-        size_t level_at = r->pos;
-        r->pos += 8;
-        if (nbytes % 8)
-            return rfail(r, level_at, PDS_ERR_MODEL_FORMAT,
-                         "LoD level %llu has %llu bytes (expected a multiple of 8)",
-                         (unsigned long long)l, (unsigned long long)nbytes);
-        if (nbytes > r->len - r->pos)
-            return rfail(r, level_at, PDS_ERR_MODEL_FORMAT,
-                         "LoD level %llu claims %llu bytes, but only %zu remain",
-                         (unsigned long long)l, (unsigned long long)nbytes, r->len - r->pos);
-        r->pos += (size_t)nbytes;
-    }
-
-    if ((st = need(r, 4, "the tensor version (u32)")))
-        return st;
-    uint32_t tversion = get_u32(r->buf + r->pos);
-    if (tversion != 0)
-        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT, "tensor version is %u (expected 0)",
-                     tversion);
-    r->pos += 4;
-
-    if ((st = need(r, 4, "the TensorDesc size (i32)")))
-        return st;
-    int32_t desc_size = (int32_t)get_u32(r->buf + r->pos);
-    size_t size_at = r->pos;
-    r->pos += 4;
-    if (desc_size < 0)
-        return rfail(r, size_at, PDS_ERR_MODEL_FORMAT,
-                     "TensorDesc size is %d (expected >= 0)", desc_size);
-    if ((size_t)desc_size > r->len - r->pos)
-        return rfail(r, size_at, PDS_ERR_MODEL_FORMAT,
-                     "TensorDesc size is %d, but only %zu bytes remain", desc_size,
-                     r->len - r->pos);
-
-    char ctx[PDS_ERROR_MESSAGE_SIZE / 2];
-    snprintf(ctx, sizeof ctx, "parameter '%s' (#%zu of %zu)", r->name, r->k + 1, r->n);
-    const uint8_t *dp = r->buf + r->pos;
-    st = pdsi_wire_check(&pdsafe__paddle__var_type__tensor_desc__descriptor, dp,
-                         (size_t)desc_size, r->file, r->pos, ctx, NULL, r->err);
-    if (st)
-        return st;
-    /* Nested messages have no generated unpack function; use the generic one. */
-    TensorDesc *td = (TensorDesc *)protobuf_c_message_unpack(
-        &pdsafe__paddle__var_type__tensor_desc__descriptor, NULL, (size_t)desc_size, dp);
-    if (!td)
-        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT,
-                     "protobuf-c could not decode the %d-byte TensorDesc (out of memory?)",
-                     desc_size);
-    size_t desc_at = r->pos;
-    r->pos += (size_t)desc_size;
-
-    char b1[160], b2[160];
-    pds_dtype dtype = td->has_data_type ? pdsi_legacy_dtype((int)td->data_type)
-                                        : PDS_DTYPE_UNKNOWN;
-    int64_t numel = 0;
-    size_t bytes = 0;
-    const TensorDesc *decl = declared_tensor(vd);
-    if (!td->has_data_type) {
-        st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT, "TensorDesc has no data_type");
-    } else if (dtype == PDS_DTYPE_UNKNOWN) {
-        st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
-                   "data type %s (%d) is not supported (expected BOOL, INT8, UINT8, INT16, "
-                   "INT32, INT64, FP16, BF16, FP32 or FP64)",
-                   pdsi_legacy_vartype_name((int)td->data_type), (int)td->data_type);
-    } else if (td->n_dims > PDSI_MAX_RANK) {
-        st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
-                   "TensorDesc has rank %zu, pdsafe supports at most %d", td->n_dims,
-                   PDSI_MAX_RANK);
-    } else {
-        for (size_t d = 0; d < td->n_dims && !st; d++)
-            if (td->dims[d] < 0)
-                st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
-                           "TensorDesc dims %s have dim %zu = %lld (expected >= 0)",
-                           dims_str(td->dims, td->n_dims, b1, sizeof b1), d,
-                           (long long)td->dims[d]);
-        if (!st && (!pdsi_shape_numel(td->dims, (int)td->n_dims, &numel) ||
-                    !pdsi_bytes_of(dtype, numel, &bytes)))
-            st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
-                       "the element count of %s dims %s overflows (expected a tensor that fits "
-                       "in memory)",
-                       pds_dtype_name(dtype), dims_str(td->dims, td->n_dims, b1, sizeof b1));
-    }
-    if (!st && decl && decl->has_data_type && decl->data_type != td->data_type)
-        st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
-                   "data type is %s in the parameter file but %s in the program",
-                   pdsi_legacy_vartype_name((int)td->data_type),
-                   pdsi_legacy_vartype_name((int)decl->data_type));
-    if (!st && decl) {
-        bool same = decl->n_dims == td->n_dims;
-        for (size_t d = 0; same && d < td->n_dims; d++)
-            same = decl->dims[d] == -1 || decl->dims[d] == td->dims[d];
-        if (!same)
-            st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
-                       "dims are %s in the parameter file but %s in the program",
-                       dims_str(td->dims, td->n_dims, b1, sizeof b1),
-                       dims_str(decl->dims, decl->n_dims, b2, sizeof b2));
-    }
-    if (!st && bytes > lim->max_tensor_bytes)
-        st = rfail(r, desc_at, PDS_ERR_LIMIT,
-                   "%s %s is %zu bytes, more than max_tensor_bytes (%llu)",
-                   pds_dtype_name(dtype), dims_str(td->dims, td->n_dims, b1, sizeof b1), bytes,
-                   (unsigned long long)lim->max_tensor_bytes);
-    if (!st && bytes > r->len - r->pos)
-        st = rfail(r, r->pos, PDS_ERR_MODEL_FORMAT,
-                   "needs %zu bytes of %s data for dims %s, but only %zu remain (the file is "
-                   "%zu bytes)",
-                   bytes, pds_dtype_name(dtype), dims_str(td->dims, td->n_dims, b1, sizeof b1),
-                   r->len - r->pos, r->len);
-    if (st) {
-        protobuf_c_message_free_unpacked(&td->base, NULL);
-        return st;
-    }
-
-    int rank = (int)td->n_dims;
-    int64_t dims[PDSI_MAX_RANK] = {0};
-    for (int d = 0; d < rank; d++)
-        dims[d] = td->dims[d];
-    protobuf_c_message_free_unpacked(&td->base, NULL);
-
-    pdsi_tensor_release(&v->data);
-    pdsi_tensor_set_shape(&v->data, dtype, rank, dims);
-    if (!pdsi_tensor_reserve(&v->data))
-        return rfail(r, r->pos, PDS_ERR_OUT_OF_MEMORY, "could not allocate %zu bytes", bytes);
-    /* The file holds little-endian data, which is host order on every target
-     * pdsafe builds for. */
-    if (bytes)
-        memcpy(v->data.data, r->buf + r->pos, bytes);
-    r->pos += bytes;
-    v->kind = PDSI_VALUE_PARAM;
-    v->dtype = dtype;
-    v->rank = rank;
-    memcpy(v->dims, dims, sizeof dims);
-    return PDS_OK;
-}
-
-static pds_status read_param(reader *r, const VarDesc *vd, pdsi_graph *g)
-{
-    int32_t id = pdsi_graph_find(g, vd->name);
-    if (id < 0) /* declare_vars declared every variable but feed and fetch */
-        return rfail(r, r->pos, PDS_ERR_INTERNAL, "the variable was not declared");
-    return read_record(r, vd, &g->values[id], &g->limits);
-}
-
-static int cmp_var_name(const void *a, const void *b)
-{
-    const VarDesc *const *x = a, *const *y = b;
-    return strcmp((*x)->name, (*y)->name);
-}
-
-/* Per-file parameter names become paths: keep them inside the directory. */
-static bool safe_file_name(const char *name)
-{
-    return name[0] && !strchr(name, '/') && !strchr(name, '\\') && !strstr(name, "..");
-}
-
+/* Lists the persistable variables of block 0 with their declarations and
+ * hands them to the shared record reader (records.c). */
 static pds_status read_params(const BlockDesc *b, const char *prog, const pdsi_param_source *src,
                               pdsi_graph *g, pds_error *err)
 {
     size_t n = 0;
-    for (size_t i = 0; i < b->n_vars; i++) {
-        const VarDesc *vd = b->vars[i];
-        int t = var_type(vd);
-        if (vd->has_persistable && vd->persistable && !skipped_type(t) && t != VT(RAW))
-            n++;
-    }
-    bool have_combined = src && src->combined;
-    bool have_dir = src && src->dir;
-    const char *cname = have_combined && src->combined_name ? src->combined_name
-                                                            : "<params buffer>";
-    if (n == 0) {
-        if (have_combined && src->combined_len)
-            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
-                             "%s: byte offset 0: %zu bytes left after the last parameter (the "
-                             "program %s declares no parameters)",
-                             cname, src->combined_len, prog);
-        return PDS_OK;
-    }
-
-    const VarDesc **list = malloc(sizeof *list * n);
+    for (size_t i = 0; i < b->n_vars; i++)
+        n += is_param(b->vars[i]);
+    pdsi_param_ref *list = calloc(n ? n : 1, sizeof *list);
     if (!list)
         return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "%s: out of memory for %zu parameters",
                          prog, n);
     n = 0;
     for (size_t i = 0; i < b->n_vars; i++) {
         const VarDesc *vd = b->vars[i];
-        int t = var_type(vd);
-        if (vd->has_persistable && vd->persistable && !skipped_type(t) && t != VT(RAW))
-            list[n++] = vd;
-    }
-    /* The order Paddle's writers use: sorted by name, byte-wise (strcmp). */
-    qsort(list, n, sizeof *list, cmp_var_name);
-
-    pds_status st = PDS_OK;
-    if (!have_combined && !have_dir) {
-        st = pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
-                       "%s declares %zu parameters (the first is '%s') but no parameter file "
-                       "was given",
-                       prog, n, list[0]->name);
-    } else if (have_combined) {
-        reader r = {.buf = src->combined, .len = src->combined_len, .file = cname, .n = n,
-                    .err = err};
-        for (size_t k = 0; k < n && !st; k++) {
-            r.k = k;
-            r.name = list[k]->name;
-            st = read_param(&r, list[k], g);
+        if (!is_param(vd))
+            continue;
+        pdsi_param_ref *r = &list[n++];
+        r->name = vd->name;
+        /* declare_vars declared every variable but feed and fetch */
+        r->value = pdsi_graph_find(g, vd->name);
+        r->vartype = -1;
+        r->rank = -1;
+        if (var_type(vd) != VT(LOD_TENSOR)) {
+            r->not_dense = pdsi_legacy_vartype_name(var_type(vd));
+            continue;
         }
-        if (!st && r.pos != r.len)
-            st = pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
-                           "%s: byte offset %zu: %zu bytes left after the last parameter "
-                           "('%s', #%zu of %zu; expected the file to end there)",
-                           cname, r.pos, r.len - r.pos, list[n - 1]->name, n, n);
-    } else {
-        for (size_t k = 0; k < n && !st; k++) {
-            const char *name = list[k]->name;
-            if (!safe_file_name(name)) {
-                st = pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
-                               "%s: parameter '%s' (#%zu of %zu) cannot be read from a file of "
-                               "that name (it contains '/', '\\' or '..')",
-                               prog, name, k + 1, n);
-                break;
-            }
-            size_t plen = strlen(src->dir) + 1 + strlen(name) + 1;
-            char *path = malloc(plen);
-            if (!path) {
-                st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "out of memory");
-                break;
-            }
-            snprintf(path, plen, "%s/%s", src->dir, name);
-            uint8_t *data = NULL;
-            size_t len = 0;
-            st = pdsi_read_file(path, g->limits.max_file_bytes, &data, &len, err);
-            if (st) {
-                pdsi_fail_wrap(err, st, "parameter '%s' (#%zu of %zu)", name, k + 1, n);
-            } else {
-                reader r = {.buf = data, .len = len, .file = path, .name = name, .k = k,
-                            .n = n, .err = err};
-                st = read_param(&r, list[k], g);
-                if (!st && r.pos != r.len)
-                    st = rfail(&r, r.pos, PDS_ERR_MODEL_FORMAT,
-                               "%zu bytes left after the parameter (expected the file to end "
-                               "there)",
-                               r.len - r.pos);
-            }
-            free(data);
-            free(path);
+        const TensorDesc *decl = declared_tensor(vd);
+        if (decl) {
+            if (decl->has_data_type)
+                r->vartype = (int)decl->data_type;
+            /* declare_vars refused ranks above PDSI_MAX_RANK */
+            r->rank = (int)decl->n_dims;
+            for (size_t d = 0; d < decl->n_dims && d < PDSI_MAX_RANK; d++)
+                r->dims[d] = decl->dims[d];
         }
     }
+    pds_status st = pdsi_params_read(list, n, prog, src, g, err);
     free(list);
     return st;
 }

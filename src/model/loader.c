@@ -1,10 +1,12 @@
 /*
  * loader.c — the front door of src/model/: reading files safely, resolving
  * the path forms a model can be given in (a program file plus a combined
- * parameter file or a parameter directory; a directory with __model__; a
- * directory with inference.pdmodel + inference.pdiparams), and loading from
- * caller buffers. Which format a buffer holds is decided by the legacy
- * loader from its bytes, never from a file extension.
+ * parameter file or a parameter directory; a directory with __model__,
+ * inference.pdmodel, inference.json or __model__.json), loading from caller
+ * buffers, and handing each program to the loader of its format. The format
+ * is decided from the bytes (a JSON object is a PIR program, anything else a
+ * legacy ProgramDesc); a file name ending in .json only decides how a file
+ * that is neither is reported.
  */
 #include "model/loader.h"
 
@@ -15,6 +17,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "model/pir.h"
 
 /* strerror is not thread-safe; the XSI strerror_r is (_POSIX_C_SOURCE >= 200112). */
 static const char *errno_text(int e, char *buf, size_t cap)
@@ -119,6 +123,70 @@ static bool exists(const char *path)
     return stat(path, &sb) == 0;
 }
 
+/* Hands a program buffer to the loader its bytes call for (pir.h sniffing);
+ * name_hint is the file name when there is one. */
+static pds_status load_program(const uint8_t *prog, size_t len, const char *name,
+                               const char *name_hint, const pdsi_param_source *src,
+                               pdsi_graph *g, pds_error *err)
+{
+    if (pdsi_program_sniff(prog, len, name_hint) == PDSI_PROGRAM_PIR_JSON)
+        return pdsi_load_pir(prog, len, name, src, g, err);
+    return pdsi_load_legacy(prog, len, name, src, g, err);
+}
+
+/* The program files a model directory may hold, in the order they are
+ * tried: the old uncombined __model__ (one file per parameter beside it), a
+ * legacy inference.pdmodel, a PIR inference.json (both with
+ * inference.pdiparams), a PIR __model__.json (one file per parameter). */
+static pds_status resolve_dir(const char *dir, char **prog_path, char **auto_params,
+                              const char **param_dir, pds_error *err)
+{
+    static const struct {
+        const char *prog, *params; /* params NULL: one file per parameter in dir */
+    } forms[] = {
+        {"__model__", NULL},
+        {"inference.pdmodel", "inference.pdiparams"},
+        {"inference.json", "inference.pdiparams"},
+        {"__model__.json", NULL},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        char *p = join(dir, forms[i].prog);
+        if (!p)
+            return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "out of memory");
+        if (!exists(p)) {
+            free(p);
+            continue;
+        }
+        *prog_path = p;
+        if (!forms[i].params) {
+            *param_dir = dir;
+            return PDS_OK;
+        }
+        /* A PIR export whose parameters differ from the legacy file of the
+         * same directory keeps them as inference.json.pdiparams. */
+        const char *names[2] = {NULL, forms[i].params};
+        if (strcmp(forms[i].prog, "inference.json") == 0)
+            names[0] = "inference.json.pdiparams";
+        for (int k = 0; k < 2 && !*auto_params; k++) {
+            if (!names[k])
+                continue;
+            char *q = join(dir, names[k]);
+            if (!q)
+                return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "out of memory");
+            if (exists(q))
+                *auto_params = q;
+            else
+                free(q);
+        }
+        return PDS_OK;
+    }
+    return pdsi_fail(err, PDS_ERR_IO,
+                     "'%s' is a directory holding none of __model__, inference.pdmodel, "
+                     "inference.json or __model__.json (expected a model file or a model "
+                     "directory)",
+                     dir);
+}
+
 pds_status pdsi_load_files(const char *model_path, const char *params_path, pdsi_graph *g,
                            pds_error *err)
 {
@@ -136,43 +204,15 @@ pds_status pdsi_load_files(const char *model_path, const char *params_path, pdsi
     }
 
     pds_status st = PDS_OK;
-    char *prog_path = NULL, *auto_params = NULL, *json = NULL;
+    char *prog_path = NULL, *auto_params = NULL;
     const char *param_dir = NULL;
     uint8_t *prog = NULL, *params = NULL;
     size_t prog_len = 0, params_len = 0;
 
     if (S_ISDIR(sb.st_mode)) {
-        prog_path = join(model_path, "__model__");
-        if (!prog_path)
-            goto oom;
-        if (exists(prog_path)) {
-            param_dir = model_path; /* the old uncombined form */
-        } else {
-            free(prog_path);
-            prog_path = join(model_path, "inference.pdmodel");
-            auto_params = join(model_path, "inference.pdiparams");
-            json = join(model_path, "inference.json");
-            if (!prog_path || !auto_params || !json)
-                goto oom;
-            if (!exists(prog_path)) {
-                if (exists(json))
-                    st = pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
-                                   "%s is a Paddle 3 PIR JSON program; this build reads legacy "
-                                   ".pdmodel programs only (export with FLAGS_enable_pir_api=0)",
-                                   json);
-                else
-                    st = pdsi_fail(err, PDS_ERR_IO,
-                                   "'%s' is a directory holding neither __model__ nor "
-                                   "inference.pdmodel (expected a model file or a model "
-                                   "directory)",
-                                   model_path);
-                goto done;
-            }
-            if (!exists(auto_params)) {
-                free(auto_params);
-                auto_params = NULL;
-            }
-        }
+        st = resolve_dir(model_path, &prog_path, &auto_params, &param_dir, err);
+        if (st)
+            goto done;
     } else {
         prog_path = strdup(model_path);
         if (!prog_path)
@@ -197,7 +237,7 @@ pds_status pdsi_load_files(const char *model_path, const char *params_path, pdsi
     } else {
         src.dir = param_dir;
     }
-    st = pdsi_load_legacy(prog, prog_len, prog_path, &src, g, err);
+    st = load_program(prog, prog_len, prog_path, prog_path, &src, g, err);
     goto done;
 oom:
     st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "out of memory");
@@ -206,7 +246,6 @@ done:
     free(params);
     free(prog_path);
     free(auto_params);
-    free(json);
     return st;
 }
 
@@ -234,5 +273,5 @@ pds_status pdsi_load_buffers(const uint8_t *model, size_t model_len, const uint8
         .combined_len = params_len,
         .combined_name = "<params buffer>",
     };
-    return pdsi_load_legacy(model, model_len, "<model buffer>", &src, g, err);
+    return load_program(model, model_len, "<model buffer>", NULL, &src, g, err);
 }

@@ -1,0 +1,353 @@
+/*
+ * records.c — parameter records (.pdiparams), shared by the legacy and the
+ * PIR loader (see records.h). A record is parsed by hand: every length is
+ * checked against the bytes that remain before it is used, and no buffer is
+ * allocated before its size has been checked against the limits and the file
+ * (DESIGN M19). Layout: /work/shared/reference/paddle-formats.md §2.2.
+ */
+#include "model/records.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/legacy.h"
+#include "model/wire.h"
+
+typedef Pdsafe__Paddle__VarType__TensorDesc TensorDesc;
+
+int pdsi_vartype_of(pds_dtype dtype)
+{
+    switch (dtype) {
+    case PDS_BOOL: return PDSAFE__PADDLE__VAR_TYPE__TYPE__BOOL;
+    case PDS_INT16: return PDSAFE__PADDLE__VAR_TYPE__TYPE__INT16;
+    case PDS_INT32: return PDSAFE__PADDLE__VAR_TYPE__TYPE__INT32;
+    case PDS_INT64: return PDSAFE__PADDLE__VAR_TYPE__TYPE__INT64;
+    case PDS_FLOAT16: return PDSAFE__PADDLE__VAR_TYPE__TYPE__FP16;
+    case PDS_FLOAT32: return PDSAFE__PADDLE__VAR_TYPE__TYPE__FP32;
+    case PDS_FLOAT64: return PDSAFE__PADDLE__VAR_TYPE__TYPE__FP64;
+    case PDS_UINT8: return PDSAFE__PADDLE__VAR_TYPE__TYPE__UINT8;
+    case PDS_INT8: return PDSAFE__PADDLE__VAR_TYPE__TYPE__INT8;
+    case PDS_BFLOAT16: return PDSAFE__PADDLE__VAR_TYPE__TYPE__BF16;
+    default: return -1;
+    }
+}
+
+/* One buffer of parameter records being read. */
+typedef struct reader {
+    const uint8_t *buf;
+    size_t len, pos;
+    const char *file;
+    const char *name; /* parameter being read */
+    size_t k, n;      /* its index (0-based) and the parameter count */
+    pds_error *err;
+} reader;
+
+static pds_status rfail(const reader *r, size_t at, pds_status code, const char *fmt, ...)
+    PDSI_PRINTF(4, 5);
+
+static pds_status rfail(const reader *r, size_t at, pds_status code, const char *fmt, ...)
+{
+    char what[PDS_ERROR_MESSAGE_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return pdsi_fail(r->err, code, "%s: byte offset %zu: parameter '%s' (#%zu of %zu): %s",
+                     r->file, at, r->name, r->k + 1, r->n, what);
+}
+
+static pds_status need(const reader *r, size_t bytes, const char *what)
+{
+    size_t left = r->len - r->pos;
+    if (left < bytes)
+        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT,
+                     "needs %zu bytes for %s, but only %zu remain (the file is %zu bytes)", bytes,
+                     what, left, r->len);
+    return PDS_OK;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+static const char *dims_str(const int64_t *d, size_t n, char *buf, size_t cap)
+{
+    return pdsi_dims_str(d, (int)(n < 64 ? n : 64), buf, cap);
+}
+
+/* Reads one record (paddle-formats.md §2.2) at r->pos into value v, checking
+ * it against the declaration ref. Advances r->pos past the record. */
+static pds_status read_record(reader *r, const pdsi_param_ref *ref, pdsi_value *v,
+                              const pds_model_options *lim)
+{
+    pds_status st;
+    size_t at = r->pos;
+    if (ref->not_dense)
+        return rfail(r, at, PDS_ERR_MODEL_FORMAT,
+                     "the program declares it as a %s variable; only dense tensor "
+                     "(LOD_TENSOR) parameters can be read",
+                     ref->not_dense);
+
+    if ((st = need(r, 4, "the record version (u32)")))
+        return st;
+    uint32_t version = get_u32(r->buf + r->pos);
+    if (version != 0)
+        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT, "record version is %u (expected 0)",
+                     version);
+    r->pos += 4;
+
+    if ((st = need(r, 8, "the LoD level count (u64)")))
+        return st;
+    uint64_t lod_level = get_u64(r->buf + r->pos);
+    size_t lod_at = r->pos;
+    r->pos += 8;
+    if (lod_level > (r->len - r->pos) / 8)
+        return rfail(r, lod_at, PDS_ERR_MODEL_FORMAT,
+                     "lod_level is %llu, which needs at least %llu bytes of LoD sizes, but only "
+                     "%zu bytes remain (expected a small count, 0 for parameters)",
+                     (unsigned long long)lod_level,
+                     (unsigned long long)(lod_level > UINT64_MAX / 8 ? UINT64_MAX
+                                                                     : lod_level * 8),
+                     r->len - r->pos);
+    for (uint64_t l = 0; l < lod_level; l++) {
+        if ((st = need(r, 8, "a LoD level size (u64)")))
+            return st;
+        uint64_t nbytes = get_u64(r->buf + r->pos);
+        size_t level_at = r->pos;
+        r->pos += 8;
+        if (nbytes % 8)
+            return rfail(r, level_at, PDS_ERR_MODEL_FORMAT,
+                         "LoD level %llu has %llu bytes (expected a multiple of 8)",
+                         (unsigned long long)l, (unsigned long long)nbytes);
+        if (nbytes > r->len - r->pos)
+            return rfail(r, level_at, PDS_ERR_MODEL_FORMAT,
+                         "LoD level %llu claims %llu bytes, but only %zu remain",
+                         (unsigned long long)l, (unsigned long long)nbytes, r->len - r->pos);
+        r->pos += (size_t)nbytes;
+    }
+
+    if ((st = need(r, 4, "the tensor version (u32)")))
+        return st;
+    uint32_t tversion = get_u32(r->buf + r->pos);
+    if (tversion != 0)
+        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT, "tensor version is %u (expected 0)",
+                     tversion);
+    r->pos += 4;
+
+    if ((st = need(r, 4, "the TensorDesc size (i32)")))
+        return st;
+    int32_t desc_size = (int32_t)get_u32(r->buf + r->pos);
+    size_t size_at = r->pos;
+    r->pos += 4;
+    if (desc_size < 0)
+        return rfail(r, size_at, PDS_ERR_MODEL_FORMAT,
+                     "TensorDesc size is %d (expected >= 0)", desc_size);
+    if ((size_t)desc_size > r->len - r->pos)
+        return rfail(r, size_at, PDS_ERR_MODEL_FORMAT,
+                     "TensorDesc size is %d, but only %zu bytes remain", desc_size,
+                     r->len - r->pos);
+
+    char ctx[PDS_ERROR_MESSAGE_SIZE / 2];
+    snprintf(ctx, sizeof ctx, "parameter '%s' (#%zu of %zu)", r->name, r->k + 1, r->n);
+    const uint8_t *dp = r->buf + r->pos;
+    st = pdsi_wire_check(&pdsafe__paddle__var_type__tensor_desc__descriptor, dp,
+                         (size_t)desc_size, r->file, r->pos, ctx, NULL, r->err);
+    if (st)
+        return st;
+    /* Nested messages have no generated unpack function; use the generic one. */
+    TensorDesc *td = (TensorDesc *)protobuf_c_message_unpack(
+        &pdsafe__paddle__var_type__tensor_desc__descriptor, NULL, (size_t)desc_size, dp);
+    if (!td)
+        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT,
+                     "protobuf-c could not decode the %d-byte TensorDesc (out of memory?)",
+                     desc_size);
+    size_t desc_at = r->pos;
+    r->pos += (size_t)desc_size;
+
+    char b1[160], b2[160];
+    pds_dtype dtype = td->has_data_type ? pdsi_legacy_dtype((int)td->data_type)
+                                        : PDS_DTYPE_UNKNOWN;
+    int64_t numel = 0;
+    size_t bytes = 0;
+    if (!td->has_data_type) {
+        st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT, "TensorDesc has no data_type");
+    } else if (dtype == PDS_DTYPE_UNKNOWN) {
+        st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
+                   "data type %s (%d) is not supported (expected BOOL, INT8, UINT8, INT16, "
+                   "INT32, INT64, FP16, BF16, FP32 or FP64)",
+                   pdsi_legacy_vartype_name((int)td->data_type), (int)td->data_type);
+    } else if (td->n_dims > PDSI_MAX_RANK) {
+        st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
+                   "TensorDesc has rank %zu, pdsafe supports at most %d", td->n_dims,
+                   PDSI_MAX_RANK);
+    } else {
+        for (size_t d = 0; d < td->n_dims && !st; d++)
+            if (td->dims[d] < 0)
+                st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
+                           "TensorDesc dims %s have dim %zu = %lld (expected >= 0)",
+                           dims_str(td->dims, td->n_dims, b1, sizeof b1), d,
+                           (long long)td->dims[d]);
+        if (!st && (!pdsi_shape_numel(td->dims, (int)td->n_dims, &numel) ||
+                    !pdsi_bytes_of(dtype, numel, &bytes)))
+            st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
+                       "the element count of %s dims %s overflows (expected a tensor that fits "
+                       "in memory)",
+                       pds_dtype_name(dtype), dims_str(td->dims, td->n_dims, b1, sizeof b1));
+    }
+    if (!st && ref->vartype >= 0 && ref->vartype != (int)td->data_type)
+        st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
+                   "data type is %s in the parameter file but %s in the program",
+                   pdsi_legacy_vartype_name((int)td->data_type),
+                   pdsi_legacy_vartype_name(ref->vartype));
+    if (!st && ref->rank >= 0) {
+        bool same = (size_t)ref->rank == td->n_dims;
+        for (size_t d = 0; same && d < td->n_dims; d++)
+            same = ref->dims[d] == -1 || ref->dims[d] == td->dims[d];
+        if (!same)
+            st = rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
+                       "dims are %s in the parameter file but %s in the program",
+                       dims_str(td->dims, td->n_dims, b1, sizeof b1),
+                       dims_str(ref->dims, (size_t)ref->rank, b2, sizeof b2));
+    }
+    if (!st && bytes > lim->max_tensor_bytes)
+        st = rfail(r, desc_at, PDS_ERR_LIMIT,
+                   "%s %s is %zu bytes, more than max_tensor_bytes (%llu)",
+                   pds_dtype_name(dtype), dims_str(td->dims, td->n_dims, b1, sizeof b1), bytes,
+                   (unsigned long long)lim->max_tensor_bytes);
+    if (!st && bytes > r->len - r->pos)
+        st = rfail(r, r->pos, PDS_ERR_MODEL_FORMAT,
+                   "needs %zu bytes of %s data for dims %s, but only %zu remain (the file is "
+                   "%zu bytes)",
+                   bytes, pds_dtype_name(dtype), dims_str(td->dims, td->n_dims, b1, sizeof b1),
+                   r->len - r->pos, r->len);
+    if (st) {
+        protobuf_c_message_free_unpacked(&td->base, NULL);
+        return st;
+    }
+
+    int rank = (int)td->n_dims;
+    int64_t dims[PDSI_MAX_RANK] = {0};
+    for (int d = 0; d < rank; d++)
+        dims[d] = td->dims[d];
+    protobuf_c_message_free_unpacked(&td->base, NULL);
+
+    pdsi_tensor_release(&v->data);
+    pdsi_tensor_set_shape(&v->data, dtype, rank, dims);
+    if (!pdsi_tensor_reserve(&v->data))
+        return rfail(r, r->pos, PDS_ERR_OUT_OF_MEMORY, "could not allocate %zu bytes", bytes);
+    /* The file holds little-endian data, which is host order on every target
+     * pdsafe builds for. */
+    if (bytes)
+        memcpy(v->data.data, r->buf + r->pos, bytes);
+    r->pos += bytes;
+    v->kind = PDSI_VALUE_PARAM;
+    v->dtype = dtype;
+    v->rank = rank;
+    memcpy(v->dims, dims, sizeof dims);
+    return PDS_OK;
+}
+
+static pds_status read_param(reader *r, const pdsi_param_ref *ref, pdsi_graph *g)
+{
+    if (ref->value < 0 || ref->value >= g->n_values) /* the loaders declare every parameter */
+        return rfail(r, r->pos, PDS_ERR_INTERNAL, "the parameter was not declared");
+    return read_record(r, ref, &g->values[ref->value], &g->limits);
+}
+
+static int cmp_ref_name(const void *a, const void *b)
+{
+    const pdsi_param_ref *x = a, *y = b;
+    return strcmp(x->name, y->name);
+}
+
+/* Per-file parameter names become paths: keep them inside the directory. */
+static bool safe_file_name(const char *name)
+{
+    return name[0] && !strchr(name, '/') && !strchr(name, '\\') && !strstr(name, "..");
+}
+
+pds_status pdsi_params_read(pdsi_param_ref *list, size_t n, const char *prog,
+                            const pdsi_param_source *src, pdsi_graph *g, pds_error *err)
+{
+    bool have_combined = src && src->combined;
+    bool have_dir = src && src->dir;
+    const char *cname = have_combined && src->combined_name ? src->combined_name
+                                                            : "<params buffer>";
+    if (n == 0) {
+        if (have_combined && src->combined_len)
+            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                             "%s: byte offset 0: %zu bytes left after the last parameter (the "
+                             "program %s declares no parameters)",
+                             cname, src->combined_len, prog);
+        return PDS_OK;
+    }
+
+    /* The order Paddle's writers use: sorted by name, byte-wise (strcmp). */
+    qsort(list, n, sizeof *list, cmp_ref_name);
+
+    pds_status st = PDS_OK;
+    if (!have_combined && !have_dir) {
+        st = pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                       "%s declares %zu parameters (the first is '%s') but no parameter file "
+                       "was given",
+                       prog, n, list[0].name);
+    } else if (have_combined) {
+        reader r = {.buf = src->combined, .len = src->combined_len, .file = cname, .n = n,
+                    .err = err};
+        for (size_t k = 0; k < n && !st; k++) {
+            r.k = k;
+            r.name = list[k].name;
+            st = read_param(&r, &list[k], g);
+        }
+        if (!st && r.pos != r.len)
+            st = pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                           "%s: byte offset %zu: %zu bytes left after the last parameter "
+                           "('%s', #%zu of %zu; expected the file to end there)",
+                           cname, r.pos, r.len - r.pos, list[n - 1].name, n, n);
+    } else {
+        for (size_t k = 0; k < n && !st; k++) {
+            const char *name = list[k].name;
+            if (!safe_file_name(name)) {
+                st = pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                               "%s: parameter '%s' (#%zu of %zu) cannot be read from a file of "
+                               "that name (it contains '/', '\\' or '..')",
+                               prog, name, k + 1, n);
+                break;
+            }
+            size_t plen = strlen(src->dir) + 1 + strlen(name) + 1;
+            char *path = malloc(plen);
+            if (!path) {
+                st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "out of memory");
+                break;
+            }
+            snprintf(path, plen, "%s/%s", src->dir, name);
+            uint8_t *data = NULL;
+            size_t len = 0;
+            st = pdsi_read_file(path, g->limits.max_file_bytes, &data, &len, err);
+            if (st) {
+                pdsi_fail_wrap(err, st, "parameter '%s' (#%zu of %zu)", name, k + 1, n);
+            } else {
+                reader r = {.buf = data, .len = len, .file = path, .name = name, .k = k,
+                            .n = n, .err = err};
+                st = read_param(&r, &list[k], g);
+                if (!st && r.pos != r.len)
+                    st = rfail(&r, r.pos, PDS_ERR_MODEL_FORMAT,
+                               "%zu bytes left after the parameter (expected the file to end "
+                               "there)",
+                               r.len - r.pos);
+            }
+            free(data);
+            free(path);
+        }
+    }
+    return st;
+}
+
