@@ -27,11 +27,13 @@ static void usage(FILE *f)
             "  pdsafe run MODEL [PARAMS] --input NAME=FILE.npy ... [--output-dir DIR]\n"
             "  pdsafe version\n"
             "\n"
-            "MODEL is a legacy program (inference.pdmodel, __model__) or a directory holding\n"
-            "one (__model__ with one file per parameter, or inference.pdmodel +\n"
-            "inference.pdiparams). PARAMS defaults to MODEL with .pdmodel replaced by\n"
-            ".pdiparams. Inputs are .npy files (float32, int64, int32, uint8); NAME is the\n"
-            "input's name or its index. Outputs are written as DIR/<index>_<name>.npy.\n");
+            "MODEL is a legacy program (inference.pdmodel, __model__), a Paddle 3 PIR\n"
+            "program (inference.json), or a directory holding one (__model__ with one\n"
+            "file per parameter, inference.pdmodel or inference.json + inference.pdiparams).\n"
+            "The format is read from the file. PARAMS defaults to MODEL with .pdmodel or\n"
+            ".json replaced by .pdiparams. Inputs are .npy files (float32, int64, int32,\n"
+            "uint8); NAME is the input's name or its index. Outputs are written as\n"
+            "DIR/<index>_<name>.npy.\n");
 }
 
 static int is_dir(const char *p)
@@ -40,14 +42,18 @@ static int is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* PARAMS default: X.pdmodel -> X.pdiparams when that file exists. */
+/* PARAMS default: X.pdmodel or X.json -> X.pdiparams when that file exists. */
 static char *default_params(const char *model)
 {
     size_t n = strlen(model);
     const char *ext = ".pdmodel";
     size_t e = strlen(ext);
-    if (n <= e || strcmp(model + n - e, ext) != 0)
-        return NULL;
+    if (n <= e || strcmp(model + n - e, ext) != 0) {
+        ext = ".json";
+        e = strlen(ext);
+        if (n <= e || strcmp(model + n - e, ext) != 0)
+            return NULL;
+    }
     char *p = malloc(n - e + strlen(".pdiparams") + 1);
     if (!p)
         return NULL;

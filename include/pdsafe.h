@@ -178,6 +178,15 @@ typedef uint64_t pds_predictor; /* 0 = none */
 
 /* Load-time options. Always initialise with pds_model_options_init so that
  * struct_size is right; a zero field means "the default". */
+/* Run every operator with the portable reference kernels, as loaded: no graph
+ * rewrites, no oneDNN, no library threads. The same happens for every model
+ * when the environment variable PDSAFE_KERNELS is "ref" at load time. The
+ * default is the fast path: load-time rewrites (batch norm folded into
+ * convolutions, activations and residual adds fused, no-ops removed,
+ * constants folded), pre-packed weights and oneDNN kernels, whose results
+ * agree with the reference kernels within the fp32 tolerance. */
+#define PDS_MODEL_REFERENCE_KERNELS 1u
+
 typedef struct pds_model_options {
     uint32_t struct_size;      /* sizeof(pds_model_options) */
     uint32_t reserved;
@@ -185,6 +194,8 @@ typedef struct pds_model_options {
     uint64_t max_file_bytes;   /* largest model or parameter file; default 4 GiB */
     uint32_t max_ops;          /* most operators in a program; default 100000 */
     uint32_t max_values;       /* most values (variables) in a program; default 1000000 */
+    uint32_t flags;            /* PDS_MODEL_* */
+    uint32_t reserved2;
 } pds_model_options;
 
 PDS_API void pds_model_options_init(pds_model_options *options);
@@ -192,14 +203,16 @@ PDS_API void pds_model_options_init(pds_model_options *options);
 typedef enum pds_model_format {
     PDS_FORMAT_UNKNOWN = 0,
     PDS_FORMAT_LEGACY = 1,     /* ProgramDesc protobuf (.pdmodel / __model__) */
-    PDS_FORMAT_PIR_JSON = 2    /* Paddle 3 PIR program (.json) */
+    PDS_FORMAT_PIR_JSON = 2    /* Paddle 3 PIR program (inference.json), serialization
+                                * versions 1 (Paddle 3.0) to 4 (Paddle 3.3) */
 } pds_model_format;
 
 /* Statistics of a loaded model. */
 typedef struct pds_model_stats {
     uint32_t struct_size;  /* set by the caller: sizeof(pds_model_stats) */
     pds_model_format format;
-    int64_t format_version; /* ProgramDesc version (e.g. 3000000) or PIR version */
+    int64_t format_version; /* ProgramDesc version (e.g. 3000000) or PIR serialization
+                             * version (base_code.version, e.g. 4) */
     uint64_t op_count;      /* operators, not counting feed and fetch */
     uint64_t param_count;
     uint64_t param_bytes;
@@ -207,26 +220,34 @@ typedef struct pds_model_stats {
 
 /* Constructor. Loads a model from files.
  *
- * model_path: a legacy ProgramDesc file (inference.pdmodel, __model__), or a
- *   directory holding `__model__` plus one file per parameter (the old
- *   uncombined form).
- * params_path: the combined parameter file (inference.pdiparams); or a
- *   directory of per-parameter files; or NULL when model_path is a directory.
+ * model_path: a program file: a legacy ProgramDesc (inference.pdmodel,
+ *   __model__) or a Paddle 3 PIR JSON program (inference.json). Which one it
+ *   is is read from the file's bytes, not from its name. Or a directory
+ *   holding `__model__` plus one file per parameter (the old uncombined form),
+ *   `inference.pdmodel` or `inference.json` plus `inference.pdiparams`, or
+ *   `__model__.json` plus one file per parameter (tried in that order).
+ * params_path: the combined parameter file (inference.pdiparams, the same
+ *   format for both programs); or a directory of per-parameter files; or NULL
+ *   when model_path is a directory or the program has no parameters.
  * options: NULL for defaults; copied, never kept.
  * out: receives the handle; set to 0 on failure.
  *
  * The files are read completely during the call and not kept open.
  * Returns PDS_OK, PDS_ERR_INVALID_ARGUMENT, PDS_ERR_IO, PDS_ERR_MODEL_FORMAT
- * (with file and byte offset), PDS_ERR_UNSUPPORTED_OP (with op type and
- * position), PDS_ERR_LIMIT, PDS_ERR_OUT_OF_MEMORY.
+ * (with the file and the byte offset, or for JSON the line and column or the
+ * JSON path of the op; an unknown PIR version names the versions read),
+ * PDS_ERR_UNSUPPORTED_OP (with op type and position), PDS_ERR_LIMIT,
+ * PDS_ERR_OUT_OF_MEMORY.
  * Thread-safe. */
 PDS_API pds_status pds_model_load_files(const char *model_path, const char *params_path,
                                         const pds_model_options *options, pds_model *out,
                                         pds_error *err);
 
-/* Constructor. Loads a model from memory. Both buffers are read during the call
- * only; the caller may free them as soon as it returns. params may be NULL with
- * params_length 0 for a model without parameters. Codes as pds_model_load_files. */
+/* Constructor. Loads a model from memory: model holds a legacy ProgramDesc or a
+ * PIR JSON program (told apart by its bytes), params the combined parameters.
+ * Both buffers are read during the call only; the caller may free them as soon
+ * as it returns. params may be NULL with params_length 0 for a model without
+ * parameters. Codes as pds_model_load_files. */
 PDS_API pds_status pds_model_load_buffers(const void *model, size_t model_length,
                                           const void *params, size_t params_length,
                                           const pds_model_options *options, pds_model *out,
@@ -267,11 +288,23 @@ PDS_API pds_status pds_model_op_type(pds_model model, size_t index, char *buf, s
 /* A second run on a busy predictor waits for the first instead of returning
  * PDS_ERR_BUSY. */
 #define PDS_PREDICTOR_SERIALIZE 1u
+/* Record the duration of every step of each run (pds_predictor_get_profile). */
+#define PDS_PREDICTOR_PROFILE 2u
 
+/* Threads. With the fast path, runs execute on a small set of threads owned
+ * by the library, never on the calling thread, so that any number of calling
+ * threads (goroutines in cgo calls) cannot multiply threads or oversubscribe
+ * the cores (DESIGN M23). With E the number of CPUs the process may use, the
+ * library adds at most sum over i = 1..E of max(1, E / i) threads to the
+ * process (E = 2: 3, E = 4: 8, E = 8: 22), however many callers there are;
+ * at most E of them compute at the same time and further runs wait their turn
+ * in arrival order. The threads start when first needed and end when the last
+ * model is destroyed. No process-wide setting (OpenMP or other) is changed. */
 typedef struct pds_predictor_options {
     uint32_t struct_size; /* sizeof(pds_predictor_options) */
     uint32_t flags;       /* PDS_PREDICTOR_* */
-    int32_t num_threads;  /* intra-op threads; 0 = 1. The reference kernels use 1. */
+    int32_t num_threads;  /* intra-op threads of a run; 0 = 1; more than E counts as E.
+                           * The reference kernels use 1. */
     int32_t reserved;
 } pds_predictor_options;
 
@@ -323,6 +356,47 @@ PDS_API pds_status pds_predictor_run(pds_predictor predictor, const pds_tensor *
  * Busy rules as for run. */
 PDS_API pds_status pds_predictor_fetch(pds_predictor predictor, pds_tensor *outputs,
                                        size_t n_outputs, pds_error *err);
+
+/* What a predictor did in its last run and what it holds. */
+typedef struct pds_predictor_stats {
+    uint32_t struct_size;    /* set by the caller: sizeof(pds_predictor_stats) */
+    int32_t num_threads;     /* intra-op threads per run, after clamping */
+    uint32_t fast;           /* 1: oneDNN fast path; 0: reference kernels */
+    uint32_t plans_cached;   /* shape signatures with a plan kept */
+    uint64_t runs;           /* successful or not, since creation */
+    uint64_t plans_built;    /* times a new input shape signature was planned */
+    uint32_t steps;          /* steps of the last run's plan */
+    uint32_t fast_steps;     /* of which run by oneDNN */
+    uint32_t conversions;    /* of which layout conversions */
+    uint32_t reserved;
+    uint64_t arena_bytes;    /* activation arena planned for the last run's shapes */
+    uint64_t naive_bytes;    /* the same activations with one buffer each */
+    uint64_t scratch_bytes;  /* kernel scratch held by the predictor */
+    uint64_t weights_bytes;  /* parameters held by the model, incl. packed copies (shared) */
+} pds_predictor_stats;
+
+/* Fills *stats (the caller sets stats->struct_size first). Busy rules as for
+ * run. */
+PDS_API pds_status pds_predictor_get_stats(pds_predictor predictor, pds_predictor_stats *stats,
+                                           pds_error *err);
+
+/* One step of a run, as recorded with PDS_PREDICTOR_PROFILE. */
+typedef struct pds_step_profile {
+    char op_type[64];     /* the operator, fused ones joined by '+' ("conv2d+batch_norm+relu");
+                           * "reorder" or "copy" for the planner's own steps */
+    char kernel[64];      /* "onednn:<implementation>", "ref", "reorder", "copy" */
+    int32_t op_index;     /* the operator's position in the model file */
+    int32_t reserved;
+    uint64_t start_ns;    /* since the start of the run's first step */
+    uint64_t duration_ns;
+} pds_step_profile;
+
+/* Copies the steps of the last run into steps[0..cap) and stores their number
+ * in *count (which may exceed cap: call again with a larger array). *count is
+ * 0 when the predictor was not created with PDS_PREDICTOR_PROFILE or has not
+ * run. Busy rules as for run. */
+PDS_API pds_status pds_predictor_get_profile(pds_predictor predictor, pds_step_profile *steps,
+                                             size_t cap, size_t *count, pds_error *err);
 
 /* Asks a run in progress on the predictor to stop at the next operator
  * boundary; the run returns PDS_ERR_CANCELLED. Has no effect if no run is in

@@ -2,7 +2,7 @@
 # Installs what building and testing pdsafe needs (Debian 12 packages), only
 # if something is missing, so it is cheap to call before every build.
 set -euo pipefail
-pkgs=(build-essential cmake ninja-build pkg-config protobuf-c-compiler libprotobuf-c-dev)
+pkgs=(build-essential cmake ninja-build pkg-config protobuf-c-compiler libprotobuf-c-dev libdnnl-dev libjansson-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

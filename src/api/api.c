@@ -232,12 +232,12 @@ pds_status pds_model_op_type(pds_model model, size_t index, char *buf, size_t ca
     pds_status st = model_acquire(model, &m, "pds_model_op_type", err);
     if (st)
         return st;
-    if (index >= (size_t)m->graph.n_nodes) {
+    if (index >= m->stats.op_count) {
         st = pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
-                       "pds_model_op_type: index %zu is out of range (the model has %d ops)",
-                       index, m->graph.n_nodes);
+                       "pds_model_op_type: index %zu is out of range (the model has %llu ops)",
+                       index, (unsigned long long)m->stats.op_count);
     } else {
-        const char *t = m->graph.nodes[index].type;
+        const char *t = pdsi_model_op_type(m, index);
         size_t n = strlen(t) + 1;
         if (needed)
             *needed = n;
@@ -373,6 +373,49 @@ pds_status pds_predictor_fetch(pds_predictor predictor, pds_tensor *outputs, siz
     st = pred_lock_run(p, predictor, "pds_predictor_fetch", err);
     if (!st) {
         st = pdsi_predictor_fetch(p, outputs, n_outputs, err);
+        pthread_mutex_unlock(&p->run_mu);
+    }
+    pred_leave(p);
+    return st;
+}
+
+pds_status pds_predictor_get_stats(pds_predictor predictor, pds_predictor_stats *stats,
+                                   pds_error *err)
+{
+    if (!stats)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_predictor_get_stats: stats is NULL");
+    pds_status st = check_options_size(stats->struct_size, sizeof(pds_predictor_stats),
+                                       "pds_predictor_stats", err);
+    if (st)
+        return st;
+    pdsi_predictor *p;
+    if ((st = pred_enter(predictor, &p, "pds_predictor_get_stats", err)))
+        return st;
+    st = pred_lock_run(p, predictor, "pds_predictor_get_stats", err);
+    if (!st) {
+        pdsi_predictor_stats(p, stats);
+        pthread_mutex_unlock(&p->run_mu);
+    }
+    pred_leave(p);
+    return st;
+}
+
+pds_status pds_predictor_get_profile(pds_predictor predictor, pds_step_profile *steps, size_t cap,
+                                     size_t *count, pds_error *err)
+{
+    if (!count)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_predictor_get_profile: count is NULL");
+    if (!steps && cap)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                         "pds_predictor_get_profile: steps is NULL, cap %zu", cap);
+    *count = 0;
+    pdsi_predictor *p;
+    pds_status st = pred_enter(predictor, &p, "pds_predictor_get_profile", err);
+    if (st)
+        return st;
+    st = pred_lock_run(p, predictor, "pds_predictor_get_profile", err);
+    if (!st) {
+        *count = pdsi_predictor_profile(p, steps, cap);
         pthread_mutex_unlock(&p->run_mu);
     }
     pred_leave(p);

@@ -1,11 +1,16 @@
 /*
  * model.c — the immutable, shareable model: a finished graph plus the
- * metadata the API hands out (input/output infos, statistics).
+ * metadata the API hands out (input/output infos, statistics), and the
+ * load-time work of the fast path: graph rewrites (passes/passes.h), the
+ * static facts every plan uses, and weight packing at nominal shapes.
  */
 #include "runtime/runtime.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/executor.h"
+#include "passes/passes.h"
 
 atomic_ullong pdsi_live_models, pdsi_live_predictors;
 
@@ -25,6 +30,71 @@ static pds_status fill_info(const pdsi_graph *g, int32_t id, pds_tensor_info *in
     for (int i = 0; i < v->rank && i < PDS_MAX_RANK; i++)
         info->dims[i] = v->dims[i];
     return PDS_OK;
+}
+
+static void free_parts(pdsi_model *m)
+{
+    pdsi_dnn_model_free(m->dnn);
+    if (m->fast)
+        pdsi_executor_release();
+    pdsi_graph_info_free(&m->info);
+    for (size_t i = 0; m->op_types && m->op_types[i]; i++)
+        free(m->op_types[i]);
+    free(m->op_types);
+    pdsi_graph_free(&m->graph);
+    free(m->inputs);
+    free(m->outputs);
+    free(m);
+}
+
+static bool want_reference(const pdsi_graph *g)
+{
+    if (g->limits.flags & PDS_MODEL_REFERENCE_KERNELS)
+        return true;
+    const char *env = getenv("PDSAFE_KERNELS");
+    return env && strcmp(env, "ref") == 0;
+}
+
+typedef struct pack_job {
+    pdsi_model *m;
+    pds_error *err;
+    pds_status status;
+} pack_job;
+
+static void pack_main(void *arg)
+{
+    pack_job *j = arg;
+    j->status = pdsi_passes_pack(&j->m->graph, &j->m->info, j->m->dnn, j->err);
+}
+
+/* The load-time work: rewrites, graph facts, packed weights. */
+static pds_status prepare(pdsi_model *m, pds_error *err)
+{
+    pdsi_graph *g = &m->graph;
+    pds_status st;
+    m->fast = pdsi_dnn_compiled() && !want_reference(g);
+    if (m->fast) {
+        pdsi_executor_acquire();
+        if ((st = pdsi_passes_run(g, err)) || (st = pdsi_dnn_model_create(&m->dnn, err)))
+            return st;
+    }
+    if ((st = pdsi_graph_info_make(g, &m->info, err)))
+        return st;
+    if (m->fast) {
+        pack_job j = {m, err, PDS_OK};
+        if ((st = pdsi_executor_run(pack_main, &j, 1, err)) || (st = j.status))
+            return st;
+    }
+    m->param_bytes = 0;
+    for (int32_t i = 0; i < g->n_values; i++)
+        if (g->values[i].kind == PDSI_VALUE_PARAM && g->values[i].data.data)
+            m->param_bytes += pdsi_tensor_bytes(&g->values[i].data);
+    return PDS_OK;
+}
+
+const char *pdsi_model_op_type(const pdsi_model *m, uint64_t index)
+{
+    return index < m->stats.op_count ? m->op_types[index] : NULL;
 }
 
 pds_status pdsi_model_create(pdsi_graph *graph, pdsi_model **out, pds_error *err)
@@ -51,6 +121,18 @@ pds_status pdsi_model_create(pdsi_graph *graph, pdsi_model **out, pds_error *err
         st = fill_info(g, g->outputs[i], &m->outputs[i], err);
     if (st)
         goto fail;
+    m->op_types = calloc((size_t)g->n_nodes + 1, sizeof *m->op_types);
+    if (!m->op_types) {
+        st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate model metadata");
+        goto fail;
+    }
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        m->op_types[i] = strdup(g->nodes[i].type);
+        if (!m->op_types[i]) {
+            st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate model metadata");
+            goto fail;
+        }
+    }
     m->stats.struct_size = sizeof m->stats;
     m->stats.format = g->format;
     m->stats.format_version = g->format_version;
@@ -60,15 +142,14 @@ pds_status pdsi_model_create(pdsi_graph *graph, pdsi_model **out, pds_error *err
             m->stats.param_count++;
             m->stats.param_bytes += pdsi_tensor_bytes(&g->values[i].data);
         }
+    if ((st = prepare(m, err)))
+        goto fail;
     atomic_init(&m->refs, 1);
     atomic_fetch_add(&pdsi_live_models, 1);
     *out = m;
     return PDS_OK;
 fail:
-    pdsi_graph_free(&m->graph);
-    free(m->inputs);
-    free(m->outputs);
-    free(m);
+    free_parts(m);
     return st;
 }
 
@@ -81,9 +162,6 @@ void pdsi_model_release(pdsi_model *m)
 {
     if (!m || atomic_fetch_sub(&m->refs, 1) != 1)
         return;
-    pdsi_graph_free(&m->graph);
-    free(m->inputs);
-    free(m->outputs);
-    free(m);
+    free_parts(m);
     atomic_fetch_sub(&pdsi_live_models, 1);
 }

@@ -1,19 +1,29 @@
 /*
- * predictor.c — executing a model: input validation, per-operator shape
- * inference and kernels, output hand-back.
+ * predictor.c — executing a model: input validation, shape inference, the
+ * plan cache, the steps, output hand-back.
  *
- * Shapes are inferred at run time, operator by operator, from the real inputs
- * (DESIGN: dynamic -1 dims, shape tensors computed inside the graph), so a
- * new input shape simply re-plans the run. Activation buffers belong to the
- * predictor and only grow, so a steady shape allocates nothing per run.
- * Nothing the caller passes is kept after the call (M12): inputs are copied
- * in, outputs copied out.
+ * A run has two phases. Phase 1 infers the shape of every value from the real
+ * inputs, operator by operator (dynamic -1 dims, shapes computed inside the
+ * graph), and runs the few operators whose results later shapes depend on
+ * (graph_info's "early" nodes, e.g. shape -> slice -> reshape's ShapeTensor).
+ * The shapes of all values form the run's signature; phase 2 runs the plan
+ * made for that signature (plan/plan.h), building it on first sight and
+ * keeping the PDSI_PLAN_CACHE most recent ones, so a steady shape allocates
+ * nothing per run and a new one re-plans once.
+ *
+ * With the fast path the whole run executes on an executor thread
+ * (core/executor.h) while the caller waits; the reference kernels run on the
+ * caller's thread. Nothing the caller passes is kept after the call (M12):
+ * inputs are copied in, outputs copied out.
  */
 #include "runtime/runtime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "core/executor.h"
 
 pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *options,
                                  pdsi_predictor **out, pds_error *err)
@@ -36,7 +46,7 @@ pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *opt
                          "could not create predictor: num_threads is %d, expected 0..1024",
                          options ? options->num_threads : 0);
     }
-    if (p->options.flags & ~PDS_PREDICTOR_SERIALIZE) {
+    if (p->options.flags & ~(PDS_PREDICTOR_SERIALIZE | PDS_PREDICTOR_PROFILE)) {
         unsigned f = p->options.flags;
         free(p);
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
@@ -92,6 +102,14 @@ pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *opt
         }
     }
     p->exec.num_threads = p->options.num_threads ? p->options.num_threads : 1;
+    if (m->fast && p->exec.num_threads > pdsi_executor_cpus())
+        p->exec.num_threads = pdsi_executor_cpus();
+    p->key = malloc(sizeof *p->key * (pdsi_plan_key_len(g) + 1));
+    p->result = calloc((size_t)g->n_outputs + 1, sizeof *p->result);
+    if (!p->key || !p->result) {
+        pdsi_predictor_free(p);
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate predictor tables");
+    }
     *out = p;
     return PDS_OK;
 }
@@ -106,6 +124,14 @@ void pdsi_predictor_free(pdsi_predictor *p)
             if (p->tensors[v].cap)
                 pdsi_tensor_release(&p->tensors[v]);
     pdsi_exec_release(&p->exec);
+    for (int i = 0; i < p->n_plans; i++)
+        pdsi_plan_free(p->plans[i]);
+    pdsi_dnn_stream_free(p->stream);
+    free(p->arena);
+    free(p->dnn_scratch);
+    free(p->key);
+    free(p->result);
+    free(p->prof);
     pthread_mutex_destroy(&p->run_mu);
     free(p->tensors);
     free(p->slots);
@@ -164,12 +190,11 @@ static pds_status hand_out(pdsi_predictor *p, pds_tensor *outputs, size_t n_outp
                            pds_error *err)
 {
     const pdsi_model *m = p->model;
-    const pdsi_graph *g = &m->graph;
     if (n_outputs == 0)
         return PDS_OK;
     size_t bad = SIZE_MAX, bad_need = 0;
     for (size_t i = 0; i < n_outputs; i++) {
-        const pdsi_tensor *t = &p->tensors[g->outputs[i]];
+        const pdsi_tensor *t = p->result[i];
         size_t need = pdsi_tensor_bytes(t);
         outputs[i].dtype = t->dtype;
         outputs[i].rank = t->rank;
@@ -192,7 +217,7 @@ static pds_status hand_out(pdsi_predictor *p, pds_tensor *outputs, size_t n_outp
                          outputs[bad].data ? "" : " (data is NULL)");
     }
     for (size_t i = 0; i < n_outputs; i++) {
-        const pdsi_tensor *t = &p->tensors[g->outputs[i]];
+        const pdsi_tensor *t = p->result[i];
         size_t need = pdsi_tensor_bytes(t);
         if (need)
             memcpy(outputs[i].data, t->data, need);
@@ -222,60 +247,179 @@ static pds_status check_counts(const pdsi_model *m, const pds_tensor *inputs, si
     return PDS_OK;
 }
 
-static pds_status run_nodes(pdsi_predictor *p, pds_error *err)
+/* Checks an inferred output against the limits. */
+static pds_status check_output(const pdsi_graph *g, const pdsi_node *node, int k,
+                               const pdsi_tensor *t, pds_error *err)
 {
-    const pdsi_graph *g = &p->model->graph;
+    int64_t numel;
+    size_t bytes;
+    if (t->rank < 0 || t->rank > PDSI_MAX_RANK || !pdsi_shape_numel(t->dims, t->rank, &numel) ||
+        !pdsi_bytes_of(t->dtype, numel, &bytes))
+        return pdsi_fail(err, PDS_ERR_SHAPE, "op #%d (%s): output '%s' has an invalid shape or dtype",
+                         node->index, node->type, node->def->out[k].name);
+    if (bytes > g->limits.max_tensor_bytes)
+        return pdsi_fail(err, PDS_ERR_LIMIT,
+                         "op #%d (%s): output '%s' needs %zu bytes, over max_tensor_bytes %llu",
+                         node->index, node->type, node->def->out[k].name, bytes,
+                         (unsigned long long)g->limits.max_tensor_bytes);
+    return PDS_OK;
+}
+
+/* Phase 1: every shape, and the values later shapes are computed from. */
+static pds_status infer_all(pdsi_predictor *p, pds_error *err)
+{
+    const pdsi_model *m = p->model;
+    const pdsi_graph *g = &m->graph;
     for (int32_t i = 0; i < g->n_nodes; i++) {
         const pdsi_node *node = &g->nodes[i];
-        if (atomic_load(&p->cancel))
-            return pdsi_fail(err, PDS_ERR_CANCELLED,
-                             "run cancelled before op #%d (%s), %d of %d operators done",
-                             node->index, node->type, i, g->n_nodes);
         const pdsi_slot *in = &p->slots[p->slot_base[i]];
         const pdsi_slot *out = in + node->n_in_slots;
         pds_status st = node->def->infer(node->params, in, out, err);
         if (st)
             return pdsi_fail_wrap(err, st, "op #%d (%s)", node->index, node->type);
+        bool early = m->info.early_node[i];
         for (int k = 0; k < node->n_out_slots; k++)
             for (int a = 0; a < out[k].n; a++) {
                 pdsi_tensor *t = out[k].t[a];
-                int64_t numel;
-                size_t bytes;
-                if (t->rank < 0 || t->rank > PDSI_MAX_RANK ||
-                    !pdsi_shape_numel(t->dims, t->rank, &numel) ||
-                    !pdsi_bytes_of(t->dtype, numel, &bytes))
-                    return pdsi_fail(err, PDS_ERR_SHAPE,
-                                     "op #%d (%s): output '%s' has an invalid shape or dtype",
-                                     node->index, node->type, node->def->out[k].name);
-                if (bytes > g->limits.max_tensor_bytes)
-                    return pdsi_fail(err, PDS_ERR_LIMIT,
-                                     "op #%d (%s): output '%s' needs %zu bytes, over "
-                                     "max_tensor_bytes %llu",
-                                     node->index, node->type, node->def->out[k].name, bytes,
-                                     (unsigned long long)g->limits.max_tensor_bytes);
-                if (!pdsi_tensor_reserve(t))
+                if ((st = check_output(g, node, k, t, err)))
+                    return st;
+                if (early && !pdsi_tensor_reserve(t))
                     return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
                                      "op #%d (%s): could not allocate %zu bytes for output '%s'",
-                                     node->index, node->type, bytes, node->def->out[k].name);
+                                     node->index, node->type, pdsi_tensor_bytes(t),
+                                     node->def->out[k].name);
             }
-        st = node->def->run(node->params, in, out, &p->exec, err);
-        if (st)
+        if (early && (st = node->def->run(node->params, in, out, &p->exec, err)))
             return pdsi_fail_wrap(err, st, "op #%d (%s)", node->index, node->type);
     }
     return PDS_OK;
 }
 
-pds_status pdsi_predictor_run(pdsi_predictor *p, const pds_tensor *inputs, size_t n_inputs,
-                              pds_tensor *outputs, size_t n_outputs, pds_error *err)
+static pds_status find_plan(pdsi_predictor *p, pds_error *err)
 {
-    const pdsi_model *m = p->model;
+    pdsi_model *m = p->model;
     const pdsi_graph *g = &m->graph;
-    pds_status st = check_counts(m, inputs, n_inputs, outputs, n_outputs, err);
-    for (size_t i = 0; !st && i < n_inputs; i++)
-        st = check_input(m, i, &inputs[i], err);
-    if (st)
-        return st;
+    size_t len = pdsi_plan_key_len(g);
+    uint64_t h = pdsi_plan_key(g, p->tensors, p->key);
+    pdsi_plan *pl = NULL;
+    for (int i = 0; i < p->n_plans && !pl; i++)
+        if (p->plans[i]->hash == h && p->plans[i]->key_len == len &&
+            memcmp(p->plans[i]->key, p->key, sizeof *p->key * len) == 0)
+            pl = p->plans[i];
+    if (!pl) {
+        pds_status st = pdsi_plan_build(g, &m->info, m->fast ? m->dnn : NULL, p->tensors, p->key,
+                                        len, h, &pl, err);
+        if (st)
+            return st;
+        p->plans_built++;
+        if (p->n_plans == PDSI_PLAN_CACHE) {
+            int lru = 0;
+            for (int i = 1; i < p->n_plans; i++)
+                if (p->plans[i]->last_used < p->plans[lru]->last_used)
+                    lru = i;
+            if (p->cur == p->plans[lru])
+                p->cur = NULL;
+            pdsi_plan_free(p->plans[lru]);
+            p->plans[lru] = p->plans[--p->n_plans];
+        }
+        p->plans[p->n_plans++] = pl;
+    }
+    pl->last_used = ++p->clock;
+    if (pl->arena_bytes > p->arena_cap) {
+        free(p->arena);
+        size_t cap = (pl->arena_bytes + 63) & ~(size_t)63;
+        p->arena = aligned_alloc(64, cap);
+        p->arena_cap = p->arena ? cap : 0;
+        if (!p->arena)
+            return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
+                             "could not allocate the %zu-byte activation arena", pl->arena_bytes);
+    }
+    if (pl->scratch_bytes > p->dnn_scratch_cap) {
+        free(p->dnn_scratch);
+        size_t cap = (pl->scratch_bytes + 63) & ~(size_t)63;
+        p->dnn_scratch = aligned_alloc(64, cap);
+        p->dnn_scratch_cap = p->dnn_scratch ? cap : 0;
+        if (!p->dnn_scratch)
+            return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
+                             "could not allocate %zu bytes of kernel scratch", pl->scratch_bytes);
+    }
+    if ((p->options.flags & PDS_PREDICTOR_PROFILE) && pl->n_steps > p->cap_prof) {
+        pdsi_prof *pr = realloc(p->prof, sizeof *pr * (size_t)pl->n_steps);
+        if (!pr)
+            return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate the profile");
+        p->prof = pr;
+        p->cap_prof = pl->n_steps;
+    }
+    /* Bind the arena: every arena tensor's data at its planned offset. */
+    int32_t nt = pl->n_values + pl->n_extra;
+    for (int32_t i = 0; i < nt; i++)
+        if (pl->offset[i] != SIZE_MAX) {
+            pdsi_tensor *t = pdsi_plan_tensor(pl, p->tensors, i);
+            t->data = (char *)p->arena + pl->offset[i];
+            t->cap = 0;
+        }
+    p->cur = pl;
+    return PDS_OK;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static pds_status run_step(pdsi_predictor *p, const pdsi_step *s, pds_error *err)
+{
+    const pdsi_node *node = &p->model->graph.nodes[s->node];
+    switch (s->kind) {
+    case PDSI_STEP_REF:
+        return node->def->run(node->params, s->in, s->out, &p->exec, err);
+    case PDSI_STEP_COPY: {
+        size_t n = pdsi_tensor_bytes(s->in_t[0]);
+        if (n)
+            memcpy(s->out_t[0]->data, s->in_t[0]->data, n);
+        return PDS_OK;
+    }
+    default:
+        return pdsi_dnn_step_run(s->dnn, s->in_t, s->out_t, p->dnn_scratch, p->stream, err);
+    }
+}
+
+/* Phase 2: the plan's steps. */
+static pds_status run_steps(pdsi_predictor *p, pds_error *err)
+{
+    const pdsi_graph *g = &p->model->graph;
+    const pdsi_plan *pl = p->cur;
+    bool prof = (p->options.flags & PDS_PREDICTOR_PROFILE) != 0;
+    uint64_t t0 = prof ? now_ns() : 0;
+    for (int32_t i = 0; i < pl->n_steps; i++) {
+        const pdsi_step *s = &pl->steps[i];
+        const pdsi_node *node = &g->nodes[s->node];
+        if (atomic_load(&p->cancel))
+            return pdsi_fail(err, PDS_ERR_CANCELLED,
+                             "run cancelled before op #%d (%s), %d of %d operators done",
+                             node->index, node->type, i, pl->n_steps);
+        uint64_t a = prof ? now_ns() : 0;
+        pds_status st = run_step(p, s, err);
+        if (st)
+            return pdsi_fail_wrap(err, st, "op #%d (%s)", node->index, node->type);
+        if (prof) {
+            uint64_t b = now_ns();
+            p->prof[i].start_ns = a - t0;
+            p->prof[i].duration_ns = b - a;
+        }
+    }
+    return PDS_OK;
+}
+
+static pds_status run_body(pdsi_predictor *p, const pds_tensor *inputs, size_t n_inputs,
+                           pds_tensor *outputs, size_t n_outputs, pds_error *err)
+{
+    pdsi_model *m = p->model;
+    const pdsi_graph *g = &m->graph;
     p->have_result = false;
+    p->runs++;
     for (size_t i = 0; i < n_inputs; i++) {
         pdsi_tensor *t = &p->tensors[g->inputs[i]];
         pdsi_tensor_set_shape(t, inputs[i].dtype, inputs[i].rank, inputs[i].dims);
@@ -286,11 +430,48 @@ pds_status pdsi_predictor_run(pdsi_predictor *p, const pds_tensor *inputs, size_
         if (bytes)
             memcpy(t->data, inputs[i].data, bytes);
     }
-    st = run_nodes(p, err);
-    if (st)
+    pds_status st;
+    if (m->fast && !p->stream && (st = pdsi_dnn_stream_create(&p->stream, err)))
         return st;
+    if ((st = infer_all(p, err)) || (st = find_plan(p, err)) || (st = run_steps(p, err)))
+        return st;
+    for (int32_t i = 0; i < g->n_outputs; i++)
+        p->result[i] = p->cur->out[i];
     p->have_result = true;
     return hand_out(p, outputs, n_outputs, err);
+}
+
+typedef struct run_job {
+    pdsi_predictor *p;
+    const pds_tensor *inputs;
+    size_t n_inputs;
+    pds_tensor *outputs;
+    size_t n_outputs;
+    pds_error *err;
+    pds_status status;
+} run_job;
+
+static void run_job_main(void *arg)
+{
+    run_job *j = arg;
+    j->status = run_body(j->p, j->inputs, j->n_inputs, j->outputs, j->n_outputs, j->err);
+}
+
+pds_status pdsi_predictor_run(pdsi_predictor *p, const pds_tensor *inputs, size_t n_inputs,
+                              pds_tensor *outputs, size_t n_outputs, pds_error *err)
+{
+    const pdsi_model *m = p->model;
+    pds_status st = check_counts(m, inputs, n_inputs, outputs, n_outputs, err);
+    for (size_t i = 0; !st && i < n_inputs; i++)
+        st = check_input(m, i, &inputs[i], err);
+    if (st)
+        return st;
+    if (!m->fast)
+        return run_body(p, inputs, n_inputs, outputs, n_outputs, err);
+    run_job j = {p, inputs, n_inputs, outputs, n_outputs, err, PDS_OK};
+    if ((st = pdsi_executor_run(run_job_main, &j, p->exec.num_threads, err)))
+        return st;
+    return j.status;
 }
 
 void pdsi_predictor_begin(pdsi_predictor *p)
@@ -318,4 +499,73 @@ pds_status pdsi_predictor_fetch(pdsi_predictor *p, pds_tensor *outputs, size_t n
                          "got %zu outputs%s, the model has %d", n_outputs,
                          outputs ? "" : " (NULL)", g->n_outputs);
     return hand_out(p, outputs, n_outputs, err);
+}
+
+void pdsi_predictor_stats(pdsi_predictor *p, pds_predictor_stats *s)
+{
+    const pdsi_model *m = p->model;
+    memset(s, 0, sizeof *s);
+    s->struct_size = sizeof *s;
+    s->num_threads = m->fast ? p->exec.num_threads : 1;
+    s->fast = m->fast;
+    s->plans_cached = (uint32_t)p->n_plans;
+    s->runs = p->runs;
+    s->plans_built = p->plans_built;
+    if (p->cur) {
+        s->steps = (uint32_t)p->cur->n_steps;
+        s->fast_steps = (uint32_t)p->cur->n_fast;
+        s->conversions = (uint32_t)p->cur->n_convert;
+        s->arena_bytes = p->cur->arena_bytes;
+        s->naive_bytes = p->cur->naive_bytes;
+    }
+    s->scratch_bytes = p->dnn_scratch_cap + p->exec.scratch_cap;
+    s->weights_bytes = m->param_bytes + (m->dnn ? pdsi_dnn_model_packed_bytes(m->dnn) : 0);
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+size_t pdsi_predictor_profile(pdsi_predictor *p, pds_step_profile *out, size_t cap)
+{
+    const pdsi_plan *pl = p->cur;
+    if (!(p->options.flags & PDS_PREDICTOR_PROFILE) || !pl || !p->prof || !p->runs)
+        return 0;
+    const pdsi_graph *g = &p->model->graph;
+    for (int32_t i = 0; i < pl->n_steps && (size_t)i < cap; i++) {
+        const pdsi_step *s = &pl->steps[i];
+        const pdsi_node *node = &g->nodes[s->node];
+        pds_step_profile *r = &out[i];
+        memset(r, 0, sizeof *r);
+        r->op_index = node->index;
+        r->start_ns = p->prof[i].start_ns;
+        r->duration_ns = p->prof[i].duration_ns;
+        switch (s->kind) {
+        case PDSI_STEP_REF:
+            copy_str(r->op_type, sizeof r->op_type, node->type);
+            copy_str(r->kernel, sizeof r->kernel, "ref");
+            break;
+        case PDSI_STEP_DNN: {
+            char k[80];
+            snprintf(k, sizeof k, "onednn:%s", pdsi_dnn_step_impl(s->dnn));
+            copy_str(r->op_type, sizeof r->op_type, node->type);
+            copy_str(r->kernel, sizeof r->kernel, k);
+            break;
+        }
+        case PDSI_STEP_CONVERT:
+            copy_str(r->op_type, sizeof r->op_type, "reorder");
+            copy_str(r->kernel, sizeof r->kernel, "reorder");
+            break;
+        default:
+            copy_str(r->op_type, sizeof r->op_type, "copy");
+            copy_str(r->kernel, sizeof r->kernel, "copy");
+            break;
+        }
+    }
+    return (size_t)pl->n_steps;
 }

@@ -16,19 +16,38 @@
 #include <stdbool.h>
 
 #include "graph/graph.h"
+#include "kernels/onednn/dnn.h"
+#include "plan/plan.h"
 
 typedef struct pdsi_model {
     atomic_int refs;
-    pdsi_graph graph;
+    pdsi_graph graph;         /* after the load-time passes (passes/passes.h) */
     pds_tensor_info *inputs;  /* graph.n_inputs */
     pds_tensor_info *outputs; /* graph.n_outputs */
-    pds_model_stats stats;
+    pds_model_stats stats;    /* of the program as loaded */
+    char **op_types;          /* stats.op_count types, as loaded (before rewrites) */
+    pdsi_graph_info info;
+    bool fast;                /* oneDNN fast path (else reference kernels only) */
+    pdsi_dnn_model *dnn;      /* packed weights; NULL without the fast path */
+    uint64_t param_bytes;     /* plain parameter bytes still held after the passes */
 } pdsi_model;
 
-/* Takes ownership of a finished graph (even on failure, where it is freed). */
+/* Takes ownership of a finished graph (even on failure, where it is freed).
+ * Runs the load-time passes and weight packing unless the reference kernels
+ * were asked for (PDS_MODEL_REFERENCE_KERNELS, or PDSAFE_KERNELS=ref in the
+ * environment). */
 pds_status pdsi_model_create(pdsi_graph *graph, pdsi_model **out, pds_error *err);
 void pdsi_model_retain(pdsi_model *m);
+/* The type of operator `index` as loaded (feed and fetch not counted), or NULL. */
+const char *pdsi_model_op_type(const pdsi_model *m, uint64_t index);
 void pdsi_model_release(pdsi_model *m);
+
+#define PDSI_PLAN_CACHE 8
+
+/* One step's timing in the last run (PDS_PREDICTOR_PROFILE). */
+typedef struct pdsi_prof {
+    uint64_t start_ns, duration_ns;
+} pdsi_prof;
 
 typedef struct pdsi_predictor {
     pdsi_model *model;
@@ -39,10 +58,25 @@ typedef struct pdsi_predictor {
     pthread_mutex_t run_mu; /* one run or fetch at a time */
     bool have_result;
     pdsi_tensor *tensors;   /* one per graph value; parameters are borrowed */
-    pdsi_slot *slots;       /* per node: its input slots then output slots */
+    pdsi_slot *slots;       /* per node: its input slots then output slots (phase 1) */
     int32_t *slot_base;     /* node -> first entry in slots */
     pdsi_tensor **ptrs;     /* storage the slots point into */
     pdsi_exec exec;
+    /* Plans, one per shape signature, least recently used evicted. */
+    pdsi_plan *plans[PDSI_PLAN_CACHE];
+    int n_plans;
+    uint64_t clock;
+    pdsi_plan *cur;         /* the plan of the last run */
+    int64_t *key;           /* the signature of the shapes being run */
+    void *arena;            /* activations of the current plan */
+    size_t arena_cap;
+    void *dnn_scratch;
+    size_t dnn_scratch_cap;
+    pdsi_dnn_stream *stream;
+    pdsi_tensor **result;   /* per output: the tensor handed out (have_result) */
+    uint64_t runs, plans_built;
+    pdsi_prof *prof;        /* per step of cur, when profiling */
+    int32_t cap_prof;
 } pdsi_predictor;
 
 pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *options,
@@ -60,6 +94,10 @@ void pdsi_predictor_end(pdsi_predictor *p);
 
 pds_status pdsi_predictor_fetch(pdsi_predictor *p, pds_tensor *outputs, size_t n_outputs,
                                 pds_error *err);
+
+/* Statistics and last-run profile (the caller holds run_mu). */
+void pdsi_predictor_stats(pdsi_predictor *p, pds_predictor_stats *stats);
+size_t pdsi_predictor_profile(pdsi_predictor *p, pds_step_profile *steps, size_t cap);
 
 /* Live-object counters. */
 extern atomic_ullong pdsi_live_models, pdsi_live_predictors;

@@ -1,0 +1,53 @@
+/*
+ * executor.h — the library's own threads, on which every oneDNN primitive is
+ * created and run (DESIGN M21, M23).
+ *
+ * Debian's oneDNN runs its parallel loops with GNU OpenMP, which gives every
+ * distinct thread that opens a parallel region its own team of worker threads.
+ * Running oneDNN on the callers' threads would therefore create one team per
+ * calling OS thread (a Go program with 64 goroutines in cgo: 64 teams), and
+ * setting the team size would change the callers' OpenMP state. Instead, a
+ * caller hands a job to the executor and waits for it; the job runs on one of
+ * at most E = online CPUs executor threads, which alone ever call
+ * omp_set_num_threads (on themselves).
+ *
+ * The bound: executor i (0-based) only runs jobs of at most
+ * T_i = max(1, E / (i + 1)) threads, so the OpenMP team it leads never grows
+ * past T_i threads (itself included). The library thus adds at most
+ * sum_i T_i threads to the process, whatever the number of callers (E = 2:
+ * 3 threads; E = 8: 22). Jobs also take T tokens out of E, so at most E
+ * threads compute at a time: concurrent callers queue, in order, instead of
+ * oversubscribing the cores.
+ *
+ * Lifetime: the executor is reference-counted by the objects that use it
+ * (models with the fast path). Threads start lazily when jobs need them and
+ * are joined when the last reference goes, so a process without live models
+ * has no library threads (M20).
+ */
+#ifndef PDSI_CORE_EXECUTOR_H
+#define PDSI_CORE_EXECUTOR_H
+
+#include <stdbool.h>
+
+#include "core/error.h"
+
+/* Takes / drops a reference on the executor. Release joins every executor
+ * thread when the count reaches zero; never call it from an executor job. */
+void pdsi_executor_acquire(void);
+void pdsi_executor_release(void);
+
+/* Runs fn(arg) on an executor thread whose OpenMP team size is `threads`
+ * (clamped to 1..E) and returns when it has finished. The caller must hold a
+ * reference. PDS_ERR_INTERNAL if no executor thread can be started. */
+pds_status pdsi_executor_run(void (*fn)(void *arg), void *arg, int threads, pds_error *err);
+
+/* E: the number of CPUs this process may run on (at least 1, at most 256). */
+int pdsi_executor_cpus(void);
+
+/* The most threads the executor can add to the process (sum of T_i). */
+int pdsi_executor_thread_bound(void);
+
+/* True on an executor thread (for assertions in tests and internal checks). */
+bool pdsi_executor_on_worker(void);
+
+#endif

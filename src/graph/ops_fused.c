@@ -1,0 +1,98 @@
+/*
+ * ops_fused.c — shape inference and opdefs of the fused operators
+ * (kernels/fused.h). Shapes come from the plain operators' own inference, so
+ * a fused operator cannot disagree with what it replaces.
+ */
+#include "graph/ops_fused.h"
+
+#include "kernels/elementwise.h"
+
+#include <string.h>
+
+static pds_status infer_fconv(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                              pds_error *err)
+{
+    const pdsi_fconv_params *p = params;
+    const pdsi_opdef *base = pdsi_opdef_find(p->conv.transpose ? "conv2d_transpose" : "conv2d");
+    if (!base)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "conv2d is not registered");
+    /* The plain conv infers Output from Input, Filter and Bias. */
+    pdsi_slot plain_in[4] = {in[0], in[1], in[2], {NULL, 0}};
+    pds_status st = base->infer(&p->conv, plain_in, out, err);
+    if (st)
+        return st;
+    const pdsi_tensor *res = pdsi_slot_get(&in[3]);
+    pdsi_tensor *o = pdsi_slot_get(&out[0]);
+    if (res) {
+        const pdsi_post_op *add = NULL;
+        for (int i = 0; i < p->n_post; i++)
+            if (p->post[i].residual)
+                add = &p->post[i];
+        if (!add)
+            return pdsi_fail(err, PDS_ERR_INTERNAL, "ResidualData without a residual post-op");
+        if ((st = pdsi_check_f32(res, "input 'ResidualData'", err)))
+            return st;
+        /* The add's own broadcasting (usually the same shape). */
+        pdsi_bcast plan;
+        st = add->conv_is_x ? pdsi_bcast_plan(o->dims, o->rank, res->dims, res->rank,
+                                              add->add_axis, &plan, err)
+                            : pdsi_bcast_plan(res->dims, res->rank, o->dims, o->rank,
+                                              add->add_axis, &plan, err);
+        if (st)
+            return pdsi_fail_wrap(err, st, "op #%d (elementwise_add)", add->add_index);
+        int64_t numel;
+        char b1[160];
+        if (!pdsi_shape_numel(plan.out, plan.rank, &numel))
+            return pdsi_fail(err, PDS_ERR_SHAPE, "op #%d (elementwise_add): output shape %s has "
+                             "too many elements", add->add_index,
+                             pdsi_dims_str(plan.out, plan.rank, b1, sizeof b1));
+        pdsi_out_set(out, 0, PDS_FLOAT32, plan.rank, plan.out);
+    }
+    return PDS_OK;
+}
+
+static pds_status infer_fmatmul(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                pds_error *err)
+{
+    const pdsi_fmatmul_params *p = params;
+    const pdsi_opdef *base = pdsi_opdef_find("matmul_v2");
+    if (!base)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "matmul_v2 is not registered");
+    pds_status st = base->infer(&p->mm, in, out, err);
+    if (st)
+        return st;
+    const pdsi_tensor *b = pdsi_slot_get(&in[2]);
+    const pdsi_tensor *o = pdsi_slot_get(&out[0]);
+    if (b) {
+        char b1[160];
+        if ((st = pdsi_check_f32(b, "input 'Bias'", err)))
+            return st;
+        int64_t n = o->rank ? o->dims[o->rank - 1] : 1;
+        if (b->rank != 1 || b->dims[0] != n)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "the bias added to the matmul has shape %s, expected [%lld]",
+                             pdsi_dims_str(b->dims, b->rank, b1, sizeof b1), (long long)n);
+    }
+    return PDS_OK;
+}
+
+const pdsi_opdef pdsi_op_fused_conv = {
+    .type = "pdsafe_conv",
+    .in = {{"Input", PDSI_SLOT_REQUIRED},
+           {"Filter", PDSI_SLOT_REQUIRED},
+           {"Bias", PDSI_SLOT_OPTIONAL},
+           {"ResidualData", PDSI_SLOT_OPTIONAL}},
+    .out = {{"Output", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_fconv_params),
+    .infer = infer_fconv,
+    .run = pdsi_fused_conv_ref,
+};
+
+const pdsi_opdef pdsi_op_fused_matmul = {
+    .type = "pdsafe_matmul",
+    .in = {{"X", PDSI_SLOT_REQUIRED}, {"Y", PDSI_SLOT_REQUIRED}, {"Bias", PDSI_SLOT_OPTIONAL}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_fmatmul_params),
+    .infer = infer_fmatmul,
+    .run = pdsi_fused_matmul_ref,
+};

@@ -1,0 +1,54 @@
+/*
+ * fused.h — the operators the load-time passes make (passes/passes.h) and
+ * their reference kernels. They never come from a model file.
+ *
+ *   pdsafe_conv: conv2d / depthwise_conv2d / conv2d_transpose with a bias
+ *     (batch norm folded in), then post-operations in order: activations and
+ *     at most one residual add of ResidualData with the add's own legacy
+ *     broadcasting (the passes fuse it only where the shapes match at
+ *     nominal sizes; other sizes still get the add's result or error).
+ *     Slots: in Input, Filter, Bias (optional), ResidualData (optional);
+ *     out Output.
+ *   pdsafe_matmul: matmul_v2 then a bias add along the last dim and
+ *     activations. Slots: in X, Y, Bias (optional, [N]); out Out.
+ *
+ * The reference kernels compute exactly what the unfused operators compute,
+ * one after the other, so the reference path of a rewritten graph is the
+ * oracle for the fast kernels of the same graph.
+ */
+#ifndef PDSI_KERNELS_FUSED_H
+#define PDSI_KERNELS_FUSED_H
+
+#include "kernels/activation.h"
+#include "kernels/conv.h"
+#include "kernels/matmul.h"
+
+#define PDSI_FUSED_MAX_POST 6
+
+typedef struct pdsi_post_op {
+    int32_t residual;         /* 1: add ResidualData here; 0: apply unary */
+    pdsi_unary_params unary;  /* no tensor inputs (clip bounds, pow factor are attributes) */
+    /* The absorbed elementwise_add, for its exact semantics and messages:
+     * its legacy axis, its position in the file, and whether the
+     * convolution's result was its X (else its Y). */
+    int32_t add_axis, add_index, conv_is_x;
+} pdsi_post_op;
+
+typedef struct pdsi_fconv_params {
+    pdsi_conv_params conv;
+    int32_t n_post;
+    pdsi_post_op post[PDSI_FUSED_MAX_POST];
+} pdsi_fconv_params;
+
+typedef struct pdsi_fmatmul_params {
+    pdsi_matmul_params mm;
+    int32_t n_post;
+    pdsi_post_op post[PDSI_FUSED_MAX_POST];
+} pdsi_fmatmul_params;
+
+pds_status pdsi_fused_conv_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                               pdsi_exec *ex, pds_error *err);
+pds_status pdsi_fused_matmul_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                 pdsi_exec *ex, pds_error *err);
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * dnn-impl.h — what the oneDNN step files share: the step object, memory
+ * descriptor helpers, the engine and the weight cache.
+ *
+ * A step is one primitive plus its argument list. Arguments are bound to the
+ * step's input and output tensors by index and re-pointed only when a
+ * tensor's data moves (a new arena), so a steady run makes no oneDNN calls
+ * besides execute.
+ */
+#ifndef PDSI_KERNELS_ONEDNN_DNN_IMPL_H
+#define PDSI_KERNELS_ONEDNN_DNN_IMPL_H
+
+#ifdef PDSAFE_HAVE_ONEDNN
+
+#include <oneapi/dnnl/dnnl.h>
+
+#include "kernels/onednn/dnn.h"
+
+#define PDSI_DNN_MAX_ARGS 16
+#define PDSI_DNN_MAX_PARTS 3
+
+enum {
+    PDSI_BIND_CONST = -1,   /* bound once at create (weights, bias) */
+    PDSI_BIND_SCRATCH = -2, /* the predictor's scratch buffer, at the argument's offset */
+    PDSI_BIND_OUT0 = -100,  /* output k is PDSI_BIND_OUT0 - k */
+};
+
+/* One primitive of a step and its arguments. */
+typedef struct pdsi_dnn_part {
+    dnnl_primitive_t prim;
+    int n_args;
+    dnnl_exec_arg_t args[PDSI_DNN_MAX_ARGS];
+    int bind[PDSI_DNN_MAX_ARGS]; /* >= 0: input index */
+    size_t off[PDSI_DNN_MAX_ARGS]; /* PDSI_BIND_SCRATCH: offset in the scratch buffer */
+    void *bound[PDSI_DNN_MAX_ARGS];
+} pdsi_dnn_part;
+
+/* A step: one to PDSI_DNN_MAX_PARTS primitives run in order (a transposed
+ * convolution followed by its bias and activations, say), their scratchpads
+ * and intermediate tensors in the predictor's scratch buffer. */
+struct pdsi_dnn_step {
+    pdsi_dnn_part parts[PDSI_DNN_MAX_PARTS];
+    int n_parts;          /* parts finished */
+    size_t scratch;       /* bytes of scratch: intermediates, then scratchpads */
+    int inplace;          /* input sharing output 0's storage, or -1 */
+    void *owned;          /* constants the step made (an expanded bias), freed with it */
+    char impl[48];
+};
+
+/* The process's CPU engine, made on first use and kept (it is only a handle;
+ * primitives in oneDNN's cache refer to it). NULL if it cannot be made. */
+dnnl_engine_t pdsi_dnn_engine(void);
+
+/* A descriptor for a float32 tensor of the given logical dims and layout
+ * (NHWC for 4-D only; plain otherwise). */
+dnnl_status_t pdsi_dnn_md(dnnl_memory_desc_t *md, const int64_t *dims, int rank, uint8_t layout);
+
+/* Maps a oneDNN status to ours, with the operation in the message. */
+pds_status pdsi_dnn_fail(pds_error *err, dnnl_status_t s, const char *what);
+
+/* A new step with room for arguments; NULL when out of memory. */
+pdsi_dnn_step *pdsi_dnn_step_new(void);
+
+/* Creates the current part's primitive from pd (taking ownership of pd),
+ * gives it a scratchpad and moves on to the next part. The first part names
+ * the step's implementation. */
+pds_status pdsi_dnn_step_finish(pdsi_dnn_step *s, dnnl_primitive_desc_t pd, pds_error *err);
+
+/* Adds an argument to the current part: a memory object for md bound as
+ * `bind`, with data for PDSI_BIND_CONST. */
+pds_status pdsi_dnn_step_arg(pdsi_dnn_step *s, int arg, const dnnl_memory_desc_t *md, int bind,
+                             const void *data, pds_error *err);
+
+/* Reserves bytes of the step's scratch for an intermediate tensor; returns
+ * its offset. */
+size_t pdsi_dnn_step_temp(pdsi_dnn_step *s, size_t bytes);
+
+/* Adds an argument bound to an intermediate at a scratch offset. */
+pds_status pdsi_dnn_step_arg_temp(pdsi_dnn_step *s, int arg, const dnnl_memory_desc_t *md,
+                                  size_t offset, pds_error *err);
+
+/* True unless pd's implementation is oneDNN's reference one (which is far
+ * slower than our own reference kernels). */
+bool pdsi_dnn_pd_is_fast(const_dnnl_primitive_desc_t pd);
+
+/* The attribute every step uses: user-managed scratchpad. */
+dnnl_status_t pdsi_dnn_attr(dnnl_primitive_attr_t *attr);
+
+/* Parameter `value` in the layout `want`, packed once per model from its
+ * plain data (described by plain_md, whose dims match want's) or from
+ * another packed copy. *data lives as long as the model. */
+pds_status pdsi_dnn_weights(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t value,
+                            const dnnl_memory_desc_t *plain_md, const dnnl_memory_desc_t *want,
+                            const void **data, pds_error *err);
+
+/* The model's layout mode (pdsi_dnn_model_configure). */
+bool pdsi_dnn_model_blocked(const pdsi_dnn_model *dm);
+
+/* A convolution Winograd F(2,3) can run: 3x3, stride 1, undilated,
+ * ungrouped, explicit padding, forward, channels multiples of 16, at least 64. */
+bool pdsi_dnn_wino_candidate(const void *fconv_params, const pdsi_tensor *filter);
+
+/* Per op family (files conv.c, pool.c, matmul.c, eltwise.c, misc.c). Each
+ * returns PDS_OK with *step NULL when it declines. */
+pds_status pdsi_dnn_conv(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_node *node,
+                         pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out, int n_out, bool pack_only,
+                         pdsi_dnn_step **step, pds_error *err);
+pds_status pdsi_dnn_pool(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out,
+                         int n_out, pdsi_dnn_step **step, pds_error *err);
+pds_status pdsi_dnn_matmul(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_node *node,
+                           pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out, int n_out, bool pack_only,
+                           pdsi_dnn_step **step, pds_error *err);
+pds_status pdsi_dnn_unary(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out,
+                          int n_out, pdsi_dnn_step **step, pds_error *err);
+pds_status pdsi_dnn_binary(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out,
+                           int n_out, pdsi_dnn_step **step, pds_error *err);
+pds_status pdsi_dnn_misc(const pdsi_graph *g, const pdsi_node *node, pdsi_dnn_io *in, int n_in,
+                         pdsi_dnn_io *out, int n_out, pdsi_dnn_step **step, pds_error *err);
+
+/* Appends an activation to post-ops as oneDNN eltwise entries; false if it
+ * has no exact oneDNN form. kind/a/b/c as in pdsi_unary_params. */
+bool pdsi_dnn_post_unary(dnnl_post_ops_t po, int kind, float a, float b, float c);
+
+#endif
+#endif

@@ -1,0 +1,626 @@
+/*
+ * dnn.c — the oneDNN fast path's common parts: engine, streams, the model's
+ * weight cache, steps (bind, run, free), layout reorders, and the dispatch of
+ * a node to its op family (see dnn.h). Without oneDNN every entry point
+ * declines, so the planner falls back to the reference kernels.
+ */
+#include "kernels/onednn/dnn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef PDSAFE_HAVE_ONEDNN
+
+bool pdsi_dnn_compiled(void) { return false; }
+pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, pds_error *err)
+{
+    *out = NULL;
+    return pdsi_fail(err, PDS_ERR_INTERNAL, "built without oneDNN");
+}
+void pdsi_dnn_model_free(pdsi_dnn_model *dm) { (void)dm; }
+size_t pdsi_dnn_model_packed_bytes(pdsi_dnn_model *dm) { (void)dm; return 0; }
+const void *pdsi_dnn_model_plain(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t value)
+{
+    (void)dm;
+    return g->values[value].data.data;
+}
+bool pdsi_dnn_model_has_packed(pdsi_dnn_model *dm, int32_t value)
+{
+    (void)dm;
+    (void)value;
+    return false;
+}
+void pdsi_dnn_model_configure(pdsi_dnn_model *dm, const pdsi_graph *g)
+{
+    (void)dm;
+    (void)g;
+}
+pds_status pdsi_dnn_stream_create(pdsi_dnn_stream **out, pds_error *err)
+{
+    *out = NULL;
+    return pdsi_fail(err, PDS_ERR_INTERNAL, "built without oneDNN");
+}
+void pdsi_dnn_stream_free(pdsi_dnn_stream *s) { (void)s; }
+pds_status pdsi_dnn_step_create(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t node_index,
+                                pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out, int n_out,
+                                bool pack_only, pdsi_dnn_step **step, pds_error *err)
+{
+    (void)dm, (void)g, (void)node_index, (void)in, (void)n_in, (void)out, (void)n_out;
+    (void)pack_only, (void)err;
+    *step = NULL;
+    return PDS_OK;
+}
+pds_status pdsi_dnn_reorder_create(const pdsi_tensor *t, uint8_t from, uint8_t to,
+                                   pdsi_dnn_step **step, pds_error *err)
+{
+    (void)t, (void)from, (void)to;
+    *step = NULL;
+    return pdsi_fail(err, PDS_ERR_INTERNAL, "built without oneDNN: no layout conversion");
+}
+pds_status pdsi_dnn_step_run(pdsi_dnn_step *s, pdsi_tensor *const *in, pdsi_tensor *const *out,
+                             void *scratch, pdsi_dnn_stream *stream, pds_error *err)
+{
+    (void)s, (void)in, (void)out, (void)scratch, (void)stream;
+    return pdsi_fail(err, PDS_ERR_INTERNAL, "built without oneDNN");
+}
+size_t pdsi_dnn_step_scratch(const pdsi_dnn_step *s) { (void)s; return 0; }
+int pdsi_dnn_step_inplace_input(const pdsi_dnn_step *s) { (void)s; return -1; }
+const char *pdsi_dnn_step_impl(const pdsi_dnn_step *s) { (void)s; return ""; }
+void pdsi_dnn_step_free(pdsi_dnn_step *s) { (void)s; }
+
+#else
+
+#include <pthread.h>
+
+#include "kernels/onednn/dnn-impl.h"
+
+bool pdsi_dnn_compiled(void)
+{
+    return true;
+}
+
+/* ---- engine, streams, errors --------------------------------------------- */
+
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+static dnnl_engine_t engine;
+
+static void engine_make(void)
+{
+    if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success)
+        engine = NULL;
+}
+
+dnnl_engine_t pdsi_dnn_engine(void)
+{
+    pthread_once(&engine_once, engine_make);
+    return engine;
+}
+
+struct pdsi_dnn_stream {
+    dnnl_stream_t s;
+};
+
+pds_status pdsi_dnn_fail(pds_error *err, dnnl_status_t s, const char *what)
+{
+    if (s == dnnl_out_of_memory)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "oneDNN could not %s: out of memory", what);
+    return pdsi_fail(err, PDS_ERR_INTERNAL, "oneDNN could not %s (status %d)", what, (int)s);
+}
+
+pds_status pdsi_dnn_stream_create(pdsi_dnn_stream **out, pds_error *err)
+{
+    *out = NULL;
+    dnnl_engine_t e = pdsi_dnn_engine();
+    if (!e)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "oneDNN could not create its CPU engine");
+    pdsi_dnn_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate a oneDNN stream");
+    dnnl_status_t ds = dnnl_stream_create(&s->s, e, dnnl_stream_default_flags);
+    if (ds != dnnl_success) {
+        free(s);
+        return pdsi_dnn_fail(err, ds, "create a stream");
+    }
+    *out = s;
+    return PDS_OK;
+}
+
+void pdsi_dnn_stream_free(pdsi_dnn_stream *s)
+{
+    if (!s)
+        return;
+    dnnl_stream_destroy(s->s);
+    free(s);
+}
+
+/* ---- descriptors ------------------------------------------------------------ */
+
+dnnl_status_t pdsi_dnn_md(dnnl_memory_desc_t *md, const int64_t *dims, int rank, uint8_t layout)
+{
+    static const dnnl_format_tag_t plain[] = {dnnl_a, dnnl_a, dnnl_ab, dnnl_abc, dnnl_abcd,
+                                              dnnl_abcde, dnnl_abcdef};
+    dnnl_dims_t d;
+    if (rank < 1 || rank > 6)
+        return dnnl_unimplemented;
+    for (int i = 0; i < rank; i++)
+        d[i] = dims[i];
+    dnnl_format_tag_t tag = plain[rank];
+    if (layout == PDSI_LAYOUT_NHWC) {
+        if (rank != 4)
+            return dnnl_invalid_arguments;
+        tag = dnnl_nhwc;
+    } else if (layout == PDSI_LAYOUT_NCHW16C) {
+        if (rank != 4 || dims[1] % 16 != 0)
+            return dnnl_invalid_arguments;
+        tag = dnnl_nChw16c;
+    }
+    return dnnl_memory_desc_init_by_tag(md, rank, d, dnnl_f32, tag);
+}
+
+dnnl_status_t pdsi_dnn_attr(dnnl_primitive_attr_t *attr)
+{
+    dnnl_status_t s = dnnl_primitive_attr_create(attr);
+    if (s != dnnl_success)
+        return s;
+    s = dnnl_primitive_attr_set_scratchpad_mode(*attr, dnnl_scratchpad_mode_user);
+    if (s != dnnl_success)
+        dnnl_primitive_attr_destroy(*attr);
+    return s;
+}
+
+bool pdsi_dnn_pd_is_fast(const_dnnl_primitive_desc_t pd)
+{
+    const char *impl = NULL;
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success ||
+        !impl)
+        return false;
+    return strncmp(impl, "ref", 3) != 0;
+}
+
+/* ---- steps ------------------------------------------------------------------ */
+
+pdsi_dnn_step *pdsi_dnn_step_new(void)
+{
+    pdsi_dnn_step *s = calloc(1, sizeof *s);
+    if (s)
+        s->inplace = -1;
+    return s;
+}
+
+static pds_status add_arg(pdsi_dnn_step *s, int arg, const dnnl_memory_desc_t *md, int bind,
+                          const void *data, size_t off, pds_error *err)
+{
+    if (s->n_parts == PDSI_DNN_MAX_PARTS)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "too many oneDNN primitives in one step");
+    pdsi_dnn_part *p = &s->parts[s->n_parts];
+    if (p->n_args == PDSI_DNN_MAX_ARGS)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "too many oneDNN arguments");
+    dnnl_memory_t mem;
+    dnnl_status_t ds = dnnl_memory_create(&mem, md, pdsi_dnn_engine(),
+                                          bind == PDSI_BIND_CONST ? (void *)data
+                                                                  : DNNL_MEMORY_NONE);
+    if (ds != dnnl_success)
+        return pdsi_dnn_fail(err, ds, "create a memory object");
+    p->args[p->n_args].arg = arg;
+    p->args[p->n_args].memory = mem;
+    p->bind[p->n_args] = bind;
+    p->off[p->n_args] = off;
+    p->bound[p->n_args] = bind == PDSI_BIND_CONST ? (void *)data : NULL;
+    p->n_args++;
+    return PDS_OK;
+}
+
+pds_status pdsi_dnn_step_arg(pdsi_dnn_step *s, int arg, const dnnl_memory_desc_t *md, int bind,
+                             const void *data, pds_error *err)
+{
+    return add_arg(s, arg, md, bind, data, 0, err);
+}
+
+size_t pdsi_dnn_step_temp(pdsi_dnn_step *s, size_t bytes)
+{
+    size_t off = s->scratch;
+    s->scratch += (bytes + 63) & ~(size_t)63;
+    return off;
+}
+
+pds_status pdsi_dnn_step_arg_temp(pdsi_dnn_step *s, int arg, const dnnl_memory_desc_t *md,
+                                  size_t offset, pds_error *err)
+{
+    return add_arg(s, arg, md, PDSI_BIND_SCRATCH, NULL, offset, err);
+}
+
+pds_status pdsi_dnn_step_finish(pdsi_dnn_step *s, dnnl_primitive_desc_t pd, pds_error *err)
+{
+    if (s->n_parts == 0) {
+        const char *impl = NULL;
+        if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success &&
+            impl) {
+            size_t n = strlen(impl);
+            if (n >= sizeof s->impl)
+                n = sizeof s->impl - 1;
+            memcpy(s->impl, impl, n);
+            s->impl[n] = '\0';
+        }
+    }
+    const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    size_t bytes = smd ? dnnl_memory_desc_get_size(smd) : 0;
+    pds_status st = PDS_OK;
+    if (bytes)
+        st = pdsi_dnn_step_arg_temp(s, DNNL_ARG_SCRATCHPAD, smd, pdsi_dnn_step_temp(s, bytes),
+                                    err);
+    pdsi_dnn_part *p = &s->parts[s->n_parts];
+    dnnl_status_t ds = st ? dnnl_success : dnnl_primitive_create(&p->prim, pd);
+    dnnl_primitive_desc_destroy(pd);
+    if (st)
+        return st;
+    if (ds != dnnl_success) {
+        p->prim = NULL;
+        return pdsi_dnn_fail(err, ds, "create a primitive");
+    }
+    s->n_parts++;
+    return PDS_OK;
+}
+
+pds_status pdsi_dnn_step_run(pdsi_dnn_step *s, pdsi_tensor *const *in, pdsi_tensor *const *out,
+                             void *scratch, pdsi_dnn_stream *stream, pds_error *err)
+{
+    for (int k = 0; k < s->n_parts; k++) {
+        pdsi_dnn_part *p = &s->parts[k];
+        for (int i = 0; i < p->n_args; i++) {
+            int b = p->bind[i];
+            void *ptr;
+            if (b >= 0)
+                ptr = in[b]->data;
+            else if (b <= PDSI_BIND_OUT0)
+                ptr = out[PDSI_BIND_OUT0 - b]->data;
+            else if (b == PDSI_BIND_SCRATCH)
+                ptr = (char *)scratch + p->off[i];
+            else
+                continue;
+            if (ptr != p->bound[i]) {
+                dnnl_status_t ds = dnnl_memory_set_data_handle(p->args[i].memory, ptr);
+                if (ds != dnnl_success)
+                    return pdsi_dnn_fail(err, ds, "bind a tensor");
+                p->bound[i] = ptr;
+            }
+        }
+        dnnl_status_t ds = dnnl_primitive_execute(p->prim, stream->s, p->n_args, p->args);
+        if (ds != dnnl_success)
+            return pdsi_dnn_fail(err, ds, "execute a primitive");
+    }
+    return PDS_OK;
+}
+
+size_t pdsi_dnn_step_scratch(const pdsi_dnn_step *s)
+{
+    return s ? s->scratch : 0;
+}
+
+int pdsi_dnn_step_inplace_input(const pdsi_dnn_step *s)
+{
+    return s ? s->inplace : -1;
+}
+
+const char *pdsi_dnn_step_impl(const pdsi_dnn_step *s)
+{
+    return s ? s->impl : "";
+}
+
+void pdsi_dnn_step_free(pdsi_dnn_step *s)
+{
+    if (!s)
+        return;
+    for (int k = 0; k < PDSI_DNN_MAX_PARTS; k++) {
+        pdsi_dnn_part *p = &s->parts[k];
+        for (int i = 0; i < p->n_args; i++)
+            dnnl_memory_destroy(p->args[i].memory);
+        if (p->prim)
+            dnnl_primitive_destroy(p->prim);
+    }
+    free(s->owned);
+    free(s);
+}
+
+pds_status pdsi_dnn_reorder_create(const pdsi_tensor *t, uint8_t from, uint8_t to,
+                                   pdsi_dnn_step **step, pds_error *err)
+{
+    *step = NULL;
+    dnnl_memory_desc_t a, b;
+    if (t->dtype != PDS_FLOAT32 || pdsi_dnn_md(&a, t->dims, t->rank, from) != dnnl_success ||
+        pdsi_dnn_md(&b, t->dims, t->rank, to) != dnnl_success)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "cannot convert a %s rank-%d tensor's layout",
+                         pds_dtype_name(t->dtype), t->rank);
+    pdsi_dnn_step *s = pdsi_dnn_step_new();
+    if (!s)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate a step");
+    dnnl_primitive_attr_t attr;
+    dnnl_primitive_desc_t pd;
+    dnnl_status_t ds = pdsi_dnn_attr(&attr);
+    if (ds == dnnl_success) {
+        ds = dnnl_reorder_primitive_desc_create(&pd, &a, pdsi_dnn_engine(), &b, pdsi_dnn_engine(),
+                                                attr);
+        dnnl_primitive_attr_destroy(attr);
+    }
+    pds_status st;
+    if (ds != dnnl_success) {
+        st = pdsi_dnn_fail(err, ds, "create a layout conversion");
+    } else if (!(st = pdsi_dnn_step_arg(s, DNNL_ARG_FROM, &a, 0, NULL, err)) &&
+               !(st = pdsi_dnn_step_arg(s, DNNL_ARG_TO, &b, PDSI_BIND_OUT0, NULL, err))) {
+        st = pdsi_dnn_step_finish(s, pd, err);
+    } else {
+        dnnl_primitive_desc_destroy(pd);
+    }
+    if (st) {
+        pdsi_dnn_step_free(s);
+        return st;
+    }
+    *step = s;
+    return PDS_OK;
+}
+
+/* ---- the weight cache -------------------------------------------------------- */
+
+typedef struct wentry {
+    int32_t value;
+    dnnl_memory_desc_t md;       /* layout of data */
+    dnnl_memory_desc_t plain_md; /* the plain view it was packed from */
+    void *data;
+    size_t bytes;
+    bool plain;                  /* a plain copy remade from a packed one */
+    struct wentry *next;
+} wentry;
+
+struct pdsi_dnn_model {
+    pthread_mutex_t mu;
+    wentry *head;
+    size_t bytes;
+    bool blocked; /* nChw16c + Winograd mode (pdsi_dnn_model_configure) */
+};
+
+bool pdsi_dnn_model_blocked(const pdsi_dnn_model *dm)
+{
+    return dm && dm->blocked;
+}
+
+void pdsi_dnn_model_configure(pdsi_dnn_model *dm, const pdsi_graph *g)
+{
+    /* Winograd pays off in nets with many dense 3x3 stride-1 convolutions
+     * of wide layers (ResNet's bottlenecks); elsewhere NHWC's brgemm kernels
+     * need no reorders around depthwise and odd-width layers. */
+    int wino = 0, dense = 0;
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        const pdsi_node *node = &g->nodes[i];
+        if (strncmp(node->def->type, "pdsafe_conv", 11) != 0)
+            continue;
+        const pdsi_tensor *w = &g->values[node->vals[node->in_off[1]]].data;
+        if (w->rank != 4)
+            continue;
+        dense++;
+        if (pdsi_dnn_wino_candidate(node->params, w))
+            wino++;
+    }
+    /* Off unless PDSAFE_WINOGRAD=1: measured on ResNet50 it saves about 5 %
+     * of the time but keeps the plain 3x3 filters too (oneDNN cannot
+     * reorder out of its Winograd weight format, and that format depends
+     * on the thread count), so the weights take 60 % more memory. */
+    const char *env = getenv("PDSAFE_WINOGRAD");
+    dm->blocked = env && strcmp(env, "1") == 0 && wino >= 4 && wino * 8 >= dense;
+}
+
+pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, pds_error *err)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate the weight cache");
+    if (pthread_mutex_init(&(*out)->mu, NULL) != 0) {
+        free(*out);
+        *out = NULL;
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "could not create the weight cache's mutex");
+    }
+    return PDS_OK;
+}
+
+void pdsi_dnn_model_free(pdsi_dnn_model *dm)
+{
+    if (!dm)
+        return;
+    for (wentry *e = dm->head, *n; e; e = n) {
+        n = e->next;
+        free(e->data);
+        free(e);
+    }
+    pthread_mutex_destroy(&dm->mu);
+    free(dm);
+}
+
+size_t pdsi_dnn_model_packed_bytes(pdsi_dnn_model *dm)
+{
+    pthread_mutex_lock(&dm->mu);
+    size_t n = dm->bytes;
+    pthread_mutex_unlock(&dm->mu);
+    return n;
+}
+
+bool pdsi_dnn_model_has_packed(pdsi_dnn_model *dm, int32_t value)
+{
+    /* Only a blocked copy can be reordered into any other layout (oneDNN
+     * cannot reorder out of its Winograd weight format). */
+    bool found = false;
+    pthread_mutex_lock(&dm->mu);
+    for (wentry *e = dm->head; e && !found; e = e->next)
+        found = e->value == value && !e->plain && e->md.format_kind == dnnl_blocked;
+    pthread_mutex_unlock(&dm->mu);
+    return found;
+}
+
+/* Reorders src (md a) into a new buffer laid out as b. */
+static pds_status reorder_buffer(const dnnl_memory_desc_t *a, const void *src,
+                                 const dnnl_memory_desc_t *b, void **dst, size_t *bytes,
+                                 pds_error *err)
+{
+    *bytes = dnnl_memory_desc_get_size(b);
+    size_t cap = (*bytes + 63) & ~(size_t)63;
+    *dst = aligned_alloc(64, cap ? cap : 64);
+    if (!*dst)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate %zu bytes of packed "
+                         "weights", *bytes);
+    dnnl_engine_t e = pdsi_dnn_engine();
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_t prim = NULL;
+    dnnl_memory_t ma = NULL, mb = NULL;
+    dnnl_stream_t stream = NULL;
+    dnnl_status_t ds = dnnl_reorder_primitive_desc_create(&pd, a, e, b, e, NULL);
+    if (ds == dnnl_success)
+        ds = dnnl_primitive_create(&prim, pd);
+    if (ds == dnnl_success)
+        ds = dnnl_memory_create(&ma, a, e, (void *)src);
+    if (ds == dnnl_success)
+        ds = dnnl_memory_create(&mb, b, e, *dst);
+    if (ds == dnnl_success)
+        ds = dnnl_stream_create(&stream, e, dnnl_stream_default_flags);
+    if (ds == dnnl_success) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, ma}, {DNNL_ARG_TO, mb}};
+        ds = dnnl_primitive_execute(prim, stream, 2, args);
+        if (ds == dnnl_success)
+            ds = dnnl_stream_wait(stream);
+    }
+    if (stream)
+        dnnl_stream_destroy(stream);
+    if (ma)
+        dnnl_memory_destroy(ma);
+    if (mb)
+        dnnl_memory_destroy(mb);
+    if (prim)
+        dnnl_primitive_destroy(prim);
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    if (ds != dnnl_success) {
+        free(*dst);
+        *dst = NULL;
+        return pdsi_dnn_fail(err, ds, "pack weights");
+    }
+    return PDS_OK;
+}
+
+pds_status pdsi_dnn_weights(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t value,
+                            const dnnl_memory_desc_t *plain_md, const dnnl_memory_desc_t *want,
+                            const void **data, pds_error *err)
+{
+    *data = NULL;
+    pds_status st = PDS_OK;
+    pthread_mutex_lock(&dm->mu);
+    wentry *any = NULL;
+    for (wentry *e = dm->head; e; e = e->next)
+        if (e->value == value && !e->plain) {
+            if (dnnl_memory_desc_equal(&e->md, want)) {
+                *data = e->data;
+                goto out;
+            }
+            if (e->md.format_kind == dnnl_blocked)
+                any = e;
+        }
+    wentry *n = calloc(1, sizeof *n);
+    if (!n) {
+        st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate a weight cache entry");
+        goto out;
+    }
+    const void *plain = g->values[value].data.data;
+    if (plain)
+        st = reorder_buffer(plain_md, plain, want, &n->data, &n->bytes, err);
+    else if (any)
+        st = reorder_buffer(&any->md, any->data, want, &n->data, &n->bytes, err);
+    else
+        st = pdsi_fail(err, PDS_ERR_INTERNAL, "parameter '%s' has neither plain nor packed data",
+                       g->values[value].name);
+    if (st) {
+        free(n);
+        goto out;
+    }
+    n->value = value;
+    n->md = *want;
+    n->plain_md = *plain_md;
+    n->next = dm->head;
+    dm->head = n;
+    dm->bytes += n->bytes;
+    *data = n->data;
+out:
+    pthread_mutex_unlock(&dm->mu);
+    return st;
+}
+
+const void *pdsi_dnn_model_plain(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t value)
+{
+    const void *plain = g->values[value].data.data;
+    if (plain || !dm)
+        return plain;
+    void *out = NULL;
+    pthread_mutex_lock(&dm->mu);
+    wentry *src = NULL;
+    for (wentry *e = dm->head; e; e = e->next) {
+        if (e->value == value && e->plain) {
+            out = e->data;
+            goto done;
+        }
+        if (e->value == value && e->md.format_kind == dnnl_blocked)
+            src = e;
+    }
+    if (!src)
+        goto done;
+    wentry *n = calloc(1, sizeof *n);
+    if (!n)
+        goto done;
+    if (reorder_buffer(&src->md, src->data, &src->plain_md, &n->data, &n->bytes, NULL)) {
+        free(n);
+        goto done;
+    }
+    n->value = value;
+    n->md = src->plain_md;
+    n->plain_md = src->plain_md;
+    n->plain = true;
+    n->next = dm->head;
+    dm->head = n;
+    dm->bytes += n->bytes;
+    out = n->data;
+done:
+    pthread_mutex_unlock(&dm->mu);
+    return out;
+}
+
+/* ---- dispatch ---------------------------------------------------------------- */
+
+pds_status pdsi_dnn_step_create(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t node_index,
+                                pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out, int n_out,
+                                bool pack_only, pdsi_dnn_step **step, pds_error *err)
+{
+    *step = NULL;
+    if (!pdsi_dnn_engine())
+        return PDS_OK;
+    const pdsi_node *node = &g->nodes[node_index];
+    /* Empty tensors are the reference kernels' business. */
+    for (int k = 0; k < n_in; k++)
+        if (in[k].t->dtype == PDS_FLOAT32 && pdsi_tensor_numel(in[k].t) == 0)
+            return PDS_OK;
+    for (int k = 0; k < n_out; k++)
+        if (pdsi_tensor_numel(out[k].t) == 0)
+            return PDS_OK;
+    const char *type = node->def->type;
+    if (strncmp(type, "pdsafe_conv", 11) == 0)
+        return pdsi_dnn_conv(dm, g, node, in, n_in, out, n_out, pack_only, step, err);
+    if (strcmp(type, "pdsafe_matmul") == 0)
+        return pdsi_dnn_matmul(dm, g, node, in, n_in, out, n_out, pack_only, step, err);
+    if (pack_only)
+        return PDS_OK;
+    if (strcmp(type, "pool2d") == 0)
+        return pdsi_dnn_pool(node, in, n_in, out, n_out, step, err);
+    if (node->def->run == NULL)
+        return PDS_OK;
+    pds_status st = pdsi_dnn_unary(node, in, n_in, out, n_out, step, err);
+    if (st || *step)
+        return st;
+    st = pdsi_dnn_binary(node, in, n_in, out, n_out, step, err);
+    if (st || *step)
+        return st;
+    return pdsi_dnn_misc(g, node, in, n_in, out, n_out, step, err);
+}
+
+#endif

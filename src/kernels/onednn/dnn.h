@@ -1,0 +1,107 @@
+/*
+ * dnn.h — the oneDNN fast path as the planner sees it.
+ *
+ * A fast step is one operator (often a fused one, see kernels/fused.h) run by
+ * oneDNN primitives that are created once per input-shape plan and reused by
+ * every run with that plan. The planner offers a node with its tensors'
+ * shapes and current layouts; the fast path either declines (the reference
+ * kernel then runs the node) or returns a step, the layout it needs for each
+ * input and the layout it writes each output in.
+ *
+ * Layouts: 4-D activations may live as NHWC (oneDNN's brgemm convolutions,
+ * pooling and depthwise kernels are fastest there on AVX-512, and NHWC has no
+ * channel padding, so a tensor keeps its byte size) or, in networks dominated
+ * by 3x3 convolutions, as nChw16c (the layout of oneDNN's Winograd
+ * convolution; used only where the channels are a multiple of 16, so again
+ * without padding); everything else is plain row-major ("NCHW"). A tensor's
+ * dims are always the logical NCHW dims.
+ *
+ * Weights: a model owns a cache of its parameters reordered into the layouts
+ * oneDNN asked for (pdsi_dnn_model). Entries are made once, at load where the
+ * shapes allow it, are immutable and shared by every predictor of the model,
+ * and die with the model. A parameter whose plain copy was dropped after
+ * packing can be turned back into plain data on demand.
+ *
+ * Everything here that creates or runs a primitive must run on an executor
+ * thread (core/executor.h).
+ */
+#ifndef PDSI_KERNELS_ONEDNN_DNN_H
+#define PDSI_KERNELS_ONEDNN_DNN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "graph/graph.h"
+
+enum {
+    PDSI_LAYOUT_PLAIN = 0,
+    PDSI_LAYOUT_NHWC = 1,
+    PDSI_LAYOUT_NCHW16C = 2, /* 4-D with channels a multiple of 16 only: no padding */
+};
+
+typedef struct pdsi_dnn_model pdsi_dnn_model;
+typedef struct pdsi_dnn_step pdsi_dnn_step;
+typedef struct pdsi_dnn_stream pdsi_dnn_stream;
+
+/* True when the library was built with oneDNN. */
+bool pdsi_dnn_compiled(void);
+
+/* Per-model state (the weight cache). */
+pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, pds_error *err);
+void pdsi_dnn_model_free(pdsi_dnn_model *dm);
+/* Bytes held by packed weights (for statistics). */
+size_t pdsi_dnn_model_packed_bytes(pdsi_dnn_model *dm);
+/* Plain (row-major) data of parameter `value` whose own data was dropped after
+ * packing; made once and kept with the model. NULL when out of memory. */
+const void *pdsi_dnn_model_plain(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t value);
+/* True if parameter `value` has a packed copy from which plain data can be
+ * made (so its graph data may be dropped). */
+bool pdsi_dnn_model_has_packed(pdsi_dnn_model *dm, int32_t value);
+
+/* Chooses the model's convolution layouts from its graph (before packing):
+ * nChw16c with Winograd 3x3 convolutions when the graph has enough of them,
+ * NHWC otherwise. */
+void pdsi_dnn_model_configure(pdsi_dnn_model *dm, const pdsi_graph *g);
+
+/* Per-predictor stream. */
+pds_status pdsi_dnn_stream_create(pdsi_dnn_stream **out, pds_error *err);
+void pdsi_dnn_stream_free(pdsi_dnn_stream *s);
+
+/* A step's tensors as the planner sees them, flattened over the node's slots
+ * in slot order (node->vals order). */
+typedef struct pdsi_dnn_io {
+    pdsi_tensor *t;  /* shape known; data not yet */
+    int32_t value;   /* graph value id, or -1 for a planner temporary */
+    bool param;      /* an immutable model parameter */
+    uint8_t layout;  /* inputs: the layout it is stored in now; outputs: set by create */
+    uint8_t want;    /* inputs: the layout the step needs (set by create) */
+} pdsi_dnn_io;
+
+/* Offers node to the fast path. On PDS_OK, *step is NULL when the fast path
+ * declines (unsupported op, parameters or shapes); otherwise every input's
+ * `want` and every output's `layout` are set. Errors are real failures (out
+ * of memory, a oneDNN failure on a configuration it accepted).
+ * With pack_only, only the weights are packed into the model cache (load
+ * time, nominal shapes) and *step stays NULL. */
+pds_status pdsi_dnn_step_create(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t node_index,
+                                pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out, int n_out,
+                                bool pack_only, pdsi_dnn_step **step, pds_error *err);
+
+/* A layout conversion of one 4-D float32 tensor (reorder). */
+pds_status pdsi_dnn_reorder_create(const pdsi_tensor *t, uint8_t from, uint8_t to,
+                                   pdsi_dnn_step **step, pds_error *err);
+
+/* Runs a step. in/out are the tensors in the order given to create, with their
+ * data bound; scratch holds at least pdsi_dnn_step_scratch bytes. */
+pds_status pdsi_dnn_step_run(pdsi_dnn_step *s, pdsi_tensor *const *in, pdsi_tensor *const *out,
+                             void *scratch, pdsi_dnn_stream *stream, pds_error *err);
+
+size_t pdsi_dnn_step_scratch(const pdsi_dnn_step *s);
+/* The input index whose storage the output must share (a residual added by
+ * oneDNN's sum post-op, which accumulates into the destination), or -1. */
+int pdsi_dnn_step_inplace_input(const pdsi_dnn_step *s);
+/* oneDNN's implementation name ("brgconv:avx512_core"); static storage. */
+const char *pdsi_dnn_step_impl(const pdsi_dnn_step *s);
+void pdsi_dnn_step_free(pdsi_dnn_step *s);
+
+#endif

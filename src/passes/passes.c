@@ -1,0 +1,1075 @@
+/*
+ * passes.c — the load-time rewrites and the packing driver (see passes.h).
+ *
+ * Rewrites work on the graph's node array in place: a removed node is marked
+ * dead and its readers are pointed at the value it forwarded; a fused node
+ * takes over the first node of its chain (keeping its position and file
+ * index, so messages still name an operator of the file) and the output of
+ * the last one. Dead nodes are dropped at the end, and parameters nothing
+ * reads any more give their memory back.
+ *
+ * Shape-dependent decisions (is an add a same-shape residual?) use the shapes
+ * inferred at nominal input sizes; the fused operators' own shape inference
+ * still checks every run.
+ */
+#include "passes/passes.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/ops_fused.h"
+#include "kernels/activation.h"
+#include "kernels/elementwise.h"
+#include "kernels/norm.h"
+
+#define NOMINAL_SPATIAL 224
+/* Largest output a constant fold may turn into a parameter. */
+#define FOLD_MAX_BYTES (16u << 20)
+
+/* ---- nominal shapes ------------------------------------------------------- */
+
+/* Shapes of every value for nominal input sizes; the few values shapes depend
+ * on are computed. Returns NULL when inference fails (not an error: callers
+ * then skip what needs shapes). Free with nominal_free. */
+static pdsi_tensor *nominal_shapes(const pdsi_graph *g, const pdsi_graph_info *info)
+{
+    pdsi_tensor *t = calloc((size_t)g->n_values + 1, sizeof *t);
+    if (!t)
+        return NULL;
+    for (int32_t v = 0; v < g->n_values; v++)
+        if (g->values[v].kind == PDSI_VALUE_PARAM) {
+            t[v] = g->values[v].data;
+            t[v].cap = 0;
+        }
+    bool ok = true;
+    for (int32_t i = 0; i < g->n_inputs && ok; i++) {
+        const pdsi_value *v = &g->values[g->inputs[i]];
+        int64_t dims[PDSI_MAX_RANK];
+        for (int d = 0; d < v->rank; d++)
+            dims[d] = v->dims[d] >= 0 ? v->dims[d] : (d == 0 ? 1 : NOMINAL_SPATIAL);
+        pdsi_tensor *x = &t[g->inputs[i]];
+        pdsi_tensor_set_shape(x, v->dtype, v->rank, dims);
+        /* Phase-1 operators may read an input's data: give small ones zeros. */
+        if (info && pdsi_tensor_numel(x) <= (1 << 20)) {
+            ok = pdsi_tensor_reserve(x);
+            if (ok)
+                memset(x->data, 0, pdsi_tensor_bytes(x));
+        }
+    }
+    pdsi_exec ex = {.num_threads = 1};
+    for (int32_t i = 0; i < g->n_nodes && ok; i++) {
+        const pdsi_node *node = &g->nodes[i];
+        pdsi_slot slots[2 * PDSI_MAX_SLOTS];
+        pdsi_tensor *ptrs[512];
+        int q = 0;
+        if (node->out_off[node->n_out_slots] > 512) {
+            ok = false;
+            break;
+        }
+        for (int k = 0; k < node->n_in_slots; k++) {
+            slots[k].t = &ptrs[q];
+            slots[k].n = node->in_off[k + 1] - node->in_off[k];
+            for (uint16_t a = node->in_off[k]; a < node->in_off[k + 1]; a++)
+                ptrs[q++] = &t[node->vals[a]];
+        }
+        pdsi_slot *out = &slots[node->n_in_slots];
+        for (int k = 0; k < node->n_out_slots; k++) {
+            out[k].t = &ptrs[q];
+            out[k].n = node->out_off[k + 1] - node->out_off[k];
+            for (uint16_t a = node->out_off[k]; a < node->out_off[k + 1]; a++)
+                ptrs[q++] = &t[node->vals[a]];
+        }
+        ok = node->def->infer(node->params, slots, out, NULL) == PDS_OK;
+        if (ok && info && info->early_node[i]) {
+            for (int k = 0; k < node->n_out_slots && ok; k++)
+                for (int a = 0; a < out[k].n && ok; a++) {
+                    int64_t numel;
+                    ok = pdsi_shape_numel(out[k].t[a]->dims, out[k].t[a]->rank, &numel) &&
+                         numel <= (1 << 20) && pdsi_tensor_reserve(out[k].t[a]);
+                }
+            ok = ok && node->def->run(node->params, slots, out, &ex, NULL) == PDS_OK;
+        }
+    }
+    pdsi_exec_release(&ex);
+    if (!ok) {
+        for (int32_t v = 0; v < g->n_values; v++)
+            if (t[v].cap)
+                pdsi_tensor_release(&t[v]);
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* n: the graph's value count when the shapes were made. */
+static void nominal_free(int32_t n, pdsi_tensor *t)
+{
+    if (!t)
+        return;
+    for (int32_t v = 0; v < n; v++)
+        if (t[v].cap)
+            pdsi_tensor_release(&t[v]);
+    free(t);
+}
+
+/* ---- graph surgery ---------------------------------------------------------- */
+
+typedef struct rewriter {
+    pdsi_graph *g;
+    uint8_t *dead;   /* per node */
+    int32_t *users;  /* per value: reading nodes (live) + 1 if a graph output */
+    int32_t users_cap;
+    pdsi_tensor *nominal;
+    int32_t n_nominal;
+    pds_error *err;
+} rewriter;
+
+static pds_status count_users(rewriter *r)
+{
+    pdsi_graph *g = r->g;
+    if (g->n_values > r->users_cap) {
+        int32_t cap = g->n_values + 64;
+        int32_t *u = realloc(r->users, sizeof *u * (size_t)cap);
+        if (!u)
+            return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not grow the rewriter's tables");
+        r->users = u;
+        r->users_cap = cap;
+    }
+    memset(r->users, 0, sizeof *r->users * (size_t)g->n_values);
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        if (r->dead[i])
+            continue;
+        const pdsi_node *node = &g->nodes[i];
+        for (uint16_t a = 0; a < node->in_off[node->n_in_slots]; a++)
+            r->users[node->vals[a]]++;
+    }
+    for (int32_t i = 0; i < g->n_outputs; i++)
+        r->users[g->outputs[i]]++;
+    return PDS_OK;
+}
+
+static bool is_output(const pdsi_graph *g, int32_t v)
+{
+    for (int32_t i = 0; i < g->n_outputs; i++)
+        if (g->outputs[i] == v)
+            return true;
+    return false;
+}
+
+/* The only live node reading v (not a graph output), or -1. */
+static int32_t sole_reader(const rewriter *r, int32_t v, int32_t after)
+{
+    if (r->users[v] != 1 || is_output(r->g, v))
+        return -1;
+    for (int32_t i = after + 1; i < r->g->n_nodes; i++) {
+        if (r->dead[i])
+            continue;
+        const pdsi_node *node = &r->g->nodes[i];
+        for (uint16_t a = 0; a < node->in_off[node->n_in_slots]; a++)
+            if (node->vals[a] == v)
+                return i;
+    }
+    return -1;
+}
+
+/* Points every reader of `from` (and the graph outputs) at `to`. */
+static void forward_value(rewriter *r, int32_t from, int32_t to)
+{
+    pdsi_graph *g = r->g;
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        if (r->dead[i])
+            continue;
+        pdsi_node *node = &g->nodes[i];
+        for (uint16_t a = 0; a < node->in_off[node->n_in_slots]; a++)
+            if (node->vals[a] == from)
+                node->vals[a] = to;
+    }
+    for (int32_t i = 0; i < g->n_outputs; i++)
+        if (g->outputs[i] == from)
+            g->outputs[i] = to;
+}
+
+/* The single tensor of input slot k (by name), or -1. */
+static int32_t in_value(const pdsi_node *node, const char *slot)
+{
+    for (int k = 0; k < node->n_in_slots; k++)
+        if (strcmp(node->def->in[k].name, slot) == 0)
+            return node->in_off[k + 1] - node->in_off[k] == 1 ? node->vals[node->in_off[k]] : -1;
+    return -1;
+}
+
+static int32_t out_value(const pdsi_node *node, const char *slot)
+{
+    for (int k = 0; k < node->n_out_slots; k++)
+        if (strcmp(node->def->out[k].name, slot) == 0)
+            return node->out_off[k + 1] - node->out_off[k] == 1 ? node->vals[node->out_off[k]]
+                                                                : -1;
+    return -1;
+}
+
+/* True if node writes any output besides `keep` that someone reads. */
+static bool other_outputs_used(const rewriter *r, const pdsi_node *node, int32_t keep)
+{
+    for (uint16_t a = node->out_off[0]; a < node->out_off[node->n_out_slots]; a++)
+        if (node->vals[a] != keep && r->users[node->vals[a]] > 0)
+            return true;
+    return false;
+}
+
+static bool is_param(const pdsi_graph *g, int32_t v)
+{
+    return v >= 0 && g->values[v].kind == PDSI_VALUE_PARAM;
+}
+
+/* Gives back a parameter's memory once the node being rewritten was its only
+ * reader (its dims stay: shape inference still reads them), so that a folded
+ * model never holds its weights twice. */
+static void drop_if_unshared(rewriter *r, int32_t v)
+{
+    pdsi_value *val = &r->g->values[v];
+    if (v < r->users_cap && r->users[v] <= 1 && val->kind == PDSI_VALUE_PARAM &&
+        !is_output(r->g, v) && val->data.cap) {
+        free(val->data.data);
+        val->data.data = NULL;
+        val->data.cap = 0;
+    }
+}
+
+/* A new float32 parameter value owning data (taken). */
+static pds_status new_param(rewriter *r, const char *base, const char *what, int rank,
+                            const int64_t *dims, float *data, int32_t *id)
+{
+    pdsi_graph *g = r->g;
+    char name[512];
+    int32_t n = 0;
+    do
+        snprintf(name, sizeof name, "%s@pdsafe_%s%d", base, what, n++);
+    while (pdsi_graph_find(g, name) >= 0);
+    pds_status st = pdsi_graph_declare(g, name, true, PDS_FLOAT32, rank, dims, id, r->err);
+    if (st) {
+        free(data);
+        return st;
+    }
+    pdsi_value *v = &g->values[*id];
+    v->kind = PDSI_VALUE_PARAM;
+    pdsi_tensor_set_shape(&v->data, PDS_FLOAT32, rank, dims);
+    v->data.data = data;
+    int64_t numel = 1;
+    for (int d = 0; d < rank; d++)
+        numel *= dims[d];
+    v->data.cap = (size_t)numel * sizeof(float);
+    if (!v->data.cap)
+        v->data.cap = 1;
+    return PDS_OK;
+}
+
+/* Appends "+suffix" to a node's type. */
+static pds_status extend_type(rewriter *r, pdsi_node *node, const char *suffix)
+{
+    size_t a = strlen(node->type), b = strlen(suffix);
+    char *t = realloc(node->type, a + b + 2);
+    if (!t)
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not rename a fused operator");
+    t[a] = '+';
+    memcpy(t + a + 1, suffix, b + 1);
+    node->type = t;
+    return PDS_OK;
+}
+
+/* Rebuilds a node's value list for a new opdef: in[k] / out[k] are the value
+ * ids per slot of def (-1: empty). Single-tensor slots only. */
+static pds_status reslot(rewriter *r, pdsi_node *node, const pdsi_opdef *def, const int32_t *in,
+                         int n_in, const int32_t *out, int n_out, void *params)
+{
+    int total = 0;
+    for (int k = 0; k < n_in; k++)
+        total += in[k] >= 0;
+    for (int k = 0; k < n_out; k++)
+        total += out[k] >= 0;
+    int32_t *vals = malloc(sizeof *vals * (size_t)(total + 1));
+    if (!vals) {
+        free(params);
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not rebuild a fused operator");
+    }
+    uint16_t q = 0;
+    for (int k = 0; k < n_in; k++) {
+        node->in_off[k] = q;
+        if (in[k] >= 0)
+            vals[q++] = in[k];
+    }
+    node->in_off[n_in] = q;
+    for (int k = 0; k < n_out; k++) {
+        node->out_off[k] = q;
+        if (out[k] >= 0)
+            vals[q++] = out[k];
+    }
+    node->out_off[n_out] = q;
+    free(node->vals);
+    node->vals = vals;
+    node->n_in_slots = n_in;
+    node->n_out_slots = n_out;
+    node->def = def;
+    free(node->params);
+    node->params = params;
+    return PDS_OK;
+}
+
+/* ---- no-ops and constants --------------------------------------------------------- */
+
+static bool is_noop(const rewriter *r, const pdsi_node *node)
+{
+    const char *t = node->def->type;
+    if (strcmp(t, "assign") == 0)
+        return true;
+    if (strcmp(t, "dropout") == 0) {
+        const pdsi_dropout_params *p = node->params;
+        int32_t mask = out_value(node, "Mask");
+        return p->factor == 1.0f && (mask < 0 || r->users[mask] == 0);
+    }
+    if (strcmp(t, "scale") == 0) {
+        const pdsi_scale_params *p = node->params;
+        return p->scale == 1.0 && p->bias == 0.0 && in_value(node, "ScaleTensor") < 0;
+    }
+    return false;
+}
+
+static pds_status remove_noops(rewriter *r)
+{
+    pdsi_graph *g = r->g;
+    pds_status st = count_users(r);
+    if (st)
+        return st;
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        pdsi_node *node = &g->nodes[i];
+        if (r->dead[i] || !is_noop(r, node))
+            continue;
+        int32_t x = in_value(node, "X"), out = out_value(node, "Out");
+        if (x < 0 || out < 0)
+            continue;
+        /* A graph output that is also a graph input stays a copy: outputs
+         * are handed out of library memory. */
+        if (is_output(g, out) && g->values[x].kind == PDSI_VALUE_INPUT)
+            continue;
+        r->dead[i] = 1;
+        forward_value(r, out, x);
+        if ((st = count_users(r)))
+            return st;
+    }
+    return PDS_OK;
+}
+
+/* Runs nodes whose inputs are all parameters once, at load. */
+static pds_status fold_constants(rewriter *r)
+{
+    pdsi_graph *g = r->g;
+    pdsi_exec ex = {.num_threads = 1};
+    pds_status st = PDS_OK;
+    for (int32_t i = 0; i < g->n_nodes && !st; i++) {
+        pdsi_node *node = &g->nodes[i];
+        if (r->dead[i])
+            continue;
+        bool all_param = true;
+        for (uint16_t a = 0; a < node->in_off[node->n_in_slots]; a++)
+            all_param &= is_param(g, node->vals[a]);
+        int n_out = node->out_off[node->n_out_slots] - node->out_off[0];
+        if (!all_param || n_out < 1 || n_out > 8)
+            continue;
+        pdsi_tensor outs[8];
+        memset(outs, 0, sizeof outs);
+        pdsi_tensor *ptrs[512];
+        pdsi_slot slots[2 * PDSI_MAX_SLOTS];
+        if (node->in_off[node->n_in_slots] > 500)
+            continue;
+        int q = 0;
+        for (int k = 0; k < node->n_in_slots; k++) {
+            slots[k].t = &ptrs[q];
+            slots[k].n = node->in_off[k + 1] - node->in_off[k];
+            for (uint16_t a = node->in_off[k]; a < node->in_off[k + 1]; a++)
+                ptrs[q++] = &g->values[node->vals[a]].data;
+        }
+        pdsi_slot *out = &slots[node->n_in_slots];
+        int o = 0;
+        for (int k = 0; k < node->n_out_slots; k++) {
+            out[k].t = &ptrs[q];
+            out[k].n = node->out_off[k + 1] - node->out_off[k];
+            for (uint16_t a = node->out_off[k]; a < node->out_off[k + 1]; a++)
+                ptrs[q++] = &outs[o++];
+        }
+        bool ok = node->def->infer(node->params, slots, out, NULL) == PDS_OK;
+        size_t total = 0;
+        for (int k = 0; k < n_out && ok; k++) {
+            int64_t numel;
+            size_t bytes;
+            ok = pdsi_shape_numel(outs[k].dims, outs[k].rank, &numel) &&
+                 pdsi_bytes_of(outs[k].dtype, numel, &bytes) && bytes <= FOLD_MAX_BYTES &&
+                 (total += bytes) <= FOLD_MAX_BYTES && pdsi_tensor_reserve(&outs[k]);
+        }
+        ok = ok && node->def->run(node->params, slots, out, &ex, NULL) == PDS_OK;
+        if (!ok) {
+            for (int k = 0; k < n_out; k++)
+                pdsi_tensor_release(&outs[k]);
+            continue;
+        }
+        /* The outputs become parameters; the node goes. */
+        for (int k = 0; k < n_out; k++) {
+            pdsi_value *v = &g->values[node->vals[node->out_off[0] + k]];
+            v->kind = PDSI_VALUE_PARAM;
+            v->producer = -1;
+            v->data = outs[k];
+            v->dtype = outs[k].dtype;
+            v->rank = outs[k].rank;
+            memcpy(v->dims, outs[k].dims, sizeof v->dims);
+        }
+        r->dead[i] = 1;
+    }
+    pdsi_exec_release(&ex);
+    return st;
+}
+
+/* True when every graph input has a fixed shape: then every shape in the
+ * graph is what nominal inference computed. */
+static bool inputs_static(const pdsi_graph *g)
+{
+    for (int32_t i = 0; i < g->n_inputs; i++) {
+        const pdsi_value *v = &g->values[g->inputs[i]];
+        if (v->rank < 0)
+            return false;
+        for (int d = 0; d < v->rank; d++)
+            if (v->dims[d] < 0)
+                return false;
+    }
+    return true;
+}
+
+/* With static shapes, `shape` operators are constants: they become
+ * parameters (and fold_constants then folds what computes on them). */
+static pds_status fold_static_shapes(rewriter *r, bool *any)
+{
+    pdsi_graph *g = r->g;
+    pdsi_exec ex = {.num_threads = 1};
+    *any = false;
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        pdsi_node *node = &g->nodes[i];
+        if (r->dead[i] || strcmp(node->def->type, "shape") != 0 || node->in_off[1] != 1 ||
+            node->out_off[node->n_out_slots] - node->out_off[0] != 1)
+            continue;
+        int32_t x = node->vals[0], y = node->vals[node->out_off[0]];
+        if (x >= r->n_nominal || r->nominal[x].rank < 0)
+            continue;
+        pdsi_tensor xt = r->nominal[x], yt = {0};
+        xt.data = NULL;
+        xt.cap = 0;
+        pdsi_tensor *xp[1] = {&xt}, *yp[1] = {&yt};
+        pdsi_slot in = {xp, 1}, out = {yp, 1};
+        if (node->def->infer(node->params, &in, &out, NULL) != PDS_OK || !pdsi_tensor_reserve(&yt))
+            continue;
+        if (node->def->run(node->params, &in, &out, &ex, NULL) != PDS_OK) {
+            pdsi_tensor_release(&yt);
+            continue;
+        }
+        pdsi_value *v = &g->values[y];
+        v->kind = PDSI_VALUE_PARAM;
+        v->producer = -1;
+        v->data = yt;
+        v->dtype = yt.dtype;
+        v->rank = yt.rank;
+        memcpy(v->dims, yt.dims, sizeof v->dims);
+        r->dead[i] = 1;
+        *any = true;
+    }
+    pdsi_exec_release(&ex);
+    return PDS_OK;
+}
+
+/* ---- convolution fusion -------------------------------------------------------------- */
+
+static bool fusable_unary(const pdsi_node *node, pdsi_unary_params *u)
+{
+    if (node->def->run != pdsi_ref_unary)
+        return false;
+    /* Tensor-valued bounds or factors are per run; only attribute forms fuse. */
+    for (int k = 1; k < node->n_in_slots; k++)
+        if (node->in_off[k + 1] > node->in_off[k])
+            return false;
+    *u = *(const pdsi_unary_params *)node->params;
+    return true;
+}
+
+/* BN folded into filter w (layout per transpose) and bias b (M values). */
+static pds_status fold_bn(rewriter *r, pdsi_node *node, pdsi_fconv_params *p, int32_t *filter,
+                          int32_t *bias, const pdsi_node *bn)
+{
+    pdsi_graph *g = r->g;
+    int32_t sc = in_value(bn, "Scale"), sh = in_value(bn, "Bias"), mu = in_value(bn, "Mean"),
+            var = in_value(bn, "Variance");
+    const pdsi_tensor *w = &g->values[*filter].data;
+    if (!is_param(g, sc) || !is_param(g, sh) || !is_param(g, mu) || !is_param(g, var) ||
+        w->rank != 4 || w->dtype != PDS_FLOAT32 || !w->data)
+        return PDS_ERR_UNSUPPORTED_OP;
+    const int64_t G = p->conv.groups;
+    const int64_t M = p->conv.transpose ? w->dims[1] * G : w->dims[0];
+    const pdsi_tensor *ts[4] = {&g->values[sc].data, &g->values[sh].data, &g->values[mu].data,
+                                &g->values[var].data};
+    for (int k = 0; k < 4; k++)
+        if (ts[k]->dtype != PDS_FLOAT32 || ts[k]->rank != 1 || ts[k]->dims[0] != M ||
+            !ts[k]->data)
+            return PDS_ERR_UNSUPPORTED_OP;
+    if (*bias >= 0) {
+        const pdsi_tensor *b = &g->values[*bias].data;
+        if (b->dtype != PDS_FLOAT32 || b->rank != 1 || b->dims[0] != M || !b->data)
+            return PDS_ERR_UNSUPPORTED_OP;
+    }
+    const float eps = ((const pdsi_batch_norm_params *)bn->params)->epsilon;
+    int64_t numel = pdsi_tensor_numel(w);
+    float *nw = malloc(sizeof *nw * (size_t)numel), *nb = malloc(sizeof *nb * (size_t)M);
+    double *s = malloc(sizeof *s * (size_t)M);
+    if (!nw || !nb || !s) {
+        free(nw);
+        free(nb);
+        free(s);
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not fold a batch norm");
+    }
+    const float *gamma = ts[0]->data, *beta = ts[1]->data, *mean = ts[2]->data,
+                *vr = ts[3]->data, *ow = w->data;
+    const float *ob = *bias >= 0 ? g->values[*bias].data.data : NULL;
+    for (int64_t m = 0; m < M; m++) {
+        s[m] = (double)gamma[m] / sqrt((double)vr[m] + (double)eps);
+        nb[m] = (float)(((ob ? (double)ob[m] : 0.0) - (double)mean[m]) * s[m] + (double)beta[m]);
+    }
+    const int64_t khw = w->dims[2] * w->dims[3];
+    if (!p->conv.transpose) {
+        int64_t per = numel / M;
+        for (int64_t m = 0; m < M; m++)
+            for (int64_t k = 0; k < per; k++)
+                nw[m * per + k] = (float)((double)ow[m * per + k] * s[m]);
+    } else {
+        /* [C][M/G][kh][kw]: channel c of group c / (C/G) feeds outputs
+         * group * M/G + j. */
+        const int64_t C = w->dims[0], mg = w->dims[1], cg = C / G;
+        for (int64_t c = 0; c < C; c++)
+            for (int64_t j = 0; j < mg; j++) {
+                int64_t m = (c / cg) * mg + j;
+                for (int64_t k = 0; k < khw; k++) {
+                    int64_t at = (c * mg + j) * khw + k;
+                    nw[at] = (float)((double)ow[at] * s[m]);
+                }
+            }
+    }
+    free(s);
+    int32_t nf, nbias;
+    int64_t wdims[4];
+    memcpy(wdims, w->dims, sizeof wdims);
+    const char *base = g->values[*filter].name; /* its own allocation: stable */
+    pds_status st = new_param(r, base, "w", 4, wdims, nw, &nf);
+    if (st) {
+        free(nb);
+        return st;
+    }
+    const int64_t bd[1] = {M};
+    if ((st = new_param(r, base, "b", 1, bd, nb, &nbias)))
+        return st;
+    drop_if_unshared(r, *filter);
+    if (*bias >= 0)
+        drop_if_unshared(r, *bias);
+    drop_if_unshared(r, sc);
+    drop_if_unshared(r, sh);
+    drop_if_unshared(r, mu);
+    drop_if_unshared(r, var);
+    *filter = nf;
+    *bias = nbias;
+    (void)node;
+    return PDS_OK;
+}
+
+/* A bias add (param [M], axis 1) merged into the bias. */
+static pds_status fold_bias_add(rewriter *r, int32_t filter, int32_t *bias, int32_t addend,
+                                int64_t M)
+{
+    pdsi_graph *g = r->g;
+    const pdsi_tensor *a = &g->values[addend].data;
+    if (a->dtype != PDS_FLOAT32 || pdsi_tensor_numel(a) != M || !a->data)
+        return PDS_ERR_UNSUPPORTED_OP;
+    float *nb = malloc(sizeof *nb * (size_t)M);
+    if (!nb)
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not fold a bias");
+    const float *ob = *bias >= 0 ? g->values[*bias].data.data : NULL;
+    const float *ad = a->data;
+    for (int64_t m = 0; m < M; m++)
+        nb[m] = (ob ? ob[m] : 0.0f) + ad[m];
+    const int64_t bd[1] = {M};
+    int32_t old = *bias;
+    pds_status st = new_param(r, g->values[filter].name, "b", 1, bd, nb, bias);
+    if (!st && old >= 0)
+        drop_if_unshared(r, old);
+    if (!st)
+        drop_if_unshared(r, addend);
+    return st;
+}
+
+static bool same_nominal(const rewriter *r, int32_t a, int32_t b)
+{
+    if (!r->nominal || a >= r->n_nominal || b >= r->n_nominal)
+        return false;
+    const pdsi_tensor *x = &r->nominal[a], *y = &r->nominal[b];
+    return x->rank == y->rank && x->rank > 0 && x->dtype == y->dtype &&
+           memcmp(x->dims, y->dims, sizeof(int64_t) * (size_t)x->rank) == 0;
+}
+
+/* ---- scheduling: residual chains run late ------------------------------------- */
+
+static bool chain_link(const pdsi_node *node)
+{
+    const char *t = node->def->type;
+    pdsi_unary_params u;
+    return strcmp(t, "batch_norm") == 0 || strcmp(t, "elementwise_add") == 0 ||
+           fusable_unary(node, &u);
+}
+
+static bool is_conv_type(const char *t)
+{
+    return strcmp(t, "conv2d") == 0 || strcmp(t, "depthwise_conv2d") == 0;
+}
+
+/* The node producing v, or -1 (inputs, parameters). */
+static int32_t producer_of(const pdsi_graph *g, int32_t v)
+{
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        const pdsi_node *node = &g->nodes[i];
+        for (uint16_t a = node->out_off[0]; a < node->out_off[node->n_out_slots]; a++)
+            if (node->vals[a] == v)
+                return i;
+    }
+    return -1;
+}
+
+/* For an add of two activations a + b where a comes from a convolution chain
+ * (conv, batch norm, bias, activations, each the only reader of the previous)
+ * that runs before b exists, moves that chain to just before the add, so
+ * that the add can become the convolution's residual post-op (FPN necks:
+ * lateral 1x1 conv + upsampled coarser map). Moving a node later is always
+ * safe here: its inputs exist earlier still, and only the chain reads what
+ * it writes. */
+static pds_status sink_residual_chains(rewriter *r)
+{
+    pdsi_graph *g = r->g;
+    pds_status st;
+    if ((st = count_users(r)))
+        return st;
+    int32_t *chain = malloc(sizeof *chain * ((size_t)g->n_nodes + 1));
+    pdsi_node *tmp = malloc(sizeof *tmp * ((size_t)g->n_nodes + 1));
+    if (!chain || !tmp) {
+        free(chain);
+        free(tmp);
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not reorder the graph");
+    }
+    for (int32_t j = 0; j < g->n_nodes; j++) {
+        const pdsi_node *add = &g->nodes[j];
+        if (strcmp(add->def->type, "elementwise_add") != 0)
+            continue;
+        int32_t ops[2] = {in_value(add, "X"), in_value(add, "Y")};
+        if (ops[0] < 0 || ops[1] < 0 || ops[0] == ops[1] || is_param(g, ops[0]) ||
+            is_param(g, ops[1]))
+            continue;
+        for (int side = 0; side < 2; side++) {
+            int32_t a = ops[side], b = ops[1 - side];
+            int32_t pb = producer_of(g, b);
+            /* Walk back from a to its convolution. */
+            int32_t n = 0, v = a, conv = -1;
+            while (n < 16) {
+                int32_t pi = producer_of(g, v);
+                if (pi < 0 || r->users[v] != 1 || is_output(g, v))
+                    break;
+                const pdsi_node *pn = &g->nodes[pi];
+                if (other_outputs_used(r, pn, v))
+                    break;
+                chain[n++] = pi;
+                if (is_conv_type(pn->def->type)) {
+                    conv = pi;
+                    break;
+                }
+                if (!chain_link(pn))
+                    break;
+                int32_t x = in_value(pn, "X");
+                if (x < 0)
+                    break;
+                v = x;
+            }
+            if (conv < 0 || pb <= conv)
+                continue;
+            /* chain[] is last-to-first; rebuild the order: everything before
+             * the add except the chain, then the chain, then the rest. */
+            int32_t q = 0;
+            for (int32_t i = 0; i < j; i++) {
+                bool in_chain = false;
+                for (int32_t k = 0; k < n; k++)
+                    in_chain |= chain[k] == i;
+                if (!in_chain)
+                    tmp[q++] = g->nodes[i];
+            }
+            for (int32_t k = n - 1; k >= 0; k--)
+                tmp[q++] = g->nodes[chain[k]];
+            memcpy(g->nodes, tmp, sizeof *tmp * (size_t)j);
+            break; /* one operand is enough: the add now follows its chain */
+        }
+    }
+    free(chain);
+    free(tmp);
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        const pdsi_node *node = &g->nodes[i];
+        for (uint16_t a = node->out_off[0]; a < node->out_off[node->n_out_slots]; a++)
+            g->values[node->vals[a]].producer = i;
+    }
+    return PDS_OK;
+}
+
+static pds_status fuse_conv(rewriter *r, int32_t i)
+{
+    pdsi_graph *g = r->g;
+    pdsi_node *node = &g->nodes[i];
+    const char *t = node->def->type;
+    bool tr = strcmp(t, "conv2d_transpose") == 0 || strcmp(t, "depthwise_conv2d_transpose") == 0;
+    if (!tr && strcmp(t, "conv2d") != 0 && strcmp(t, "depthwise_conv2d") != 0)
+        return PDS_OK;
+    int32_t x = in_value(node, "Input"), filter = in_value(node, "Filter");
+    int32_t bias = in_value(node, "Bias"), y = out_value(node, "Output");
+    int32_t res = tr ? -1 : in_value(node, "ResidualData");
+    if (x < 0 || y < 0 || !is_param(g, filter) || res >= 0 ||
+        (node->in_off[node->n_in_slots] != (bias >= 0 ? 3 : 2)) ||
+        (bias >= 0 && !is_param(g, bias)))
+        return PDS_OK;
+    const pdsi_tensor *w = &g->values[filter].data;
+    if (w->rank != 4)
+        return PDS_OK;
+    pdsi_fconv_params *p = calloc(1, sizeof *p);
+    if (!p)
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not fuse a convolution");
+    p->conv = *(const pdsi_conv_params *)node->params;
+    const int64_t M = tr ? w->dims[1] * p->conv.groups : w->dims[0];
+    pds_status st;
+    /* Absorb the chain of single readers. */
+    for (;;) {
+        int32_t c = sole_reader(r, y, i);
+        if (c < 0)
+            break;
+        pdsi_node *cn = &g->nodes[c];
+        const char *ct = cn->def->type;
+        int32_t next = -1;
+        pdsi_unary_params u;
+        if (strcmp(ct, "batch_norm") == 0 && p->n_post == 0 && res < 0 &&
+            in_value(cn, "X") == y && !other_outputs_used(r, cn, out_value(cn, "Y"))) {
+            st = fold_bn(r, node, p, &filter, &bias, cn);
+            if (st == PDS_ERR_UNSUPPORTED_OP)
+                break;
+            if (st)
+                goto fail;
+            next = out_value(cn, "Y");
+        } else if (strcmp(ct, "elementwise_add") == 0) {
+            const pdsi_binary_params *bp = cn->params;
+            int32_t ax = in_value(cn, "X"), ay = in_value(cn, "Y");
+            int32_t other = ax == y ? ay : ax;
+            if (ax == ay || other < 0)
+                break;
+            if (is_param(g, other)) {
+                /* A per-output-channel constant: [M] placed at axis 1, or
+                 * [1, M, 1, 1] (equal ranks: no placement). */
+                const pdsi_tensor *a = &g->values[other].data;
+                bool per_channel =
+                    (a->rank == 1 && bp->axis == 1) ||
+                    (a->rank == 4 && (bp->axis == -1 || bp->axis == 0) && a->dims[0] == 1 &&
+                     a->dims[2] == 1 && a->dims[3] == 1);
+                if (ax != y || !per_channel || p->n_post != 0 || res >= 0)
+                    break;
+                st = fold_bias_add(r, filter, &bias, other, M);
+                if (st == PDS_ERR_UNSUPPORTED_OP)
+                    break;
+                if (st)
+                    goto fail;
+            } else {
+                /* A residual: the same shape as the output (checked at nominal
+                 * sizes here, and by shape inference on every run). */
+                /* The residual must exist where the fused node runs. */
+                int32_t prod = g->values[other].producer;
+                if (tr || res >= 0 || p->n_post >= PDSI_FUSED_MAX_POST || prod >= i ||
+                    (bp->axis != -1 && bp->axis != 0) || !same_nominal(r, y, other) ||
+                    g->values[other].kind == PDSI_VALUE_UNBOUND)
+                    break;
+                res = other;
+                p->post[p->n_post].residual = 1;
+                p->post[p->n_post].add_axis = bp->axis;
+                p->post[p->n_post].add_index = cn->index;
+                p->post[p->n_post].conv_is_x = ax == y;
+                p->n_post++;
+            }
+            next = out_value(cn, "Out");
+        } else if (fusable_unary(cn, &u) && in_value(cn, "X") == y &&
+                   p->n_post < PDSI_FUSED_MAX_POST) {
+            p->post[p->n_post].unary = u;
+            p->n_post++;
+            next = out_value(cn, "Out");
+        } else {
+            break;
+        }
+        if (next < 0) {
+            st = pdsi_fail(r->err, PDS_ERR_INTERNAL, "fused operator without an output");
+            goto fail;
+        }
+        if ((st = extend_type(r, node, ct)))
+            goto fail;
+        r->dead[c] = 1;
+        y = next;
+        if ((st = count_users(r)))
+            goto fail;
+        node = &g->nodes[i];
+    }
+    const int32_t ins[4] = {x, filter, bias, res}, outs[1] = {y};
+    g->values[y].producer = i;
+    st = reslot(r, node, &pdsi_op_fused_conv, ins, 4, outs, 1, p);
+    if (!st)
+        st = count_users(r);
+    return st;
+fail:
+    free(p);
+    return st;
+}
+
+static pds_status fuse_matmul(rewriter *r, int32_t i)
+{
+    pdsi_graph *g = r->g;
+    pdsi_node *node = &g->nodes[i];
+    if (strcmp(node->def->type, "matmul_v2") != 0)
+        return PDS_OK;
+    int32_t x = in_value(node, "X"), w = in_value(node, "Y"), y = out_value(node, "Out");
+    if (x < 0 || w < 0 || y < 0)
+        return PDS_OK;
+    pdsi_fmatmul_params *p = calloc(1, sizeof *p);
+    if (!p)
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not fuse a matmul");
+    p->mm = *(const pdsi_matmul_params *)node->params;
+    int32_t bias = -1;
+    pds_status st;
+    for (;;) {
+        int32_t c = sole_reader(r, y, i);
+        if (c < 0)
+            break;
+        pdsi_node *cn = &g->nodes[c];
+        const char *ct = cn->def->type;
+        int32_t next;
+        pdsi_unary_params u;
+        if (strcmp(ct, "elementwise_add") == 0 && bias < 0 && p->n_post == 0 &&
+            in_value(cn, "X") == y && is_param(g, in_value(cn, "Y")) &&
+            ((const pdsi_binary_params *)cn->params)->axis == -1) {
+            int32_t b = in_value(cn, "Y");
+            const pdsi_tensor *bt = &g->values[b].data;
+            const pdsi_tensor *ny = r->nominal && y < r->n_nominal ? &r->nominal[y] : NULL;
+            /* Only a bias as long as the last dim (no broadcast of a [1]). */
+            if (bt->rank != 1 || bt->dtype != PDS_FLOAT32 || !ny || ny->rank < 1 ||
+                ny->dims[ny->rank - 1] != bt->dims[0])
+                break;
+            bias = b;
+            next = out_value(cn, "Out");
+        } else if (fusable_unary(cn, &u) && in_value(cn, "X") == y &&
+                   p->n_post < PDSI_FUSED_MAX_POST) {
+            p->post[p->n_post].unary = u;
+            p->n_post++;
+            next = out_value(cn, "Out");
+        } else {
+            break;
+        }
+        if (next < 0) {
+            free(p);
+            return pdsi_fail(r->err, PDS_ERR_INTERNAL, "fused operator without an output");
+        }
+        if ((st = extend_type(r, node, ct))) {
+            free(p);
+            return st;
+        }
+        r->dead[c] = 1;
+        y = next;
+        if ((st = count_users(r))) {
+            free(p);
+            return st;
+        }
+    }
+    const int32_t ins[3] = {x, w, bias}, outs[1] = {y};
+    g->values[y].producer = i;
+    st = reslot(r, node, &pdsi_op_fused_matmul, ins, 3, outs, 1, p);
+    if (!st)
+        st = count_users(r);
+    return st;
+}
+
+/* ---- cleanup ---------------------------------------------------------------------- */
+
+static pds_status compact(rewriter *r)
+{
+    pdsi_graph *g = r->g;
+    int32_t n = 0;
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        pdsi_node *node = &g->nodes[i];
+        if (r->dead[i]) {
+            free(node->type);
+            free(node->vals);
+            free(node->params);
+            continue;
+        }
+        g->nodes[n++] = *node;
+    }
+    g->n_nodes = n;
+    for (int32_t v = 0; v < g->n_values; v++)
+        if (g->values[v].kind != PDSI_VALUE_PARAM)
+            g->values[v].producer = -1;
+    for (int32_t i = 0; i < n; i++) {
+        const pdsi_node *node = &g->nodes[i];
+        for (uint16_t a = node->out_off[0]; a < node->out_off[node->n_out_slots]; a++)
+            g->values[node->vals[a]].producer = i;
+    }
+    /* Parameters nobody reads any more (folded batch norms, old filters). */
+    memset(r->dead, 0, (size_t)n);
+    pds_status st = count_users(r);
+    if (st)
+        return st;
+    for (int32_t v = 0; v < g->n_values; v++)
+        if (g->values[v].kind == PDSI_VALUE_PARAM && r->users[v] == 0 &&
+            g->values[v].data.cap) {
+            free(g->values[v].data.data);
+            g->values[v].data.data = NULL;
+            g->values[v].data.cap = 0;
+        }
+    return PDS_OK;
+}
+
+pds_status pdsi_passes_run(pdsi_graph *g, pds_error *err)
+{
+    rewriter r = {.g = g, .err = err};
+    r.dead = calloc((size_t)g->n_nodes + 1, 1);
+    r.users = calloc((size_t)g->n_values + 1, sizeof *r.users);
+    r.users_cap = g->n_values + 1;
+    pdsi_graph_info info;
+    bool have_info = false;
+    pds_status st;
+    if (!r.dead || !r.users) {
+        st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate the rewriter's tables");
+        goto out;
+    }
+    if ((st = remove_noops(&r)) || (st = fold_constants(&r)) || (st = compact(&r)) ||
+        (st = sink_residual_chains(&r)))
+        goto out;
+    if ((st = pdsi_graph_info_make(g, &info, err)))
+        goto out;
+    have_info = true;
+    r.nominal = nominal_shapes(g, &info);
+    r.n_nominal = g->n_values;
+    if (r.nominal && inputs_static(g)) {
+        bool any;
+        if ((st = fold_static_shapes(&r, &any)))
+            goto out;
+        if (any) {
+            if ((st = fold_constants(&r)) || (st = compact(&r)))
+                goto out;
+            pdsi_graph_info_free(&info);
+            have_info = false;
+            if ((st = pdsi_graph_info_make(g, &info, err)))
+                goto out;
+            have_info = true;
+        }
+    }
+    if ((st = count_users(&r)))
+        goto out;
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        if (r.dead[i])
+            continue;
+        if ((st = fuse_conv(&r, i)) || (st = fuse_matmul(&r, i)))
+            goto out;
+    }
+    if ((st = compact(&r)))
+        goto out;
+    st = PDS_OK;
+out:
+    nominal_free(r.n_nominal, r.nominal);
+    if (have_info)
+        pdsi_graph_info_free(&info);
+    free(r.dead);
+    free(r.users);
+    return st;
+}
+
+/* ---- packing ---------------------------------------------------------------------- */
+
+/* The weights slot (1) of a fused convolution or matmul: what packing covers. */
+static bool packed_slot(const pdsi_node *node, uint16_t a)
+{
+    return (node->def == &pdsi_op_fused_conv || node->def == &pdsi_op_fused_matmul) &&
+           a == node->in_off[1] && node->in_off[2] > node->in_off[1];
+}
+
+pds_status pdsi_passes_pack(pdsi_graph *g, const pdsi_graph_info *info, pdsi_dnn_model *dm,
+                            pds_error *err)
+{
+    pdsi_dnn_model_configure(dm, g);
+    pdsi_tensor *t = nominal_shapes(g, info);
+    if (!t)
+        return PDS_OK;
+    /* Weights that only packed slots of phase-2 nodes read give their plain
+     * memory back as soon as they are packed: plain data can be remade from
+     * the packed copy if a reference step ever needs it. */
+    uint8_t *droppable = malloc((size_t)g->n_values + 1);
+    if (!droppable) {
+        nominal_free(g->n_values, t);
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate packing tables");
+    }
+    memset(droppable, 1, (size_t)g->n_values + 1);
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        const pdsi_node *node = &g->nodes[i];
+        for (uint16_t a = 0; a < node->in_off[node->n_in_slots]; a++)
+            if (!packed_slot(node, a) || info->early_node[i])
+                droppable[node->vals[a]] = 0;
+    }
+    pds_status st = PDS_OK;
+    for (int32_t i = 0; i < g->n_nodes && !st; i++) {
+        const pdsi_node *node = &g->nodes[i];
+        if ((node->def != &pdsi_op_fused_conv && node->def != &pdsi_op_fused_matmul) ||
+            info->early_node[i])
+            continue;
+        int n_in = node->in_off[node->n_in_slots];
+        int n_out = node->out_off[node->n_out_slots] - node->out_off[0];
+        pdsi_dnn_io in[8], out[2];
+        if (n_in > 8 || n_out > 2)
+            continue;
+        for (int k = 0; k < n_in; k++) {
+            int32_t v = node->vals[k];
+            in[k] = (pdsi_dnn_io){&t[v], v, g->values[v].kind == PDSI_VALUE_PARAM,
+                                  PDSI_LAYOUT_NHWC, PDSI_LAYOUT_NHWC};
+        }
+        for (int k = 0; k < n_out; k++) {
+            int32_t v = node->vals[node->out_off[0] + k];
+            out[k] = (pdsi_dnn_io){&t[v], v, false, PDSI_LAYOUT_NHWC, PDSI_LAYOUT_NHWC};
+        }
+        pdsi_dnn_step *s = NULL;
+        st = pdsi_dnn_step_create(dm, g, i, in, n_in, out, n_out, true, &s, err);
+        pdsi_dnn_step_free(s);
+        if (st || node->in_off[2] <= node->in_off[1])
+            continue;
+        int32_t w = node->vals[node->in_off[1]];
+        pdsi_value *val = &g->values[w];
+        if (droppable[w] && val->kind == PDSI_VALUE_PARAM && !info->is_output[w] &&
+            val->data.cap && pdsi_dnn_model_has_packed(dm, w)) {
+            /* Other nodes reading w (shared weights) find it packed too. */
+            bool all_packed = true;
+            for (int32_t j = i + 1; j < g->n_nodes; j++)
+                for (uint16_t a = 0; a < g->nodes[j].in_off[g->nodes[j].n_in_slots]; a++)
+                    if (g->nodes[j].vals[a] == w)
+                        all_packed = false;
+            if (all_packed) {
+                free(val->data.data);
+                val->data.data = NULL;
+                val->data.cap = 0;
+                t[w].data = NULL;
+            }
+        }
+    }
+    free(droppable);
+    nominal_free(g->n_values, t);
+    return st;
+}

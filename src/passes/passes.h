@@ -1,0 +1,40 @@
+/*
+ * passes.h — load-time graph rewrites for the fast path, and weight packing.
+ *
+ * pdsi_passes_run rewrites a finished graph in place, before any predictor
+ * exists, so that every run does less work; each rewrite keeps the results
+ * within the fp32 tolerance of the graph as loaded (DESIGN §5):
+ *
+ *   - no-ops removed: inference-time dropout with factor 1, scale by 1 plus 0,
+ *     assign; their readers read the input instead;
+ *   - constants folded: operators whose inputs are all parameters
+ *     (fill_constant, shape of a fully static tensor, arithmetic on
+ *     parameters) are run once and become parameters;
+ *   - convolutions fused (kernels/fused.h): a following batch_norm is folded
+ *     into the filter and bias, a bias add becomes the bias, then activations
+ *     and one residual add become post-operations;
+ *   - matmul_v2 / fc with a bias add and activations likewise.
+ *
+ * Removed operators keep their values (they are simply no longer produced);
+ * the model's reported operator list is the one loaded (runtime/model.c).
+ *
+ * pdsi_passes_pack runs on an executor thread after graph_info is made: it
+ * infers shapes at nominal input sizes (-1 dims taken as 1 for the batch and
+ * 224 elsewhere), offers every fused convolution to the fast path to pack its
+ * filter once for the model, and drops the plain filter when nothing else
+ * needs it. Failing to infer is not an error: weights are then packed at the
+ * first run.
+ */
+#ifndef PDSI_PASSES_PASSES_H
+#define PDSI_PASSES_PASSES_H
+
+#include "graph/graph.h"
+#include "kernels/onednn/dnn.h"
+#include "plan/plan.h"
+
+pds_status pdsi_passes_run(pdsi_graph *g, pds_error *err);
+
+pds_status pdsi_passes_pack(pdsi_graph *g, const pdsi_graph_info *info, pdsi_dnn_model *dm,
+                            pds_error *err);
+
+#endif

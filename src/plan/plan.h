@@ -1,0 +1,94 @@
+/*
+ * plan.h — how a predictor runs a graph for one set of tensor shapes.
+ *
+ * The runtime infers every shape first (phase 1; see runtime/predictor.c),
+ * then looks for a plan made for exactly those shapes. A plan is built once
+ * per shape signature and cached by the predictor:
+ *
+ *   - steps: each remaining operator, run by the oneDNN fast path when it
+ *     accepts the node and shapes, else by the reference kernel, plus the
+ *     layout conversions (reorders) and residual copies those need;
+ *   - memory: every tensor produced in phase 2 (and every conversion) gets an
+ *     offset in one arena from the liveness-based planner (plan/arena.h);
+ *     tensors whose storage a oneDNN step must share (sum post-op) are placed
+ *     together;
+ *   - the graph outputs: which tensor holds each one in plain layout.
+ *
+ * Values computed in phase 1 (graph inputs and the small shape computations
+ * that later shapes depend on) and parameters stay outside the arena.
+ */
+#ifndef PDSI_PLAN_PLAN_H
+#define PDSI_PLAN_PLAN_H
+
+#include <stdint.h>
+
+#include "graph/graph.h"
+#include "kernels/onednn/dnn.h"
+
+enum {
+    PDSI_STEP_REF = 0,     /* node->def->run */
+    PDSI_STEP_DNN = 1,     /* a oneDNN step for the node */
+    PDSI_STEP_CONVERT = 2, /* a layout conversion (oneDNN reorder) */
+    PDSI_STEP_COPY = 3,    /* a byte copy (residual that must be kept) */
+};
+
+typedef struct pdsi_step {
+    int32_t node; /* the node run (REF, DNN) or served (CONVERT, COPY) */
+    uint8_t kind;
+    pdsi_dnn_step *dnn;
+    pdsi_slot *in, *out;    /* REF: the node's slots, pointing at this plan's tensors */
+    pdsi_tensor **in_t;     /* flat inputs (DNN, CONVERT, COPY) */
+    pdsi_tensor **out_t;    /* flat outputs */
+    int n_in_t, n_out_t;
+} pdsi_step;
+
+/* Static facts about a graph that every plan of it uses (made at load). */
+typedef struct pdsi_graph_info {
+    uint8_t *early_node;  /* per node: runs in phase 1 */
+    uint8_t *early_value; /* per value: computed in phase 1 (or a graph input) */
+    int32_t *last_use;    /* per value: the last node reading it (-1: none) */
+    uint8_t *is_output;   /* per value: a graph output */
+} pdsi_graph_info;
+
+pds_status pdsi_graph_info_make(const pdsi_graph *g, pdsi_graph_info *info, pds_error *err);
+void pdsi_graph_info_free(pdsi_graph_info *info);
+
+typedef struct pdsi_plan {
+    int64_t *key;      /* the shape signature this plan is for */
+    size_t key_len;
+    uint64_t hash;
+    pdsi_step *steps;
+    int32_t n_steps;
+    int32_t n_values;  /* graph values; tensors [n_values, n_values + n_extra) are extra */
+    pdsi_tensor *extra;
+    int32_t n_extra;
+    size_t *offset;    /* per tensor (value or extra): arena offset, SIZE_MAX = not in the arena */
+    pdsi_tensor **out; /* per graph output: the plain tensor to hand out */
+    size_t arena_bytes;   /* planned */
+    size_t naive_bytes;   /* every arena tensor in its own buffer */
+    size_t scratch_bytes; /* oneDNN scratchpad, shared by all steps */
+    int32_t n_fast;       /* DNN steps */
+    int32_t n_convert;
+    uint64_t last_used;
+} pdsi_plan;
+
+/* Builds the shape signature of the current shapes of tensors (all values
+ * that are not parameters). key must hold pdsi_plan_key_len entries. */
+size_t pdsi_plan_key_len(const pdsi_graph *g);
+uint64_t pdsi_plan_key(const pdsi_graph *g, const pdsi_tensor *tensors, int64_t *key);
+
+/* Builds a plan for the shapes now in tensors (phase 1 done). dm is NULL for
+ * the reference kernels only. Parameters whose plain data the model dropped
+ * get it back (tensors[v].data) when a reference step needs them. */
+pds_status pdsi_plan_build(const pdsi_graph *g, const pdsi_graph_info *info,
+                           pdsi_dnn_model *dm, pdsi_tensor *tensors, const int64_t *key,
+                           size_t key_len, uint64_t hash, pdsi_plan **out, pds_error *err);
+void pdsi_plan_free(pdsi_plan *plan);
+
+/* The tensor with index i (a value or, from n_values on, an extra). */
+static inline pdsi_tensor *pdsi_plan_tensor(pdsi_plan *pl, pdsi_tensor *tensors, int32_t i)
+{
+    return i < pl->n_values ? &tensors[i] : &pl->extra[i - pl->n_values];
+}
+
+#endif

@@ -1,0 +1,807 @@
+/*
+ * test_fastpath.c — the oneDNN fast path against the reference kernels.
+ *
+ * Every graph here is built twice, once for the reference kernels
+ * (PDS_MODEL_REFERENCE_KERNELS: as loaded, no rewrites) and once for the fast
+ * path (rewrites, packed weights, oneDNN steps, NHWC layouts, the arena), run
+ * on the same inputs, and compared element by element with DESIGN §5's fp32
+ * tolerance. The small graphs cover each fast kernel's configurations
+ * (grouped, depthwise, dilated, SAME, transposed convolutions, every fused
+ * activation, residual adds that can and cannot share storage, pooling
+ * variants, broadcasting binaries, batched matmuls...) and check that the
+ * fast path really took them (fast steps were planned). Then every fixture
+ * model runs through both paths, each compared with the other and with
+ * Paddle's stored outputs.
+ */
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "core/executor.h"
+#include "harness.h"
+#include "npy.h"
+#include "plan/arena.h"
+#include "runtime/runtime.h"
+
+/* ---- a tiny graph builder ------------------------------------------------ */
+
+typedef struct tb {
+    pdsi_graph g;
+    pds_error err;
+    int n_ops;
+    int n_out;
+    uint32_t seed;
+} tb;
+
+static float rnd(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return (float)((*s >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+static void tb_init(tb *b, bool reference)
+{
+    pds_model_options o;
+    pds_model_options_init(&o);
+    o.flags = reference ? PDS_MODEL_REFERENCE_KERNELS : 0;
+    pdsi_graph_init(&b->g, &o);
+    b->n_ops = 0;
+    b->n_out = 0;
+    b->seed = 12345;
+}
+
+static void tb_input(tb *b, const char *name, int rank, const int64_t *dims)
+{
+    int32_t id;
+    CHECK_OK(pdsi_graph_declare(&b->g, name, false, PDS_FLOAT32, rank, dims, &id, &b->err),
+             &b->err);
+    CHECK_OK(pdsi_graph_set_input(&b->g, b->g.n_inputs, name, &b->err), &b->err);
+}
+
+/* A parameter with values in [lo, hi) from the builder's generator. */
+static void tb_param(tb *b, const char *name, int rank, const int64_t *dims, float lo, float hi)
+{
+    int32_t id;
+    CHECK_OK(pdsi_graph_declare(&b->g, name, true, PDS_FLOAT32, rank, dims, &id, &b->err),
+             &b->err);
+    pdsi_value *v = &b->g.values[id];
+    pdsi_tensor_set_shape(&v->data, PDS_FLOAT32, rank, dims);
+    CHECK(pdsi_tensor_reserve(&v->data));
+    float *d = v->data.data;
+    for (int64_t i = 0; i < pdsi_tensor_numel(&v->data); i++)
+        d[i] = lo + (hi - lo) * 0.5f * (rnd(&b->seed) + 1.0f);
+    v->kind = PDSI_VALUE_PARAM;
+}
+
+/* Slots as "Slot=a,b" strings; NULL-terminated lists. */
+static void tb_op(tb *b, const char *type, const char *const *ins, const char *const *outs,
+                  const pdsi_attr *attrs, int n_attrs)
+{
+    pdsi_raw_slot in[8], out[8];
+    const char *names[16][8];
+    char buf[16][128];
+    int ni = 0, no = 0, nb = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const char *const *list = pass ? outs : ins;
+        for (int k = 0; list && list[k]; k++) {
+            snprintf(buf[nb], sizeof buf[nb], "%s", list[k]);
+            char *eq = strchr(buf[nb], '=');
+            *eq = '\0';
+            int n = 0;
+            for (char *tok = strtok(eq + 1, ","); tok; tok = strtok(NULL, ","))
+                names[nb][n++] = tok;
+            pdsi_raw_slot s = {buf[nb], n, names[nb]};
+            if (pass)
+                out[no++] = s;
+            else
+                in[ni++] = s;
+            nb++;
+        }
+    }
+    pdsi_raw_op op = {type, ++b->n_ops, in, ni, out, no, {attrs, n_attrs}};
+    CHECK_OK(pdsi_graph_add_op(&b->g, &op, &b->err), &b->err);
+}
+
+static void tb_output(tb *b, const char *name)
+{
+    CHECK_OK(pdsi_graph_set_output(&b->g, b->n_out++, name, &b->err), &b->err);
+}
+
+static pdsi_model *tb_model(tb *b)
+{
+    pdsi_model *m = NULL;
+    CHECK_OK(pdsi_graph_finish(&b->g, &b->err), &b->err);
+    CHECK_OK(pdsi_model_create(&b->g, &m, &b->err), &b->err);
+    return m;
+}
+
+/* ---- running both ways ------------------------------------------------------ */
+
+typedef void (*graph_fn)(tb *b);
+
+typedef struct io {
+    int n;
+    pds_tensor t[16];
+    float *buf[16];
+} io;
+
+static void io_free(io *x)
+{
+    for (int i = 0; i < x->n; i++)
+        free(x->buf[i]);
+}
+
+/* Runs m on the inputs; outputs land in out (allocated). */
+static pds_status run(pdsi_model *m, int threads, const io *in, io *out, pds_error *err,
+                      pds_predictor_stats *stats)
+{
+    pds_predictor_options o;
+    pds_predictor_options_init(&o);
+    o.num_threads = threads;
+    pdsi_predictor *p;
+    pds_status st = pdsi_predictor_create(m, &o, &p, err);
+    if (st)
+        return st;
+    out->n = m->graph.n_outputs;
+    pthread_mutex_lock(&p->run_mu);
+    pdsi_predictor_begin(p);
+    /* Twice: the second run reuses the plan. */
+    for (int rep = 0; rep < 2 && !st; rep++) {
+        st = pdsi_predictor_run(p, in->t, (size_t)in->n, NULL, 0, err);
+        for (int i = 0; i < out->n && !st; i++) {
+            const pdsi_tensor *r = p->result[i];
+            size_t bytes = pdsi_tensor_bytes(r);
+            free(out->buf[i]);
+            out->buf[i] = malloc(bytes ? bytes : 1);
+            memcpy(out->buf[i], r->data, bytes);
+            out->t[i].dtype = r->dtype;
+            out->t[i].rank = r->rank;
+            memcpy(out->t[i].dims, r->dims, sizeof r->dims);
+            out->t[i].data = out->buf[i];
+            out->t[i].byte_length = bytes;
+        }
+    }
+    pdsi_predictor_end(p);
+    if (stats)
+        pdsi_predictor_stats(p, stats);
+    pthread_mutex_unlock(&p->run_mu);
+    pdsi_predictor_free(p);
+    return st;
+}
+
+static void random_inputs(pdsi_model *m, io *in, uint32_t seed)
+{
+    in->n = m->graph.n_inputs;
+    for (int i = 0; i < in->n; i++) {
+        const pds_tensor_info *info = &m->inputs[i];
+        pds_tensor *t = &in->t[i];
+        memset(t, 0, sizeof *t);
+        t->dtype = PDS_FLOAT32;
+        t->rank = info->rank;
+        int64_t n = 1;
+        for (int d = 0; d < info->rank; d++) {
+            t->dims[d] = info->dims[d] > 0 ? info->dims[d] : 2;
+            n *= t->dims[d];
+        }
+        in->buf[i] = malloc(sizeof(float) * (size_t)n);
+        for (int64_t k = 0; k < n; k++)
+            in->buf[i][k] = 2.0f * rnd(&seed);
+        t->data = in->buf[i];
+        t->byte_length = sizeof(float) * (size_t)n;
+    }
+}
+
+/* Builds fn's graph both ways, runs both with 1 and 2 threads, compares;
+ * the fast path must have planned at least min_fast oneDNN steps. */
+static void both_ways(const char *what, graph_fn fn, uint32_t min_fast)
+{
+    tb rb, fb;
+    tb_init(&rb, true);
+    fn(&rb);
+    pdsi_model *ref = tb_model(&rb);
+    tb_init(&fb, false);
+    fn(&fb);
+    pdsi_model *fast = tb_model(&fb);
+    if (!ref || !fast) {
+        PDST_FAIL("%s: could not build the graph", what);
+        if (ref)
+            pdsi_model_release(ref);
+        if (fast)
+            pdsi_model_release(fast);
+        return;
+    }
+    io in = {0}, want = {0};
+    random_inputs(ref, &in, 777);
+    pds_error err;
+    CHECK_OK(run(ref, 1, &in, &want, &err, NULL), &err);
+    for (int threads = 1; threads <= 2; threads++) {
+        io got = {0};
+        pds_predictor_stats st;
+        pds_status s = run(fast, threads, &in, &got, &err, &st);
+        if (s) {
+            PDST_FAIL("%s: fast run returned %s: %s", what, pds_status_name(s), err.message);
+            io_free(&got);
+            continue;
+        }
+        if (pdsi_dnn_compiled() && st.fast_steps < min_fast)
+            PDST_FAIL("%s: %u oneDNN steps planned, expected at least %u", what, st.fast_steps,
+                      min_fast);
+        for (int i = 0; i < want.n; i++) {
+            char label[160];
+            snprintf(label, sizeof label, "%s out%d (%d threads)", what, i, threads);
+            if (got.t[i].rank != want.t[i].rank ||
+                memcmp(got.t[i].dims, want.t[i].dims, sizeof(int64_t) * PDS_MAX_RANK) != 0) {
+                PDST_FAIL("%s: shape differs", label);
+                continue;
+            }
+            pdst_check_close(label, got.buf[i], want.buf[i],
+                             (long)(want.t[i].byte_length / sizeof(float)), PDST_ATOL, PDST_RTOL);
+        }
+        io_free(&got);
+    }
+    io_free(&in);
+    io_free(&want);
+    pdsi_model_release(ref);
+    pdsi_model_release(fast);
+}
+
+/* ---- graphs ------------------------------------------------------------------ */
+
+#define A_INT(n, v) pdst_attr_int(n, v)
+#define A_INTS(n, ...) pdst_attr_ints(n, (const int64_t[]){__VA_ARGS__}, \
+                                      sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
+#define LIST(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static void bn(tb *b, const char *x, const char *y, int64_t c, const char *tag)
+{
+    char s[64], bi[64], mu[64], va[64], in[4][80], out1[80];
+    snprintf(s, sizeof s, "%s_s", tag);
+    snprintf(bi, sizeof bi, "%s_b", tag);
+    snprintf(mu, sizeof mu, "%s_m", tag);
+    snprintf(va, sizeof va, "%s_v", tag);
+    tb_param(b, s, 1, &c, 0.5f, 1.5f);
+    tb_param(b, bi, 1, &c, -0.5f, 0.5f);
+    tb_param(b, mu, 1, &c, -0.5f, 0.5f);
+    tb_param(b, va, 1, &c, 0.5f, 1.5f);
+    char xs[80];
+    snprintf(xs, sizeof xs, "X=%s", x);
+    snprintf(in[0], 80, "Scale=%s", s);
+    snprintf(in[1], 80, "Bias=%s", bi);
+    snprintf(in[2], 80, "Mean=%s", mu);
+    snprintf(in[3], 80, "Variance=%s", va);
+    snprintf(out1, sizeof out1, "Y=%s", y);
+    pdsi_attr eps = pdst_attr_float("epsilon", 1e-5);
+    tb_op(b, "batch_norm", LIST(xs, in[0], in[1], in[2], in[3]), LIST(out1), &eps, 1);
+}
+
+static void conv(tb *b, const char *type, const char *x, const char *y, int64_t cin, int64_t cout,
+                 int64_t k, int64_t stride, int64_t pad, int64_t groups, int64_t dil,
+                 const char *algo)
+{
+    char w[64], xs[80], ws[80], ys[80];
+    snprintf(w, sizeof w, "%s_w", y);
+    bool tr = strstr(type, "transpose") != NULL;
+    const int64_t wd[4] = {tr ? cin : cout, tr ? cout / groups : cin / groups, k, k};
+    tb_param(b, w, 4, wd, -0.3f, 0.3f);
+    snprintf(xs, sizeof xs, "Input=%s", x);
+    snprintf(ws, sizeof ws, "Filter=%s", w);
+    snprintf(ys, sizeof ys, "Output=%s", y);
+    pdsi_attr at[5] = {A_INTS("strides", stride, stride), A_INTS("paddings", pad, pad),
+                       A_INT("groups", groups), A_INTS("dilations", dil, dil),
+                       pdst_attr_str("padding_algorithm", algo ? algo : "EXPLICIT")};
+    tb_op(b, type, LIST(xs, ws), LIST(ys), at, 5);
+}
+
+static void unary(tb *b, const char *type, const char *x, const char *y, const pdsi_attr *a,
+                  int na)
+{
+    char xs[80], ys[80];
+    snprintf(xs, sizeof xs, "X=%s", x);
+    snprintf(ys, sizeof ys, "Out=%s", y);
+    tb_op(b, type, LIST(xs), LIST(ys), a, na);
+}
+
+static void binary(tb *b, const char *type, const char *x, const char *y, const char *o, int axis)
+{
+    char xs[80], ys[80], os[80];
+    snprintf(xs, sizeof xs, "X=%s", x);
+    snprintf(ys, sizeof ys, "Y=%s", y);
+    snprintf(os, sizeof os, "Out=%s", o);
+    pdsi_attr ax = A_INT("axis", axis);
+    tb_op(b, type, LIST(xs, ys), LIST(os), &ax, 1);
+}
+
+/* conv + bias add + BN + relu; grouped/dilated/strided variants with every
+ * activation that fuses. */
+static void g_conv_chain(tb *b)
+{
+    const int64_t xd[4] = {2, 8, 13, 11};
+    tb_input(b, "x", 4, xd);
+    conv(b, "conv2d", "x", "c1", 8, 16, 3, 1, 1, 1, 1, NULL);
+    const int64_t c16 = 16;
+    tb_param(b, "c1_b", 1, &c16, -0.2f, 0.2f);
+    binary(b, "elementwise_add", "c1", "c1_b", "c1b", 1);
+    bn(b, "c1b", "c1n", 16, "bn1");
+    unary(b, "relu", "c1n", "r1", NULL, 0);
+    conv(b, "conv2d", "r1", "c2", 16, 16, 3, 2, 2, 4, 2, NULL);
+    bn(b, "c2", "c2n", 16, "bn2");
+    unary(b, "relu6", "c2n", "r2", (pdsi_attr[]){pdst_attr_float("threshold", 6.0)}, 1);
+    conv(b, "depthwise_conv2d", "r2", "c3", 16, 16, 5, 2, 2, 16, 1, NULL);
+    bn(b, "c3", "c3n", 16, "bn3");
+    unary(b, "hard_swish", "c3n", "r3", NULL, 0);
+    conv(b, "conv2d", "r3", "c4", 16, 24, 1, 1, 0, 1, 1, NULL);
+    unary(b, "hard_sigmoid", "c4", "r4",
+          (pdsi_attr[]){pdst_attr_float("slope", 0.2), pdst_attr_float("offset", 0.5)}, 2);
+    conv(b, "conv2d", "r4", "c5", 24, 8, 3, 2, 0, 1, 1, "SAME");
+    unary(b, "swish", "c5", "r5", (pdsi_attr[]){pdst_attr_float("beta", 1.0)}, 1);
+    conv(b, "conv2d", "r5", "c6", 8, 8, 3, 1, 1, 2, 1, NULL);
+    unary(b, "sigmoid", "c6", "r6", NULL, 0);
+    conv(b, "conv2d", "r6", "c7", 8, 8, 1, 1, 0, 1, 1, NULL);
+    unary(b, "leaky_relu", "c7", "r7", (pdsi_attr[]){pdst_attr_float("alpha", 0.1)}, 1);
+    conv(b, "conv2d", "r7", "c8", 8, 8, 1, 1, 0, 1, 1, NULL);
+    unary(b, "tanh", "c8", "r8", NULL, 0);
+    conv(b, "conv2d", "r8", "c9", 8, 8, 1, 1, 0, 1, 1, NULL);
+    unary(b, "gelu", "c9", "r9", NULL, 0);
+    tb_output(b, "r9");
+}
+
+/* Residual adds: one whose input dies at the add (shares storage), one whose
+ * input is read again later (copied first), with activations after them. */
+static void g_residual(tb *b)
+{
+    const int64_t xd[4] = {1, 16, 9, 9};
+    tb_input(b, "x", 4, xd);
+    conv(b, "conv2d", "x", "a", 16, 16, 3, 1, 1, 1, 1, NULL);
+    bn(b, "a", "an", 16, "bna");
+    unary(b, "relu", "an", "ar", NULL, 0);
+    conv(b, "conv2d", "ar", "b", 16, 16, 3, 1, 1, 1, 1, NULL);
+    bn(b, "b", "bn", 16, "bnb");
+    binary(b, "elementwise_add", "bn", "x", "s1", -1); /* x dies here */
+    unary(b, "relu", "s1", "s1r", NULL, 0);
+    conv(b, "conv2d", "s1r", "c", 16, 16, 1, 1, 0, 1, 1, NULL);
+    binary(b, "elementwise_add", "s1r", "c", "s2", -1); /* residual operand first */
+    conv(b, "conv2d", "s2", "d", 16, 16, 1, 1, 0, 1, 1, NULL);
+    binary(b, "elementwise_add", "d", "s1r", "s3", -1); /* s1r still read below */
+    binary(b, "elementwise_mul", "s3", "s1r", "s4", -1);
+    conv(b, "conv2d", "s4", "e", 16, 16, 3, 1, 1, 1, 1, NULL);
+    binary(b, "elementwise_add", "e", "s4", "s5", -1); /* conv(x) + x: x read and added */
+    tb_output(b, "s5");
+}
+
+/* Transposed convolutions: kernel == stride (matrix product form), general
+ * ones with padding, output padding and groups, plus bias, BN, activations. */
+static void g_deconv(tb *b)
+{
+    const int64_t xd[4] = {2, 8, 7, 6};
+    tb_input(b, "x", 4, xd);
+    conv(b, "conv2d_transpose", "x", "t1", 8, 8, 2, 2, 0, 1, 1, NULL);
+    const int64_t c8 = 8;
+    tb_param(b, "t1_b", 1, &c8, -0.2f, 0.2f);
+    binary(b, "elementwise_add", "t1", "t1_b", "t1b", 1);
+    bn(b, "t1b", "t1n", 8, "bnt");
+    unary(b, "relu", "t1n", "t1r", NULL, 0);
+    conv(b, "conv2d_transpose", "t1r", "t2", 8, 4, 3, 2, 1, 2, 1, NULL);
+    unary(b, "sigmoid", "t2", "t2s", NULL, 0);
+    conv(b, "conv2d_transpose", "t2s", "t3", 4, 1, 2, 2, 0, 1, 1, NULL);
+    tb_output(b, "t3");
+    conv(b, "depthwise_conv2d_transpose", "x", "t4", 8, 8, 4, 2, 1, 8, 1, NULL);
+    tb_output(b, "t4");
+}
+
+static void pool(tb *b, const char *x, const char *y, const char *type, int64_t k, int64_t s,
+                 int64_t p, bool ceil, bool excl, bool adaptive, bool global)
+{
+    char xs[80], ys[80];
+    snprintf(xs, sizeof xs, "X=%s", x);
+    snprintf(ys, sizeof ys, "Out=%s", y);
+    pdsi_attr at[8] = {pdst_attr_str("pooling_type", type), A_INTS("ksize", k, k),
+                       A_INTS("strides", s, s), A_INTS("paddings", p, p),
+                       pdst_attr_bool("ceil_mode", ceil), pdst_attr_bool("exclusive", excl),
+                       pdst_attr_bool("adaptive", adaptive),
+                       pdst_attr_bool("global_pooling", global)};
+    tb_op(b, "pool2d", LIST(xs), LIST(ys), at, 8);
+}
+
+static void g_pool(tb *b)
+{
+    const int64_t xd[4] = {2, 16, 15, 14};
+    tb_input(b, "x", 4, xd);
+    conv(b, "conv2d", "x", "c", 16, 16, 1, 1, 0, 1, 1, NULL); /* NHWC from here */
+    pool(b, "c", "p1", "max", 3, 2, 1, false, true, false, false);
+    pool(b, "c", "p2", "avg", 3, 2, 1, false, true, false, false);
+    pool(b, "c", "p3", "avg", 3, 2, 1, false, false, false, false);
+    pool(b, "c", "p4", "max", 3, 2, 0, true, true, false, false);
+    pool(b, "c", "p5", "avg", 2, 2, 0, true, true, false, false);
+    pool(b, "c", "p6", "avg", 1, 1, 0, false, true, true, false);
+    pool(b, "c", "p7", "max", 1, 1, 0, false, true, false, true);
+    pool(b, "c", "p8", "avg", 4, 1, 0, false, true, true, false); /* uneven bins: reference */
+    pool(b, "c", "p9", "avg", 3, 2, 1, true, false, false, false);
+    const char *outs[] = {"p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9"};
+    for (int i = 0; i < 9; i++)
+        tb_output(b, outs[i]);
+}
+
+/* SE block: global pool, two 1x1 convs, hard_sigmoid, broadcast multiply;
+ * then binaries of every kind, legacy-axis broadcasting, standalone
+ * activations on NHWC data, concat, nearest upsampling. */
+static void g_eltwise(tb *b)
+{
+    const int64_t xd[4] = {2, 16, 8, 10};
+    tb_input(b, "x", 4, xd);
+    conv(b, "conv2d", "x", "c", 16, 16, 1, 1, 0, 1, 1, NULL);
+    pool(b, "c", "g", "avg", 1, 1, 0, false, true, true, false);
+    conv(b, "conv2d", "g", "g1", 16, 4, 1, 1, 0, 1, 1, NULL);
+    unary(b, "relu", "g1", "g1r", NULL, 0);
+    conv(b, "conv2d", "g1r", "g2", 4, 16, 1, 1, 0, 1, 1, NULL);
+    unary(b, "hard_sigmoid", "g2", "g2s",
+          (pdsi_attr[]){pdst_attr_float("slope", 1.0 / 6), pdst_attr_float("offset", 0.5)}, 2);
+    binary(b, "elementwise_mul", "c", "g2s", "se", -1);
+    unary(b, "hard_swish", "se", "hs", NULL, 0); /* se has two readers: standalone */
+    binary(b, "elementwise_sub", "se", "hs", "d1", -1);
+    binary(b, "elementwise_div", "d1", "g2s", "d2", -1);
+    const int64_t c16 = 16;
+    tb_param(b, "chan", 1, &c16, 0.5f, 1.5f);
+    binary(b, "elementwise_add", "d2", "chan", "d3", 1);
+    binary(b, "elementwise_max", "d3", "se", "d4", -1);
+    binary(b, "elementwise_min", "d4", "hs", "d5", -1);
+    pdsi_attr sc[3] = {pdst_attr_float("scale", 0.5), pdst_attr_float("bias", 0.25),
+                       pdst_attr_bool("bias_after_scale", false)};
+    unary(b, "scale", "d5", "d6", sc, 3);
+    tb_op(b, "concat", LIST("X=d6,c,se"), LIST("Out=cat"), (pdsi_attr[]){A_INT("axis", 1)}, 1);
+    pdsi_attr up[4] = {pdst_attr_str("interp_method", "nearest"),
+                       pdst_attr_bool("align_corners", false), A_INT("align_mode", 1),
+                       pdst_attr_floats("scale", (const double[]){2.0, 2.0}, 2)};
+    tb_op(b, "nearest_interp_v2", LIST("X=cat"), LIST("Out=up"), up, 4);
+    tb_output(b, "up");
+    tb_output(b, "hs");
+}
+
+/* matmul_v2 with a parameter and a bias (fused), attention-style batched
+ * products of activations, softmax, layer_norm. */
+static void g_matmul(tb *b)
+{
+    const int64_t xd[3] = {2, 6, 16};
+    tb_input(b, "x", 3, xd);
+    const int64_t wd[2] = {16, 24}, c24 = 24, c8 = 8, wd2[2] = {24, 8};
+    tb_param(b, "w", 2, wd, -0.3f, 0.3f);
+    tb_param(b, "wb", 1, &c24, -0.2f, 0.2f);
+    pdsi_attr tf[2] = {pdst_attr_bool("trans_x", false), pdst_attr_bool("trans_y", false)};
+    tb_op(b, "matmul_v2", LIST("X=x", "Y=w"), LIST("Out=h"), tf, 2);
+    binary(b, "elementwise_add", "h", "wb", "hb", -1);
+    unary(b, "hard_swish", "hb", "ha", NULL, 0);
+    tb_param(b, "w2", 2, wd2, -0.3f, 0.3f);
+    tb_op(b, "matmul_v2", LIST("X=ha", "Y=w2"), LIST("Out=q"), tf, 2);
+    pdsi_attr tt[2] = {pdst_attr_bool("trans_x", false), pdst_attr_bool("trans_y", true)};
+    tb_op(b, "matmul_v2", LIST("X=q", "Y=q"), LIST("Out=att"), tt, 2);
+    tb_op(b, "softmax", LIST("X=att"), LIST("Out=sm"), (pdsi_attr[]){A_INT("axis", -1)}, 1);
+    tb_op(b, "matmul_v2", LIST("X=sm", "Y=q"), LIST("Out=ctx"), tf, 2);
+    tb_param(b, "ln_s", 1, &c8, 0.5f, 1.5f);
+    tb_param(b, "ln_b", 1, &c8, -0.5f, 0.5f);
+    pdsi_attr ln[2] = {A_INT("begin_norm_axis", 2), pdst_attr_float("epsilon", 1e-5)};
+    tb_op(b, "layer_norm", LIST("X=ctx", "Scale=ln_s", "Bias=ln_b"),
+          LIST("Y=ln", "Mean=ln_m", "Variance=ln_v"), ln, 2);
+    tb_output(b, "ln");
+    tb_output(b, "ln_m");
+    tb_output(b, "ln_v");
+}
+
+/* A residual add fused at nominal sizes (both 224x224) that broadcasts at the
+ * run's size: the convolution's 1x1 result spreads over the upsampled
+ * 224x224 map, as the unfused add would do it. */
+static void g_broadcast_residual(tb *b)
+{
+    const int64_t xd[4] = {1, 4, -1, -1};
+    tb_input(b, "x", 4, xd);
+    conv(b, "conv2d", "x", "c", 4, 4, 3, 1, 1, 1, 1, NULL);
+    pdsi_attr up[5] = {pdst_attr_str("interp_method", "nearest"),
+                       pdst_attr_bool("align_corners", false), A_INT("align_mode", 1),
+                       A_INT("out_h", 224), A_INT("out_w", 224)};
+    tb_op(b, "nearest_interp_v2", LIST("X=x"), LIST("Out=r"), up, 5);
+    binary(b, "elementwise_add", "c", "r", "s", -1);
+    unary(b, "relu", "s", "o", NULL, 0);
+    tb_output(b, "o");
+}
+
+static void test_broadcast_residual(void)
+{
+    tb rb, fb;
+    tb_init(&rb, true);
+    g_broadcast_residual(&rb);
+    pdsi_model *ref = tb_model(&rb);
+    tb_init(&fb, false);
+    g_broadcast_residual(&fb);
+    pdsi_model *fast = tb_model(&fb);
+    if (!ref || !fast)
+        return;
+    bool fused = false;
+    for (int32_t i = 0; i < fast->graph.n_nodes; i++)
+        fused |= strcmp(fast->graph.nodes[i].type, "conv2d+elementwise_add+relu") == 0;
+    CHECK(fused || !pdsi_dnn_compiled()); /* no rewrites without the fast path */
+    io in = {0}, want = {0}, got = {0};
+    in.n = 1;
+    float x[4] = {0.5f, -1.0f, 2.0f, 0.25f};
+    in.t[0] = (pds_tensor){.dtype = PDS_FLOAT32, .rank = 4, .dims = {1, 4, 1, 1}, .data = x,
+                           .byte_length = sizeof x};
+    pds_error err;
+    CHECK_OK(run(ref, 1, &in, &want, &err, NULL), &err);
+    CHECK_OK(run(fast, 1, &in, &got, &err, NULL), &err);
+    CHECK_EQ_INT(got.t[0].dims[2], 224);
+    pdst_check_close("broadcast residual", got.buf[0], want.buf[0], 4 * 224 * 224, PDST_ATOL,
+                     PDST_RTOL);
+    io_free(&want);
+    io_free(&got);
+    pdsi_model_release(ref);
+    pdsi_model_release(fast);
+}
+
+/* Static input shapes: shape operators (and what computes on them) fold into
+ * parameters at load. */
+static void g_static_shape(tb *b)
+{
+    const int64_t xd[4] = {2, 6, 4, 4};
+    tb_input(b, "x", 4, xd);
+    tb_op(b, "shape", LIST("Input=x"), LIST("Out=s"), NULL, 0);
+    pdsi_attr sl[3] = {A_INTS("axes", 0), A_INTS("starts", 0), A_INTS("ends", 4)};
+    tb_op(b, "slice", LIST("Input=s"), LIST("Out=s2"), sl, 3);
+    pdsi_attr sh = A_INTS("shape", 0, 2, 3);
+    tb_op(b, "reshape2", LIST("X=x", "Shape=s2"), LIST("Out=y", "XShape=xs"), &sh, 1);
+    unary(b, "relu", "y", "r", NULL, 0);
+    tb_output(b, "r");
+}
+
+static void test_static_shape_folding(void)
+{
+    tb fb;
+    tb_init(&fb, false);
+    g_static_shape(&fb);
+    pdsi_model *fast = tb_model(&fb);
+    if (!fast)
+        return;
+    bool has_shape = false;
+    for (int32_t i = 0; i < fast->graph.n_nodes; i++)
+        has_shape |= strcmp(fast->graph.nodes[i].def->type, "shape") == 0;
+    CHECK(!has_shape || !pdsi_dnn_compiled());
+    pdsi_model_release(fast);
+    both_ways("static shapes", g_static_shape, 1);
+}
+
+static void test_fast_conv(void) { both_ways("conv chain", g_conv_chain, 9); }
+static void test_fast_residual(void) { both_ways("residual", g_residual, 5); }
+static void test_fast_deconv(void) { both_ways("transposed conv", g_deconv, 4); }
+static void test_fast_pool(void) { both_ways("pool", g_pool, 8); }
+static void test_fast_eltwise(void) { both_ways("eltwise", g_eltwise, 12); }
+static void test_fast_matmul(void) { both_ways("matmul", g_matmul, 5); }
+
+/* ---- the memory planner ------------------------------------------------------ */
+
+static void test_arena_planner(void)
+{
+    pds_error err;
+    /* a [0,1] 100, b [1,2] 100, c [2,3] 100: a and c can share. */
+    pdsi_usage u[3] = {{0, 1, 100, 0}, {1, 2, 100, 0}, {2, 3, 100, 0}};
+    size_t total;
+    CHECK_OK(pdsi_arena_plan(u, 3, &total, &err), &err);
+    CHECK_EQ_INT(total, 256);
+    CHECK_EQ_INT(u[0].offset, u[2].offset);
+    CHECK(u[0].offset != u[1].offset);
+    /* Best fit: the last tensor (alive after the two short ones died) takes
+     * the small gap between long-lived tensors, not the large one. */
+    pdsi_usage v[6] = {{0, 9, 1000, 0}, {0, 1, 800, 0}, {0, 9, 700, 0},
+                       {0, 1, 300, 0},  {0, 9, 200, 0}, {2, 3, 250, 0}};
+    CHECK_OK(pdsi_arena_plan(v, 6, &total, &err), &err);
+    CHECK_EQ_INT(v[5].offset, v[3].offset);
+    CHECK(v[1].offset != v[3].offset);
+    /* Random lifetimes: overlapping tensors never share bytes. */
+    uint32_t seed = 99;
+    enum { N = 300 };
+    static pdsi_usage r[N];
+    size_t naive = 0;
+    for (int i = 0; i < N; i++) {
+        int32_t a = (int32_t)((rnd(&seed) + 1.0f) * 50), l = (int32_t)((rnd(&seed) + 1.0f) * 10);
+        r[i] = (pdsi_usage){a, a + l, (size_t)((rnd(&seed) + 1.0f) * 5000), 0};
+        naive += (r[i].size + 63) & ~(size_t)63;
+    }
+    CHECK_OK(pdsi_arena_plan(r, N, &total, &err), &err);
+    CHECK(total <= naive);
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+        CHECK(r[i].offset % PDSI_ARENA_ALIGN == 0);
+        CHECK(r[i].offset + r[i].size <= total);
+        for (int j = i + 1; j < N; j++) {
+            bool live = !(r[i].last < r[j].first || r[j].last < r[i].first);
+            bool mem = r[i].size && r[j].size && r[i].offset < r[j].offset + r[j].size &&
+                       r[j].offset < r[i].offset + r[i].size;
+            bad += live && mem;
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK_OK(pdsi_arena_plan(NULL, 0, &total, &err), &err);
+    CHECK_EQ_INT(total, 0);
+}
+
+/* A new input shape plans once; the same shape again reuses the plan. */
+static void test_plan_cache(void)
+{
+    char path[4096], params[4096];
+    snprintf(path, sizeof path, "%s/db_det/inference.pdmodel", pdst_fixtures_dir());
+    snprintf(params, sizeof params, "%s/db_det/inference.pdiparams", pdst_fixtures_dir());
+    pds_error err;
+    pds_model m = 0;
+    pds_predictor p = 0;
+    CHECK_OK(pds_model_load_files(path, params, NULL, &m, &err), &err);
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    static float in[2 * 3 * 64 * 96], out[2 * 64 * 96];
+    const int64_t shapes[3][4] = {{1, 3, 64, 64}, {2, 3, 64, 96}, {1, 3, 64, 64}};
+    const uint64_t built[3] = {1, 2, 2};
+    for (int i = 0; i < 3; i++) {
+        pds_tensor x = {.dtype = PDS_FLOAT32, .rank = 4, .data = in, .byte_length = sizeof in};
+        memcpy(x.dims, shapes[i], sizeof shapes[i]);
+        pds_tensor y = {.data = out, .byte_length = sizeof out};
+        CHECK_OK(pds_predictor_run(p, &x, 1, &y, 1, &err), &err);
+        pds_predictor_stats st = {.struct_size = sizeof st};
+        CHECK_OK(pds_predictor_get_stats(p, &st, &err), &err);
+        CHECK_EQ_INT(st.plans_built, built[i]);
+        CHECK(st.arena_bytes > 0 && st.arena_bytes <= st.naive_bytes);
+    }
+    pds_predictor_destroy(p, NULL);
+    pds_model_destroy(m, NULL);
+}
+
+/* ---- every fixture, both ways ---------------------------------------------------- */
+
+static int file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static pds_status load_kind(const char *dir, bool reference, pds_model *m, pds_error *err)
+{
+    char mp[4096], pp[4096];
+    snprintf(mp, sizeof mp, "%s/inference.pdmodel", dir);
+    snprintf(pp, sizeof pp, "%s/inference.pdiparams", dir);
+    pds_model_options o;
+    pds_model_options_init(&o);
+    o.flags = reference ? PDS_MODEL_REFERENCE_KERNELS : 0;
+    return pds_model_load_files(mp, pp, &o, m, err);
+}
+
+static void fixture_both_ways(const char *dir, const char *name)
+{
+    pds_error err;
+    pds_model mr = 0, mf = 0;
+    pds_predictor pr = 0, pf = 0;
+    CHECK_OK(load_kind(dir, true, &mr, &err), &err);
+    CHECK_OK(load_kind(dir, false, &mf, &err), &err);
+    CHECK_OK(pds_predictor_create(mr, NULL, &pr, &err), &err);
+    pds_predictor_options o;
+    pds_predictor_options_init(&o);
+    o.num_threads = 2;
+    CHECK_OK(pds_predictor_create(mf, &o, &pf, &err), &err);
+    size_t n_in = 0, n_out = 0;
+    pds_model_input_count(mr, &n_in, NULL);
+    pds_model_output_count(mr, &n_out, NULL);
+    double atol = PDST_ATOL, rtol = PDST_RTOL;
+    char tp[4096];
+    snprintf(tp, sizeof tp, "%s/tolerance", dir);
+    FILE *tf = fopen(tp, "r");
+    if (tf) {
+        if (fscanf(tf, "%lf %lf", &atol, &rtol) != 2)
+            PDST_FAIL("%s: bad tolerance file", name);
+        fclose(tf);
+    }
+    for (int k = 0; k < 8; k++) {
+        char p[4096], msg[256];
+        snprintf(p, sizeof p, "%s/case%d.out0.npy", dir, k);
+        if (!file_exists(p))
+            break;
+        npy_array ins[16] = {0}, want[16] = {0};
+        pds_tensor it[16] = {0}, ot_r[16] = {0}, ot_f[16] = {0};
+        bool ok = n_in <= 16 && n_out <= 16;
+        for (size_t i = 0; ok && i < n_in; i++) {
+            snprintf(p, sizeof p, "%s/case%d.in%zu.npy", dir, k, i);
+            ok = npy_read(p, &ins[i], msg, sizeof msg) == 0;
+            it[i] = (pds_tensor){.dtype = ins[i].dtype, .rank = ins[i].rank, .data = ins[i].data,
+                                 .byte_length = ins[i].byte_length};
+            memcpy(it[i].dims, ins[i].dims, sizeof it[i].dims);
+        }
+        for (size_t j = 0; ok && j < n_out; j++) {
+            snprintf(p, sizeof p, "%s/case%d.out%zu.npy", dir, k, j);
+            ok = npy_read(p, &want[j], msg, sizeof msg) == 0;
+            size_t n = want[j].byte_length ? want[j].byte_length : 1;
+            ot_r[j] = (pds_tensor){.data = malloc(n), .byte_length = n};
+            ot_f[j] = (pds_tensor){.data = malloc(n), .byte_length = n};
+        }
+        if (!ok) {
+            PDST_FAIL("%s case %d: could not read the case", name, k);
+        } else {
+            CHECK_OK(pds_predictor_run(pr, it, n_in, ot_r, n_out, &err), &err);
+            CHECK_OK(pds_predictor_run(pf, it, n_in, ot_f, n_out, &err), &err);
+            for (size_t j = 0; j < n_out; j++) {
+                char what[256];
+                long n = (long)(want[j].byte_length / pds_dtype_size(want[j].dtype));
+                if (want[j].dtype != PDS_FLOAT32) {
+                    if (memcmp(ot_f[j].data, want[j].data, want[j].byte_length) != 0 ||
+                        memcmp(ot_r[j].data, want[j].data, want[j].byte_length) != 0)
+                        PDST_FAIL("%s case%d out%zu: values differ", name, k, j);
+                    continue;
+                }
+                snprintf(what, sizeof what, "%s case%d out%zu fast vs reference", name, k, j);
+                pdst_check_close(what, ot_f[j].data, ot_r[j].data, n, atol, rtol);
+                snprintf(what, sizeof what, "%s case%d out%zu fast vs Paddle", name, k, j);
+                pdst_check_close(what, ot_f[j].data, want[j].data, n, atol, rtol);
+                snprintf(what, sizeof what, "%s case%d out%zu reference vs Paddle", name, k, j);
+                pdst_check_close(what, ot_r[j].data, want[j].data, n, atol, rtol);
+            }
+        }
+        for (int i = 0; i < 16; i++) {
+            npy_free(&ins[i]);
+            npy_free(&want[i]);
+            free(ot_r[i].data);
+            free(ot_f[i].data);
+        }
+    }
+    pds_predictor_stats sr = {.struct_size = sizeof sr}, sf = {.struct_size = sizeof sf};
+    CHECK_OK(pds_predictor_get_stats(pr, &sr, &err), &err);
+    CHECK_OK(pds_predictor_get_stats(pf, &sf, &err), &err);
+    CHECK_EQ_INT(sr.fast, 0);
+    CHECK_EQ_INT(sr.fast_steps, 0);
+    if (pdsi_dnn_compiled()) {
+        CHECK_EQ_INT(sf.fast, 1);
+        CHECK_EQ_INT(sf.num_threads, pdsi_executor_cpus() < 2 ? 1 : 2);
+    }
+    printf("     %-16s %3u steps, %3u oneDNN, %3u reorders; arena %8llu B of %8llu naive\n",
+           name, sf.steps, sf.fast_steps, sf.conversions, (unsigned long long)sf.arena_bytes,
+           (unsigned long long)sf.naive_bytes);
+    pds_predictor_destroy(pr, NULL);
+    pds_predictor_destroy(pf, NULL);
+    pds_model_destroy(mr, NULL);
+    pds_model_destroy(mf, NULL);
+}
+
+static void test_fixtures_both_ways(void)
+{
+    const char *root = pdst_fixtures_dir();
+    DIR *d = opendir(root);
+    if (!d) {
+        PDST_FAIL("cannot open %s", root);
+        return;
+    }
+    struct dirent *e;
+    char names[64][256];
+    int n = 0;
+    while ((e = readdir(d)) && n < 64)
+        if (e->d_name[0] != '.')
+            snprintf(names[n++], sizeof names[0], "%s", e->d_name);
+    closedir(d);
+    int done = 0;
+    for (int i = 0; i < n; i++) {
+        char dir[4096], mp[4096];
+        snprintf(dir, sizeof dir, "%s/%s", root, names[i]);
+        snprintf(mp, sizeof mp, "%s/inference.pdmodel", dir);
+        if (!file_exists(mp))
+            continue;
+        fixture_both_ways(dir, names[i]);
+        done++;
+    }
+    CHECK(done >= 10);
+    pds_live_objects live;
+    pds_get_live_objects(&live);
+    CHECK_EQ_INT(live.models, 0);
+    CHECK_EQ_INT(live.predictors, 0);
+}
+
+int main(void)
+{
+    RUN_TEST(test_arena_planner);
+    RUN_TEST(test_fast_conv);
+    RUN_TEST(test_fast_residual);
+    RUN_TEST(test_fast_deconv);
+    RUN_TEST(test_fast_pool);
+    RUN_TEST(test_fast_eltwise);
+    RUN_TEST(test_fast_matmul);
+    RUN_TEST(test_broadcast_residual);
+    RUN_TEST(test_static_shape_folding);
+    RUN_TEST(test_plan_cache);
+    RUN_TEST(test_fixtures_both_ways);
+    return pdst_summary();
+}
