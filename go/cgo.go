@@ -49,12 +49,9 @@ func statusError(op string, st C.pds_status, e *C.pds_error) *Error {
 // cOptions converts a Go configuration into the C struct, by value: the
 // library copies it at load (M18) and so does this conversion.
 //
-// It does not call pds_model_options_init: that function writes the
-// library's sizeof(pds_model_options), which overflows this struct when the
-// library is newer than the pdsafe.h this package was compiled with (it
-// happened: the struct grew from 32 to 40 bytes and an init zeroed 8 bytes
-// of the next Go object). Zeroed here, with struct_size saying how much the
-// caller has, the library reads no more than that.
+// The struct is zeroed here with struct_size set to this package's view of
+// it (what the header's inline pds_model_options_init does), so the library
+// reads no more than the caller has.
 func (c *modelConfig) cOptions() C.pds_model_options {
 	var o C.pds_model_options
 	o.struct_size = C.uint32_t(unsafe.Sizeof(o))
@@ -247,23 +244,13 @@ func LiveObjects() LiveCounts {
 // Version returns the C library's version, "MAJOR.MINOR.PATCH".
 func Version() string { return C.GoString(C.pds_version()) }
 
-// cStructSizes returns, for pds_model_options and pds_predictor_options, the
-// size the library's _init functions write (measured in ample C memory) and
-// the size this package was compiled with. A difference means the package was
+// cABIVersions returns the PDS_ABI_VERSION the library was built with and
+// the one this package was compiled with. A difference means the package was
 // built against another pdsafe.h than the library's (a stale build cache:
-// cmd/go does not notice changes to headers outside the package).
-func cStructSizes() (libModel, goModel, libPred, goPred int) {
-	const room = 4096
-	buf := C.malloc(room)
-	defer C.free(buf)
-	C.memset(buf, 0, room)
-	C.pds_model_options_init((*C.pds_model_options)(buf))
-	libModel = int((*C.pds_model_options)(buf).struct_size)
-	C.memset(buf, 0, room)
-	C.pds_predictor_options_init((*C.pds_predictor_options)(buf))
-	libPred = int((*C.pds_predictor_options)(buf).struct_size)
-	return libModel, int(unsafe.Sizeof(C.pds_model_options{})), libPred,
-		int(unsafe.Sizeof(C.pds_predictor_options{}))
+// cmd/go does not notice changes to headers outside the package), and struct
+// layouts may disagree.
+func cABIVersions() (lib, header int) {
+	return int(C.pds_abi_version()), int(C.PDS_ABI_VERSION)
 }
 
 // cStatusName and cStatusText are the library's own names, for the test that

@@ -36,8 +36,8 @@ var (
 
 const NumCodes = len(codeNames)
 
-// StructSizes: see cStructSizes.
-var StructSizes = cStructSizes
+// ABIVersions: see cABIVersions.
+var ABIVersions = cABIVersions
 
 // CodeText is the Go description of a code.
 func CodeText(c Code) string { return c.text() }

@@ -63,6 +63,10 @@ extern "C" {
 #define PDS_VERSION_MAJOR 0
 #define PDS_VERSION_MINOR 1
 #define PDS_VERSION_PATCH 0
+/* Bumped whenever the layout of a public struct or the meaning of a call
+ * changes. A binding compiled against this header checks
+ * pds_abi_version() == PDS_ABI_VERSION before anything else. */
+#define PDS_ABI_VERSION 1
 
 /* Largest tensor rank the library handles. */
 #define PDS_MAX_RANK 8
@@ -118,6 +122,9 @@ PDS_API const char *pds_status_text(pds_status status);
 
 /* Library version as "MAJOR.MINOR.PATCH"; static, never free it. */
 PDS_API const char *pds_version(void);
+
+/* The PDS_ABI_VERSION the library was built with. */
+PDS_API uint32_t pds_abi_version(void);
 
 /* ------------------------------------------------------------------------ */
 /* Data types and tensors                                                    */
@@ -198,7 +205,17 @@ typedef struct pds_model_options {
     uint32_t reserved2;
 } pds_model_options;
 
-PDS_API void pds_model_options_init(pds_model_options *options);
+/* Zeroes *options and sets struct_size to the size the CALLER was compiled
+ * with. It is inline on purpose: a library function would write the library's
+ * (possibly larger) struct into an older caller's smaller one. */
+static inline void pds_model_options_init(pds_model_options *options)
+{
+    if (options) {
+        pds_model_options zero = {0};
+        *options = zero;
+        options->struct_size = (uint32_t)sizeof *options;
+    }
+}
 
 typedef enum pds_model_format {
     PDS_FORMAT_UNKNOWN = 0,
@@ -308,7 +325,15 @@ typedef struct pds_predictor_options {
     int32_t reserved;
 } pds_predictor_options;
 
-PDS_API void pds_predictor_options_init(pds_predictor_options *options);
+/* As pds_model_options_init: inline, sized by the caller's header. */
+static inline void pds_predictor_options_init(pds_predictor_options *options)
+{
+    if (options) {
+        pds_predictor_options zero = {0};
+        *options = zero;
+        options->struct_size = (uint32_t)sizeof *options;
+    }
+}
 
 /* Constructor. Creates a predictor (activations and scratch for one run at a
  * time) over a model, taking a reference to the model. options may be NULL;

@@ -21,9 +21,6 @@ if ! bash "$root/scripts/build.sh" "$root/build" >"$log" 2>&1; then
   exit 1
 fi
 cmake --install "$root/build" --prefix "$prefix" >/dev/null
-# pdsafe.pc is generated at configure time with CMAKE_INSTALL_PREFIX; make the
-# installed copy point at where it was actually installed.
-sed -i "s|^prefix=.*|prefix=$prefix|" "$prefix/lib/pkgconfig/pdsafe.pc"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 # The .pc file's Libs carry -Wl,-rpath,<libdir>, so test binaries find
 # libpdsafe.so without LD_LIBRARY_PATH.

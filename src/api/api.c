@@ -13,20 +13,9 @@
 #include "model/loader.h"
 #include "runtime/runtime.h"
 
-void pds_model_options_init(pds_model_options *options)
+uint32_t pds_abi_version(void)
 {
-    if (!options)
-        return;
-    memset(options, 0, sizeof *options);
-    options->struct_size = sizeof *options;
-}
-
-void pds_predictor_options_init(pds_predictor_options *options)
-{
-    if (!options)
-        return;
-    memset(options, 0, sizeof *options);
-    options->struct_size = sizeof *options;
+    return PDS_ABI_VERSION;
 }
 
 void pds_get_live_objects(pds_live_objects *out)
