@@ -16,6 +16,7 @@
 
 #include "npy.h"
 #include "pdsafe.h"
+#include "perf.h"
 
 #define MAX_INPUTS 64
 
@@ -25,6 +26,8 @@ static void usage(FILE *f)
             "usage:\n"
             "  pdsafe info MODEL [PARAMS]\n"
             "  pdsafe run MODEL [PARAMS] --input NAME=FILE.npy ... [--output-dir DIR]\n"
+            "  pdsafe bench MODEL [options]      (latency percentiles, throughput, RSS; --help)\n"
+            "  pdsafe profile MODEL [options]    (per-operator times, Chrome trace; --help)\n"
             "  pdsafe version\n"
             "\n"
             "MODEL is a legacy program (inference.pdmodel, __model__), a Paddle 3 PIR\n"
@@ -399,6 +402,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "bench") == 0)
+        return pdsafe_bench_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "profile") == 0)
+        return pdsafe_profile_main(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("pdsafe %s\n", pds_version());
         return 0;

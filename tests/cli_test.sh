@@ -41,5 +41,10 @@ expect "run with an unknown option" 2 "unknown option --frob" -- "$bin" run "$m"
 expect "run writes outputs" 0 "written to $tmp/out/0_" -- "$bin" run "$m" --input 0="$fx/pplcnet/case0.in0.npy" --output-dir "$tmp/out"
 expect "outputs match Paddle" 0 "MATCH" -- "$cmp" "$tmp"/out/0_*.npy "$fx/pplcnet/case0.out0.npy"
 expect "run on the dynamic detector" 0 "output 0: .* float32 \[1, 1, 64, 64\]" -- "$bin" run "$fx/db_det/inference.pdmodel" --input x="$fx/db_det/case0.in0.npy"
+expect "bench reports percentiles" 0 "latency ms: +p50 [0-9.]+ +p90 [0-9.]+ +p99" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet
+expect "bench with the reference kernels" 0 "reference" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --reference
+expect "profile writes a Chrome trace" 0 "conv2d" -- "$bin" profile "$fx/db_det/inference.pdmodel" --shape x=1x3x64x64 --iters 2 --trace "$tmp/trace.json"
+expect "the trace is JSON with events" 0 "traceEvents" -- head -c 200 "$tmp/trace.json"
+expect "profile needs a shape for dynamic dims" 2 "dynamic dim" -- "$bin" profile "$fx/db_det/inference.pdmodel" --iters 1
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -36,6 +36,7 @@ typedef struct executor {
     pthread_t thread;
     bool started;
     bool busy;
+    bool reserved; /* counted for a job being submitted (run_many) */
     int team;      /* OpenMP team size currently set on this thread */
     int max_team;  /* T_i */
 } executor;
@@ -190,7 +191,7 @@ void pdsi_executor_release(void)
 static bool ensure_executor(int threads)
 {
     for (int i = 0; i < X.n_started; i++)
-        if (!X.ex[i].busy && X.ex[i].max_team >= threads)
+        if (!X.ex[i].busy && !X.ex[i].reserved && X.ex[i].max_team >= threads)
             return true;
     int e = pdsi_executor_cpus();
     if (X.n_started < e && team_cap(X.n_started) >= threads) {
@@ -214,33 +215,73 @@ static bool ensure_executor(int threads)
     return X.n_started > 0;
 }
 
-pds_status pdsi_executor_run(void (*fn)(void *arg), void *arg, int threads, pds_error *err)
+pds_status pdsi_executor_run_many(void (*fn)(void *arg), void *const *args, int n, int threads,
+                                  pds_error *err)
 {
+    enum { MAX_JOBS = 16 };
     int e = pdsi_executor_cpus();
+    if (n < 1)
+        return PDS_OK;
+    if (n > MAX_JOBS)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "more than %d executor jobs at once", MAX_JOBS);
     if (threads < 1)
         threads = 1;
     if (threads > e)
         threads = e;
-    job j = {.fn = fn, .arg = arg, .threads = threads};
-    if (pthread_cond_init(&j.cv, NULL) != 0)
-        return pdsi_fail(err, PDS_ERR_INTERNAL, "could not hand the run to an executor thread: "
-                                                "condition variable init failed");
-    pthread_mutex_lock(&X.mu);
-    if (!ensure_executor(threads)) {
-        pthread_mutex_unlock(&X.mu);
-        pthread_cond_destroy(&j.cv);
-        return pdsi_fail(err, PDS_ERR_INTERNAL,
-                         "could not start an executor thread (pthread_create failed)");
+    job jobs[MAX_JOBS];
+    memset(jobs, 0, sizeof jobs);
+    int made = 0;
+    for (; made < n; made++) {
+        jobs[made].fn = fn;
+        jobs[made].arg = args[made];
+        jobs[made].threads = threads;
+        if (pthread_cond_init(&jobs[made].cv, NULL) != 0)
+            break;
     }
-    if (X.tail)
-        X.tail->next = &j;
-    else
-        X.head = &j;
-    X.tail = &j;
+    if (made < n) {
+        for (int i = 0; i < made; i++)
+            pthread_cond_destroy(&jobs[i].cv);
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "could not hand work to an executor thread: "
+                                                "condition variable init failed");
+    }
+    pthread_mutex_lock(&X.mu);
+    /* One more executor per job where the bound allows: they run at once. */
+    for (int i = 0; i < n; i++) {
+        if (!ensure_executor(threads)) {
+            pthread_mutex_unlock(&X.mu);
+            for (int k = 0; k < n; k++)
+                pthread_cond_destroy(&jobs[k].cv);
+            return pdsi_fail(err, PDS_ERR_INTERNAL,
+                             "could not start an executor thread (pthread_create failed)");
+        }
+        /* Count an idle executor as taken by this job for the next check. */
+        for (int k = 0; k < X.n_started; k++)
+            if (!X.ex[k].busy && !X.ex[k].reserved && X.ex[k].max_team >= threads) {
+                X.ex[k].reserved = true;
+                break;
+            }
+    }
+    for (int k = 0; k < X.n_started; k++)
+        X.ex[k].reserved = false;
+    for (int i = 0; i < n; i++) {
+        if (X.tail)
+            X.tail->next = &jobs[i];
+        else
+            X.head = &jobs[i];
+        X.tail = &jobs[i];
+    }
     pthread_cond_broadcast(&X.work_cv);
-    while (!j.done)
-        pthread_cond_wait(&j.cv, &X.mu);
+    for (int i = 0; i < n; i++)
+        while (!jobs[i].done)
+            pthread_cond_wait(&jobs[i].cv, &X.mu);
     pthread_mutex_unlock(&X.mu);
-    pthread_cond_destroy(&j.cv);
+    for (int i = 0; i < n; i++)
+        pthread_cond_destroy(&jobs[i].cv);
     return PDS_OK;
+}
+
+pds_status pdsi_executor_run(void (*fn)(void *arg), void *arg, int threads, pds_error *err)
+{
+    void *args[1] = {arg};
+    return pdsi_executor_run_many(fn, args, 1, threads, err);
 }

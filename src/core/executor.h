@@ -41,6 +41,12 @@ void pdsi_executor_release(void);
  * reference. PDS_ERR_INTERNAL if no executor thread can be started. */
 pds_status pdsi_executor_run(void (*fn)(void *arg), void *arg, int threads, pds_error *err);
 
+/* Runs fn(args[i]) for i in [0, n) as n jobs of `threads` threads each,
+ * concurrently as far as executors and tokens allow, and returns when all
+ * have finished (n <= 16). */
+pds_status pdsi_executor_run_many(void (*fn)(void *arg), void *const *args, int n, int threads,
+                                  pds_error *err);
+
 /* E: the number of CPUs this process may run on (at least 1, at most 256). */
 int pdsi_executor_cpus(void);
 

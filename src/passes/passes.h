@@ -18,12 +18,14 @@
  * Removed operators keep their values (they are simply no longer produced);
  * the model's reported operator list is the one loaded (runtime/model.c).
  *
- * pdsi_passes_pack runs on an executor thread after graph_info is made: it
- * infers shapes at nominal input sizes (-1 dims taken as 1 for the batch and
- * 224 elsewhere), offers every fused convolution to the fast path to pack its
- * filter once for the model, and drops the plain filter when nothing else
- * needs it. Failing to infer is not an error: weights are then packed at the
- * first run.
+ * Packing: pdsi_passes_pack_begin (any thread) infers shapes at nominal
+ * input sizes (-1 dims taken as 1 for the batch and 224 elsewhere);
+ * pdsi_passes_pack_part(ctx, k, n) then offers every n-th fused convolution
+ * and matmul from the k-th to the fast path so that their weights are packed
+ * once for the model; parts run concurrently on executor threads (oneDNN
+ * work); pdsi_passes_pack_end drops the plain weights nothing else needs and
+ * reports the first failure. Failing to infer is not an error: weights are
+ * then packed at the first run.
  */
 #ifndef PDSI_PASSES_PASSES_H
 #define PDSI_PASSES_PASSES_H
@@ -34,7 +36,12 @@
 
 pds_status pdsi_passes_run(pdsi_graph *g, pds_error *err);
 
-pds_status pdsi_passes_pack(pdsi_graph *g, const pdsi_graph_info *info, pdsi_dnn_model *dm,
-                            pds_error *err);
+typedef struct pdsi_pack_ctx pdsi_pack_ctx;
+
+pds_status pdsi_passes_pack_begin(pdsi_graph *g, const pdsi_graph_info *info, pdsi_dnn_model *dm,
+                                  pdsi_pack_ctx **ctx, pds_error *err);
+void pdsi_passes_pack_part(pdsi_pack_ctx *ctx, int part, int n_parts);
+/* Frees ctx. */
+pds_status pdsi_passes_pack_end(pdsi_pack_ctx *ctx, pds_error *err);
 
 #endif

@@ -132,6 +132,7 @@ typedef struct builder {
     int32_t *alias;        /* per tensor index: shares storage with (-1) */
     int32_t n_tensors_cap;
     int32_t *outs;         /* per graph output: the plain tensor handed out */
+    size_t *temp_off;      /* per step: arena offset of its intermediates */
     pds_error *err;
 } builder;
 
@@ -404,6 +405,7 @@ static pds_status finish_steps(builder *b, pdsi_plan *pl)
         st->node = bs->node;
         st->kind = bs->kind;
         st->dnn = bs->dnn;
+        st->temp_off = b->temp_off ? b->temp_off[s] : 0;
         bs->dnn = NULL;
         st->in_t = calloc((size_t)bs->n_in + 1, sizeof *st->in_t);
         st->out_t = calloc((size_t)bs->n_out + 1, sizeof *st->out_t);
@@ -447,7 +449,7 @@ static pds_status place(builder *b, pdsi_plan *pl)
     int32_t *first = malloc(sizeof *first * ((size_t)nt + 1));
     int32_t *lastu = malloc(sizeof *lastu * ((size_t)nt + 1));
     int32_t *rec = malloc(sizeof *rec * ((size_t)nt + 1));
-    pdsi_usage *u = calloc((size_t)nt + 1, sizeof *u);
+    pdsi_usage *u = calloc((size_t)nt + (size_t)b->n_steps + 1, sizeof *u);
     if (!pl->offset || !first || !lastu || !rec || !u) {
         st = oom(b, "memory plan");
         goto out;
@@ -468,7 +470,8 @@ static pds_status place(builder *b, pdsi_plan *pl)
     }
     for (int32_t i = 0; i < b->g->n_outputs; i++)
         lastu[b->outs[i]] = b->n_steps;
-    /* One usage record per storage group (a tensor and those aliasing it). */
+    /* One usage record per storage group (a tensor and those aliasing it),
+     * then one per step with intermediates (alive for that step only). */
     size_t n_rec = 0;
     for (int32_t i = 0; i < nt; i++) {
         if (!in_arena(b, i) || first[i] < 0)
@@ -491,8 +494,28 @@ static pds_status place(builder *b, pdsi_plan *pl)
         if (bytes > ur->size)
             ur->size = bytes;
     }
+    size_t first_temp = n_rec;
+    for (int32_t s = 0; s < b->n_steps; s++) {
+        size_t bytes = pdsi_dnn_step_temp_bytes(b->steps[s].dnn);
+        if (!bytes)
+            continue;
+        u[n_rec].first = u[n_rec].last = s;
+        u[n_rec].size = bytes;
+        pl->naive_bytes += bytes;
+        n_rec++;
+    }
     if ((st = pdsi_arena_plan(u, n_rec, &pl->arena_bytes, b->err)))
         goto out;
+    b->temp_off = malloc(sizeof *b->temp_off * ((size_t)b->n_steps + 1));
+    if (!b->temp_off) {
+        st = oom(b, "memory plan");
+        goto out;
+    }
+    for (int32_t s = 0, k = (int32_t)first_temp; s < b->n_steps; s++) {
+        b->temp_off[s] = 0;
+        if (pdsi_dnn_step_temp_bytes(b->steps[s].dnn))
+            b->temp_off[s] = u[k++].offset;
+    }
     for (int32_t i = 0; i < nt; i++)
         if (in_arena(b, i) && first[i] >= 0)
             pl->offset[i] = u[rec[root_of(b, i)]].offset;
@@ -518,6 +541,7 @@ static void builder_free(builder *b)
     free(b->conv_of);
     free(b->alias);
     free(b->outs);
+    free(b->temp_off);
 }
 
 pds_status pdsi_plan_build(const pdsi_graph *g, const pdsi_graph_info *info,

@@ -8,8 +8,9 @@
  *   - steps: each remaining operator, run by the oneDNN fast path when it
  *     accepts the node and shapes, else by the reference kernel, plus the
  *     layout conversions (reorders) and residual copies those need;
- *   - memory: every tensor produced in phase 2 (and every conversion) gets an
- *     offset in one arena from the liveness-based planner (plan/arena.h);
+ *   - memory: every tensor produced in phase 2 (and every conversion, and the
+ *     intermediates inside a multi-primitive step) gets an offset in one
+ *     arena from the liveness-based planner (plan/arena.h);
  *     tensors whose storage a oneDNN step must share (sum post-op) are placed
  *     together;
  *   - the graph outputs: which tensor holds each one in plain layout.
@@ -40,6 +41,7 @@ typedef struct pdsi_step {
     pdsi_tensor **in_t;     /* flat inputs (DNN, CONVERT, COPY) */
     pdsi_tensor **out_t;    /* flat outputs */
     int n_in_t, n_out_t;
+    size_t temp_off;        /* DNN: the arena offset of the step's intermediates */
 } pdsi_step;
 
 /* Static facts about a graph that every plan of it uses (made at load). */

@@ -56,15 +56,14 @@ static bool want_reference(const pdsi_graph *g)
 }
 
 typedef struct pack_job {
-    pdsi_model *m;
-    pds_error *err;
-    pds_status status;
+    pdsi_pack_ctx *ctx;
+    int part, n_parts;
 } pack_job;
 
 static void pack_main(void *arg)
 {
     pack_job *j = arg;
-    j->status = pdsi_passes_pack(&j->m->graph, &j->m->info, j->m->dnn, j->err);
+    pdsi_passes_pack_part(j->ctx, j->part, j->n_parts);
 }
 
 /* The load-time work: rewrites, graph facts, packed weights. */
@@ -81,8 +80,20 @@ static pds_status prepare(pdsi_model *m, pds_error *err)
     if ((st = pdsi_graph_info_make(g, &m->info, err)))
         return st;
     if (m->fast) {
-        pack_job j = {m, err, PDS_OK};
-        if ((st = pdsi_executor_run(pack_main, &j, 1, err)) || (st = j.status))
+        /* Weights packed by one executor per CPU (up to 4), one thread each. */
+        pdsi_pack_ctx *ctx;
+        if ((st = pdsi_passes_pack_begin(g, &m->info, m->dnn, &ctx, err)))
+            return st;
+        int n = pdsi_executor_cpus() < 4 ? pdsi_executor_cpus() : 4;
+        pack_job jobs[4];
+        void *args[4];
+        for (int k = 0; k < n; k++) {
+            jobs[k] = (pack_job){ctx, k, n};
+            args[k] = &jobs[k];
+        }
+        st = pdsi_executor_run_many(pack_main, args, n, 1, err);
+        pds_status st2 = pdsi_passes_pack_end(ctx, err);
+        if (st || (st = st2))
             return st;
     }
     m->param_bytes = 0;

@@ -382,7 +382,9 @@ static pds_status run_step(pdsi_predictor *p, const pdsi_step *s, pds_error *err
         return PDS_OK;
     }
     default:
-        return pdsi_dnn_step_run(s->dnn, s->in_t, s->out_t, p->dnn_scratch, p->stream, err);
+        return pdsi_dnn_step_run(s->dnn, s->in_t, s->out_t, p->dnn_scratch,
+                                 p->arena ? (char *)p->arena + s->temp_off : NULL, p->stream,
+                                 err);
     }
 }
 

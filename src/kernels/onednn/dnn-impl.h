@@ -22,6 +22,7 @@
 enum {
     PDSI_BIND_CONST = -1,   /* bound once at create (weights, bias) */
     PDSI_BIND_SCRATCH = -2, /* the predictor's scratch buffer, at the argument's offset */
+    PDSI_BIND_TEMP = -3,    /* the step's intermediates in the arena, at the argument's offset */
     PDSI_BIND_OUT0 = -100,  /* output k is PDSI_BIND_OUT0 - k */
 };
 
@@ -31,17 +32,20 @@ typedef struct pdsi_dnn_part {
     int n_args;
     dnnl_exec_arg_t args[PDSI_DNN_MAX_ARGS];
     int bind[PDSI_DNN_MAX_ARGS]; /* >= 0: input index */
-    size_t off[PDSI_DNN_MAX_ARGS]; /* PDSI_BIND_SCRATCH: offset in the scratch buffer */
+    size_t off[PDSI_DNN_MAX_ARGS]; /* PDSI_BIND_SCRATCH / _TEMP: offset in that buffer */
     void *bound[PDSI_DNN_MAX_ARGS];
 } pdsi_dnn_part;
 
 /* A step: one to PDSI_DNN_MAX_PARTS primitives run in order (a transposed
- * convolution followed by its bias and activations, say), their scratchpads
- * and intermediate tensors in the predictor's scratch buffer. */
+ * convolution followed by its bias and activations, say). Their scratchpads
+ * live in the predictor's scratch buffer (shared by all steps); tensors
+ * passed between parts are planned in the arena like any tensor alive for
+ * one step, so they reuse memory of tensors already dead. */
 struct pdsi_dnn_step {
     pdsi_dnn_part parts[PDSI_DNN_MAX_PARTS];
     int n_parts;          /* parts finished */
-    size_t scratch;       /* bytes of scratch: intermediates, then scratchpads */
+    size_t scratch;       /* bytes of oneDNN scratchpads */
+    size_t temp;          /* bytes of intermediates */
     int inplace;          /* input sharing output 0's storage, or -1 */
     void *owned;          /* constants the step made (an expanded bias), freed with it */
     char impl[48];
@@ -71,11 +75,11 @@ pds_status pdsi_dnn_step_finish(pdsi_dnn_step *s, dnnl_primitive_desc_t pd, pds_
 pds_status pdsi_dnn_step_arg(pdsi_dnn_step *s, int arg, const dnnl_memory_desc_t *md, int bind,
                              const void *data, pds_error *err);
 
-/* Reserves bytes of the step's scratch for an intermediate tensor; returns
- * its offset. */
+/* Reserves bytes of the step's intermediates; returns their offset. */
 size_t pdsi_dnn_step_temp(pdsi_dnn_step *s, size_t bytes);
 
-/* Adds an argument bound to an intermediate at a scratch offset. */
+/* Adds an argument bound to an intermediate at an offset from
+ * pdsi_dnn_step_temp. */
 pds_status pdsi_dnn_step_arg_temp(pdsi_dnn_step *s, int arg, const dnnl_memory_desc_t *md,
                                   size_t offset, pds_error *err);
 

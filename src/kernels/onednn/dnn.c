@@ -35,6 +35,12 @@ void pdsi_dnn_model_configure(pdsi_dnn_model *dm, const pdsi_graph *g)
     (void)dm;
     (void)g;
 }
+void pdsi_dnn_model_drop_plain(pdsi_dnn_model *dm, pdsi_graph *g, int32_t value)
+{
+    (void)dm;
+    (void)g;
+    (void)value;
+}
 pds_status pdsi_dnn_stream_create(pdsi_dnn_stream **out, pds_error *err)
 {
     *out = NULL;
@@ -58,12 +64,13 @@ pds_status pdsi_dnn_reorder_create(const pdsi_tensor *t, uint8_t from, uint8_t t
     return pdsi_fail(err, PDS_ERR_INTERNAL, "built without oneDNN: no layout conversion");
 }
 pds_status pdsi_dnn_step_run(pdsi_dnn_step *s, pdsi_tensor *const *in, pdsi_tensor *const *out,
-                             void *scratch, pdsi_dnn_stream *stream, pds_error *err)
+                             void *scratch, void *temp, pdsi_dnn_stream *stream, pds_error *err)
 {
-    (void)s, (void)in, (void)out, (void)scratch, (void)stream;
+    (void)s, (void)in, (void)out, (void)scratch, (void)temp, (void)stream;
     return pdsi_fail(err, PDS_ERR_INTERNAL, "built without oneDNN");
 }
 size_t pdsi_dnn_step_scratch(const pdsi_dnn_step *s) { (void)s; return 0; }
+size_t pdsi_dnn_step_temp_bytes(const pdsi_dnn_step *s) { (void)s; return 0; }
 int pdsi_dnn_step_inplace_input(const pdsi_dnn_step *s) { (void)s; return -1; }
 const char *pdsi_dnn_step_impl(const pdsi_dnn_step *s) { (void)s; return ""; }
 void pdsi_dnn_step_free(pdsi_dnn_step *s) { (void)s; }
@@ -218,15 +225,15 @@ pds_status pdsi_dnn_step_arg(pdsi_dnn_step *s, int arg, const dnnl_memory_desc_t
 
 size_t pdsi_dnn_step_temp(pdsi_dnn_step *s, size_t bytes)
 {
-    size_t off = s->scratch;
-    s->scratch += (bytes + 63) & ~(size_t)63;
+    size_t off = s->temp;
+    s->temp += (bytes + 63) & ~(size_t)63;
     return off;
 }
 
 pds_status pdsi_dnn_step_arg_temp(pdsi_dnn_step *s, int arg, const dnnl_memory_desc_t *md,
                                   size_t offset, pds_error *err)
 {
-    return add_arg(s, arg, md, PDSI_BIND_SCRATCH, NULL, offset, err);
+    return add_arg(s, arg, md, PDSI_BIND_TEMP, NULL, offset, err);
 }
 
 pds_status pdsi_dnn_step_finish(pdsi_dnn_step *s, dnnl_primitive_desc_t pd, pds_error *err)
@@ -245,9 +252,13 @@ pds_status pdsi_dnn_step_finish(pdsi_dnn_step *s, dnnl_primitive_desc_t pd, pds_
     const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
     size_t bytes = smd ? dnnl_memory_desc_get_size(smd) : 0;
     pds_status st = PDS_OK;
-    if (bytes)
-        st = pdsi_dnn_step_arg_temp(s, DNNL_ARG_SCRATCHPAD, smd, pdsi_dnn_step_temp(s, bytes),
-                                    err);
+    if (bytes) {
+        /* Parts run one after the other: their scratchpads may overlap. */
+        st = add_arg(s, DNNL_ARG_SCRATCHPAD, smd, PDSI_BIND_SCRATCH, NULL, 0, err);
+        bytes = (bytes + 63) & ~(size_t)63;
+        if (bytes > s->scratch)
+            s->scratch = bytes;
+    }
     pdsi_dnn_part *p = &s->parts[s->n_parts];
     dnnl_status_t ds = st ? dnnl_success : dnnl_primitive_create(&p->prim, pd);
     dnnl_primitive_desc_destroy(pd);
@@ -262,7 +273,7 @@ pds_status pdsi_dnn_step_finish(pdsi_dnn_step *s, dnnl_primitive_desc_t pd, pds_
 }
 
 pds_status pdsi_dnn_step_run(pdsi_dnn_step *s, pdsi_tensor *const *in, pdsi_tensor *const *out,
-                             void *scratch, pdsi_dnn_stream *stream, pds_error *err)
+                             void *scratch, void *temp, pdsi_dnn_stream *stream, pds_error *err)
 {
     for (int k = 0; k < s->n_parts; k++) {
         pdsi_dnn_part *p = &s->parts[k];
@@ -275,6 +286,8 @@ pds_status pdsi_dnn_step_run(pdsi_dnn_step *s, pdsi_tensor *const *in, pdsi_tens
                 ptr = out[PDSI_BIND_OUT0 - b]->data;
             else if (b == PDSI_BIND_SCRATCH)
                 ptr = (char *)scratch + p->off[i];
+            else if (b == PDSI_BIND_TEMP)
+                ptr = (char *)temp + p->off[i];
             else
                 continue;
             if (ptr != p->bound[i]) {
@@ -294,6 +307,11 @@ pds_status pdsi_dnn_step_run(pdsi_dnn_step *s, pdsi_tensor *const *in, pdsi_tens
 size_t pdsi_dnn_step_scratch(const pdsi_dnn_step *s)
 {
     return s ? s->scratch : 0;
+}
+
+size_t pdsi_dnn_step_temp_bytes(const pdsi_dnn_step *s)
+{
+    return s ? s->temp : 0;
 }
 
 int pdsi_dnn_step_inplace_input(const pdsi_dnn_step *s)
@@ -451,6 +469,21 @@ bool pdsi_dnn_model_has_packed(pdsi_dnn_model *dm, int32_t value)
         found = e->value == value && !e->plain && e->md.format_kind == dnnl_blocked;
     pthread_mutex_unlock(&dm->mu);
     return found;
+}
+
+void pdsi_dnn_model_drop_plain(pdsi_dnn_model *dm, pdsi_graph *g, int32_t value)
+{
+    pthread_mutex_lock(&dm->mu);
+    bool packed = false;
+    for (wentry *e = dm->head; e && !packed; e = e->next)
+        packed = e->value == value && !e->plain && e->md.format_kind == dnnl_blocked;
+    pdsi_tensor *t = &g->values[value].data;
+    if (packed && t->cap) {
+        free(t->data);
+        t->data = NULL;
+        t->cap = 0;
+    }
+    pthread_mutex_unlock(&dm->mu);
 }
 
 /* Reorders src (md a) into a new buffer laid out as b. */

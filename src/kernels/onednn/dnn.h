@@ -57,6 +57,10 @@ const void *pdsi_dnn_model_plain(pdsi_dnn_model *dm, const pdsi_graph *g, int32_
 /* True if parameter `value` has a packed copy from which plain data can be
  * made (so its graph data may be dropped). */
 bool pdsi_dnn_model_has_packed(pdsi_dnn_model *dm, int32_t value);
+/* Frees parameter `value`'s plain data (its dims stay) if it has such a
+ * packed copy; under the cache's lock, so that packing running on other
+ * threads never reads it half-freed. Load time only. */
+void pdsi_dnn_model_drop_plain(pdsi_dnn_model *dm, pdsi_graph *g, int32_t value);
 
 /* Chooses the model's convolution layouts from its graph (before packing):
  * nChw16c with Winograd 3x3 convolutions when the graph has enough of them,
@@ -92,11 +96,14 @@ pds_status pdsi_dnn_reorder_create(const pdsi_tensor *t, uint8_t from, uint8_t t
                                    pdsi_dnn_step **step, pds_error *err);
 
 /* Runs a step. in/out are the tensors in the order given to create, with their
- * data bound; scratch holds at least pdsi_dnn_step_scratch bytes. */
+ * data bound; scratch holds at least pdsi_dnn_step_scratch bytes (shared by
+ * every step), temp at least pdsi_dnn_step_temp_bytes (this step's
+ * intermediates, 64-byte aligned). */
 pds_status pdsi_dnn_step_run(pdsi_dnn_step *s, pdsi_tensor *const *in, pdsi_tensor *const *out,
-                             void *scratch, pdsi_dnn_stream *stream, pds_error *err);
+                             void *scratch, void *temp, pdsi_dnn_stream *stream, pds_error *err);
 
 size_t pdsi_dnn_step_scratch(const pdsi_dnn_step *s);
+size_t pdsi_dnn_step_temp_bytes(const pdsi_dnn_step *s);
 /* The input index whose storage the output must share (a residual added by
  * oneDNN's sum post-op, which accumulates into the destination), or -1. */
 int pdsi_dnn_step_inplace_input(const pdsi_dnn_step *s);

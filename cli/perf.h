@@ -1,0 +1,71 @@
+/*
+ * perf.h — the pdsafe command's measuring subcommands (cli/bench.c,
+ * cli/profile.c) and the setup they share: options, model loading, inputs.
+ *
+ *   pdsafe bench MODEL [PARAMS] [options]    latency percentiles, throughput,
+ *                                            peak RSS, load time, threads
+ *   pdsafe profile MODEL [PARAMS] [options]  per-operator times and a Chrome
+ *                                            trace (chrome://tracing, Perfetto)
+ *
+ * Both use the public API only.
+ */
+#ifndef PDSAFE_CLI_PERF_H
+#define PDSAFE_CLI_PERF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "npy.h"
+#include "pdsafe.h"
+
+#define PERF_MAX_IO 64
+
+/* Entry points: argc/argv after the subcommand name; return the exit code
+ * (0 ok, 1 failure, 2 usage). */
+int pdsafe_bench_main(int argc, char **argv);
+int pdsafe_profile_main(int argc, char **argv);
+
+typedef struct perf_opts {
+    const char *model, *params;
+    const char *in_spec[PERF_MAX_IO]; /* NAME=FILE.npy */
+    int n_in_spec;
+    const char *shape_spec[PERF_MAX_IO]; /* NAME=1x3x224x224 for random inputs */
+    int n_shape_spec;
+    int threads;       /* intra-op threads per predictor */
+    int callers;       /* concurrent calling threads (bench) */
+    long iters;        /* measured runs per caller (0: use time) */
+    double time_s;     /* time budget when iters is 0 */
+    long warmup;
+    bool reference;    /* PDS_MODEL_REFERENCE_KERNELS */
+    bool quiet;
+    const char *json;  /* bench: write a JSON summary here ("-": stdout) */
+    const char *out_dir; /* bench: write the last outputs as .npy */
+    const char *trace;   /* profile: Chrome trace JSON path */
+} perf_opts;
+
+typedef struct perf_ctx {
+    pds_model model;
+    size_t n_in, n_out;
+    npy_array arrays[PERF_MAX_IO];
+    pds_tensor inputs[PERF_MAX_IO];
+    pds_tensor_info out_info[PERF_MAX_IO];
+    double load_ms;
+    long rss_before_kb;
+} perf_ctx;
+
+/* Parses the shared options; cmd names the subcommand in messages. */
+int perf_parse(const char *cmd, int argc, char **argv, perf_opts *o);
+/* Loads the model and prepares the inputs. */
+int perf_load(const char *cmd, const perf_opts *o, perf_ctx *c);
+void perf_free(perf_ctx *c);
+/* Output buffers sized for the model's outputs at the given inputs (runs
+ * once to learn the sizes). NULL on failure (message printed). */
+pds_tensor *perf_outputs(const char *cmd, perf_ctx *c, pds_predictor p);
+void perf_outputs_free(pds_tensor *t, size_t n);
+
+double perf_now_ms(void);
+/* VmRSS / VmHWM of this process in KiB (0 if unknown). */
+long perf_rss_kb(bool peak);
+int perf_thread_count(void);
+
+#endif
