@@ -362,7 +362,10 @@ PDS_API pds_status pds_predictor_destroy(pds_predictor predictor, pds_error *err
  *   set dtype, rank and dims. If any buffer is too small (or NULL), nothing is
  *   written, every output's dtype, rank and dims are set to what is needed and
  *   PDS_ERR_BUFFER_SIZE is returned; the results are kept, and
- *   pds_predictor_fetch returns them without running again.
+ *   pds_predictor_fetch returns them without running again. An error about
+ *   an input (including a short input buffer, also PDS_ERR_BUFFER_SIZE)
+ *   leaves every output descriptor untouched, so a caller can tell the two
+ *   apart.
  *
  * One run per predictor at a time: a concurrent call returns PDS_ERR_BUSY
  * (or waits, with PDS_PREDICTOR_SERIALIZE). pds_predictor_cancel from another
