@@ -126,4 +126,20 @@ pds_status pdsi_dnn_misc(const pdsi_graph *g, const pdsi_node *node, pdsi_dnn_io
 bool pdsi_dnn_post_unary(dnnl_post_ops_t po, int kind, float a, float b, float c);
 
 #endif
+
+/* One argument of a step, for pdsi_dnn_make_step. */
+typedef struct pdsi_dnn_arg {
+    int arg;
+    const dnnl_memory_desc_t *md;
+    int bind;
+    const void *data;
+} pdsi_dnn_arg;
+
+/* Builds a step from pd (always taken: destroyed on every path that does not
+ * keep it) and its arguments. If oneDNN would run pd with a slow reference
+ * implementation, returns PDS_OK and leaves *step untouched, so the caller
+ * falls back to pdsafe's reference kernel. */
+pds_status pdsi_dnn_make_step(dnnl_primitive_desc_t pd, const pdsi_dnn_arg *args, int n,
+                              pdsi_dnn_step **step, pds_error *err);
+
 #endif

@@ -656,4 +656,32 @@ pds_status pdsi_dnn_step_create(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t
     return pdsi_dnn_misc(g, node, in, n_in, out, n_out, step, err);
 }
 
+pds_status pdsi_dnn_make_step(dnnl_primitive_desc_t pd, const pdsi_dnn_arg *args, int n,
+                              pdsi_dnn_step **step, pds_error *err)
+{
+    if (!pdsi_dnn_pd_is_fast(pd)) {
+        dnnl_primitive_desc_destroy(pd);
+        return PDS_OK;
+    }
+    pdsi_dnn_step *s = pdsi_dnn_step_new();
+    if (!s) {
+        dnnl_primitive_desc_destroy(pd);
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate a step");
+    }
+    pds_status st = PDS_OK;
+    for (int i = 0; i < n && !st; i++)
+        st = pdsi_dnn_step_arg(s, args[i].arg, args[i].md, args[i].bind, args[i].data, err);
+    if (st) {
+        dnnl_primitive_desc_destroy(pd);
+        pdsi_dnn_step_free(s);
+        return st;
+    }
+    if ((st = pdsi_dnn_step_finish(s, pd, err))) {
+        pdsi_dnn_step_free(s);
+        return st;
+    }
+    *step = s;
+    return PDS_OK;
+}
+
 #endif

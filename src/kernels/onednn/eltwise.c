@@ -101,25 +101,16 @@ pds_status pdsi_dnn_unary(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi
         dnnl_primitive_attr_destroy(attr);
         if (!pd)
             return PDS_OK;
-        if (!pdsi_dnn_pd_is_fast(pd)) {
-            dnnl_primitive_desc_destroy(pd);
-            return PDS_OK;
-        }
-        pdsi_dnn_step *s = pdsi_dnn_step_new();
-        pds_status st;
-        if (!s) {
-            dnnl_primitive_desc_destroy(pd);
-            return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate a step");
-        }
-        if ((st = pdsi_dnn_step_arg(s, DNNL_ARG_SRC, &md, 0, NULL, err)) ||
-            (st = pdsi_dnn_step_arg(s, DNNL_ARG_DST, &md, PDSI_BIND_OUT0, NULL, err))) {
-            dnnl_primitive_desc_destroy(pd);
-            pdsi_dnn_step_free(s);
+        const pdsi_dnn_arg args[2] = {{DNNL_ARG_SRC, &md, 0, NULL},
+                                      {DNNL_ARG_DST, &md, PDSI_BIND_OUT0, NULL}};
+        pdsi_dnn_step *s = NULL;
+        pds_status st = pdsi_dnn_make_step(pd, args, 2, &s, err);
+        if (st || !s)
             return st;
-        }
         in[0].want = lay;
         out[0].layout = lay;
-        return finish(s, pd, step, err);
+        *step = s;
+        return PDS_OK;
     }
     if (strcmp(t, "scale") == 0 && n_in == 1 && n_out == 1 && in[0].t->dtype == PDS_FLOAT32) {
         const pdsi_scale_params *p = node->params;

@@ -22,42 +22,6 @@
 #include "kernels/onednn/dnn-impl.h"
 #include "kernels/shape.h"
 
-typedef struct arg {
-    int arg;
-    const dnnl_memory_desc_t *md;
-    int bind;
-    const void *data;
-} arg;
-
-/* A step from pd (taken) and its arguments. */
-static pds_status make_step(dnnl_primitive_desc_t pd, const arg *args, int n, pdsi_dnn_step **step,
-                            pds_error *err)
-{
-    if (!pdsi_dnn_pd_is_fast(pd)) {
-        dnnl_primitive_desc_destroy(pd);
-        return PDS_OK;
-    }
-    pdsi_dnn_step *s = pdsi_dnn_step_new();
-    if (!s) {
-        dnnl_primitive_desc_destroy(pd);
-        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate a step");
-    }
-    pds_status st = PDS_OK;
-    for (int i = 0; i < n && !st; i++)
-        st = pdsi_dnn_step_arg(s, args[i].arg, args[i].md, args[i].bind, args[i].data, err);
-    if (st) {
-        dnnl_primitive_desc_destroy(pd);
-        pdsi_dnn_step_free(s);
-        return st;
-    }
-    if ((st = pdsi_dnn_step_finish(s, pd, err))) {
-        pdsi_dnn_step_free(s);
-        return st;
-    }
-    *step = s;
-    return PDS_OK;
-}
-
 static pds_status dnn_concat(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out,
                              pdsi_dnn_step **step, pds_error *err)
 {
@@ -95,11 +59,11 @@ static pds_status dnn_concat(const pdsi_node *node, pdsi_dnn_io *in, int n_in, p
     dnnl_primitive_attr_destroy(attr);
     if (!pd)
         return PDS_OK;
-    arg args[PDSI_DNN_MAX_ARGS];
+    pdsi_dnn_arg args[PDSI_DNN_MAX_ARGS];
     for (int k = 0; k < nx; k++)
-        args[k] = (arg){DNNL_ARG_MULTIPLE_SRC + k, &mds[k], k, NULL};
-    args[nx] = (arg){DNNL_ARG_DST, &mo, PDSI_BIND_OUT0, NULL};
-    pds_status st = make_step(pd, args, nx + 1, step, err);
+        args[k] = (pdsi_dnn_arg){DNNL_ARG_MULTIPLE_SRC + k, &mds[k], k, NULL};
+    args[nx] = (pdsi_dnn_arg){DNNL_ARG_DST, &mo, PDSI_BIND_OUT0, NULL};
+    pds_status st = pdsi_dnn_make_step(pd, args, nx + 1, step, err);
     if (!st && *step) {
         for (int k = 0; k < nx; k++)
             in[k].want = lay;
@@ -152,8 +116,8 @@ static pds_status dnn_nearest(const pdsi_node *node, pdsi_dnn_io *in, int n_in, 
     dnnl_primitive_attr_destroy(attr);
     if (!pd)
         return PDS_OK;
-    const arg args[2] = {{DNNL_ARG_SRC, &mx, 0, NULL}, {DNNL_ARG_DST, &mo, PDSI_BIND_OUT0, NULL}};
-    pds_status st = make_step(pd, args, 2, step, err);
+    const pdsi_dnn_arg args[2] = {{DNNL_ARG_SRC, &mx, 0, NULL}, {DNNL_ARG_DST, &mo, PDSI_BIND_OUT0, NULL}};
+    pds_status st = pdsi_dnn_make_step(pd, args, 2, step, err);
     if (!st && *step) {
         in[0].want = lay;
         for (int k = 1; k < n_in; k++)
@@ -188,8 +152,8 @@ static pds_status dnn_softmax(const pdsi_node *node, pdsi_dnn_io *in, pdsi_dnn_i
     dnnl_primitive_attr_destroy(attr);
     if (!pd)
         return PDS_OK;
-    const arg args[2] = {{DNNL_ARG_SRC, &md, 0, NULL}, {DNNL_ARG_DST, &md, PDSI_BIND_OUT0, NULL}};
-    pds_status st = make_step(pd, args, 2, step, err);
+    const pdsi_dnn_arg args[2] = {{DNNL_ARG_SRC, &md, 0, NULL}, {DNNL_ARG_DST, &md, PDSI_BIND_OUT0, NULL}};
+    pds_status st = pdsi_dnn_make_step(pd, args, 2, step, err);
     if (!st && *step) {
         in[0].want = PDSI_LAYOUT_PLAIN;
         out[0].layout = PDSI_LAYOUT_PLAIN;
@@ -238,22 +202,22 @@ static pds_status dnn_layer_norm(const pdsi_node *node, pdsi_dnn_io *in, int n_i
     dnnl_primitive_attr_destroy(attr);
     if (!pd)
         return PDS_OK;
-    arg args[6];
+    pdsi_dnn_arg args[6];
     int n = 0;
-    args[n++] = (arg){DNNL_ARG_SRC, &mx, 0, NULL};
-    args[n++] = (arg){DNNL_ARG_SCALE, &ms, PDSI_BIND_CONST, in[isc].t->data};
-    args[n++] = (arg){DNNL_ARG_SHIFT, &ms, PDSI_BIND_CONST, in[ibi].t->data};
-    args[n++] = (arg){DNNL_ARG_DST, &mx, PDSI_BIND_OUT0, NULL};
+    args[n++] = (pdsi_dnn_arg){DNNL_ARG_SRC, &mx, 0, NULL};
+    args[n++] = (pdsi_dnn_arg){DNNL_ARG_SCALE, &ms, PDSI_BIND_CONST, in[isc].t->data};
+    args[n++] = (pdsi_dnn_arg){DNNL_ARG_SHIFT, &ms, PDSI_BIND_CONST, in[ibi].t->data};
+    args[n++] = (pdsi_dnn_arg){DNNL_ARG_DST, &mx, PDSI_BIND_OUT0, NULL};
     if (stats) {
         /* oneDNN writes both statistics in training mode: both must exist. */
         if (om < 0 || ov < 0) {
             dnnl_primitive_desc_destroy(pd);
             return PDS_OK;
         }
-        args[n++] = (arg){DNNL_ARG_MEAN, &mstat, PDSI_BIND_OUT0 - om, NULL};
-        args[n++] = (arg){DNNL_ARG_VARIANCE, &mstat, PDSI_BIND_OUT0 - ov, NULL};
+        args[n++] = (pdsi_dnn_arg){DNNL_ARG_MEAN, &mstat, PDSI_BIND_OUT0 - om, NULL};
+        args[n++] = (pdsi_dnn_arg){DNNL_ARG_VARIANCE, &mstat, PDSI_BIND_OUT0 - ov, NULL};
     }
-    pds_status st = make_step(pd, args, n, step, err);
+    pds_status st = pdsi_dnn_make_step(pd, args, n, step, err);
     if (!st && *step) {
         for (int k = 0; k < n_in; k++)
             in[k].want = PDSI_LAYOUT_PLAIN;
