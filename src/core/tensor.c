@@ -114,11 +114,20 @@ bool pdsi_tensor_reserve(pdsi_tensor *t)
     if (t->cap >= need && t->data)
         return true;
     free(t->data);
-    /* 64-byte alignment for vector kernels; round the size up as C11 requires. */
-    size_t sz = (need + 63) & ~(size_t)63;
-    t->data = aligned_alloc(64, sz);
-    t->cap = t->data ? sz : 0;
+    t->data = pdsi_buffer_alloc(need, &t->cap);
     return t->data != NULL;
+}
+
+void *pdsi_buffer_alloc(size_t bytes, size_t *cap)
+{
+    *cap = 0;
+    if (bytes > SIZE_MAX - 64)
+        return NULL;
+    /* 64-byte alignment for vector kernels; C11 wants the size a multiple. */
+    size_t sz = bytes ? (bytes + 63) & ~(size_t)63 : 64;
+    void *p = aligned_alloc(64, sz);
+    *cap = p ? sz : 0;
+    return p;
 }
 
 void pdsi_tensor_release(pdsi_tensor *t)

@@ -28,11 +28,11 @@ static const char *errno_text(int e, char *buf, size_t cap)
     return buf;
 }
 
-pds_status pdsi_read_file(const char *path, uint64_t max_bytes, uint8_t **data, size_t *len,
+pds_status pdsi_open_file(const char *path, uint64_t max_bytes, int *fd_out, size_t *len,
                           pds_error *err)
 {
     char eb[128];
-    *data = NULL;
+    *fd_out = -1;
     *len = 0;
     if (!path || !path[0])
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "no file path given");
@@ -44,65 +44,84 @@ pds_status pdsi_read_file(const char *path, uint64_t max_bytes, uint8_t **data, 
                          errno_text(e, eb, sizeof eb));
     }
     pds_status st = PDS_OK;
-    uint8_t *buf = NULL;
     struct stat sb;
     if (fstat(fd, &sb) != 0) {
         int e = errno;
         st = pdsi_fail(err, PDS_ERR_IO, "could not stat '%s': %s", path,
                        errno_text(e, eb, sizeof eb));
-        goto done;
-    }
-    if (S_ISDIR(sb.st_mode)) {
+    } else if (S_ISDIR(sb.st_mode)) {
         st = pdsi_fail(err, PDS_ERR_IO, "'%s' is a directory, expected a regular file", path);
-        goto done;
-    }
-    if (!S_ISREG(sb.st_mode)) {
+    } else if (!S_ISREG(sb.st_mode)) {
         st = pdsi_fail(err, PDS_ERR_IO,
                        "'%s' is not a regular file (a device, FIFO or socket), expected a "
                        "model or parameter file",
                        path);
-        goto done;
+    } else {
+        uint64_t size = sb.st_size > 0 ? (uint64_t)sb.st_size : 0;
+        if (size > max_bytes || size > SIZE_MAX - 1)
+            st = pdsi_fail(err, PDS_ERR_LIMIT,
+                           "'%s' is %llu bytes, more than max_file_bytes (%llu)", path,
+                           (unsigned long long)size, (unsigned long long)max_bytes);
+        else
+            *len = (size_t)size;
+    }
+    if (st) {
+        close(fd);
+        return st;
     }
     /* Blocking reads from here on: O_NONBLOCK was only for the open. */
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0)
         (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-    uint64_t size = sb.st_size > 0 ? (uint64_t)sb.st_size : 0;
-    if (size > max_bytes || size > SIZE_MAX - 1) {
-        st = pdsi_fail(err, PDS_ERR_LIMIT, "'%s' is %llu bytes, more than max_file_bytes (%llu)",
-                       path, (unsigned long long)size, (unsigned long long)max_bytes);
-        goto done;
-    }
-    buf = malloc(size ? (size_t)size : 1);
-    if (!buf) {
-        st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate %llu bytes to read '%s'",
-                       (unsigned long long)size, path);
-        goto done;
-    }
+    *fd_out = fd;
+    return PDS_OK;
+}
+
+pds_status pdsi_read_at(int fd, const char *path, size_t offset, void *dst, size_t n,
+                        pds_error *err)
+{
+    char eb[128];
+    uint8_t *p = dst;
     size_t got = 0;
-    while (got < size) {
-        size_t chunk = size - got > (1u << 30) ? (1u << 30) : (size_t)(size - got);
-        ssize_t r = read(fd, buf + got, chunk);
+    while (got < n) {
+        size_t chunk = n - got > (1u << 30) ? (1u << 30) : n - got;
+        ssize_t r = pread(fd, p + got, chunk, (off_t)(offset + got));
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
             int e = errno;
-            st = pdsi_fail(err, PDS_ERR_IO, "could not read '%s': %s", path,
-                           errno_text(e, eb, sizeof eb));
-            goto done;
+            return pdsi_fail(err, PDS_ERR_IO, "could not read '%s' at byte offset %zu: %s", path,
+                             offset + got, errno_text(e, eb, sizeof eb));
         }
-        if (r == 0) {
-            st = pdsi_fail(err, PDS_ERR_IO,
-                           "'%s' became shorter while it was read (%zu of %llu bytes)", path,
-                           got, (unsigned long long)size);
-            goto done;
-        }
+        if (r == 0)
+            return pdsi_fail(err, PDS_ERR_IO,
+                             "'%s' became shorter while it was read (it ended at byte offset %zu, "
+                             "expected at least %zu bytes)",
+                             path, offset + got, offset + n);
         got += (size_t)r;
     }
-    *data = buf;
-    *len = (size_t)size;
-    buf = NULL;
-done:
+    return PDS_OK;
+}
+
+pds_status pdsi_read_file(const char *path, uint64_t max_bytes, uint8_t **data, size_t *len,
+                          pds_error *err)
+{
+    *data = NULL;
+    *len = 0;
+    int fd;
+    size_t size;
+    pds_status st = pdsi_open_file(path, max_bytes, &fd, &size, err);
+    if (st)
+        return st;
+    uint8_t *buf = malloc(size ? size : 1);
+    if (!buf) {
+        st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate %zu bytes to read '%s'",
+                       size, path);
+    } else if (!(st = pdsi_read_at(fd, path, 0, buf, size, err))) {
+        *data = buf;
+        *len = size;
+        buf = NULL;
+    }
     free(buf);
     close(fd);
     return st;
@@ -206,8 +225,9 @@ pds_status pdsi_load_files(const char *model_path, const char *params_path, pdsi
     pds_status st = PDS_OK;
     char *prog_path = NULL, *auto_params = NULL;
     const char *param_dir = NULL;
-    uint8_t *prog = NULL, *params = NULL;
-    size_t prog_len = 0, params_len = 0;
+    uint8_t *prog = NULL;
+    size_t prog_len = 0;
+    int params_fd = -1;
 
     if (S_ISDIR(sb.st_mode)) {
         st = resolve_dir(model_path, &prog_path, &auto_params, &param_dir, err);
@@ -228,11 +248,11 @@ pds_status pdsi_load_files(const char *model_path, const char *params_path, pdsi
     if (params_path && stat(params_path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         src.dir = params_path;
     } else if (pfile) {
-        st = pdsi_read_file(pfile, g->limits.max_file_bytes, &params, &params_len, err);
+        st = pdsi_open_file(pfile, g->limits.max_file_bytes, &params_fd, &src.combined_len, err);
         if (st)
             goto done;
-        src.combined = params;
-        src.combined_len = params_len;
+        src.combined_file = true;
+        src.combined_fd = params_fd;
         src.combined_name = pfile;
     } else {
         src.dir = param_dir;
@@ -243,7 +263,8 @@ oom:
     st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "out of memory");
 done:
     free(prog);
-    free(params);
+    if (params_fd >= 0)
+        close(params_fd);
     free(prog_path);
     free(auto_params);
     return st;

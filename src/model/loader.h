@@ -18,7 +18,12 @@
 
 /* Where parameter data comes from. */
 typedef struct pdsi_param_source {
-    const uint8_t *combined; /* combined .pdiparams bytes, or NULL */
+    /* A combined .pdiparams: its bytes in memory (combined), or an open file
+     * (combined_fd >= 0) read record by record straight into the tensors, so
+     * that the weights are never held twice. */
+    const uint8_t *combined;
+    bool combined_file; /* the combined records are in file combined_fd */
+    int combined_fd;
     size_t combined_len;
     const char *combined_name; /* for messages, e.g. the path or "<params buffer>" */
     const char *dir;           /* non-NULL: one file per parameter in this directory */
@@ -43,5 +48,16 @@ pds_status pdsi_load_legacy(const uint8_t *prog, size_t prog_len, const char *pr
  * (PDS_ERR_LIMIT). *data is malloc'ed; the caller frees it. */
 pds_status pdsi_read_file(const char *path, uint64_t max_bytes, uint8_t **data, size_t *len,
                           pds_error *err);
+
+/* Opens a regular file for reading (close(*fd) when done) and gives its size,
+ * refusing directories, devices, FIFOs (without blocking on them) and files
+ * larger than max_bytes (PDS_ERR_LIMIT). */
+pds_status pdsi_open_file(const char *path, uint64_t max_bytes, int *fd, size_t *len,
+                          pds_error *err);
+
+/* Reads exactly n bytes at offset of fd (path names it in messages); a file
+ * that ends early (it shrank since it was opened) is PDS_ERR_IO. */
+pds_status pdsi_read_at(int fd, const char *path, size_t offset, void *dst, size_t n,
+                        pds_error *err);
 
 #endif

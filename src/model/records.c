@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/executor.h"
 #include "model/legacy.h"
 #include "model/wire.h"
 
@@ -34,9 +36,28 @@ int pdsi_vartype_of(pds_dtype dtype)
     }
 }
 
-/* One buffer of parameter records being read. */
+/* Parameter records being read, from memory (buf) or from an open file (fd,
+ * when buf is NULL). A file is read piece by piece, tensor data straight into
+ * the tensor, so that loading never holds the weights twice; len is the size
+ * the file had when it was opened, and a file that shrinks since is an I/O
+ * error, never a read past its end. (Mapping the file would save the copy but
+ * turn a concurrent truncation into SIGBUS.) */
+/* A tensor's data still to be read from the file: reads are deferred until
+ * every record header has been checked, then spread over the executor's
+ * threads (page faults and copies out of the page cache are CPU work; two
+ * threads halve the ~75 ms ResNet50's 98 MB take on one). */
+typedef struct pending_read {
+    void *dst;
+    size_t offset, n;
+    const char *name; /* the parameter, for messages */
+    size_t k;
+} pending_read;
+
 typedef struct reader {
     const uint8_t *buf;
+    int fd;
+    pending_read *later; /* non-NULL: defer data reads here (file sources only) */
+    size_t n_later;
     size_t len, pos;
     const char *file;
     const char *name; /* parameter being read */
@@ -68,6 +89,22 @@ static pds_status need(const reader *r, size_t bytes, const char *what)
     return PDS_OK;
 }
 
+/* Copies the next n bytes (described by `what` in messages) to dst and
+ * moves past them. */
+static pds_status take(reader *r, void *dst, size_t n, const char *what)
+{
+    pds_status st = need(r, n, what);
+    if (st || !n)
+        return st;
+    if (r->buf)
+        memcpy(dst, r->buf + r->pos, n);
+    else if ((st = pdsi_read_at(r->fd, r->file, r->pos, dst, n, r->err)))
+        return pdsi_fail_wrap(r->err, st, "parameter '%s' (#%zu of %zu)", r->name, r->k + 1,
+                              r->n);
+    r->pos += n;
+    return PDS_OK;
+}
+
 static uint32_t get_u32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -96,19 +133,17 @@ static pds_status read_record(reader *r, const pdsi_param_ref *ref, pdsi_value *
                      "(LOD_TENSOR) parameters can be read",
                      ref->not_dense);
 
-    if ((st = need(r, 4, "the record version (u32)")))
+    uint8_t b[8];
+    if ((st = take(r, b, 4, "the record version (u32)")))
         return st;
-    uint32_t version = get_u32(r->buf + r->pos);
+    uint32_t version = get_u32(b);
     if (version != 0)
-        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT, "record version is %u (expected 0)",
-                     version);
-    r->pos += 4;
+        return rfail(r, at, PDS_ERR_MODEL_FORMAT, "record version is %u (expected 0)", version);
 
-    if ((st = need(r, 8, "the LoD level count (u64)")))
-        return st;
-    uint64_t lod_level = get_u64(r->buf + r->pos);
     size_t lod_at = r->pos;
-    r->pos += 8;
+    if ((st = take(r, b, 8, "the LoD level count (u64)")))
+        return st;
+    uint64_t lod_level = get_u64(b);
     if (lod_level > (r->len - r->pos) / 8)
         return rfail(r, lod_at, PDS_ERR_MODEL_FORMAT,
                      "lod_level is %llu, which needs at least %llu bytes of LoD sizes, but only "
@@ -118,11 +153,10 @@ static pds_status read_record(reader *r, const pdsi_param_ref *ref, pdsi_value *
                                                                      : lod_level * 8),
                      r->len - r->pos);
     for (uint64_t l = 0; l < lod_level; l++) {
-        if ((st = need(r, 8, "a LoD level size (u64)")))
-            return st;
-        uint64_t nbytes = get_u64(r->buf + r->pos);
         size_t level_at = r->pos;
-        r->pos += 8;
+        if ((st = take(r, b, 8, "a LoD level size (u64)")))
+            return st;
+        uint64_t nbytes = get_u64(b);
         if (nbytes % 8)
             return rfail(r, level_at, PDS_ERR_MODEL_FORMAT,
                          "LoD level %llu has %llu bytes (expected a multiple of 8)",
@@ -134,19 +168,18 @@ static pds_status read_record(reader *r, const pdsi_param_ref *ref, pdsi_value *
         r->pos += (size_t)nbytes;
     }
 
-    if ((st = need(r, 4, "the tensor version (u32)")))
+    size_t tversion_at = r->pos;
+    if ((st = take(r, b, 4, "the tensor version (u32)")))
         return st;
-    uint32_t tversion = get_u32(r->buf + r->pos);
+    uint32_t tversion = get_u32(b);
     if (tversion != 0)
-        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT, "tensor version is %u (expected 0)",
+        return rfail(r, tversion_at, PDS_ERR_MODEL_FORMAT, "tensor version is %u (expected 0)",
                      tversion);
-    r->pos += 4;
 
-    if ((st = need(r, 4, "the TensorDesc size (i32)")))
-        return st;
-    int32_t desc_size = (int32_t)get_u32(r->buf + r->pos);
     size_t size_at = r->pos;
-    r->pos += 4;
+    if ((st = take(r, b, 4, "the TensorDesc size (i32)")))
+        return st;
+    int32_t desc_size = (int32_t)get_u32(b);
     if (desc_size < 0)
         return rfail(r, size_at, PDS_ERR_MODEL_FORMAT,
                      "TensorDesc size is %d (expected >= 0)", desc_size);
@@ -157,20 +190,35 @@ static pds_status read_record(reader *r, const pdsi_param_ref *ref, pdsi_value *
 
     char ctx[PDS_ERROR_MESSAGE_SIZE / 2];
     snprintf(ctx, sizeof ctx, "parameter '%s' (#%zu of %zu)", r->name, r->k + 1, r->n);
-    const uint8_t *dp = r->buf + r->pos;
+    size_t desc_at = r->pos;
+    uint8_t *dcopy = NULL;
+    const uint8_t *dp = r->buf ? r->buf + r->pos : NULL;
+    if (!dp) {
+        if (!(dcopy = malloc(desc_size ? (size_t)desc_size : 1)))
+            return rfail(r, desc_at, PDS_ERR_OUT_OF_MEMORY,
+                         "could not allocate %d bytes for its TensorDesc", desc_size);
+        if ((st = take(r, dcopy, (size_t)desc_size, "the TensorDesc"))) {
+            free(dcopy);
+            return st;
+        }
+        dp = dcopy;
+    } else {
+        r->pos += (size_t)desc_size;
+    }
     st = pdsi_wire_check(&pdsafe__paddle__var_type__tensor_desc__descriptor, dp,
-                         (size_t)desc_size, r->file, r->pos, ctx, NULL, r->err);
+                         (size_t)desc_size, r->file, desc_at, ctx, NULL, r->err);
+    /* Nested messages have no generated unpack function; use the generic one. */
+    TensorDesc *td = st ? NULL
+                        : (TensorDesc *)protobuf_c_message_unpack(
+                              &pdsafe__paddle__var_type__tensor_desc__descriptor, NULL,
+                              (size_t)desc_size, dp);
+    free(dcopy);
     if (st)
         return st;
-    /* Nested messages have no generated unpack function; use the generic one. */
-    TensorDesc *td = (TensorDesc *)protobuf_c_message_unpack(
-        &pdsafe__paddle__var_type__tensor_desc__descriptor, NULL, (size_t)desc_size, dp);
     if (!td)
-        return rfail(r, r->pos, PDS_ERR_MODEL_FORMAT,
+        return rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
                      "protobuf-c could not decode the %d-byte TensorDesc (out of memory?)",
                      desc_size);
-    size_t desc_at = r->pos;
-    r->pos += (size_t)desc_size;
 
     char b1[160], b2[160];
     pds_dtype dtype = td->has_data_type ? pdsi_legacy_dtype((int)td->data_type)
@@ -245,9 +293,15 @@ static pds_status read_record(reader *r, const pdsi_param_ref *ref, pdsi_value *
         return rfail(r, r->pos, PDS_ERR_OUT_OF_MEMORY, "could not allocate %zu bytes", bytes);
     /* The file holds little-endian data, which is host order on every target
      * pdsafe builds for. */
-    if (bytes)
-        memcpy(v->data.data, r->buf + r->pos, bytes);
-    r->pos += bytes;
+    if (r->later && bytes) {
+        if ((st = need(r, bytes, "the tensor data")))
+            return st;
+        r->later[r->n_later++] =
+            (pending_read){v->data.data, r->pos, bytes, r->name, r->k};
+        r->pos += bytes;
+    } else if ((st = take(r, v->data.data, bytes, "the tensor data"))) {
+        return st;
+    }
     v->kind = PDSI_VALUE_PARAM;
     v->dtype = dtype;
     v->rank = rank;
@@ -260,6 +314,70 @@ static pds_status read_param(reader *r, const pdsi_param_ref *ref, pdsi_graph *g
     if (ref->value < 0 || ref->value >= g->n_values) /* the loaders declare every parameter */
         return rfail(r, r->pos, PDS_ERR_INTERNAL, "the parameter was not declared");
     return read_record(r, ref, &g->values[ref->value], &g->limits);
+}
+
+/* One share of the deferred reads: a contiguous run of them, so that every
+ * thread reads the file sequentially. */
+typedef struct read_share {
+    const reader *r;
+    size_t first, end;
+    pds_status st;
+    pds_error err;
+} read_share;
+
+static void read_share_main(void *arg)
+{
+    read_share *sh = arg;
+    const reader *r = sh->r;
+    for (size_t i = sh->first; i < sh->end && !sh->st; i++) {
+        const pending_read *p = &r->later[i];
+        sh->st = pdsi_read_at(r->fd, r->file, p->offset, p->dst, p->n, &sh->err);
+        if (sh->st)
+            pdsi_fail_wrap(&sh->err, sh->st, "parameter '%s' (#%zu of %zu)", p->name, p->k + 1,
+                           r->n);
+    }
+}
+
+/* Reads every deferred tensor, in up to 4 shares of about equal bytes run on
+ * executor threads; the first failure (in file order) is reported. */
+static pds_status read_later(const reader *r)
+{
+    enum { MAX_SHARES = 4 };
+    size_t total = 0;
+    for (size_t i = 0; i < r->n_later; i++)
+        total += r->later[i].n;
+    int cpus = pdsi_executor_cpus();
+    int n = cpus < MAX_SHARES ? cpus : MAX_SHARES;
+    /* Small files are not worth a thread hand-off. */
+    if (total < ((size_t)1 << 20) || r->n_later < 2)
+        n = 1;
+    read_share shares[MAX_SHARES];
+    void *args[MAX_SHARES];
+    size_t first = 0, done = 0;
+    int used = 0;
+    for (int k = 0; k < n && first < r->n_later; k++) {
+        size_t end = first, goal = total / (size_t)n * (size_t)(k + 1);
+        while (end < r->n_later && (done < goal || end == first || k == n - 1))
+            done += r->later[end++].n;
+        shares[used] = (read_share){.r = r, .first = first, .end = end};
+        args[used] = &shares[used];
+        used++;
+        first = end;
+    }
+    pds_status st = PDS_OK;
+    if (used == 1) {
+        read_share_main(&shares[0]);
+    } else {
+        pdsi_executor_acquire();
+        st = pdsi_executor_run_many(read_share_main, args, used, 1, r->err);
+        pdsi_executor_release();
+    }
+    for (int k = 0; k < used && !st; k++)
+        if (shares[k].st) {
+            *r->err = shares[k].err;
+            st = shares[k].st;
+        }
+    return st;
 }
 
 static int cmp_ref_name(const void *a, const void *b)
@@ -277,7 +395,7 @@ static bool safe_file_name(const char *name)
 pds_status pdsi_params_read(pdsi_param_ref *list, size_t n, const char *prog,
                             const pdsi_param_source *src, pdsi_graph *g, pds_error *err)
 {
-    bool have_combined = src && src->combined;
+    bool have_combined = src && (src->combined || src->combined_file);
     bool have_dir = src && src->dir;
     const char *cname = have_combined && src->combined_name ? src->combined_name
                                                             : "<params buffer>";
@@ -300,8 +418,14 @@ pds_status pdsi_params_read(pdsi_param_ref *list, size_t n, const char *prog,
                        "was given",
                        prog, n, list[0].name);
     } else if (have_combined) {
-        reader r = {.buf = src->combined, .len = src->combined_len, .file = cname, .n = n,
+        reader r = {.buf = src->combined_file ? NULL : src->combined,
+                    .fd = src->combined_fd,
+                    .len = src->combined_len,
+                    .file = cname,
+                    .n = n,
                     .err = err};
+        if (src->combined_file && !(r.later = malloc(sizeof *r.later * n)))
+            st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate the read list");
         for (size_t k = 0; k < n && !st; k++) {
             r.k = k;
             r.name = list[k].name;
@@ -312,6 +436,9 @@ pds_status pdsi_params_read(pdsi_param_ref *list, size_t n, const char *prog,
                            "%s: byte offset %zu: %zu bytes left after the last parameter "
                            "('%s', #%zu of %zu; expected the file to end there)",
                            cname, r.pos, r.len - r.pos, list[n - 1].name, n, n);
+        if (!st && r.n_later)
+            st = read_later(&r);
+        free(r.later);
     } else {
         for (size_t k = 0; k < n && !st; k++) {
             const char *name = list[k].name;
@@ -329,22 +456,22 @@ pds_status pdsi_params_read(pdsi_param_ref *list, size_t n, const char *prog,
                 break;
             }
             snprintf(path, plen, "%s/%s", src->dir, name);
-            uint8_t *data = NULL;
+            int fd = -1;
             size_t len = 0;
-            st = pdsi_read_file(path, g->limits.max_file_bytes, &data, &len, err);
+            st = pdsi_open_file(path, g->limits.max_file_bytes, &fd, &len, err);
             if (st) {
                 pdsi_fail_wrap(err, st, "parameter '%s' (#%zu of %zu)", name, k + 1, n);
             } else {
-                reader r = {.buf = data, .len = len, .file = path, .name = name, .k = k,
-                            .n = n, .err = err};
+                reader r = {.fd = fd, .len = len, .file = path, .name = name, .k = k, .n = n,
+                            .err = err};
                 st = read_param(&r, &list[k], g);
                 if (!st && r.pos != r.len)
                     st = rfail(&r, r.pos, PDS_ERR_MODEL_FORMAT,
                                "%zu bytes left after the parameter (expected the file to end "
                                "there)",
                                r.len - r.pos);
+                close(fd);
             }
-            free(data);
             free(path);
         }
     }

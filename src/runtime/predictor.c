@@ -327,18 +327,14 @@ static pds_status find_plan(pdsi_predictor *p, pds_error *err)
     pl->last_used = ++p->clock;
     if (pl->arena_bytes > p->arena_cap) {
         free(p->arena);
-        size_t cap = (pl->arena_bytes + 63) & ~(size_t)63;
-        p->arena = aligned_alloc(64, cap);
-        p->arena_cap = p->arena ? cap : 0;
+        p->arena = pdsi_buffer_alloc(pl->arena_bytes, &p->arena_cap);
         if (!p->arena)
             return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
                              "could not allocate the %zu-byte activation arena", pl->arena_bytes);
     }
     if (pl->scratch_bytes > p->dnn_scratch_cap) {
         free(p->dnn_scratch);
-        size_t cap = (pl->scratch_bytes + 63) & ~(size_t)63;
-        p->dnn_scratch = aligned_alloc(64, cap);
-        p->dnn_scratch_cap = p->dnn_scratch ? cap : 0;
+        p->dnn_scratch = pdsi_buffer_alloc(pl->scratch_bytes, &p->dnn_scratch_cap);
         if (!p->dnn_scratch)
             return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
                              "could not allocate %zu bytes of kernel scratch", pl->scratch_bytes);
