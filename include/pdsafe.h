@@ -20,6 +20,13 @@
  *   - Options are plain structs, copied when an object is created; the caller
  *     keeps what it passed.
  *   - No global init or teardown, no signal handlers, no process-wide settings.
+ *   - fork() is safe at any time (load models, then fork workers that share
+ *     the weights copy-on-write): fork waits until the runs computing at that
+ *     moment have finished (none starts meanwhile), and the child starts
+ *     compute threads of its own.
+ *     In the child, a predictor that another thread of the parent was inside
+ *     a call on at the moment of the fork answers PDS_ERR_BUSY (saying so)
+ *     until it is destroyed; every other object works as in the parent.
  *
  * The smallest complete program:
  *

@@ -6,9 +6,11 @@
  * reference it needs before unlocking (a model refcount, or a predictor's
  * in-call count), does its work, and drops the reference. No maths here.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/executor.h"
 #include "core/handle.h"
 #include "model/loader.h"
 #include "runtime/runtime.h"
@@ -54,6 +56,48 @@ static pds_status publish_model(pdsi_graph *g, pds_model *out, pds_error *err)
     return PDS_OK;
 }
 
+/* fork() (the rule in pdsafe.h): with the handle table locked
+ * and the executor idle across the fork, the child finds every lock of the
+ * library free, and starts executor threads anew. A predictor another thread
+ * was using at that moment is left in an unknown state: in the child it
+ * answers PDS_ERR_BUSY until destroyed (its lock is freed so that destroy,
+ * and nothing else, works). Registered once, before the first model. */
+static void fork_prepare(void)
+{
+    pdsi_handles_lock();
+    pdsi_executor_fork_prepare();
+}
+
+static void fork_parent(void)
+{
+    pdsi_executor_fork_parent();
+    pdsi_handles_unlock();
+}
+
+static void predictor_after_fork(void *obj)
+{
+    pdsi_predictor *p = obj;
+    if (atomic_load(&p->refs) != 0) {
+        atomic_store(&p->refs, 0);
+        pthread_mutex_init(&p->run_mu, NULL);
+        p->lost_in_fork = true;
+    }
+}
+
+static void fork_child(void)
+{
+    pdsi_executor_fork_child();
+    pdsi_handles_each_locked(PDSI_KIND_PREDICTOR, predictor_after_fork);
+    pdsi_handles_unlock();
+}
+
+static void fork_register(void)
+{
+    (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
 pds_status pds_model_load_files(const char *model_path, const char *params_path,
                                 const pds_model_options *options, pds_model *out, pds_error *err)
 {
@@ -69,6 +113,7 @@ pds_status pds_model_load_files(const char *model_path, const char *params_path,
         if (st)
             return st;
     }
+    pthread_once(&fork_once, fork_register);
     pdsi_graph g;
     pdsi_graph_init(&g, options);
     pds_status st = pdsi_load_files(model_path, params_path, &g, err);
@@ -100,6 +145,7 @@ pds_status pds_model_load_buffers(const void *model, size_t model_length, const 
         if (st)
             return st;
     }
+    pthread_once(&fork_once, fork_register);
     pdsi_graph g;
     pdsi_graph_init(&g, options);
     pds_status st = pdsi_load_buffers(model, model_length, params, params_length, &g, err);
@@ -279,7 +325,13 @@ static pds_status pred_enter(pds_predictor h, pdsi_predictor **p, const char *fn
     void *obj;
     pdsi_handles_lock();
     pds_status st = pdsi_handle_lookup(h, PDSI_KIND_PREDICTOR, &obj, fn, err);
-    if (!st) {
+    if (!st && ((pdsi_predictor *)obj)->lost_in_fork) {
+        st = pdsi_fail(err, PDS_ERR_BUSY,
+                       "%s: predictor 0x%llx was in use by another thread when this process "
+                       "was forked from its parent, so its state is unknown here (destroy it "
+                       "and create a new predictor in this process)",
+                       fn, (unsigned long long)h);
+    } else if (!st) {
         *p = obj;
         atomic_fetch_add(&(*p)->refs, 1);
     }

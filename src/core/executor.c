@@ -46,6 +46,7 @@ static struct {
     pthread_cond_t work_cv;
     int refs;
     bool stopping;
+    bool forking; /* fork() waits for running jobs; none may start */
     int n_started;
     int tokens; /* free compute threads */
     job *head, *tail;
@@ -106,7 +107,7 @@ bool pdsi_executor_on_worker(void)
 static job *startable(const executor *e)
 {
     job *j = X.head;
-    if (!j || j->threads > e->max_team || j->threads > X.tokens)
+    if (!j || X.forking || j->threads > e->max_team || j->threads > X.tokens)
         return NULL;
     return j;
 }
@@ -284,4 +285,47 @@ pds_status pdsi_executor_run(void (*fn)(void *arg), void *arg, int threads, pds_
 {
     void *args[1] = {arg};
     return pdsi_executor_run_many(fn, args, 1, threads, err);
+}
+
+/* fork(): oneDNN and OpenMP keep locks and thread pools of their own, and
+ * only executor threads ever enter them. Waiting until no job runs (and
+ * letting none start) before the fork means no such lock is held in the
+ * child; there, the executor threads are gone, so the table is emptied and
+ * new ones start with the next job. Jobs queued by other threads are dropped
+ * with their threads. */
+void pdsi_executor_fork_prepare(void)
+{
+    pthread_mutex_lock(&life_mu);
+    pthread_mutex_lock(&X.mu);
+    X.forking = true;
+    for (;;) {
+        bool busy = false;
+        for (int i = 0; i < X.n_started; i++)
+            busy |= X.ex[i].busy;
+        if (!busy)
+            break;
+        pthread_cond_wait(&X.work_cv, &X.mu);
+    }
+}
+
+void pdsi_executor_fork_parent(void)
+{
+    X.forking = false;
+    pthread_cond_broadcast(&X.work_cv);
+    pthread_mutex_unlock(&X.mu);
+    pthread_mutex_unlock(&life_mu);
+}
+
+void pdsi_executor_fork_child(void)
+{
+    X.forking = false;
+    X.stopping = false;
+    memset(X.ex, 0, sizeof X.ex);
+    X.n_started = 0;
+    X.head = X.tail = NULL;
+    X.tokens = pdsi_executor_cpus();
+    /* Other threads may have been waiting on it in the parent. */
+    pthread_cond_init(&X.work_cv, NULL);
+    pthread_mutex_unlock(&X.mu);
+    pthread_mutex_unlock(&life_mu);
 }

@@ -56,4 +56,12 @@ int pdsi_executor_thread_bound(void);
 /* True on an executor thread (for assertions in tests and internal checks). */
 bool pdsi_executor_on_worker(void);
 
+/* pthread_atfork handlers (the API layer registers them, with its own):
+ * prepare waits until no job runs and lets none start, so that no lock of
+ * oneDNN or OpenMP is held across fork; the child starts with no executor
+ * threads (new ones start with its first job) and no queued jobs. */
+void pdsi_executor_fork_prepare(void);
+void pdsi_executor_fork_parent(void);
+void pdsi_executor_fork_child(void);
+
 #endif

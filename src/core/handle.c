@@ -157,3 +157,10 @@ uint64_t pdsi_handle_count(void)
     pthread_mutex_unlock(&table_mu);
     return n;
 }
+
+void pdsi_handles_each_locked(pdsi_kind kind, void (*fn)(void *obj))
+{
+    for (uint32_t i = 0; i < n_slots; i++)
+        if (slots[i].live && slots[i].kind == (uint8_t)kind)
+            fn(slots[i].obj);
+}

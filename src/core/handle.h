@@ -47,4 +47,7 @@ void pdsi_handle_free(uint64_t handle);
 /* Number of valid handles. */
 uint64_t pdsi_handle_count(void);
 
+/* Calls fn on every live object of kind; the caller holds the handle lock. */
+void pdsi_handles_each_locked(pdsi_kind kind, void (*fn)(void *obj));
+
 #endif

@@ -56,6 +56,9 @@ typedef struct pdsi_predictor {
     atomic_int running;     /* a run is between its first and last operator */
     atomic_int cancel;      /* set by pds_predictor_cancel during a run */
     pthread_mutex_t run_mu; /* one run or fetch at a time */
+    /* In a forked child: another thread of the parent was inside a call on
+     * this predictor when the process forked, so its state is unknown. */
+    bool lost_in_fork;
     bool have_result;
     pdsi_tensor *tensors;   /* one per graph value; parameters are borrowed */
     pdsi_slot *slots;       /* per node: its input slots then output slots (phase 1) */
