@@ -8,8 +8,10 @@
  * tolerance. The small graphs cover each fast kernel's configurations
  * (grouped, depthwise, dilated, SAME, transposed convolutions, every fused
  * activation, residual adds that can and cannot share storage, pooling
- * variants, broadcasting binaries, batched matmuls...) and check that the
- * fast path really took them (fast steps were planned). Then every fixture
+ * variants, broadcasting binaries, batched matmuls, fc and mul, standalone
+ * batch norms, bilinear resampling, log_softmax...) and check that the fast
+ * path really took them (fast steps were planned; per operator type where
+ * some configurations must decline). Then every fixture
  * model runs through both paths, each compared with the other and with
  * Paddle's stored outputs.
  */
@@ -130,9 +132,28 @@ static void io_free(io *x)
         free(x->buf[i]);
 }
 
+/* How many oneDNN steps of operator `type` (the node's type as the passes
+ * left it, e.g. "fc+relu") a plan must have: exactly `want`. */
+typedef struct fast_count {
+    const char *type;
+    int want, got;
+} fast_count;
+
+/* Fills each entry's got from the plan of p's last run (list ends at type NULL). */
+static void count_fast(const pdsi_predictor *p, fast_count *fc)
+{
+    for (; fc && fc->type; fc++) {
+        fc->got = 0;
+        const pdsi_plan *pl = p->cur;
+        for (int32_t i = 0; pl && i < pl->n_steps; i++)
+            fc->got += pl->steps[i].kind == PDSI_STEP_DNN &&
+                       strcmp(p->model->graph.nodes[pl->steps[i].node].type, fc->type) == 0;
+    }
+}
+
 /* Runs m on the inputs; outputs land in out (allocated). */
 static pds_status run(pdsi_model *m, int threads, const io *in, io *out, pds_error *err,
-                      pds_predictor_stats *stats)
+                      pds_predictor_stats *stats, fast_count *fc)
 {
     pds_predictor_options o;
     pds_predictor_options_init(&o);
@@ -163,6 +184,8 @@ static pds_status run(pdsi_model *m, int threads, const io *in, io *out, pds_err
     pdsi_predictor_end(p);
     if (stats)
         pdsi_predictor_stats(p, stats);
+    if (!st)
+        count_fast(p, fc);
     pthread_mutex_unlock(&p->run_mu);
     pdsi_predictor_free(p);
     return st;
@@ -191,8 +214,11 @@ static void random_inputs(pdsi_model *m, io *in, uint32_t seed)
 }
 
 /* Builds fn's graph both ways, runs both with 1 and 2 threads, compares;
- * the fast path must have planned at least min_fast oneDNN steps. */
-static void both_ways(const char *what, graph_fn fn, uint32_t min_fast)
+ * the fast path must have planned at least min_fast oneDNN steps, and
+ * exactly the counts in expect (NULL-type terminated, may be NULL) of
+ * oneDNN steps per operator type. */
+static void both_ways_expect(const char *what, graph_fn fn, uint32_t min_fast,
+                             const fast_count *expect)
 {
     tb rb, fb;
     tb_init(&rb, true);
@@ -212,11 +238,14 @@ static void both_ways(const char *what, graph_fn fn, uint32_t min_fast)
     io in = {0}, want = {0};
     random_inputs(ref, &in, 777);
     pds_error err;
-    CHECK_OK(run(ref, 1, &in, &want, &err, NULL), &err);
+    CHECK_OK(run(ref, 1, &in, &want, &err, NULL, NULL), &err);
     for (int threads = 1; threads <= 2; threads++) {
         io got = {0};
         pds_predictor_stats st;
-        pds_status s = run(fast, threads, &in, &got, &err, &st);
+        fast_count fc[16] = {{0}};
+        for (int k = 0; expect && expect[k].type && k < 15; k++)
+            fc[k] = expect[k];
+        pds_status s = run(fast, threads, &in, &got, &err, &st, fc);
         if (s) {
             PDST_FAIL("%s: fast run returned %s: %s", what, pds_status_name(s), err.message);
             io_free(&got);
@@ -225,6 +254,10 @@ static void both_ways(const char *what, graph_fn fn, uint32_t min_fast)
         if (pdsi_dnn_compiled() && st.fast_steps < min_fast)
             PDST_FAIL("%s: %u oneDNN steps planned, expected at least %u", what, st.fast_steps,
                       min_fast);
+        for (int k = 0; pdsi_dnn_compiled() && fc[k].type; k++)
+            if (fc[k].got != fc[k].want)
+                PDST_FAIL("%s: %d oneDNN steps run '%s', expected %d", what, fc[k].got,
+                          fc[k].type, fc[k].want);
         for (int i = 0; i < want.n; i++) {
             char label[160];
             snprintf(label, sizeof label, "%s out%d (%d threads)", what, i, threads);
@@ -242,6 +275,11 @@ static void both_ways(const char *what, graph_fn fn, uint32_t min_fast)
     io_free(&want);
     pdsi_model_release(ref);
     pdsi_model_release(fast);
+}
+
+static void both_ways(const char *what, graph_fn fn, uint32_t min_fast)
+{
+    both_ways_expect(what, fn, min_fast, NULL);
 }
 
 /* ---- graphs ------------------------------------------------------------------ */
@@ -484,6 +522,154 @@ static void g_matmul(tb *b)
     tb_output(b, "ln_v");
 }
 
+/* fc and mul become fused matmuls: fc with in_num_col_dims 1, 2 and 3, with
+ * and without its Bias ([N] and [1, N]) and relu, with a later bias add and
+ * activation absorbed; mul + elementwise_add + relu (old Paddle's fc), mul of
+ * a rank-3 Y, and mul of two activations. */
+static void g_fc(tb *b)
+{
+    const int64_t xd[4] = {2, 3, 4, 5}, yd[2] = {60, 5};
+    tb_input(b, "x", 4, xd);
+    tb_input(b, "y", 2, yd);
+    const int64_t w1[2] = {60, 16}, c16 = 16, w2[2] = {20, 8}, c8 = 8, b3[2] = {1, 8};
+    const int64_t w4[2] = {5, 4}, w5[2] = {60, 12}, c12 = 12, w6[3] = {5, 2, 3};
+    tb_param(b, "w1", 2, w1, -0.3f, 0.3f);
+    tb_param(b, "b1", 1, &c16, -0.2f, 0.2f);
+    pdsi_attr fc1[2] = {A_INT("in_num_col_dims", 1), pdst_attr_str("activation_type", "relu")};
+    tb_op(b, "fc", LIST("Input=x", "W=w1", "Bias=b1"), LIST("Out=f1"), fc1, 2);
+    tb_output(b, "f1");
+    tb_param(b, "w2", 2, w2, -0.3f, 0.3f);
+    tb_param(b, "b2", 1, &c8, -0.2f, 0.2f);
+    pdsi_attr fc2 = A_INT("in_num_col_dims", 2);
+    tb_op(b, "fc", LIST("Input=x", "W=w2"), LIST("Out=f2"), &fc2, 1);
+    binary(b, "elementwise_add", "f2", "b2", "f2b", 2); /* axis = in_num_col_dims */
+    unary(b, "hard_swish", "f2b", "f2h", NULL, 0);
+    tb_output(b, "f2h");
+    tb_param(b, "w3", 2, w2, -0.3f, 0.3f);
+    tb_param(b, "b3", 2, b3, -0.2f, 0.2f);
+    tb_op(b, "fc", LIST("Input=x", "W=w3", "Bias=b3"), LIST("Out=f3"), &fc2, 1);
+    tb_output(b, "f3");
+    tb_param(b, "w4", 2, w4, -0.3f, 0.3f);
+    pdsi_attr fc4[2] = {A_INT("in_num_col_dims", 3), pdst_attr_str("activation_type", "relu")};
+    tb_op(b, "fc", LIST("Input=x", "W=w4"), LIST("Out=f4"), fc4, 2);
+    tb_output(b, "f4");
+    tb_param(b, "w5", 2, w5, -0.3f, 0.3f);
+    tb_param(b, "b5", 1, &c12, -0.2f, 0.2f);
+    pdsi_attr m11[2] = {A_INT("x_num_col_dims", 1), A_INT("y_num_col_dims", 1)};
+    tb_op(b, "mul", LIST("X=x", "Y=w5"), LIST("Out=m1"), m11, 2);
+    binary(b, "elementwise_add", "m1", "b5", "m1b", 1);
+    unary(b, "relu", "m1b", "m1r", NULL, 0);
+    tb_output(b, "m1r");
+    tb_param(b, "w6", 3, w6, -0.3f, 0.3f);
+    pdsi_attr m31[2] = {A_INT("x_num_col_dims", 3), A_INT("y_num_col_dims", 1)};
+    tb_op(b, "mul", LIST("X=x", "Y=w6"), LIST("Out=m2"), m31, 2);
+    tb_output(b, "m2");
+    tb_op(b, "mul", LIST("X=x", "Y=y"), LIST("Out=m3"), m11, 2);
+    tb_output(b, "m3");
+}
+
+/* Standalone batch norms: on the caller's NCHW input, after a pool and
+ * after a convolution + relu (both NHWC on the fast path), after a matmul
+ * (rank 2), on rank 3 and 5; one whose SavedMean is read stays with the
+ * reference kernel. */
+static void g_batch_norm(tb *b)
+{
+    const int64_t xd[4] = {2, 16, 9, 10}, vd[2] = {6, 16}, ud[3] = {2, 16, 7},
+                  zd[5] = {2, 4, 3, 4, 5}, wd[2] = {16, 16};
+    tb_input(b, "x", 4, xd);
+    tb_input(b, "v", 2, vd);
+    tb_input(b, "u", 3, ud);
+    tb_input(b, "z", 5, zd);
+    bn(b, "x", "n0", 16, "bn0");
+    tb_output(b, "n0");
+    pool(b, "x", "p", "max", 3, 2, 1, false, true, false, false);
+    bn(b, "p", "n1", 16, "bn1");
+    unary(b, "relu", "n1", "n1r", NULL, 0);
+    tb_output(b, "n1r");
+    conv(b, "conv2d", "x", "c", 16, 16, 1, 1, 0, 1, 1, NULL);
+    unary(b, "relu", "c", "cr", NULL, 0); /* relu first: the BN cannot fold */
+    bn(b, "cr", "n2", 16, "bn2");
+    tb_output(b, "n2");
+    tb_param(b, "w", 2, wd, -0.3f, 0.3f);
+    pdsi_attr tf[2] = {pdst_attr_bool("trans_x", false), pdst_attr_bool("trans_y", false)};
+    tb_op(b, "matmul_v2", LIST("X=v", "Y=w"), LIST("Out=mm"), tf, 2);
+    bn(b, "mm", "n3", 16, "bn3");
+    tb_output(b, "n3");
+    bn(b, "u", "n4", 16, "bn4");
+    tb_output(b, "n4");
+    bn(b, "z", "n5", 4, "bn5");
+    tb_output(b, "n5");
+    pdsi_attr eps = pdst_attr_float("epsilon", 1e-3);
+    tb_op(b, "batch_norm",
+          LIST("X=p", "Scale=bn1_s", "Bias=bn1_b", "Mean=bn1_m", "Variance=bn1_v"),
+          LIST("Y=n6", "SavedMean=sm"), &eps, 1);
+    tb_output(b, "n6");
+    tb_output(b, "sm");
+}
+
+static void interp(tb *b, const char *type, const char *x, const char *y, bool align_corners,
+                   int64_t align_mode, double scale, int64_t oh, int64_t ow)
+{
+    char xs[80], ys[80];
+    snprintf(xs, sizeof xs, "X=%s", x);
+    snprintf(ys, sizeof ys, "Out=%s", y);
+    bool v1 = strcmp(type, "bilinear_interp") == 0;
+    pdsi_attr at[6] = {pdst_attr_str("interp_method", "bilinear"),
+                       pdst_attr_bool("align_corners", align_corners),
+                       A_INT("align_mode", align_mode), A_INT("out_h", oh), A_INT("out_w", ow),
+                       v1 ? pdst_attr_float("scale", scale)
+                          : pdst_attr_floats("scale", (const double[]){scale, scale},
+                                             scale > 0 ? 2 : 0)};
+    tb_op(b, type, LIST(xs), LIST(ys), at, 6);
+    tb_output(b, y);
+}
+
+/* Bilinear resampling with half-pixel centres up and down, by scale and by
+ * size, on NCHW and NHWC data; the configurations oneDNN would compute
+ * differently (a scale whose floored size changes Paddle's ratio,
+ * align_corners, align_mode 1) stay with the reference kernel. */
+static void g_bilinear(tb *b)
+{
+    const int64_t xd[4] = {2, 8, 10, 12};
+    tb_input(b, "x", 4, xd);
+    interp(b, "bilinear_interp_v2", "x", "up2", false, 0, 2.0, -1, -1);
+    interp(b, "bilinear_interp_v2", "x", "down2", false, 0, 0.5, -1, -1);
+    interp(b, "bilinear_interp_v2", "x", "up15", false, 0, -1.0, 15, 18);
+    interp(b, "bilinear_interp_v2", "x", "down25", false, 0, -1.0, 4, 5);
+    interp(b, "bilinear_interp_v2", "x", "same", false, 0, -1.0, 10, 12);
+    interp(b, "bilinear_interp", "x", "v1up", false, 0, 2.0, -1, -1);
+    conv(b, "conv2d", "x", "c", 8, 8, 1, 1, 0, 1, 1, NULL);
+    interp(b, "bilinear_interp_v2", "c", "cup", false, 0, 2.0, -1, -1);
+    /* Reference: 10 * 0.75 floors to 7, so Paddle samples with 1/0.75, not 10/7. */
+    interp(b, "bilinear_interp_v2", "x", "floored", false, 0, 0.75, -1, -1);
+    interp(b, "bilinear_interp_v2", "x", "corners", true, 0, -1.0, 19, 23);
+    interp(b, "bilinear_interp_v2", "x", "mode1", false, 1, 2.0, -1, -1);
+}
+
+/* log_softmax (and softmax) over contiguous dims: the last one, one followed
+ * by size-1 dims, and the channels of an NHWC tensor; logits spread over
+ * more than 64 so that Paddle's clip of the shifted logits shows. Strided
+ * dims stay with the reference kernel. */
+static void g_log_softmax(tb *b)
+{
+    const int64_t xd[3] = {4, 10, 6}, td[3] = {3, 7, 1}, cd[4] = {2, 8, 5, 6};
+    tb_input(b, "x", 3, xd);
+    tb_input(b, "t", 3, td);
+    tb_input(b, "c", 4, cd);
+    unary(b, "scale", "x", "xs", (pdsi_attr[]){pdst_attr_float("scale", 40.0)}, 1);
+    const char *outs[] = {"l_last", "l_mid", "l_first", "l_one", "l_nhwc", "s_nhwc"};
+    tb_op(b, "log_softmax", LIST("X=xs"), LIST("Out=l_last"), (pdsi_attr[]){A_INT("axis", -1)}, 1);
+    tb_op(b, "log_softmax", LIST("X=xs"), LIST("Out=l_mid"), (pdsi_attr[]){A_INT("axis", 1)}, 1);
+    tb_op(b, "log_softmax", LIST("X=xs"), LIST("Out=l_first"), (pdsi_attr[]){A_INT("axis", 0)}, 1);
+    tb_op(b, "log_softmax", LIST("X=t"), LIST("Out=l_one"), (pdsi_attr[]){A_INT("axis", 1)}, 1);
+    conv(b, "conv2d", "c", "cc", 8, 8, 1, 1, 0, 1, 1, NULL);
+    unary(b, "scale", "cc", "ccs", (pdsi_attr[]){pdst_attr_float("scale", 60.0)}, 1);
+    tb_op(b, "log_softmax", LIST("X=ccs"), LIST("Out=l_nhwc"), (pdsi_attr[]){A_INT("axis", 1)}, 1);
+    tb_op(b, "softmax", LIST("X=ccs"), LIST("Out=s_nhwc"), (pdsi_attr[]){A_INT("axis", 1)}, 1);
+    for (int i = 0; i < 6; i++)
+        tb_output(b, outs[i]);
+}
+
 /* A residual add fused at nominal sizes (both 224x224) that broadcasts at the
  * run's size: the convolution's 1x1 result spreads over the upsampled
  * 224x224 map, as the unfused add would do it. */
@@ -522,8 +708,8 @@ static void test_broadcast_residual(void)
     in.t[0] = (pds_tensor){.dtype = PDS_FLOAT32, .rank = 4, .dims = {1, 4, 1, 1}, .data = x,
                            .byte_length = sizeof x};
     pds_error err;
-    CHECK_OK(run(ref, 1, &in, &want, &err, NULL), &err);
-    CHECK_OK(run(fast, 1, &in, &got, &err, NULL), &err);
+    CHECK_OK(run(ref, 1, &in, &want, &err, NULL, NULL), &err);
+    CHECK_OK(run(fast, 1, &in, &got, &err, NULL, NULL), &err);
     CHECK_EQ_INT(got.t[0].dims[2], 224);
     pdst_check_close("broadcast residual", got.buf[0], want.buf[0], 4 * 224 * 224, PDST_ATOL,
                      PDST_RTOL);
@@ -570,6 +756,35 @@ static void test_fast_deconv(void) { both_ways("transposed conv", g_deconv, 4); 
 static void test_fast_pool(void) { both_ways("pool", g_pool, 8); }
 static void test_fast_eltwise(void) { both_ways("eltwise", g_eltwise, 12); }
 static void test_fast_matmul(void) { both_ways("matmul", g_matmul, 5); }
+
+static void test_fast_fc_mul(void)
+{
+    const fast_count want[] = {{"fc", 3, 0},
+                               {"fc+elementwise_add+hard_swish", 1, 0},
+                               {"mul+elementwise_add+relu", 1, 0},
+                               {"mul", 2, 0},
+                               {NULL, 0, 0}};
+    both_ways_expect("fc and mul", g_fc, 7, want);
+}
+
+static void test_fast_batch_norm(void)
+{
+    const fast_count want[] = {{"batch_norm", 6, 0}, {NULL, 0, 0}};
+    both_ways_expect("batch_norm", g_batch_norm, 9, want);
+}
+
+static void test_fast_bilinear(void)
+{
+    const fast_count want[] = {{"bilinear_interp_v2", 6, 0}, {"bilinear_interp", 1, 0},
+                               {NULL, 0, 0}};
+    both_ways_expect("bilinear", g_bilinear, 8, want);
+}
+
+static void test_fast_log_softmax(void)
+{
+    const fast_count want[] = {{"log_softmax", 3, 0}, {"softmax", 1, 0}, {NULL, 0, 0}};
+    both_ways_expect("log_softmax", g_log_softmax, 6, want);
+}
 
 /* ---- the memory planner ------------------------------------------------------ */
 
@@ -799,6 +1014,10 @@ int main(void)
     RUN_TEST(test_fast_pool);
     RUN_TEST(test_fast_eltwise);
     RUN_TEST(test_fast_matmul);
+    RUN_TEST(test_fast_fc_mul);
+    RUN_TEST(test_fast_batch_norm);
+    RUN_TEST(test_fast_bilinear);
+    RUN_TEST(test_fast_log_softmax);
     RUN_TEST(test_broadcast_residual);
     RUN_TEST(test_static_shape_folding);
     RUN_TEST(test_plan_cache);

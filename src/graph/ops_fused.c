@@ -55,15 +55,24 @@ static pds_status infer_fmatmul(const void *params, const pdsi_slot *in, const p
                                 pds_error *err)
 {
     const pdsi_fmatmul_params *p = params;
-    const pdsi_opdef *base = pdsi_opdef_find("matmul_v2");
+    /* The operator the product came from infers it (and, for fc, checks the
+     * bias its own way: [N] or [1, N]). */
+    static const char *const base_type[] = {"matmul_v2", "mul", "fc"};
+    if (p->form < PDSI_FMATMUL_V2 || p->form > PDSI_FMATMUL_FC)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "fused matmul of unknown form %d", p->form);
+    const pdsi_opdef *base = pdsi_opdef_find(base_type[p->form]);
     if (!base)
-        return pdsi_fail(err, PDS_ERR_INTERNAL, "matmul_v2 is not registered");
-    pds_status st = base->infer(&p->mm, in, out, err);
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "%s is not registered", base_type[p->form]);
+    const pdsi_fc_params fc = {p->flat.x_num_col_dims, false};
+    const void *bp = p->form == PDSI_FMATMUL_V2 ? (const void *)&p->mm
+                     : p->form == PDSI_FMATMUL_MUL ? (const void *)&p->flat
+                                                   : (const void *)&fc;
+    pds_status st = base->infer(bp, in, out, err);
     if (st)
         return st;
     const pdsi_tensor *b = pdsi_slot_get(&in[2]);
     const pdsi_tensor *o = pdsi_slot_get(&out[0]);
-    if (b) {
+    if (b && p->form != PDSI_FMATMUL_FC) {
         char b1[160];
         if ((st = pdsi_check_f32(b, "input 'Bias'", err)))
             return st;

@@ -9,8 +9,11 @@
  *     nominal sizes; other sizes still get the add's result or error).
  *     Slots: in Input, Filter, Bias (optional), ResidualData (optional);
  *     out Output.
- *   pdsafe_matmul: matmul_v2 then a bias add along the last dim and
- *     activations. Slots: in X, Y, Bias (optional, [N]); out Out.
+ *   pdsafe_matmul: a matrix product then a bias add along the last dim and
+ *     activations. The product is matmul_v2's (numpy batching) or, for
+ *     legacy mul and fc, X and Y flattened to matrices at their
+ *     num_col_dims (form). Slots: in X, Y, Bias (optional, N values: [N],
+ *     or fc's [1, N]); out Out.
  *
  * The reference kernels compute exactly what the unfused operators compute,
  * one after the other, so the reference path of a rewritten graph is the
@@ -40,8 +43,17 @@ typedef struct pdsi_fconv_params {
     pdsi_post_op post[PDSI_FUSED_MAX_POST];
 } pdsi_fconv_params;
 
+/* What the product of a pdsafe_matmul is. */
+enum {
+    PDSI_FMATMUL_V2 = 0,  /* matmul_v2: mm's transposes, numpy batch broadcast */
+    PDSI_FMATMUL_MUL = 1, /* mul: X at flat.x_num_col_dims, Y at flat.y_num_col_dims */
+    PDSI_FMATMUL_FC = 2,  /* fc: Input at flat.x_num_col_dims, W [K, N] (y_num_col_dims 1) */
+};
+
 typedef struct pdsi_fmatmul_params {
-    pdsi_matmul_params mm;
+    pdsi_matmul_params mm; /* PDSI_FMATMUL_V2; the flattened forms have no transposes, alpha 1 */
+    int32_t form;
+    pdsi_mul_params flat;  /* the flattened forms */
     int32_t n_post;
     pdsi_post_op post[PDSI_FUSED_MAX_POST];
 } pdsi_fmatmul_params;

@@ -13,7 +13,8 @@
  *   - convolutions fused (kernels/fused.h): a following batch_norm is folded
  *     into the filter and bias, a bias add becomes the bias, then activations
  *     and one residual add become post-operations;
- *   - matmul_v2 / fc with a bias add and activations likewise.
+ *   - matmul_v2, mul and fc (their flattened product, fc's own bias and relu
+ *     included) with a bias add and activations likewise.
  *
  * Removed operators keep their values (they are simply no longer produced);
  * the model's reported operator list is the one loaded (runtime/model.c).

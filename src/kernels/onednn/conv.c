@@ -397,6 +397,8 @@ pds_status pdsi_dnn_conv(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_nod
     const void *wdata;
     pds_status st = pdsi_dnn_weights(dm, g, in[iw].value, &w_plain, w_md, &wdata, err);
     if (st || pack_only) {
+        if (!st)
+            pdsi_dnn_warm(pd);
         dnnl_primitive_desc_destroy(pd);
         return st;
     }

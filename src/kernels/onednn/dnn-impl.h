@@ -62,6 +62,11 @@ dnnl_status_t pdsi_dnn_md(dnnl_memory_desc_t *md, const int64_t *dims, int rank,
 /* Maps a oneDNN status to ours, with the operation in the message. */
 pds_status pdsi_dnn_fail(pds_error *err, dnnl_status_t s, const char *what);
 
+/* Creates (and drops) pd's primitive at load, so that its JIT-compiled code
+ * waits in oneDNN's primitive cache for the first run (which then only looks
+ * it up); load-time packing runs on every CPU, the first run on one. */
+void pdsi_dnn_warm(const_dnnl_primitive_desc_t pd);
+
 /* A new step with room for arguments; NULL when out of memory. */
 pdsi_dnn_step *pdsi_dnn_step_new(void);
 
@@ -120,12 +125,14 @@ pds_status pdsi_dnn_binary(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pds
                            int n_out, pdsi_dnn_step **step, pds_error *err);
 pds_status pdsi_dnn_misc(const pdsi_graph *g, const pdsi_node *node, pdsi_dnn_io *in, int n_in,
                          pdsi_dnn_io *out, int n_out, pdsi_dnn_step **step, pds_error *err);
+/* batch_norm (misc.c); its statistics outputs may be empty (ReserveSpace). */
+pds_status pdsi_dnn_batch_norm(const pdsi_graph *g, const pdsi_node *node, pdsi_dnn_io *in,
+                               int n_in, pdsi_dnn_io *out, int n_out, pdsi_dnn_step **step,
+                               pds_error *err);
 
 /* Appends an activation to post-ops as oneDNN eltwise entries; false if it
  * has no exact oneDNN form. kind/a/b/c as in pdsi_unary_params. */
 bool pdsi_dnn_post_unary(dnnl_post_ops_t po, int kind, float a, float b, float c);
-
-#endif
 
 /* One argument of a step, for pdsi_dnn_make_step. */
 typedef struct pdsi_dnn_arg {
@@ -141,5 +148,7 @@ typedef struct pdsi_dnn_arg {
  * falls back to pdsafe's reference kernel. */
 pds_status pdsi_dnn_make_step(dnnl_primitive_desc_t pd, const pdsi_dnn_arg *args, int n,
                               pdsi_dnn_step **step, pds_error *err);
+
+#endif /* PDSAFE_HAVE_ONEDNN */
 
 #endif

@@ -114,6 +114,13 @@ pds_status pdsi_dnn_fail(pds_error *err, dnnl_status_t s, const char *what)
     return pdsi_fail(err, PDS_ERR_INTERNAL, "oneDNN could not %s (status %d)", what, (int)s);
 }
 
+void pdsi_dnn_warm(const_dnnl_primitive_desc_t pd)
+{
+    dnnl_primitive_t prim = NULL;
+    if (dnnl_primitive_create(&prim, pd) == dnnl_success)
+        dnnl_primitive_destroy(prim);
+}
+
 pds_status pdsi_dnn_stream_create(pdsi_dnn_stream **out, pds_error *err)
 {
     *out = NULL;
@@ -492,8 +499,8 @@ static pds_status reorder_buffer(const dnnl_memory_desc_t *a, const void *src,
                                  pds_error *err)
 {
     *bytes = dnnl_memory_desc_get_size(b);
-    size_t cap = (*bytes + 63) & ~(size_t)63;
-    *dst = aligned_alloc(64, cap ? cap : 64);
+    size_t cap;
+    *dst = pdsi_buffer_alloc(*bytes, &cap);
     if (!*dst)
         return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate %zu bytes of packed "
                          "weights", *bytes);
@@ -633,6 +640,8 @@ pds_status pdsi_dnn_step_create(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t
     for (int k = 0; k < n_in; k++)
         if (in[k].t->dtype == PDS_FLOAT32 && pdsi_tensor_numel(in[k].t) == 0)
             return PDS_OK;
+    if (strcmp(node->def->type, "batch_norm") == 0)
+        return pack_only ? PDS_OK : pdsi_dnn_batch_norm(g, node, in, n_in, out, n_out, step, err);
     for (int k = 0; k < n_out; k++)
         if (pdsi_tensor_numel(out[k].t) == 0)
             return PDS_OK;

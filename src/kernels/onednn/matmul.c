@@ -1,9 +1,11 @@
 /*
- * matmul.c — the fused matmul (pdsafe_matmul: matmul_v2 + bias + activations)
- * on oneDNN's matmul primitive. Batch dims broadcast as numpy does (oneDNN
- * broadcasts size-1 batch dims of either operand); transposed operands are
- * described by swapped strides, so nothing is copied. 1-D operands (vector
- * products) stay with the reference kernel.
+ * matmul.c — the fused matmul (pdsafe_matmul: matmul_v2, mul or fc + bias +
+ * activations) on oneDNN's matmul primitive. Batch dims broadcast as numpy
+ * does (oneDNN broadcasts size-1 batch dims of either operand); transposed
+ * operands are described by swapped strides, so nothing is copied. mul and
+ * fc flatten their plain operands into matrices, which is only a different
+ * description of the same bytes. 1-D operands (vector products) stay with
+ * the reference kernel.
  */
 #include "kernels/onednn/dnn.h"
 
@@ -48,16 +50,42 @@ pds_status pdsi_dnn_matmul(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_n
     if (x->dtype != PDS_FLOAT32 || y->dtype != PDS_FLOAT32 || x->rank < 2 || y->rank < 2)
         return PDS_OK;
     pdsi_matmul_plan mp;
-    if (pdsi_matmul_plan_make(x, y, p->mm.trans_x, p->mm.trans_y, &mp, NULL) != PDS_OK ||
-        mp.batch_rank > 4)
-        return PDS_OK;
+    bool tx = p->mm.trans_x, ty = p->mm.trans_y;
+    if (p->form == PDSI_FMATMUL_V2) {
+        if (pdsi_matmul_plan_make(x, y, tx, ty, &mp, NULL) != PDS_OK || mp.batch_rank > 4)
+            return PDS_OK;
+    } else {
+        /* [M, K] x [K, N] over the flattened operands. */
+        int xn = p->flat.x_num_col_dims, yn = p->flat.y_num_col_dims;
+        if (xn < 1 || xn >= x->rank || yn < 1 || yn >= y->rank)
+            return PDS_OK;
+        memset(&mp, 0, sizeof mp);
+        mp.M = mp.K = mp.N = 1;
+        int64_t ky = 1;
+        for (int i = 0; i < x->rank; i++) {
+            if (i < xn)
+                mp.M *= x->dims[i];
+            else
+                mp.K *= x->dims[i];
+        }
+        for (int i = 0; i < y->rank; i++) {
+            if (i < yn)
+                ky *= y->dims[i];
+            else
+                mp.N *= y->dims[i];
+        }
+        tx = ty = false;
+        /* The bias is added to every row of N outputs. */
+        if (ky != mp.K || (ib >= 0 && pdsi_tensor_numel(in[ib].t) != mp.N) ||
+            p->mm.alpha != 1.0f)
+            return PDS_OK;
+    }
     const int nb = mp.batch_rank;
     dnnl_memory_desc_t mx, my, mo, mbias;
     /* The stored shapes of X and Y: trans flips which dim is M/N vs K. */
-    int64_t xr = p->mm.trans_x ? mp.K : mp.M, xc = p->mm.trans_x ? mp.M : mp.K;
-    int64_t yr = p->mm.trans_y ? mp.N : mp.K, yc = p->mm.trans_y ? mp.K : mp.N;
-    if (mat_md(&mx, mp.xb, nb, xr, xc, p->mm.trans_x) ||
-        mat_md(&my, mp.yb, nb, yr, yc, p->mm.trans_y) ||
+    int64_t xr = tx ? mp.K : mp.M, xc = tx ? mp.M : mp.K;
+    int64_t yr = ty ? mp.N : mp.K, yc = ty ? mp.K : mp.N;
+    if (mat_md(&mx, mp.xb, nb, xr, xc, tx) || mat_md(&my, mp.yb, nb, yr, yc, ty) ||
         mat_md(&mo, mp.batch, nb, mp.M, mp.N, false))
         return PDS_OK;
     if (ib >= 0) {
@@ -115,6 +143,8 @@ pds_status pdsi_dnn_matmul(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_n
     if (wparam) {
         w_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
         if ((st = pdsi_dnn_weights(dm, g, in[1].value, &my, w_md, &wdata, err)) || pack_only) {
+            if (!st)
+                pdsi_dnn_warm(pd);
             dnnl_primitive_desc_destroy(pd);
             return st;
         }

@@ -73,13 +73,16 @@ pds_status pdsi_fused_matmul_ref(const void *params, const pdsi_slot *in, const 
                                  pdsi_exec *ex, pds_error *err)
 {
     const pdsi_fmatmul_params *p = params;
-    pds_status st = pdsi_ref_matmul(&p->mm, in, out, ex, err);
+    /* fc's W is [K, N]: its flattening at 1 is mul's. */
+    pds_status st = p->form == PDSI_FMATMUL_V2 ? pdsi_ref_matmul(&p->mm, in, out, ex, err)
+                                               : pdsi_ref_mul(&p->flat, in, out, ex, err);
     if (st)
         return st;
     pdsi_tensor *o = pdsi_slot_get(&out[0]);
     const pdsi_tensor *b = pdsi_slot_get(&in[2]);
     if (b) {
-        int64_t n = b->dims[0], rows = n ? pdsi_tensor_numel(o) / n : 0;
+        /* [N] or fc's [1, N]: shape inference checked that N is the row length. */
+        int64_t n = pdsi_tensor_numel(b), rows = n ? pdsi_tensor_numel(o) / n : 0;
         float *y = o->data;
         const float *bias = b->data;
         for (int64_t r = 0; r < rows; r++)
