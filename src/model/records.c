@@ -410,6 +410,13 @@ pds_status pdsi_params_read(pdsi_param_ref *list, size_t n, const char *prog,
 
     /* The order Paddle's writers use: sorted by name, byte-wise (strcmp). */
     qsort(list, n, sizeof *list, cmp_ref_name);
+    /* The loaders reject a name declared twice; a second record for the same
+     * tensor would free the buffer a deferred read of the first still holds. */
+    for (size_t k = 1; k < n; k++)
+        if (strcmp(list[k - 1].name, list[k].name) == 0)
+            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                             "%s declares parameter '%s' twice (expected one record per name)",
+                             prog, list[k].name);
 
     pds_status st = PDS_OK;
     if (!have_combined && !have_dir) {
