@@ -65,6 +65,19 @@ int perf_thread_count(void)
     return n;
 }
 
+void perf_json_str(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+}
+
 static void usage(const char *cmd, FILE *f)
 {
     fprintf(f,
@@ -489,20 +502,6 @@ static double pct(const double *v, long n, double q)
     return i + 1 < n ? v[i] * (1 - f) + v[i + 1] * f : v[i];
 }
 
-/* s as the body of a JSON string. */
-static void json_str(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-}
-
 static int write_outputs(const perf_ctx *c, const pds_tensor *out, const char *dir)
 {
     if (!is_dir(dir) && mkdir(dir, 0777) != 0) {
@@ -656,7 +655,7 @@ int pdsafe_bench_main(int argc, char **argv)
             goto done;
         }
         fprintf(f, "{\"model\": \"");
-        json_str(f, o.model);
+        perf_json_str(f, o.model);
         fprintf(f,
                 "\", \"fast\": %u, \"threads\": %d, \"callers\": %d, "
                 "\"runs\": %ld, \"load_ms\": %.3f, \"first_run_ms\": %.3f, \"p50_ms\": %.4f, "

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "npy.h"
 #include "pdsafe.h"
@@ -67,5 +68,8 @@ double perf_now_ms(void);
 /* VmRSS / VmHWM of this process in KiB (0 if unknown). */
 long perf_rss_kb(bool peak);
 int perf_thread_count(void);
+/* Writes s as the body of a JSON string (quotes, backslashes and control
+ * characters escaped). */
+void perf_json_str(FILE *f, const char *s);
 
 #endif

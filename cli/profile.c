@@ -29,20 +29,6 @@ static int by_total(const void *a, const void *b)
     return (x->total_ms < y->total_ms) - (x->total_ms > y->total_ms);
 }
 
-/* JSON string body with the characters that need it escaped. */
-static void json_str(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-}
-
 int pdsafe_profile_main(int argc, char **argv)
 {
     perf_opts o;
@@ -141,14 +127,14 @@ int pdsafe_profile_main(int argc, char **argv)
             if (trace) {
                 double ts_us = (t0 - t_start) * 1e3 + (double)steps[s].start_ns * 1e-3;
                 fprintf(trace, ",\n{\"name\": \"");
-                json_str(trace, steps[s].op_type);
+                perf_json_str(trace, steps[s].op_type);
                 fprintf(trace, "\", \"cat\": \"");
-                json_str(trace, steps[s].kernel);
+                perf_json_str(trace, steps[s].kernel);
                 fprintf(trace,
                         "\", \"ph\": \"X\", \"pid\": 1, \"tid\": 1, \"ts\": %.3f, \"dur\": %.3f, "
                         "\"args\": {\"op_index\": %d, \"kernel\": \"",
                         ts_us, (double)steps[s].duration_ns * 1e-3, steps[s].op_index);
-                json_str(trace, steps[s].kernel);
+                perf_json_str(trace, steps[s].kernel);
                 fprintf(trace, "\", \"run\": %ld}}", it);
             }
         }

@@ -135,81 +135,127 @@ pds_status pdst_run_op(const char *type, const pdsi_attr *attrs, int n_attrs,
     return st;
 }
 
+/* Slots that hold at most one tensor each: slot k of in holds ins[k] alone,
+ * or nothing when ins[k] is NULL; likewise out. */
+typedef struct single_slots {
+    pdsi_tensor *ts_in[PDSI_MAX_SLOTS], *ts_out[PDSI_MAX_SLOTS];
+    pdsi_slot in[PDSI_MAX_SLOTS], out[PDSI_MAX_SLOTS];
+} single_slots;
+
+static void fill_slots(pdsi_tensor *const *ts, int n, pdsi_tensor **store, pdsi_slot *slots)
+{
+    for (int k = 0; k < n; k++) {
+        store[k] = ts[k];
+        slots[k].t = &store[k];
+        slots[k].n = ts[k] ? 1 : 0;
+    }
+}
+
+static pds_status single_slots_fill(single_slots *s, pdsi_tensor *const *ins, int nin,
+                                    pdsi_tensor *const *outs, int nout, pds_error *err)
+{
+    memset(s, 0, sizeof *s);
+    if (nin > PDSI_MAX_SLOTS || nout > PDSI_MAX_SLOTS)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "test: too many slots");
+    fill_slots(ins, nin, s->ts_in, s->in);
+    fill_slots(outs, nout, s->ts_out, s->out);
+    return PDS_OK;
+}
+
 pds_status pdst_run_op1(const char *type, const pdsi_attr *attrs, int n_attrs,
                         pdsi_tensor *const *ins, int nin, pdsi_tensor *const *outs, int nout,
                         pds_error *err)
 {
-    pdsi_tensor *slots_in[PDSI_MAX_SLOTS], *slots_out[PDSI_MAX_SLOTS];
-    pdsi_slot in[PDSI_MAX_SLOTS] = {{0}}, out[PDSI_MAX_SLOTS] = {{0}};
-    if (nin > PDSI_MAX_SLOTS || nout > PDSI_MAX_SLOTS)
-        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "test: too many slots");
-    for (int k = 0; k < nin; k++) {
-        slots_in[k] = ins[k];
-        in[k].t = &slots_in[k];
-        in[k].n = ins[k] ? 1 : 0;
-    }
-    for (int k = 0; k < nout; k++) {
-        slots_out[k] = outs[k];
-        out[k].t = &slots_out[k];
-        out[k].n = outs[k] ? 1 : 0;
-    }
-    return pdst_run_op(type, attrs, n_attrs, in, out, err);
+    single_slots s;
+    pds_status st = single_slots_fill(&s, ins, nin, outs, nout, err);
+    return st ? st : pdst_run_op(type, attrs, n_attrs, s.in, s.out, err);
+}
+
+pds_status pdst_infer_op1(const char *type, const void *params, size_t params_size,
+                          pdsi_tensor *const *ins, int nin, pdsi_tensor *const *outs, int nout,
+                          pds_error *err)
+{
+    const pdsi_opdef *def = pdsi_opdef_find(type);
+    if (!def)
+        return pdsi_fail(err, PDS_ERR_UNSUPPORTED_OP, "no opdef for '%s'", type);
+    if (def->params_size > params_size)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                         "test: '%s' params are %zu bytes, the test gave %zu", type,
+                         def->params_size, params_size);
+    single_slots s;
+    pds_status st = single_slots_fill(&s, ins, nin, outs, nout, err);
+    return st ? st : def->infer(params, s.in, s.out, err);
 }
 
 pdsi_attr pdst_attr_int(const char *name, int64_t v)
 {
-    pdsi_attr a = {0};
-    a.name = name;
-    a.type = PDSI_ATTR_INT;
-    a.i = v;
-    return a;
+    return (pdsi_attr){.name = name, .type = PDSI_ATTR_INT, .i = v};
 }
 
 pdsi_attr pdst_attr_float(const char *name, double v)
 {
-    pdsi_attr a = {0};
-    a.name = name;
-    a.type = PDSI_ATTR_FLOAT;
-    a.f = v;
-    return a;
+    return (pdsi_attr){.name = name, .type = PDSI_ATTR_FLOAT, .f = v};
 }
 
 pdsi_attr pdst_attr_bool(const char *name, int v)
 {
-    pdsi_attr a = {0};
-    a.name = name;
-    a.type = PDSI_ATTR_BOOL;
-    a.i = v != 0;
-    return a;
+    return (pdsi_attr){.name = name, .type = PDSI_ATTR_BOOL, .i = v != 0};
 }
 
 pdsi_attr pdst_attr_str(const char *name, const char *v)
 {
-    pdsi_attr a = {0};
-    a.name = name;
-    a.type = PDSI_ATTR_STRING;
-    a.s = v;
-    return a;
+    return (pdsi_attr){.name = name, .type = PDSI_ATTR_STRING, .s = v};
 }
 
 pdsi_attr pdst_attr_ints(const char *name, const int64_t *v, int64_t n)
 {
-    pdsi_attr a = {0};
-    a.name = name;
-    a.type = PDSI_ATTR_INTS;
-    a.ints = v;
-    a.n = n;
-    return a;
+    return (pdsi_attr){.name = name, .type = PDSI_ATTR_INTS, .ints = v, .n = n};
 }
 
 pdsi_attr pdst_attr_floats(const char *name, const double *v, int64_t n)
 {
-    pdsi_attr a = {0};
-    a.name = name;
-    a.type = PDSI_ATTR_FLOATS;
-    a.floats = v;
-    a.n = n;
-    return a;
+    return (pdsi_attr){.name = name, .type = PDSI_ATTR_FLOATS, .floats = v, .n = n};
+}
+
+int pdst_attrs_set(pdsi_attr *at, int n, int cap, const pdsi_attr *extra, int n_extra)
+{
+    for (int i = 0; i < n_extra; i++) {
+        int j = 0;
+        while (j < n && strcmp(at[j].name, extra[i].name) != 0)
+            j++;
+        if (j == cap) {
+            fprintf(stderr, "pdst_attrs_set: more than %d attributes\n", cap);
+            abort();
+        }
+        at[j] = extra[i];
+        if (j == n)
+            n++;
+    }
+    return n;
+}
+
+bool pdst_same_dims(const pdsi_tensor *t, int rank, const int64_t *dims)
+{
+    if (t->rank != rank)
+        return false;
+    for (int i = 0; i < rank; i++)
+        if (t->dims[i] != dims[i])
+            return false;
+    return true;
+}
+
+bool pdst_check_shape_(const char *file, int line, const pdsi_tensor *t, pds_dtype dt, int rank,
+                       const int64_t *dims)
+{
+    char b1[160], b2[160];
+    bool ok = t->dtype == dt && pdst_same_dims(t, rank, dims);
+    if (!ok) {
+        fprintf(stderr, "%s:%d: got %s %s, expected %s %s\n", file, line,
+                pds_dtype_name(t->dtype), pdsi_dims_str(t->dims, t->rank, b1, sizeof b1),
+                pds_dtype_name(dt), pdsi_dims_str(dims, rank, b2, sizeof b2));
+        pdst_failures++;
+    }
+    return ok;
 }
 
 const char *pdst_fixtures_dir(void)

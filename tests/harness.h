@@ -94,6 +94,13 @@ pds_status pdst_run_op1(const char *type, const pdsi_attr *attrs, int n_attrs,
                         pdsi_tensor *const *ins, int nin, pdsi_tensor *const *outs, int nout,
                         pds_error *err);
 
+/* Only the infer step of an operator, slots as for pdst_run_op1, with params
+ * (params_size bytes, at least the operator's) already filled: for inputs
+ * that are descriptors only, shaped as no buffer could be. */
+pds_status pdst_infer_op1(const char *type, const void *params, size_t params_size,
+                          pdsi_tensor *const *ins, int nin, pdsi_tensor *const *outs, int nout,
+                          pds_error *err);
+
 /* An empty owning tensor for an operator to shape (the caller frees it). */
 pdsi_tensor *pdst_out(void);
 
@@ -111,6 +118,19 @@ pdsi_attr pdst_attr_bool(const char *name, int v);
 pdsi_attr pdst_attr_str(const char *name, const char *v);
 pdsi_attr pdst_attr_ints(const char *name, const int64_t *v, int64_t n);
 pdsi_attr pdst_attr_floats(const char *name, const double *v, int64_t n);
+
+/* Sets each of extra[0..n_extra) in at[0..n): it replaces the attribute of the
+ * same name, or is appended. at has room for cap. Returns the new count. */
+int pdst_attrs_set(pdsi_attr *at, int n, int cap, const pdsi_attr *extra, int n_extra);
+
+/* t has exactly this rank and these dims. */
+bool pdst_same_dims(const pdsi_tensor *t, int rank, const int64_t *dims);
+
+/* Checks t's dtype, rank and dims, reporting file and line on a mismatch;
+ * returns whether they matched. */
+bool pdst_check_shape_(const char *file, int line, const pdsi_tensor *t, pds_dtype dt, int rank,
+                       const int64_t *dims);
+#define CHECK_SHAPE(t, dt, rank, dims) pdst_check_shape_(__FILE__, __LINE__, t, dt, rank, dims)
 
 /* Path of the fixtures directory (PDSAFE_FIXTURES env or the compiled default). */
 const char *pdst_fixtures_dir(void);

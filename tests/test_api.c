@@ -76,26 +76,53 @@ static void expect_no_live_objects(void)
     CHECK_EQ_INT(live.handles, 0);
 }
 
+/* A fixture model, a predictor on it, input 0 from make_input(m, dyn) and an
+ * output buffer: what most tests start from. */
+typedef struct {
+    pds_model m;
+    pds_predictor p;
+    input in;
+    pds_tensor out;
+} session;
+
+static session open_session(const char *fixture, int64_t dyn)
+{
+    session s = {0};
+    pds_error err;
+    s.m = load_fixture(fixture);
+    CHECK_OK(pds_predictor_create(s.m, NULL, &s.p, &err), &err);
+    s.in = make_input(s.m, dyn);
+    s.out = make_output();
+    return s;
+}
+
+/* Destroys the predictor, then the model (both must succeed), and frees the
+ * buffers. */
+static void close_session(session *s)
+{
+    pds_error err;
+    CHECK_OK(pds_predictor_destroy(s->p, &err), &err);
+    CHECK_OK(pds_model_destroy(s->m, &err), &err);
+    free(s->in.buf);
+    free(s->out.data);
+}
+
 /* M1: calls on a destroyed predictor and a destroyed model. */
 static void test_m1_use_after_destroy(void)
 {
     pds_error err;
-    pds_model m = load_fixture("pplcnet");
-    pds_predictor p = 0;
-    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
-    input in = make_input(m, 64);
-    pds_tensor out = make_output();
-    CHECK_OK(pds_predictor_destroy(p, &err), &err);
-    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &out, 1, &err), PDS_ERR_STALE_HANDLE, &err);
+    session s = open_session("pplcnet", 64);
+    CHECK_OK(pds_predictor_destroy(s.p, &err), &err);
+    CHECK_STATUS(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), PDS_ERR_STALE_HANDLE, &err);
     CHECK_MSG(err, "stale");
     CHECK_MSG(err, "pds_predictor_run");
-    CHECK_OK(pds_model_destroy(m, &err), &err);
+    CHECK_OK(pds_model_destroy(s.m, &err), &err);
     size_t n;
-    CHECK_STATUS(pds_model_input_count(m, &n, &err), PDS_ERR_STALE_HANDLE, &err);
-    CHECK_STATUS(pds_predictor_create(m, NULL, &p, &err), PDS_ERR_STALE_HANDLE, &err);
-    CHECK_EQ_INT(p, 0); /* constructors leave the out-parameter zero on failure */
-    free(in.buf);
-    free(out.data);
+    CHECK_STATUS(pds_model_input_count(s.m, &n, &err), PDS_ERR_STALE_HANDLE, &err);
+    CHECK_STATUS(pds_predictor_create(s.m, NULL, &s.p, &err), PDS_ERR_STALE_HANDLE, &err);
+    CHECK_EQ_INT(s.p, 0); /* constructors leave the out-parameter zero on failure */
+    free(s.in.buf);
+    free(s.out.data);
     expect_no_live_objects();
 }
 
@@ -126,23 +153,19 @@ static void test_m2_double_destroy(void)
 static void test_m3_results_after_predictor_destroyed(void)
 {
     pds_error err;
-    pds_model m = load_fixture("pplcnet");
-    pds_predictor p = 0;
-    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
-    input in = make_input(m, 64);
-    pds_tensor out = make_output();
-    CHECK_OK(pds_predictor_run(p, &in.t, 1, &out, 1, &err), &err);
-    size_t bytes = (size_t)out.dims[0] * (size_t)out.dims[1] * 4;
+    session s = open_session("pplcnet", 64);
+    CHECK_OK(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), &err);
+    size_t bytes = (size_t)s.out.dims[0] * (size_t)s.out.dims[1] * 4;
     float *copy = malloc(bytes);
-    memcpy(copy, out.data, bytes);
-    CHECK_OK(pds_predictor_destroy(p, &err), &err);
-    CHECK(memcmp(copy, out.data, bytes) == 0);
+    memcpy(copy, s.out.data, bytes);
+    CHECK_OK(pds_predictor_destroy(s.p, &err), &err);
+    CHECK(memcmp(copy, s.out.data, bytes) == 0);
     pds_tensor again = make_output();
-    CHECK_STATUS(pds_predictor_fetch(p, &again, 1, &err), PDS_ERR_STALE_HANDLE, &err);
-    CHECK_OK(pds_model_destroy(m, &err), &err);
+    CHECK_STATUS(pds_predictor_fetch(s.p, &again, 1, &err), PDS_ERR_STALE_HANDLE, &err);
+    CHECK_OK(pds_model_destroy(s.m, &err), &err);
     free(copy);
-    free(in.buf);
-    free(out.data);
+    free(s.in.buf);
+    free(s.out.data);
     free(again.data);
     expect_no_live_objects();
 }
@@ -268,12 +291,8 @@ static int wait_in_progress(bg_run *r)
 static void test_m6_concurrent_run_busy(void)
 {
     pds_error err;
-    pds_model m = load_fixture("db_det");
-    bg_run r = {0};
-    CHECK_OK(pds_predictor_create(m, NULL, &r.p, &err), &err);
-    input in = make_input(m, BIG);
-    r.in = in.t;
-    r.out = make_output();
+    session s = open_session("db_det", BIG);
+    bg_run r = {.p = s.p, .in = s.in.t, .out = s.out};
     pthread_t th;
     pthread_create(&th, NULL, bg_main, &r);
     CHECK(wait_in_progress(&r)); /* a second run saw PDS_ERR_BUSY while the first ran */
@@ -284,24 +303,18 @@ static void test_m6_concurrent_run_busy(void)
     pds_predictor_options_init(&opt);
     opt.flags = PDS_PREDICTOR_SERIALIZE;
     pds_predictor q = 0;
-    CHECK_OK(pds_predictor_create(m, &opt, &q, &err), &err);
-    bg_run r2 = {0};
-    r2.p = q;
-    r2.in = in.t;
-    r2.out = make_output();
+    CHECK_OK(pds_predictor_create(s.m, &opt, &q, &err), &err);
+    bg_run r2 = {.p = q, .in = s.in.t, .out = make_output()};
     pthread_create(&th, NULL, bg_main, &r2);
     while (!atomic_load(&r2.started))
         sched_yield();
     pds_tensor out = make_output();
-    CHECK_OK(pds_predictor_run(q, &in.t, 1, &out, 1, &err), &err);
+    CHECK_OK(pds_predictor_run(q, &s.in.t, 1, &out, 1, &err), &err);
     pthread_join(th, NULL);
     CHECK_OK(r2.status, &r2.err);
     CHECK(memcmp(out.data, r2.out.data, 1024) == 0);
     CHECK_OK(pds_predictor_destroy(q, &err), &err);
-    CHECK_OK(pds_predictor_destroy(r.p, &err), &err);
-    CHECK_OK(pds_model_destroy(m, &err), &err);
-    free(in.buf);
-    free(r.out.data);
+    close_session(&s); /* r's predictor and output */
     free(r2.out.data);
     free(out.data);
     expect_no_live_objects();
@@ -311,14 +324,10 @@ static void test_m6_concurrent_run_busy(void)
 static void test_m7_destroy_while_running(void)
 {
     pds_error err;
-    pds_model m = load_fixture("db_det");
-    bg_run r = {0};
-    CHECK_OK(pds_predictor_create(m, NULL, &r.p, &err), &err);
-    input in = make_input(m, BIG);
-    r.in = in.t;
-    r.out = make_output();
+    session s = open_session("db_det", BIG);
+    bg_run r = {.p = s.p, .in = s.in.t, .out = s.out};
     /* The model can go away under the running predictor too (M14). */
-    CHECK_OK(pds_model_destroy(m, &err), &err);
+    CHECK_OK(pds_model_destroy(s.m, &err), &err);
     pthread_t th;
     pthread_create(&th, NULL, bg_main, &r);
     CHECK(wait_in_progress(&r));
@@ -327,8 +336,8 @@ static void test_m7_destroy_while_running(void)
     pthread_join(th, NULL);
     CHECK_OK(r.status, &r.err);
     CHECK_OK(pds_predictor_destroy(r.p, &err), &err);
-    free(in.buf);
-    free(r.out.data);
+    free(s.in.buf);
+    free(s.out.data);
     expect_no_live_objects();
 }
 
@@ -336,26 +345,23 @@ static void test_m7_destroy_while_running(void)
 static void test_m8_short_input(void)
 {
     pds_error err;
-    pds_model m = load_fixture("pplcnet");
-    pds_predictor p = 0;
-    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
-    input in = make_input(m, 64);
-    pds_tensor out = make_output();
-    in.t.byte_length -= 1;
-    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &out, 1, &err), PDS_ERR_BUFFER_SIZE, &err);
+    session s = open_session("pplcnet", 64);
+    s.in.t.byte_length -= 1;
+    CHECK_STATUS(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), PDS_ERR_BUFFER_SIZE,
+                 &err);
     CHECK_MSG(err, "needs");
-    in.t.byte_length += 1;
-    in.t.data = NULL;
-    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &out, 1, &err), PDS_ERR_INVALID_ARGUMENT, &err);
-    in.t.data = in.buf;
+    s.in.t.byte_length += 1;
+    s.in.t.data = NULL;
+    CHECK_STATUS(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), PDS_ERR_INVALID_ARGUMENT,
+                 &err);
+    s.in.t.data = s.in.buf;
     /* Wrong number of inputs, NULL input array. */
-    CHECK_STATUS(pds_predictor_run(p, &in.t, 2, &out, 1, &err), PDS_ERR_INVALID_ARGUMENT, &err);
-    CHECK_STATUS(pds_predictor_run(p, NULL, 1, &out, 1, &err), PDS_ERR_INVALID_ARGUMENT, &err);
-    CHECK_OK(pds_predictor_run(p, &in.t, 1, &out, 1, &err), &err);
-    CHECK_OK(pds_predictor_destroy(p, &err), &err);
-    CHECK_OK(pds_model_destroy(m, &err), &err);
-    free(in.buf);
-    free(out.data);
+    CHECK_STATUS(pds_predictor_run(s.p, &s.in.t, 2, &s.out, 1, &err), PDS_ERR_INVALID_ARGUMENT,
+                 &err);
+    CHECK_STATUS(pds_predictor_run(s.p, NULL, 1, &s.out, 1, &err), PDS_ERR_INVALID_ARGUMENT,
+                 &err);
+    CHECK_OK(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), &err);
+    close_session(&s);
 }
 
 /* M9: output buffer too small: the needed shape is reported, nothing is
@@ -363,15 +369,11 @@ static void test_m8_short_input(void)
 static void test_m9_small_output(void)
 {
     pds_error err;
-    pds_model m = load_fixture("pplcnet");
-    pds_predictor p = 0;
-    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
-    input in = make_input(m, 64);
-    pds_tensor ref = make_output();
-    CHECK_OK(pds_predictor_run(p, &in.t, 1, &ref, 1, &err), &err);
+    session s = open_session("pplcnet", 64); /* s.out: the reference result */
+    CHECK_OK(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), &err);
     size_t need = 4;
-    for (int d = 0; d < ref.rank; d++)
-        need *= (size_t)ref.dims[d];
+    for (int d = 0; d < s.out.rank; d++)
+        need *= (size_t)s.out.dims[d];
     unsigned char canary[64];
     memset(canary, 0xab, sizeof canary);
     pds_tensor small = {0};
@@ -379,86 +381,69 @@ static void test_m9_small_output(void)
     memset(buf, 0xab, need + sizeof canary);
     small.data = buf;
     small.byte_length = need - 4;
-    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &small, 1, &err), PDS_ERR_BUFFER_SIZE, &err);
+    CHECK_STATUS(pds_predictor_run(s.p, &s.in.t, 1, &small, 1, &err), PDS_ERR_BUFFER_SIZE, &err);
     CHECK_MSG(err, "pds_predictor_fetch");
-    CHECK_EQ_INT(small.rank, ref.rank);
-    CHECK_EQ_INT(small.dims[0], ref.dims[0]);
-    CHECK_EQ_INT(small.dims[1], ref.dims[1]);
+    CHECK_EQ_INT(small.rank, s.out.rank);
+    CHECK_EQ_INT(small.dims[0], s.out.dims[0]);
+    CHECK_EQ_INT(small.dims[1], s.out.dims[1]);
     CHECK_EQ_INT(small.dtype, PDS_FLOAT32);
     CHECK(memcmp(buf, canary, sizeof canary) == 0); /* nothing written */
     small.byte_length = need;
-    CHECK_OK(pds_predictor_fetch(p, &small, 1, &err), &err);
-    CHECK(memcmp(buf, ref.data, need) == 0);
+    CHECK_OK(pds_predictor_fetch(s.p, &small, 1, &err), &err);
+    CHECK(memcmp(buf, s.out.data, need) == 0);
     CHECK(memcmp(buf + need, canary, sizeof canary) == 0); /* not a byte past the end */
     /* A NULL output buffer is a size query. */
     pds_tensor q = {0};
-    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &q, 1, &err), PDS_ERR_BUFFER_SIZE, &err);
-    CHECK_EQ_INT(q.dims[1], ref.dims[1]);
+    CHECK_STATUS(pds_predictor_run(s.p, &s.in.t, 1, &q, 1, &err), PDS_ERR_BUFFER_SIZE, &err);
+    CHECK_EQ_INT(q.dims[1], s.out.dims[1]);
     /* Fetch on a fresh predictor has nothing to return. */
     pds_predictor p2 = 0;
-    CHECK_OK(pds_predictor_create(m, NULL, &p2, &err), &err);
+    CHECK_OK(pds_predictor_create(s.m, NULL, &p2, &err), &err);
     CHECK_STATUS(pds_predictor_fetch(p2, &small, 1, &err), PDS_ERR_INVALID_STATE, &err);
     CHECK_OK(pds_predictor_destroy(p2, &err), &err);
-    CHECK_OK(pds_predictor_destroy(p, &err), &err);
-    CHECK_OK(pds_model_destroy(m, &err), &err);
+    close_session(&s);
     free(buf);
-    free(in.buf);
-    free(ref.data);
 }
 
 /* M10: wrong dtype. */
 static void test_m10_wrong_dtype(void)
 {
     pds_error err;
-    pds_model m = load_fixture("pplcnet");
-    pds_predictor p = 0;
-    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
-    input in = make_input(m, 64);
-    pds_tensor out = make_output();
-    in.t.dtype = PDS_INT32; /* same element size: only the dtype check can catch it */
-    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &out, 1, &err), PDS_ERR_DTYPE, &err);
+    session s = open_session("pplcnet", 64);
+    s.in.t.dtype = PDS_INT32; /* same element size: only the dtype check can catch it */
+    CHECK_STATUS(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), PDS_ERR_DTYPE, &err);
     CHECK_MSG(err, "int32");
     CHECK_MSG(err, "float32");
-    in.t.dtype = (pds_dtype)99;
-    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &out, 1, &err), PDS_ERR_DTYPE, &err);
-    CHECK_OK(pds_predictor_destroy(p, &err), &err);
-    CHECK_OK(pds_model_destroy(m, &err), &err);
-    free(in.buf);
-    free(out.data);
+    s.in.t.dtype = (pds_dtype)99;
+    CHECK_STATUS(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), PDS_ERR_DTYPE, &err);
+    close_session(&s);
 }
 
 /* M11: bad shapes never reach a kernel. */
 static void test_m11_bad_shapes(void)
 {
     pds_error err;
-    pds_model m = load_fixture("db_det");
-    pds_predictor p = 0;
-    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
-    input in = make_input(m, 64);
-    pds_tensor out = make_output();
-    pds_tensor bad = in.t;
+    session s = open_session("db_det", 64);
+    pds_tensor bad = s.in.t;
     bad.rank = 3;
-    CHECK_STATUS(pds_predictor_run(p, &bad, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
+    CHECK_STATUS(pds_predictor_run(s.p, &bad, 1, &s.out, 1, &err), PDS_ERR_SHAPE, &err);
     CHECK_MSG(err, "rank 3");
-    bad = in.t;
+    bad = s.in.t;
     bad.dims[2] = 0;
-    CHECK_STATUS(pds_predictor_run(p, &bad, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
+    CHECK_STATUS(pds_predictor_run(s.p, &bad, 1, &s.out, 1, &err), PDS_ERR_SHAPE, &err);
     bad.dims[2] = -5;
-    CHECK_STATUS(pds_predictor_run(p, &bad, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
-    bad = in.t;
+    CHECK_STATUS(pds_predictor_run(s.p, &bad, 1, &s.out, 1, &err), PDS_ERR_SHAPE, &err);
+    bad = s.in.t;
     bad.dims[1] = 4; /* the model fixes 3 channels */
-    CHECK_STATUS(pds_predictor_run(p, &bad, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
-    bad = in.t;
+    CHECK_STATUS(pds_predictor_run(s.p, &bad, 1, &s.out, 1, &err), PDS_ERR_SHAPE, &err);
+    bad = s.in.t;
     bad.dims[2] = INT64_MAX / 2;
     bad.dims[3] = INT64_MAX / 2; /* element count overflows */
-    CHECK_STATUS(pds_predictor_run(p, &bad, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
+    CHECK_STATUS(pds_predictor_run(s.p, &bad, 1, &s.out, 1, &err), PDS_ERR_SHAPE, &err);
     bad.rank = 100;
-    CHECK_STATUS(pds_predictor_run(p, &bad, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
-    CHECK_OK(pds_predictor_run(p, &in.t, 1, &out, 1, &err), &err);
-    CHECK_OK(pds_predictor_destroy(p, &err), &err);
-    CHECK_OK(pds_model_destroy(m, &err), &err);
-    free(in.buf);
-    free(out.data);
+    CHECK_STATUS(pds_predictor_run(s.p, &bad, 1, &s.out, 1, &err), PDS_ERR_SHAPE, &err);
+    CHECK_OK(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), &err);
+    close_session(&s);
 }
 
 /* M12: nothing the caller passes is kept: after the call the caller's buffers
@@ -466,23 +451,18 @@ static void test_m11_bad_shapes(void)
 static void test_m12_no_caller_pointer_kept(void)
 {
     pds_error err;
-    pds_model m = load_fixture("pplcnet");
-    pds_predictor p = 0;
-    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
-    input in = make_input(m, 64);
-    pds_tensor out = make_output();
-    CHECK_OK(pds_predictor_run(p, &in.t, 1, &out, 1, &err), &err);
-    size_t bytes = 4 * (size_t)out.dims[0] * (size_t)out.dims[1];
+    session s = open_session("pplcnet", 64);
+    CHECK_OK(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), &err);
+    size_t bytes = 4 * (size_t)s.out.dims[0] * (size_t)s.out.dims[1];
     float *want = malloc(bytes);
-    memcpy(want, out.data, bytes);
-    free(in.buf);
-    free(out.data);
-    pds_tensor again = make_output();
-    CHECK_OK(pds_predictor_fetch(p, &again, 1, &err), &err);
-    CHECK(memcmp(again.data, want, bytes) == 0);
-    CHECK_OK(pds_predictor_destroy(p, &err), &err);
-    CHECK_OK(pds_model_destroy(m, &err), &err);
-    free(again.data);
+    memcpy(want, s.out.data, bytes);
+    free(s.in.buf);
+    free(s.out.data);
+    s.in.buf = NULL;
+    s.out = make_output(); /* fetch into fresh memory */
+    CHECK_OK(pds_predictor_fetch(s.p, &s.out, 1, &err), &err);
+    CHECK(memcmp(s.out.data, want, bytes) == 0);
+    close_session(&s);
     free(want);
 }
 
@@ -560,25 +540,18 @@ static void test_m16_no_thread_local_state(void)
 static void test_m17_failure_inside_graph_is_a_status(void)
 {
     pds_error err;
-    pds_model m = load_fixture("db_det");
-    pds_predictor p = 0;
-    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
-    input in = make_input(m, 7); /* 1x3x7x7, then narrowed to 1x3x7x5 */
-    in.t.dims[3] = 5;
-    in.t.byte_length = 3 * 7 * 5 * sizeof(float);
-    pds_tensor out = make_output();
-    CHECK_STATUS(pds_predictor_run(p, &in.t, 1, &out, 1, &err), PDS_ERR_SHAPE, &err);
+    session s = open_session("db_det", 7); /* 1x3x7x7, then narrowed to 1x3x7x5 */
+    s.in.t.dims[3] = 5;
+    s.in.t.byte_length = 3 * 7 * 5 * sizeof(float);
+    CHECK_STATUS(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), PDS_ERR_SHAPE, &err);
     CHECK_MSG(err, "(elementwise_add)");
     CHECK_MSG(err, "do not broadcast");
-    CHECK_STATUS(pds_predictor_fetch(p, &out, 1, &err), PDS_ERR_INVALID_STATE, &err);
-    input ok = make_input(m, 64);
-    CHECK_OK(pds_predictor_run(p, &ok.t, 1, &out, 1, &err), &err);
-    CHECK_EQ_INT(out.dims[2], 64);
-    CHECK_OK(pds_predictor_destroy(p, &err), &err);
-    CHECK_OK(pds_model_destroy(m, &err), &err);
-    free(in.buf);
+    CHECK_STATUS(pds_predictor_fetch(s.p, &s.out, 1, &err), PDS_ERR_INVALID_STATE, &err);
+    input ok = make_input(s.m, 64);
+    CHECK_OK(pds_predictor_run(s.p, &ok.t, 1, &s.out, 1, &err), &err);
+    CHECK_EQ_INT(s.out.dims[2], 64);
+    close_session(&s);
     free(ok.buf);
-    free(out.data);
 }
 
 /* M18: options are plain values copied at create time. */
@@ -654,22 +627,15 @@ static void test_m21_no_signal_handlers(void)
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaction(sigs[i], NULL, &before[i]);
     pds_error err;
-    pds_model m = load_fixture("pplcnet");
-    pds_predictor p = 0;
-    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
-    input in = make_input(m, 64);
-    pds_tensor out = make_output();
-    CHECK_OK(pds_predictor_run(p, &in.t, 1, &out, 1, &err), &err);
+    session s = open_session("pplcnet", 64);
+    CHECK_OK(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), &err);
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         struct sigaction now;
         sigaction(sigs[i], NULL, &now);
         if (now.sa_handler != before[i].sa_handler || now.sa_flags != before[i].sa_flags)
             PDST_FAIL("signal %d disposition changed by the library", sigs[i]);
     }
-    CHECK_OK(pds_predictor_destroy(p, &err), &err);
-    CHECK_OK(pds_model_destroy(m, &err), &err);
-    free(in.buf);
-    free(out.data);
+    close_session(&s);
 }
 
 /* M22: strings are copied into caller memory and outlive the model. */
@@ -797,16 +763,13 @@ static void test_m23_no_thread_explosion(void)
 static void test_m24_cancel(void)
 {
     pds_error err;
-    pds_model m = load_fixture("db_det");
-    bg_run r = {0};
-    CHECK_OK(pds_predictor_create(m, NULL, &r.p, &err), &err);
+    session s = open_session("db_det", 64); /* s.in: a small input */
+    bg_run r = {.p = s.p};
     /* A cancel with no run in progress does not cancel a later run. */
     CHECK_OK(pds_predictor_cancel(r.p, &err), &err);
-    input small = make_input(m, 64);
-    pds_tensor out = make_output();
-    CHECK_OK(pds_predictor_run(r.p, &small.t, 1, &out, 1, &err), &err);
-    float first = ((float *)out.data)[0];
-    input in = make_input(m, BIG);
+    CHECK_OK(pds_predictor_run(r.p, &s.in.t, 1, &s.out, 1, &err), &err);
+    float first = ((float *)s.out.data)[0];
+    input in = make_input(s.m, BIG);
     r.in = in.t;
     r.out = make_output();
     pthread_t th;
@@ -823,13 +786,10 @@ static void test_m24_cancel(void)
     CHECK_EQ_INT(r.status, PDS_ERR_CANCELLED);
     CHECK_MSG(r.err, "cancelled before op");
     /* Still usable, same answer as before. */
-    CHECK_OK(pds_predictor_run(r.p, &small.t, 1, &out, 1, &err), &err);
-    CHECK(((float *)out.data)[0] == first);
-    CHECK_OK(pds_predictor_destroy(r.p, &err), &err);
-    CHECK_OK(pds_model_destroy(m, &err), &err);
+    CHECK_OK(pds_predictor_run(r.p, &s.in.t, 1, &s.out, 1, &err), &err);
+    CHECK(((float *)s.out.data)[0] == first);
+    close_session(&s);
     free(in.buf);
-    free(small.buf);
-    free(out.data);
     free(r.out.data);
     expect_no_live_objects();
 }

@@ -18,6 +18,7 @@
 
 #include "graph/graph.h"
 #include "harness.h"
+#include "loader_testlib.h"
 #include "model/legacy.h"
 #include "model/loader.h"
 #include "model/wire.h"
@@ -246,11 +247,6 @@ static OpDesc *scale(prog *p, const char *x, const char *out, float s, float bia
     return o;
 }
 
-typedef struct bytes {
-    uint8_t *p;
-    size_t n, cap;
-} bytes;
-
 static uint8_t *prog_pack(const prog *p, size_t *len)
 {
     *len = pdsafe__paddle__program_desc__get_packed_size(&p->pd);
@@ -265,39 +261,14 @@ static uint8_t *prog_pack(const prog *p, size_t *len)
 /* Parameter file writer                                                     */
 /* ------------------------------------------------------------------------ */
 
-static void put(bytes *b, const void *d, size_t n)
-{
-    if (b->n + n > b->cap) {
-        b->cap = (b->n + n) * 2 + 64;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p)
-            abort();
-    }
-    if (n)
-        memcpy(b->p + b->n, d, n);
-    b->n += n;
-}
-
-static void put_u32(bytes *b, uint32_t v)
-{
-    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    put(b, x, 4);
-}
-
-static void put_u64(bytes *b, uint64_t v)
-{
-    put_u32(b, (uint32_t)v);
-    put_u32(b, (uint32_t)(v >> 32));
-}
-
-static void put_desc(bytes *b, int dtype, int rank, const int64_t *dims)
+static void put_desc(pdst_bytes *b, int dtype, int rank, const int64_t *dims)
 {
     TensorDesc *t = tdesc(dtype, rank, dims);
     size_t n = protobuf_c_message_get_packed_size(&t->base);
     uint8_t *tmp = malloc(n ? n : 1);
     protobuf_c_message_pack(&t->base, tmp);
-    put_u32(b, (uint32_t)n);
-    put(b, tmp, n);
+    pdst_put_u32(b, (uint32_t)n);
+    pdst_put(b, tmp, n);
     free(tmp);
 }
 
@@ -311,17 +282,23 @@ static size_t vt_size(int dtype)
     }
 }
 
+/* A record up to its data: zero versions and LoD, then the TensorDesc. */
+static void put_record_head(pdst_bytes *b, int dtype, int rank, const int64_t *dims)
+{
+    pdst_put_u32(b, 0); /* version */
+    pdst_put_u64(b, 0); /* lod_level */
+    pdst_put_u32(b, 0); /* tensor version */
+    put_desc(b, dtype, rank, dims);
+}
+
 /* One well-formed record; data has numel * size bytes. */
-static void put_record(bytes *b, int dtype, int rank, const int64_t *dims, const void *data)
+static void put_record(pdst_bytes *b, int dtype, int rank, const int64_t *dims, const void *data)
 {
     size_t n = vt_size(dtype);
     for (int i = 0; i < rank; i++)
         n *= (size_t)dims[i];
-    put_u32(b, 0); /* version */
-    put_u64(b, 0); /* lod_level */
-    put_u32(b, 0); /* tensor version */
-    put_desc(b, dtype, rank, dims);
-    put(b, data, n);
+    put_record_head(b, dtype, rank, dims);
+    pdst_put(b, data, n);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -355,9 +332,9 @@ static prog *std_prog(void)
     return p;
 }
 
-static bytes std_params(void)
+static pdst_bytes std_params(void)
 {
-    bytes b = {0};
+    pdst_bytes b = {0};
     put_record(&b, VT(FP32), 1, D_W10, W10);
     put_record(&b, VT(FP32), 1, D_W2, W2);
     put_record(&b, VT(INT64), 2, D_WA, WA);
@@ -391,7 +368,7 @@ static pds_error *ep(pds_error *e)
 }
 
 /* Loads program + params from memory into a fresh graph; returns the status. */
-static pds_status load(const prog *p, const bytes *params, const pds_model_options *opt,
+static pds_status load(const prog *p, const pdst_bytes *params, const pds_model_options *opt,
                        pdsi_graph *g, pds_error *err)
 {
     size_t n;
@@ -406,7 +383,7 @@ static pds_status load(const prog *p, const bytes *params, const pds_model_optio
 
 /* Loads and frees; checks the status and that the message holds each of the
  * NULL-terminated substrings. */
-static void expect(const prog *p, const bytes *params, const pds_model_options *opt,
+static void expect(const prog *p, const pdst_bytes *params, const pds_model_options *opt,
                    pds_status want, ...)
 {
     pdsi_graph g;
@@ -459,7 +436,7 @@ static void check_param(const pdsi_graph *g, const char *name, pds_dtype dtype, 
 static void test_scale_program_loads(void)
 {
     prog *p = std_prog();
-    bytes pb = std_params();
+    pdst_bytes pb = std_params();
     pdsi_graph g;
     pds_error err;
     CHECK_OK(load(p, &pb, NULL, &g, &err), ep(&err));
@@ -545,7 +522,7 @@ static void test_bookkeeping_attrs_pass_through(void)
     attr(o, "with_quant_attr", AT(BOOLEAN));
     OpAttr *blk = attr(o, "sub_block_like", AT(BLOCK));
     blk->has_block_idx = 1;
-    bytes pb = std_params();
+    pdst_bytes pb = std_params();
     expect(p, &pb, NULL, PDS_OK, NULL);
     free(pb.p);
     arena_free();
@@ -742,7 +719,7 @@ static void test_all_param_dtypes(void)
                                      12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         prog *p = one_param_prog(types[i], 2, D_W);
-        bytes pb = {0};
+        pdst_bytes pb = {0};
         put_record(&pb, types[i], 2, D_W, data);
         pdsi_graph g;
         pds_error err;
@@ -755,13 +732,13 @@ static void test_all_param_dtypes(void)
     /* A rank-0 parameter holds one element; -1 in the VarDesc matches any dim. */
     static const int64_t dyn[2] = {-1, 3};
     prog *p = one_param_prog(VT(FP32), 2, dyn);
-    bytes pb = {0};
+    pdst_bytes pb = {0};
     put_record(&pb, VT(FP32), 2, D_W, WDATA);
     expect(p, &pb, NULL, PDS_OK, NULL);
     free(pb.p);
     arena_free();
     p = one_param_prog(VT(FP32), 0, NULL);
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     put_record(&pb, VT(FP32), 0, NULL, WDATA);
     pdsi_graph g;
     pds_error err;
@@ -775,16 +752,16 @@ static void test_all_param_dtypes(void)
 static void test_lod_levels_are_skipped(void)
 {
     prog *p = one_param_prog(VT(FP32), 2, D_W);
-    bytes pb = {0};
-    put_u32(&pb, 0);
-    put_u64(&pb, 2); /* two LoD levels: 16 bytes, then 0 bytes */
-    put_u64(&pb, 16);
-    put_u64(&pb, 0);
-    put_u64(&pb, 6);
-    put_u64(&pb, 0);
-    put_u32(&pb, 0);
+    pdst_bytes pb = {0};
+    pdst_put_u32(&pb, 0);
+    pdst_put_u64(&pb, 2); /* two LoD levels: 16 bytes, then 0 bytes */
+    pdst_put_u64(&pb, 16);
+    pdst_put_u64(&pb, 0);
+    pdst_put_u64(&pb, 6);
+    pdst_put_u64(&pb, 0);
+    pdst_put_u32(&pb, 0);
     put_desc(&pb, VT(FP32), 2, D_W);
-    put(&pb, WDATA, sizeof WDATA);
+    pdst_put(&pb, WDATA, sizeof WDATA);
     pdsi_graph g;
     pds_error err;
     CHECK_OK(load(p, &pb, NULL, &g, &err), ep(&err));
@@ -799,23 +776,23 @@ static void test_lod_levels_are_skipped(void)
 /* ------------------------------------------------------------------------ */
 
 /* A record with every field chosen by the caller. */
-static void put_raw_record(bytes *b, uint32_t version, uint64_t lod, uint32_t tversion,
-                           int32_t desc_size, const bytes *desc, const void *data, size_t n)
+static void put_raw_record(pdst_bytes *b, uint32_t version, uint64_t lod, uint32_t tversion,
+                           int32_t desc_size, const pdst_bytes *desc, const void *data, size_t n)
 {
-    put_u32(b, version);
-    put_u64(b, lod);
-    put_u32(b, tversion);
-    put_u32(b, (uint32_t)desc_size);
+    pdst_put_u32(b, version);
+    pdst_put_u64(b, lod);
+    pdst_put_u32(b, tversion);
+    pdst_put_u32(b, (uint32_t)desc_size);
     if (desc)
-        put(b, desc->p, desc->n);
-    put(b, data, n);
+        pdst_put(b, desc->p, desc->n);
+    pdst_put(b, data, n);
 }
 
-static bytes desc_bytes(int dtype, int rank, const int64_t *dims)
+static pdst_bytes desc_bytes(int dtype, int rank, const int64_t *dims)
 {
-    bytes t = {0}, d = {0};
+    pdst_bytes t = {0}, d = {0};
     put_desc(&t, dtype, rank, dims);
-    put(&d, t.p + 4, t.n - 4); /* without the size prefix */
+    pdst_put(&d, t.p + 4, t.n - 4); /* without the size prefix */
     free(t.p);
     return d;
 }
@@ -823,140 +800,138 @@ static bytes desc_bytes(int dtype, int rank, const int64_t *dims)
 static void test_params_hostile(void)
 {
     prog *p = one_param_prog(VT(FP32), 2, D_W);
-    bytes good = desc_bytes(VT(FP32), 2, D_W);
-    bytes pb;
+    pdst_bytes good = desc_bytes(VT(FP32), 2, D_W);
+    pdst_bytes pb;
 
     /* Record and tensor versions. Offsets: version 0, lod 4, tversion 12, size 16, desc 20. */
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     put_raw_record(&pb, 7, 0, 0, (int32_t)good.n, &good, WDATA, sizeof WDATA);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT,
            "<params buffer>: byte offset 0: parameter 'w' (#1 of 1): record version is 7", NULL);
     free(pb.p);
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     put_raw_record(&pb, 0, 0, 1, (int32_t)good.n, &good, WDATA, sizeof WDATA);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT, "byte offset 12: parameter 'w' (#1 of 1)",
            "tensor version is 1 (expected 0)", NULL);
     free(pb.p);
 
     /* lod_level huge: refused before any loop or allocation. */
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     put_raw_record(&pb, 0, UINT64_C(1) << 62, 0, (int32_t)good.n, &good, WDATA, sizeof WDATA);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT, "byte offset 4:", "lod_level is 4611686018427387904",
            NULL);
     free(pb.p);
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     put_raw_record(&pb, 0, UINT64_MAX, 0, (int32_t)good.n, &good, WDATA, sizeof WDATA);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT, "lod_level is 18446744073709551615", NULL);
     free(pb.p);
     /* A LoD level whose size is not a multiple of 8, or runs past the end. */
-    pb = (bytes){0};
-    put_u32(&pb, 0);
-    put_u64(&pb, 1);
-    put_u64(&pb, 12);
-    put(&pb, WDATA, 12);
+    pb = (pdst_bytes){0};
+    pdst_put_u32(&pb, 0);
+    pdst_put_u64(&pb, 1);
+    pdst_put_u64(&pb, 12);
+    pdst_put(&pb, WDATA, 12);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT, "byte offset 12:",
            "12 bytes (expected a multiple of 8)", NULL);
     free(pb.p);
-    pb = (bytes){0};
-    put_u32(&pb, 0);
-    put_u64(&pb, 1);
-    put_u64(&pb, UINT64_C(1) << 60);
-    put(&pb, WDATA, 16);
+    pb = (pdst_bytes){0};
+    pdst_put_u32(&pb, 0);
+    pdst_put_u64(&pb, 1);
+    pdst_put_u64(&pb, UINT64_C(1) << 60);
+    pdst_put(&pb, WDATA, 16);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT,
            "claims 1152921504606846976 bytes, but only 16 remain", NULL);
     free(pb.p);
 
     /* desc_size negative or past the end. */
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     put_raw_record(&pb, 0, 0, 0, -1, &good, WDATA, sizeof WDATA);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT, "byte offset 16:",
            "TensorDesc size is -1 (expected >= 0)", NULL);
     free(pb.p);
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     put_raw_record(&pb, 0, 0, 0, 1000, &good, WDATA, sizeof WDATA);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT, "byte offset 16:", "TensorDesc size is 1000",
            NULL);
     free(pb.p);
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     put_raw_record(&pb, 0, 0, 0, INT32_MIN, &good, WDATA, sizeof WDATA);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT, "TensorDesc size is -2147483648", NULL);
     free(pb.p);
 
     /* A TensorDesc that is not valid protobuf: the walker names the offset. */
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     static const uint8_t bad_desc[] = {0x08, 0x05, 0x12, 0x09, 0x02};
-    bytes bd = {(uint8_t *)bad_desc, sizeof bad_desc, 0};
+    pdst_bytes bd = {(uint8_t *)bad_desc, sizeof bad_desc, 0};
     put_raw_record(&pb, 0, 0, 0, (int32_t)bd.n, &bd, WDATA, sizeof WDATA);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT,
            "<params buffer>: byte offset 23: parameter 'w' (#1 of 1): in VarType.TensorDesc:",
            "claims 9 bytes, but only 1 remain", NULL);
     free(pb.p);
 
-    /* Element count overflow; over max_tensor_bytes; unknown dtype; negative dims. */
+    /* Element count overflow; over max_tensor_bytes; unknown dtype; negative
+     * dims; too many dims: each a record with that TensorDesc, then data. */
     static const int64_t huge[2] = {INT64_C(1) << 40, INT64_C(1) << 40};
     static const int64_t big[2] = {INT64_C(1) << 20, INT64_C(1) << 20};
+    static const int64_t neg[2] = {2, -3};
+    static const int64_t nine[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+    static const struct {
+        int dtype, rank;
+        const int64_t *dims;
+        size_t data_len;
+        pds_status want;
+        const char *s1, *s2;
+    } bad_desc_cases[] = {
+        {VT(FP32), 2, huge, sizeof WDATA, PDS_ERR_MODEL_FORMAT, "byte offset 20:",
+         "element count of float32 dims [1099511627776,1099511627776] overflows"},
+        {VT(FP32), 2, big, sizeof WDATA, PDS_ERR_LIMIT,
+         "4398046511104 bytes, more than max_tensor_bytes", NULL},
+        {VT(COMPLEX64), 2, D_W, sizeof WDATA, PDS_ERR_MODEL_FORMAT,
+         "data type COMPLEX64 (23) is not supported", NULL},
+        {VT(FP32), 2, neg, sizeof WDATA, PDS_ERR_MODEL_FORMAT, "dim 1 = -3 (expected >= 0)", NULL},
+        {VT(FP32), 9, nine, 4, PDS_ERR_MODEL_FORMAT, "TensorDesc has rank 9", NULL},
+    };
     static const int64_t any[2] = {-1, -1};
     prog *pdyn = one_param_prog(VT(FP32), 2, any);
-    pb = (bytes){0};
-    put_u32(&pb, 0), put_u64(&pb, 0), put_u32(&pb, 0), put_desc(&pb, VT(FP32), 2, huge);
-    put(&pb, WDATA, sizeof WDATA);
-    expect(pdyn, &pb, NULL, PDS_ERR_MODEL_FORMAT, "byte offset 20:",
-           "element count of float32 dims [1099511627776,1099511627776] overflows", NULL);
-    free(pb.p);
-    pb = (bytes){0};
-    put_u32(&pb, 0), put_u64(&pb, 0), put_u32(&pb, 0), put_desc(&pb, VT(FP32), 2, big);
-    put(&pb, WDATA, sizeof WDATA);
-    expect(pdyn, &pb, NULL, PDS_ERR_LIMIT, "4398046511104 bytes, more than max_tensor_bytes",
-           NULL);
-    free(pb.p);
-    pb = (bytes){0};
-    put_u32(&pb, 0), put_u64(&pb, 0), put_u32(&pb, 0), put_desc(&pb, VT(COMPLEX64), 2, D_W);
-    put(&pb, WDATA, sizeof WDATA);
-    expect(pdyn, &pb, NULL, PDS_ERR_MODEL_FORMAT, "data type COMPLEX64 (23) is not supported",
-           NULL);
-    free(pb.p);
-    static const int64_t neg[2] = {2, -3};
-    pb = (bytes){0};
-    put_u32(&pb, 0), put_u64(&pb, 0), put_u32(&pb, 0), put_desc(&pb, VT(FP32), 2, neg);
-    put(&pb, WDATA, sizeof WDATA);
-    expect(pdyn, &pb, NULL, PDS_ERR_MODEL_FORMAT, "dim 1 = -3 (expected >= 0)", NULL);
-    free(pb.p);
-    static const int64_t nine[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
-    pb = (bytes){0};
-    put_u32(&pb, 0), put_u64(&pb, 0), put_u32(&pb, 0), put_desc(&pb, VT(FP32), 9, nine);
-    put(&pb, WDATA, 4);
-    expect(pdyn, &pb, NULL, PDS_ERR_MODEL_FORMAT, "TensorDesc has rank 9", NULL);
-    free(pb.p);
+    for (size_t i = 0; i < sizeof bad_desc_cases / sizeof bad_desc_cases[0]; i++) {
+        pb = (pdst_bytes){0};
+        put_record_head(&pb, bad_desc_cases[i].dtype, bad_desc_cases[i].rank,
+                        bad_desc_cases[i].dims);
+        pdst_put(&pb, WDATA, bad_desc_cases[i].data_len);
+        expect(pdyn, &pb, NULL, bad_desc_cases[i].want, bad_desc_cases[i].s1,
+               bad_desc_cases[i].s2, NULL);
+        free(pb.p);
+    }
     /* A TensorDesc without data_type. */
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     static const uint8_t no_type[] = {0x10, 0x02, 0x10, 0x03};
-    bytes nt = {(uint8_t *)no_type, sizeof no_type, 0};
+    pdst_bytes nt = {(uint8_t *)no_type, sizeof no_type, 0};
     put_raw_record(&pb, 0, 0, 0, (int32_t)nt.n, &nt, WDATA, sizeof WDATA);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT, "TensorDesc has no data_type", NULL);
     free(pb.p);
 
     /* Disagreement with the VarDesc. */
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     put_record(&pb, VT(FP64), 2, D_W, ZEROS);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT,
            "data type is FP64 in the parameter file but FP32 in the program", NULL);
     free(pb.p);
     static const int64_t d32[2] = {3, 2}, d6[1] = {6};
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     put_record(&pb, VT(FP32), 2, d32, WDATA);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT,
            "dims are [3,2] in the parameter file but [2,3] in the program", NULL);
     free(pb.p);
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     put_record(&pb, VT(FP32), 1, d6, WDATA);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT, "dims are [6] in the parameter file but [2,3]",
            NULL);
     free(pb.p);
 
     /* Trailing bytes; too few bytes (names parameter, index, offset, bytes needed). */
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     put_record(&pb, VT(FP32), 2, D_W, WDATA);
-    put(&pb, "abc", 3);
+    pdst_put(&pb, "abc", 3);
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT,
            "<params buffer>: byte offset 50: 3 bytes left after the last parameter", NULL);
     pb.n -= 4;
@@ -974,13 +949,13 @@ static void test_params_hostile(void)
     feed(none, "x", 0);
     scale(none, "x", "y", 1, 0);
     fetch(none, "y", 0);
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     put_record(&pb, VT(FP32), 2, D_W, WDATA);
     expect(none, &pb, NULL, PDS_ERR_MODEL_FORMAT, "50 bytes left after the last parameter",
            "declares no parameters", NULL);
     free(pb.p);
     /* ... and an empty one is fine. */
-    pb = (bytes){(uint8_t *)"", 0, 0};
+    pb = (pdst_bytes){(uint8_t *)"", 0, 0};
     expect(none, &pb, NULL, PDS_OK, NULL);
 
     /* No parameter file for a program that needs one. */
@@ -999,7 +974,7 @@ static void test_params_order_and_index_in_messages(void)
 {
     /* The second parameter in byte-wise order is 'w_2': break its record. */
     prog *p = std_prog();
-    bytes pb = {0};
+    pdst_bytes pb = {0};
     put_record(&pb, VT(FP32), 1, D_W10, W10);
     size_t off = pb.n;
     put_record(&pb, VT(FP64), 1, D_W2, ZEROS);
@@ -1011,7 +986,7 @@ static void test_params_order_and_index_in_messages(void)
     free(pb.p);
 
     /* Declaration order instead of name order fails on the first record. */
-    pb = (bytes){0};
+    pb = (pdst_bytes){0};
     put_record(&pb, VT(FP32), 1, D_WB, WB);
     put_record(&pb, VT(FP32), 1, D_W2, W2);
     put_record(&pb, VT(INT64), 2, D_WA, WA);
@@ -1025,7 +1000,7 @@ static void test_params_order_and_index_in_messages(void)
 static void test_max_tensor_bytes_limit(void)
 {
     prog *p = one_param_prog(VT(FP32), 2, D_W);
-    bytes pb = {0};
+    pdst_bytes pb = {0};
     put_record(&pb, VT(FP32), 2, D_W, WDATA);
     pds_model_options o = {.struct_size = sizeof o, .max_tensor_bytes = 16};
     expect(p, &pb, &o, PDS_ERR_LIMIT, "parameter 'w' (#1 of 1)",
@@ -1047,7 +1022,7 @@ static void test_program_semantic_errors(void)
     p = std_prog();
     var(p, "x2", VT(FP32), 2, D_X, 0);
     feed(p, "x2", 0);
-    bytes pb = std_params();
+    pdst_bytes pb = std_params();
     expect(p, &pb, NULL, PDS_ERR_MODEL_FORMAT, "<model buffer>: op #3 (feed)",
            "two inputs have col 0 ('x' and 'x2')", NULL);
     arena_free();
@@ -1218,22 +1193,9 @@ static void test_max_ops_limit(void)
 static void expect_bytes(const uint8_t *b, size_t n, pds_status want, const char *s1,
                          const char *s2)
 {
-    pdsi_graph g;
     pds_error err;
-    memset(&err, 0, sizeof err);
-    pdsi_graph_init(&g, NULL);
-    /* An exact-size copy, so ASan sees any read past the end. */
-    uint8_t *copy = malloc(n ? n : 1);
-    if (n)
-        memcpy(copy, b, n);
-    pds_status st = pdsi_load_buffers(n ? copy : NULL, n, NULL, 0, &g, &err);
-    CHECK_STATUS(st, want, ep(&err));
-    if (s1)
-        CHECK_MSG(err, s1);
-    if (s2)
-        CHECK_MSG(err, s2);
-    free(copy);
-    pdsi_graph_free(&g);
+    pds_status st = pdst_load_copy(pdsi_load_buffers, b, n, NULL, 0, &err);
+    pdst_check_load(st, &err, want, s1, s2);
 }
 
 static void test_wire_errors(void)
@@ -1351,29 +1313,22 @@ static void test_sniffing(void)
 /* Truncation and byte flips                                                 */
 /* ------------------------------------------------------------------------ */
 
-static bool documented(pds_status st)
+/* A model cut inside its 'blocks' field is a format error at a byte offset;
+ * any cut names the buffer. */
+static bool model_cut_ok(size_t k, pds_status st, const pds_error *err, const void *ctx)
 {
-    return st == PDS_OK || st == PDS_ERR_MODEL_FORMAT || st == PDS_ERR_UNSUPPORTED_OP ||
-           st == PDS_ERR_LIMIT || st == PDS_ERR_SHAPE;
+    size_t blocks_end = *(const size_t *)ctx;
+    return pdst_load_documented(st) && (!st || strstr(err->message, "<model buffer>")) &&
+           !(k > 0 && k < blocks_end &&
+             (st != PDS_ERR_MODEL_FORMAT || !strstr(err->message, "byte offset")));
 }
 
-/* Loads model[0..mlen) + params[0..plen) from exact-size copies. */
-static pds_status load_copy(const uint8_t *model, size_t mlen, const uint8_t *params, size_t plen,
-                            pds_error *err)
+/* A parameter file cut anywhere names the offset and the parameter. */
+static bool params_cut_ok(size_t k, pds_status st, const pds_error *err, const void *ctx)
 {
-    uint8_t *m = malloc(mlen ? mlen : 1), *q = malloc(plen ? plen : 1);
-    if (mlen)
-        memcpy(m, model, mlen);
-    if (plen)
-        memcpy(q, params, plen);
-    pdsi_graph g;
-    pdsi_graph_init(&g, NULL);
-    memset(err, 0, sizeof *err);
-    pds_status st = pdsi_load_buffers(m, mlen, params ? q : NULL, plen, &g, err);
-    pdsi_graph_free(&g);
-    free(m);
-    free(q);
-    return st;
+    return st == PDS_ERR_MODEL_FORMAT &&
+           strstr(err->message, "<params buffer>: byte offset") &&
+           strstr(err->message, "parameter '");
 }
 
 /* Truncates the model at every offset (or every stride-th) and the params likewise. */
@@ -1381,33 +1336,17 @@ static void truncate_everywhere(const uint8_t *model, size_t mlen, size_t blocks
                                 const uint8_t *params, size_t plen, size_t stride)
 {
     pds_error err;
-    int bad = 0;
-    for (size_t k = 0; k < mlen && bad < 5; k += stride) {
-        pds_status st = load_copy(model, k, params, plen, &err);
-        if (!documented(st) || (st && !strstr(err.message, "<model buffer>")) ||
-            (k > 0 && k < blocks_end &&
-             (st != PDS_ERR_MODEL_FORMAT || !strstr(err.message, "byte offset")))) {
-            PDST_FAIL("model cut at %zu of %zu: %s: %s", k, mlen, pds_status_name(st),
-                      err.message);
-            bad++;
-        }
-    }
-    CHECK_OK(load_copy(model, mlen, params, plen, &err), ep(&err));
-    for (size_t k = 0; k < plen && bad < 5; k += stride) {
-        pds_status st = load_copy(model, mlen, params, k, &err);
-        if (st != PDS_ERR_MODEL_FORMAT || !strstr(err.message, "<params buffer>: byte offset") ||
-            !strstr(err.message, "parameter '")) {
-            PDST_FAIL("params cut at %zu of %zu: %s: %s", k, plen, pds_status_name(st),
-                      err.message);
-            bad++;
-        }
-    }
+    pdst_cut_model("model", pdsi_load_buffers, model, mlen, params, plen, stride, model_cut_ok,
+                   &blocks_end);
+    CHECK_OK(pdst_load_copy(pdsi_load_buffers, model, mlen, params, plen, &err), ep(&err));
+    pdst_cut_params("params", pdsi_load_buffers, model, mlen, params, plen, stride,
+                    params_cut_ok, NULL);
 }
 
 static void test_truncation_built(void)
 {
     prog *p = std_prog();
-    bytes pb = std_params();
+    pdst_bytes pb = std_params();
     size_t n, blocks_end;
     Version *v = p->pd.version;
     p->pd.version = NULL;
@@ -1423,57 +1362,35 @@ static void test_truncation_built(void)
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
-static uint64_t rng(void)
+/* One to three bytes of the model or the params, a bit flipped or replaced. */
+static void flip_bytes(uint8_t *m, size_t mlen, uint8_t *q, size_t plen, int it, void *ctx)
 {
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
+    int flips = 1 + (int)(pdst_rng(&rng_state) % 3);
+    for (int f = 0; f < flips; f++) {
+        bool in_params = plen && pdst_rng(&rng_state) % 3 == 0;
+        uint8_t *t = in_params ? q : m;
+        size_t len = in_params ? plen : mlen;
+        size_t at = (size_t)(pdst_rng(&rng_state) % len);
+        if (pdst_rng(&rng_state) % 2)
+            t[at] ^= (uint8_t)(1u << (pdst_rng(&rng_state) % 8));
+        else
+            t[at] = (uint8_t)pdst_rng(&rng_state);
+    }
 }
 
+/* params is never NULL here: an empty parameter file is still a file. */
 static void flip_everywhere(const uint8_t *model, size_t mlen, const uint8_t *params, size_t plen,
                             int iterations)
 {
-    uint8_t *m = malloc(mlen), *q = malloc(plen ? plen : 1);
-    int bad = 0, ok = 0;
-    for (int it = 0; it < iterations && bad < 5; it++) {
-        memcpy(m, model, mlen);
-        if (plen)
-            memcpy(q, params, plen);
-        int flips = 1 + (int)(rng() % 3);
-        for (int f = 0; f < flips; f++) {
-            bool in_params = plen && rng() % 3 == 0;
-            uint8_t *t = in_params ? q : m;
-            size_t len = in_params ? plen : mlen;
-            size_t at = (size_t)(rng() % len);
-            if (rng() % 2)
-                t[at] ^= (uint8_t)(1u << (rng() % 8));
-            else
-                t[at] = (uint8_t)rng();
-        }
-        pdsi_graph g;
-        pds_error err;
-        memset(&err, 0, sizeof err);
-        pdsi_graph_init(&g, NULL);
-        /* q is never NULL: an empty parameter file is still a file. */
-        pds_status st = pdsi_load_buffers(m, mlen, q, plen, &g, &err);
-        if (!documented(st) || (st && !err.message[0])) {
-            PDST_FAIL("flip iteration %d: %s: %s", it, pds_status_name(st), err.message);
-            bad++;
-        }
-        ok += st == PDS_OK;
-        pdsi_graph_free(&g);
-    }
+    int ok = pdst_flip_each("model or params", pdsi_load_buffers, model, mlen, params, plen,
+                            iterations, flip_bytes, NULL);
     printf("     %d byte-flip iterations, %d still loaded\n", iterations, ok);
-    free(m);
-    free(q);
 }
 
 static void test_byte_flips_built(void)
 {
     prog *p = std_prog();
-    bytes pb = std_params();
+    pdst_bytes pb = std_params();
     size_t n;
     uint8_t *b = prog_pack(p, &n);
     flip_everywhere(b, n, pb.p, pb.n, 4000);
@@ -1485,50 +1402,6 @@ static void test_byte_flips_built(void)
 /* ------------------------------------------------------------------------ */
 /* Files and directories                                                     */
 /* ------------------------------------------------------------------------ */
-
-static char tmpdir[256];
-
-static void write_file(const char *dir, const char *name, const void *data, size_t n)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        PDST_FAIL("cannot write %s", path);
-        return;
-    }
-    if (n)
-        fwrite(data, 1, n, f);
-    fclose(f);
-}
-
-static void rm_rf(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-            rm_rf(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static void make_tmpdir(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/pdsafe_test_legacy_XXXXXX");
-    if (!mkdtemp(tmpdir))
-        abort();
-}
 
 static pds_status load_files(const char *m, const char *pp, const pds_model_options *o,
                              pds_error *err, pdsi_graph *g)
@@ -1544,11 +1417,7 @@ static void check_files(const char *m, const char *pp, const pds_model_options *
     pdsi_graph g;
     pds_error err;
     pds_status st = load_files(m, pp, o, &err, &g);
-    CHECK_STATUS(st, want, ep(&err));
-    if (s1)
-        CHECK_MSG(err, s1);
-    if (s2)
-        CHECK_MSG(err, s2);
+    pdst_check_load(st, &err, want, s1, s2);
     if (st == PDS_OK) {
         check_param(&g, "w_10", PDS_FLOAT32, 1, D_W10, W10, sizeof W10);
         check_param(&g, "w_a", PDS_INT64, 2, D_WA, WA, sizeof WA);
@@ -1558,23 +1427,24 @@ static void check_files(const char *m, const char *pp, const pds_model_options *
 
 static void test_files(void)
 {
-    make_tmpdir();
+    char tmpdir[256];
+    pdst_make_tmpdir(tmpdir, sizeof tmpdir, "legacy");
     char path[1024], ppath[1024], sub[512];
     prog *p = std_prog();
     size_t n;
     uint8_t *b = prog_pack(p, &n);
-    bytes pb = std_params();
+    pdst_bytes pb = std_params();
 
     /* Combined: a program file and a parameter file. */
-    write_file(tmpdir, "m.pdmodel", b, n);
-    write_file(tmpdir, "m.pdiparams", pb.p, pb.n);
+    pdst_write_file(tmpdir, "m.pdmodel", b, n);
+    pdst_write_file(tmpdir, "m.pdiparams", pb.p, pb.n);
     snprintf(path, sizeof path, "%s/m.pdmodel", tmpdir);
     snprintf(ppath, sizeof ppath, "%s/m.pdiparams", tmpdir);
     check_files(path, ppath, NULL, PDS_OK, NULL, NULL);
     /* No parameter file for a program with parameters. */
     check_files(path, NULL, NULL, PDS_ERR_INVALID_ARGUMENT, "no parameter file was given", NULL);
     /* Messages name the files. */
-    write_file(tmpdir, "short.pdiparams", pb.p, pb.n - 1);
+    pdst_write_file(tmpdir, "short.pdiparams", pb.p, pb.n - 1);
     snprintf(sub, sizeof sub, "%s/short.pdiparams: byte offset", tmpdir);
     snprintf(ppath, sizeof ppath, "%s/short.pdiparams", tmpdir);
     check_files(path, ppath, NULL, PDS_ERR_MODEL_FORMAT, sub, "parameter 'w_b' (#4 of 4)");
@@ -1586,35 +1456,35 @@ static void test_files(void)
     /* inference.pdmodel + inference.pdiparams in a directory. */
     snprintf(sub, sizeof sub, "%s/infer", tmpdir);
     mkdir(sub, 0700);
-    write_file(sub, "inference.pdmodel", b, n);
-    write_file(sub, "inference.pdiparams", pb.p, pb.n);
+    pdst_write_file(sub, "inference.pdmodel", b, n);
+    pdst_write_file(sub, "inference.pdiparams", pb.p, pb.n);
     check_files(sub, NULL, NULL, PDS_OK, NULL, NULL);
 
     /* __model__ plus one file per parameter. */
     snprintf(sub, sizeof sub, "%s/split", tmpdir);
     mkdir(sub, 0700);
-    write_file(sub, "__model__", b, n);
-    bytes r = {0};
+    pdst_write_file(sub, "__model__", b, n);
+    pdst_bytes r = {0};
     put_record(&r, VT(FP32), 1, D_W10, W10);
-    write_file(sub, "w_10", r.p, r.n);
+    pdst_write_file(sub, "w_10", r.p, r.n);
     r.n = 0;
     put_record(&r, VT(FP32), 1, D_W2, W2);
-    write_file(sub, "w_2", r.p, r.n);
+    pdst_write_file(sub, "w_2", r.p, r.n);
     r.n = 0;
     put_record(&r, VT(INT64), 2, D_WA, WA);
-    write_file(sub, "w_a", r.p, r.n);
+    pdst_write_file(sub, "w_a", r.p, r.n);
     /* w_b missing: PDS_ERR_IO naming the file. */
     snprintf(ppath, sizeof ppath, "could not open '%s/w_b'", sub);
     check_files(sub, NULL, NULL, PDS_ERR_IO, "parameter 'w_b' (#4 of 4)", ppath);
     r.n = 0;
     put_record(&r, VT(FP32), 1, D_WB, WB);
-    put(&r, "x", 1); /* one byte too many */
-    write_file(sub, "w_b", r.p, r.n);
+    pdst_put(&r, "x", 1); /* one byte too many */
+    pdst_write_file(sub, "w_b", r.p, r.n);
     snprintf(ppath, sizeof ppath, "%s/w_b: byte offset 36: parameter 'w_b' (#4 of 4): 1 bytes "
              "left after the parameter", sub);
     check_files(sub, NULL, NULL, PDS_ERR_MODEL_FORMAT, ppath, NULL);
     r.n--;
-    write_file(sub, "w_b", r.p, r.n);
+    pdst_write_file(sub, "w_b", r.p, r.n);
     check_files(sub, NULL, NULL, PDS_OK, NULL, NULL);
     /* A program file with a parameter directory. */
     snprintf(path, sizeof path, "%s/m.pdmodel", tmpdir);
@@ -1625,14 +1495,14 @@ static void test_files(void)
     prog *evil = std_prog();
     var(evil, "../etc/passwd", VT(FP32), 1, D_W2, 1);
     uint8_t *eb = prog_pack(evil, &n);
-    write_file(sub, "__model__", eb, n);
+    pdst_write_file(sub, "__model__", eb, n);
     free(eb);
     check_files(sub, NULL, NULL, PDS_ERR_MODEL_FORMAT, "parameter '../etc/passwd' (#1 of 5)",
                 "cannot be read from a file of that name");
     prog *evil2 = std_prog();
     var(evil2, "a/b", VT(FP32), 1, D_W2, 1);
     eb = prog_pack(evil2, &n);
-    write_file(sub, "__model__", eb, n);
+    pdst_write_file(sub, "__model__", eb, n);
     free(eb);
     check_files(sub, NULL, NULL, PDS_ERR_MODEL_FORMAT, "parameter 'a/b'", NULL);
 
@@ -1664,8 +1534,8 @@ static void test_files(void)
     static const char json[] = "\n  {\"base_code\":{\"magic\":\"pir\",\"version\":1}}\n";
     snprintf(sub, sizeof sub, "%s/pir", tmpdir);
     mkdir(sub, 0700);
-    write_file(sub, "inference.json", json, sizeof json - 1);
-    write_file(sub, "inference.pdiparams", pb.p, pb.n);
+    pdst_write_file(sub, "inference.json", json, sizeof json - 1);
+    pdst_write_file(sub, "inference.pdiparams", pb.p, pb.n);
     snprintf(path, sizeof path, "%s/inference.json", sub);
     snprintf(ppath, sizeof ppath, "%s/inference.pdiparams", sub);
     char want[2048];
@@ -1673,25 +1543,19 @@ static void test_files(void)
     check_files(path, ppath, NULL, PDS_ERR_MODEL_FORMAT, want, NULL);
     check_files(sub, NULL, NULL, PDS_ERR_MODEL_FORMAT, want, NULL);
     /* An empty model file. */
-    write_file(tmpdir, "empty.pdmodel", "", 0);
+    pdst_write_file(tmpdir, "empty.pdmodel", "", 0);
     snprintf(path, sizeof path, "%s/empty.pdmodel", tmpdir);
     check_files(path, NULL, NULL, PDS_ERR_MODEL_FORMAT, "empty.pdmodel is empty", NULL);
 
     free(b);
     free(pb.p);
-    rm_rf(tmpdir);
+    pdst_rm_rf(tmpdir);
     arena_free();
 }
 
 /* ------------------------------------------------------------------------ */
 /* Real fixtures                                                             */
 /* ------------------------------------------------------------------------ */
-
-static bool read_whole(const char *path, uint8_t **data, size_t *len)
-{
-    pds_error err;
-    return pdsi_read_file(path, 1u << 30, data, len, &err) == PDS_OK;
-}
 
 /* Every fixture with a legacy program loads (or names an op pdsafe lacks). */
 static void test_fixtures_load(void)
@@ -1765,7 +1629,7 @@ static void test_fixtures_truncated_and_flipped(void)
                  names[i]);
         uint8_t *m = NULL, *q = NULL;
         size_t mlen = 0, plen = 0;
-        if (!read_whole(model, &m, &mlen) || !read_whole(params, &q, &plen)) {
+        if (!pdst_read_whole(model, &m, &mlen) || !pdst_read_whole(params, &q, &plen)) {
             free(m);
             continue;
         }

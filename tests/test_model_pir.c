@@ -21,6 +21,7 @@
 
 #include "graph/graph.h"
 #include "harness.h"
+#include "loader_testlib.h"
 #include "model/loader.h"
 #include "model/pir.h"
 
@@ -188,31 +189,8 @@ static const char *fia(int id, const char *values, const char *type)
 /* Parameter records                                                         */
 /* ------------------------------------------------------------------------ */
 
-typedef struct bytes {
-    uint8_t *p;
-    size_t n, cap;
-} bytes;
-
-static void put(bytes *b, const void *d, size_t n)
-{
-    if (b->n + n > b->cap) {
-        b->cap = (b->n + n) * 2 + 64;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p)
-            abort();
-    }
-    memcpy(b->p + b->n, d, n);
-    b->n += n;
-}
-
-static void put_u32(bytes *b, uint32_t v)
-{
-    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    put(b, x, 4);
-}
-
 /* One fp32 record (dims < 128 each). */
-static void put_record(bytes *b, int rank, const int64_t *dims, const float *data)
+static void put_record(pdst_bytes *b, int rank, const int64_t *dims, const float *data)
 {
     uint8_t desc[2 + 2 * 8];
     size_t dn = 0;
@@ -224,23 +202,17 @@ static void put_record(bytes *b, int rank, const int64_t *dims, const float *dat
         desc[dn++] = (uint8_t)dims[d];
         numel *= dims[d];
     }
-    put_u32(b, 0);
-    put_u32(b, 0);
-    put_u32(b, 0); /* lod_level u64 */
-    put_u32(b, 0);
-    put_u32(b, (uint32_t)dn);
-    put(b, desc, dn);
-    put(b, data, sizeof(float) * (size_t)numel);
+    pdst_put_u32(b, 0); /* version */
+    pdst_put_u64(b, 0); /* lod_level */
+    pdst_put_u32(b, 0); /* tensor version */
+    pdst_put_u32(b, (uint32_t)dn);
+    pdst_put(b, desc, dn);
+    pdst_put(b, data, sizeof(float) * (size_t)numel);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Loading and running                                                       */
 /* ------------------------------------------------------------------------ */
-
-static const char *ep(const pds_error *e)
-{
-    return e->message;
-}
 
 /* Loads json + params from exact-size copies (ASan sees any over-read). */
 static pds_status load_buf(const char *json, const uint8_t *params, size_t plen,
@@ -266,11 +238,7 @@ static void expect(const char *json, const uint8_t *params, size_t plen,
     pdsi_graph g;
     pds_error err;
     pds_status st = load_buf(json, params, plen, o, &err, &g);
-    CHECK_STATUS(st, want, ep(&err));
-    if (s1 && st)
-        CHECK_MSG(err, s1);
-    if (s2 && st)
-        CHECK_MSG(err, s2);
+    pdst_check_load(st, &err, want, s1, s2);
     pdsi_graph_free(&g);
 }
 
@@ -368,15 +336,15 @@ static char *basic_program(int version, const char *scale_value, const char *bia
 
 static const float W3[3] = {1.0f, -2.0f, 0.25f};
 
-static bytes basic_params(void)
+static pdst_bytes basic_params(void)
 {
-    bytes b = {0};
+    pdst_bytes b = {0};
     int64_t d[1] = {3};
     put_record(&b, 1, d, W3);
     return b;
 }
 
-static void check_basic(const char *json, const bytes *pb)
+static void check_basic(const char *json, const pdst_bytes *pb)
 {
     const float x[6] = {0.5f, 1.0f, -1.0f, -3.0f, 0.0f, 2.0f};
     float got[6], want[6];
@@ -396,7 +364,7 @@ static void test_basic_program_runs(void)
 {
     char *json = basic_program(4, ATTR("value", "0.a_f64", "2.0"),
                                ATTR("bias", "0.a_f32", "0.5"));
-    bytes pb = basic_params();
+    pdst_bytes pb = basic_params();
     check_basic(json, &pb);
 
     /* What the graph looks like: the engine cannot tell the format apart. */
@@ -440,7 +408,7 @@ static void test_basic_program_runs(void)
 /* Version patches turned numbers into other attribute types; all read the same. */
 static void test_numeric_encodings(void)
 {
-    bytes pb = basic_params();
+    pdst_bytes pb = basic_params();
     static const char *const values[] = {
         ATTR("value", "0.a_f64", "2.0"), ATTR("value", "0.a_f32", "2.0"),
         ATTR("value", "0.a_f64", "2"),   ATTR("value", "0.a_i64", "2"),
@@ -666,7 +634,7 @@ static void test_inplace_and_optional(void)
            piece("[{'%%':14,'TT':%s},{'%%':15,'TT':%s},{'%%':16,'TT':%s}]", t, TF32("[-1]"),
                  TF32("[-1]"))),
         op_fetch(14, 17, "y", 0), NULL);
-    bytes pb = {0};
+    pdst_bytes pb = {0};
     int64_t d2[1] = {2};
     /* sorted names: bn.b, bn.mean, bn.var, bn.w, ln.w */
     const float b[2] = {1, -1}, mean[2] = {0, 0}, var[2] = {1, 1}, w[2] = {2, 2},
@@ -909,7 +877,7 @@ static void test_unsupported(void)
            ATTR("groups", "0.a_i32", "1") "," ATTR("data_format", "0.a_str", "'NCHW'"),
            "2,1", res(3, TF32("[1,1,2,2]"))),
         op_fetch(3, 4, "y", 0), NULL);
-    bytes pb = {0};
+    pdst_bytes pb = {0};
     int64_t d[4] = {1, 1, 1, 1};
     const float w = 2;
     put_record(&pb, 4, d, &w);
@@ -1009,7 +977,7 @@ static void test_params(void)
                          op("1.multiply", "", "3,1", res(4, TF32("[2]"))),
                          op("1.add", "", "4,2", res(5, TF32("[2]"))), op_fetch(5, 6, "y", 0),
                          NULL);
-    bytes pb = {0};
+    pdst_bytes pb = {0};
     int64_t d[1] = {2};
     const float a[2] = {10, 20}, b[2] = {2, 3};
     put_record(&pb, 1, d, a);
@@ -1174,43 +1142,6 @@ static void test_parser_errors(void)
 /* Format detection and files                                                */
 /* ------------------------------------------------------------------------ */
 
-static char tmpdir[256];
-
-static void write_file(const char *dir, const char *name, const void *data, size_t n)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        PDST_FAIL("cannot write %s", path);
-        return;
-    }
-    if (n)
-        fwrite(data, 1, n, f);
-    fclose(f);
-}
-
-static void rm_rf(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-            rm_rf(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static void check_file(const char *m, const char *p, pds_status want, const char *s1)
 {
     pdsi_graph g;
@@ -1218,9 +1149,7 @@ static void check_file(const char *m, const char *p, pds_status want, const char
     pdsi_graph_init(&g, NULL);
     memset(&err, 0, sizeof err);
     pds_status st = pdsi_load_files(m, p, &g, &err);
-    CHECK_STATUS(st, want, ep(&err));
-    if (st && s1)
-        CHECK_MSG(err, s1);
+    pdst_check_load(st, &err, want, s1, NULL);
     if (!st)
         CHECK_EQ_INT(g.format, PDS_FORMAT_PIR_JSON);
     pdsi_graph_free(&g);
@@ -1255,46 +1184,45 @@ static void test_sniffing(void)
 
 static void test_files(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/pdsafe_test_pir_XXXXXX");
-    if (!mkdtemp(tmpdir))
-        abort();
+    char tmpdir[256];
+    pdst_make_tmpdir(tmpdir, sizeof tmpdir, "pir");
     char *json = basic_program(4, ATTR("value", "0.a_f64", "2.0"), ATTR("bias", "0.a_f32", "0.5"));
-    bytes pb = basic_params();
+    pdst_bytes pb = basic_params();
     char m[1024], p[1024], sub[1024], want[1024];
     /* X.json + X.pdiparams */
-    write_file(tmpdir, "m.json", json, strlen(json));
-    write_file(tmpdir, "m.pdiparams", pb.p, pb.n);
+    pdst_write_file(tmpdir, "m.json", json, strlen(json));
+    pdst_write_file(tmpdir, "m.pdiparams", pb.p, pb.n);
     snprintf(m, sizeof m, "%s/m.json", tmpdir);
     snprintf(p, sizeof p, "%s/m.pdiparams", tmpdir);
     check_file(m, p, PDS_OK, NULL);
     check_file(m, NULL, PDS_ERR_INVALID_ARGUMENT, "no parameter file was given");
     /* the content decides: JSON in a .pdmodel file is read as PIR */
-    write_file(tmpdir, "odd.pdmodel", json, strlen(json));
+    pdst_write_file(tmpdir, "odd.pdmodel", json, strlen(json));
     snprintf(m, sizeof m, "%s/odd.pdmodel", tmpdir);
     check_file(m, p, PDS_OK, NULL);
     /* ...and a .json that is not JSON is a PIR error with the parser's position */
-    write_file(tmpdir, "bad.json", "\x0a\x02\x08", 3);
+    pdst_write_file(tmpdir, "bad.json", "\x0a\x02\x08", 3);
     snprintf(m, sizeof m, "%s/bad.json", tmpdir);
     snprintf(want, sizeof want, "%s: line", m);
     check_file(m, p, PDS_ERR_MODEL_FORMAT, want);
-    write_file(tmpdir, "empty.json", "", 0);
+    pdst_write_file(tmpdir, "empty.json", "", 0);
     snprintf(m, sizeof m, "%s/empty.json", tmpdir);
     check_file(m, p, PDS_ERR_MODEL_FORMAT,
                "empty.json is empty (expected a Paddle 3 PIR JSON program");
     /* a directory with inference.json + inference.pdiparams */
     snprintf(sub, sizeof sub, "%s/dir", tmpdir);
     mkdir(sub, 0700);
-    write_file(sub, "inference.json", json, strlen(json));
-    write_file(sub, "inference.pdiparams", pb.p, pb.n);
+    pdst_write_file(sub, "inference.json", json, strlen(json));
+    pdst_write_file(sub, "inference.pdiparams", pb.p, pb.n);
     check_file(sub, NULL, PDS_OK, NULL);
     /* ...where inference.json.pdiparams wins when present */
-    write_file(sub, "inference.json.pdiparams", pb.p, pb.n - 1);
+    pdst_write_file(sub, "inference.json.pdiparams", pb.p, pb.n - 1);
     check_file(sub, NULL, PDS_ERR_MODEL_FORMAT, "inference.json.pdiparams: byte offset");
     /* __model__.json with one file per parameter */
     snprintf(sub, sizeof sub, "%s/split", tmpdir);
     mkdir(sub, 0700);
-    write_file(sub, "__model__.json", json, strlen(json));
-    write_file(sub, "w", pb.p, pb.n);
+    pdst_write_file(sub, "__model__.json", json, strlen(json));
+    pdst_write_file(sub, "w", pb.p, pb.n);
     check_file(sub, NULL, PDS_OK, NULL);
     snprintf(p, sizeof p, "%s/w", sub);
     unlink(p);
@@ -1303,7 +1231,7 @@ static void test_files(void)
     snprintf(sub, sizeof sub, "%s/none", tmpdir);
     mkdir(sub, 0700);
     check_file(sub, NULL, PDS_ERR_IO, "none of __model__, inference.pdmodel, inference.json");
-    rm_rf(tmpdir);
+    pdst_rm_rf(tmpdir);
     free(json);
     free(pb.p);
 }
@@ -1311,26 +1239,6 @@ static void test_files(void)
 /* ------------------------------------------------------------------------ */
 /* Real files: every fixture's .json loads; cut and flipped ones never crash  */
 /* ------------------------------------------------------------------------ */
-
-static bool read_whole(const char *path, uint8_t **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    *data = malloc(n > 0 ? (size_t)n : 1);
-    *len = fread(*data, 1, n > 0 ? (size_t)n : 0, f);
-    fclose(f);
-    return *len == (size_t)(n > 0 ? n : 0);
-}
-
-static bool documented(pds_status st)
-{
-    return st == PDS_OK || st == PDS_ERR_MODEL_FORMAT || st == PDS_ERR_UNSUPPORTED_OP ||
-           st == PDS_ERR_LIMIT || st == PDS_ERR_SHAPE;
-}
 
 static void test_fixtures_load(void)
 {
@@ -1367,26 +1275,32 @@ static void test_fixtures_load(void)
     CHECK(n >= 10);
 }
 
-static pds_status load_copy(const uint8_t *m, size_t mlen, const uint8_t *q, size_t plen,
-                            pds_error *err)
+/* The PIR loader proper, with the names the cut checks look for. */
+static pds_status load_cut_json(const uint8_t *m, size_t mlen, const uint8_t *q, size_t plen,
+                                pdsi_graph *g, pds_error *err)
 {
-    uint8_t *mc = malloc(mlen ? mlen : 1), *qc = malloc(plen ? plen : 1);
-    if (mlen)
-        memcpy(mc, m, mlen);
-    if (plen)
-        memcpy(qc, q, plen);
-    pdsi_graph g;
-    pdsi_graph_init(&g, NULL);
-    memset(err, 0, sizeof *err);
-    pds_status st = pdsi_load_pir(mc, mlen, "cut.json", &(pdsi_param_source){
-                                                              .combined = qc,
-                                                              .combined_len = plen,
-                                                              .combined_name = "p"},
-                                  &g, err);
-    pdsi_graph_free(&g);
-    free(mc);
-    free(qc);
-    return st;
+    pdsi_param_source src = {.combined = q, .combined_len = plen, .combined_name = "p"};
+    return pdsi_load_pir(m, mlen, "cut.json", &src, g, err);
+}
+
+/* A cut program never loads: it fails naming the file. */
+static bool cut_ok(size_t k, pds_status st, const pds_error *err, const void *ctx)
+{
+    return st != PDS_OK && pdst_load_documented(st) && strstr(err->message, "cut.json");
+}
+
+/* One to three bytes replaced, every other time by a byte that means
+ * something in JSON. */
+static void flip_json(uint8_t *m, size_t mlen, uint8_t *q, size_t plen, int f, void *ctx)
+{
+    uint64_t *rng = ctx;
+    static const uint8_t pick[] = {'0', '9', '-', '"', '[', ']', '{', '}',
+                                   ',', ':', 'e', '.', 0,   0xff, ' ', '1'};
+    for (int r = 0; r < 1 + f % 3; r++) {
+        pdst_rng(rng);
+        size_t at = (size_t)(*rng % mlen);
+        m[at] = f % 2 ? pick[(*rng >> 32) % sizeof pick] : (uint8_t)(*rng >> 24);
+    }
 }
 
 static void test_fixtures_truncated_and_flipped(void)
@@ -1399,43 +1313,19 @@ static void test_fixtures_truncated_and_flipped(void)
         snprintf(p, sizeof p, "%s/%s/inference.pdiparams", pdst_fixtures_dir(), names[i]);
         uint8_t *mb = NULL, *pbuf = NULL;
         size_t mlen = 0, plen = 0;
-        if (!read_whole(m, &mb, &mlen) || !read_whole(p, &pbuf, &plen)) {
+        if (!pdst_read_whole(m, &mb, &mlen) || !pdst_read_whole(p, &pbuf, &plen)) {
             PDST_FAIL("cannot read %s", m);
             free(mb);
             free(pbuf);
             continue;
         }
         pds_error err;
-        CHECK_OK(load_copy(mb, mlen, pbuf, plen, &err), &err);
+        CHECK_OK(pdst_load_copy(load_cut_json, mb, mlen, pbuf, plen, &err), &err);
         /* every cut of the small one, every 7th byte of the others */
         size_t stride = i == 0 ? 1 : 7;
-        int bad = 0;
-        for (size_t k = 0; k < mlen && bad < 5; k += stride) {
-            pds_status st = load_copy(mb, k, pbuf, plen, &err);
-            if (st == PDS_OK || !documented(st) || !strstr(err.message, "cut.json")) {
-                PDST_FAIL("%s cut at %zu of %zu: %s: %s", names[i], k, mlen,
-                          pds_status_name(st), err.message);
-                bad++;
-            }
-        }
+        pdst_cut_model(names[i], load_cut_json, mb, mlen, pbuf, plen, stride, cut_ok, NULL);
         /* random byte flips: any documented status */
-        for (int f = 0; f < 1500 && bad < 5; f++) {
-            uint8_t *c = malloc(mlen);
-            memcpy(c, mb, mlen);
-            for (int r = 0; r < 1 + f % 3; r++) {
-                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-                size_t at = (size_t)(rng % mlen);
-                static const uint8_t pick[] = {'0', '9', '-', '"', '[', ']', '{', '}',
-                                               ',', ':', 'e', '.', 0,   0xff, ' ', '1'};
-                c[at] = f % 2 ? pick[(rng >> 32) % sizeof pick] : (uint8_t)(rng >> 24);
-            }
-            pds_status st = load_copy(c, mlen, pbuf, plen, &err);
-            if (!documented(st) || (st && err.message[0] == '\0')) {
-                PDST_FAIL("%s flip %d: %s: %s", names[i], f, pds_status_name(st), err.message);
-                bad++;
-            }
-            free(c);
-        }
+        pdst_flip_each(names[i], load_cut_json, mb, mlen, pbuf, plen, 1500, flip_json, &rng);
         printf("     %s: %zu bytes, cut every %zu, 1500 flips\n", names[i], mlen, stride);
         free(mb);
         free(pbuf);

@@ -490,14 +490,7 @@ static void check_fails(const conv_case *c, const pdsi_attr *extra, int n_extra,
 {
     pdsi_attr at[24];
     int na = fill_attrs(c, at);
-    for (int i = 0; i < n_extra; i++) {
-        int j = 0;
-        while (j < na && strcmp(at[j].name, extra[i].name) != 0)
-            j++;
-        at[j] = extra[i]; /* replace, or append when j == na */
-        if (j == na)
-            na++;
-    }
+    na = pdst_attrs_set(at, na, (int)(sizeof at / sizeof at[0]), extra, n_extra);
     int64_t m = c->wd[0];
     int xr = c->xd[3] ? 4 : 3;
     pdsi_tensor *ins[4] = {pdst_tensor(PDS_FLOAT32, xr, c->xd, NULL), tensor4(c->wd, NULL),

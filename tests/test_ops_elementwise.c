@@ -26,16 +26,6 @@ static pds_status run2(const char *type, int64_t axis, bool with_axis, pdsi_tens
 }
 
 
-static bool same_dims(const pdsi_tensor *t, int rank, const int64_t *dims)
-{
-    if (t->rank != rank)
-        return false;
-    for (int i = 0; i < rank; i++)
-        if (t->dims[i] != dims[i])
-            return false;
-    return true;
-}
-
 /* arange(n) and 1000 * (1 + arange(n)) as float32, the inputs of the axis
  * cases. */
 static pdsi_tensor *arange_f32(int rank, const int64_t *dims, float step, float start)
@@ -335,7 +325,7 @@ static void test_axis_cases(void)
         pdsi_tensor *y = arange_f32(k->yrank, k->ydims, 1000.0f, 1000.0f);
         pdsi_tensor *o = pdst_out();
         CHECK_OK(run2("elementwise_add", k->axis, true, x, y, o, &err), ep);
-        if (!same_dims(o, k->orank, k->odims))
+        if (!pdst_same_dims(o, k->orank, k->odims))
             PDST_FAIL("case %zu: output has rank %d, dims[0] %lld", c, o->rank,
                       (long long)o->dims[0]);
         else if (pdst_check_close("axis case", o->data, k->want, (long)pdsi_tensor_numel(o), 0, 0))
@@ -503,7 +493,7 @@ static void test_int_ops(void)
     for (int i = 0; i < 6; i++)
         CHECK_EQ_INT(((int64_t *)o->data)[i], want_i64_mul_bcast[i]);
     CHECK_OK(run2("elementwise_add", 0, true, txi, tyj, o, &err), ep);
-    CHECK(same_dims(o, 2, d23));
+    CHECK(pdst_same_dims(o, 2, d23));
     for (int i = 0; i < 6; i++)
         CHECK_EQ_INT(((int64_t *)o->data)[i], want_i64_add_axis0[i]);
 
@@ -585,7 +575,7 @@ static void test_random_broadcasts(void)
         pdsi_tensor *y = arange_f32(yr, yd, -0.25f, 7.0f);
         pdsi_tensor *o = pdst_out();
         CHECK_OK(run2("elementwise_sub", -1, true, x, y, o, &err), ep);
-        if (!same_dims(o, orank, want_d)) {
+        if (!pdst_same_dims(o, orank, want_d)) {
             PDST_FAIL("iteration %d: wrong output shape", iter);
         } else {
             int64_t n = pdsi_tensor_numel(o);
@@ -619,13 +609,13 @@ static void test_in_place_and_empty(void)
     pdsi_tensor *e = pdst_tensor(PDS_FLOAT32, 3, ed, NULL);
     pdsi_tensor *o = pdst_out();
     CHECK_OK(run2("elementwise_mul", -1, true, e, y, o, &err), ep);
-    CHECK(same_dims(o, 3, ed));
+    CHECK(pdst_same_dims(o, 3, ed));
     /* a size-0 dim against a 1 gives 0; against 3 it does not broadcast */
     const int64_t d1[1] = {1}, d0[1] = {0};
     pdsi_tensor *one = pdst_tensor(PDS_FLOAT32, 1, d1, NULL);
     pdsi_tensor *zero = pdst_tensor(PDS_FLOAT32, 1, d0, NULL);
     CHECK_OK(run2("elementwise_add", -1, true, zero, one, o, &err), ep);
-    CHECK(same_dims(o, 1, d0));
+    CHECK(pdst_same_dims(o, 1, d0));
     CHECK_STATUS(run2("elementwise_add", -1, true, zero, y, o, &err), PDS_ERR_SHAPE, ep);
     /* int division by zero is not checked when nothing is computed */
     pdsi_tensor *iz = pdst_tensor(PDS_INT64, 1, d0, NULL);
@@ -722,28 +712,25 @@ static void test_errors(void)
 static void test_overflow(void)
 {
     pds_error err, *ep = &err;
-    const pdsi_opdef *def = pdsi_opdef_find("elementwise_add");
-    CHECK(def != NULL);
-    if (!def)
-        return;
     pdsi_tensor x = {0}, y = {0}, o = {0};
-    pdsi_tensor *ti[2] = {&x, &y}, *to[1] = {&o};
-    pdsi_slot in[PDSI_MAX_SLOTS] = {{&ti[0], 1}, {&ti[1], 1}}, out[PDSI_MAX_SLOTS] = {{&to[0], 1}};
+    pdsi_tensor *ins[2] = {&x, &y}, *outs[1] = {&o};
     pdsi_binary_params params = {PDSI_BINARY_ADD, -1};
 
     /* 2^64 elements */
     pdsi_tensor_set_shape(&x, PDS_FLOAT32, 2, (const int64_t[2]){INT64_C(1) << 32, 1});
     pdsi_tensor_set_shape(&y, PDS_FLOAT32, 2, (const int64_t[2]){1, INT64_C(1) << 32});
-    CHECK_STATUS(def->infer(&params, in, out, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_infer_op1("elementwise_add", &params, sizeof params, ins, 2, outs, 1, &err),
+                 PDS_ERR_SHAPE, ep);
     /* 2^62 int64 elements: the count fits, the bytes do not */
     pdsi_tensor_set_shape(&x, PDS_INT64, 2, (const int64_t[2]){INT64_C(1) << 31, 1});
     pdsi_tensor_set_shape(&y, PDS_INT64, 2, (const int64_t[2]){1, INT64_C(1) << 31});
-    CHECK_STATUS(def->infer(&params, in, out, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_infer_op1("elementwise_add", &params, sizeof params, ins, 2, outs, 1, &err),
+                 PDS_ERR_SHAPE, ep);
     /* 2^40 elements is a legal shape (whether it can be allocated is the
      * runtime's business) */
     pdsi_tensor_set_shape(&x, PDS_INT64, 2, (const int64_t[2]){INT64_C(1) << 20, 1});
     pdsi_tensor_set_shape(&y, PDS_INT64, 2, (const int64_t[2]){1, INT64_C(1) << 20});
-    CHECK_OK(def->infer(&params, in, out, &err), ep);
+    CHECK_OK(pdst_infer_op1("elementwise_add", &params, sizeof params, ins, 2, outs, 1, &err), ep);
     CHECK_EQ_INT(o.dims[0], INT64_C(1) << 20);
     CHECK_EQ_INT(o.dims[1], INT64_C(1) << 20);
 }

@@ -505,14 +505,7 @@ static pds_status run_interp(const interp_case *c, pds_dtype dtype, const void *
 {
     pdsi_attr at[24];
     int na = fill_attrs(c, at);
-    for (int i = 0; i < n_extra; i++) {
-        int j = 0;
-        while (j < na && strcmp(at[j].name, extra[i].name) != 0)
-            j++;
-        at[j] = extra[i];
-        if (j == na)
-            na++;
-    }
+    na = pdst_attrs_set(at, na, (int)(sizeof at / sizeof at[0]), extra, n_extra);
     int xr = c->xd[3] ? 4 : 3;
     pdsi_tensor *x = pdst_tensor(dtype, xr, c->xd, xdata), *os = NULL, *st = NULL;
     int64_t two = 2, ns = c->n_scale_t;
@@ -905,14 +898,7 @@ static pds_status run_pad(const pad_case *c, const pdsi_attr *extra, int n_extra
     at[na++] = pdst_attr_str("mode", c->mode);
     at[na++] = pdst_attr_float(is3d ? "value" : "pad_value", c->value);
     at[na++] = pdst_attr_str("data_format", is3d ? "NCDHW" : "NCHW");
-    for (int i = 0; i < n_extra; i++) {
-        int j = 0;
-        while (j < na && strcmp(at[j].name, extra[i].name) != 0)
-            j++;
-        at[j] = extra[i];
-        if (j == na)
-            na++;
-    }
+    na = pdst_attrs_set(at, na, (int)(sizeof at / sizeof at[0]), extra, n_extra);
     int64_t np = npads;
     pdsi_tensor *x = pdst_tensor(c->dtype, c->rank, c->xd, c->x);
     pdsi_tensor *pt = c->pad_t ? pdst_tensor(PDS_INT32, 1, &np, c->pad_t) : NULL;

@@ -25,16 +25,6 @@ static pdsi_tensor *fill(int rank, const int64_t *dims, int seed)
     return t;
 }
 
-static bool same_dims(const pdsi_tensor *t, int rank, const int64_t *dims)
-{
-    if (t->rank != rank)
-        return false;
-    for (int i = 0; i < rank; i++)
-        if (t->dims[i] != dims[i])
-            return false;
-    return true;
-}
-
 /* ---- Paddle-computed data --------------------------------------------------- */
 
 /* Inputs are fill(shape, seed)[i] = (((i * 37 + seed * 11) % 19) - 9) / 8 (see fill() below). */
@@ -350,7 +340,7 @@ static void test_matmul_vs_paddle(void)
         pdsi_tensor *ins[2] = {fill(k->xrank, k->xd, k->xseed), fill(k->yrank, k->yd, k->yseed)};
         pdsi_tensor *o = pdst_out();
         CHECK_OK(pdst_run_op1(k->op, a, k->alpha != 0 ? 3 : 2, ins, 2, &o, 1, &err), ep);
-        if (!same_dims(o, k->orank, k->od))
+        if (!pdst_same_dims(o, k->orank, k->od))
             PDST_FAIL("case %zu (%s): output rank %d dims[0] %lld", c, k->op, o->rank,
                       (long long)o->dims[0]);
         else if (pdst_check_close(k->op, o->data, k->want, (long)pdsi_tensor_numel(o), PDST_ATOL,
@@ -382,7 +372,7 @@ static void test_matmul_empty(void)
                                fill(cases[c].yr, cases[c].yd, 2)};
         pdsi_tensor *o = pdst_out();
         CHECK_OK(pdst_run_op1("matmul_v2", NULL, 0, ins, 2, &o, 1, &err), ep);
-        CHECK(same_dims(o, cases[c].orank, cases[c].od));
+        CHECK(pdst_same_dims(o, cases[c].orank, cases[c].od));
         for (int64_t i = 0; i < pdsi_tensor_numel(o); i++)
             CHECK(((float *)o->data)[i] == 0.0f);
         pdst_tensor_free(ins[0]);
@@ -453,22 +443,18 @@ static void test_matmul_errors(void)
 static void test_matmul_overflow(void)
 {
     pds_error err, *ep = &err;
-    const pdsi_opdef *def = pdsi_opdef_find("matmul_v2");
-    CHECK(def != NULL);
-    if (!def)
-        return;
     pdsi_tensor x = {0}, y = {0}, o = {0};
-    pdsi_tensor *ti[2] = {&x, &y}, *to[1] = {&o};
-    pdsi_slot in[PDSI_MAX_SLOTS] = {{&ti[0], 1}, {&ti[1], 1}}, out[PDSI_MAX_SLOTS] = {{&to[0], 1}};
+    pdsi_tensor *ins[2] = {&x, &y}, *outs[1] = {&o};
     unsigned char params[64] = {0}; /* trans_x = trans_y = false */
-    CHECK(def->params_size <= sizeof params);
     pdsi_tensor_set_shape(&x, PDS_FLOAT32, 2, (const int64_t[2]){INT64_C(1) << 32, 1});
     pdsi_tensor_set_shape(&y, PDS_FLOAT32, 2, (const int64_t[2]){1, INT64_C(1) << 32});
-    CHECK_STATUS(def->infer(params, in, out, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_infer_op1("matmul_v2", params, sizeof params, ins, 2, outs, 1, &err),
+                 PDS_ERR_SHAPE, ep);
     /* broadcast batch [2^40, 2^30] */
     pdsi_tensor_set_shape(&x, PDS_FLOAT32, 4, (const int64_t[4]){INT64_C(1) << 40, 1, 1, 2});
     pdsi_tensor_set_shape(&y, PDS_FLOAT32, 4, (const int64_t[4]){1, INT64_C(1) << 30, 2, 1});
-    CHECK_STATUS(def->infer(params, in, out, &err), PDS_ERR_SHAPE, ep);
+    CHECK_STATUS(pdst_infer_op1("matmul_v2", params, sizeof params, ins, 2, outs, 1, &err),
+                 PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "too many");
 }
 
@@ -483,13 +469,13 @@ static void test_mul(void)
     pdsi_tensor *ins[2] = {x, fill(2, y2, 8)};
     pdsi_attr a[2] = {pdst_attr_int("x_num_col_dims", 2), pdst_attr_int("y_num_col_dims", 1)};
     CHECK_OK(pdst_run_op1("mul", a, 2, ins, 2, &o, 1, &err), ep);
-    CHECK(same_dims(o, 3, (const int64_t[3]){2, 3, 6}));
+    CHECK(pdst_same_dims(o, 3, (const int64_t[3]){2, 3, 6}));
     pdst_check_close("mul x2", o->data, want_mul_x2, 36, PDST_ATOL, PDST_RTOL);
     pdst_tensor_free(ins[1]);
     ins[1] = fill(4, y4, 8);
     a[1] = pdst_attr_int("y_num_col_dims", 2);
     CHECK_OK(pdst_run_op1("mul", a, 2, ins, 2, &o, 1, &err), ep);
-    CHECK(same_dims(o, 4, (const int64_t[4]){2, 3, 3, 2}));
+    CHECK(pdst_same_dims(o, 4, (const int64_t[4]){2, 3, 3, 2}));
     pdst_check_close("mul x2 y2", o->data, want_mul_x2y2, 36, PDST_ATOL, PDST_RTOL);
     pdsi_tensor *ins2[2] = {fill(2, x2, 7), fill(2, y42, 8)};
     CHECK_OK(pdst_run_op1("mul", NULL, 0, ins2, 2, &o, 1, &err), ep);
@@ -535,13 +521,13 @@ static void test_fc(void)
     pdsi_attr a[3] = {pdst_attr_int("in_num_col_dims", 2), pdst_attr_str("activation_type", ""),
                       pdst_attr_bool("padding_weights", 0)};
     CHECK_OK(pdst_run_op1("fc", a, 3, (pdsi_tensor *[3]){x, w, b}, 3, &o, 1, &err), ep);
-    CHECK(same_dims(o, 3, (const int64_t[3]){2, 3, 5}));
+    CHECK(pdst_same_dims(o, 3, (const int64_t[3]){2, 3, 5}));
     pdst_check_close("fc bias", o->data, want_fc_bias, 30, PDST_ATOL, PDST_RTOL);
     a[1] = pdst_attr_str("activation_type", "relu");
     CHECK_OK(pdst_run_op1("fc", a, 3, (pdsi_tensor *[3]){x, w, b2}, 3, &o, 1, &err), ep);
     pdst_check_close("fc relu", o->data, want_fc_relu, 30, PDST_ATOL, PDST_RTOL);
     CHECK_OK(pdst_run_op1("fc", NULL, 0, (pdsi_tensor *[3]){x, w2, NULL}, 3, &o, 1, &err), ep);
-    CHECK(same_dims(o, 2, (const int64_t[2]){2, 5}));
+    CHECK(pdst_same_dims(o, 2, (const int64_t[2]){2, 5}));
     pdst_check_close("fc no bias", o->data, want_fc_nobias, 10, PDST_ATOL, PDST_RTOL);
 
     /* errors */

@@ -280,14 +280,7 @@ static void check_fails(const pool_case *c, const pdsi_attr *extra, int n_extra,
 {
     pdsi_attr at[24];
     int na = fill_attrs(c, at);
-    for (int i = 0; i < n_extra; i++) {
-        int j = 0;
-        while (j < na && strcmp(at[j].name, extra[i].name) != 0)
-            j++;
-        at[j] = extra[i];
-        if (j == na)
-            na++;
-    }
+    na = pdst_attrs_set(at, na, (int)(sizeof at / sizeof at[0]), extra, n_extra);
     pdsi_tensor *x = pdst_tensor(dtype, rank, c->xd, NULL), *y;
     pds_error err = {0}, *ep = &err;
     CHECK_STATUS(run_pool(at, na, x, &y, &err), want, ep);

@@ -33,23 +33,6 @@ static int64_t numel_of(int rank, const int64_t *dims)
     return n;
 }
 
-static bool check_shape_(const char *file, int line, const pdsi_tensor *t, pds_dtype dt,
-                         int rank, const int64_t *dims)
-{
-    char b1[160], b2[160];
-    bool ok = t->dtype == dt && t->rank == rank;
-    for (int d = 0; ok && d < rank; d++)
-        ok = t->dims[d] == dims[d];
-    if (!ok) {
-        fprintf(stderr, "%s:%d: got %s %s, expected %s %s\n", file, line,
-                pds_dtype_name(t->dtype), pdsi_dims_str(t->dims, t->rank, b1, sizeof b1),
-                pds_dtype_name(dt), pdsi_dims_str(dims, rank, b2, sizeof b2));
-        pdst_failures++;
-    }
-    return ok;
-}
-#define CHECK_SHAPE(t, dt, rank, dims) check_shape_(__FILE__, __LINE__, t, dt, rank, dims)
-
 /* Values: integers exactly; floats within DESIGN.md's tolerance (exactly when
  * exact), NaN matching NaN. */
 static void check_values_(const char *file, int line, const pdsi_tensor *t, const void *want,
@@ -82,7 +65,7 @@ static void check_values_(const char *file, int line, const pdsi_tensor *t, cons
 
 #define CHECK_EXPECT_(t, dt, name, exact)                                                      \
     do {                                                                                       \
-        if (check_shape_(__FILE__, __LINE__, t, dt, name##_rank, name##_dims))                 \
+        if (pdst_check_shape_(__FILE__, __LINE__, t, dt, name##_rank, name##_dims))                 \
             check_values_(__FILE__, __LINE__, t, name, numel_of(name##_rank, name##_dims),     \
                           exact);                                                              \
     } while (0)

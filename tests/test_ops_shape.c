@@ -48,22 +48,6 @@ static pdsi_tensor *vec_i64(int n, const int64_t *v)
 #define VI32(...) vec_i32(NARGS(int32_t, __VA_ARGS__), (const int32_t[]){__VA_ARGS__})
 #define VI64(...) vec_i64(NARGS(int64_t, __VA_ARGS__), (const int64_t[]){__VA_ARGS__})
 
-static void check_shape_(const char *file, int line, const pdsi_tensor *t, pds_dtype dt, int rank,
-                         const int64_t *dims)
-{
-    char b1[160], b2[160];
-    bool ok = t->dtype == dt && t->rank == rank;
-    for (int d = 0; ok && d < rank; d++)
-        ok = t->dims[d] == dims[d];
-    if (!ok) {
-        fprintf(stderr, "%s:%d: got %s %s, expected %s %s\n", file, line,
-                pds_dtype_name(t->dtype), pdsi_dims_str(t->dims, t->rank, b1, sizeof b1),
-                pds_dtype_name(dt), pdsi_dims_str(dims, rank, b2, sizeof b2));
-        pdst_failures++;
-    }
-}
-#define CHECK_SHAPE(t, dt, rank, dims) check_shape_(__FILE__, __LINE__, t, dt, rank, dims)
-
 /* Exact comparison: floats by value (NaN equals NaN, the sign of zero
  * counts), everything else by bytes. */
 static void check_data_(const char *file, int line, const pdsi_tensor *t, const void *want,
@@ -1570,7 +1554,7 @@ static void cast_case(const char *file, int line, pdsi_tensor *x, int64_t vartyp
         pdst_failures++;
         return;
     }
-    check_shape_(file, line, o, want_dt, want_rank, want_dims);
+    pdst_check_shape_(file, line, o, want_dt, want_rank, want_dims);
     check_data_(file, line, o, want, numel_of(want_rank, want_dims));
 }
 #define CAST(x, vt, dt, name) cast_case(__FILE__, __LINE__, x, vt, dt, name##_rank, name##_dims, name)

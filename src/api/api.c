@@ -39,6 +39,14 @@ static pds_status check_options_size(uint32_t size, size_t min, const char *what
     return PDS_OK;
 }
 
+static pds_status check_model_options(const pds_model_options *options, pds_error *err)
+{
+    if (!options)
+        return PDS_OK;
+    return check_options_size(options->struct_size, offsetof(pds_model_options, max_ops),
+                              "pds_model_options", err);
+}
+
 /* Registers a freshly loaded graph as a model and hands out its handle. */
 static pds_status publish_model(pdsi_graph *g, pds_model *out, pds_error *err)
 {
@@ -107,16 +115,13 @@ pds_status pds_model_load_files(const char *model_path, const char *params_path,
     if (!model_path)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
                          "pds_model_load_files: model_path is NULL");
-    if (options) {
-        pds_status st = check_options_size(options->struct_size, offsetof(pds_model_options, max_ops),
-                                           "pds_model_options", err);
-        if (st)
-            return st;
-    }
+    pds_status st = check_model_options(options, err);
+    if (st)
+        return st;
     pthread_once(&fork_once, fork_register);
     pdsi_graph g;
     pdsi_graph_init(&g, options);
-    pds_status st = pdsi_load_files(model_path, params_path, &g, err);
+    st = pdsi_load_files(model_path, params_path, &g, err);
     if (st) {
         pdsi_graph_free(&g);
         return st;
@@ -139,16 +144,13 @@ pds_status pds_model_load_buffers(const void *model, size_t model_length, const 
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
                          "pds_model_load_buffers: params is NULL but params_length is %zu",
                          params_length);
-    if (options) {
-        pds_status st = check_options_size(options->struct_size, offsetof(pds_model_options, max_ops),
-                                           "pds_model_options", err);
-        if (st)
-            return st;
-    }
+    pds_status st = check_model_options(options, err);
+    if (st)
+        return st;
     pthread_once(&fork_once, fork_register);
     pdsi_graph g;
     pdsi_graph_init(&g, options);
-    pds_status st = pdsi_load_buffers(model, model_length, params, params_length, &g, err);
+    st = pdsi_load_buffers(model, model_length, params, params_length, &g, err);
     if (st) {
         pdsi_graph_free(&g);
         return st;
@@ -386,21 +388,37 @@ static pds_status pred_lock_run(pdsi_predictor *p, pds_predictor h, const char *
     return PDS_OK;
 }
 
+/* Enters the predictor and takes its run lock, as every call that reads or
+ * changes its state does; pred_end_call undoes both. */
+static pds_status pred_begin_call(pds_predictor h, pdsi_predictor **p, const char *fn,
+                                  pds_error *err)
+{
+    pds_status st = pred_enter(h, p, fn, err);
+    if (st)
+        return st;
+    st = pred_lock_run(*p, h, fn, err);
+    if (st)
+        pred_leave(*p);
+    return st;
+}
+
+static void pred_end_call(pdsi_predictor *p)
+{
+    pthread_mutex_unlock(&p->run_mu);
+    pred_leave(p);
+}
+
 pds_status pds_predictor_run(pds_predictor predictor, const pds_tensor *inputs, size_t n_inputs,
                              pds_tensor *outputs, size_t n_outputs, pds_error *err)
 {
     pdsi_predictor *p;
-    pds_status st = pred_enter(predictor, &p, "pds_predictor_run", err);
+    pds_status st = pred_begin_call(predictor, &p, "pds_predictor_run", err);
     if (st)
         return st;
-    st = pred_lock_run(p, predictor, "pds_predictor_run", err);
-    if (!st) {
-        pdsi_predictor_begin(p);
-        st = pdsi_predictor_run(p, inputs, n_inputs, outputs, n_outputs, err);
-        pdsi_predictor_end(p);
-        pthread_mutex_unlock(&p->run_mu);
-    }
-    pred_leave(p);
+    pdsi_predictor_begin(p);
+    st = pdsi_predictor_run(p, inputs, n_inputs, outputs, n_outputs, err);
+    pdsi_predictor_end(p);
+    pred_end_call(p);
     return st;
 }
 
@@ -408,15 +426,11 @@ pds_status pds_predictor_fetch(pds_predictor predictor, pds_tensor *outputs, siz
                                pds_error *err)
 {
     pdsi_predictor *p;
-    pds_status st = pred_enter(predictor, &p, "pds_predictor_fetch", err);
+    pds_status st = pred_begin_call(predictor, &p, "pds_predictor_fetch", err);
     if (st)
         return st;
-    st = pred_lock_run(p, predictor, "pds_predictor_fetch", err);
-    if (!st) {
-        st = pdsi_predictor_fetch(p, outputs, n_outputs, err);
-        pthread_mutex_unlock(&p->run_mu);
-    }
-    pred_leave(p);
+    st = pdsi_predictor_fetch(p, outputs, n_outputs, err);
+    pred_end_call(p);
     return st;
 }
 
@@ -430,15 +444,11 @@ pds_status pds_predictor_get_stats(pds_predictor predictor, pds_predictor_stats 
     if (st)
         return st;
     pdsi_predictor *p;
-    if ((st = pred_enter(predictor, &p, "pds_predictor_get_stats", err)))
+    if ((st = pred_begin_call(predictor, &p, "pds_predictor_get_stats", err)))
         return st;
-    st = pred_lock_run(p, predictor, "pds_predictor_get_stats", err);
-    if (!st) {
-        pdsi_predictor_stats(p, stats);
-        pthread_mutex_unlock(&p->run_mu);
-    }
-    pred_leave(p);
-    return st;
+    pdsi_predictor_stats(p, stats);
+    pred_end_call(p);
+    return PDS_OK;
 }
 
 pds_status pds_predictor_get_profile(pds_predictor predictor, pds_step_profile *steps, size_t cap,
@@ -451,16 +461,12 @@ pds_status pds_predictor_get_profile(pds_predictor predictor, pds_step_profile *
                          "pds_predictor_get_profile: steps is NULL, cap %zu", cap);
     *count = 0;
     pdsi_predictor *p;
-    pds_status st = pred_enter(predictor, &p, "pds_predictor_get_profile", err);
+    pds_status st = pred_begin_call(predictor, &p, "pds_predictor_get_profile", err);
     if (st)
         return st;
-    st = pred_lock_run(p, predictor, "pds_predictor_get_profile", err);
-    if (!st) {
-        *count = pdsi_predictor_profile(p, steps, cap);
-        pthread_mutex_unlock(&p->run_mu);
-    }
-    pred_leave(p);
-    return st;
+    *count = pdsi_predictor_profile(p, steps, cap);
+    pred_end_call(p);
+    return PDS_OK;
 }
 
 pds_status pds_predictor_cancel(pds_predictor predictor, pds_error *err)
