@@ -95,6 +95,9 @@ static void usage(const char *cmd, FILE *f)
     if (strcmp(cmd, "bench") == 0)
         fprintf(f,
                 "  --callers N             concurrent calling threads, one predictor each\n"
+                "  --extra-predictors N    after the timed runs, create N more predictors on\n"
+                "                          the same model, run each once, and report the\n"
+                "                          memory each one added\n"
                 "  --json FILE             also write the results as JSON (- for stdout)\n"
                 "  --output-dir DIR        write the last run's outputs as DIR/<i>.npy\n");
     else
@@ -177,6 +180,10 @@ int perf_parse(const char *cmd, int argc, char **argv, perf_opts *o)
             if (!need_arg(cmd, a, argc, s) || !parse_long(cmd, s, argv[++a], 1, 4096, &v))
                 return 2;
             o->callers = (int)v;
+        } else if (is_bench && strcmp(s, "--extra-predictors") == 0) {
+            if (!need_arg(cmd, a, argc, s) || !parse_long(cmd, s, argv[++a], 0, 256, &v))
+                return 2;
+            o->extra = (int)v;
         } else if (is_bench && strcmp(s, "--json") == 0) {
             if (!need_arg(cmd, a, argc, s))
                 return 2;
@@ -520,6 +527,36 @@ static int write_outputs(const perf_ctx *c, const pds_tensor *out, const char *d
     return 0;
 }
 
+/* RSS added per predictor by n more predictors on c's model, each run once
+ * (its plan, arena and oneDNN primitives made); they are destroyed after. */
+static int extra_predictors(perf_ctx *c, const pds_predictor_options *po, int n, double *kb)
+{
+    pds_predictor *p = calloc((size_t)n, sizeof *p);
+    if (!p)
+        return 1;
+    int rc = 0;
+    long before = perf_rss_kb(false);
+    for (int i = 0; i < n && !rc; i++) {
+        pds_error err;
+        if (pds_predictor_create(c->model, po, &p[i], &err)) {
+            fprintf(stderr, "pdsafe bench: could not create extra predictor %d: %s\n", i + 1,
+                    err.message);
+            rc = 1;
+            break;
+        }
+        pds_tensor *out = perf_outputs("bench", c, p[i]);
+        if (!out)
+            rc = 1;
+        perf_outputs_free(out, c->n_out);
+    }
+    if (!rc)
+        *kb = (double)(perf_rss_kb(false) - before) / n;
+    for (int i = 0; i < n; i++)
+        pds_predictor_destroy(p[i], NULL);
+    free(p);
+    return rc;
+}
+
 int pdsafe_bench_main(int argc, char **argv)
 {
     perf_opts o;
@@ -625,6 +662,11 @@ int pdsafe_bench_main(int argc, char **argv)
     double thr = wall > 0 ? (double)n / (wall / 1e3) : 0;
     long peak_kb = perf_rss_kb(true);
     int peak_th = atomic_load(&peak_threads);
+    double extra_kb = -1;
+    if (o.extra > 0 && extra_predictors(&c, &po, o.extra, &extra_kb)) {
+        free(all);
+        goto done;
+    }
     printf("model:        %s\n", o.model);
     printf("kernels:      %s, %d intra-op thread%s per run, %d caller%s\n",
            ps.fast ? "oneDNN fast path" : "reference", ps.num_threads,
@@ -643,6 +685,10 @@ int pdsafe_bench_main(int argc, char **argv)
            ps.weights_bytes / 1048576.0, ps.arena_bytes / 1048576.0, ps.naive_bytes / 1048576.0,
            ps.naive_bytes ? 100.0 * (1.0 - (double)ps.arena_bytes / (double)ps.naive_bytes) : 0.0,
            ps.scratch_bytes / 1048576.0);
+    if (extra_kb >= 0)
+        printf("              each extra predictor on the model: +%.2f MiB RSS (mean of %d; "
+               "its arena %.2f MiB)\n",
+               extra_kb / 1024.0, o.extra, ps.arena_bytes / 1048576.0);
     printf("plan:         %u steps, %u on oneDNN, %u layout conversions\n", ps.steps,
            ps.fast_steps, ps.conversions);
     printf("threads:      %d in the process at peak (%d before loading, %d callers)\n", peak_th,
@@ -664,13 +710,13 @@ int pdsafe_bench_main(int argc, char **argv)
                 "\"rss_before_load_kb\": %ld, \"weights_bytes\": %llu, \"arena_bytes\": %llu, "
                 "\"naive_bytes\": %llu, \"scratch_bytes\": %llu, \"steps\": %u, "
                 "\"fast_steps\": %u, \"conversions\": %u, \"peak_threads\": %d, "
-                "\"base_threads\": %d}\n",
+                "\"base_threads\": %d, \"extra_predictor_kb\": %.1f}\n",
                 ps.fast, ps.num_threads, o.callers, n, c.load_ms, w[0].first_ms, p50,
                 p90, p99, n ? sum / (double)n : 0, n ? all[0] : 0, thr, peak_kb, rss_load,
                 c.rss_before_kb, (unsigned long long)ps.weights_bytes,
                 (unsigned long long)ps.arena_bytes, (unsigned long long)ps.naive_bytes,
                 (unsigned long long)ps.scratch_bytes, ps.steps, ps.fast_steps, ps.conversions,
-                peak_th, base_threads);
+                peak_th, base_threads, extra_kb);
         if (f != stdout)
             fclose(f);
     }

@@ -34,6 +34,7 @@ typedef struct perf_opts {
     int n_shape_spec;
     int threads;       /* intra-op threads per predictor */
     int callers;       /* concurrent calling threads (bench) */
+    int extra;         /* bench: predictors added after the timed runs, for their memory */
     long iters;        /* measured runs per caller (0: use time) */
     double time_s;     /* time budget when iters is 0 */
     long warmup;

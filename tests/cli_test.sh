@@ -43,6 +43,9 @@ expect "outputs match Paddle" 0 "MATCH" -- "$cmp" "$tmp"/out/0_*.npy "$fx/pplcne
 expect "run on the dynamic detector" 0 "output 0: .* float32 \[1, 1, 64, 64\]" -- "$bin" run "$fx/db_det/inference.pdmodel" --input x="$fx/db_det/case0.in0.npy"
 expect "bench reports percentiles" 0 "latency ms: +p50 [0-9.]+ +p90 [0-9.]+ +p99" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet
 expect "bench with the reference kernels" 0 "reference" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --reference
+expect "bench measures extra predictors" 0 "each extra predictor on the model: \+[0-9.]+ MiB RSS \(mean of 2; its arena [0-9.]+ MiB\)" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --extra-predictors 2
+expect "bench JSON has the extra predictor cost" 0 '"extra_predictor_kb": [0-9]' -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --extra-predictors 1 --json -
+expect "bench refuses a negative predictor count" 2 "extra-predictors" -- "$bin" bench "$m" --extra-predictors -1
 expect "profile writes a Chrome trace" 0 "conv2d" -- "$bin" profile "$fx/db_det/inference.pdmodel" --shape x=1x3x64x64 --iters 2 --trace "$tmp/trace.json"
 expect "the trace is JSON with events" 0 "traceEvents" -- head -c 200 "$tmp/trace.json"
 expect "profile needs a shape for dynamic dims" 2 "dynamic dim" -- "$bin" profile "$fx/db_det/inference.pdmodel" --iters 1
