@@ -382,6 +382,32 @@ static void g_conv_chain(tb *b)
     tb_output(b, "r9");
 }
 
+/* Eight convolutions reading one filter: the load-time packing threads
+ * reorder it at the same time, and its plain data may be dropped only when
+ * the last of them is done with it (ASan watches for a read after free). */
+static void g_shared_filter(tb *b)
+{
+    const int64_t xd[4] = {1, 16, 12, 12}, wd[4] = {16, 16, 3, 3};
+    tb_input(b, "x", 4, xd);
+    tb_param(b, "w_shared", 4, wd, -0.2f, 0.2f);
+    const char *prev = "x";
+    char names[8][2][16];
+    for (int k = 0; k < 8; k++) {
+        char xs[80], ys[80], rs[80];
+        snprintf(names[k][0], sizeof names[k][0], "s%d", k);
+        snprintf(names[k][1], sizeof names[k][1], "sr%d", k);
+        snprintf(xs, sizeof xs, "Input=%s", prev);
+        snprintf(ys, sizeof ys, "Output=%s", names[k][0]);
+        pdsi_attr at[5] = {A_INTS("strides", 1, 1), A_INTS("paddings", 1, 1), A_INT("groups", 1),
+                           A_INTS("dilations", 1, 1), pdst_attr_str("padding_algorithm", "EXPLICIT")};
+        tb_op(b, "conv2d", LIST(xs, "Filter=w_shared"), LIST(ys), at, 5);
+        snprintf(rs, sizeof rs, "%s", names[k][1]);
+        unary(b, "tanh", names[k][0], rs, NULL, 0);
+        prev = names[k][1];
+    }
+    tb_output(b, prev);
+}
+
 /* Residual adds: one whose input dies at the add (shares storage), one whose
  * input is read again later (copied first), with activations after them. */
 static void g_residual(tb *b)
@@ -752,6 +778,11 @@ static void test_static_shape_folding(void)
 
 static void test_fast_conv(void) { both_ways("conv chain", g_conv_chain, 9); }
 static void test_fast_residual(void) { both_ways("residual", g_residual, 5); }
+static void test_fast_shared_filter(void)
+{
+    for (int round = 0; round < 10; round++)
+        both_ways("shared filter", g_shared_filter, 8);
+}
 static void test_fast_deconv(void) { both_ways("transposed conv", g_deconv, 4); }
 static void test_fast_pool(void) { both_ways("pool", g_pool, 8); }
 static void test_fast_eltwise(void) { both_ways("eltwise", g_eltwise, 12); }
@@ -1010,6 +1041,7 @@ int main(void)
     RUN_TEST(test_arena_planner);
     RUN_TEST(test_fast_conv);
     RUN_TEST(test_fast_residual);
+    RUN_TEST(test_fast_shared_filter);
     RUN_TEST(test_fast_deconv);
     RUN_TEST(test_fast_pool);
     RUN_TEST(test_fast_eltwise);
