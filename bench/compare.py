@@ -449,11 +449,12 @@ GAPS = """\
 What the ✗ marks above come from, as measured with `pdsafe profile`,
 `pdsafe bench` and the figures of this file:
 
-- **Latency, ResNet50 (≈0.9×) and the OCR recogniser (≈0.77× at 1 thread,
-  ≈0.7× at 2).** Both are compute-bound on the same oneDNN convolutions
+- **Latency, ResNet50 (≈0.9×) and the OCR recogniser at 1 thread (≈0.78×;
+  ≈0.7× at 2 threads, on the line).** Both are compute-bound on the same oneDNN convolutions
   Paddle+oneDNN uses: ResNet50 runs at ~83 % (1 thread) and ~72 % (2
-  threads) of the sgemm peak measured above, and 61 % of the recogniser's
-  time is its 1x1 convolutions at ~95 % of the 1-thread peak. What pdsafe
+  threads) of the sgemm peak measured above, and 64 % of the recogniser's
+  time is its 1x1 convolutions, 1.23 GFLOP in 8.6 ms: ~90 % of the
+  1-thread peak. What pdsafe
   removes (framework overhead, unfused batch norms and activations, layout
   churn, small-op time) is a small share of these two networks, so 0.7×
   would need more than the machine's fp32 peak for the same arithmetic.
@@ -461,22 +462,14 @@ What the ✗ marks above come from, as measured with `pdsafe profile`,
   `PDSAFE_WINOGRAD=1`) cut ResNet50's time by about 5 % but keep two copies
   of the 3x3 filters (oneDNN cannot reorder out of its Winograd format),
   +60 % weight memory, so they are off by default.
-- **Load to first result, ResNet50 (~205 ms against Paddle's ~192 ms
-  predictor creation; pdsafe is ~35 % faster than Paddle's creation + first
-  run).** Measured parts on this 2-CPU VM: reading the 98 MB of weights
-  ~45 ms (pread straight into the tensors on both CPUs; first-touch page
-  faults are most of it), folding batch norms into the filters ~19 ms (one
-  memory-bound pass over the weights), packing the weights into oneDNN's
-  layouts and creating the primitives ~55 ms (both CPUs), first run ~66 ms
-  (steady runs 61 ms). Next step: scale each filter by its batch norm right
-  after its read, while it is in cache, instead of in a separate pass.
-  Transparent huge pages were measured (load -20 ms most times, but the
-  kernel's compaction stalled 2 loads in 7 by ~100 ms) and are not used.
-- **Each extra predictor** adds its arena plus ~1 MB: its own copy of the
-  inputs (ResNet50 0.6 MB; the 640x640 detector 4.9 MB, so 26.5 MB against
-  a 21.1 MB arena) and ~0.4 MB of plan, step tables and oneDNN primitive
-  objects (the JIT code is shared through oneDNN's primitive cache). Next
-  step: plan the graph inputs into the arena.
+- **Each extra predictor** adds its arena plus its own copy of the inputs
+  (ResNet50 0.6 MB; the 640x640 detector 4.9 MB, so 26.5 MB against a
+  21.1 MB arena) plus ~0.4 MB of plan, step tables and oneDNN primitive
+  objects (the JIT code is shared through oneDNN's primitive cache). The
+  input copy is deliberate: the caller's buffer is read once, at the start
+  of the call, so a caller that changes it during the run (another thread,
+  or Go memory moved by mistake) cannot make the kernels read shape-tensor
+  values other than those the run was planned with.
 - **Throughput with many callers** falls from ~1000 runs/s (2 callers) to
   ~680 (64) because 64 predictors' activations no longer fit the caches and
   every run queues for the 2 CPUs (p50 ≈ callers × run time / 2): the
