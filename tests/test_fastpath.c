@@ -548,6 +548,43 @@ static void g_matmul(tb *b)
     tb_output(b, "ln_v");
 }
 
+/* Legacy matmul (v1): transpose_X/Y and alpha (attention's 1/sqrt(d)),
+ * with a parameter and with an activation as Y, an alpha product followed by
+ * an activation (fused) and one followed by a bias add (kept apart), and an
+ * alpha-1 product whose bias add and relu are fused. */
+static void g_matmul_v1(tb *b)
+{
+    const int64_t xd[3] = {2, 6, 16};
+    tb_input(b, "x", 3, xd);
+    const int64_t wd[2] = {16, 24}, c24 = 24, wd2[2] = {8, 24};
+    tb_param(b, "w", 2, wd, -0.3f, 0.3f);
+    tb_param(b, "wb", 1, &c24, -0.2f, 0.2f);
+    tb_param(b, "w2", 2, wd2, -0.3f, 0.3f);
+    pdsi_attr plain[3] = {pdst_attr_bool("transpose_X", false),
+                          pdst_attr_bool("transpose_Y", false), pdst_attr_float("alpha", 1.0)};
+    tb_op(b, "matmul", LIST("X=x", "Y=w"), LIST("Out=h"), plain, 3);
+    binary(b, "elementwise_add", "h", "wb", "hb", -1);
+    unary(b, "relu", "hb", "hr", NULL, 0);
+    /* [2,6,24] x [8,24]^T * 0.5 -> [2,6,8], then tanh (fused). */
+    pdsi_attr ty[3] = {pdst_attr_bool("transpose_X", false), pdst_attr_bool("transpose_Y", true),
+                       pdst_attr_float("alpha", 0.5)};
+    tb_op(b, "matmul", LIST("X=hr", "Y=w2"), LIST("Out=q"), ty, 3);
+    unary(b, "tanh", "q", "qt", NULL, 0);
+    /* Attention scores: q q^T / sqrt(8), then softmax. */
+    pdsi_attr att[3] = {pdst_attr_bool("transpose_X", false), pdst_attr_bool("transpose_Y", true),
+                        pdst_attr_float("alpha", 0.35355339)};
+    tb_op(b, "matmul", LIST("X=qt", "Y=qt"), LIST("Out=s"), att, 3);
+    tb_op(b, "softmax", LIST("X=s"), LIST("Out=sm"), (pdsi_attr[]){A_INT("axis", -1)}, 1);
+    /* transpose_X: ([2,6,6]^T) x [2,6,8] * 2, then a bias add kept apart. */
+    pdsi_attr tx[3] = {pdst_attr_bool("transpose_X", true), pdst_attr_bool("transpose_Y", false),
+                       pdst_attr_float("alpha", 2.0)};
+    tb_op(b, "matmul", LIST("X=sm", "Y=qt"), LIST("Out=c"), tx, 3);
+    const int64_t c8 = 8;
+    tb_param(b, "cb", 1, &c8, -0.2f, 0.2f);
+    binary(b, "elementwise_add", "c", "cb", "cbo", -1);
+    tb_output(b, "cbo");
+}
+
 /* fc and mul become fused matmuls: fc with in_num_col_dims 1, 2 and 3, with
  * and without its Bias ([N] and [1, N]) and relu, with a later bias add and
  * activation absorbed; mul + elementwise_add + relu (old Paddle's fc), mul of
@@ -787,6 +824,16 @@ static void test_fast_deconv(void) { both_ways("transposed conv", g_deconv, 4); 
 static void test_fast_pool(void) { both_ways("pool", g_pool, 8); }
 static void test_fast_eltwise(void) { both_ways("eltwise", g_eltwise, 12); }
 static void test_fast_matmul(void) { both_ways("matmul", g_matmul, 5); }
+
+static void test_fast_matmul_v1(void)
+{
+    const fast_count want[] = {{"matmul+elementwise_add+relu", 1, 0},
+                               {"matmul+tanh", 1, 0},
+                               {"matmul", 2, 0},
+                               {"elementwise_add", 1, 0},
+                               {NULL, 0, 0}};
+    both_ways_expect("legacy matmul", g_matmul_v1, 6, want);
+}
 
 static void test_fast_fc_mul(void)
 {
@@ -1046,6 +1093,7 @@ int main(void)
     RUN_TEST(test_fast_pool);
     RUN_TEST(test_fast_eltwise);
     RUN_TEST(test_fast_matmul);
+    RUN_TEST(test_fast_matmul_v1);
     RUN_TEST(test_fast_fc_mul);
     RUN_TEST(test_fast_batch_norm);
     RUN_TEST(test_fast_bilinear);

@@ -875,14 +875,15 @@ static bool bias_axis_ok(const pdsi_graph *g, const pdsi_fmatmul_params *p, int3
     return wt->rank == p->flat.y_num_col_dims + 1 && axis == p->flat.x_num_col_dims;
 }
 
-/* matmul_v2, mul and fc become pdsafe_matmul with what follows fused in. */
+/* matmul_v2, legacy matmul (matmul_v2's shapes, times alpha), mul and fc
+ * become pdsafe_matmul with what follows fused in. */
 static pds_status fuse_matmul(rewriter *r, int32_t i)
 {
     pdsi_graph *g = r->g;
     pdsi_node *node = &g->nodes[i];
     const char *t = node->def->type;
     int form;
-    if (strcmp(t, "matmul_v2") == 0)
+    if (strcmp(t, "matmul_v2") == 0 || strcmp(t, "matmul") == 0)
         form = PDSI_FMATMUL_V2;
     else if (strcmp(t, "mul") == 0)
         form = PDSI_FMATMUL_MUL;
@@ -921,8 +922,11 @@ static pds_status fuse_matmul(rewriter *r, int32_t i)
         const char *ct = cn->def->type;
         int32_t next;
         pdsi_unary_params u;
+        /* With alpha, a bias would have to be added after the scaling,
+         * which oneDNN's matmul does not promise: alpha products keep their
+         * add apart. */
         if (strcmp(ct, "elementwise_add") == 0 && bias < 0 && p->n_post == 0 &&
-            in_value(cn, "X") == y && is_param(g, in_value(cn, "Y")) &&
+            p->mm.alpha == 1.0f && in_value(cn, "X") == y && is_param(g, in_value(cn, "Y")) &&
             bias_axis_ok(g, p, w, ((const pdsi_binary_params *)cn->params)->axis)) {
             int32_t b = in_value(cn, "Y");
             const pdsi_tensor *bt = &g->values[b].data;
