@@ -365,13 +365,18 @@ static pds_status read_later(const reader *r)
         first = end;
     }
     pds_status st = PDS_OK;
-    if (used == 1) {
-        read_share_main(&shares[0]);
-    } else {
+    bool spread = false;
+    if (used > 1) {
         pdsi_executor_acquire();
-        st = pdsi_executor_run_many(read_share_main, args, used, 1, r->err);
+        /* No thread to be had (a process thread limit, say): no job was
+         * queued then, so the reads simply happen here instead. */
+        pds_error ignored;
+        spread = pdsi_executor_run_many(read_share_main, args, used, 1, &ignored) == PDS_OK;
         pdsi_executor_release();
     }
+    if (!spread)
+        for (int k = 0; k < used; k++)
+            read_share_main(&shares[k]);
     for (int k = 0; k < used && !st; k++)
         if (shares[k].st) {
             *r->err = shares[k].err;
