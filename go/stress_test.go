@@ -174,8 +174,8 @@ func TestStress(t *testing.T) {
 }
 
 // TestLeak10000Predictors creates and closes 10,000 predictors (running some
-// of them) and checks that the library's live counts and the process RSS
-// return to where they started.
+// of them), twice, and checks that the library's live counts return to where
+// they started and that the process RSS does not grow window after window.
 func TestLeak10000Predictors(t *testing.T) {
 	n := 10000
 	if testing.Short() {
@@ -204,25 +204,35 @@ func TestLeak10000Predictors(t *testing.T) {
 	for i := 0; i < 3000; i++ {
 		cycle(i)
 	}
-	runtime.GC()
-	debug.FreeOSMemory()
-	live0, rss0 := pdsafe.LiveObjects(), rssBytes(t)
-	for i := 0; i < n; i++ {
-		cycle(i)
-	}
-	runtime.GC()
-	debug.FreeOSMemory()
-	live1, rss1 := pdsafe.LiveObjects(), rssBytes(t)
-	t.Logf("%d predictors: live %+v -> %+v, RSS %.1f -> %.1f MiB", n, live0, live1,
-		float64(rss0)/(1<<20), float64(rss1)/(1<<20))
-	if live1 != live0 {
-		t.Errorf("live objects went from %+v to %+v", live0, live1)
-	}
+	// Two measured windows: a leak grows RSS in both, in proportion to the
+	// cycles; a one-off step (a new malloc arena for a thread that first
+	// calls into C, the race runtime's shadow memory for a new heap range,
+	// seen once at +17 MiB in a 460 MiB test process) shows in one window only.
 	slack := int64(8 << 20)
 	if asanEnabled {
 		slack = 512 << 20 // ASan keeps freed C memory in quarantine
 	}
-	if rss1-rss0 > slack {
-		t.Errorf("RSS grew by %.1f MiB over %d predictors (slack %d MiB)", float64(rss1-rss0)/(1<<20), n, slack>>20)
+	runtime.GC()
+	debug.FreeOSMemory()
+	live0, rss0 := pdsafe.LiveObjects(), rssBytes(t)
+	var growth [2]int64
+	for w := range growth {
+		for i := 0; i < n; i++ {
+			cycle(i)
+		}
+		runtime.GC()
+		debug.FreeOSMemory()
+		rss := rssBytes(t)
+		growth[w] = rss - rss0
+		t.Logf("window %d: %d predictors: RSS %.1f -> %.1f MiB", w+1, n,
+			float64(rss0)/(1<<20), float64(rss)/(1<<20))
+		rss0 = rss
+	}
+	if live1 := pdsafe.LiveObjects(); live1 != live0 {
+		t.Errorf("live objects went from %+v to %+v", live0, live1)
+	}
+	if growth[0] > slack && growth[1] > slack {
+		t.Errorf("RSS grew by %.1f and %.1f MiB over two windows of %d predictors (slack %d MiB each)",
+			float64(growth[0])/(1<<20), float64(growth[1])/(1<<20), n, slack>>20)
 	}
 }
