@@ -223,32 +223,30 @@ static int is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* X.pdmodel -> X.pdiparams when that file exists; a directory holding
- * inference.pdmodel -> its two files. */
-static void resolve_paths(const char *model, const char *params, char *mp, char *pp, size_t cap)
+char *cli_default_params(const char *model)
 {
-    snprintf(mp, cap, "%s", model);
-    pp[0] = '\0';
-    if (params) {
-        snprintf(pp, cap, "%s", params);
-        return;
+    if (is_dir(model))
+        return NULL; /* the library finds a directory's files itself */
+    size_t n = strlen(model);
+    const char *ext = ".pdmodel";
+    size_t e = strlen(ext);
+    if (n <= e || strcmp(model + n - e, ext) != 0) {
+        ext = ".json";
+        e = strlen(ext);
+        if (n <= e || strcmp(model + n - e, ext) != 0)
+            return NULL;
     }
+    char *p = malloc(n - e + strlen(".pdiparams") + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, model, n - e);
+    strcpy(p + n - e, ".pdiparams");
     struct stat st;
-    if (is_dir(model)) {
-        char t[4096];
-        snprintf(t, sizeof t, "%s/inference.pdmodel", model);
-        if (stat(t, &st) == 0) {
-            snprintf(mp, cap, "%s", t);
-            snprintf(pp, cap, "%s/inference.pdiparams", model);
-        }
-        return;
+    if (stat(p, &st) != 0) {
+        free(p);
+        return NULL;
     }
-    size_t n = strlen(model), e = strlen(".pdmodel");
-    if (n > e && strcmp(model + n - e, ".pdmodel") == 0) {
-        snprintf(pp, cap, "%.*s.pdiparams", (int)(n - e), model);
-        if (stat(pp, &st) != 0)
-            pp[0] = '\0';
-    }
+    return p;
 }
 
 static size_t find_input(perf_ctx *c, const char *name)
@@ -266,8 +264,8 @@ static size_t find_input(perf_ctx *c, const char *name)
 int perf_load(const char *cmd, const perf_opts *o, perf_ctx *c)
 {
     memset(c, 0, sizeof *c);
-    char mp[4096], pp[4096];
-    resolve_paths(o->model, o->params, mp, pp, sizeof mp);
+    char *dflt = o->params ? NULL : cli_default_params(o->model);
+    const char *pp = o->params ? o->params : dflt;
     pds_model_options mo;
     pds_model_options_init(&mo);
     if (o->reference)
@@ -275,8 +273,10 @@ int perf_load(const char *cmd, const perf_opts *o, perf_ctx *c)
     pds_error err;
     c->rss_before_kb = perf_rss_kb(false);
     double t0 = perf_now_ms();
-    if (pds_model_load_files(mp, pp[0] ? pp : NULL, &mo, &c->model, &err)) {
-        fprintf(stderr, "pdsafe %s: could not load model %s: %s\n", cmd, mp, err.message);
+    pds_status st = pds_model_load_files(o->model, pp, &mo, &c->model, &err);
+    free(dflt);
+    if (st) {
+        fprintf(stderr, "pdsafe %s: could not load model %s: %s\n", cmd, o->model, err.message);
         return 1;
     }
     c->load_ms = perf_now_ms() - t0;

@@ -45,37 +45,12 @@ static int is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* PARAMS default: X.pdmodel or X.json -> X.pdiparams when that file exists. */
-static char *default_params(const char *model)
-{
-    size_t n = strlen(model);
-    const char *ext = ".pdmodel";
-    size_t e = strlen(ext);
-    if (n <= e || strcmp(model + n - e, ext) != 0) {
-        ext = ".json";
-        e = strlen(ext);
-        if (n <= e || strcmp(model + n - e, ext) != 0)
-            return NULL;
-    }
-    char *p = malloc(n - e + strlen(".pdiparams") + 1);
-    if (!p)
-        return NULL;
-    memcpy(p, model, n - e);
-    strcpy(p + n - e, ".pdiparams");
-    struct stat st;
-    if (stat(p, &st) != 0) {
-        free(p);
-        return NULL;
-    }
-    return p;
-}
-
 static int load(const char *model_path, const char *params_path, pds_model *m)
 {
     pds_error err;
     char *dflt = NULL;
-    if (!params_path && !is_dir(model_path))
-        params_path = dflt = default_params(model_path);
+    if (!params_path)
+        params_path = dflt = cli_default_params(model_path);
     pds_status st = pds_model_load_files(model_path, params_path, NULL, m, &err);
     free(dflt);
     if (st) {

@@ -43,6 +43,8 @@ expect "outputs match Paddle" 0 "MATCH" -- "$cmp" "$tmp"/out/0_*.npy "$fx/pplcne
 expect "run on the dynamic detector" 0 "output 0: .* float32 \[1, 1, 64, 64\]" -- "$bin" run "$fx/db_det/inference.pdmodel" --input x="$fx/db_det/case0.in0.npy"
 expect "bench reports percentiles" 0 "latency ms: +p50 [0-9.]+ +p90 [0-9.]+ +p99" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet
 expect "bench with the reference kernels" 0 "reference" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --reference
+expect "bench on a PIR program finds X.pdiparams" 0 "plan: +[0-9]+ steps" -- "$bin" bench "$fx/pplcnet/inference.json" --iters 2 --warmup 1 --quiet
+expect "profile on a model directory" 0 "conv2d" -- "$bin" profile "$fx/pplcnet" --iters 2
 expect "bench measures extra predictors" 0 "each extra predictor on the model: \+[0-9.]+ MiB RSS \(mean of 2; its arena [0-9.]+ MiB\)" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --extra-predictors 2
 expect "bench JSON has the extra predictor cost" 0 '"extra_predictor_kb": [0-9]' -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --extra-predictors 1 --json -
 expect "bench refuses a negative predictor count" 2 "extra-predictors" -- "$bin" bench "$m" --extra-predictors -1
