@@ -217,7 +217,7 @@ int perf_parse(const char *cmd, int argc, char **argv, perf_opts *o)
     return -1; /* go on */
 }
 
-static int is_dir(const char *p)
+bool cli_is_dir(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
@@ -225,7 +225,7 @@ static int is_dir(const char *p)
 
 char *cli_default_params(const char *model)
 {
-    if (is_dir(model))
+    if (cli_is_dir(model))
         return NULL; /* the library finds a directory's files itself */
     size_t n = strlen(model);
     const char *ext = ".pdmodel";
@@ -511,7 +511,7 @@ static double pct(const double *v, long n, double q)
 
 static int write_outputs(const perf_ctx *c, const pds_tensor *out, const char *dir)
 {
-    if (!is_dir(dir) && mkdir(dir, 0777) != 0) {
+    if (!cli_is_dir(dir) && mkdir(dir, 0777) != 0) {
         fprintf(stderr, "pdsafe bench: could not create %s: %s\n", dir, strerror(errno));
         return 1;
     }

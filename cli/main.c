@@ -39,11 +39,6 @@ static void usage(FILE *f)
             "DIR/<index>_<name>.npy.\n");
 }
 
-static int is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 static int load(const char *model_path, const char *params_path, pds_model *m)
 {
@@ -214,7 +209,7 @@ static int cmd_run(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (out_dir && !is_dir(out_dir) && mkdir(out_dir, 0777) != 0) {
+    if (out_dir && !cli_is_dir(out_dir) && mkdir(out_dir, 0777) != 0) {
         fprintf(stderr, "pdsafe run: could not create output directory %s: %s\n", out_dir,
                 strerror(errno));
         return 1;

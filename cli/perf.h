@@ -67,6 +67,9 @@ void perf_free(perf_ctx *c);
  * files are found by the library). malloc'ed. Shared by every subcommand. */
 char *cli_default_params(const char *model);
 
+/* True if p names a directory. */
+bool cli_is_dir(const char *p);
+
 pds_tensor *perf_outputs(const char *cmd, perf_ctx *c, pds_predictor p);
 void perf_outputs_free(pds_tensor *t, size_t n);
 

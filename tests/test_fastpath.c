@@ -390,20 +390,17 @@ static void g_shared_filter(tb *b)
     const int64_t xd[4] = {1, 16, 12, 12}, wd[4] = {16, 16, 3, 3};
     tb_input(b, "x", 4, xd);
     tb_param(b, "w_shared", 4, wd, -0.2f, 0.2f);
-    const char *prev = "x";
-    char names[8][2][16];
+    char prev[16] = "x";
     for (int k = 0; k < 8; k++) {
-        char xs[80], ys[80], rs[80];
-        snprintf(names[k][0], sizeof names[k][0], "s%d", k);
-        snprintf(names[k][1], sizeof names[k][1], "sr%d", k);
+        char conv_out[16], xs[80], ys[80];
+        snprintf(conv_out, sizeof conv_out, "s%d", k);
         snprintf(xs, sizeof xs, "Input=%s", prev);
-        snprintf(ys, sizeof ys, "Output=%s", names[k][0]);
+        snprintf(ys, sizeof ys, "Output=%s", conv_out);
         pdsi_attr at[5] = {A_INTS("strides", 1, 1), A_INTS("paddings", 1, 1), A_INT("groups", 1),
                            A_INTS("dilations", 1, 1), pdst_attr_str("padding_algorithm", "EXPLICIT")};
         tb_op(b, "conv2d", LIST(xs, "Filter=w_shared"), LIST(ys), at, 5);
-        snprintf(rs, sizeof rs, "%s", names[k][1]);
-        unary(b, "tanh", names[k][0], rs, NULL, 0);
-        prev = names[k][1];
+        snprintf(prev, sizeof prev, "sr%d", k);
+        unary(b, "tanh", conv_out, prev, NULL, 0);
     }
     tb_output(b, prev);
 }

@@ -364,7 +364,6 @@ static pds_status read_later(const reader *r)
         used++;
         first = end;
     }
-    pds_status st = PDS_OK;
     bool spread = false;
     if (used > 1) {
         pdsi_executor_acquire();
@@ -377,12 +376,12 @@ static pds_status read_later(const reader *r)
     if (!spread)
         for (int k = 0; k < used; k++)
             read_share_main(&shares[k]);
-    for (int k = 0; k < used && !st; k++)
+    for (int k = 0; k < used; k++)
         if (shares[k].st) {
             *r->err = shares[k].err;
-            st = shares[k].st;
+            return shares[k].st;
         }
-    return st;
+    return PDS_OK;
 }
 
 static int cmp_ref_name(const void *a, const void *b)

@@ -474,14 +474,21 @@ size_t pdsi_dnn_model_packed_bytes(pdsi_dnn_model *dm)
     return n;
 }
 
+/* True if value has a packed copy in a blocked layout. Only such a copy can
+ * be reordered into any other layout (oneDNN cannot reorder out of its
+ * Winograd weight format). Caller holds dm->mu. */
+static bool has_blocked_locked(const pdsi_dnn_model *dm, int32_t value)
+{
+    for (const wentry *e = dm->head; e; e = e->next)
+        if (e->value == value && !e->plain && e->md.format_kind == dnnl_blocked)
+            return true;
+    return false;
+}
+
 bool pdsi_dnn_model_has_packed(pdsi_dnn_model *dm, int32_t value)
 {
-    /* Only a blocked copy can be reordered into any other layout (oneDNN
-     * cannot reorder out of its Winograd weight format). */
-    bool found = false;
     pthread_mutex_lock(&dm->mu);
-    for (wentry *e = dm->head; e && !found; e = e->next)
-        found = e->value == value && !e->plain && e->md.format_kind == dnnl_blocked;
+    bool found = has_blocked_locked(dm, value);
     pthread_mutex_unlock(&dm->mu);
     return found;
 }
@@ -497,9 +504,7 @@ static void drop_locked(pdsi_tensor *t)
 void pdsi_dnn_model_drop_plain(pdsi_dnn_model *dm, pdsi_graph *g, int32_t value)
 {
     pthread_mutex_lock(&dm->mu);
-    bool packed = false;
-    for (wentry *e = dm->head; e && !packed; e = e->next)
-        packed = e->value == value && !e->plain && e->md.format_kind == dnnl_blocked;
+    bool packed = has_blocked_locked(dm, value);
     pdsi_tensor *t = &g->values[value].data;
     bool busy = false;
     for (int k = 0; k < dm->n_reading; k++)
@@ -622,6 +627,8 @@ pds_status pdsi_dnn_weights(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t val
                 dm->drop_later[k] = true;
                 drop = false;
             }
+        /* The graph is const to steps; this is the load-time drop that
+         * pdsi_dnn_model_drop_plain (which has it writable) deferred. */
         if (drop && g->values[value].data.cap)
             drop_locked(&((pdsi_graph *)g)->values[value].data);
     }
