@@ -213,11 +213,11 @@ func cPredictorDestroy(op string, h uint64) error {
 	return nil
 }
 
-// cPredictorCancel asks a run in progress to stop. It is only called by a
-// run's watcher, which the run joins before returning, so the handle is never
-// one that Close has destroyed (and a stale one would only be reported).
-func cPredictorCancel(h uint64) Code {
-	return Code(C.pds_predictor_cancel(C.pds_predictor(h), nil))
+// cPredictorCancelRun asks run id to stop. It is only called by a run's
+// watcher, which the run joins before returning, so the handle is never one
+// that Close has destroyed (and a stale one would only be reported).
+func cPredictorCancelRun(h, id uint64) Code {
+	return Code(C.pds_predictor_cancel_run(C.pds_predictor(h), C.pds_run_id(id), nil))
 }
 
 // LiveCounts are the numbers of live library objects; a plain value, safe for

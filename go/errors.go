@@ -3,7 +3,7 @@ package pdsafe
 import "strconv"
 
 // Code is a pdsafe status code, a plain value safe for concurrent use. Values
-// 1 to 16 are the C library's pds_status values (include/pdsafe.h);
+// 1 to 17 are the C library's pds_status values (include/pdsafe.h);
 // CodeClosed is the Go package's own code for a call on an object after its
 // Close.
 type Code int32
@@ -28,6 +28,10 @@ const (
 	CodeCanceled        Code = 14
 	CodeInvalidState    Code = 15
 	CodeInternal        Code = 16
+	// CodeResultGone: the result of a run is no longer kept (another run
+	// replaced it). The package retries internally; a caller sees it only
+	// from code that uses the C API directly.
+	CodeResultGone Code = 17
 	// CodeClosed is not a C status: the Go object was closed, so the call
 	// never reached the library.
 	CodeClosed Code = -1
@@ -53,6 +57,7 @@ var codeNames = [...]struct{ name, text string }{
 	CodeCanceled:        {"PDS_ERR_CANCELLED", "run cancelled"},
 	CodeInvalidState:    {"PDS_ERR_INVALID_STATE", "call not valid in the object's state"},
 	CodeInternal:        {"PDS_ERR_INTERNAL", "internal error"},
+	CodeResultGone:      {"PDS_ERR_RESULT_GONE", "the result of that run is no longer kept"},
 }
 
 // String returns the C enum name of the code ("PDS_ERR_BUSY"), "CLOSED" for
@@ -108,6 +113,7 @@ var (
 	ErrCanceled     error = &sentinel{CodeCanceled}
 	ErrInvalidState error = &sentinel{CodeInvalidState}
 	ErrInternal     error = &sentinel{CodeInternal}
+	ErrResultGone   error = &sentinel{CodeResultGone}
 	// ErrClosed matches a call on a Model, Predictor or Pool after its Close.
 	// The call never reached the C library.
 	ErrClosed error = &sentinel{CodeClosed}

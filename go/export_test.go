@@ -44,3 +44,19 @@ func CodeText(c Code) string { return c.text() }
 
 // HasWatcher reports whether the predictor has started its cancel watcher.
 func HasWatcher(p *Predictor) bool { return p.res.w.Load() != nil }
+
+// SetWaitAtCheckpoint makes every later run of p hold at its checkpoint k
+// (0: off) until its context ends: the wait_at_checkpoint testing hook of
+// pds_run_options, so that a test can cancel a run "mid-run" on any machine.
+func SetWaitAtCheckpoint(p *Predictor, k uint32) { p.res.waitAt.Store(k) }
+
+// SetPoolWaitAtCheckpoint sets the hook of SetWaitAtCheckpoint on every
+// predictor of the pool.
+func SetPoolWaitAtCheckpoint(p *Pool, k uint32) {
+	for _, pr := range p.preds {
+		pr.res.waitAt.Store(k)
+	}
+}
+
+// PoolFree returns the number of the pool's predictors that no call holds.
+func PoolFree(p *Pool) int { return len(p.free) }

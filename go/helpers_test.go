@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -280,56 +279,57 @@ func baseline(t testing.TB) pdsafe.LiveCounts {
 	return last
 }
 
-// bigRun is a db_det run on a large input: long enough (0.12 s or more once
-// planned, calibrated once, since kernels keep getting faster) to observe it
-// in progress.
+// bigRun is db_det and an input of a fixed, moderate size. Tests that need
+// a run in progress do not rely on it being long: they hold it at a
+// checkpoint (startHeld) until they cancel it.
 type bigRun struct {
 	model *pdsafe.Model
 	input *pdsafe.Tensor[float32]
-	took  time.Duration // one run, as calibrated
 }
-
-var (
-	bigOnce sync.Once
-	bigIn   *pdsafe.Tensor[float32]
-	bigTook time.Duration
-)
 
 func newBigRun(t testing.TB) bigRun {
 	m := load(t, "db_det")
-	bigOnce.Do(func() {
-		p, err := m.NewPredictor()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
-		// The first run of a shape also plans it; time the second.
-		for size := int64(640); ; size = size * 3 / 2 / 32 * 32 {
-			bigIn = syntheticInput(m, size)
-			for k := 0; k < 2; k++ {
-				start := time.Now()
-				if _, err := p.Run(context.Background(), bigIn); err != nil {
-					t.Fatalf("db_det at %dx%d: %v", size, size, err)
-				}
-				bigTook = time.Since(start)
-			}
-			if bigTook >= 120*time.Millisecond || size >= 2048 {
-				t.Logf("long run: db_det at %dx%d takes %v", size, size, bigTook)
-				return
-			}
-		}
-	})
-	return bigRun{model: m, input: bigIn, took: bigTook}
+	return bigRun{model: m, input: syntheticInput(m, 256)}
+}
+
+// held is a run on a predictor that waits at one of its checkpoints (the
+// wait_at_checkpoint testing hook of the C API) until its context ends: a
+// run "in progress" for exactly as long as the test needs, on any machine.
+type held struct {
+	cancel   context.CancelFunc
+	out      <-chan runOutcome
+	finished <-chan struct{}
+}
+
+// startHeld starts a run of in on p held at checkpoint k and returns once it
+// is observably in C. Later runs of p are not held.
+func startHeld(t testing.TB, p *pdsafe.Predictor, in pdsafe.AnyTensor, k uint32) held {
+	t.Helper()
+	pdsafe.SetWaitAtCheckpoint(p, k)
+	ctx, cancel := context.WithCancel(context.Background())
+	out, finished := startBig(ctx, p, in)
+	if !waitInProgress(t, p, in.Dims(), finished) {
+		cancel()
+		t.Fatalf("the held run ended by itself: %v", (<-out).err)
+	}
+	pdsafe.SetWaitAtCheckpoint(p, 0)
+	return held{cancel: cancel, out: out, finished: finished}
+}
+
+// release cancels the held run and returns how it ended.
+func (h held) release() runOutcome {
+	h.cancel()
+	return <-h.out
 }
 
 // waitInProgress blocks until a run is observably in progress on p: a probe
 // run with a wrong-dtype input is refused with ErrBusy (if the probe wins
-// the predictor, it fails validation at once and does no work).
+// the predictor, it fails validation at once and does no work). It returns
+// false if the run ended first; a held run cannot.
 func waitInProgress(t testing.TB, p *pdsafe.Predictor, shape []int64, finished <-chan struct{}) bool {
 	t.Helper()
 	probe := &pdsafe.Tensor[uint8]{Shape: shape, Data: make([]uint8, 1)}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
+	for {
 		select {
 		case <-finished:
 			return false
@@ -339,9 +339,8 @@ func waitInProgress(t testing.TB, p *pdsafe.Predictor, shape []int64, finished <
 		if errors.Is(err, pdsafe.ErrBusy) {
 			return true
 		}
-		time.Sleep(200 * time.Microsecond)
+		runtime.Gosched()
 	}
-	return false
 }
 
 // threads returns the Threads: line of /proc/self/status.

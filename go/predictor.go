@@ -12,7 +12,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unsafe"
 )
 
@@ -86,10 +85,9 @@ type predRes struct {
 	pooled bool // a Pool's predictor: the Pool reports the leak
 
 	state     atomic.Pointer[runState] // reused by the next call
-	inflight  atomic.Int64             // crossings into C in progress
-	entered   atomic.Uint64            // crossings into C so far
 	watchBusy atomic.Bool              // a run owns w
 	w         atomic.Pointer[watcher]
+	waitAt    atomic.Uint32 // testing hook: wait_at_checkpoint of every run
 }
 
 func newPredictor(m *Model, h uint64, c *predictorConfig, g *guard, pooled bool) *Predictor {
@@ -156,9 +154,10 @@ func (p *Predictor) Close() error {
 //
 // The inputs' Data are read by the C library during the call only. Output
 // buffers are sized from the previous run, so with steady shapes Run crosses
-// into C once; when an output grows it fetches the kept result with a second,
-// cheap crossing (or, if another goroutine used the predictor in between, so
-// that the kept result may be theirs, runs again).
+// into C once; when an output grows it fetches the kept result by its run id
+// with a second, cheap crossing. The library hands a result only to the run
+// that made it, so if another goroutine ran the predictor in between, Run
+// runs again: a Result is never another call's.
 //
 // If ctx ends while the run is in progress the library stops it at the next
 // operator boundary; Run then returns an error matching ErrCanceled and
@@ -217,7 +216,8 @@ func (p *Predictor) Fetch(outputs []AnyTensor) error {
 		s.unbind()
 		return err
 	}
-	st, _ := p.cross(context.Background(), s, true)
+	s.runID = 0 // the last result, whichever run made it
+	st := p.cross(context.Background(), s, true)
 	s.unbind()
 	runtime.KeepAlive(outputs)
 	return p.finishOutputs(context.Background(), op, st, s, outputs)
@@ -284,25 +284,17 @@ func (p *Predictor) run(ctx context.Context, op string, inputs []AnyTensor) (*Re
 		return nil, err
 	}
 	bufs := s.bindGuessedOutputs(m.outputs)
-	st, ticket := p.cross(ctx, s, false)
+	st := p.cross(ctx, s, false)
 	retyped := st == C.PDS_OK && !s.outputsMatch(bufs)
 	if retyped || st == C.PDS_ERR_BUFFER_SIZE && s.outputsReported() {
 		// First run, or an output grew (or came back with another dtype than
 		// guessed): the library kept the result and set every output's dtype
-		// and dims. Fetch it into exact buffers, unless another call may have
-		// used the predictor since our run (then the kept result could be
-		// theirs): in that case run again, which the library serialises.
+		// and dims. Fetch it, by this run's id, into exact buffers. If
+		// another call has used the predictor since, the library refuses
+		// (RESULT_GONE, or BUSY while that call runs): run again.
 		bufs = s.bindExactOutputs()
-		fetched := false
-		if p.res.quietSince(ticket) {
-			var t2 uint64
-			st, t2 = p.cross(ctx, s, true)
-			// Any failure here (BUSY, or BUFFER_SIZE because the kept result
-			// is now someone else's) means another call got in between.
-			fetched = st == C.PDS_OK && p.res.quietSince(t2)
-		}
-		if !fetched {
-			st, _ = p.cross(ctx, s, false)
+		if st = p.cross(ctx, s, true); st != C.PDS_OK {
+			st = p.cross(ctx, s, false)
 		}
 	}
 	s.unbind()
@@ -342,7 +334,7 @@ func (p *Predictor) runInto(ctx context.Context, op string, inputs, outputs []An
 		s.unbind()
 		return err
 	}
-	st, _ := p.cross(ctx, s, false)
+	st := p.cross(ctx, s, false)
 	s.unbind()
 	runtime.KeepAlive(inputs)
 	runtime.KeepAlive(outputs)
@@ -409,17 +401,13 @@ func numel(dims []int64) int {
 	return n
 }
 
-// cross makes the one cgo call of a run (or a fetch). While a run is in C, a
-// watcher turns the end of ctx into pds_predictor_cancel; it is joined before
-// cross returns, so it never touches the predictor after the call. The
-// returned ticket numbers the crossings into this predictor (see quietSince).
-func (p *Predictor) cross(ctx context.Context, s *runState, fetch bool) (C.pds_status, uint64) {
-	r := p.res
-	var w *watcher
-	if done := ctx.Done(); done != nil && !fetch {
-		w = r.takeWatcher()
-		w.start <- done
-	}
+// cross makes the one cgo call of a run (or a fetch). A run gets a new run
+// id, which is kept in s.runID: a fetch after it asks for that run's result
+// (s.runID 0: the last result). While a run is in C, a watcher turns the end
+// of ctx into pds_predictor_cancel_run for that id, which cannot stop any
+// other call's run; the watcher is joined before cross returns, so it never
+// touches the predictor after the call.
+func (p *Predictor) cross(ctx context.Context, s *runState, fetch bool) C.pds_status {
 	var in, out *C.pds_tensor
 	if len(s.in) > 0 {
 		in = &s.in[0]
@@ -428,50 +416,42 @@ func (p *Predictor) cross(ctx context.Context, s *runState, fetch bool) (C.pds_s
 		out = &s.out[0]
 	}
 	var st C.pds_status
-	var ticket uint64
-	for attempt := 0; ; attempt++ {
-		r.inflight.Add(1)
-		ticket = r.entered.Add(1)
-		if w != nil {
-			w.inC.Store(true)
-		}
-		// s.in and s.out are Go memory handed to C as arguments (pinned by cgo
-		// for the call); the data pointers inside them were pinned by s.pin,
-		// which is what cgocheck requires of Go pointers stored in Go memory
-		// passed to C.
-		if fetch {
+	if fetch {
+		if s.runID == 0 {
 			st = C.pds_predictor_fetch(C.pds_predictor(p.h), out, C.size_t(len(s.out)), &s.cerr)
 		} else {
-			st = C.pds_predictor_run(C.pds_predictor(p.h), in, C.size_t(len(s.in)), out,
+			st = C.pds_predictor_fetch_v2(C.pds_predictor(p.h), C.pds_run_id(s.runID), out,
 				C.size_t(len(s.out)), &s.cerr)
 		}
-		if w != nil {
-			w.inC.Store(false)
-		}
-		r.inflight.Add(-1)
-		// The library's cancel flag belongs to the predictor, not to a run:
-		// a cancelled run whose context is not done was hit by the watcher of
-		// another call sharing the predictor (a rare interleaving; see
-		// watcher.loop). Nothing was written: run again.
-		if st != C.PDS_ERR_CANCELLED || fetch || ctx.Err() != nil || attempt == 2 {
-			break
-		}
+		runtime.KeepAlive(p)
+		return st
 	}
+	// The options live in s, like the descriptors and the error: a local
+	// whose address goes to C would escape, one allocation per run.
+	o := &s.opts
+	*o = C.pds_run_options{struct_size: C.uint32_t(unsafe.Sizeof(*o))}
+	var w *watcher
+	if done := ctx.Done(); done != nil {
+		// The id is taken before the call so that the watcher can name the
+		// run even before the library has admitted it.
+		o.run_id = C.pds_run_id_new()
+		w = p.res.takeWatcher()
+		w.start <- watch{done: done, id: uint64(o.run_id)}
+	}
+	o.wait_at_checkpoint = C.uint32_t(p.res.waitAt.Load())
+	// s.in and s.out are Go memory handed to C as arguments (pinned by cgo
+	// for the call); the data pointers inside them were pinned by s.pin,
+	// which is what cgocheck requires of Go pointers stored in Go memory
+	// passed to C. o is a Go struct without pointers.
+	st = C.pds_predictor_run_v2(C.pds_predictor(p.h), o, in, C.size_t(len(s.in)), out,
+		C.size_t(len(s.out)), &s.cerr)
+	s.runID = uint64(o.run_id)
 	if w != nil {
 		w.finish <- struct{}{} // join: the watcher has stopped cancelling
-		r.putWatcher(w)
+		p.res.putWatcher(w)
 	}
 	runtime.KeepAlive(p) // the cleanup must not destroy the handle under the call
-	return st, ticket
-}
-
-// quietSince reports whether no other call has entered or is inside the
-// predictor since the crossing numbered ticket: then the result the library
-// keeps is that crossing's. (pds_predictor_fetch returns "the last successful
-// run", whoever made it; with a run id to check against, this bookkeeping
-// would not be needed.)
-func (r *predRes) quietSince(ticket uint64) bool {
-	return r.inflight.Load() == 0 && r.entered.Load() == ticket
+	return st
 }
 
 // runState is the memory one call hands to C: the descriptor arrays, the
@@ -482,6 +462,8 @@ type runState struct {
 	in, out []C.pds_tensor
 	cerr    C.pds_error
 	pin     runtime.Pinner
+	opts    C.pds_run_options
+	runID   uint64 // the id of the last run crossed with this state
 	// Run's record of the previous outputs, to size the next buffers.
 	lastDType []DType
 	lastBytes []int
@@ -732,66 +714,43 @@ func sliceBuffer(b any, n, elem int) any {
 	return b
 }
 
-// watcher turns the end of a run's context into pds_predictor_cancel. One is
-// kept per predictor and owned by one call at a time (a concurrent call,
-// which the library refuses as BUSY, gets a temporary one). Its goroutine
-// holds the predictor's predRes, never the Predictor.
+// watcher turns the end of a run's context into pds_predictor_cancel_run.
+// One is kept per predictor and owned by one call at a time (a concurrent
+// call, which the library refuses as BUSY, gets a temporary one). Its
+// goroutine holds the predictor's predRes, never the Predictor.
 type watcher struct {
 	r      *predRes
-	start  chan (<-chan struct{}) // a call begins: its ctx.Done()
-	finish chan struct{}          // the call has left C
-	inC    atomic.Bool            // the watched crossing is in C
+	start  chan watch    // a call begins
+	finish chan struct{} // the call has left C
 	once   sync.Once
 }
 
+// watch is what a call gives its watcher: its ctx.Done() and its run id.
+type watch struct {
+	done <-chan struct{}
+	id   uint64
+}
+
 func newWatcher(r *predRes) *watcher {
-	w := &watcher{r: r, start: make(chan (<-chan struct{})), finish: make(chan struct{})}
+	w := &watcher{r: r, start: make(chan watch), finish: make(chan struct{})}
 	go w.loop()
 	return w
 }
 
 func (w *watcher) stop() { w.once.Do(func() { close(w.start) }) }
 
-// mayCancel reports whether the run in C, if any, is the watched one: the
-// watched crossing is in C and no other Go call is (pds_predictor_cancel
-// stops whatever run holds the predictor). A call that came and went, refused
-// as busy, does not hold cancellation back.
-func (w *watcher) mayCancel() bool {
-	return w.inC.Load() && w.r.inflight.Load() == 1
-}
-
 func (w *watcher) loop() {
-	var t *time.Timer
-next:
-	for done := range w.start {
+	for c := range w.start {
 		select {
 		case <-w.finish:
 			continue
-		case <-done:
+		case <-c.done:
 		}
-		// The context ended while the call is in C. A cancel that lands before
-		// the run holds the predictor is ignored by the library (so that it
-		// cannot cancel a later run), so repeat it until the call reports back.
-		delay := 20 * time.Microsecond
-		for {
-			if w.mayCancel() {
-				cPredictorCancel(w.r.h)
-			}
-			if t == nil {
-				t = time.NewTimer(delay)
-			} else {
-				t.Reset(delay)
-			}
-			select {
-			case <-w.finish:
-				t.Stop()
-				continue next
-			case <-t.C:
-			}
-			if delay < 2*time.Millisecond {
-				delay *= 2
-			}
-		}
+		// One cancel suffices: the library stops the run with this id at its
+		// next checkpoint, or as it begins if it has not begun yet, and
+		// never any other run.
+		cPredictorCancelRun(w.r.h, c.id)
+		<-w.finish
 	}
 }
 

@@ -199,93 +199,55 @@ func TestM5_WrongKind(t *testing.T) {
 	mustOK(t, "Run on a new predictor", err)
 }
 
-// observeBusy starts a long run on p and calls probe until it fails with
-// ErrBusy while the run is in progress (restarting the run if it ends
-// first); it returns that error after checking the long run succeeded.
-func observeBusy(t *testing.T, p *pdsafe.Predictor, in pdsafe.AnyTensor, probe func() error) error {
-	t.Helper()
-	for attempt := 0; attempt < 5; attempt++ {
-		out, finished := startBig(bg, p, in)
-		var busy error
-	probing:
-		for busy == nil {
-			select {
-			case <-finished:
-				break probing
-			default:
-			}
-			if err := probe(); errors.Is(err, pdsafe.ErrBusy) {
-				busy = err
-			}
-			time.Sleep(100 * time.Microsecond)
-		}
-		o := <-out
-		mustOK(t, "the long run", o.err)
-		if busy != nil {
-			return busy
-		}
-	}
-	t.Fatal("never observed the long run in progress")
-	return nil
-}
-
-// M6: two goroutines on one predictor: the second gets ErrBusy from the C
-// library's busy detection, for a run and for a fetch; the first completes
-// correctly. -race is clean.
+// M6: two goroutines on one predictor: while one run is in C (held at a
+// checkpoint), a second run and a fetch get ErrBusy from the C library's
+// busy detection; the predictor then works normally. -race is clean.
 func TestM6_ConcurrentRunIsBusy(t *testing.T) {
 	b := newBigRun(t)
 	p := newPredictor(t, b.model)
+	h := startHeld(t, p, b.input, 1)
 	second := &pdsafe.Tensor[float32]{Shape: b.input.Shape, Data: b.input.Data}
-	err := observeBusy(t, p, b.input, func() error { _, err := p.Run(bg, second); return err })
+	_, err := p.Run(bg, second)
 	wantCode(t, "second run", err, pdsafe.ErrBusy, "Predictor.Run", "pds_predictor_run",
 		"already running on another thread")
 	buf := pdsafe.NewBuffer[float32](int(b.input.Shape[2] * b.input.Shape[3]))
-	err = observeBusy(t, p, b.input, func() error { return p.Fetch([]pdsafe.AnyTensor{buf}) })
+	err = p.Fetch([]pdsafe.AnyTensor{buf})
 	wantCode(t, "fetch during a run", err, pdsafe.ErrBusy, "Predictor.Fetch", "pds_predictor_fetch")
+	wantCode(t, "the held run", h.release().err, pdsafe.ErrCanceled, "(checkpoint 1)")
 	res, err := p.Run(bg, readF32(t, "db_det", "case1.in0.npy"))
 	mustOK(t, "Run afterwards", err)
 	checkCase(t, "db_det", 1, res)
 }
 
-// M7: Close during a run waits for the run to leave C: the run succeeds and
-// Close returns nil. (Had Close not waited, the library would have refused
-// the destroy with PDS_ERR_BUSY: the in-call count is the oracle.)
+// M7: Close during a run waits for the run to leave C, then returns nil.
+// (Had Close not waited, the library would have refused the destroy with
+// PDS_ERR_BUSY: the in-call count is the oracle.)
 func TestM7_CloseWaitsForRun(t *testing.T) {
 	base := baseline(t)
 	b := newBigRun(t)
 	p, err := b.model.NewPredictor()
 	mustOK(t, "NewPredictor", err)
-	out, finished := startBig(bg, p, b.input)
-	if !waitInProgress(t, p, b.input.Shape, finished) {
-		t.Fatal("the run finished before Close could be tried")
+	h := startHeld(t, p, b.input, 1)
+	closed := make(chan error, 1)
+	go func() { closed <- p.Close() }()
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned while a run was in C: %v", err)
+	default:
 	}
-	type closeResult struct {
-		err error
-		at  time.Time
-	}
-	closed := make(chan closeResult, 1)
-	start := time.Now()
-	go func() { err := p.Close(); closed <- closeResult{err, time.Now()} }()
-	o := <-out
-	runEnd := time.Now()
-	mustOK(t, "the run Close waited for", o.err)
-	if got, in := o.res.Info(0).Shape, b.input.Shape; !reflect.DeepEqual(got, []int64{1, 1, in[2], in[3]}) {
-		t.Errorf("output shape %v for input %v", got, in)
-	}
-	c := <-closed
-	mustOK(t, "Close during the run", c.err)
-	t.Logf("Close waited %v; the run returned %v after Close was called", c.at.Sub(start), runEnd.Sub(start))
-	if c.at.Before(runEnd.Add(-50 * time.Millisecond)) {
-		t.Errorf("Close returned %v before the run did", runEnd.Sub(c.at))
-	}
+	wantCode(t, "the run Close waited for", h.release().err, pdsafe.ErrCanceled)
+	mustOK(t, "Close during the run", <-closed)
 	_, err = p.Run(bg, b.input)
 	wantCode(t, "Run after Close", err, pdsafe.ErrClosed)
 	// The model can also be closed under a running predictor (M14).
 	q, err := b.model.NewPredictor()
 	mustOK(t, "NewPredictor", err)
-	out, _ = startBig(bg, q, b.input)
+	h = startHeld(t, q, b.input, 1)
 	mustOK(t, "Model.Close during a run", b.model.Close())
-	mustOK(t, "run after Model.Close", (<-out).err)
+	wantCode(t, "the held run", h.release().err, pdsafe.ErrCanceled)
+	res, err := q.Run(bg, readF32(t, "db_det", "case1.in0.npy"))
+	mustOK(t, "run after Model.Close", err)
+	checkCase(t, "db_det", 1, res)
 	mustOK(t, "Close", q.Close())
 	settle(t, base)
 }
@@ -1086,71 +1048,63 @@ func TestM24_CancelMidRun(t *testing.T) {
 	mustOK(t, "first run", err)
 	checkCase(t, "db_det", 0, res)
 
-	// Plan the big shape first, so that the cancel lands between operators
-	// rather than while the library plans the new shape.
-	_, err = p.Run(bg, b.input)
-	mustOK(t, "big run", err)
-	// Cancel a third of the way in (the run then is among its operators),
-	// a shorter way in if the run was done by then.
-	var ctx context.Context
-	var o runOutcome
-	var took time.Duration
-	for delay := b.took / 3; ; delay /= 2 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithCancel(bg)
-		out, finished := startBig(ctx, p, b.input)
-		if !waitInProgress(t, p, b.input.Shape, finished) {
-			t.Fatal("the run finished before it could be cancelled")
+	// Held while copying the input (checkpoint 1) and among the operators
+	// (checkpoint 20, inferring shapes): cancelled there, whenever the
+	// cancel comes, and usable afterwards.
+	for _, k := range []uint32{1, 20} {
+		h := startHeld(t, p, b.input, k)
+		o := h.release()
+		e := wantCode(t, fmt.Sprintf("run cancelled at checkpoint %d", k), o.err, pdsafe.ErrCanceled,
+			"PDS_ERR_CANCELLED", fmt.Sprintf("(checkpoint %d)", k))
+		if !errors.Is(o.err, context.Canceled) || e.Unwrap() != context.Canceled {
+			t.Errorf("cancelled run %v does not match context.Canceled", o.err)
 		}
-		time.Sleep(delay)
-		start := time.Now()
-		cancel()
-		o = <-out
-		took = time.Since(start)
-		if o.err != nil || delay < time.Millisecond {
-			break
-		}
+		res, err = p.Run(bg, small)
+		mustOK(t, "run after cancel", err)
+		checkCase(t, "db_det", 0, res)
 	}
-	e := wantCode(t, "cancelled run", o.err, pdsafe.ErrCanceled, "cancelled before op", "PDS_ERR_CANCELLED")
-	if !errors.Is(o.err, context.Canceled) || e.Unwrap() != context.Canceled {
-		t.Errorf("cancelled run %v does not match context.Canceled", o.err)
-	}
-	t.Logf("stopped %v after cancel: %v", took, o.err)
-	if took > 5*time.Second {
-		t.Errorf("the run took %v to stop after cancel", took)
-	}
-	res, err = p.Run(bg, small)
-	mustOK(t, "run after cancel", err)
-	checkCase(t, "db_det", 0, res)
 
-	// A deadline works the same way and matches DeadlineExceeded.
-	dctx, dcancel := context.WithTimeout(bg, b.took/4)
+	// A deadline works the same way and matches DeadlineExceeded: the run
+	// is held until the deadline passes, however long that takes.
+	pdsafe.SetWaitAtCheckpoint(p, 3)
+	dctx, dcancel := context.WithTimeout(bg, time.Millisecond)
 	defer dcancel()
-	_, err = runRetryBusy(dctx, p, b.input)
+	_, err = p.Run(dctx, b.input)
+	pdsafe.SetWaitAtCheckpoint(p, 0)
 	wantCode(t, "deadline", err, pdsafe.ErrCanceled)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("deadline error %v does not match context.DeadlineExceeded", err)
 	}
 	// A context already done never reaches C.
+	ctx, cancel := context.WithCancel(bg)
+	cancel()
 	_, err = p.Run(ctx, small)
 	wantCode(t, "done context", err, pdsafe.ErrCanceled, "before the run started")
 	err = p.RunInto(ctx, []pdsafe.AnyTensor{small}, []pdsafe.AnyTensor{pdsafe.NewBuffer[float32](1)})
 	wantCode(t, "done context, RunInto", err, pdsafe.ErrCanceled, "before the run started")
 
-	// A pool call waiting for a free predictor gives up when its context ends.
+	// A pool call waiting for a free predictor gives up when its context
+	// ends: the pool's one predictor is held by a run until the end.
 	pool, err := b.model.NewPool(1)
 	mustOK(t, "NewPool", err)
 	defer pool.Close()
+	pdsafe.SetPoolWaitAtCheckpoint(pool, 1)
+	hctx, hcancel := context.WithCancel(bg)
 	busy := make(chan error, 1)
-	go func() { _, err := pool.Run(bg, b.input); busy <- err }()
-	time.Sleep(10 * time.Millisecond)
-	wctx, wcancel := context.WithTimeout(bg, 5*time.Millisecond)
+	go func() { _, err := pool.Run(hctx, b.input); busy <- err }()
+	for pdsafe.PoolFree(pool) != 0 {
+		runtime.Gosched()
+	}
+	pdsafe.SetPoolWaitAtCheckpoint(pool, 0)
+	wctx, wcancel := context.WithTimeout(bg, time.Millisecond)
 	defer wcancel()
 	_, err = pool.Run(wctx, small)
-	if !errors.Is(err, pdsafe.ErrCanceled) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("pool wait past the deadline: %v", err)
+	wantCode(t, "pool wait past the deadline", err, pdsafe.ErrCanceled, "while waiting for a free predictor")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("pool wait past the deadline: %v does not match DeadlineExceeded", err)
 	}
-	mustOK(t, "the pool's running call", <-busy)
+	hcancel()
+	wantCode(t, "the pool's held call", <-busy, pdsafe.ErrCanceled)
 	res, err = pool.Run(bg, small)
 	mustOK(t, "pool after the timeout", err)
 	checkCase(t, "db_det", 0, res)

@@ -73,7 +73,7 @@ extern "C" {
 /* Bumped whenever the layout of a public struct or the meaning of a call
  * changes. A binding compiled against this header checks
  * pds_abi_version() == PDS_ABI_VERSION before anything else. */
-#define PDS_ABI_VERSION 1
+#define PDS_ABI_VERSION 2
 
 /* Largest tensor rank the library handles. */
 #define PDS_MAX_RANK 8
@@ -105,7 +105,8 @@ extern "C" {
     X(PDS_ERR_LIMIT, 13, "limit exceeded")                                         \
     X(PDS_ERR_CANCELLED, 14, "run cancelled")                                      \
     X(PDS_ERR_INVALID_STATE, 15, "call not valid in the object's state")           \
-    X(PDS_ERR_INTERNAL, 16, "internal error")
+    X(PDS_ERR_INTERNAL, 16, "internal error")                                      \
+    X(PDS_ERR_RESULT_GONE, 17, "the result of that run is no longer kept")
 
 typedef enum pds_status {
 #define PDS_STATUS_ENUM_(name, value, text) name = value,
@@ -374,13 +375,22 @@ PDS_API pds_status pds_predictor_destroy(pds_predictor predictor, pds_error *err
  *   leaves every output descriptor untouched, so a caller can tell the two
  *   apart.
  *
+ * n_outputs may be 0 (outputs may then be NULL): the run computes and keeps
+ *   its result without copying it anywhere, for a later fetch.
+ *
  * One run per predictor at a time: a concurrent call returns PDS_ERR_BUSY
  * (or waits, with PDS_PREDICTOR_SERIALIZE). pds_predictor_cancel from another
- * thread stops the run between operators with PDS_ERR_CANCELLED; the predictor
- * stays usable. No pointer in inputs or outputs is kept after the call.
- * Other codes: the handle errors, PDS_ERR_INVALID_ARGUMENT, PDS_ERR_LIMIT,
- * PDS_ERR_OUT_OF_MEMORY, and PDS_ERR_SHAPE naming the operator whose shapes do
- * not fit. */
+ * thread stops the run at its next checkpoint with PDS_ERR_CANCELLED; the
+ * predictor stays usable. Checkpoints are: between operators, before
+ * planning a new input shape, and every few MiB while inputs are copied in.
+ * No pointer in inputs or outputs is kept after the call.
+ * Other codes: the handle errors, PDS_ERR_INVALID_ARGUMENT, PDS_ERR_LIMIT (an
+ * input or an intermediate over max_tensor_bytes), PDS_ERR_OUT_OF_MEMORY, and
+ * PDS_ERR_SHAPE naming the operator whose shapes do not fit.
+ *
+ * A predictor shared by several callers keeps one result, the last one:
+ * such callers use pds_predictor_run_v2 and pds_predictor_fetch_v2, which
+ * name the run, instead of this call and pds_predictor_fetch. */
 PDS_API pds_status pds_predictor_run(pds_predictor predictor, const pds_tensor *inputs,
                                      size_t n_inputs, pds_tensor *outputs, size_t n_outputs,
                                      pds_error *err);
@@ -391,6 +401,64 @@ PDS_API pds_status pds_predictor_run(pds_predictor predictor, const pds_tensor *
  * Busy rules as for run. */
 PDS_API pds_status pds_predictor_fetch(pds_predictor predictor, pds_tensor *outputs,
                                        size_t n_outputs, pds_error *err);
+
+/* A run id names one run: unique in the process, never 0, never reused. */
+typedef uint64_t pds_run_id;
+
+/* Returns a new run id (the next value of a process-wide counter). A caller
+ * that must be able to cancel a run before it starts takes an id here and
+ * passes it in pds_run_options.run_id. Thread-safe, lock-free, cannot fail. */
+PDS_API pds_run_id pds_run_id_new(void);
+
+/* Options of one run (pds_predictor_run_v2). Initialise with
+ * pds_run_options_init; a zero field means "the default". */
+typedef struct pds_run_options {
+    uint32_t struct_size; /* sizeof(pds_run_options) */
+    uint32_t flags;       /* none defined yet: 0 */
+    /* The id of this run: one from pds_run_id_new() not used by this
+     * predictor's previous run (the caller keeps it), or 0: the library then
+     * takes a new one and stores it here as soon as the run holds the
+     * predictor, also if the run then fails (it stays 0 if the call fails
+     * before, e.g. on a bad handle or PDS_ERR_BUSY). */
+    pds_run_id run_id;
+    /* Testing hook, 0 = off. When N > 0 the run ignores cancellation until
+     * its N-th checkpoint (see pds_predictor_run), then waits there until it
+     * is cancelled and returns PDS_ERR_CANCELLED naming that checkpoint; a run
+     * with fewer checkpoints finishes normally. It lets a test cancel a run
+     * "in the middle" without depending on how fast the machine is. Never
+     * set it in production code: nothing but a cancel releases the run. */
+    uint32_t wait_at_checkpoint;
+    uint32_t reserved;
+} pds_run_options;
+
+/* As pds_model_options_init: inline, sized by the caller's header. */
+static inline void pds_run_options_init(pds_run_options *options)
+{
+    if (options) {
+        pds_run_options zero = {0};
+        *options = zero;
+        options->struct_size = (uint32_t)sizeof *options;
+    }
+}
+
+/* Method. pds_predictor_run with a run id: options (required) carries the id
+ * in and out, so that the result can be fetched and the run cancelled by
+ * name. Everything else is as pds_predictor_run. Additional code:
+ * PDS_ERR_INVALID_ARGUMENT for an options->run_id that pds_run_id_new never
+ * returned or that this predictor's previous run used. */
+PDS_API pds_status pds_predictor_run_v2(pds_predictor predictor, pds_run_options *options,
+                                        const pds_tensor *inputs, size_t n_inputs,
+                                        pds_tensor *outputs, size_t n_outputs, pds_error *err);
+
+/* Method. Copies the outputs of run `run_id` (which succeeded, or ended with
+ * PDS_ERR_BUFFER_SIZE) into caller buffers, with the rules of
+ * pds_predictor_run's outputs. If the result the predictor keeps is not that
+ * run's (a later run replaced it, or that run failed or never took place on
+ * this predictor), returns PDS_ERR_RESULT_GONE and writes nothing: a result
+ * is never another run's. PDS_ERR_INVALID_ARGUMENT for run_id 0. Busy rules
+ * as for run. */
+PDS_API pds_status pds_predictor_fetch_v2(pds_predictor predictor, pds_run_id run_id,
+                                          pds_tensor *outputs, size_t n_outputs, pds_error *err);
 
 /* What a predictor did in its last run and what it holds. */
 typedef struct pds_predictor_stats {
@@ -433,10 +501,24 @@ typedef struct pds_step_profile {
 PDS_API pds_status pds_predictor_get_profile(pds_predictor predictor, pds_step_profile *steps,
                                              size_t cap, size_t *count, pds_error *err);
 
-/* Asks a run in progress on the predictor to stop at the next operator
- * boundary; the run returns PDS_ERR_CANCELLED. Has no effect if no run is in
- * progress (a later run is not cancelled). Safe from any thread at any time. */
+/* Asks the run in progress on the predictor, whichever it is, to stop at its
+ * next checkpoint; the run returns PDS_ERR_CANCELLED. Has no effect if no run
+ * is in progress (a later run is not cancelled). Safe from any thread at any
+ * time. A caller sharing the predictor with others uses
+ * pds_predictor_cancel_run, which cannot hit someone else's run. */
 PDS_API pds_status pds_predictor_cancel(pds_predictor predictor, pds_error *err);
+
+/* Cancels run `run_id` on the predictor and no other: if it is in progress it
+ * stops at its next checkpoint; if it has not started yet (its caller is
+ * still on the way in, or waiting with PDS_PREDICTOR_SERIALIZE) it returns
+ * PDS_ERR_CANCELLED as soon as it starts, without computing; if it has
+ * finished, nothing happens. The predictor remembers the last
+ * PDS_PENDING_CANCELS ids cancelled before their run started. PDS_OK in all
+ * these cases; PDS_ERR_INVALID_ARGUMENT for run_id 0; the handle errors.
+ * Safe from any thread at any time. */
+#define PDS_PENDING_CANCELS 16
+PDS_API pds_status pds_predictor_cancel_run(pds_predictor predictor, pds_run_id run_id,
+                                            pds_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Library state                                                             */

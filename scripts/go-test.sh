@@ -7,20 +7,24 @@
 #   3. go test -asan ./...                         (AddressSanitizer on the Go
 #                                                   side, with the normal C build)
 # plus go vet and gofmt. Extra arguments go to every `go test` (e.g. -run M7).
-# Set PDSAFE_GO_SHORT=1 to pass -short (shorter stress and leak tests).
+# Set PDSAFE_GO_SHORT=1 to pass -short (shorter stress and leak tests), and
+# PDSAFE_BUILD_DIR to build the C library somewhere other than build/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-prefix="$root/build/prefix"
+builddir="${PDSAFE_BUILD_DIR:-$root/build}"
+prefix="$builddir/prefix"
 
 echo "== build and install the C library into $prefix"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-if ! bash "$root/scripts/build.sh" "$root/build" >"$log" 2>&1; then
+# Only what is installed: the library, its static form and the CLI.
+if ! PDSAFE_NINJA_TARGETS="pdsafe pdsafe_static pdsafe_cli" \
+    bash "$root/scripts/build.sh" "$builddir" >"$log" 2>&1; then
   tail -n 40 "$log" >&2
   echo "go-test: building the C library failed" >&2
   exit 1
 fi
-cmake --install "$root/build" --prefix "$prefix" >/dev/null
+cmake --install "$builddir" --prefix "$prefix" >/dev/null
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 # The .pc file's Libs carry -Wl,-rpath,<libdir>, so test binaries find
 # libpdsafe.so without LD_LIBRARY_PATH.

@@ -3,12 +3,15 @@
  * through the public C API, each test asserting the exact status.
  *
  * Models come from the committed fixtures: `pplcnet` (small, fast) for most
- * tests and `db_det` (dynamic H and W) with a large input for tests that need
- * a run to be in progress on another thread.
+ * tests and `db_det` (dynamic H and W) for tests that need a run to be in
+ * progress on another thread; such a run is held at a checkpoint with the
+ * wait_at_checkpoint testing hook until the test cancels it, so no test here
+ * depends on how fast the machine is.
  */
 #include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <sched.h>
@@ -230,10 +233,15 @@ static void test_m5_wrong_kind(void)
     expect_no_live_objects();
 }
 
-/* A run on another thread, long enough to be observed while in progress. */
+/* A run on another thread. With hold set it waits at its first checkpoint
+ * (the wait_at_checkpoint testing hook) until it is cancelled, so the main
+ * thread can observe it in progress however fast the machine is; id lets the
+ * main thread cancel exactly this run. */
 typedef struct {
     pds_predictor p;
     pds_tensor in, out;
+    bool hold;
+    pds_run_id id;
     atomic_int started, finished;
     pds_status status;
     pds_error err;
@@ -246,17 +254,22 @@ static void *bg_main(void *arg)
     /* A probe from the main thread may hold the predictor for a moment before
      * this run starts; BUSY means nothing was done, so try again. */
     do {
-        r->status = pds_predictor_run(r->p, &r->in, 1, &r->out, 1, &r->err);
+        pds_run_options o;
+        pds_run_options_init(&o);
+        o.run_id = r->id;
+        o.wait_at_checkpoint = r->hold ? 1 : 0;
+        r->status = pds_predictor_run_v2(r->p, &o, &r->in, 1, &r->out, 1, &r->err);
     } while (r->status == PDS_ERR_BUSY);
     atomic_store(&r->finished, 1);
     return NULL;
 }
 
-static double now_s(void)
+/* Starts a held run of r on its own thread. */
+static void start_held(bg_run *r, pthread_t *th)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    r->hold = true;
+    r->id = pds_run_id_new();
+    pthread_create(th, NULL, bg_main, r);
 }
 
 /* True when a run is observably in progress on r->p: a second run is refused
@@ -270,34 +283,39 @@ static int run_in_progress(bg_run *r)
     return pds_predictor_run(r->p, &probe, 1, NULL, 0, &err) == PDS_ERR_BUSY;
 }
 
-/* Waits until the background run is in progress; false if it ended first. */
+/* Waits until the held background run is in progress; false if it ended
+ * (it cannot end by itself: it waits for a cancel). */
 static int wait_in_progress(bg_run *r)
 {
-    while (!atomic_load(&r->started))
-        sched_yield();
-    double t0 = now_s();
-    while (!atomic_load(&r->finished) && now_s() - t0 < 60) {
+    while (!atomic_load(&r->finished)) {
         if (run_in_progress(r))
             return 1;
-        struct timespec ts = {0, 200000};
-        nanosleep(&ts, NULL);
+        sched_yield();
     }
     return 0;
 }
 
-#define BIG 640 /* db_det at 640x640: long enough with the reference kernels */
+/* Releases a held run: cancels it and joins its thread. */
+static void release_held(bg_run *r, pthread_t th)
+{
+    pds_error err;
+    CHECK_OK(pds_predictor_cancel_run(r->p, r->id, &err), &err);
+    pthread_join(th, NULL);
+    CHECK_STATUS(r->status, PDS_ERR_CANCELLED, &r->err);
+    CHECK_MSG(r->err, "checkpoint 1");
+}
 
 /* M6: a second concurrent run on one predictor is refused, not raced. */
 static void test_m6_concurrent_run_busy(void)
 {
     pds_error err;
-    session s = open_session("db_det", BIG);
+    session s = open_session("db_det", 64);
     bg_run r = {.p = s.p, .in = s.in.t, .out = s.out};
     pthread_t th;
-    pthread_create(&th, NULL, bg_main, &r);
+    start_held(&r, &th);
     CHECK(wait_in_progress(&r)); /* a second run saw PDS_ERR_BUSY while the first ran */
-    pthread_join(th, NULL);
-    CHECK_OK(r.status, &r.err);
+    release_held(&r, th);
+    CHECK_OK(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), &err);
     /* With PDS_PREDICTOR_SERIALIZE the second caller waits instead. */
     pds_predictor_options opt;
     pds_predictor_options_init(&opt);
@@ -324,17 +342,17 @@ static void test_m6_concurrent_run_busy(void)
 static void test_m7_destroy_while_running(void)
 {
     pds_error err;
-    session s = open_session("db_det", BIG);
+    session s = open_session("db_det", 64);
     bg_run r = {.p = s.p, .in = s.in.t, .out = s.out};
     /* The model can go away under the running predictor too (M14). */
     CHECK_OK(pds_model_destroy(s.m, &err), &err);
     pthread_t th;
-    pthread_create(&th, NULL, bg_main, &r);
+    start_held(&r, &th);
     CHECK(wait_in_progress(&r));
     CHECK_STATUS(pds_predictor_destroy(r.p, &err), PDS_ERR_BUSY, &err);
     CHECK_MSG(err, "in use");
-    pthread_join(th, NULL);
-    CHECK_OK(r.status, &r.err);
+    release_held(&r, th);
+    CHECK_OK(pds_predictor_run(r.p, &r.in, 1, &r.out, 1, &err), &err);
     CHECK_OK(pds_predictor_destroy(r.p, &err), &err);
     free(s.in.buf);
     free(s.out.data);
@@ -759,37 +777,31 @@ static void test_m23_no_thread_explosion(void)
     expect_no_live_objects();
 }
 
-/* M24: cancellation stops a run between ops and leaves the predictor usable. */
+/* M24: cancellation stops a run in progress and leaves the predictor usable;
+ * pds_predictor_cancel hits the run in progress, never a later one. (Every
+ * checkpoint, and cancellation by run id, in test_run_ids.c.) */
 static void test_m24_cancel(void)
 {
     pds_error err;
-    session s = open_session("db_det", 64); /* s.in: a small input */
-    bg_run r = {.p = s.p};
+    session s = open_session("db_det", 64);
     /* A cancel with no run in progress does not cancel a later run. */
-    CHECK_OK(pds_predictor_cancel(r.p, &err), &err);
-    CHECK_OK(pds_predictor_run(r.p, &s.in.t, 1, &s.out, 1, &err), &err);
+    CHECK_OK(pds_predictor_cancel(s.p, &err), &err);
+    CHECK_OK(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), &err);
     float first = ((float *)s.out.data)[0];
-    input in = make_input(s.m, BIG);
-    r.in = in.t;
-    r.out = make_output();
+    bg_run r = {.p = s.p, .in = s.in.t, .out = make_output()};
     pthread_t th;
-    pthread_create(&th, NULL, bg_main, &r);
+    start_held(&r, &th);
     CHECK(wait_in_progress(&r));
-    /* Cancel until the run reports back: a cancel that lands before the run
-     * holds the predictor is ignored by design (it must not cancel a later run). */
-    while (!atomic_load(&r.finished)) {
-        CHECK_OK(pds_predictor_cancel(r.p, &err), &err);
-        struct timespec ts = {0, 100000};
-        nanosleep(&ts, NULL);
-    }
+    /* The run is in progress (held at its first checkpoint), so the cancel
+     * reaches it; nothing else can end it. */
+    CHECK_OK(pds_predictor_cancel(s.p, &err), &err);
     pthread_join(th, NULL);
-    CHECK_EQ_INT(r.status, PDS_ERR_CANCELLED);
-    CHECK_MSG(r.err, "cancelled before op");
+    CHECK_STATUS(r.status, PDS_ERR_CANCELLED, &r.err);
+    CHECK_MSG(r.err, "cancelled while copying input 0");
     /* Still usable, same answer as before. */
-    CHECK_OK(pds_predictor_run(r.p, &s.in.t, 1, &s.out, 1, &err), &err);
+    CHECK_OK(pds_predictor_run(s.p, &s.in.t, 1, &s.out, 1, &err), &err);
     CHECK(((float *)s.out.data)[0] == first);
     close_session(&s);
-    free(in.buf);
     free(r.out.data);
     expect_no_live_objects();
 }

@@ -164,7 +164,7 @@ static pds_status run(pdsi_model *m, int threads, const io *in, io *out, pds_err
         return st;
     out->n = m->graph.n_outputs;
     pthread_mutex_lock(&p->run_mu);
-    pdsi_predictor_begin(p);
+    pdsi_predictor_begin(p, pdsi_run_id_new(), 0);
     /* Twice: the second run reuses the plan. */
     for (int rep = 0; rep < 2 && !st; rep++) {
         st = pdsi_predictor_run(p, in->t, (size_t)in->n, NULL, 0, err);

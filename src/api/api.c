@@ -408,6 +408,19 @@ static void pred_end_call(pdsi_predictor *p)
     pred_leave(p);
 }
 
+/* The run of pds_predictor_run and _v2 once the predictor is held: id is
+ * the run's id, already checked. */
+static pds_status run_held(pdsi_predictor *p, uint64_t id, uint32_t wait_at,
+                           const pds_tensor *inputs, size_t n_inputs, pds_tensor *outputs,
+                           size_t n_outputs, pds_error *err)
+{
+    pdsi_predictor_begin(p, id, wait_at);
+    pds_status st = pdsi_predictor_run(p, inputs, n_inputs, outputs, n_outputs, err);
+    pdsi_predictor_end(p);
+    pred_end_call(p);
+    return st;
+}
+
 pds_status pds_predictor_run(pds_predictor predictor, const pds_tensor *inputs, size_t n_inputs,
                              pds_tensor *outputs, size_t n_outputs, pds_error *err)
 {
@@ -415,9 +428,58 @@ pds_status pds_predictor_run(pds_predictor predictor, const pds_tensor *inputs, 
     pds_status st = pred_begin_call(predictor, &p, "pds_predictor_run", err);
     if (st)
         return st;
-    pdsi_predictor_begin(p);
-    st = pdsi_predictor_run(p, inputs, n_inputs, outputs, n_outputs, err);
-    pdsi_predictor_end(p);
+    return run_held(p, pdsi_run_id_new(), 0, inputs, n_inputs, outputs, n_outputs, err);
+}
+
+pds_run_id pds_run_id_new(void)
+{
+    return pdsi_run_id_new();
+}
+
+pds_status pds_predictor_run_v2(pds_predictor predictor, pds_run_options *options,
+                                const pds_tensor *inputs, size_t n_inputs, pds_tensor *outputs,
+                                size_t n_outputs, pds_error *err)
+{
+    const char *fn = "pds_predictor_run_v2";
+    if (!options)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "%s: options is NULL (it carries the "
+                         "run id in and out; initialise it with pds_run_options_init)", fn);
+    pds_status st = check_options_size(options->struct_size, offsetof(pds_run_options, reserved),
+                                       "pds_run_options", err);
+    if (st)
+        return st;
+    if (options->flags)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "%s: unknown flags 0x%x (none defined)",
+                         fn, options->flags);
+    uint64_t id = options->run_id;
+    if (id && !pdsi_run_id_issued(id))
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                         "%s: run id %llu was never returned by pds_run_id_new (pass 0 to let "
+                         "the library take one)", fn, (unsigned long long)id);
+    pdsi_predictor *p;
+    if ((st = pred_begin_call(predictor, &p, fn, err)))
+        return st;
+    if (id && id == p->run_id) {
+        pred_end_call(p);
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                         "%s: run id %llu was already used by this predictor's previous run "
+                         "(take a new one from pds_run_id_new for every run)",
+                         fn, (unsigned long long)id);
+    }
+    if (!id)
+        options->run_id = id = pdsi_run_id_new();
+    return run_held(p, id, options->wait_at_checkpoint, inputs, n_inputs, outputs, n_outputs,
+                    err);
+}
+
+static pds_status fetch_common(pds_predictor predictor, uint64_t id, pds_tensor *outputs,
+                               size_t n_outputs, const char *fn, pds_error *err)
+{
+    pdsi_predictor *p;
+    pds_status st = pred_begin_call(predictor, &p, fn, err);
+    if (st)
+        return st;
+    st = pdsi_predictor_fetch(p, id, outputs, n_outputs, err);
     pred_end_call(p);
     return st;
 }
@@ -425,13 +487,17 @@ pds_status pds_predictor_run(pds_predictor predictor, const pds_tensor *inputs, 
 pds_status pds_predictor_fetch(pds_predictor predictor, pds_tensor *outputs, size_t n_outputs,
                                pds_error *err)
 {
-    pdsi_predictor *p;
-    pds_status st = pred_begin_call(predictor, &p, "pds_predictor_fetch", err);
-    if (st)
-        return st;
-    st = pdsi_predictor_fetch(p, outputs, n_outputs, err);
-    pred_end_call(p);
-    return st;
+    return fetch_common(predictor, 0, outputs, n_outputs, "pds_predictor_fetch", err);
+}
+
+pds_status pds_predictor_fetch_v2(pds_predictor predictor, pds_run_id run_id,
+                                  pds_tensor *outputs, size_t n_outputs, pds_error *err)
+{
+    if (run_id == 0)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                         "pds_predictor_fetch_v2: run id 0 names no run (use the id "
+                         "pds_predictor_run_v2 returned in its options)");
+    return fetch_common(predictor, run_id, outputs, n_outputs, "pds_predictor_fetch_v2", err);
 }
 
 pds_status pds_predictor_get_stats(pds_predictor predictor, pds_predictor_stats *stats,
@@ -469,18 +535,34 @@ pds_status pds_predictor_get_profile(pds_predictor predictor, pds_step_profile *
     return PDS_OK;
 }
 
-pds_status pds_predictor_cancel(pds_predictor predictor, pds_error *err)
+/* Looks the predictor up and applies a cancel under the table lock, so that
+ * the predictor cannot be freed meanwhile; cancelling takes no other lock and
+ * never waits for the run. */
+static pds_status cancel_common(pds_predictor predictor, uint64_t id, const char *fn,
+                                pds_error *err)
 {
     void *obj;
     pdsi_handles_lock();
-    pds_status st =
-        pdsi_handle_lookup(predictor, PDSI_KIND_PREDICTOR, &obj, "pds_predictor_cancel", err);
+    pds_status st = pdsi_handle_lookup(predictor, PDSI_KIND_PREDICTOR, &obj, fn, err);
     if (!st) {
-        pdsi_predictor *p = obj;
-        /* Under the table lock the predictor cannot be freed. */
-        if (atomic_load(&p->running))
-            atomic_store(&p->cancel, 1);
+        if (id)
+            pdsi_predictor_cancel_run(obj, id);
+        else
+            pdsi_predictor_cancel_active(obj);
     }
     pdsi_handles_unlock();
     return st;
+}
+
+pds_status pds_predictor_cancel(pds_predictor predictor, pds_error *err)
+{
+    return cancel_common(predictor, 0, "pds_predictor_cancel", err);
+}
+
+pds_status pds_predictor_cancel_run(pds_predictor predictor, pds_run_id run_id, pds_error *err)
+{
+    if (run_id == 0)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                         "pds_predictor_cancel_run: run id 0 names no run");
+    return cancel_common(predictor, run_id, "pds_predictor_cancel_run", err);
 }

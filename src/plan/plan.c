@@ -546,7 +546,8 @@ static void builder_free(builder *b)
 
 pds_status pdsi_plan_build(const pdsi_graph *g, const pdsi_graph_info *info,
                            pdsi_dnn_model *dm, pdsi_tensor *tensors, const int64_t *key,
-                           size_t key_len, uint64_t hash, pdsi_plan **out, pds_error *err)
+                           size_t key_len, uint64_t hash, const pdsi_stop *stop,
+                           pdsi_plan **out, pds_error *err)
 {
     *out = NULL;
     builder b = {.g = g, .info = info, .dm = dm, .tensors = tensors, .nv = g->n_values,
@@ -562,9 +563,17 @@ pds_status pdsi_plan_build(const pdsi_graph *g, const pdsi_graph_info *info,
         goto fail;
     for (int32_t v = 0; v < g->n_values; v++)
         b.conv_of[v] = -1;
-    for (int32_t i = 0; i < g->n_nodes; i++)
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        if (pdsi_stop_now(stop)) {
+            st = pdsi_fail(err, PDS_ERR_CANCELLED,
+                           "while planning the new input shapes, before op #%d (%s), %d of %d "
+                           "operators planned",
+                           g->nodes[i].index, g->nodes[i].type, i, g->n_nodes);
+            goto fail;
+        }
         if (!info->early_node[i] && (st = plan_node(&b, i)))
             goto fail;
+    }
     /* Graph outputs are handed out in plain layout. */
     b.outs = malloc(sizeof *b.outs * ((size_t)g->n_outputs + 1));
     if (!b.outs) {

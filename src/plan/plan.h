@@ -23,6 +23,7 @@
 
 #include <stdint.h>
 
+#include "core/cancel.h"
 #include "graph/graph.h"
 #include "kernels/onednn/dnn.h"
 
@@ -81,10 +82,13 @@ uint64_t pdsi_plan_key(const pdsi_graph *g, const pdsi_tensor *tensors, int64_t 
 
 /* Builds a plan for the shapes now in tensors (phase 1 done). dm is NULL for
  * the reference kernels only. Parameters whose plain data the model dropped
- * get it back (tensors[v].data) when a reference step needs them. */
+ * get it back (tensors[v].data) when a reference step needs them. Planning a
+ * node may compile kernels (milliseconds each), so stop (may be NULL) is
+ * asked before every node: PDS_ERR_CANCELLED, nothing kept. */
 pds_status pdsi_plan_build(const pdsi_graph *g, const pdsi_graph_info *info,
                            pdsi_dnn_model *dm, pdsi_tensor *tensors, const int64_t *key,
-                           size_t key_len, uint64_t hash, pdsi_plan **out, pds_error *err);
+                           size_t key_len, uint64_t hash, const pdsi_stop *stop,
+                           pdsi_plan **out, pds_error *err);
 void pdsi_plan_free(pdsi_plan *plan);
 
 /* The tensor with index i (a value or, from n_values on, an extra). */

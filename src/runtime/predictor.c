@@ -15,6 +15,13 @@
  * (core/executor.h) while the caller waits; the reference kernels run on the
  * caller's thread. Nothing the caller passes is kept after the call (M12):
  * inputs are copied in, outputs copied out.
+ *
+ * Every run has an id (pds_run_id). Cancellation names the id, and the kept
+ * result carries it, so a caller sharing the predictor can neither stop nor
+ * fetch another caller's run (M6, M24). A run asks whether to stop at its
+ * checkpoints: before each chunk of an input copy, before inferring each
+ * operator's shapes, before planning each node of a new shape, before each
+ * step.
  */
 #include "runtime/runtime.h"
 
@@ -23,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cancel.h"
 #include "core/executor.h"
 
 pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *options,
@@ -170,11 +178,15 @@ static pds_status check_input(const pdsi_model *m, size_t i, const pds_tensor *t
     }
     int64_t numel;
     size_t bytes;
-    if (!pdsi_shape_numel(t->dims, t->rank, &numel) || !pdsi_bytes_of(t->dtype, numel, &bytes) ||
-        bytes > m->graph.limits.max_tensor_bytes)
+    if (!pdsi_shape_numel(t->dims, t->rank, &numel) || !pdsi_bytes_of(t->dtype, numel, &bytes))
         return pdsi_fail(err, PDS_ERR_SHAPE,
-                         "input %zu ('%s') shape %s is too large (over max_tensor_bytes %llu)", i,
-                         info->name, got, (unsigned long long)m->graph.limits.max_tensor_bytes);
+                         "input %zu ('%s') shape %s: the element count or byte size overflows",
+                         i, info->name, got);
+    if (bytes > m->graph.limits.max_tensor_bytes)
+        return pdsi_fail(err, PDS_ERR_LIMIT,
+                         "input %zu ('%s') shape %s of %s needs %zu bytes, over max_tensor_bytes "
+                         "%llu", i, info->name, got, pds_dtype_name(t->dtype), bytes,
+                         (unsigned long long)m->graph.limits.max_tensor_bytes);
     if (t->byte_length < bytes)
         return pdsi_fail(err, PDS_ERR_BUFFER_SIZE,
                          "input %zu ('%s'): buffer has %zu bytes, shape %s of %s needs %zu", i,
@@ -247,6 +259,34 @@ static pds_status check_counts(const pdsi_model *m, const pds_tensor *inputs, si
     return PDS_OK;
 }
 
+/* The run's checkpoint (see cancel.h): true if it must stop. The testing
+ * hook wait_at makes the run deaf to cancellation until checkpoint wait_at,
+ * then hold there until it is cancelled. The wait polls: it exists for tests
+ * only, and a condition variable would cost every cancel a broadcast. */
+static bool run_should_stop(void *arg)
+{
+    pdsi_predictor *p = arg;
+    uint32_t k = ++p->checkpoints;
+    if (p->wait_at && k < p->wait_at)
+        return false;
+    bool stop = p->cancelled_early ||
+                atomic_load_explicit(&p->cancel_id, memory_order_relaxed) == p->run_id;
+    if (p->wait_at && k == p->wait_at)
+        while (!stop) {
+            struct timespec ts = {0, 100000};
+            nanosleep(&ts, NULL);
+            stop = atomic_load(&p->cancel_id) == p->run_id;
+        }
+    return stop;
+}
+
+/* Fills err for a run stopped at its checkpoint; where says where. */
+static pds_status cancelled(pdsi_predictor *p, pds_error *err, const char *where)
+{
+    return pdsi_fail(err, PDS_ERR_CANCELLED, "run %llu cancelled %s (checkpoint %u)",
+                     (unsigned long long)p->run_id, where, p->checkpoints);
+}
+
 /* Checks an inferred output against the limits. */
 static pds_status check_output(const pdsi_graph *g, const pdsi_node *node, int k,
                                const pdsi_tensor *t, pds_error *err)
@@ -274,6 +314,12 @@ static pds_status infer_all(pdsi_predictor *p, pds_error *err)
         const pdsi_node *node = &g->nodes[i];
         const pdsi_slot *in = &p->slots[p->slot_base[i]];
         const pdsi_slot *out = in + node->n_in_slots;
+        if (run_should_stop(p)) {
+            char where[192];
+            snprintf(where, sizeof where, "before inferring the shapes of op #%d (%s)",
+                     node->index, node->type);
+            return cancelled(p, err, where);
+        }
         pds_status st = node->def->infer(node->params, in, out, err);
         if (st)
             return pdsi_fail_wrap(err, st, "op #%d (%s)", node->index, node->type);
@@ -307,8 +353,14 @@ static pds_status find_plan(pdsi_predictor *p, pds_error *err)
             memcmp(p->plans[i]->key, p->key, sizeof *p->key * len) == 0)
             pl = p->plans[i];
     if (!pl) {
+        pdsi_stop stop = {run_should_stop, p};
         pds_status st = pdsi_plan_build(g, &m->info, m->fast ? m->dnn : NULL, p->tensors, p->key,
-                                        len, h, &pl, err);
+                                        len, h, &stop, &pl, err);
+        if (st == PDS_ERR_CANCELLED && err) {
+            char where[PDS_ERROR_MESSAGE_SIZE];
+            memcpy(where, err->message, sizeof where);
+            return cancelled(p, err, where);
+        }
         if (st)
             return st;
         p->plans_built++;
@@ -394,10 +446,12 @@ static pds_status run_steps(pdsi_predictor *p, pds_error *err)
     for (int32_t i = 0; i < pl->n_steps; i++) {
         const pdsi_step *s = &pl->steps[i];
         const pdsi_node *node = &g->nodes[s->node];
-        if (atomic_load(&p->cancel))
-            return pdsi_fail(err, PDS_ERR_CANCELLED,
-                             "run cancelled before op #%d (%s), %d of %d operators done",
-                             node->index, node->type, i, pl->n_steps);
+        if (run_should_stop(p)) {
+            char where[192];
+            snprintf(where, sizeof where, "before op #%d (%s), %d of %d steps done",
+                     node->index, node->type, i, pl->n_steps);
+            return cancelled(p, err, where);
+        }
         uint64_t a = prof ? now_ns() : 0;
         pds_status st = run_step(p, s, err);
         if (st)
@@ -410,6 +464,10 @@ static pds_status run_steps(pdsi_predictor *p, pds_error *err)
     }
     return PDS_OK;
 }
+
+/* Inputs are copied in chunks of this size, with a checkpoint before each, so
+ * that a cancel is seen within a few milliseconds even for huge inputs. */
+#define COPY_CHUNK ((size_t)4 << 20)
 
 static pds_status run_body(pdsi_predictor *p, const pds_tensor *inputs, size_t n_inputs,
                            pds_tensor *outputs, size_t n_outputs, pds_error *err)
@@ -425,8 +483,16 @@ static pds_status run_body(pdsi_predictor *p, const pds_tensor *inputs, size_t n
             return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate input %zu ('%s')",
                              i, m->inputs[i].name);
         size_t bytes = pdsi_tensor_bytes(t);
-        if (bytes)
-            memcpy(t->data, inputs[i].data, bytes);
+        for (size_t done = 0; done < bytes; done += COPY_CHUNK) {
+            if (run_should_stop(p)) {
+                char where[PDS_NAME_SIZE + 96];
+                snprintf(where, sizeof where, "while copying input %zu ('%s'), %zu of %zu bytes "
+                         "copied", i, m->inputs[i].name, done, bytes);
+                return cancelled(p, err, where);
+            }
+            size_t n = bytes - done < COPY_CHUNK ? bytes - done : COPY_CHUNK;
+            memcpy((char *)t->data + done, (const char *)inputs[i].data + done, n);
+        }
     }
     pds_status st;
     if (m->fast && !p->stream && (st = pdsi_dnn_stream_create(&p->stream, err)))
@@ -436,6 +502,7 @@ static pds_status run_body(pdsi_predictor *p, const pds_tensor *inputs, size_t n
     for (int32_t i = 0; i < g->n_outputs; i++)
         p->result[i] = p->cur->out[i];
     p->have_result = true;
+    p->result_id = p->run_id;
     return hand_out(p, outputs, n_outputs, err);
 }
 
@@ -472,22 +539,71 @@ pds_status pdsi_predictor_run(pdsi_predictor *p, const pds_tensor *inputs, size_
     return j.status;
 }
 
-void pdsi_predictor_begin(pdsi_predictor *p)
+static atomic_ullong run_ids;
+
+uint64_t pdsi_run_id_new(void)
 {
-    atomic_store(&p->cancel, 0);
-    atomic_store(&p->running, 1);
+    return atomic_fetch_add(&run_ids, 1) + 1;
+}
+
+bool pdsi_run_id_issued(uint64_t id)
+{
+    return id != 0 && id <= atomic_load(&run_ids);
+}
+
+/* The protocol with pdsi_predictor_cancel_run, which may run on another
+ * thread at the same moment: it stores the id into pending, then into
+ * cancel_id; begin stores active_id, then reads pending. With sequentially
+ * consistent atomics either begin sees the pending id, or the canceller's
+ * later store of cancel_id is seen by the run's next checkpoint. */
+void pdsi_predictor_begin(pdsi_predictor *p, uint64_t id, uint32_t wait_at)
+{
+    p->run_id = id;
+    p->checkpoints = 0;
+    p->wait_at = wait_at;
+    p->cancelled_early = false;
+    atomic_store(&p->active_id, id);
+    for (int i = 0; i < PDS_PENDING_CANCELS; i++)
+        if (atomic_load(&p->pending[i]) == id)
+            p->cancelled_early = true;
 }
 
 void pdsi_predictor_end(pdsi_predictor *p)
 {
-    atomic_store(&p->running, 0);
-    atomic_store(&p->cancel, 0);
+    atomic_store(&p->active_id, 0);
+    p->wait_at = 0;
 }
 
-pds_status pdsi_predictor_fetch(pdsi_predictor *p, pds_tensor *outputs, size_t n_outputs,
-                                pds_error *err)
+void pdsi_predictor_cancel_run(pdsi_predictor *p, uint64_t id)
+{
+    unsigned k = atomic_fetch_add(&p->pending_next, 1) % PDS_PENDING_CANCELS;
+    atomic_store(&p->pending[k], id);
+    atomic_store(&p->cancel_id, id);
+}
+
+void pdsi_predictor_cancel_active(pdsi_predictor *p)
+{
+    /* If the run ends between the load and the store, the store names a
+     * finished run and stops nothing: ids are never reused. */
+    uint64_t id = atomic_load(&p->active_id);
+    if (id)
+        atomic_store(&p->cancel_id, id);
+}
+
+pds_status pdsi_predictor_fetch(pdsi_predictor *p, uint64_t id, pds_tensor *outputs,
+                                size_t n_outputs, pds_error *err)
 {
     const pdsi_graph *g = &p->model->graph;
+    if (id && (!p->have_result || p->result_id != id)) {
+        if (p->have_result && p->result_id > id)
+            return pdsi_fail(err, PDS_ERR_RESULT_GONE,
+                             "the result of run %llu is no longer kept: a later run (%llu) "
+                             "replaced it", (unsigned long long)id,
+                             (unsigned long long)p->result_id);
+        return pdsi_fail(err, PDS_ERR_RESULT_GONE,
+                         "the predictor keeps no result of run %llu (the run failed, or did not "
+                         "take place on this predictor)", (unsigned long long)id);
+    }
     if (!p->have_result)
         return pdsi_fail(err, PDS_ERR_INVALID_STATE,
                          "the predictor has no result to fetch (no successful run since it was "

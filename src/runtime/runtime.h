@@ -53,9 +53,20 @@ typedef struct pdsi_predictor {
     pdsi_model *model;
     pds_predictor_options options;
     atomic_int refs;        /* API calls inside this predictor (guarded by the handle lock) */
-    atomic_int running;     /* a run is between its first and last operator */
-    atomic_int cancel;      /* set by pds_predictor_cancel during a run */
     pthread_mutex_t run_mu; /* one run or fetch at a time */
+    /* Cancellation by run id. Ids are unique in the process and never reused,
+     * so none of these is ever reset: a value left from an earlier run cannot
+     * match a later one. A run is cancelled when cancel_id equals its id, or
+     * when its id was among the pending ids as it began. */
+    atomic_ullong active_id;  /* the run in progress, 0 if none */
+    atomic_ullong cancel_id;  /* the last run asked to stop */
+    atomic_ullong pending[PDS_PENDING_CANCELS]; /* ids cancelled, maybe before they began */
+    atomic_uint pending_next;
+    uint64_t run_id;          /* the run holding run_mu (or the last one) */
+    uint64_t result_id;       /* the run whose result is kept (have_result) */
+    bool cancelled_early;     /* run_id was pending when it began */
+    uint32_t checkpoints;     /* checkpoints passed by the current run */
+    uint32_t wait_at;         /* pds_run_options.wait_at_checkpoint of the current run */
     /* In a forked child: another thread of the parent was inside a call on
      * this predictor when the process forked, so its state is unknown. */
     bool lost_in_fork;
@@ -90,13 +101,28 @@ void pdsi_predictor_free(pdsi_predictor *p);
  * (pdsi_predictor_begin). */
 pds_status pdsi_predictor_run(pdsi_predictor *p, const pds_tensor *inputs, size_t n_inputs,
                               pds_tensor *outputs, size_t n_outputs, pds_error *err);
-/* Marks a run as in progress / finished, so that pds_predictor_cancel applies
- * to it from the moment it holds the predictor. The caller holds run_mu. */
-void pdsi_predictor_begin(pdsi_predictor *p);
+/* Marks run `id` as in progress / finished, so that cancellation applies to
+ * it from the moment it holds the predictor (and a cancel that came before is
+ * found). wait_at is the run's wait_at_checkpoint testing hook (0: off). The
+ * caller holds run_mu. */
+void pdsi_predictor_begin(pdsi_predictor *p, uint64_t id, uint32_t wait_at);
 void pdsi_predictor_end(pdsi_predictor *p);
 
-pds_status pdsi_predictor_fetch(pdsi_predictor *p, pds_tensor *outputs, size_t n_outputs,
-                                pds_error *err);
+/* Cancels run `id` (in progress or still to come); any thread, any time the
+ * predictor cannot be freed. pdsi_predictor_cancel_active cancels whatever
+ * run is in progress. */
+void pdsi_predictor_cancel_run(pdsi_predictor *p, uint64_t id);
+void pdsi_predictor_cancel_active(pdsi_predictor *p);
+
+/* Run ids: pdsi_run_id_new takes the next one; pdsi_run_id_issued tells
+ * whether an id was ever handed out. */
+uint64_t pdsi_run_id_new(void);
+bool pdsi_run_id_issued(uint64_t id);
+
+/* Copies the kept result out. id 0: whichever run it came from
+ * (pds_predictor_fetch); else only if it is run id's (PDS_ERR_RESULT_GONE). */
+pds_status pdsi_predictor_fetch(pdsi_predictor *p, uint64_t id, pds_tensor *outputs,
+                                size_t n_outputs, pds_error *err);
 
 /* Statistics and last-run profile (the caller holds run_mu). */
 void pdsi_predictor_stats(pdsi_predictor *p, pds_predictor_stats *stats);

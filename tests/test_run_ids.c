@@ -1,0 +1,498 @@
+/*
+ * test_run_ids.c — run ids: a result is fetched only by the run that made it,
+ * and a cancel stops only the run it names, at any checkpoint (DESIGN M6,
+ * M24).
+ *
+ * The cancellation tests use the wait_at_checkpoint testing hook: a run that
+ * was cancelled before it began, with the hook at K, is deaf to the cancel
+ * until its K-th checkpoint and stops exactly there. Scanning K from 1 until a
+ * run completes therefore stops a run at every checkpoint it has, in order,
+ * with no thread and no timing involved.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "harness.h"
+
+static pds_model load(const char *name, uint32_t flags)
+{
+    char mp[4096], pp[4096];
+    snprintf(mp, sizeof mp, "%s/%s/inference.pdmodel", pdst_fixtures_dir(), name);
+    snprintf(pp, sizeof pp, "%s/%s/inference.pdiparams", pdst_fixtures_dir(), name);
+    pds_model_options o;
+    pds_model_options_init(&o);
+    o.flags = flags;
+    pds_model m = 0;
+    pds_error err;
+    CHECK_OK(pds_model_load_files(mp, pp, &o, &m, &err), &err);
+    return m;
+}
+
+/* db_det's input (1, 3, hw, hw), filled with a pattern that depends on seed. */
+typedef struct {
+    pds_tensor t;
+    float *buf;
+} input;
+
+static input make_input(int64_t hw, int seed)
+{
+    input in = {.t = {.dtype = PDS_FLOAT32, .rank = 4, .dims = {1, 3, hw, hw}}};
+    size_t n = (size_t)(3 * hw * hw);
+    in.buf = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        in.buf[i] = (float)((i * 7919 + (size_t)seed * 104729) % 2001) / 1000.0f - 1.0f;
+    in.t.data = in.buf;
+    in.t.byte_length = n * sizeof(float);
+    return in;
+}
+
+#define OUT_BYTES (8u << 20)
+
+static pds_tensor make_output(void)
+{
+    pds_tensor o = {.data = calloc(1, OUT_BYTES), .byte_length = OUT_BYTES};
+    return o;
+}
+
+static size_t out_bytes(const pds_tensor *o)
+{
+    size_t n = pds_dtype_size(o->dtype);
+    for (int d = 0; d < o->rank; d++)
+        n *= (size_t)o->dims[d];
+    return n;
+}
+
+static bool same_output(const pds_tensor *a, const pds_tensor *b)
+{
+    return a->dtype == b->dtype && a->rank == b->rank &&
+           memcmp(a->dims, b->dims, sizeof a->dims) == 0 &&
+           memcmp(a->data, b->data, out_bytes(a)) == 0;
+}
+
+static void expect_no_live_objects(void)
+{
+    pds_live_objects live;
+    pds_get_live_objects(&live);
+    CHECK_EQ_INT(live.models, 0);
+    CHECK_EQ_INT(live.predictors, 0);
+    CHECK_EQ_INT(live.handles, 0);
+}
+
+static pds_status run_v2(pds_predictor p, pds_run_id *id, uint32_t wait_at, const input *in,
+                         pds_tensor *out, pds_error *err)
+{
+    pds_run_options o;
+    pds_run_options_init(&o);
+    o.run_id = *id;
+    o.wait_at_checkpoint = wait_at;
+    pds_status st = pds_predictor_run_v2(p, &o, &in->t, 1, out, out ? 1 : 0, err);
+    *id = o.run_id;
+    return st;
+}
+
+/* M6: fetch_v2 hands out a result only to the run that made it. */
+static void test_fetch_by_run_id(void)
+{
+    pds_error err;
+    pds_model m = load("db_det", 0);
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    input a = make_input(64, 1), b = make_input(96, 2);
+    pds_tensor want_a = make_output(), want_b = make_output(), got = make_output();
+    CHECK_OK(pds_predictor_run(p, &a.t, 1, &want_a, 1, &err), &err);
+    CHECK_OK(pds_predictor_run(p, &b.t, 1, &want_b, 1, &err), &err);
+
+    /* A run with no outputs keeps its result for fetch_v2 under its id. */
+    pds_run_id ida = 0;
+    CHECK_OK(run_v2(p, &ida, 0, &a, NULL, &err), &err);
+    CHECK(ida != 0);
+    CHECK_OK(pds_predictor_fetch_v2(p, ida, &got, 1, &err), &err);
+    CHECK(same_output(&got, &want_a));
+    /* Another run replaces it: the old id is refused, nothing is written. */
+    pds_run_id idb = 0;
+    CHECK_OK(run_v2(p, &idb, 0, &b, NULL, &err), &err);
+    CHECK(idb > ida);
+    memset(got.data, 0, OUT_BYTES);
+    got.rank = 0;
+    CHECK_STATUS(pds_predictor_fetch_v2(p, ida, &got, 1, &err), PDS_ERR_RESULT_GONE, &err);
+    CHECK_MSG(err, "is no longer kept: a later run");
+    CHECK_EQ_INT(got.rank, 0);
+    CHECK_OK(pds_predictor_fetch_v2(p, idb, &got, 1, &err), &err);
+    CHECK(same_output(&got, &want_b));
+    /* pds_predictor_fetch still returns the last result, whoever made it. */
+    CHECK_OK(pds_predictor_fetch(p, &got, 1, &err), &err);
+    CHECK(same_output(&got, &want_b));
+
+    /* A caller-chosen id is used as given and left unchanged. */
+    pds_run_id mine = pds_run_id_new();
+    pds_run_id idc = mine;
+    CHECK_OK(run_v2(p, &idc, 0, &a, &got, &err), &err);
+    CHECK_EQ_INT(idc, mine);
+    CHECK(same_output(&got, &want_a));
+    /* ... but not twice in a row, and only ids the library handed out. */
+    CHECK_STATUS(run_v2(p, &idc, 0, &a, &got, &err), PDS_ERR_INVALID_ARGUMENT, &err);
+    CHECK_MSG(err, "already used by this predictor's previous run");
+    pds_run_id forged = pds_run_id_new() + 1000000;
+    CHECK_STATUS(run_v2(p, &forged, 0, &a, &got, &err), PDS_ERR_INVALID_ARGUMENT, &err);
+    CHECK_MSG(err, "never returned by pds_run_id_new");
+
+    /* A failed run keeps no result: its id is refused, so is the previous one. */
+    input bad = make_input(64, 3);
+    bad.t.byte_length = 4;
+    pds_run_id idf = pds_run_id_new();
+    CHECK_STATUS(run_v2(p, &idf, 0, &bad, NULL, &err), PDS_ERR_BUFFER_SIZE, &err);
+    CHECK_STATUS(pds_predictor_fetch_v2(p, idf, &got, 1, &err), PDS_ERR_RESULT_GONE, &err);
+    CHECK_MSG(err, "keeps no result of run");
+    /* An input error leaves the kept result alone: still the previous run's. */
+    CHECK_OK(pds_predictor_fetch_v2(p, idc, &got, 1, &err), &err);
+    CHECK(same_output(&got, &want_a));
+
+    /* Argument errors. */
+    CHECK_STATUS(pds_predictor_fetch_v2(p, 0, &got, 1, &err), PDS_ERR_INVALID_ARGUMENT, &err);
+    CHECK_MSG(err, "run id 0");
+    CHECK_STATUS(pds_predictor_run_v2(p, NULL, &a.t, 1, NULL, 0, &err), PDS_ERR_INVALID_ARGUMENT,
+                 &err);
+    CHECK_MSG(err, "options is NULL");
+    pds_run_options o;
+    pds_run_options_init(&o);
+    o.struct_size = 8;
+    CHECK_STATUS(pds_predictor_run_v2(p, &o, &a.t, 1, NULL, 0, &err), PDS_ERR_INVALID_ARGUMENT,
+                 &err);
+    CHECK_MSG(err, "pds_run_options.struct_size is 8");
+    pds_run_options_init(&o);
+    o.flags = 4;
+    CHECK_STATUS(pds_predictor_run_v2(p, &o, &a.t, 1, NULL, 0, &err), PDS_ERR_INVALID_ARGUMENT,
+                 &err);
+    CHECK_MSG(err, "unknown flags 0x4");
+    CHECK_STATUS(pds_predictor_cancel_run(p, 0, &err), PDS_ERR_INVALID_ARGUMENT, &err);
+
+    /* Handles are checked as everywhere (M1, M4, M5). */
+    CHECK_STATUS(pds_predictor_fetch_v2(m, idb, &got, 1, &err), PDS_ERR_WRONG_HANDLE_KIND, &err);
+    CHECK_STATUS(pds_predictor_cancel_run(12345, idb, &err), PDS_ERR_INVALID_HANDLE, &err);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_STATUS(pds_predictor_cancel_run(p, idb, &err), PDS_ERR_STALE_HANDLE, &err);
+    pds_run_options_init(&o);
+    CHECK_STATUS(pds_predictor_run_v2(p, &o, &a.t, 1, NULL, 0, &err), PDS_ERR_STALE_HANDLE, &err);
+    CHECK_EQ_INT(o.run_id, 0); /* never admitted: no id taken */
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(a.buf);
+    free(b.buf);
+    free(bad.buf);
+    free(want_a.data);
+    free(want_b.data);
+    free(got.data);
+    expect_no_live_objects();
+}
+
+/* M24: a cancel that comes before its run stops that run as it begins, and
+ * no other run; the predictor remembers the last PDS_PENDING_CANCELS. */
+static void test_cancel_before_start(void)
+{
+    pds_error err;
+    pds_model m = load("db_det", 0);
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    input a = make_input(64, 1);
+    pds_tensor out = make_output();
+
+    pds_run_id id = pds_run_id_new(), other = pds_run_id_new();
+    CHECK_OK(pds_predictor_cancel_run(p, id, &err), &err);
+    CHECK_OK(run_v2(p, &other, 0, &a, &out, &err), &err); /* not the one cancelled */
+    pds_run_id got = id;
+    CHECK_STATUS(run_v2(p, &got, 0, &a, &out, &err), PDS_ERR_CANCELLED, &err);
+    CHECK_MSG(err, "checkpoint 1");
+    CHECK_MSG(err, "while copying input 0");
+    /* Not remembered against later runs: a fresh id runs. */
+    pds_run_id next = 0;
+    CHECK_OK(run_v2(p, &next, 0, &a, &out, &err), &err);
+
+    /* Ring of pending cancels: the last PDS_PENDING_CANCELS are kept. */
+    pds_run_id ids[PDS_PENDING_CANCELS + 1];
+    for (int i = 0; i <= PDS_PENDING_CANCELS; i++) {
+        ids[i] = pds_run_id_new();
+        CHECK_OK(pds_predictor_cancel_run(p, ids[i], &err), &err);
+    }
+    CHECK_OK(run_v2(p, &ids[0], 0, &a, &out, &err), &err); /* the oldest was forgotten */
+    for (int i = 1; i <= PDS_PENDING_CANCELS; i++)
+        CHECK_STATUS(run_v2(p, &ids[i], 0, &a, &out, &err), PDS_ERR_CANCELLED, &err);
+
+    /* pds_predictor_cancel with no run in progress does not touch a later run. */
+    CHECK_OK(pds_predictor_cancel(p, &err), &err);
+    next = 0;
+    CHECK_OK(run_v2(p, &next, 0, &a, &out, &err), &err);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(a.buf);
+    free(out.data);
+    expect_no_live_objects();
+}
+
+enum phase { COPY, INFER, PLAN, STEP, N_PHASES };
+static const char *const phase_text[N_PHASES] = {
+    "while copying input", "before inferring the shapes of op", "while planning the new input",
+    "before op #"};
+
+static int phase_of(const char *msg)
+{
+    for (int k = 0; k < N_PHASES; k++)
+        if (strstr(msg, phase_text[k]))
+            return k;
+    return -1;
+}
+
+/* M24: a run stopped at each of its checkpoints in turn, on a fresh
+ * predictor each time (so that every run plans): each stop names its
+ * checkpoint and phase, phases come in run order, and the predictor then
+ * runs normally with the right result. */
+static void scan_checkpoints(uint32_t model_flags)
+{
+    pds_error err;
+    pds_model m = load("db_det", model_flags);
+    input a = make_input(64, 1);
+    pds_tensor want = make_output(), got = make_output();
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    CHECK_OK(pds_predictor_run(p, &a.t, 1, &want, 1, &err), &err);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+
+    int seen[N_PHASES] = {0}, last = -1;
+    uint32_t k;
+    for (k = 1; k < 100000; k++) {
+        CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+        pds_run_id id = pds_run_id_new();
+        CHECK_OK(pds_predictor_cancel_run(p, id, &err), &err);
+        pds_status st = run_v2(p, &id, k, &a, &got, &err);
+        bool done = st == PDS_OK;
+        if (!done) {
+            char want_ck[32];
+            snprintf(want_ck, sizeof want_ck, "(checkpoint %u)", k);
+            CHECK_STATUS(st, PDS_ERR_CANCELLED, &err);
+            CHECK_MSG(err, want_ck);
+            int ph = phase_of(err.message);
+            if (ph < 0 || ph < last) {
+                PDST_FAIL("checkpoint %u: phase out of order (after '%s'): %s", k,
+                          last >= 0 ? phase_text[last] : "-", err.message);
+                done = true;
+            } else {
+                seen[ph]++;
+                last = ph;
+            }
+            /* The same predictor then runs to the right result. */
+            pds_run_id again = 0;
+            CHECK_OK(run_v2(p, &again, 0, &a, &got, &err), &err);
+            CHECK(same_output(&got, &want));
+        } else {
+            CHECK(same_output(&got, &want));
+        }
+        CHECK_OK(pds_predictor_destroy(p, &err), &err);
+        if (done || pdst_failures)
+            break;
+    }
+    /* One input chunk, then every op inferred, planned and run. */
+    CHECK_EQ_INT(seen[COPY], 1);
+    CHECK(seen[INFER] > 10);
+    CHECK(seen[PLAN] >= seen[INFER]);
+    CHECK(seen[STEP] > 10);
+    CHECK_EQ_INT(k, 1 + seen[COPY] + seen[INFER] + seen[PLAN] + seen[STEP]);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(a.buf);
+    free(want.data);
+    free(got.data);
+    expect_no_live_objects();
+}
+
+static void test_cancel_at_every_checkpoint(void)
+{
+    scan_checkpoints(0);
+}
+
+static void test_cancel_at_every_checkpoint_reference(void)
+{
+    scan_checkpoints(PDS_MODEL_REFERENCE_KERNELS);
+}
+
+/* M24: a large input is copied in chunks, each a checkpoint. */
+static void test_cancel_during_input_copy(void)
+{
+    pds_error err;
+    pds_model m = load("db_det", 0);
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    input big = make_input(1024, 1); /* 12 MiB: three chunks */
+    for (uint32_t k = 1; k <= 3; k++) {
+        pds_run_id id = pds_run_id_new();
+        CHECK_OK(pds_predictor_cancel_run(p, id, &err), &err);
+        CHECK_STATUS(run_v2(p, &id, k, &big, NULL, &err), PDS_ERR_CANCELLED, &err);
+        char want[96];
+        snprintf(want, sizeof want, "while copying input 0 ('x'), %u of %zu bytes copied",
+                 (k - 1) * (4u << 20), big.t.byte_length);
+        CHECK_MSG(err, want);
+    }
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(big.buf);
+    expect_no_live_objects();
+}
+
+/* A run on its own thread. */
+typedef struct {
+    pds_predictor p;
+    const input *in;
+    pds_tensor out;
+    pds_run_id id;
+    uint32_t wait_at;
+    atomic_int finished;
+    pds_status status;
+    pds_error err;
+} bg_run;
+
+static void *bg_main(void *arg)
+{
+    bg_run *r = arg;
+    r->status = run_v2(r->p, &r->id, r->wait_at, r->in, &r->out, &r->err);
+    atomic_store(&r->finished, 1);
+    return NULL;
+}
+
+/* M6, M24: callers sharing a serialising predictor cancel only their own
+ * runs. B is cancelled before it starts; A, B and then A again run on two
+ * threads in whatever order the scheduler picks: B stops as it begins (its
+ * first checkpoint), A is untouched and computes the right result. Then A2,
+ * held mid-run at checkpoint 5 (inferring shapes), stops there when its own
+ * cancel comes, whenever that is. */
+static void test_cancel_run_spares_others(void)
+{
+    pds_error err;
+    pds_model m = load("db_det", 0);
+    pds_predictor_options po;
+    pds_predictor_options_init(&po);
+    po.flags = PDS_PREDICTOR_SERIALIZE;
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, &po, &p, &err), &err);
+    input in = make_input(64, 1);
+    pds_tensor want = make_output();
+    CHECK_OK(pds_predictor_run(p, &in.t, 1, &want, 1, &err), &err);
+
+    bg_run a = {.p = p, .in = &in, .out = make_output(), .id = pds_run_id_new()};
+    bg_run b = {.p = p, .in = &in, .out = make_output(), .id = pds_run_id_new()};
+    CHECK_OK(pds_predictor_cancel_run(p, b.id, &err), &err);
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, bg_main, &a);
+    pthread_create(&tb, NULL, bg_main, &b);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    CHECK_OK(a.status, &a.err);
+    CHECK(same_output(&a.out, &want));
+    CHECK_STATUS(b.status, PDS_ERR_CANCELLED, &b.err);
+    CHECK_MSG(b.err, "(checkpoint 1)");
+
+    bg_run a2 = {.p = p, .in = &in, .out = make_output(), .id = pds_run_id_new(), .wait_at = 5};
+    pthread_create(&ta, NULL, bg_main, &a2);
+    CHECK_OK(pds_predictor_cancel_run(p, b.id, &err), &err); /* an old id: no effect on a2 */
+    CHECK_OK(pds_predictor_cancel_run(p, a2.id, &err), &err);
+    pthread_join(ta, NULL);
+    CHECK_STATUS(a2.status, PDS_ERR_CANCELLED, &a2.err);
+    CHECK_MSG(a2.err, "before inferring the shapes of op");
+    CHECK_MSG(a2.err, "(checkpoint 5)");
+    pds_run_id c = 0;
+    pds_tensor got = make_output();
+    CHECK_OK(run_v2(p, &c, 0, &in, &got, &err), &err);
+    CHECK(same_output(&got, &want));
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(in.buf);
+    free(want.data);
+    free(a.out.data);
+    free(b.out.data);
+    free(a2.out.data);
+    free(got.data);
+    expect_no_live_objects();
+}
+
+/* M6: threads share one predictor (no serialisation: BUSY is retried), each
+ * with its own input shape and values; a run keeps its result (no outputs)
+ * and the thread fetches it by id. A result is never another thread's:
+ * fetch_v2 refuses a replaced one, and the thread runs again. */
+#define HAMMER_THREADS 4
+#define HAMMER_RUNS 150
+
+typedef struct {
+    pds_predictor p;
+    input in;
+    pds_tensor want, got;
+    long ok, gone, busy, wrong;
+} hammer;
+
+static void *hammer_main(void *arg)
+{
+    hammer *h = arg;
+    pds_error err;
+    while (h->ok < HAMMER_RUNS) {
+        pds_run_id id = 0;
+        pds_status st = run_v2(h->p, &id, 0, &h->in, NULL, &err);
+        if (st == PDS_ERR_BUSY) {
+            h->busy++;
+            continue;
+        }
+        if (st) {
+            h->wrong++;
+            break;
+        }
+        h->got.rank = 0;
+        st = pds_predictor_fetch_v2(h->p, id, &h->got, 1, &err);
+        if (st == PDS_ERR_RESULT_GONE || st == PDS_ERR_BUSY) {
+            h->gone += st == PDS_ERR_RESULT_GONE;
+            h->busy += st == PDS_ERR_BUSY;
+            continue;
+        }
+        if (st || !same_output(&h->got, &h->want))
+            h->wrong++;
+        h->ok++;
+    }
+    return NULL;
+}
+
+static void test_shared_predictor_never_mixes_results(void)
+{
+    pds_error err;
+    pds_model m = load("db_det", 0);
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    hammer h[HAMMER_THREADS];
+    for (int i = 0; i < HAMMER_THREADS; i++) {
+        h[i] = (hammer){.p = p, .in = make_input(32 + 32 * (i % 2), i), .want = make_output(),
+                        .got = make_output()};
+        CHECK_OK(pds_predictor_run(p, &h[i].in.t, 1, &h[i].want, 1, &err), &err);
+    }
+    pthread_t th[HAMMER_THREADS];
+    for (int i = 0; i < HAMMER_THREADS; i++)
+        pthread_create(&th[i], NULL, hammer_main, &h[i]);
+    long gone = 0;
+    for (int i = 0; i < HAMMER_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_EQ_INT(h[i].wrong, 0);
+        CHECK_EQ_INT(h[i].ok, HAMMER_RUNS);
+        gone += h[i].gone;
+        free(h[i].in.buf);
+        free(h[i].want.data);
+        free(h[i].got.data);
+    }
+    printf("  %d threads x %d runs: %ld fetches found their result replaced\n", HAMMER_THREADS,
+           HAMMER_RUNS, gone);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    expect_no_live_objects();
+}
+
+int main(void)
+{
+    RUN_TEST(test_fetch_by_run_id);
+    RUN_TEST(test_cancel_before_start);
+    RUN_TEST(test_cancel_at_every_checkpoint);
+    RUN_TEST(test_cancel_at_every_checkpoint_reference);
+    RUN_TEST(test_cancel_during_input_copy);
+    RUN_TEST(test_cancel_run_spares_others);
+    RUN_TEST(test_shared_predictor_never_mixes_results);
+    return pdst_summary();
+}
