@@ -226,6 +226,22 @@ func TestTensorConstructors(t *testing.T) {
 	wantCode(t, "NewTensor overflow", err, pdsafe.ErrShape, "overflows")
 	_, err = pdsafe.NewTensor(make([]int64, 9), []int32{})
 	wantCode(t, "NewTensor rank 9", err, pdsafe.ErrShape, "rank 9, the most is 8")
+	// Sizes are checked before anything is allocated: no fatal
+	// out-of-memory, no makeslice panic.
+	_, err = pdsafe.NewZeroTensor[float32](1<<20, 1<<20)
+	wantCode(t, "NewZeroTensor 4 TiB", err, pdsafe.ErrLimit, "needs 4398046511104 bytes",
+		"over the limit of 2147483648")
+	_, err = pdsafe.NewZeroTensor[float32](1<<31, 1<<31)
+	wantCode(t, "NewZeroTensor 2^62 elements", err, pdsafe.ErrShape, "byte size overflows")
+	prev := pdsafe.SetMaxTensorBytes(100)
+	_, err = pdsafe.NewTensor([]int64{26}, make([]float32, 26))
+	wantCode(t, "NewTensor over a lowered limit", err, pdsafe.ErrLimit, "needs 104 bytes",
+		"over the limit of 100")
+	_, err = pdsafe.NewTensor([]int64{25}, make([]float32, 25))
+	mustOK(t, "NewTensor at the limit", err)
+	if pdsafe.SetMaxTensorBytes(0) != 100 || prev != pdsafe.DefaultMaxTensorBytes {
+		t.Errorf("SetMaxTensorBytes did not report the previous limits")
+	}
 	z, err := pdsafe.NewZeroTensor[uint8](4, 5)
 	mustOK(t, "NewZeroTensor", err)
 	if len(z.Data) != 20 || z.DType() != pdsafe.Uint8 {
@@ -275,6 +291,17 @@ func TestHeaderMatchesLibrary(t *testing.T) {
 			"rebuild it against the library's pdsafe.h (go clean -cache, or scripts/go-test.sh)",
 			lib, header)
 	}
+}
+
+// A library of another ABI version is refused at the first load, with a
+// message that says what to do (the check itself: abiMismatch).
+func TestABIMismatchMessage(t *testing.T) {
+	if err := pdsafe.ABIMismatch(2, 2); err != nil {
+		t.Fatalf("equal versions: %v", err)
+	}
+	err := pdsafe.ABIMismatch(3, 2)
+	wantCode(t, "ABI 3 vs 2", err, pdsafe.ErrInvalidState, "has ABI version 3",
+		"compiled against pdsafe.h with ABI version 2", "go clean -cache")
 }
 
 // errors.Is and errors.As work on every error, and sentinels match only

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -70,7 +71,41 @@ func checkPath(op, what, p string) error {
 	return nil
 }
 
+// abiOnce checks, before the first load, that the C library is the one this
+// package was compiled against (see cABIVersions); every object comes from a
+// load, so nothing reaches C with a mismatched layout.
+var (
+	abiOnce sync.Once
+	abiErr  error
+)
+
+func checkABI(op string) error {
+	abiOnce.Do(func() { abiErr = abiMismatch(cABIVersions()) })
+	if abiErr != nil {
+		e := *abiErr.(*Error)
+		e.Op = op
+		return &e
+	}
+	return nil
+}
+
+// abiMismatch is the error for a library built with ABI version lib used by
+// a package compiled against header, nil if they agree.
+func abiMismatch(lib, header int) error {
+	if lib == header {
+		return nil
+	}
+	return newError(CodeInvalidState, "", fmt.Sprintf(
+		"the C library (libpdsafe %s) has ABI version %d, this Go package was compiled against "+
+			"pdsafe.h with ABI version %d: their structs may differ, so nothing is run. Build "+
+			"both from the same checkout (and run 'go clean -cache' if the header changed "+
+			"under an unchanged package)", Version(), lib, header))
+}
+
 func cLoadFiles(op, modelPath, paramsPath string, c *modelConfig) (uint64, error) {
+	if err := checkABI(op); err != nil {
+		return 0, err
+	}
 	if modelPath == "" {
 		return 0, newError(CodeInvalidArgument, op, "the model path is empty")
 	}
@@ -90,13 +125,19 @@ func cLoadFiles(op, modelPath, paramsPath string, c *modelConfig) (uint64, error
 	o := c.cOptions()
 	var h C.pds_model
 	var e C.pds_error
-	if st := C.pds_model_load_files(cm, cp, &o, &h, &e); st != C.PDS_OK {
+	gate.enter()
+	st := C.pds_model_load_files(cm, cp, &o, &h, &e)
+	gate.leave()
+	if st != C.PDS_OK {
 		return 0, statusError(op, st, &e)
 	}
 	return uint64(h), nil
 }
 
 func cLoadBuffers(op string, model, params []byte, c *modelConfig) (uint64, error) {
+	if err := checkABI(op); err != nil {
+		return 0, err
+	}
 	if len(model) == 0 {
 		return 0, newError(CodeInvalidArgument, op, "the model buffer is empty (length 0)")
 	}
@@ -112,7 +153,9 @@ func cLoadBuffers(op string, model, params []byte, c *modelConfig) (uint64, erro
 	var e C.pds_error
 	// model and params are direct arguments: cgo pins them for the call, and
 	// pds_model_load_buffers reads them during the call only.
+	gate.enter()
 	st := C.pds_model_load_buffers(mp, C.size_t(len(model)), pp, C.size_t(len(params)), &o, &h, &e)
+	gate.leave()
 	if st != C.PDS_OK {
 		return 0, statusError(op, st, &e)
 	}

@@ -34,9 +34,12 @@
 // Close is the way to free an object. As a backstop, an object that becomes
 // unreachable without Close is freed by a runtime cleanup (runtime.AddCleanup,
 // given the C handle, never the Go object). Cleanups run late or not at all,
-// and the Go GC does not see C memory, so do not rely on them. With WithGuard
-// each object records the stack that created it and such a leak is reported
-// with that stack.
+// so do not rely on them. The Go GC does not see C memory: the package counts
+// it (CMemoryHeld) and starts a collection when it has grown past a budget
+// since the last one (SetCMemoryBudget), so that dropped objects cannot pile
+// up C memory while the Go heap stays small. With WithGuard each object
+// records the stack that created it and such a leak is reported with that
+// stack.
 //
 // The library has no global initialisation or teardown, installs no signal
 // handlers and changes no process-wide state; libpdsafe is linked with
@@ -54,11 +57,23 @@
 // needed).
 //
 // Every blocking call takes a context. If it ends while a run is in C, a
-// watcher goroutine asks the library to stop at the next operator boundary
-// and is joined before Run returns; the run fails with an error matching both
-// ErrCanceled and ctx.Err(), and the predictor stays usable. A context that is
-// already done, or ends while a Pool call waits for a predictor, gives the
-// same error without running.
+// watcher goroutine asks the library to stop that run — named by its run id,
+// so that no other caller's run on the same predictor can be hit — at its next
+// checkpoint (between operators, between nodes while a new input shape is
+// planned, every few MiB of an input copy), and is joined before Run returns;
+// the run fails with an error matching both ErrCanceled and ctx.Err(), and the
+// predictor stays usable. A context that is already done, or ends while a Pool
+// call waits for a predictor, gives the same error without running.
+//
+// A Predictor shared by goroutines never hands one caller another's result:
+// when Run has to fetch a result in a second crossing (its output buffers
+// were too small), it asks the library for its own run's result by id, and
+// runs again if another call has replaced it.
+//
+// Loads are gated: at most SetLoadConcurrency's width of LoadModel and
+// LoadModelBytes calls (the number of CPUs by default) are in C at once, and
+// the others wait in Go without holding an OS thread, so a burst of loads
+// cannot become a burst of threads.
 //
 // # Memory
 //

@@ -60,3 +60,10 @@ func SetPoolWaitAtCheckpoint(p *Pool, k uint32) {
 
 // PoolFree returns the number of the pool's predictors that no call holds.
 func PoolFree(p *Pool) int { return len(p.free) }
+
+// LoadsInC returns how many loads the load gate has let into C.
+func LoadsInC() int { return gate.loadsInC() }
+
+// ABIMismatch is the error a load returns when the library's ABI version
+// (lib) is not the package's (header).
+var ABIMismatch = abiMismatch

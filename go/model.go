@@ -192,6 +192,7 @@ func newModel(op string, h uint64, c *modelConfig) (*Model, error) {
 		m.guard = newGuard(c.leakHandler, 2)
 	}
 	m.cleanup = runtime.AddCleanup(m, modelCleanup, modelRes{h: h, guard: m.guard})
+	checkCMemory()
 	return m, nil
 }
 
@@ -248,7 +249,9 @@ func (m *Model) newPredictor(op string, c *predictorConfig, pooled bool, skip in
 	if err != nil {
 		return nil, err
 	}
-	return newPredictor(m, h, c, m.guard.child(skip+1), pooled), nil
+	p := newPredictor(m, h, c, m.guard.child(skip+1), pooled)
+	checkCMemory()
+	return p, nil
 }
 
 // Close releases the caller's reference to the model: no predictor or pool

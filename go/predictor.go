@@ -88,6 +88,8 @@ type predRes struct {
 	watchBusy atomic.Bool              // a run owns w
 	w         atomic.Pointer[watcher]
 	waitAt    atomic.Uint32 // testing hook: wait_at_checkpoint of every run
+
+	shapes shapeMemo // input shapes of recent runs (cmem.go)
 }
 
 func newPredictor(m *Model, h uint64, c *predictorConfig, g *guard, pooled bool) *Predictor {
@@ -159,8 +161,9 @@ func (p *Predictor) Close() error {
 // that made it, so if another goroutine ran the predictor in between, Run
 // runs again: a Result is never another call's.
 //
-// If ctx ends while the run is in progress the library stops it at the next
-// operator boundary; Run then returns an error matching ErrCanceled and
+// If ctx ends while the run is in progress the library stops it at its next
+// checkpoint (between operators, while planning a new shape, or between
+// chunks of an input copy); Run then returns an error matching ErrCanceled and
 // ctx.Err(), and the predictor stays usable. A ctx already done when Run is
 // called, or done by the time the run returns, gives the same error (a result
 // computed just as ctx ended is dropped: a done context never gets a success).
@@ -467,6 +470,7 @@ type runState struct {
 	// Run's record of the previous outputs, to size the next buffers.
 	lastDType []DType
 	lastBytes []int
+	ran       bool // inputs were bound for a run: release checks C memory
 }
 
 func (r *predRes) acquire(nIn, nOut int) *runState {
@@ -477,7 +481,17 @@ func (r *predRes) acquire(nIn, nOut int) *runState {
 		lastDType: make([]DType, nOut), lastBytes: make([]int, nOut)}
 }
 
-func (r *predRes) release(s *runState) { r.state.CompareAndSwap(nil, s) }
+func (r *predRes) release(s *runState) {
+	// After the run: one on shapes new to the predictor may have grown its
+	// C memory (a new plan's arena). The descriptors still hold the shapes.
+	if s.ran {
+		s.ran = false
+		if !r.shapes.seen(s.in) {
+			checkCMemory()
+		}
+	}
+	r.state.CompareAndSwap(nil, s)
+}
 
 // pinData pins a data pointer for the duration of the call and stores it in
 // the descriptor.
@@ -539,6 +553,7 @@ func (s *runState) bindInputs(op string, infos []TensorInfo, inputs []AnyTensor)
 		}
 		s.pinData(d, v.ptr, v.n*v.elem)
 	}
+	s.ran = true
 	return nil
 }
 

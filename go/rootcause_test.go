@@ -1,6 +1,6 @@
 package pdsafe_test
 
-// The root-cause table of DESIGN.md (M1-M24), provoked for real from Go.
+// The root-cause table of docs/DESIGN.md (M1-M24), provoked for real from Go.
 // Each test names its row; each asserts the exact error (code, sentinel and
 // message) or the exact behaviour. Further cgo pitfalls follow at the end
 // (TestPitfall*).
@@ -355,13 +355,18 @@ func TestM11_BadShapes(t *testing.T) {
 		{[]int64{1, 3, 0, 64}, []string{"dim 2 = 0", "expected a positive size"}},
 		{[]int64{1, 3, -5, 64}, []string{"dim 2 = -5"}},
 		{[]int64{1, 4, 64, 48}, []string{"the model expects [-1,3,-1,-1]"}},
-		{[]int64{1, 3, 1 << 62, 1 << 62}, []string{"too large"}},
+		{[]int64{1, 3, 1 << 62, 1 << 62}, []string{"element count or byte size overflows"}},
 		{make([]int64, 9), []string{"rank 9", "the most is 8"}},
 	}
 	for _, c := range cases {
 		_, err := p.Run(bg, &pdsafe.Tensor[float32]{Shape: c.shape, Data: data})
 		wantCode(t, fmt.Sprintf("shape %v", c.shape), err, pdsafe.ErrShape, c.want...)
 	}
+	// A valid shape over max_tensor_bytes (2 GiB by default) is a limit, as
+	// documented, found before the (short) buffer is looked at.
+	_, err := p.Run(bg, &pdsafe.Tensor[float32]{Shape: []int64{1, 3, 20000, 20000}, Data: data})
+	wantCode(t, "input over max_tensor_bytes", err, pdsafe.ErrLimit, "needs 4800000000 bytes",
+		"over max_tensor_bytes 2147483648")
 	res, err := p.Run(bg, readF32(t, "db_det", "case0.in0.npy"))
 	mustOK(t, "Run after bad shapes", err)
 	checkCase(t, "db_det", 0, res)
@@ -1037,9 +1042,10 @@ func TestM23_BoundedThreads(t *testing.T) {
 	}
 }
 
-// M24: cancellation mid-run: the context ends while the run is in C, the
-// library stops at the next operator, Run returns ErrCanceled matching
-// ctx.Err(), quickly, and the predictor stays usable with the same answers.
+// M24: cancellation mid-run: the context ends while the run is in C (held at
+// a checkpoint by the testing hook, so on any machine), the library stops it
+// there, Run returns ErrCanceled matching ctx.Err(), and the predictor stays
+// usable with the same answers.
 func TestM24_CancelMidRun(t *testing.T) {
 	b := newBigRun(t)
 	p := newPredictor(t, b.model)
@@ -1277,7 +1283,6 @@ func TestPitfall_ConcurrentRunsGetTheirOwnResults(t *testing.T) {
 	if testing.Short() {
 		want = 12
 	}
-	deadline := time.Now().Add(30 * time.Second)
 	var wg sync.WaitGroup
 	wins := make([]atomic.Int32, 3)
 	var busy atomic.Int32
@@ -1287,7 +1292,7 @@ func TestPitfall_ConcurrentRunsGetTheirOwnResults(t *testing.T) {
 			defer wg.Done()
 			x := readF32(t, "db_det", fmt.Sprintf("case%d.in0.npy", k))
 			rng := rand.New(rand.NewSource(int64(k)))
-			for wins[k].Load() < want && time.Now().Before(deadline) {
+			for wins[k].Load() < want {
 				res, err := p.Run(bg, x)
 				if errors.Is(err, pdsafe.ErrBusy) {
 					busy.Add(1)
@@ -1305,9 +1310,4 @@ func TestPitfall_ConcurrentRunsGetTheirOwnResults(t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("wins %d %d %d, ErrBusy %d", wins[0].Load(), wins[1].Load(), wins[2].Load(), busy.Load())
-	for k := range wins {
-		if wins[k].Load() < want {
-			t.Errorf("case %d ran %d times, wanted %d", k, wins[k].Load(), want)
-		}
-	}
 }

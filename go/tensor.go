@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -87,12 +88,33 @@ type Tensor[T Element] struct {
 	Data  []T
 }
 
+// DefaultMaxTensorBytes is the largest tensor NewTensor and NewZeroTensor
+// accept unless SetMaxTensorBytes says otherwise: the C library's default
+// max_tensor_bytes.
+const DefaultMaxTensorBytes = 2 << 30
+
+var maxTensorBytes atomic.Int64
+
+func init() { maxTensorBytes.Store(DefaultMaxTensorBytes) }
+
+// SetMaxTensorBytes sets the largest tensor, in bytes, that NewTensor and
+// NewZeroTensor accept (n <= 0 restores DefaultMaxTensorBytes) and returns
+// the previous limit. It is safe for concurrent use. Raise it together with
+// WithMaxTensorBytes for models whose inputs are larger than 2 GiB.
+func SetMaxTensorBytes(n int64) (previous int64) {
+	if n <= 0 {
+		n = DefaultMaxTensorBytes
+	}
+	return maxTensorBytes.Swap(n)
+}
+
 // NewTensor returns a tensor over data (not copied) with a copy of shape.
 // It fails with ErrShape if a dim is negative, the rank is over MaxRank or
-// the element count overflows, and with ErrBufferSize if len(data) is not the
-// product of the dims.
+// the element count or byte size overflows, with ErrLimit if the tensor would
+// be larger than the limit of SetMaxTensorBytes (2 GiB by default), and with
+// ErrBufferSize if len(data) is not the product of the dims.
 func NewTensor[T Element](shape []int64, data []T) (*Tensor[T], error) {
-	n, err := numElements("NewTensor", shape)
+	n, err := checkedElements[T]("NewTensor", shape)
 	if err != nil {
 		return nil, err
 	}
@@ -104,17 +126,42 @@ func NewTensor[T Element](shape []int64, data []T) (*Tensor[T], error) {
 }
 
 // NewZeroTensor returns a tensor of the given shape with zeroed Data, with the
-// same checks as NewTensor.
+// same checks as NewTensor, all made before anything is allocated: an
+// impossible or huge shape is an error, never a run-time panic or a fatal
+// out-of-memory.
 func NewZeroTensor[T Element](shape ...int64) (*Tensor[T], error) {
-	n, err := numElements("NewZeroTensor", shape)
+	n, err := checkedElements[T]("NewZeroTensor", shape)
 	if err != nil {
 		return nil, err
 	}
 	return &Tensor[T]{Shape: append([]int64(nil), shape...), Data: make([]T, n)}, nil
 }
 
+// checkedElements checks a shape for a tensor of T and returns its element
+// count: ErrShape for a bad shape or a byte size that overflows, ErrLimit
+// over the SetMaxTensorBytes limit.
+func checkedElements[T Element](op string, shape []int64) (int64, error) {
+	n, err := numElements(op, shape)
+	if err != nil {
+		return 0, err
+	}
+	var z T
+	elem := int64(unsafe.Sizeof(z))
+	if n > math.MaxInt64/elem {
+		return 0, newError(CodeShape, op, fmt.Sprintf(
+			"shape %v of %s: the byte size overflows int64", shape, DTypeOf[T]()))
+	}
+	if limit := maxTensorBytes.Load(); n*elem > limit {
+		return 0, newError(CodeLimit, op, fmt.Sprintf(
+			"shape %v of %s needs %d bytes, over the limit of %d (SetMaxTensorBytes)", shape,
+			DTypeOf[T](), n*elem, limit))
+	}
+	return n, nil
+}
+
 // NewBuffer returns an output tensor for RunInto with room for capacity
-// elements: empty Shape, len(Data) 0, cap(Data) capacity.
+// elements: empty Shape, len(Data) 0, cap(Data) capacity. Like make, it
+// panics if capacity is negative or too large to allocate.
 func NewBuffer[T Element](capacity int) *Tensor[T] {
 	return &Tensor[T]{Shape: make([]int64, 0, MaxRank), Data: make([]T, 0, capacity)}
 }

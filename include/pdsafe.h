@@ -194,7 +194,9 @@ typedef uint64_t pds_predictor; /* 0 = none */
 /* Load-time options. Always initialise with pds_model_options_init so that
  * struct_size is right; a zero field means "the default". */
 /* Run every operator with the portable reference kernels, as loaded: no graph
- * rewrites, no oneDNN, no library threads. The same happens for every model
+ * rewrites, no oneDNN, and runs on the caller's thread (loading a parameter
+ * file of 1 MiB or more still reads it on the library's threads, which are
+ * gone once the last model is). The same happens for every model
  * when the environment variable PDSAFE_KERNELS is "ref" at load time. The
  * default is the fast path: load-time rewrites (batch norm folded into
  * convolutions, activations and residual adds fused, no-ops removed,
@@ -262,7 +264,8 @@ typedef struct pds_model_stats {
  * (with the file and the byte offset, or for JSON the line and column or the
  * JSON path of the op; an unknown PIR version names the versions read),
  * PDS_ERR_UNSUPPORTED_OP (with op type and position), PDS_ERR_LIMIT,
- * PDS_ERR_OUT_OF_MEMORY.
+ * PDS_ERR_OUT_OF_MEMORY, PDS_ERR_INTERNAL (no library thread could be
+ * started).
  * Thread-safe. */
 PDS_API pds_status pds_model_load_files(const char *model_path, const char *params_path,
                                         const pds_model_options *options, pds_model *out,
@@ -347,7 +350,8 @@ static inline void pds_predictor_options_init(pds_predictor_options *options)
  * time) over a model, taking a reference to the model. options may be NULL;
  * it is copied. out is set to 0 on failure.
  * Returns PDS_OK, PDS_ERR_INVALID_HANDLE, PDS_ERR_STALE_HANDLE,
- * PDS_ERR_WRONG_HANDLE_KIND, PDS_ERR_INVALID_ARGUMENT, PDS_ERR_OUT_OF_MEMORY.
+ * PDS_ERR_WRONG_HANDLE_KIND, PDS_ERR_INVALID_ARGUMENT, PDS_ERR_OUT_OF_MEMORY,
+ * PDS_ERR_LIMIT (the handle table is full), PDS_ERR_INTERNAL.
  * Thread-safe. */
 PDS_API pds_status pds_predictor_create(pds_model model, const pds_predictor_options *options,
                                         pds_predictor *out, pds_error *err);
@@ -532,6 +536,18 @@ typedef struct pds_live_objects {
 
 /* Counts of live library objects, for leak tests. Thread-safe. */
 PDS_API void pds_get_live_objects(pds_live_objects *out);
+
+/* Bytes the library holds now in its numeric buffers, over all models and
+ * predictors of the process: parameters and their packed copies, activation
+ * arenas, copied inputs, kernel scratch. This is the memory that grows with
+ * each model and predictor (bookkeeping and what oneDNN allocates for itself
+ * are not counted). Buffers are freed when their object is destroyed and
+ * returned to the system at once when large, so the value goes back to what
+ * it was once the objects created since are destroyed. For accounting: a
+ * binding whose garbage collector does not see C memory (Go) uses it to
+ * decide when to collect. Nothing is returned to free. Thread-safe,
+ * lock-free; cannot fail. */
+PDS_API uint64_t pds_memory_held(void);
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,11 @@ void pds_get_live_objects(pds_live_objects *out)
     out->handles = pdsi_handle_count();
 }
 
+uint64_t pds_memory_held(void)
+{
+    return pdsi_buffer_held();
+}
+
 static pds_status check_options_size(uint32_t size, size_t min, const char *what, pds_error *err)
 {
     if (size < min)

@@ -44,13 +44,30 @@ bool pdsi_bytes_of(pds_dtype dtype, int64_t numel, size_t *bytes);
 /* Sets dtype and shape (rank <= PDSI_MAX_RANK, caller-checked). */
 void pdsi_tensor_set_shape(pdsi_tensor *t, pds_dtype dtype, int rank, const int64_t *dims);
 
-/* The allocator of numeric buffers (tensor data, packed weights, arenas):
- * 64-byte aligned, size rounded up to 64 (*cap receives it). Free with
- * free(). NULL on failure. Transparent huge pages (madvise) were measured
- * here on ResNet50: for every buffer, load -20 ms and runs -2 % most of the
- * time, but the kernel's compaction stalled two loads in seven by ~100 ms;
- * for arenas only, no measurable gain. Not used. */
+/* The allocator of numeric buffers (tensor data, packed weights, arenas,
+ * kernel scratch): 64-byte aligned, size rounded up to 64 (*cap receives
+ * it; 0 bytes get 64). NULL on failure. Free with pdsi_buffer_free and that
+ * cap, never with free(): buffers of PDSI_BUFFER_MAP_MIN bytes or more are
+ * page mappings of their own, so that freeing one gives its memory back to
+ * the system at once (see tensor.c). Transparent huge pages (madvise) were
+ * measured here on ResNet50: for every buffer, load -20 ms and runs -2 % most
+ * of the time, but the kernel's compaction stalled two loads in seven by
+ * ~100 ms; for arenas only, no measurable gain. Not used. */
 void *pdsi_buffer_alloc(size_t bytes, size_t *cap);
+
+/* Frees a buffer of pdsi_buffer_alloc; cap is what it stored in *cap. NULL
+ * is a no-op. In AddressSanitizer builds a wrong cap, a pointer from
+ * anywhere else, or free() on one of these buffers stops the process with a
+ * report (a library bug, never the caller's). */
+void pdsi_buffer_free(void *p, size_t cap);
+
+/* Buffers of this many bytes or more are page mappings (tensor.c says why
+ * this size). */
+#define PDSI_BUFFER_MAP_MIN ((size_t)128 << 10)
+
+/* Bytes (caps) of the buffers of pdsi_buffer_alloc not yet freed, library
+ * wide (pds_memory_held). */
+uint64_t pdsi_buffer_held(void);
 
 /* Makes sure an owning tensor has room for its current shape. Returns false on
  * allocation failure or an invalid or overflowing shape. Never shrinks;

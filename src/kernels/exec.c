@@ -11,18 +11,14 @@ void *pdsi_exec_scratch(pdsi_exec *ex, size_t bytes)
         bytes = 1;
     if (ex->scratch_cap >= bytes)
         return ex->scratch;
-    size_t sz = (bytes + 63) & ~(size_t)63;
-    if (sz < bytes)
-        return NULL;
-    free(ex->scratch);
-    ex->scratch = aligned_alloc(64, sz);
-    ex->scratch_cap = ex->scratch ? sz : 0;
+    pdsi_buffer_free(ex->scratch, ex->scratch_cap);
+    ex->scratch = pdsi_buffer_alloc(bytes, &ex->scratch_cap);
     return ex->scratch;
 }
 
 void pdsi_exec_release(pdsi_exec *ex)
 {
-    free(ex->scratch);
+    pdsi_buffer_free(ex->scratch, ex->scratch_cap);
     ex->scratch = NULL;
     ex->scratch_cap = 0;
 }

@@ -8,7 +8,7 @@
  * block 0: declare its variables, mark feed targets as inputs, add every other
  * operator in file order, mark fetch sources as outputs, read the parameters
  * (records.c, shared with the PIR loader) and let the graph check the whole.
- * Formats: /work/shared/reference/paddle-formats.md §1-2.
+ * Formats: docs/FORMATS.md §1 (the program) and §2 (its parameters).
  */
 #include "model/legacy.h"
 

@@ -8,7 +8,7 @@
  * pd_op.reshape -> reshape2, mutable attributes given as pd_op.full /
  * pd_op.full_int_array operands -> attributes or tensor slots ...), so the
  * rest of the engine does not know which format a model came from.
- * Format: /work/shared/reference/paddle-formats.md §3.
+ * Format: docs/FORMATS.md §3.
  */
 #ifndef PDSI_MODEL_PIR_H
 #define PDSI_MODEL_PIR_H

@@ -3,7 +3,7 @@
  * PIR loader (see records.h). A record is parsed by hand: every length is
  * checked against the bytes that remain before it is used, and no buffer is
  * allocated before its size has been checked against the limits and the file
- * (DESIGN M19). Layout: /work/shared/reference/paddle-formats.md §2.2.
+ * (DESIGN M19). Layout: docs/FORMATS.md §2.2.
  */
 #include "model/records.h"
 
@@ -120,7 +120,7 @@ static const char *dims_str(const int64_t *d, size_t n, char *buf, size_t cap)
     return pdsi_dims_str(d, (int)(n < 64 ? n : 64), buf, cap);
 }
 
-/* Reads one record (paddle-formats.md §2.2) at r->pos into value v, checking
+/* Reads one record (docs/FORMATS.md §2.2) at r->pos into value v, checking
  * it against the declaration ref. Advances r->pos past the record. */
 static pds_status read_record(reader *r, const pdsi_param_ref *ref, pdsi_value *v,
                               const pds_model_options *lim)

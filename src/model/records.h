@@ -5,7 +5,7 @@
  * Both program formats keep their weights in the same place: a .pdiparams
  * file that concatenates one dense-tensor record per persistable parameter,
  * sorted by name (byte-wise), or one such record per file in a directory
- * (paddle-formats.md §2). A loader lists its parameters with what the program
+ * (docs/FORMATS.md §2). A loader lists its parameters with what the program
  * declares of each; this reader sorts the list, walks the records, checks each
  * against its declaration and the limits, and attaches the data to the graph
  * values. Every length is checked against the bytes that remain before it is

@@ -231,15 +231,16 @@ static void drop_if_unshared(rewriter *r, int32_t v)
     pdsi_value *val = &r->g->values[v];
     if (v < r->users_cap && r->users[v] <= 1 && val->kind == PDSI_VALUE_PARAM &&
         !is_output(r->g, v) && val->data.cap) {
-        free(val->data.data);
+        pdsi_buffer_free(val->data.data, val->data.cap);
         val->data.data = NULL;
         val->data.cap = 0;
     }
 }
 
-/* A new float32 parameter value owning data (taken). */
+/* A new float32 parameter value owning data (taken: a pdsi_buffer_alloc
+ * buffer of cap bytes). */
 static pds_status new_param(rewriter *r, const char *base, const char *what, int rank,
-                            const int64_t *dims, float *data, int32_t *id)
+                            const int64_t *dims, float *data, size_t cap, int32_t *id)
 {
     pdsi_graph *g = r->g;
     char name[512];
@@ -249,19 +250,14 @@ static pds_status new_param(rewriter *r, const char *base, const char *what, int
     while (pdsi_graph_find(g, name) >= 0);
     pds_status st = pdsi_graph_declare(g, name, true, PDS_FLOAT32, rank, dims, id, r->err);
     if (st) {
-        free(data);
+        pdsi_buffer_free(data, cap);
         return st;
     }
     pdsi_value *v = &g->values[*id];
     v->kind = PDSI_VALUE_PARAM;
     pdsi_tensor_set_shape(&v->data, PDS_FLOAT32, rank, dims);
     v->data.data = data;
-    int64_t numel = 1;
-    for (int d = 0; d < rank; d++)
-        numel *= dims[d];
-    v->data.cap = (size_t)numel * sizeof(float);
-    if (!v->data.cap)
-        v->data.cap = 1;
+    v->data.cap = cap;
     return PDS_OK;
 }
 
@@ -545,13 +541,14 @@ static pds_status fold_bn(rewriter *r, pdsi_node *node, pdsi_fconv_params *p, in
      * second copy of the weights, ever); a shared one is copied. */
     bool in_place = *filter < r->users_cap && r->users[*filter] == 1 &&
                     !is_output(g, *filter) && g->values[*filter].data.cap;
-    float *nw = in_place ? w->data : malloc(sizeof *nw * (size_t)numel);
-    float *nb = malloc(sizeof *nb * (size_t)M);
+    size_t nw_cap = 0, nb_cap;
+    float *nw = in_place ? w->data : pdsi_buffer_alloc(sizeof *nw * (size_t)numel, &nw_cap);
+    float *nb = pdsi_buffer_alloc(sizeof *nb * (size_t)M, &nb_cap);
     double *s = malloc(sizeof *s * (size_t)M);
     if (!nw || !nb || !s) {
         if (!in_place)
-            free(nw);
-        free(nb);
+            pdsi_buffer_free(nw, nw_cap);
+        pdsi_buffer_free(nb, nb_cap);
         free(s);
         return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not fold a batch norm");
     }
@@ -587,13 +584,13 @@ static pds_status fold_bn(rewriter *r, pdsi_node *node, pdsi_fconv_params *p, in
     int64_t wdims[4];
     memcpy(wdims, w->dims, sizeof wdims);
     const char *base = g->values[*filter].name; /* its own allocation: stable */
-    pds_status st = in_place ? PDS_OK : new_param(r, base, "w", 4, wdims, nw, &nf);
+    pds_status st = in_place ? PDS_OK : new_param(r, base, "w", 4, wdims, nw, nw_cap, &nf);
     if (st) {
-        free(nb);
+        pdsi_buffer_free(nb, nb_cap);
         return st;
     }
     const int64_t bd[1] = {M};
-    if ((st = new_param(r, base, "b", 1, bd, nb, &nbias)))
+    if ((st = new_param(r, base, "b", 1, bd, nb, nb_cap, &nbias)))
         return st;
     if (!in_place)
         drop_if_unshared(r, *filter);
@@ -617,7 +614,8 @@ static pds_status fold_bias_add(rewriter *r, int32_t filter, int32_t *bias, int3
     const pdsi_tensor *a = &g->values[addend].data;
     if (a->dtype != PDS_FLOAT32 || pdsi_tensor_numel(a) != M || !a->data)
         return PDS_ERR_UNSUPPORTED_OP;
-    float *nb = malloc(sizeof *nb * (size_t)M);
+    size_t nb_cap;
+    float *nb = pdsi_buffer_alloc(sizeof *nb * (size_t)M, &nb_cap);
     if (!nb)
         return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not fold a bias");
     const float *ob = *bias >= 0 ? g->values[*bias].data.data : NULL;
@@ -626,7 +624,7 @@ static pds_status fold_bias_add(rewriter *r, int32_t filter, int32_t *bias, int3
         nb[m] = (ob ? ob[m] : 0.0f) + ad[m];
     const int64_t bd[1] = {M};
     int32_t old = *bias;
-    pds_status st = new_param(r, g->values[filter].name, "b", 1, bd, nb, bias);
+    pds_status st = new_param(r, g->values[filter].name, "b", 1, bd, nb, nb_cap, bias);
     if (!st && old >= 0)
         drop_if_unshared(r, old);
     if (!st)
@@ -1001,7 +999,7 @@ static pds_status compact(rewriter *r)
     for (int32_t v = 0; v < g->n_values; v++)
         if (g->values[v].kind == PDSI_VALUE_PARAM && r->users[v] == 0 &&
             g->values[v].data.cap) {
-            free(g->values[v].data.data);
+            pdsi_buffer_free(g->values[v].data.data, g->values[v].data.cap);
             g->values[v].data.data = NULL;
             g->values[v].data.cap = 0;
         }

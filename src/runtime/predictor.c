@@ -135,8 +135,8 @@ void pdsi_predictor_free(pdsi_predictor *p)
     for (int i = 0; i < p->n_plans; i++)
         pdsi_plan_free(p->plans[i]);
     pdsi_dnn_stream_free(p->stream);
-    free(p->arena);
-    free(p->dnn_scratch);
+    pdsi_buffer_free(p->arena, p->arena_cap);
+    pdsi_buffer_free(p->dnn_scratch, p->dnn_scratch_cap);
     free(p->key);
     free(p->result);
     free(p->prof);
@@ -269,13 +269,12 @@ static bool run_should_stop(void *arg)
     uint32_t k = ++p->checkpoints;
     if (p->wait_at && k < p->wait_at)
         return false;
-    bool stop = p->cancelled_early ||
-                atomic_load_explicit(&p->cancel_id, memory_order_relaxed) == p->run_id;
+    bool stop = atomic_load_explicit(&p->active, memory_order_relaxed) & PDSI_RUN_CANCELLED;
     if (p->wait_at && k == p->wait_at)
         while (!stop) {
             struct timespec ts = {0, 100000};
             nanosleep(&ts, NULL);
-            stop = atomic_load(&p->cancel_id) == p->run_id;
+            stop = atomic_load(&p->active) & PDSI_RUN_CANCELLED;
         }
     return stop;
 }
@@ -378,14 +377,14 @@ static pds_status find_plan(pdsi_predictor *p, pds_error *err)
     }
     pl->last_used = ++p->clock;
     if (pl->arena_bytes > p->arena_cap) {
-        free(p->arena);
+        pdsi_buffer_free(p->arena, p->arena_cap);
         p->arena = pdsi_buffer_alloc(pl->arena_bytes, &p->arena_cap);
         if (!p->arena)
             return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
                              "could not allocate the %zu-byte activation arena", pl->arena_bytes);
     }
     if (pl->scratch_bytes > p->dnn_scratch_cap) {
-        free(p->dnn_scratch);
+        pdsi_buffer_free(p->dnn_scratch, p->dnn_scratch_cap);
         p->dnn_scratch = pdsi_buffer_alloc(pl->scratch_bytes, &p->dnn_scratch_cap);
         if (!p->dnn_scratch)
             return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
@@ -552,25 +551,25 @@ bool pdsi_run_id_issued(uint64_t id)
 }
 
 /* The protocol with pdsi_predictor_cancel_run, which may run on another
- * thread at the same moment: it stores the id into pending, then into
- * cancel_id; begin stores active_id, then reads pending. With sequentially
- * consistent atomics either begin sees the pending id, or the canceller's
- * later store of cancel_id is seen by the run's next checkpoint. */
+ * thread at the same moment: it stores the id into pending, then tries to
+ * set the cancel bit on `active` if it holds that id; begin stores the id
+ * into `active`, then reads pending. With sequentially consistent atomics
+ * either begin sees the pending id, or the canceller's compare-and-swap,
+ * which comes later, finds the id in `active`. */
 void pdsi_predictor_begin(pdsi_predictor *p, uint64_t id, uint32_t wait_at)
 {
     p->run_id = id;
     p->checkpoints = 0;
     p->wait_at = wait_at;
-    p->cancelled_early = false;
-    atomic_store(&p->active_id, id);
+    atomic_store(&p->active, id);
     for (int i = 0; i < PDS_PENDING_CANCELS; i++)
         if (atomic_load(&p->pending[i]) == id)
-            p->cancelled_early = true;
+            atomic_fetch_or(&p->active, PDSI_RUN_CANCELLED);
 }
 
 void pdsi_predictor_end(pdsi_predictor *p)
 {
-    atomic_store(&p->active_id, 0);
+    atomic_store(&p->active, 0);
     p->wait_at = 0;
 }
 
@@ -578,16 +577,16 @@ void pdsi_predictor_cancel_run(pdsi_predictor *p, uint64_t id)
 {
     unsigned k = atomic_fetch_add(&p->pending_next, 1) % PDS_PENDING_CANCELS;
     atomic_store(&p->pending[k], id);
-    atomic_store(&p->cancel_id, id);
+    unsigned long long expect = id;
+    atomic_compare_exchange_strong(&p->active, &expect, id | PDSI_RUN_CANCELLED);
 }
 
 void pdsi_predictor_cancel_active(pdsi_predictor *p)
 {
-    /* If the run ends between the load and the store, the store names a
-     * finished run and stops nothing: ids are never reused. */
-    uint64_t id = atomic_load(&p->active_id);
-    if (id)
-        atomic_store(&p->cancel_id, id);
+    unsigned long long a = atomic_load(&p->active);
+    while (a && !(a & PDSI_RUN_CANCELLED) &&
+           !atomic_compare_exchange_weak(&p->active, &a, a | PDSI_RUN_CANCELLED))
+        ;
 }
 
 pds_status pdsi_predictor_fetch(pdsi_predictor *p, uint64_t id, pds_tensor *outputs,

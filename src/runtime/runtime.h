@@ -44,6 +44,9 @@ void pdsi_model_release(pdsi_model *m);
 
 #define PDSI_PLAN_CACHE 8
 
+/* The cancel bit of pdsi_predictor.active (run ids stay below it). */
+#define PDSI_RUN_CANCELLED (1ull << 63)
+
 /* One step's timing in the last run (PDS_PREDICTOR_PROFILE). */
 typedef struct pdsi_prof {
     uint64_t start_ns, duration_ns;
@@ -54,17 +57,17 @@ typedef struct pdsi_predictor {
     pds_predictor_options options;
     atomic_int refs;        /* API calls inside this predictor (guarded by the handle lock) */
     pthread_mutex_t run_mu; /* one run or fetch at a time */
-    /* Cancellation by run id. Ids are unique in the process and never reused,
-     * so none of these is ever reset: a value left from an earlier run cannot
-     * match a later one. A run is cancelled when cancel_id equals its id, or
-     * when its id was among the pending ids as it began. */
-    atomic_ullong active_id;  /* the run in progress, 0 if none */
-    atomic_ullong cancel_id;  /* the last run asked to stop */
-    atomic_ullong pending[PDS_PENDING_CANCELS]; /* ids cancelled, maybe before they began */
+    /* Cancellation by run id. `active` holds the id of the run in progress
+     * (0: none) and PDSI_RUN_CANCELLED once that run is asked to stop; a
+     * canceller sets the bit only by compare-and-swap from the exact id, so
+     * it can never hit another run, and no cancel can overwrite another.
+     * Ids cancelled before their run began wait in `pending`; ids are unique
+     * and never reused, so a stale entry never matches. */
+    atomic_ullong active;
+    atomic_ullong pending[PDS_PENDING_CANCELS];
     atomic_uint pending_next;
     uint64_t run_id;          /* the run holding run_mu (or the last one) */
     uint64_t result_id;       /* the run whose result is kept (have_result) */
-    bool cancelled_early;     /* run_id was pending when it began */
     uint32_t checkpoints;     /* checkpoints passed by the current run */
     uint32_t wait_at;         /* pds_run_options.wait_at_checkpoint of the current run */
     /* In a forked child: another thread of the parent was inside a call on

@@ -391,6 +391,7 @@ typedef struct wentry {
     dnnl_memory_desc_t plain_md; /* the plain view it was packed from */
     void *data;
     size_t bytes;
+    size_t cap;                  /* of data, for pdsi_buffer_free */
     bool plain;                  /* a plain copy remade from a packed one */
     struct wentry *next;
 } wentry;
@@ -459,7 +460,7 @@ void pdsi_dnn_model_free(pdsi_dnn_model *dm)
         return;
     for (wentry *e = dm->head, *n; e; e = n) {
         n = e->next;
-        free(e->data);
+        pdsi_buffer_free(e->data, e->cap);
         free(e);
     }
     pthread_mutex_destroy(&dm->mu);
@@ -496,7 +497,7 @@ bool pdsi_dnn_model_has_packed(pdsi_dnn_model *dm, int32_t value)
 /* Frees t's plain data (its dims stay). Caller holds dm->mu. */
 static void drop_locked(pdsi_tensor *t)
 {
-    free(t->data);
+    pdsi_buffer_free(t->data, t->cap);
     t->data = NULL;
     t->cap = 0;
 }
@@ -517,14 +518,14 @@ void pdsi_dnn_model_drop_plain(pdsi_dnn_model *dm, pdsi_graph *g, int32_t value)
     pthread_mutex_unlock(&dm->mu);
 }
 
-/* Reorders src (md a) into a new buffer laid out as b. */
+/* Reorders src (md a) into a new buffer laid out as b (*cap: its
+ * pdsi_buffer_alloc cap). */
 static pds_status reorder_buffer(const dnnl_memory_desc_t *a, const void *src,
                                  const dnnl_memory_desc_t *b, void **dst, size_t *bytes,
-                                 pds_error *err)
+                                 size_t *cap, pds_error *err)
 {
     *bytes = dnnl_memory_desc_get_size(b);
-    size_t cap;
-    *dst = pdsi_buffer_alloc(*bytes, &cap);
+    *dst = pdsi_buffer_alloc(*bytes, cap);
     if (!*dst)
         return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate %zu bytes of packed "
                          "weights", *bytes);
@@ -559,7 +560,7 @@ static pds_status reorder_buffer(const dnnl_memory_desc_t *a, const void *src,
     if (pd)
         dnnl_primitive_desc_destroy(pd);
     if (ds != dnnl_success) {
-        free(*dst);
+        pdsi_buffer_free(*dst, *cap);
         *dst = NULL;
         return pdsi_dnn_fail(err, ds, "pack weights");
     }
@@ -606,8 +607,8 @@ pds_status pdsi_dnn_weights(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t val
     }
     if (slot >= 0 || !plain)
         pthread_mutex_unlock(&dm->mu);
-    st = plain ? reorder_buffer(plain_md, plain, want, &n->data, &n->bytes, err)
-               : reorder_buffer(&any->md, any->data, want, &n->data, &n->bytes, err);
+    st = plain ? reorder_buffer(plain_md, plain, want, &n->data, &n->bytes, &n->cap, err)
+               : reorder_buffer(&any->md, any->data, want, &n->data, &n->bytes, &n->cap, err);
     if (slot >= 0 || !plain)
         pthread_mutex_lock(&dm->mu);
     if (slot >= 0) {
@@ -639,7 +640,7 @@ pds_status pdsi_dnn_weights(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t val
     /* Another thread may have packed the same while the lock was free. */
     for (wentry *e = dm->head; e; e = e->next)
         if (e->value == value && !e->plain && dnnl_memory_desc_equal(&e->md, want)) {
-            free(n->data);
+            pdsi_buffer_free(n->data, n->cap);
             free(n);
             *data = e->data;
             goto out;
@@ -677,7 +678,8 @@ const void *pdsi_dnn_model_plain(pdsi_dnn_model *dm, const pdsi_graph *g, int32_
     wentry *n = calloc(1, sizeof *n);
     if (!n)
         goto done;
-    if (reorder_buffer(&src->md, src->data, &src->plain_md, &n->data, &n->bytes, NULL)) {
+    if (reorder_buffer(&src->md, src->data, &src->plain_md, &n->data, &n->bytes, &n->cap,
+                       NULL)) {
         free(n);
         goto done;
     }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package pdsafe_test
+
+const raceEnabled = false
