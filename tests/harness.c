@@ -263,3 +263,31 @@ const char *pdst_fixtures_dir(void)
     const char *e = getenv("PDSAFE_FIXTURES");
     return e && *e ? e : PDSAFE_FIXTURES_DEFAULT;
 }
+
+pds_model pdst_load_fixture(const char *name, uint32_t flags)
+{
+    char mp[4096], pp[4096];
+    snprintf(mp, sizeof mp, "%s/%s/inference.pdmodel", pdst_fixtures_dir(), name);
+    snprintf(pp, sizeof pp, "%s/%s/inference.pdiparams", pdst_fixtures_dir(), name);
+    pds_model_options o;
+    pds_model_options_init(&o);
+    o.flags = flags;
+    pds_model m = 0;
+    pds_error err;
+    pds_status st = pds_model_load_files(mp, pp, &o, &m, &err);
+    if (st)
+        PDST_FAIL("loading fixture %s: %s: %s", name, pds_status_name(st), err.message);
+    return m;
+}
+
+void pdst_check_no_live_objects_(const char *file, int line)
+{
+    pds_live_objects live;
+    pds_get_live_objects(&live);
+    if (live.models || live.predictors || live.handles) {
+        fprintf(stderr, "%s:%d: live objects: %llu models, %llu predictors, %llu handles, "
+                "expected none\n", file, line, (unsigned long long)live.models,
+                (unsigned long long)live.predictors, (unsigned long long)live.handles);
+        pdst_failures++;
+    }
+}

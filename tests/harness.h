@@ -135,4 +135,12 @@ bool pdst_check_shape_(const char *file, int line, const pdsi_tensor *t, pds_dty
 /* Path of the fixtures directory (PDSAFE_FIXTURES env or the compiled default). */
 const char *pdst_fixtures_dir(void);
 
+/* Loads fixture `name` (its inference.pdmodel and .pdiparams) with the load
+ * flags given (PDS_MODEL_*); records a failure and returns 0 if it fails. */
+pds_model pdst_load_fixture(const char *name, uint32_t flags);
+
+/* Checks that no model, predictor or handle is alive (M15: nothing leaked). */
+#define CHECK_NO_LIVE_OBJECTS() pdst_check_no_live_objects_(__FILE__, __LINE__)
+void pdst_check_no_live_objects_(const char *file, int line);
+
 #endif

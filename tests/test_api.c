@@ -19,18 +19,6 @@
 #include "core/executor.h"
 #include "harness.h"
 
-static pds_model load_fixture(const char *name)
-{
-    char mp[4096], pp[4096];
-    snprintf(mp, sizeof mp, "%s/%s/inference.pdmodel", pdst_fixtures_dir(), name);
-    snprintf(pp, sizeof pp, "%s/%s/inference.pdiparams", pdst_fixtures_dir(), name);
-    pds_model m = 0;
-    pds_error err;
-    pds_status st = pds_model_load_files(mp, pp, NULL, &m, &err);
-    if (st)
-        PDST_FAIL("loading fixture %s: %s: %s", name, pds_status_name(st), err.message);
-    return m;
-}
 
 /* An input tensor for input 0 of m with every -1 dim replaced by dyn. */
 typedef struct {
@@ -70,14 +58,6 @@ static pds_tensor make_output(void)
     return o;
 }
 
-static void expect_no_live_objects(void)
-{
-    pds_live_objects live;
-    pds_get_live_objects(&live);
-    CHECK_EQ_INT(live.models, 0);
-    CHECK_EQ_INT(live.predictors, 0);
-    CHECK_EQ_INT(live.handles, 0);
-}
 
 /* A fixture model, a predictor on it, input 0 from make_input(m, dyn) and an
  * output buffer: what most tests start from. */
@@ -92,7 +72,7 @@ static session open_session(const char *fixture, int64_t dyn)
 {
     session s = {0};
     pds_error err;
-    s.m = load_fixture(fixture);
+    s.m = pdst_load_fixture(fixture, 0);
     CHECK_OK(pds_predictor_create(s.m, NULL, &s.p, &err), &err);
     s.in = make_input(s.m, dyn);
     s.out = make_output();
@@ -126,14 +106,14 @@ static void test_m1_use_after_destroy(void)
     CHECK_EQ_INT(s.p, 0); /* constructors leave the out-parameter zero on failure */
     free(s.in.buf);
     free(s.out.data);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 /* M2: destroying twice is reported and has no effect. */
 static void test_m2_double_destroy(void)
 {
     pds_error err;
-    pds_model m = load_fixture("pplcnet");
+    pds_model m = pdst_load_fixture("pplcnet", 0);
     pds_predictor p = 0;
     CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
     CHECK_OK(pds_predictor_destroy(p, &err), &err);
@@ -144,11 +124,11 @@ static void test_m2_double_destroy(void)
     CHECK_OK(pds_model_destroy(0, &err), &err);
     CHECK_OK(pds_predictor_destroy(0, &err), &err);
     /* A new object reusing the slot does not revive the old handle. */
-    pds_model m2 = load_fixture("pplcnet");
+    pds_model m2 = pdst_load_fixture("pplcnet", 0);
     CHECK(m2 != m);
     CHECK_STATUS(pds_model_destroy(m, &err), PDS_ERR_STALE_HANDLE, &err);
     CHECK_OK(pds_model_destroy(m2, &err), &err);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 /* M3: results are copies in caller memory: they survive the predictor, and the
@@ -170,7 +150,7 @@ static void test_m3_results_after_predictor_destroyed(void)
     free(s.in.buf);
     free(s.out.data);
     free(again.data);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 /* M4: zero, garbage and forged handles. */
@@ -185,7 +165,7 @@ static void test_m4_invalid_handles(void)
     CHECK_STATUS(pds_predictor_run(0xdeadbeefcafebabeull, NULL, 0, NULL, 0, &err),
                  PDS_ERR_INVALID_HANDLE, &err);
     CHECK_MSG(err, "not a handle this library issued");
-    pds_model m = load_fixture("pplcnet");
+    pds_model m = pdst_load_fixture("pplcnet", 0);
     /* A generation that was never issued for the slot. */
     pds_model forged_gen = m + (1ull << 24);
     CHECK_STATUS(pds_model_input_info(forged_gen, 0, &info, &err), PDS_ERR_INVALID_HANDLE, &err);
@@ -210,14 +190,14 @@ static void test_m4_invalid_handles(void)
         }
     }
     CHECK_OK(pds_model_destroy(m, &err), &err);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 /* M5: a handle of the wrong kind. */
 static void test_m5_wrong_kind(void)
 {
     pds_error err;
-    pds_model m = load_fixture("pplcnet");
+    pds_model m = pdst_load_fixture("pplcnet", 0);
     pds_predictor p = 0;
     CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
     size_t n;
@@ -230,7 +210,7 @@ static void test_m5_wrong_kind(void)
     CHECK_OK(pds_model_input_count(m, &n, &err), &err);
     CHECK_OK(pds_predictor_destroy(p, &err), &err);
     CHECK_OK(pds_model_destroy(m, &err), &err);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 /* A run on another thread. With hold set it waits at its first checkpoint
@@ -335,7 +315,7 @@ static void test_m6_concurrent_run_busy(void)
     close_session(&s); /* r's predictor and output */
     free(r2.out.data);
     free(out.data);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 /* M7: destroy while another thread is inside run: refused, never freed under it. */
@@ -356,7 +336,7 @@ static void test_m7_destroy_while_running(void)
     CHECK_OK(pds_predictor_destroy(r.p, &err), &err);
     free(s.in.buf);
     free(s.out.data);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 /* M8: input buffer shorter than shape x dtype. */
@@ -488,7 +468,7 @@ static void test_m12_no_caller_pointer_kept(void)
 static void test_m14_any_destroy_order(void)
 {
     pds_error err;
-    pds_model m = load_fixture("pplcnet");
+    pds_model m = pdst_load_fixture("pplcnet", 0);
     pds_predictor a = 0, b = 0;
     CHECK_OK(pds_predictor_create(m, NULL, &a, &err), &err);
     CHECK_OK(pds_predictor_create(m, NULL, &b, &err), &err);
@@ -504,7 +484,7 @@ static void test_m14_any_destroy_order(void)
     CHECK_OK(pds_predictor_destroy(b, &err), &err);
     free(in.buf);
     free(out.data);
-    expect_no_live_objects(); /* M15: nothing leaked */
+    CHECK_NO_LIVE_OBJECTS(); /* M15: nothing leaked */
 }
 
 typedef struct {
@@ -527,7 +507,7 @@ static void *run_wrong_dtype(void *arg)
 static void test_m16_no_thread_local_state(void)
 {
     pds_error err;
-    pds_model m = load_fixture("pplcnet");
+    pds_model m = pdst_load_fixture("pplcnet", 0);
     pds_predictor p = 0;
     CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
     input in = make_input(m, 64);
@@ -611,7 +591,7 @@ static void test_m18_options_copied(void)
     CHECK_OK(pds_model_destroy(m, &err), &err);
     free(in.buf);
     free(out.data);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 /* M19 from the API side (the loader tests cover hostile files in depth). */
@@ -633,7 +613,7 @@ static void test_m19_bad_model_arguments(void)
                  PDS_ERR_MODEL_FORMAT, &err);
     CHECK_MSG(err, "offset");
     CHECK_EQ_INT(m, 0);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 /* M21: the library installs no signal handlers. */
@@ -660,7 +640,7 @@ static void test_m21_no_signal_handlers(void)
 static void test_m22_strings_are_copies(void)
 {
     pds_error err;
-    pds_model m = load_fixture("pplcnet");
+    pds_model m = pdst_load_fixture("pplcnet", 0);
     pds_tensor_info info;
     CHECK_OK(pds_model_input_info(m, 0, &info, &err), &err);
     CHECK_STATUS(pds_model_input_info(m, 5, &info, &err), PDS_ERR_INVALID_ARGUMENT, &err);
@@ -679,7 +659,7 @@ static void test_m22_strings_are_copies(void)
     CHECK(strcmp(pds_status_name(PDS_ERR_BUSY), "PDS_ERR_BUSY") == 0);
     CHECK(strcmp(pds_status_name((pds_status)12345), "PDS_UNKNOWN_STATUS") == 0);
     CHECK(strcmp(pds_dtype_name(PDS_INT64), "int64") == 0);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 static int count_threads(void)
@@ -749,7 +729,7 @@ static void test_m23_no_thread_explosion(void)
 {
     int base = settle_threads(count_threads());
     int bound = pdsi_executor_thread_bound();
-    pds_model m = load_fixture("pplcnet");
+    pds_model m = pdst_load_fixture("pplcnet", 0);
     input in = make_input(m, 64);
     enum { N = 16 };
     pthread_t th[N];
@@ -774,7 +754,7 @@ static void test_m23_no_thread_explosion(void)
     pds_model_destroy(m, NULL);
     CHECK_EQ_INT(settle_threads(base), base);
     free(in.buf);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 /* M24: cancellation stops a run in progress and leaves the predictor usable;
@@ -803,7 +783,7 @@ static void test_m24_cancel(void)
     CHECK(((float *)s.out.data)[0] == first);
     close_session(&s);
     free(r.out.data);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 int main(void)

@@ -106,18 +106,6 @@ static void test_m15_buffer_alloc(void)
                   after / MIB, before / MIB);
 }
 
-static pds_model load(const char *name)
-{
-    char mp[4096], pp[4096];
-    snprintf(mp, sizeof mp, "%s/%s/inference.pdmodel", pdst_fixtures_dir(), name);
-    snprintf(pp, sizeof pp, "%s/%s/inference.pdiparams", pdst_fixtures_dir(), name);
-    pds_model m = 0;
-    pds_error err;
-    pds_status st = pds_model_load_files(mp, pp, NULL, &m, &err);
-    if (st)
-        PDST_FAIL("loading fixture %s: %s: %s", name, pds_status_name(st), err.message);
-    return m;
-}
 
 /* Runs input 0 of p's model with batch `batch` (the fixtures' other dims are
  * fixed); false on failure. */
@@ -177,7 +165,7 @@ static void test_m15_load_destroy_cycles(void)
         pds_model m[2];
         pds_predictor p[2][2] = {{0}};
         for (int f = 0; f < 2; f++) {
-            m[f] = load(fixtures[f]);
+            m[f] = pdst_load_fixture(fixtures[f], 0);
             if (!m[f])
                 return;
         }
@@ -220,10 +208,7 @@ static void test_m15_load_destroy_cycles(void)
         if (rss > rss_max)
             rss_max = rss;
     }
-    pds_live_objects live;
-    pds_get_live_objects(&live);
-    CHECK_EQ_INT(live.models, 0);
-    CHECK_EQ_INT(live.predictors, 0);
+    CHECK_NO_LIVE_OBJECTS();
     long long rss_end = rss_bytes();
     if (ASAN_BUILD) {
         printf("  (ASan build: resident size not checked; ASan quarantines freed memory)\n");
@@ -289,7 +274,7 @@ static void test_m15_many_alive_then_destroyed(void)
     long long before = rss_bytes(), alive;
     pds_error err;
     for (int i = 0; i < PAIRS; i++) {
-        m[i] = load(fixtures[i % 2]);
+        m[i] = pdst_load_fixture(fixtures[i % 2], 0);
         if (!m[i])
             return;
         CHECK_OK(pds_predictor_create(m[i], NULL, &p[i], &err), &err);

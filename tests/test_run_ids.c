@@ -15,19 +15,6 @@
 
 #include "harness.h"
 
-static pds_model load(const char *name, uint32_t flags)
-{
-    char mp[4096], pp[4096];
-    snprintf(mp, sizeof mp, "%s/%s/inference.pdmodel", pdst_fixtures_dir(), name);
-    snprintf(pp, sizeof pp, "%s/%s/inference.pdiparams", pdst_fixtures_dir(), name);
-    pds_model_options o;
-    pds_model_options_init(&o);
-    o.flags = flags;
-    pds_model m = 0;
-    pds_error err;
-    CHECK_OK(pds_model_load_files(mp, pp, &o, &m, &err), &err);
-    return m;
-}
 
 /* db_det's input (1, 3, hw, hw), filled with a pattern that depends on seed. */
 typedef struct {
@@ -70,14 +57,6 @@ static bool same_output(const pds_tensor *a, const pds_tensor *b)
            memcmp(a->data, b->data, out_bytes(a)) == 0;
 }
 
-static void expect_no_live_objects(void)
-{
-    pds_live_objects live;
-    pds_get_live_objects(&live);
-    CHECK_EQ_INT(live.models, 0);
-    CHECK_EQ_INT(live.predictors, 0);
-    CHECK_EQ_INT(live.handles, 0);
-}
 
 static pds_status run_v2(pds_predictor p, pds_run_id *id, uint32_t wait_at, const input *in,
                          pds_tensor *out, pds_error *err)
@@ -95,7 +74,7 @@ static pds_status run_v2(pds_predictor p, pds_run_id *id, uint32_t wait_at, cons
 static void test_fetch_by_run_id(void)
 {
     pds_error err;
-    pds_model m = load("db_det", 0);
+    pds_model m = pdst_load_fixture("db_det", 0);
     pds_predictor p = 0;
     CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
     input a = make_input(64, 1), b = make_input(96, 2);
@@ -182,7 +161,7 @@ static void test_fetch_by_run_id(void)
     free(want_a.data);
     free(want_b.data);
     free(got.data);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 /* M24: a cancel that comes before its run stops that run as it begins, and
@@ -190,7 +169,7 @@ static void test_fetch_by_run_id(void)
 static void test_cancel_before_start(void)
 {
     pds_error err;
-    pds_model m = load("db_det", 0);
+    pds_model m = pdst_load_fixture("db_det", 0);
     pds_predictor p = 0;
     CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
     input a = make_input(64, 1);
@@ -225,7 +204,7 @@ static void test_cancel_before_start(void)
     CHECK_OK(pds_model_destroy(m, &err), &err);
     free(a.buf);
     free(out.data);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 enum phase { COPY, INFER, PLAN, STEP, N_PHASES };
@@ -248,7 +227,7 @@ static int phase_of(const char *msg)
 static void scan_checkpoints(uint32_t model_flags)
 {
     pds_error err;
-    pds_model m = load("db_det", model_flags);
+    pds_model m = pdst_load_fixture("db_det", model_flags);
     input a = make_input(64, 1);
     pds_tensor want = make_output(), got = make_output();
     pds_predictor p = 0;
@@ -299,7 +278,7 @@ static void scan_checkpoints(uint32_t model_flags)
     free(a.buf);
     free(want.data);
     free(got.data);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 static void test_cancel_at_every_checkpoint(void)
@@ -316,7 +295,7 @@ static void test_cancel_at_every_checkpoint_reference(void)
 static void test_cancel_during_input_copy(void)
 {
     pds_error err;
-    pds_model m = load("db_det", 0);
+    pds_model m = pdst_load_fixture("db_det", 0);
     pds_predictor p = 0;
     CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
     input big = make_input(1024, 1); /* 12 MiB: three chunks */
@@ -332,7 +311,7 @@ static void test_cancel_during_input_copy(void)
     CHECK_OK(pds_predictor_destroy(p, &err), &err);
     CHECK_OK(pds_model_destroy(m, &err), &err);
     free(big.buf);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 /* A run on its own thread. */
@@ -368,7 +347,7 @@ static void *bg_main(void *arg)
 static void test_cancel_run_spares_others(void)
 {
     pds_error err;
-    pds_model m = load("db_det", 0);
+    pds_model m = pdst_load_fixture("db_det", 0);
     pds_predictor_options po;
     pds_predictor_options_init(&po);
     po.flags = PDS_PREDICTOR_SERIALIZE;
@@ -411,7 +390,7 @@ static void test_cancel_run_spares_others(void)
     free(b.out.data);
     free(a2.out.data);
     free(got.data);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 /* M24: a cancel is never undone by a cancel of another run. A is held in
@@ -422,7 +401,7 @@ static void test_cancel_run_spares_others(void)
 static void test_cancel_not_overwritten(void)
 {
     pds_error err;
-    pds_model m = load("db_det", 0);
+    pds_model m = pdst_load_fixture("db_det", 0);
     pds_predictor p = 0;
     CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
     input in = make_input(64, 1);
@@ -451,7 +430,7 @@ static void test_cancel_not_overwritten(void)
     CHECK_OK(pds_model_destroy(m, &err), &err);
     free(in.buf);
     free(a.out.data);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 /* M6: threads share one predictor (no serialisation: BUSY is retried), each
@@ -500,7 +479,7 @@ static void *hammer_main(void *arg)
 static void test_shared_predictor_never_mixes_results(void)
 {
     pds_error err;
-    pds_model m = load("db_det", 0);
+    pds_model m = pdst_load_fixture("db_det", 0);
     pds_predictor p = 0;
     CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
     hammer h[HAMMER_THREADS];
@@ -526,7 +505,7 @@ static void test_shared_predictor_never_mixes_results(void)
            HAMMER_RUNS, gone);
     CHECK_OK(pds_predictor_destroy(p, &err), &err);
     CHECK_OK(pds_model_destroy(m, &err), &err);
-    expect_no_live_objects();
+    CHECK_NO_LIVE_OBJECTS();
 }
 
 int main(void)
