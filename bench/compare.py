@@ -470,9 +470,13 @@ What the ✗ marks above come from, as measured with `pdsafe profile`,
   of the call, so a caller that changes it during the run (another thread,
   or Go memory moved by mistake) cannot make the kernels read shape-tensor
   values other than those the run was planned with.
-- **Throughput with many callers** falls from ~1000 runs/s (2 callers) to
-  ~680 (64) because 64 predictors' activations no longer fit the caches and
-  every run queues for the 2 CPUs (p50 ≈ callers × run time / 2): the
+- **Throughput with many callers** no longer falls: 64 callers run as
+  many runs/s as 2 (1 intra-op thread: 1.02× of 2 callers, 8 callers
+  0.99×; it read 0.63× before). Most of the loss was the bench counting
+  every caller's warm-up time but not its runs, then its millisecond thread
+  sampler, then the executor's hand-off (a broadcast to all executors and a
+  lock convoy on the executor mutex); see "Threads with concurrent callers".
+  Runs still queue for the 2 CPUs (p50 ≈ callers × run time / 2): the
   library never runs more than 2 compute threads at once, by design.
 """
 

@@ -5,10 +5,16 @@
  * warm-up (the first run, which also plans the input shape, is reported
  * separately as part of "load to first result"), then N runs per caller or
  * runs until a time budget is spent, and reports latency percentiles,
- * throughput, peak RSS, the activation arena against the naive sum, and the
- * peak number of OS threads in the process (sampled every millisecond). A
- * progress line is shown when stderr is a terminal. --json writes the same
- * figures for scripts (bench/compare.py).
+ * throughput, the process's CPU time and context switches per run, peak RSS,
+ * the activation arena against the naive sum, and the peak number of OS
+ * threads in the process. A progress line is shown when stderr is a terminal.
+ * --json writes the same figures for scripts (bench/compare.py).
+ *
+ * Throughput is measured over one window that every caller is in: callers
+ * warm up, wait at a start gate until all have, and the clock starts when the
+ * gate opens. Timing from thread start instead would count the warm-up runs'
+ * time but not the runs, and with many callers and few runs each (64 callers,
+ * 2 warm-up + 6 measured runs) that alone reads as a quarter less throughput.
  *
  * Also the setup shared with `pdsafe profile` (perf.h).
  */
@@ -18,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -436,6 +443,7 @@ typedef struct worker {
     double *lat;       /* ms per measured run */
     long n_lat, cap_lat;
     double first_ms;
+    double end_ms; /* when its last measured run ended */
     int status;
     pds_error err;
 } worker;
@@ -444,15 +452,58 @@ static atomic_long runs_done;
 static atomic_int stop_flag;
 static atomic_int peak_threads;
 
+/* The start gate: callers that have warmed up wait here until all have. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int arrived;
+    bool open;
+    bool abort; /* a caller could not start: nobody measures */
+    double t_start;
+} gate = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+/* Returns the window's start time, or a negative value if it was aborted. */
+static double gate_pass(void)
+{
+    pthread_mutex_lock(&gate.mu);
+    gate.arrived++;
+    pthread_cond_broadcast(&gate.cv);
+    while (!gate.open)
+        pthread_cond_wait(&gate.cv, &gate.mu);
+    double t = gate.abort ? -1 : gate.t_start;
+    pthread_mutex_unlock(&gate.mu);
+    return t;
+}
+
+static void gate_open(bool abort)
+{
+    pthread_mutex_lock(&gate.mu);
+    gate.t_start = perf_now_ms();
+    gate.abort = abort;
+    gate.open = true;
+    pthread_cond_broadcast(&gate.cv);
+    pthread_mutex_unlock(&gate.mu);
+}
+
+static void note_threads(void)
+{
+    int n = perf_thread_count();
+    int old = atomic_load(&peak_threads);
+    while (n > old && !atomic_compare_exchange_weak(&peak_threads, &old, n))
+        ;
+}
+
+/* Samples every 10 ms: the library's threads start with the first runs and
+ * stay, so the peak is there long before the window ends. Sampling every
+ * millisecond cost a few per cent of a CPU with 64 callers (listing
+ * /proc/self/task is linear in the threads) and preempted the compute
+ * threads 1000 times a second. */
 static void *monitor_main(void *arg)
 {
     (void)arg;
     while (!atomic_load(&stop_flag)) {
-        int n = perf_thread_count();
-        int old = atomic_load(&peak_threads);
-        while (n > old && !atomic_compare_exchange_weak(&peak_threads, &old, n))
-            ;
-        struct timespec ts = {0, 1000000};
+        note_threads();
+        struct timespec ts = {0, 10000000};
         nanosleep(&ts, NULL);
     }
     return NULL;
@@ -462,14 +513,14 @@ static void *worker_main(void *arg)
 {
     worker *w = arg;
     const perf_opts *o = w->o;
-    double deadline = o->iters ? 0 : perf_now_ms() + o->time_s * 1e3 + 0.0;
-    for (long i = 0; i < o->warmup; i++)
-        if (pds_predictor_run(w->p, w->c->inputs, w->c->n_in, w->out, w->c->n_out, &w->err)) {
+    for (long i = 0; i < o->warmup && !w->status; i++)
+        if (pds_predictor_run(w->p, w->c->inputs, w->c->n_in, w->out, w->c->n_out, &w->err))
             w->status = 1;
-            return NULL;
-        }
-    if (!o->iters)
-        deadline = perf_now_ms() + o->time_s * 1e3;
+    /* Even a failed caller passes the gate, or the others would wait forever. */
+    double t_start = gate_pass();
+    if (w->status || t_start < 0)
+        return NULL;
+    double deadline = t_start + o->time_s * 1e3;
     for (long i = 0; o->iters ? i < o->iters : perf_now_ms() < deadline; i++) {
         double t0 = perf_now_ms();
         if (pds_predictor_run(w->p, w->c->inputs, w->c->n_in, w->out, w->c->n_out, &w->err)) {
@@ -490,7 +541,14 @@ static void *worker_main(void *arg)
         w->lat[w->n_lat++] = dt;
         atomic_fetch_add(&runs_done, 1);
     }
+    w->end_ms = perf_now_ms();
     return NULL;
+}
+
+static double cpu_ms(const struct rusage *r)
+{
+    return (double)(r->ru_utime.tv_sec + r->ru_stime.tv_sec) * 1e3 +
+           (double)(r->ru_utime.tv_usec + r->ru_stime.tv_usec) * 1e-3;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -601,14 +659,24 @@ int pdsafe_bench_main(int argc, char **argv)
     mon_started = pthread_create(&mon, NULL, monitor_main, NULL) == 0;
     bool tty = isatty(2) && !o.quiet;
     long total_target = o.iters ? o.iters * o.callers : 0;
-    double t_start = perf_now_ms();
     for (int i = 0; i < o.callers; i++)
         if (pthread_create(&th[i], NULL, worker_main, &w[i]) != 0) {
             fprintf(stderr, "pdsafe bench: could not start caller thread %d\n", i);
+            gate_open(true);
             for (int k = 0; k < i; k++)
                 pthread_join(th[k], NULL);
             goto done;
         }
+    pthread_mutex_lock(&gate.mu);
+    while (gate.arrived < o.callers)
+        pthread_cond_wait(&gate.cv, &gate.mu);
+    pthread_mutex_unlock(&gate.mu);
+    /* Every library thread has started by now (the warm-up ran on them). */
+    note_threads();
+    struct rusage ru0, ru1;
+    getrusage(RUSAGE_SELF, &ru0);
+    gate_open(false);
+    double t_start = gate.t_start;
     if (tty) {
         /* Progress until the workers are done (they finish on their own). */
         for (;;) {
@@ -630,9 +698,14 @@ int pdsafe_bench_main(int argc, char **argv)
         }
         fprintf(stderr, "\r\033[K");
     }
-    for (int i = 0; i < o.callers; i++)
+    double t_end = t_start;
+    for (int i = 0; i < o.callers; i++) {
         pthread_join(th[i], NULL);
-    double wall = perf_now_ms() - t_start;
+        if (w[i].end_ms > t_end)
+            t_end = w[i].end_ms;
+    }
+    getrusage(RUSAGE_SELF, &ru1);
+    double wall = t_end - t_start;
     atomic_store(&stop_flag, 1);
     if (mon_started)
         pthread_join(mon, NULL);
@@ -660,6 +733,11 @@ int pdsafe_bench_main(int argc, char **argv)
     pds_predictor_get_stats(w[0].p, &ps, NULL);
     double p50 = pct(all, n, 0.5), p90 = pct(all, n, 0.9), p99 = pct(all, n, 0.99);
     double thr = wall > 0 ? (double)n / (wall / 1e3) : 0;
+    /* Process-wide (callers, library threads, the sampler), over the window. */
+    double cpu_run = n ? (cpu_ms(&ru1) - cpu_ms(&ru0)) / (double)n : 0;
+    double csw_run = n ? (double)(ru1.ru_nvcsw - ru0.ru_nvcsw + ru1.ru_nivcsw - ru0.ru_nivcsw) /
+                             (double)n
+                       : 0;
     long peak_kb = perf_rss_kb(true);
     int peak_th = atomic_load(&peak_threads);
     double extra_kb = -1;
@@ -678,6 +756,8 @@ int pdsafe_bench_main(int argc, char **argv)
     printf("latency ms:   p50 %.3f  p90 %.3f  p99 %.3f  mean %.3f  min %.3f  max %.3f\n", p50,
            p90, p99, n ? sum / (double)n : 0, n ? all[0] : 0, n ? all[n - 1] : 0);
     printf("throughput:   %.1f runs/s\n", thr);
+    printf("cpu:          %.3f ms per run, %.2f context switches per run (whole process)\n",
+           cpu_run, csw_run);
     printf("memory:       peak RSS %.1f MiB (after load %.1f MiB, before %.1f MiB)\n",
            peak_kb / 1024.0, rss_load / 1024.0, c.rss_before_kb / 1024.0);
     printf("              weights %.1f MiB; arena %.2f MiB per predictor (naive %.2f MiB, "
@@ -706,13 +786,15 @@ int pdsafe_bench_main(int argc, char **argv)
                 "\", \"fast\": %u, \"threads\": %d, \"callers\": %d, "
                 "\"runs\": %ld, \"load_ms\": %.3f, \"first_run_ms\": %.3f, \"p50_ms\": %.4f, "
                 "\"p90_ms\": %.4f, \"p99_ms\": %.4f, \"mean_ms\": %.4f, \"min_ms\": %.4f, "
-                "\"throughput\": %.3f, \"peak_rss_kb\": %ld, \"rss_after_load_kb\": %ld, "
+                "\"throughput\": %.3f, \"cpu_ms_per_run\": %.4f, "
+                "\"switches_per_run\": %.3f, \"peak_rss_kb\": %ld, \"rss_after_load_kb\": %ld, "
                 "\"rss_before_load_kb\": %ld, \"weights_bytes\": %llu, \"arena_bytes\": %llu, "
                 "\"naive_bytes\": %llu, \"scratch_bytes\": %llu, \"steps\": %u, "
                 "\"fast_steps\": %u, \"conversions\": %u, \"peak_threads\": %d, "
                 "\"base_threads\": %d, \"extra_predictor_kb\": %.1f}\n",
                 ps.fast, ps.num_threads, o.callers, n, c.load_ms, w[0].first_ms, p50,
-                p90, p99, n ? sum / (double)n : 0, n ? all[0] : 0, thr, peak_kb, rss_load,
+                p90, p99, n ? sum / (double)n : 0, n ? all[0] : 0, thr, cpu_run, csw_run,
+                peak_kb, rss_load,
                 c.rss_before_kb, (unsigned long long)ps.weights_bytes,
                 (unsigned long long)ps.arena_bytes, (unsigned long long)ps.naive_bytes,
                 (unsigned long long)ps.scratch_bytes, ps.steps, ps.fast_steps, ps.conversions,

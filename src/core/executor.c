@@ -2,17 +2,34 @@
  * executor.c — a fixed set of library threads that run jobs handed over by
  * callers (see executor.h for the thread bound and why it exists).
  *
- * One mutex guards everything: the FIFO of waiting jobs, the free compute
- * tokens and the executor table. Only the job at the head of the queue may
- * start, so a wide job is not starved by narrow ones behind it. A job lives
- * in its caller's stack frame; the caller sleeps on the job's own condition
- * variable until an executor marks it done.
+ * One mutex guards the FIFO of waiting jobs, the free compute tokens and the
+ * executor table. Only the job at the head of the queue may start, so a wide
+ * job is not starved by narrow ones behind it.
+ *
+ * Hand-offs are direct, so that a run costs as few wake-ups and lock
+ * acquisitions as the design allows, whatever the number of callers:
+ *  - a job that can start when it is submitted is given to one idle executor
+ *    (the one with the smallest team cap that fits, keeping wide executors
+ *    free for wide jobs) and only that executor is woken, on its own
+ *    condition variable; a broadcast to all would wake executors that then
+ *    find nothing to do and queue on the mutex;
+ *  - an executor that finishes a job takes the next startable one itself,
+ *    with no sleep in between, and hands further startable jobs to idle
+ *    executors;
+ *  - the caller sleeps on a semaphore that the executor posts after dropping
+ *    the mutex. Waiting on a condition variable instead made every woken
+ *    caller take the mutex again while the executor still held it, and with
+ *    2 CPUs the executor was often the thread that the waking caller had
+ *    preempted: a lock convoy that left CPUs idle.
+ * Wake-ups are sent after the mutex is released, for the same reason.
  */
 #define _GNU_SOURCE
 #include "core/executor.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,19 +40,20 @@
 
 #define MAX_EXECUTORS 256
 
+/* A job lives in its caller's stack frame until `done` is posted. */
 typedef struct job {
     void (*fn)(void *);
     void *arg;
     int threads;
-    bool done;
-    pthread_cond_t cv;
+    sem_t *done; /* posted once fn has returned; shared by the jobs of one call */
     struct job *next;
 } job;
 
 typedef struct executor {
     pthread_t thread;
+    pthread_cond_t cv; /* a job was handed over, or the executor must stop */
+    job *job;          /* handed to this executor and not finished: it is busy */
     bool started;
-    bool busy;
     bool reserved; /* counted for a job being submitted (run_many) */
     int team;      /* OpenMP team size currently set on this thread */
     int max_team;  /* T_i */
@@ -43,7 +61,7 @@ typedef struct executor {
 
 static struct {
     pthread_mutex_t mu;
-    pthread_cond_t work_cv;
+    pthread_cond_t idle_cv; /* an executor went idle while a fork waits */
     int refs;
     bool stopping;
     bool forking; /* fork() waits for running jobs; none may start */
@@ -51,11 +69,26 @@ static struct {
     int tokens; /* free compute threads */
     job *head, *tail;
     executor ex[MAX_EXECUTORS];
-} X = {.mu = PTHREAD_MUTEX_INITIALIZER, .work_cv = PTHREAD_COND_INITIALIZER};
+} X = {.mu = PTHREAD_MUTEX_INITIALIZER, .idle_cv = PTHREAD_COND_INITIALIZER};
 
 /* Serialises acquire against a release that is joining threads, so that a new
  * reference never revives executors that were told to stop. */
 static pthread_mutex_t life_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Executors to wake once X.mu is released (at most one per executor). */
+typedef struct wake_list {
+    executor *e[MAX_EXECUTORS];
+    int n;
+} wake_list;
+
+/* Callers hold X.mu, a reference, or are an executor thread: the condition
+ * variables are destroyed only after every executor thread is joined, with
+ * no reference left. */
+static void wake_all(const wake_list *w)
+{
+    for (int i = 0; i < w->n; i++)
+        pthread_cond_signal(&w->e[i]->cv);
+}
 
 int pdsi_executor_cpus(void)
 {
@@ -103,49 +136,88 @@ bool pdsi_executor_on_worker(void)
     return on;
 }
 
-/* The head job, if executor e may start it now. Caller holds X.mu. */
-static job *startable(const executor *e)
+int pdsi_executor_queued(void)
 {
-    job *j = X.head;
-    if (!j || X.forking || j->threads > e->max_team || j->threads > X.tokens)
-        return NULL;
-    return j;
+    int n = 0;
+    pthread_mutex_lock(&X.mu);
+    for (const job *j = X.head; j; j = j->next)
+        n++;
+    pthread_mutex_unlock(&X.mu);
+    return n;
+}
+
+/* Hands queued jobs, in arrival order, to idle executors while the head one
+ * can start: self first (it is awake and needs no wake-up), else the idle
+ * executor with the smallest team cap that fits. Others to wake go to w.
+ * Caller holds X.mu. */
+static void dispatch(executor *self, wake_list *w)
+{
+    while (X.head && !X.forking) {
+        job *j = X.head;
+        if (j->threads > X.tokens)
+            return;
+        bool mine = self && !self->job && self->max_team >= j->threads;
+        executor *to = mine ? self : NULL;
+        for (int i = 0; !mine && i < X.n_started; i++) {
+            executor *e = &X.ex[i];
+            if (e->started && !e->job && e->max_team >= j->threads &&
+                (!to || e->max_team < to->max_team))
+                to = e;
+        }
+        if (!to)
+            return;
+        X.head = j->next;
+        if (!X.head)
+            X.tail = NULL;
+        j->next = NULL;
+        X.tokens -= j->threads;
+        to->job = j;
+        if (!mine)
+            w->e[w->n++] = to;
+    }
 }
 
 static void *executor_main(void *arg)
 {
     executor *e = arg;
+    wake_list w;
     pthread_mutex_lock(&X.mu);
     for (;;) {
-        job *j;
-        while (!X.stopping && !(j = startable(e)))
-            pthread_cond_wait(&X.work_cv, &X.mu);
-        if (X.stopping)
+        while (!e->job && !X.stopping)
+            pthread_cond_wait(&e->cv, &X.mu);
+        job *j = e->job;
+        if (!j)
             break;
-        X.head = j->next;
-        if (!X.head)
-            X.tail = NULL;
-        X.tokens -= j->threads;
-        e->busy = true;
-        /* Others may be able to start the next job. */
-        pthread_cond_broadcast(&X.work_cv);
         pthread_mutex_unlock(&X.mu);
-
+        /* Jobs handed to this executor run back to back, without a sleep. */
+        while (j) {
 #ifdef PDSAFE_HAVE_ONEDNN
-        /* This thread's own OpenMP setting: never a caller's. */
-        if (e->team != j->threads) {
-            omp_set_num_threads(j->threads);
-            e->team = j->threads;
-        }
+            /* This thread's own OpenMP setting: never a caller's. */
+            if (e->team != j->threads) {
+                omp_set_num_threads(j->threads);
+                e->team = j->threads;
+            }
 #endif
-        j->fn(j->arg);
-
+            j->fn(j->arg);
+            sem_t *done = j->done;
+            w.n = 0;
+            pthread_mutex_lock(&X.mu);
+            X.tokens += j->threads;
+            e->job = NULL;
+            dispatch(e, &w);
+            j = e->job;
+            if (!j && X.forking)
+                pthread_cond_broadcast(&X.idle_cv);
+            pthread_mutex_unlock(&X.mu);
+            wake_all(&w);
+            /* Last: once posted, the finished job's frame (semaphore
+             * included) may be gone. sem_post reads nothing of the semaphore
+             * after the count it publishes, so the waiter may destroy it as
+             * soon as sem_wait returns (POSIX allows destroying a semaphore
+             * nobody is blocked on). */
+            sem_post(done);
+        }
         pthread_mutex_lock(&X.mu);
-        X.tokens += j->threads;
-        e->busy = false;
-        j->done = true;
-        pthread_cond_signal(&j->cv);
-        pthread_cond_broadcast(&X.work_cv);
     }
     pthread_mutex_unlock(&X.mu);
     return NULL;
@@ -173,14 +245,19 @@ void pdsi_executor_release(void)
         return;
     }
     X.stopping = true;
-    pthread_cond_broadcast(&X.work_cv);
     int n = X.n_started;
+    for (int i = 0; i < n; i++)
+        if (X.ex[i].started)
+            pthread_cond_signal(&X.ex[i].cv);
     pthread_mutex_unlock(&X.mu);
     /* No job can be queued now: every submitter holds a reference. */
     for (int i = 0; i < n; i++)
         if (X.ex[i].started)
             pthread_join(X.ex[i].thread, NULL);
     pthread_mutex_lock(&X.mu);
+    for (int i = 0; i < n; i++)
+        if (X.ex[i].started)
+            pthread_cond_destroy(&X.ex[i].cv);
     memset(X.ex, 0, sizeof X.ex);
     X.n_started = 0;
     pthread_mutex_unlock(&X.mu);
@@ -192,7 +269,8 @@ void pdsi_executor_release(void)
 static bool ensure_executor(int threads)
 {
     for (int i = 0; i < X.n_started; i++)
-        if (!X.ex[i].busy && !X.ex[i].reserved && X.ex[i].max_team >= threads)
+        if (X.ex[i].started && !X.ex[i].job && !X.ex[i].reserved &&
+            X.ex[i].max_team >= threads)
             return true;
     int e = pdsi_executor_cpus();
     if (X.n_started < e && team_cap(X.n_started) >= threads) {
@@ -200,16 +278,19 @@ static bool ensure_executor(int threads)
         memset(ex, 0, sizeof *ex);
         ex->max_team = team_cap(X.n_started);
         pthread_attr_t attr;
-        bool ok = pthread_attr_init(&attr) == 0;
+        bool ok = pthread_cond_init(&ex->cv, NULL) == 0;
+        bool attr_ok = ok && pthread_attr_init(&attr) == 0;
         /* oneDNN's jit kernels and our reference kernels use little stack,
          * but a few MiB keep deep recursion in libraries safe. */
-        if (ok)
+        if (attr_ok)
             pthread_attr_setstacksize(&attr, 8u << 20);
-        if (ok && pthread_create(&ex->thread, &attr, executor_main, ex) == 0) {
+        if (attr_ok && pthread_create(&ex->thread, &attr, executor_main, ex) == 0) {
             ex->started = true;
             X.n_started++;
+        } else if (ok) {
+            pthread_cond_destroy(&ex->cv);
         }
-        if (ok)
+        if (attr_ok)
             pthread_attr_destroy(&attr);
     }
     /* Executor 0 can take any job; if it exists the job will run eventually. */
@@ -229,35 +310,34 @@ pds_status pdsi_executor_run_many(void (*fn)(void *arg), void *const *args, int 
         threads = 1;
     if (threads > e)
         threads = e;
+    sem_t done;
+    if (sem_init(&done, 0, 0) != 0)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "could not hand work to an executor thread: "
+                                                "semaphore init failed");
     job jobs[MAX_JOBS];
     memset(jobs, 0, sizeof jobs);
-    int made = 0;
-    for (; made < n; made++) {
-        jobs[made].fn = fn;
-        jobs[made].arg = args[made];
-        jobs[made].threads = threads;
-        if (pthread_cond_init(&jobs[made].cv, NULL) != 0)
-            break;
+    for (int i = 0; i < n; i++) {
+        jobs[i].fn = fn;
+        jobs[i].arg = args[i];
+        jobs[i].threads = threads;
+        jobs[i].done = &done;
     }
-    if (made < n) {
-        for (int i = 0; i < made; i++)
-            pthread_cond_destroy(&jobs[i].cv);
-        return pdsi_fail(err, PDS_ERR_INTERNAL, "could not hand work to an executor thread: "
-                                                "condition variable init failed");
-    }
+    wake_list w = {.n = 0};
     pthread_mutex_lock(&X.mu);
     /* One more executor per job where the bound allows: they run at once. */
     for (int i = 0; i < n; i++) {
         if (!ensure_executor(threads)) {
+            for (int k = 0; k < X.n_started; k++)
+                X.ex[k].reserved = false;
             pthread_mutex_unlock(&X.mu);
-            for (int k = 0; k < n; k++)
-                pthread_cond_destroy(&jobs[k].cv);
+            sem_destroy(&done);
             return pdsi_fail(err, PDS_ERR_INTERNAL,
                              "could not start an executor thread (pthread_create failed)");
         }
         /* Count an idle executor as taken by this job for the next check. */
         for (int k = 0; k < X.n_started; k++)
-            if (!X.ex[k].busy && !X.ex[k].reserved && X.ex[k].max_team >= threads) {
+            if (X.ex[k].started && !X.ex[k].job && !X.ex[k].reserved &&
+                X.ex[k].max_team >= threads) {
                 X.ex[k].reserved = true;
                 break;
             }
@@ -271,13 +351,14 @@ pds_status pdsi_executor_run_many(void (*fn)(void *arg), void *const *args, int 
             X.head = &jobs[i];
         X.tail = &jobs[i];
     }
-    pthread_cond_broadcast(&X.work_cv);
-    for (int i = 0; i < n; i++)
-        while (!jobs[i].done)
-            pthread_cond_wait(&jobs[i].cv, &X.mu);
+    /* Jobs queued earlier are ahead of these: dispatch keeps arrival order. */
+    dispatch(NULL, &w);
     pthread_mutex_unlock(&X.mu);
+    wake_all(&w);
     for (int i = 0; i < n; i++)
-        pthread_cond_destroy(&jobs[i].cv);
+        while (sem_wait(&done) != 0 && errno == EINTR)
+            ;
+    sem_destroy(&done);
     return PDS_OK;
 }
 
@@ -301,17 +382,22 @@ void pdsi_executor_fork_prepare(void)
     for (;;) {
         bool busy = false;
         for (int i = 0; i < X.n_started; i++)
-            busy |= X.ex[i].busy;
+            busy |= X.ex[i].job != NULL;
         if (!busy)
             break;
-        pthread_cond_wait(&X.work_cv, &X.mu);
+        pthread_cond_wait(&X.idle_cv, &X.mu);
     }
 }
 
 void pdsi_executor_fork_parent(void)
 {
+    wake_list w = {.n = 0};
     X.forking = false;
-    pthread_cond_broadcast(&X.work_cv);
+    /* Jobs submitted during the fork waited in the queue. The forking thread
+     * may hold no reference, so it wakes their executors before unlocking,
+     * while no release can destroy the condition variables. */
+    dispatch(NULL, &w);
+    wake_all(&w);
     pthread_mutex_unlock(&X.mu);
     pthread_mutex_unlock(&life_mu);
 }
@@ -320,12 +406,14 @@ void pdsi_executor_fork_child(void)
 {
     X.forking = false;
     X.stopping = false;
+    /* The executors' condition variables go with their threads; new ones are
+     * initialised when executors start again. */
     memset(X.ex, 0, sizeof X.ex);
     X.n_started = 0;
     X.head = X.tail = NULL;
     X.tokens = pdsi_executor_cpus();
     /* Other threads may have been waiting on it in the parent. */
-    pthread_cond_init(&X.work_cv, NULL);
+    pthread_cond_init(&X.idle_cv, NULL);
     pthread_mutex_unlock(&X.mu);
     pthread_mutex_unlock(&life_mu);
 }

@@ -19,6 +19,10 @@
  * threads compute at a time: concurrent callers queue, in order, instead of
  * oversubscribing the cores.
  *
+ * A run with many callers costs the same hand-off as with one: the job goes
+ * straight to an idle executor, an executor that finishes starts the next
+ * queued job itself, and each side is woken once (executor.c says how).
+ *
  * Lifetime: the executor is reference-counted by the objects that use it
  * (models with the fast path). Threads start lazily when jobs need them and
  * are joined when the last reference goes, so a process without live models
@@ -55,6 +59,10 @@ int pdsi_executor_thread_bound(void);
 
 /* True on an executor thread (for assertions in tests and internal checks). */
 bool pdsi_executor_on_worker(void);
+
+/* Jobs submitted and not yet handed to an executor (for tests that need to
+ * know a job is waiting before they submit the next). */
+int pdsi_executor_queued(void);
 
 /* pthread_atfork handlers (the API layer registers them, with its own):
  * prepare waits until no job runs and lets none start, so that no lock of
