@@ -786,6 +786,48 @@ static void test_m24_cancel(void)
     CHECK_NO_LIVE_OBJECTS();
 }
 
+/* The environment variables of pdsafe.h: a value the library does not know
+ * fails the load, naming the variable, instead of being ignored. */
+static void test_env_values(void)
+{
+    pds_error err;
+    char mp[4096];
+    snprintf(mp, sizeof mp, "%s/op_dropout/inference.pdmodel", pdst_fixtures_dir());
+    const struct {
+        const char *name, *value, *want;
+    } bad[] = {{"PDSAFE_KERNELS", "refs", "PDSAFE_KERNELS is 'refs', expected 'ref', 'fast'"},
+               {"PDSAFE_WINOGRAD", "yes", "PDSAFE_WINOGRAD is 'yes', expected '0', '1'"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv(bad[i].name, bad[i].value, 1);
+        pds_model m = 0;
+        CHECK_STATUS(pds_model_load_files(mp, NULL, NULL, &m, &err), PDS_ERR_INVALID_ARGUMENT,
+                     &err);
+        CHECK_MSG(err, bad[i].want);
+        CHECK_EQ_INT(m, 0);
+        unsetenv(bad[i].name);
+    }
+    /* Known values and empty ones load; "ref" runs the reference kernels. */
+    const char *good[][2] = {{"PDSAFE_KERNELS", "ref"}, {"PDSAFE_KERNELS", "fast"},
+                             {"PDSAFE_KERNELS", ""},    {"PDSAFE_WINOGRAD", "0"},
+                             {"PDSAFE_WINOGRAD", "1"}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        setenv(good[i][0], good[i][1], 1);
+        pds_model m = 0;
+        pds_predictor p = 0;
+        CHECK_OK(pds_model_load_files(mp, NULL, NULL, &m, &err), &err);
+        CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+        pds_predictor_stats st = {.struct_size = sizeof st};
+        CHECK_OK(pds_predictor_get_stats(p, &st, &err), &err);
+        bool ref = strcmp(good[i][1], "ref") == 0;
+        if (ref)
+            CHECK_EQ_INT(st.fast, 0);
+        CHECK_OK(pds_predictor_destroy(p, &err), &err);
+        CHECK_OK(pds_model_destroy(m, &err), &err);
+        unsetenv(good[i][0]);
+    }
+    CHECK_NO_LIVE_OBJECTS();
+}
+
 int main(void)
 {
     RUN_TEST(test_m1_use_after_destroy);
@@ -809,5 +851,6 @@ int main(void)
     RUN_TEST(test_m22_strings_are_copies);
     RUN_TEST(test_m23_no_thread_explosion);
     RUN_TEST(test_m24_cancel);
+    RUN_TEST(test_env_values);
     return pdst_summary();
 }

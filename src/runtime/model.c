@@ -12,6 +12,7 @@
 #include <malloc.h>
 #endif
 
+#include "core/env.h"
 #include "core/executor.h"
 #include "passes/passes.h"
 
@@ -50,12 +51,23 @@ static void free_parts(pdsi_model *m)
     free(m);
 }
 
-static bool want_reference(const pdsi_graph *g)
+/* What the environment asks of a load (pdsafe.h lists the variables). */
+typedef struct load_env {
+    bool reference; /* PDSAFE_KERNELS=ref */
+    bool winograd;  /* PDSAFE_WINOGRAD=1 */
+} load_env;
+
+static pds_status read_env(load_env *e, pds_error *err)
 {
-    if (g->limits.flags & PDS_MODEL_REFERENCE_KERNELS)
-        return true;
-    const char *env = getenv("PDSAFE_KERNELS");
-    return env && strcmp(env, "ref") == 0;
+    static const char *const kernels[] = {"ref", "fast"};
+    static const char *const onoff[] = {"0", "1"};
+    int k, w;
+    pds_status st = pdsi_env_choice("PDSAFE_KERNELS", kernels, 2, &k, err);
+    if (!st)
+        st = pdsi_env_choice("PDSAFE_WINOGRAD", onoff, 2, &w, err);
+    e->reference = k == 0;
+    e->winograd = w == 1;
+    return st;
 }
 
 typedef struct pack_job {
@@ -73,11 +85,16 @@ static void pack_main(void *arg)
 static pds_status prepare(pdsi_model *m, pds_error *err)
 {
     pdsi_graph *g = &m->graph;
-    pds_status st;
-    m->fast = pdsi_dnn_compiled() && !want_reference(g);
+    load_env env;
+    pds_status st = read_env(&env, err);
+    if (st)
+        return st;
+    m->fast = pdsi_dnn_compiled() && !env.reference &&
+              !(g->limits.flags & PDS_MODEL_REFERENCE_KERNELS);
     if (m->fast) {
         pdsi_executor_acquire();
-        if ((st = pdsi_passes_run(g, err)) || (st = pdsi_dnn_model_create(&m->dnn, err)))
+        if ((st = pdsi_passes_run(g, err)) ||
+            (st = pdsi_dnn_model_create(&m->dnn, env.winograd, err)))
             return st;
     }
     if ((st = pdsi_graph_info_make(g, &m->info, err)))

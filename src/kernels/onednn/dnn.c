@@ -12,8 +12,9 @@
 #ifndef PDSAFE_HAVE_ONEDNN
 
 bool pdsi_dnn_compiled(void) { return false; }
-pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, pds_error *err)
+pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, pds_error *err)
 {
+    (void)winograd;
     *out = NULL;
     return pdsi_fail(err, PDS_ERR_INTERNAL, "built without oneDNN");
 }
@@ -402,7 +403,8 @@ struct pdsi_dnn_model {
     pthread_mutex_t mu;
     wentry *head;
     size_t bytes;
-    bool blocked; /* nChw16c + Winograd mode (pdsi_dnn_model_configure) */
+    bool winograd; /* Winograd allowed (PDSAFE_WINOGRAD=1) */
+    bool blocked;  /* nChw16c + Winograd mode (pdsi_dnn_model_configure) */
     /* Load-time packing runs on every CPU, each reorder outside mu (ResNet50's
      * load: 135 -> 110 ms on 2 CPUs). A parameter whose plain data a reorder
      * is reading is not dropped until that reorder ends (drop_later). */
@@ -437,11 +439,10 @@ void pdsi_dnn_model_configure(pdsi_dnn_model *dm, const pdsi_graph *g)
      * of the time but keeps the plain 3x3 filters too (oneDNN cannot
      * reorder out of its Winograd weight format, and that format depends
      * on the thread count), so the weights take 60 % more memory. */
-    const char *env = getenv("PDSAFE_WINOGRAD");
-    dm->blocked = env && strcmp(env, "1") == 0 && wino >= 4 && wino * 8 >= dense;
+    dm->blocked = dm->winograd && wino >= 4 && wino * 8 >= dense;
 }
 
-pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, pds_error *err)
+pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, pds_error *err)
 {
     *out = calloc(1, sizeof **out);
     if (!*out)
@@ -451,6 +452,7 @@ pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, pds_error *err)
         *out = NULL;
         return pdsi_fail(err, PDS_ERR_INTERNAL, "could not create the weight cache's mutex");
     }
+    (*out)->winograd = winograd;
     return PDS_OK;
 }
 

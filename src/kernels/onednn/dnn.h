@@ -47,7 +47,8 @@ typedef struct pdsi_dnn_stream pdsi_dnn_stream;
 bool pdsi_dnn_compiled(void);
 
 /* Per-model state (the weight cache). */
-pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, pds_error *err);
+/* winograd: Winograd 3x3 convolutions may be chosen (PDSAFE_WINOGRAD=1). */
+pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, pds_error *err);
 void pdsi_dnn_model_free(pdsi_dnn_model *dm);
 /* Bytes held by packed weights (for statistics). */
 size_t pdsi_dnn_model_packed_bytes(pdsi_dnn_model *dm);
