@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: a normal build and an AddressSanitizer+UBSan build,
-# both with -Werror, each running every test (ctest); then the Go package
-# three times (-race, cgocheck2, -asan).
+# The whole test suite: a normal build, an AddressSanitizer+UBSan build and a
+# build without oneDNN, all with -Werror, each running every test (ctest);
+# then the Go package three times (-race, cgocheck2, -asan).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
@@ -16,6 +16,13 @@ bash "$root/scripts/build.sh" "$root/build-asan" -DPDSAFE_WERROR=ON -DPDSAFE_SAN
 echo "== test: ASan+UBSan"
 (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")
+
+# The portable path on its own: built without oneDNN, every model runs on the
+# reference kernels, so that path cannot rot behind the fast one.
+echo "== build: without oneDNN (reference kernels only), -Werror"
+bash "$root/scripts/build.sh" "$root/build-noonednn" -DPDSAFE_WERROR=ON -DPDSAFE_ONEDNN=OFF
+echo "== test: without oneDNN"
+(cd "$root/build-noonednn" && ctest --output-on-failure -j "$jobs")
 
 echo "== Go package: -race, GOEXPERIMENT=cgocheck2, -asan"
 bash "$root/scripts/go-test.sh"
