@@ -3,6 +3,8 @@
  */
 #include "harness.h"
 
+#include <dirent.h>
+
 int pdst_failures, pdst_passed, pdst_failed;
 
 /* Tensors made with pdst_mk, freed when the test that made them ends. */
@@ -290,4 +292,18 @@ void pdst_check_no_live_objects_(const char *file, int line)
                 (unsigned long long)live.predictors, (unsigned long long)live.handles);
         pdst_failures++;
     }
+}
+
+int pdst_count_threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
 }

@@ -139,6 +139,9 @@ const char *pdst_fixtures_dir(void);
  * flags given (PDS_MODEL_*); records a failure and returns 0 if it fails. */
 pds_model pdst_load_fixture(const char *name, uint32_t flags);
 
+/* Threads of this process now (/proc/self/task), -1 if it cannot be read. */
+int pdst_count_threads(void);
+
 /* Checks that no model, predictor or handle is alive (M15: nothing leaked). */
 #define CHECK_NO_LIVE_OBJECTS() pdst_check_no_live_objects_(__FILE__, __LINE__)
 void pdst_check_no_live_objects_(const char *file, int line);

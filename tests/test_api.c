@@ -8,7 +8,6 @@
  * wait_at_checkpoint testing hook until the test cancels it, so no test here
  * depends on how fast the machine is.
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -662,19 +661,6 @@ static void test_m22_strings_are_copies(void)
     CHECK_NO_LIVE_OBJECTS();
 }
 
-static int count_threads(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/task");
-    if (!d)
-        return -1;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
-}
 
 typedef struct {
     pds_model m;
@@ -697,7 +683,7 @@ static void *caller_main(void *arg)
     pds_tensor out = make_output();
     for (int i = 0; i < c->runs && !c->st; i++) {
         c->st = pds_predictor_run(p, &c->in, 1, &out, 1, &err);
-        int n = count_threads();
+        int n = pdst_count_threads();
         int old = atomic_load(c->peak);
         while (n > old && !atomic_compare_exchange_weak(c->peak, &old, n))
             ;
@@ -711,11 +697,11 @@ static void *caller_main(void *arg)
  * workers leave shortly after their executor thread): wait for it. */
 static int settle_threads(int want)
 {
-    int n = count_threads();
+    int n = pdst_count_threads();
     for (int i = 0; i < 200 && n != want; i++) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
-        n = count_threads();
+        n = pdst_count_threads();
     }
     return n;
 }
@@ -727,7 +713,7 @@ static int settle_threads(int want)
  * destroyed. */
 static void test_m23_no_thread_explosion(void)
 {
-    int base = settle_threads(count_threads());
+    int base = settle_threads(pdst_count_threads());
     int bound = pdsi_executor_thread_bound();
     pds_model m = pdst_load_fixture("pplcnet", 0);
     input in = make_input(m, 64);
@@ -750,7 +736,7 @@ static void test_m23_no_thread_explosion(void)
     if (pdsi_executor_cpus() == 2)
         CHECK_EQ_INT(bound, 3);
     /* While the model lives its threads may idle; after it, none are left. */
-    CHECK(count_threads() <= base + bound);
+    CHECK(pdst_count_threads() <= base + bound);
     pds_model_destroy(m, NULL);
     CHECK_EQ_INT(settle_threads(base), base);
     free(in.buf);

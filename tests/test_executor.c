@@ -11,7 +11,6 @@
  *  - fork() while other threads keep submitting: the child runs jobs on
  *    executors of its own, the parent's callers all finish.
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -28,19 +27,6 @@ static void sleep_us(long us)
     nanosleep(&ts, NULL);
 }
 
-static int count_threads(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    if (!d)
-        return 0;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
-}
 
 /* Waits (up to 10 s) until `want` jobs are queued; false if they never are. */
 static bool wait_queued(int want)
@@ -102,7 +88,7 @@ static void *caller_main(void *arg)
  * callers plus the bound. */
 static void test_bound_and_tokens(void)
 {
-    int base = count_threads();
+    int base = pdst_count_threads();
     int e = pdsi_executor_cpus(), bound = pdsi_executor_thread_bound();
     enum { N = 24 };
     pthread_t th[N];
@@ -116,7 +102,7 @@ static void test_bound_and_tokens(void)
     }
     int peak = 0;
     for (int k = 0; k < 50; k++) {
-        int n = count_threads();
+        int n = pdst_count_threads();
         peak = n > peak ? n : peak;
         sleep_us(2000);
     }
@@ -130,7 +116,7 @@ static void test_bound_and_tokens(void)
     /* Executors only: no OpenMP team threads here, so the bound is loose. */
     CHECK(peak <= base + N + bound);
     pdsi_executor_release();
-    CHECK_EQ_INT(count_threads(), base);
+    CHECK_EQ_INT(pdst_count_threads(), base);
 }
 
 /* ---- arrival order ----------------------------------------------------- */
