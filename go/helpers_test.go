@@ -369,3 +369,26 @@ func rssBytes(t testing.TB) int64 {
 	pages, _ := strconv.ParseInt(f[1], 10, 64)
 	return pages * int64(os.Getpagesize())
 }
+
+// fixtureBytes reads a fixture's program and parameter files.
+func fixtureBytes(t testing.TB, name string) (model, params []byte) {
+	t.Helper()
+	mp, pp := fixturePaths(name)
+	model, err := os.ReadFile(mp)
+	mustOK(t, "read "+mp, err)
+	params, err = os.ReadFile(pp)
+	mustOK(t, "read "+pp, err)
+	return model, params
+}
+
+// gcStorm runs garbage collections back to back until stop is closed.
+func gcStorm(stop <-chan struct{}) {
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+			runtime.GC()
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package pdsafe_test
 
 import (
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -23,11 +22,7 @@ func TestM23_LoadBurstBoundsThreads(t *testing.T) {
 		n /= 4
 	}
 	base := baseline(t)
-	mp, pp := fixturePaths("op_dropout")
-	model, err := os.ReadFile(mp)
-	mustOK(t, "ReadFile", err)
-	params, err := os.ReadFile(pp)
-	mustOK(t, "ReadFile", err)
+	model, params := fixtureBytes(t, "op_dropout")
 	const width = 2
 	prev := pdsafe.SetLoadConcurrency(width)
 	defer pdsafe.SetLoadConcurrency(prev)

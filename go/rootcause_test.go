@@ -418,17 +418,7 @@ func TestM12_M13_GCDuringRuns(t *testing.T) {
 	stop := make(chan struct{})
 	var helpers sync.WaitGroup
 	helpers.Add(3)
-	go func() { // the GC, back to back
-		defer helpers.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-				runtime.GC()
-			}
-		}
-	}()
+	go func() { defer helpers.Done(); gcStorm(stop) }()
 	for g := 0; g < 2; g++ { // reuse freed memory with recognisable garbage
 		go func() {
 			defer helpers.Done()
@@ -798,11 +788,8 @@ func TestM18_OptionsCopied(t *testing.T) {
 func TestM19_HostileModelBytes(t *testing.T) {
 	base := baseline(t)
 	mp, pp := fixturePaths("pplcnet")
-	model, err := os.ReadFile(mp)
-	mustOK(t, "read", err)
-	params, err := os.ReadFile(pp)
-	mustOK(t, "read", err)
-	_, err = pdsafe.LoadModelBytes([]byte{0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02}, nil)
+	model, params := fixtureBytes(t, "pplcnet")
+	_, err := pdsafe.LoadModelBytes([]byte{0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02}, nil)
 	wantCode(t, "junk", err, pdsafe.ErrModelFormat, "LoadModelBytes", "offset")
 	_, err = pdsafe.LoadModelBytes(model[:len(model)/2], params)
 	wantCode(t, "truncated program", err, pdsafe.ErrModelFormat)

@@ -68,17 +68,7 @@ func TestM6_SharedPredictorNeverMixesResults(t *testing.T) {
 	stop := make(chan struct{})
 	var gc sync.WaitGroup
 	gc.Add(1)
-	go func() { // the GC storm
-		defer gc.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-				runtime.GC()
-			}
-		}
-	}()
+	go func() { defer gc.Done(); gcStorm(stop) }()
 	var wg sync.WaitGroup
 	var firstMix atomic.Pointer[string]
 	for g := range jobs {
