@@ -111,12 +111,12 @@ static int load(const char *model_path, const char *params_path, pds_model *m)
     return 0;
 }
 
-static void print_info(const char *label, const pds_tensor_info *ti, size_t i)
+static void print_info(FILE *f, const char *label, const pds_tensor_info *ti, size_t i)
 {
-    printf("  %s %zu: %-24s %-8s [", label, i, ti->name, pds_dtype_name(ti->dtype));
+    fprintf(f, "  %s %zu: %-24s %-8s [", label, i, ti->name, pds_dtype_name(ti->dtype));
     for (int d = 0; d < ti->rank; d++)
-        printf(d ? ", %lld" : "%lld", (long long)ti->dims[d]);
-    printf("]\n");
+        fprintf(f, d ? ", %lld" : "%lld", (long long)ti->dims[d]);
+    fprintf(f, "]\n");
 }
 
 typedef struct {
@@ -149,13 +149,13 @@ static int info_print(const char *model_path, const char *params_path)
     for (size_t i = 0; i < n_in; i++) {
         pds_tensor_info ti;
         if (pds_model_input_info(m, i, &ti, &err) == PDS_OK)
-            print_info("input ", &ti, i);
+            print_info(stdout, "input ", &ti, i);
     }
     printf("outputs:    %zu\n", n_out);
     for (size_t i = 0; i < n_out; i++) {
         pds_tensor_info ti;
         if (pds_model_output_info(m, i, &ti, &err) == PDS_OK)
-            print_info("output", &ti, i);
+            print_info(stdout, "output", &ti, i);
     }
     printf("parameters: %llu tensors, %llu bytes (%.2f MiB)\n",
            (unsigned long long)stats.param_count, (unsigned long long)stats.param_bytes,
@@ -314,10 +314,8 @@ static int run_load(const run_opts *o, run_state *r)
                 r->n_in == 1 ? "" : "s", o->n_spec);
         for (size_t i = 0; i < r->n_in; i++) {
             pds_tensor_info ti;
-            if (pds_model_input_info(r->m, i, &ti, NULL) == PDS_OK) {
-                fprintf(stderr, "  ");
-                print_info("input", &ti, i);
-            }
+            if (pds_model_input_info(r->m, i, &ti, NULL) == PDS_OK)
+                print_info(stderr, "  input", &ti, i);
         }
         return cli_usage_error(&run_cmd, "give one --input NAME=FILE.npy per model input");
     }
