@@ -48,7 +48,7 @@ int cli_usage_error(const cli_command *c, const char *fmt, ...)
     fprintf(stderr, "pdsafe %s: ", c->name);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nusage: %s\n(pdsafe %s --help describes every option)\n", c->synopsis,
+    fprintf(stderr, "\nusage: %s\n(pdsafe %s --help says more)\n", c->synopsis,
             c->name);
     return CLI_USAGE;
 }

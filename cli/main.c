@@ -13,11 +13,9 @@
  * --help prints its usage and exits 0, bad arguments exit 2, any other
  * failure exits 1, always with a message that says what failed.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "npy.h"
