@@ -124,6 +124,17 @@ def run_pdsafe(pdsafe, model_dir, threads, iters, warmup, out_dir, callers=1, ex
     return r
 
 
+def pdsafe_output(out_dir, index):
+    """The file `pdsafe bench --output-dir` wrote output `index` to: named
+    DIR/<index>_<name>.npy, the rule `pdsafe run` uses too."""
+    prefix = "%d_" % index
+    found = sorted(f for f in os.listdir(out_dir) if f.startswith(prefix) and f.endswith(".npy"))
+    if len(found) != 1:
+        raise RuntimeError("%s: expected one %s<name>.npy from pdsafe bench, found %s"
+                           % (out_dir, prefix, found or "none"))
+    return os.path.join(out_dir, found[0])
+
+
 def run_pdsafe_latencies(pdsafe, model_dir, threads, iters, warmup, out_dir):
     """pdsafe bench reports percentiles; for pooling rounds we need samples, so
     each round contributes its p50 weighted by iters (and its p99 kept)."""
@@ -273,7 +284,7 @@ def main():
             acc["pdsafe"][0]["extra_predictor_kb"] = run_pdsafe(
                 args.pdsafe, d, t, 3, 1, outd, extra=("--extra-predictors", "3"))["extra_predictor_kb"]
             # Agreement: pdsafe vs each Paddle configuration.
-            y = np.load(os.path.join(meta["pdsafe"], "0.npy"))
+            y = np.load(pdsafe_output(meta["pdsafe"], 0))
             agree = {}
             for eng in ("pd_on", "pd_off"):
                 agree[eng] = close(y, np.load(os.path.join(meta[eng], "0.npy")))

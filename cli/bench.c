@@ -8,7 +8,8 @@
  * throughput, the process's CPU time and context switches per run, peak RSS,
  * the activation arena against the naive sum, and the peak number of OS
  * threads in the process. A progress line is shown when stderr is a terminal.
- * --json writes the same figures for scripts (bench/compare.py).
+ * --json writes the same figures for scripts (bench/compare.py); when it
+ * writes them to stdout, the human report goes to stderr.
  *
  * Throughput is measured over one window that every caller is in: callers
  * warm up, wait at a start gate until all have, and the clock starts when the
@@ -18,7 +19,6 @@
  *
  * Also the setup shared with `pdsafe profile` (perf.h).
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -29,7 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <errno.h>
 
+#include "cli.h"
 #include "perf.h"
 
 /* ---- shared setup -------------------------------------------------------- */
@@ -72,155 +74,175 @@ int perf_thread_count(void)
     return n;
 }
 
-void perf_json_str(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-}
+/* ---- options (bench and profile) ---------------------------------------- */
 
-static void usage(const char *cmd, FILE *f)
+static void bench_help(FILE *f);
+static void profile_help(FILE *f);
+
+const cli_command perf_bench_cmd = {"bench", "pdsafe bench MODEL [PARAMS] [options]",
+                                    bench_help};
+const cli_command perf_profile_cmd = {"profile", "pdsafe profile MODEL [PARAMS] [options]",
+                                      profile_help};
+
+static void common_help(FILE *f)
 {
     fprintf(f,
-            "usage: pdsafe %s MODEL [PARAMS] [options]\n"
-            "  --input NAME=FILE.npy   an input (NAME: the input's name or index); inputs not\n"
-            "                          given are random, shaped by the model or by --shape\n"
+            "  --input, -i NAME=FILE.npy  an input (NAME: the input's name or index); inputs\n"
+            "                          not given are random, shaped by the model or --shape\n"
             "  --shape NAME=DxDxD      shape of a random input (for -1 dims; default batch 1)\n"
             "  --threads N             intra-op threads per predictor (default 1)\n"
             "  --iters N               measured runs per caller (default 50)\n"
             "  --time SECONDS          run for this long instead of --iters\n"
             "  --warmup N              unmeasured runs first (default 5)\n"
             "  --reference             the portable reference kernels (no oneDNN)\n"
-            "  --quiet                 no progress line\n",
-            cmd);
-    if (strcmp(cmd, "bench") == 0)
-        fprintf(f,
-                "  --callers N             concurrent calling threads, one predictor each\n"
-                "  --extra-predictors N    after the timed runs, create N more predictors on\n"
-                "                          the same model, run each once, and report the\n"
-                "                          memory each one added\n"
-                "  --json FILE             also write the results as JSON (- for stdout)\n"
-                "  --output-dir DIR        write the last run's outputs as DIR/<i>.npy\n");
-    else
-        fprintf(f, "  --trace FILE.json       write a Chrome trace event file (Perfetto)\n");
+            "  --quiet, -q             no progress line\n");
 }
 
-static int need_arg(const char *cmd, int a, int argc, const char *opt)
+static void bench_help(FILE *f)
 {
-    if (a + 1 >= argc) {
-        fprintf(stderr, "pdsafe %s: %s needs a value\n", cmd, opt);
+    fprintf(f,
+            "usage: %s\n"
+            "Measures latency percentiles, throughput, CPU time, peak RSS, load time and\n"
+            "threads.\n",
+            perf_bench_cmd.synopsis);
+    common_help(f);
+    fprintf(f,
+            "  --callers N             concurrent calling threads, one predictor each\n"
+            "  --extra-predictors N    after the timed runs, create N more predictors on\n"
+            "                          the same model, run each once, and report the\n"
+            "                          memory each one added\n"
+            "  --json FILE             also write the results as JSON; with - the JSON\n"
+            "                          goes to stdout and the report to stderr\n"
+            "  --output-dir, -o DIR    write the last run's outputs as DIR/<index>_<name>.npy\n"
+            "                          (<name> with '/' and '\\' as '_'); DIR and its\n"
+            "                          missing parents are created\n");
+    cli_model_help(f);
+}
+
+static void profile_help(FILE *f)
+{
+    fprintf(f,
+            "usage: %s\n"
+            "Runs the model with per-step timing and prints the time per operator and per\n"
+            "kernel.\n",
+            perf_profile_cmd.synopsis);
+    common_help(f);
+    fprintf(f, "  --trace FILE.json       write a Chrome trace event file (Perfetto); the file\n"
+               "                          is created before the model is loaded\n");
+    cli_model_help(f);
+}
+
+/* Parses the value of a numeric option into *out. */
+static bool long_option(const cli_command *c, int argc, char **argv, int *a, long lo, long hi,
+                        long *out)
+{
+    const char *opt = argv[*a], *v = cli_option_value(c, argc, argv, a);
+    return v && cli_parse_long(c, opt, v, lo, hi, out);
+}
+
+/* The options only one of the two commands has; 1 taken, 0 not this
+ * command's, -1 after a usage error. */
+static int parse_own_option(const cli_command *c, int argc, char **argv, int *a, perf_opts *o)
+{
+    const char *s = argv[*a];
+    long v;
+    bool bench = c == &perf_bench_cmd;
+    if (bench && strcmp(s, "--callers") == 0) {
+        if (!long_option(c, argc, argv, a, 1, 4096, &v))
+            return -1;
+        o->callers = (int)v;
+    } else if (bench && strcmp(s, "--extra-predictors") == 0) {
+        if (!long_option(c, argc, argv, a, 0, 256, &v))
+            return -1;
+        o->extra = (int)v;
+    } else if (bench && strcmp(s, "--json") == 0) {
+        if (!(o->json = cli_option_value(c, argc, argv, a)))
+            return -1;
+    } else if (bench && (strcmp(s, "--output-dir") == 0 || strcmp(s, "-o") == 0)) {
+        if (!(o->out_dir = cli_option_value(c, argc, argv, a)))
+            return -1;
+    } else if (!bench && strcmp(s, "--trace") == 0) {
+        if (!(o->trace = cli_option_value(c, argc, argv, a)))
+            return -1;
+    } else {
         return 0;
     }
     return 1;
 }
 
-static int parse_long(const char *cmd, const char *opt, const char *s, long lo, long hi,
-                      long *out)
+/* The options both commands have; 1 taken, 0 not one of them, -1 after a
+ * usage error. */
+static int parse_common_option(const cli_command *c, int argc, char **argv, int *a,
+                               perf_opts *o)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < lo || v > hi) {
-        fprintf(stderr, "pdsafe %s: %s %s: expected an integer from %ld to %ld\n", cmd, opt, s,
-                lo, hi);
+    const char *s = argv[*a], *v;
+    long n;
+    if (strcmp(s, "--input") == 0 || strcmp(s, "-i") == 0) {
+        if (!(v = cli_option_value(c, argc, argv, a)) ||
+            !cli_check_spec(c, s, v, "NAME=FILE.npy"))
+            return -1;
+        if (o->n_in_spec == PERF_MAX_IO)
+            return cli_usage_error(c, "more than %d --input options", PERF_MAX_IO), -1;
+        o->in_spec[o->n_in_spec++] = v;
+    } else if (strcmp(s, "--shape") == 0) {
+        if (!(v = cli_option_value(c, argc, argv, a)) ||
+            !cli_check_spec(c, s, v, "NAME=DxDx..."))
+            return -1;
+        if (o->n_shape_spec == PERF_MAX_IO)
+            return cli_usage_error(c, "more than %d --shape options", PERF_MAX_IO), -1;
+        o->shape_spec[o->n_shape_spec++] = v;
+    } else if (strcmp(s, "--threads") == 0) {
+        if (!long_option(c, argc, argv, a, 1, 1024, &n))
+            return -1;
+        o->threads = (int)n;
+    } else if (strcmp(s, "--iters") == 0) {
+        if (!long_option(c, argc, argv, a, 1, 100000000, &o->iters))
+            return -1;
+    } else if (strcmp(s, "--warmup") == 0) {
+        if (!long_option(c, argc, argv, a, 0, 1000000, &o->warmup))
+            return -1;
+    } else if (strcmp(s, "--time") == 0) {
+        if (!(v = cli_option_value(c, argc, argv, a)))
+            return -1;
+        char *end;
+        o->time_s = strtod(v, &end);
+        if (end == v || *end || !(o->time_s > 0 && o->time_s < 1e6))
+            return cli_usage_error(c, "--time %s: expected seconds > 0", v), -1;
+        o->iters = 0;
+    } else if (strcmp(s, "--reference") == 0) {
+        o->reference = true;
+    } else if (strcmp(s, "--quiet") == 0 || strcmp(s, "-q") == 0) {
+        o->quiet = true;
+    } else {
         return 0;
     }
-    *out = v;
     return 1;
 }
 
-int perf_parse(const char *cmd, int argc, char **argv, perf_opts *o)
+int perf_parse(const cli_command *c, int argc, char **argv, perf_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->threads = 1;
     o->callers = 1;
     o->iters = 50;
     o->warmup = 5;
-    bool is_bench = strcmp(cmd, "bench") == 0;
     for (int a = 0; a < argc; a++) {
-        const char *s = argv[a];
-        long v;
-        if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
-            usage(cmd, stdout);
-            return 0;
-        } else if (strcmp(s, "--input") == 0 || strcmp(s, "-i") == 0) {
-            if (!need_arg(cmd, a, argc, s) || o->n_in_spec == PERF_MAX_IO)
-                return 2;
-            o->in_spec[o->n_in_spec++] = argv[++a];
-        } else if (strcmp(s, "--shape") == 0) {
-            if (!need_arg(cmd, a, argc, s) || o->n_shape_spec == PERF_MAX_IO)
-                return 2;
-            o->shape_spec[o->n_shape_spec++] = argv[++a];
-        } else if (strcmp(s, "--threads") == 0) {
-            if (!need_arg(cmd, a, argc, s) || !parse_long(cmd, s, argv[++a], 1, 1024, &v))
-                return 2;
-            o->threads = (int)v;
-        } else if (strcmp(s, "--iters") == 0) {
-            if (!need_arg(cmd, a, argc, s) || !parse_long(cmd, s, argv[++a], 1, 100000000, &v))
-                return 2;
-            o->iters = v;
-        } else if (strcmp(s, "--warmup") == 0) {
-            if (!need_arg(cmd, a, argc, s) || !parse_long(cmd, s, argv[++a], 0, 1000000, &v))
-                return 2;
-            o->warmup = v;
-        } else if (strcmp(s, "--time") == 0) {
-            if (!need_arg(cmd, a, argc, s))
-                return 2;
-            char *end;
-            o->time_s = strtod(argv[++a], &end);
-            if (*end || !(o->time_s > 0 && o->time_s < 1e6)) {
-                fprintf(stderr, "pdsafe %s: --time %s: expected seconds > 0\n", cmd, argv[a]);
-                return 2;
-            }
-            o->iters = 0;
-        } else if (strcmp(s, "--reference") == 0) {
-            o->reference = true;
-        } else if (strcmp(s, "--quiet") == 0 || strcmp(s, "-q") == 0) {
-            o->quiet = true;
-        } else if (is_bench && strcmp(s, "--callers") == 0) {
-            if (!need_arg(cmd, a, argc, s) || !parse_long(cmd, s, argv[++a], 1, 4096, &v))
-                return 2;
-            o->callers = (int)v;
-        } else if (is_bench && strcmp(s, "--extra-predictors") == 0) {
-            if (!need_arg(cmd, a, argc, s) || !parse_long(cmd, s, argv[++a], 0, 256, &v))
-                return 2;
-            o->extra = (int)v;
-        } else if (is_bench && strcmp(s, "--json") == 0) {
-            if (!need_arg(cmd, a, argc, s))
-                return 2;
-            o->json = argv[++a];
-        } else if (is_bench && (strcmp(s, "--output-dir") == 0 || strcmp(s, "-o") == 0)) {
-            if (!need_arg(cmd, a, argc, s))
-                return 2;
-            o->out_dir = argv[++a];
-        } else if (!is_bench && strcmp(s, "--trace") == 0) {
-            if (!need_arg(cmd, a, argc, s))
-                return 2;
-            o->trace = argv[++a];
-        } else if (s[0] == '-') {
-            fprintf(stderr, "pdsafe %s: unknown option %s\n", cmd, s);
-            usage(cmd, stderr);
-            return 2;
-        } else if (!o->model) {
-            o->model = s;
-        } else if (!o->params) {
-            o->params = s;
-        } else {
-            fprintf(stderr, "pdsafe %s: unexpected argument %s\n", cmd, s);
-            return 2;
-        }
+        if (cli_is_help(argv[a]))
+            return cli_help(c);
+        int took = parse_common_option(c, argc, argv, &a, o);
+        if (took == 0)
+            took = parse_own_option(c, argc, argv, &a, o);
+        if (took < 0)
+            return CLI_USAGE;
+        if (took)
+            continue;
+        if (cli_is_option(argv[a]))
+            return cli_usage_error(c, "unknown option %s", argv[a]);
+        if (!cli_positional(c, argv[a], &o->model, &o->params))
+            return CLI_USAGE;
     }
-    if (!o->model) {
-        fprintf(stderr, "pdsafe %s: missing MODEL\n", cmd);
-        usage(cmd, stderr);
-        return 2;
-    }
+    if (!o->model)
+        return cli_usage_error(c, "missing MODEL");
     return -1; /* go on */
 }
 
@@ -256,19 +278,70 @@ char *cli_default_params(const char *model)
     return p;
 }
 
-static size_t find_input(perf_ctx *c, const char *name)
+/* Reads "DxDx..." (or "D,D,...") into a->dims and a->rank. */
+static int parse_shape(const cli_command *c, const char *spec, npy_array *a)
 {
-    for (size_t i = 0; i < c->n_in; i++) {
-        pds_tensor_info ti;
-        if (pds_model_input_info(c->model, i, &ti, NULL) == PDS_OK && strcmp(ti.name, name) == 0)
-            return i;
+    int r = 0;
+    const char *p = strchr(spec, '=') + 1;
+    while (*p) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || r == PDS_MAX_RANK || (*end && *end != 'x' && *end != ','))
+            return cli_usage_error(c, "--shape %s: expected NAME=DxDx... (each D at least 1, "
+                                      "at most %d dims)",
+                                   spec, PDS_MAX_RANK);
+        a->dims[r++] = v;
+        p = *end ? end + 1 : end;
     }
-    char *end;
-    unsigned long v = strtoul(name, &end, 10);
-    return (*end == '\0' && v < c->n_in) ? v : c->n_in;
+    a->rank = r;
+    return CLI_OK;
 }
 
-int perf_load(const char *cmd, const perf_opts *o, perf_ctx *c)
+/* Fills input i with random values in [0, 1) (integers: 0), shaped by the
+ * model or by its --shape. */
+static int random_input(const cli_command *c, const perf_opts *o, perf_ctx *ctx, size_t i,
+                        uint32_t *seed)
+{
+    pds_tensor_info ti;
+    pds_model_input_info(ctx->model, i, &ti, NULL);
+    npy_array *a = &ctx->arrays[i];
+    a->dtype = ti.dtype;
+    a->rank = ti.rank;
+    for (int d = 0; d < ti.rank; d++)
+        a->dims[d] = ti.dims[d] >= 0 ? ti.dims[d] : (d == 0 ? 1 : -1);
+    for (int s = 0; s < o->n_shape_spec; s++) {
+        const char *eq = strchr(o->shape_spec[s], '=');
+        char name[PDS_NAME_SIZE];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - o->shape_spec[s]), o->shape_spec[s]);
+        int rc;
+        if (cli_find_input(ctx->model, ctx->n_in, name) == i &&
+            (rc = parse_shape(c, o->shape_spec[s], a)))
+            return rc;
+    }
+    int64_t n = 1;
+    for (int d = 0; d < a->rank; d++) {
+        if (a->dims[d] < 0)
+            return cli_usage_error(c, "input %zu ('%s') has a dynamic dim %d: give --shape "
+                                      "%s=... or --input",
+                                   i, ti.name, d, ti.name);
+        n *= a->dims[d];
+    }
+    size_t es = pds_dtype_size(a->dtype);
+    a->byte_length = (size_t)n * es;
+    a->data = calloc(n ? (size_t)n : 1, es ? es : 1);
+    if (!a->data) {
+        fprintf(stderr, "pdsafe %s: out of memory for input %zu\n", c->name, i);
+        return CLI_FAIL;
+    }
+    if (a->dtype == PDS_FLOAT32)
+        for (int64_t k = 0; k < n; k++) {
+            *seed = *seed * 1664525u + 1013904223u;
+            ((float *)a->data)[k] = (float)(*seed >> 8) / 16777216.0f;
+        }
+    return CLI_OK;
+}
+
+int perf_load(const cli_command *cmd, const perf_opts *o, perf_ctx *c)
 {
     memset(c, 0, sizeof *c);
     char *dflt = o->params ? NULL : cli_default_params(o->model);
@@ -283,110 +356,31 @@ int perf_load(const char *cmd, const perf_opts *o, perf_ctx *c)
     pds_status st = pds_model_load_files(o->model, pp, &mo, &c->model, &err);
     free(dflt);
     if (st) {
-        fprintf(stderr, "pdsafe %s: could not load model %s: %s\n", cmd, o->model, err.message);
-        return 1;
+        fprintf(stderr, "pdsafe %s: could not load model %s: %s\n", cmd->name, o->model,
+                err.message);
+        return CLI_FAIL;
     }
     c->load_ms = perf_now_ms() - t0;
     if (pds_model_input_count(c->model, &c->n_in, &err) ||
         pds_model_output_count(c->model, &c->n_out, &err)) {
-        fprintf(stderr, "pdsafe %s: %s\n", cmd, err.message);
-        return 1;
+        fprintf(stderr, "pdsafe %s: %s\n", cmd->name, err.message);
+        return CLI_FAIL;
     }
     if (c->n_in > PERF_MAX_IO || c->n_out > PERF_MAX_IO) {
-        fprintf(stderr, "pdsafe %s: the model has more than %d inputs or outputs\n", cmd,
+        fprintf(stderr, "pdsafe %s: the model has more than %d inputs or outputs\n", cmd->name,
                 PERF_MAX_IO);
-        return 1;
+        return CLI_FAIL;
     }
     for (size_t i = 0; i < c->n_out; i++)
         pds_model_output_info(c->model, i, &c->out_info[i], NULL);
-    char msg[512];
-    for (int s = 0; s < o->n_in_spec; s++) {
-        const char *eq = strchr(o->in_spec[s], '=');
-        if (!eq || eq == o->in_spec[s]) {
-            fprintf(stderr, "pdsafe %s: --input %s: expected NAME=FILE.npy\n", cmd, o->in_spec[s]);
-            return 2;
-        }
-        char name[PDS_NAME_SIZE];
-        snprintf(name, sizeof name, "%.*s", (int)(eq - o->in_spec[s]), o->in_spec[s]);
-        size_t idx = find_input(c, name);
-        if (idx == c->n_in) {
-            fprintf(stderr, "pdsafe %s: the model has no input named '%s'\n", cmd, name);
-            return 2;
-        }
-        npy_free(&c->arrays[idx]);
-        if (npy_read(eq + 1, &c->arrays[idx], msg, sizeof msg)) {
-            fprintf(stderr, "pdsafe %s: %s\n", cmd, msg);
-            return 1;
-        }
-    }
-    /* Random inputs for the rest, in [0, 1) (integers: 0). */
+    int rc = cli_read_inputs(cmd, c->model, c->n_in, o->in_spec, o->n_in_spec, c->arrays);
     uint32_t seed = 42;
-    for (size_t i = 0; i < c->n_in; i++) {
-        if (c->arrays[i].data)
-            continue;
-        pds_tensor_info ti;
-        pds_model_input_info(c->model, i, &ti, NULL);
-        npy_array *a = &c->arrays[i];
-        a->dtype = ti.dtype;
-        a->rank = ti.rank;
-        for (int d = 0; d < ti.rank; d++)
-            a->dims[d] = ti.dims[d] >= 0 ? ti.dims[d] : (d == 0 ? 1 : -1);
-        for (int s = 0; s < o->n_shape_spec; s++) {
-            const char *eq = strchr(o->shape_spec[s], '=');
-            if (!eq)
-                continue;
-            char name[PDS_NAME_SIZE];
-            snprintf(name, sizeof name, "%.*s", (int)(eq - o->shape_spec[s]), o->shape_spec[s]);
-            if (find_input(c, name) != i)
-                continue;
-            int r = 0;
-            const char *p = eq + 1;
-            while (*p) {
-                char *end;
-                long v = strtol(p, &end, 10);
-                if (end == p || v < 1 || r == PDS_MAX_RANK ||
-                    (*end && *end != 'x' && *end != ',')) {
-                    fprintf(stderr, "pdsafe %s: --shape %s: expected NAME=DxDx...\n", cmd,
-                            o->shape_spec[s]);
-                    return 2;
-                }
-                a->dims[r++] = v;
-                p = *end ? end + 1 : end;
-            }
-            a->rank = r;
-        }
-        int64_t n = 1;
-        for (int d = 0; d < a->rank; d++) {
-            if (a->dims[d] < 0) {
-                fprintf(stderr, "pdsafe %s: input %zu ('%s') has a dynamic dim %d: give "
-                                "--shape %s=... or --input\n",
-                        cmd, i, ti.name, d, ti.name);
-                return 2;
-            }
-            n *= a->dims[d];
-        }
-        size_t es = pds_dtype_size(a->dtype);
-        a->byte_length = (size_t)n * es;
-        a->data = calloc(n ? (size_t)n : 1, es ? es : 1);
-        if (!a->data) {
-            fprintf(stderr, "pdsafe %s: out of memory for input %zu\n", cmd, i);
-            return 1;
-        }
-        if (a->dtype == PDS_FLOAT32)
-            for (int64_t k = 0; k < n; k++) {
-                seed = seed * 1664525u + 1013904223u;
-                ((float *)a->data)[k] = (float)(seed >> 8) / 16777216.0f;
-            }
-    }
-    for (size_t i = 0; i < c->n_in; i++) {
-        pds_tensor *t = &c->inputs[i];
-        t->dtype = c->arrays[i].dtype;
-        t->rank = c->arrays[i].rank;
-        memcpy(t->dims, c->arrays[i].dims, sizeof t->dims);
-        t->data = c->arrays[i].data;
-        t->byte_length = c->arrays[i].byte_length;
-    }
-    return 0;
+    for (size_t i = 0; i < c->n_in && !rc; i++)
+        if (!c->arrays[i].data)
+            rc = random_input(cmd, o, c, i, &seed);
+    for (size_t i = 0; i < c->n_in; i++)
+        c->inputs[i] = cli_tensor_of(&c->arrays[i]);
+    return rc;
 }
 
 void perf_free(perf_ctx *c)
@@ -395,42 +389,6 @@ void perf_free(perf_ctx *c)
         npy_free(&c->arrays[i]);
     pds_model_destroy(c->model, NULL);
     c->model = 0;
-}
-
-pds_tensor *perf_outputs(const char *cmd, perf_ctx *c, pds_predictor p)
-{
-    pds_tensor *t = calloc(c->n_out + 1, sizeof *t);
-    pds_error err;
-    if (!t)
-        return NULL;
-    /* A run with empty buffers reports the sizes needed (and keeps the result). */
-    pds_status st = pds_predictor_run(p, c->inputs, c->n_in, t, c->n_out, &err);
-    if (st && st != PDS_ERR_BUFFER_SIZE) {
-        fprintf(stderr, "pdsafe %s: run failed: %s\n", cmd, err.message);
-        free(t);
-        return NULL;
-    }
-    for (size_t i = 0; i < c->n_out; i++) {
-        int64_t n = 1;
-        for (int d = 0; d < t[i].rank; d++)
-            n *= t[i].dims[d];
-        t[i].byte_length = (size_t)n * pds_dtype_size(t[i].dtype);
-        t[i].data = malloc(t[i].byte_length ? t[i].byte_length : 1);
-        if (!t[i].data) {
-            perf_outputs_free(t, c->n_out);
-            return NULL;
-        }
-    }
-    return t;
-}
-
-void perf_outputs_free(pds_tensor *t, size_t n)
-{
-    if (!t)
-        return;
-    for (size_t i = 0; i < n; i++)
-        free(t[i].data);
-    free(t);
 }
 
 /* ---- bench --------------------------------------------------------------------- */
@@ -567,24 +525,6 @@ static double pct(const double *v, long n, double q)
     return i + 1 < n ? v[i] * (1 - f) + v[i + 1] * f : v[i];
 }
 
-static int write_outputs(const perf_ctx *c, const pds_tensor *out, const char *dir)
-{
-    if (!cli_is_dir(dir) && mkdir(dir, 0777) != 0) {
-        fprintf(stderr, "pdsafe bench: could not create %s: %s\n", dir, strerror(errno));
-        return 1;
-    }
-    for (size_t i = 0; i < c->n_out; i++) {
-        char path[4096], msg[256];
-        snprintf(path, sizeof path, "%s/%zu.npy", dir, i);
-        if (npy_write(path, out[i].dtype, out[i].rank, out[i].dims, out[i].data, msg,
-                      sizeof msg)) {
-            fprintf(stderr, "pdsafe bench: %s\n", msg);
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* RSS added per predictor by n more predictors on c's model, each run once
  * (its plan, arena and oneDNN primitives made); they are destroyed after. */
 static int extra_predictors(perf_ctx *c, const pds_predictor_options *po, int n, double *kb)
@@ -602,10 +542,10 @@ static int extra_predictors(perf_ctx *c, const pds_predictor_options *po, int n,
             rc = 1;
             break;
         }
-        pds_tensor *out = perf_outputs("bench", c, p[i]);
+        pds_tensor *out = cli_outputs(&perf_bench_cmd, p[i], c->inputs, c->n_in, c->n_out);
         if (!out)
             rc = 1;
-        perf_outputs_free(out, c->n_out);
+        cli_outputs_free(out, c->n_out);
     }
     if (!rc)
         *kb = (double)(perf_rss_kb(false) - before) / n;
@@ -615,207 +555,324 @@ static int extra_predictors(perf_ctx *c, const pds_predictor_options *po, int n,
     return rc;
 }
 
-int pdsafe_bench_main(int argc, char **argv)
-{
+/* ---- the bench ------------------------------------------------------------ */
+
+typedef struct bench {
     perf_opts o;
-    int rc = perf_parse("bench", argc, argv, &o);
-    if (rc >= 0)
-        return rc;
-    int base_threads = perf_thread_count();
     perf_ctx c;
-    rc = perf_load("bench", &o, &c);
-    if (rc) {
-        perf_free(&c);
-        return rc;
-    }
-    long rss_load = perf_rss_kb(false);
-    worker *w = calloc((size_t)o.callers, sizeof *w);
-    pthread_t *th = calloc((size_t)o.callers, sizeof *th);
-    pthread_t mon;
-    bool mon_started = false;
-    rc = 1;
-    if (!w || !th)
-        goto done;
     pds_predictor_options po;
-    pds_predictor_options_init(&po);
-    po.num_threads = o.threads;
-    pds_error err;
-    for (int i = 0; i < o.callers; i++) {
-        w[i].c = &c;
-        w[i].o = &o;
-        if (pds_predictor_create(c.model, &po, &w[i].p, &err)) {
-            fprintf(stderr, "pdsafe bench: could not create a predictor: %s\n", err.message);
-            goto done;
+    worker *w;
+    pthread_t *th;
+    FILE *json;   /* --json's stream (stdout for "-"), opened before loading */
+    FILE *human;  /* the report: stdout, or stderr when the JSON goes there */
+    int base_threads;
+    long rss_load_kb;
+    double wall_ms;
+    struct rusage ru0, ru1; /* around the measured window */
+} bench;
+
+/* Every figure the report shows. */
+typedef struct bench_stats {
+    const char *model;
+    pds_predictor_stats ps; /* of the first caller's predictor */
+    int callers, extra, peak_threads, base_threads;
+    long runs, warmup;
+    double load_ms, first_ms, wall_ms;
+    double p50, p90, p99, mean, min, max;
+    double throughput, cpu_per_run, switches_per_run;
+    long peak_rss_kb, rss_load_kb, rss_before_kb;
+    double extra_kb; /* RSS per extra predictor; -1 without --extra-predictors */
+} bench_stats;
+
+/* The output directory and the JSON file are made before the model loads, so
+ * that a bad path fails at once. */
+static int bench_open_outputs(bench *b)
+{
+    b->human = stdout;
+    if (b->o.out_dir && cli_make_output_dir(&perf_bench_cmd, b->o.out_dir))
+        return CLI_FAIL;
+    if (!b->o.json)
+        return CLI_OK;
+    if (strcmp(b->o.json, "-") == 0) {
+        b->json = stdout;
+        b->human = stderr;
+        return CLI_OK;
+    }
+    b->json = fopen(b->o.json, "w");
+    if (!b->json) {
+        fprintf(stderr, "pdsafe bench: could not create the JSON file %s: %s\n", b->o.json,
+                strerror(errno));
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+/* One predictor per caller, each run once (planning included: the first run
+ * the report shows), so every caller has its output buffers. */
+static int bench_start(bench *b)
+{
+    b->w = calloc((size_t)b->o.callers, sizeof *b->w);
+    b->th = calloc((size_t)b->o.callers, sizeof *b->th);
+    if (!b->w || !b->th) {
+        fprintf(stderr, "pdsafe bench: out of memory for %d callers\n", b->o.callers);
+        return CLI_FAIL;
+    }
+    pds_predictor_options_init(&b->po);
+    b->po.num_threads = b->o.threads;
+    for (int i = 0; i < b->o.callers; i++) {
+        worker *w = &b->w[i];
+        w->c = &b->c;
+        w->o = &b->o;
+        if (pds_predictor_create(b->c.model, &b->po, &w->p, &w->err)) {
+            fprintf(stderr, "pdsafe bench: could not create a predictor: %s\n", w->err.message);
+            return CLI_FAIL;
         }
         double t0 = perf_now_ms();
-        w[i].out = perf_outputs("bench", &c, w[i].p); /* the first run, planning included */
-        w[i].first_ms = perf_now_ms() - t0;
-        if (!w[i].out)
-            goto done;
+        w->out = cli_outputs(&perf_bench_cmd, w->p, b->c.inputs, b->c.n_in, b->c.n_out);
+        w->first_ms = perf_now_ms() - t0;
+        if (!w->out)
+            return CLI_FAIL;
     }
+    return CLI_OK;
+}
+
+/* The progress line, until the callers are done (they finish on their own)
+ * or one has failed. */
+static void show_progress(const bench *b, double t_start)
+{
+    long total_target = b->o.iters ? b->o.iters * b->o.callers : 0;
+    for (;;) {
+        long n = atomic_load(&runs_done);
+        double el = (perf_now_ms() - t_start) / 1e3;
+        if (total_target)
+            fprintf(stderr, "\r  %ld / %ld runs, %.1f s", n, total_target, el);
+        else
+            fprintf(stderr, "\r  %ld runs, %.1f / %.1f s", n, el, b->o.time_s);
+        if ((total_target && n >= total_target) || (!total_target && el >= b->o.time_s + 0.05))
+            break;
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+        bool any_failed = false;
+        for (int i = 0; i < b->o.callers; i++)
+            any_failed |= b->w[i].status != 0;
+        if (any_failed)
+            break;
+    }
+    fprintf(stderr, "\r\033[K");
+}
+
+/* Starts the callers, opens the gate once all have warmed up, and waits for
+ * them; the window runs from the gate's opening to the last caller's end. */
+static int bench_measure(bench *b)
+{
+    int started = 0, callers = b->o.callers;
+    pthread_t mon;
     atomic_store(&runs_done, 0);
     atomic_store(&stop_flag, 0);
     atomic_store(&peak_threads, perf_thread_count());
-    mon_started = pthread_create(&mon, NULL, monitor_main, NULL) == 0;
-    bool tty = isatty(2) && !o.quiet;
-    long total_target = o.iters ? o.iters * o.callers : 0;
-    for (int i = 0; i < o.callers; i++)
-        if (pthread_create(&th[i], NULL, worker_main, &w[i]) != 0) {
-            fprintf(stderr, "pdsafe bench: could not start caller thread %d\n", i);
-            gate_open(true);
-            for (int k = 0; k < i; k++)
-                pthread_join(th[k], NULL);
-            goto done;
-        }
-    pthread_mutex_lock(&gate.mu);
-    while (gate.arrived < o.callers)
-        pthread_cond_wait(&gate.cv, &gate.mu);
-    pthread_mutex_unlock(&gate.mu);
-    /* Every library thread has started by now (the warm-up ran on them). */
-    note_threads();
-    struct rusage ru0, ru1;
-    getrusage(RUSAGE_SELF, &ru0);
-    gate_open(false);
-    double t_start = gate.t_start;
-    if (tty) {
-        /* Progress until the workers are done (they finish on their own). */
-        for (;;) {
-            long n = atomic_load(&runs_done);
-            double el = (perf_now_ms() - t_start) / 1e3;
-            if (total_target)
-                fprintf(stderr, "\r  %ld / %ld runs, %.1f s", n, total_target, el);
-            else
-                fprintf(stderr, "\r  %ld runs, %.1f / %.1f s", n, el, o.time_s);
-            if ((total_target && n >= total_target) || (!total_target && el >= o.time_s + 0.05))
-                break;
-            struct timespec ts = {0, 100000000};
-            nanosleep(&ts, NULL);
-            bool any_failed = false;
-            for (int i = 0; i < o.callers; i++)
-                any_failed |= w[i].status != 0;
-            if (any_failed)
-                break;
-        }
-        fprintf(stderr, "\r\033[K");
+    bool mon_started = pthread_create(&mon, NULL, monitor_main, NULL) == 0;
+    while (started < callers && pthread_create(&b->th[started], NULL, worker_main,
+                                               &b->w[started]) == 0)
+        started++;
+    if (started < callers) {
+        fprintf(stderr, "pdsafe bench: could not start caller thread %d\n", started);
+        gate_open(true);
+    } else {
+        pthread_mutex_lock(&gate.mu);
+        while (gate.arrived < callers)
+            pthread_cond_wait(&gate.cv, &gate.mu);
+        pthread_mutex_unlock(&gate.mu);
+        /* Every library thread has started by now (the warm-up ran on them). */
+        note_threads();
+        getrusage(RUSAGE_SELF, &b->ru0);
+        gate_open(false);
+        if (isatty(2) && !b->o.quiet)
+            show_progress(b, gate.t_start);
     }
-    double t_end = t_start;
-    for (int i = 0; i < o.callers; i++) {
-        pthread_join(th[i], NULL);
-        if (w[i].end_ms > t_end)
-            t_end = w[i].end_ms;
+    double t_end = gate.t_start;
+    for (int i = 0; i < started; i++) {
+        pthread_join(b->th[i], NULL);
+        if (b->w[i].end_ms > t_end)
+            t_end = b->w[i].end_ms;
     }
-    getrusage(RUSAGE_SELF, &ru1);
-    double wall = t_end - t_start;
+    getrusage(RUSAGE_SELF, &b->ru1);
+    b->wall_ms = t_end - gate.t_start;
     atomic_store(&stop_flag, 1);
     if (mon_started)
         pthread_join(mon, NULL);
-    mon_started = false;
-    long n = 0;
-    for (int i = 0; i < o.callers; i++) {
-        if (w[i].status) {
-            fprintf(stderr, "pdsafe bench: run failed: %s\n", w[i].err.message);
-            goto done;
+    if (started < callers)
+        return CLI_FAIL;
+    for (int i = 0; i < callers; i++)
+        if (b->w[i].status) {
+            fprintf(stderr, "pdsafe bench: run failed: %s\n", b->w[i].err.message);
+            return CLI_FAIL;
         }
-        n += w[i].n_lat;
+    return CLI_OK;
+}
+
+/* Turns the callers' latencies and the window into the report's figures, and
+ * measures the extra predictors when asked. */
+static int bench_summarize(bench *b, bench_stats *s)
+{
+    const perf_opts *o = &b->o;
+    long n = 0;
+    for (int i = 0; i < o->callers; i++)
+        n += b->w[i].n_lat;
+    double *all = malloc(sizeof *all * (size_t)(n ? n : 1)), sum = 0;
+    if (!all) {
+        fprintf(stderr, "pdsafe bench: out of memory for %ld latencies\n", n);
+        return CLI_FAIL;
     }
-    double *all = malloc(sizeof *all * (size_t)(n ? n : 1));
-    if (!all)
-        goto done;
     long k = 0;
-    double sum = 0;
-    for (int i = 0; i < o.callers; i++)
-        for (long j = 0; j < w[i].n_lat; j++) {
-            all[k++] = w[i].lat[j];
-            sum += w[i].lat[j];
+    for (int i = 0; i < o->callers; i++)
+        for (long j = 0; j < b->w[i].n_lat; j++) {
+            all[k++] = b->w[i].lat[j];
+            sum += b->w[i].lat[j];
         }
     qsort(all, (size_t)n, sizeof *all, cmp_double);
-    pds_predictor_stats ps = {.struct_size = sizeof ps};
-    pds_predictor_get_stats(w[0].p, &ps, NULL);
-    double p50 = pct(all, n, 0.5), p90 = pct(all, n, 0.9), p99 = pct(all, n, 0.99);
-    double thr = wall > 0 ? (double)n / (wall / 1e3) : 0;
-    /* Process-wide (callers, library threads, the sampler), over the window. */
-    double cpu_run = n ? (cpu_ms(&ru1) - cpu_ms(&ru0)) / (double)n : 0;
-    double csw_run = n ? (double)(ru1.ru_nvcsw - ru0.ru_nvcsw + ru1.ru_nivcsw - ru0.ru_nivcsw) /
-                             (double)n
-                       : 0;
-    long peak_kb = perf_rss_kb(true);
-    int peak_th = atomic_load(&peak_threads);
-    double extra_kb = -1;
-    if (o.extra > 0 && extra_predictors(&c, &po, o.extra, &extra_kb)) {
-        free(all);
-        goto done;
-    }
-    printf("model:        %s\n", o.model);
-    printf("kernels:      %s, %d intra-op thread%s per run, %d caller%s\n",
-           ps.fast ? "oneDNN fast path" : "reference", ps.num_threads,
-           ps.num_threads == 1 ? "" : "s", o.callers, o.callers == 1 ? "" : "s");
-    printf("load:         %.1f ms; first run %.1f ms (load to first result %.1f ms)\n",
-           c.load_ms, w[0].first_ms, c.load_ms + w[0].first_ms);
-    printf("runs:         %ld measured (%ld warm-up per caller) in %.2f s\n", n, o.warmup,
-           wall / 1e3);
-    printf("latency ms:   p50 %.3f  p90 %.3f  p99 %.3f  mean %.3f  min %.3f  max %.3f\n", p50,
-           p90, p99, n ? sum / (double)n : 0, n ? all[0] : 0, n ? all[n - 1] : 0);
-    printf("throughput:   %.1f runs/s\n", thr);
-    printf("cpu:          %.3f ms per run, %.2f context switches per run (whole process)\n",
-           cpu_run, csw_run);
-    printf("memory:       peak RSS %.1f MiB (after load %.1f MiB, before %.1f MiB)\n",
-           peak_kb / 1024.0, rss_load / 1024.0, c.rss_before_kb / 1024.0);
-    printf("              weights %.1f MiB; arena %.2f MiB per predictor (naive %.2f MiB, "
-           "%.0f%% saved); scratch %.2f MiB\n",
-           ps.weights_bytes / 1048576.0, ps.arena_bytes / 1048576.0, ps.naive_bytes / 1048576.0,
-           ps.naive_bytes ? 100.0 * (1.0 - (double)ps.arena_bytes / (double)ps.naive_bytes) : 0.0,
-           ps.scratch_bytes / 1048576.0);
-    if (extra_kb >= 0)
-        printf("              each extra predictor on the model: +%.2f MiB RSS (mean of %d; "
-               "its arena %.2f MiB)\n",
-               extra_kb / 1024.0, o.extra, ps.arena_bytes / 1048576.0);
-    printf("plan:         %u steps, %u on oneDNN, %u layout conversions\n", ps.steps,
-           ps.fast_steps, ps.conversions);
-    printf("threads:      %d in the process at peak (%d before loading, %d callers)\n", peak_th,
-           base_threads, o.callers);
-    if (o.json) {
-        FILE *f = strcmp(o.json, "-") == 0 ? stdout : fopen(o.json, "w");
-        if (!f) {
-            fprintf(stderr, "pdsafe bench: could not write %s: %s\n", o.json, strerror(errno));
-            free(all);
-            goto done;
-        }
-        fprintf(f, "{\"model\": \"");
-        perf_json_str(f, o.model);
-        fprintf(f,
-                "\", \"fast\": %u, \"threads\": %d, \"callers\": %d, "
-                "\"runs\": %ld, \"load_ms\": %.3f, \"first_run_ms\": %.3f, \"p50_ms\": %.4f, "
-                "\"p90_ms\": %.4f, \"p99_ms\": %.4f, \"mean_ms\": %.4f, \"min_ms\": %.4f, "
-                "\"throughput\": %.3f, \"cpu_ms_per_run\": %.4f, "
-                "\"switches_per_run\": %.3f, \"peak_rss_kb\": %ld, \"rss_after_load_kb\": %ld, "
-                "\"rss_before_load_kb\": %ld, \"weights_bytes\": %llu, \"arena_bytes\": %llu, "
-                "\"naive_bytes\": %llu, \"scratch_bytes\": %llu, \"steps\": %u, "
-                "\"fast_steps\": %u, \"conversions\": %u, \"peak_threads\": %d, "
-                "\"base_threads\": %d, \"extra_predictor_kb\": %.1f}\n",
-                ps.fast, ps.num_threads, o.callers, n, c.load_ms, w[0].first_ms, p50,
-                p90, p99, n ? sum / (double)n : 0, n ? all[0] : 0, thr, cpu_run, csw_run,
-                peak_kb, rss_load,
-                c.rss_before_kb, (unsigned long long)ps.weights_bytes,
-                (unsigned long long)ps.arena_bytes, (unsigned long long)ps.naive_bytes,
-                (unsigned long long)ps.scratch_bytes, ps.steps, ps.fast_steps, ps.conversions,
-                peak_th, base_threads, extra_kb);
-        if (f != stdout)
-            fclose(f);
-    }
+    *s = (bench_stats){
+        .model = o->model, .callers = o->callers, .extra = o->extra, .runs = n,
+        .warmup = o->warmup, .load_ms = b->c.load_ms, .first_ms = b->w[0].first_ms,
+        .wall_ms = b->wall_ms, .p50 = pct(all, n, 0.5), .p90 = pct(all, n, 0.9),
+        .p99 = pct(all, n, 0.99), .mean = n ? sum / (double)n : 0, .min = n ? all[0] : 0,
+        .max = n ? all[n - 1] : 0, .rss_load_kb = b->rss_load_kb,
+        .rss_before_kb = b->c.rss_before_kb, .base_threads = b->base_threads, .extra_kb = -1};
     free(all);
-    rc = o.out_dir ? write_outputs(&c, w[0].out, o.out_dir) : 0;
-done:
-    if (mon_started) {
-        atomic_store(&stop_flag, 1);
-        pthread_join(mon, NULL);
+    s->ps.struct_size = sizeof s->ps;
+    pds_predictor_get_stats(b->w[0].p, &s->ps, NULL);
+    s->throughput = b->wall_ms > 0 ? (double)n / (b->wall_ms / 1e3) : 0;
+    /* Process-wide (callers, library threads, the sampler), over the window. */
+    const struct rusage *r0 = &b->ru0, *r1 = &b->ru1;
+    s->cpu_per_run = n ? (cpu_ms(r1) - cpu_ms(r0)) / (double)n : 0;
+    s->switches_per_run =
+        n ? (double)(r1->ru_nvcsw - r0->ru_nvcsw + r1->ru_nivcsw - r0->ru_nivcsw) / (double)n
+          : 0;
+    s->peak_rss_kb = perf_rss_kb(true);
+    s->peak_threads = atomic_load(&peak_threads);
+    if (o->extra > 0 && extra_predictors(&b->c, &b->po, o->extra, &s->extra_kb))
+        return CLI_FAIL;
+    return CLI_OK;
+}
+
+/* ---- the report: every figure, for people (human) and scripts (json) ----- */
+
+static void bench_report(const bench_stats *s, FILE *human, FILE *json)
+{
+    const pds_predictor_stats *ps = &s->ps;
+    fprintf(human, "model:        %s\n", s->model);
+    fprintf(human, "kernels:      %s, %d intra-op thread%s per run, %d caller%s\n",
+            ps->fast ? "oneDNN fast path" : "reference", ps->num_threads,
+            ps->num_threads == 1 ? "" : "s", s->callers, s->callers == 1 ? "" : "s");
+    fprintf(human, "load:         %.1f ms; first run %.1f ms (load to first result %.1f ms)\n",
+            s->load_ms, s->first_ms, s->load_ms + s->first_ms);
+    fprintf(human, "runs:         %ld measured (%ld warm-up per caller) in %.2f s\n", s->runs,
+            s->warmup, s->wall_ms / 1e3);
+    fprintf(human,
+            "latency ms:   p50 %.3f  p90 %.3f  p99 %.3f  mean %.3f  min %.3f  max %.3f\n",
+            s->p50, s->p90, s->p99, s->mean, s->min, s->max);
+    fprintf(human, "throughput:   %.1f runs/s\n", s->throughput);
+    fprintf(human, "cpu:          %.3f ms per run, %.2f context switches per run (whole "
+                   "process)\n",
+            s->cpu_per_run, s->switches_per_run);
+    fprintf(human, "memory:       peak RSS %.1f MiB (after load %.1f MiB, before %.1f MiB)\n",
+            s->peak_rss_kb / 1024.0, s->rss_load_kb / 1024.0, s->rss_before_kb / 1024.0);
+    fprintf(human,
+            "              weights %.1f MiB; arena %.2f MiB per predictor (naive %.2f MiB, "
+            "%.0f%% saved); scratch %.2f MiB\n",
+            ps->weights_bytes / 1048576.0, ps->arena_bytes / 1048576.0,
+            ps->naive_bytes / 1048576.0,
+            ps->naive_bytes ? 100.0 * (1.0 - (double)ps->arena_bytes / (double)ps->naive_bytes)
+                            : 0.0,
+            ps->scratch_bytes / 1048576.0);
+    if (s->extra_kb >= 0)
+        fprintf(human,
+                "              each extra predictor on the model: +%.2f MiB RSS (mean of %d; "
+                "its arena %.2f MiB)\n",
+                s->extra_kb / 1024.0, s->extra, ps->arena_bytes / 1048576.0);
+    fprintf(human, "plan:         %u steps, %u on oneDNN, %u layout conversions\n", ps->steps,
+            ps->fast_steps, ps->conversions);
+    fprintf(human, "threads:      %d in the process at peak (%d before loading, %d callers)\n",
+            s->peak_threads, s->base_threads, s->callers);
+    if (!json)
+        return;
+    fprintf(json, "{\"model\": \"");
+    cli_json_str(json, s->model);
+    fprintf(json,
+            "\", \"fast\": %u, \"threads\": %d, \"callers\": %d, "
+            "\"runs\": %ld, \"load_ms\": %.3f, \"first_run_ms\": %.3f, \"p50_ms\": %.4f, "
+            "\"p90_ms\": %.4f, \"p99_ms\": %.4f, \"mean_ms\": %.4f, \"min_ms\": %.4f, "
+            "\"throughput\": %.3f, \"cpu_ms_per_run\": %.4f, "
+            "\"switches_per_run\": %.3f, \"peak_rss_kb\": %ld, \"rss_after_load_kb\": %ld, "
+            "\"rss_before_load_kb\": %ld, \"weights_bytes\": %llu, \"arena_bytes\": %llu, "
+            "\"naive_bytes\": %llu, \"scratch_bytes\": %llu, \"steps\": %u, "
+            "\"fast_steps\": %u, \"conversions\": %u, \"peak_threads\": %d, "
+            "\"base_threads\": %d, \"extra_predictor_kb\": %.1f}\n",
+            ps->fast, ps->num_threads, s->callers, s->runs, s->load_ms, s->first_ms, s->p50,
+            s->p90, s->p99, s->mean, s->min, s->throughput, s->cpu_per_run,
+            s->switches_per_run, s->peak_rss_kb, s->rss_load_kb, s->rss_before_kb,
+            (unsigned long long)ps->weights_bytes, (unsigned long long)ps->arena_bytes,
+            (unsigned long long)ps->naive_bytes, (unsigned long long)ps->scratch_bytes,
+            ps->steps, ps->fast_steps, ps->conversions, s->peak_threads, s->base_threads,
+            s->extra_kb);
+}
+
+static int bench_close_json(bench *b)
+{
+    FILE *f = b->json;
+    b->json = NULL;
+    if (!f || f == stdout)
+        return CLI_OK;
+    if (fclose(f) != 0) {
+        fprintf(stderr, "pdsafe bench: could not write the JSON file %s: %s\n", b->o.json,
+                strerror(errno));
+        return CLI_FAIL;
     }
-    for (int i = 0; w && i < o.callers; i++) {
-        pds_predictor_destroy(w[i].p, NULL);
-        perf_outputs_free(w[i].out, c.n_out);
-        free(w[i].lat);
+    return CLI_OK;
+}
+
+static void bench_free(bench *b)
+{
+    bench_close_json(b);
+    for (int i = 0; b->w && i < b->o.callers; i++) {
+        pds_predictor_destroy(b->w[i].p, NULL);
+        cli_outputs_free(b->w[i].out, b->c.n_out);
+        free(b->w[i].lat);
     }
-    free(w);
-    free(th);
-    perf_free(&c);
+    free(b->w);
+    free(b->th);
+    perf_free(&b->c);
+}
+
+int pdsafe_bench_main(int argc, char **argv)
+{
+    bench *b = calloc(1, sizeof *b);
+    if (!b) {
+        fprintf(stderr, "pdsafe bench: out of memory\n");
+        return CLI_FAIL;
+    }
+    bench_stats s = {0};
+    int rc = perf_parse(&perf_bench_cmd, argc, argv, &b->o);
+    if (rc < 0) {
+        b->base_threads = perf_thread_count();
+        rc = bench_open_outputs(b);
+        if (!rc)
+            rc = perf_load(&perf_bench_cmd, &b->o, &b->c);
+        b->rss_load_kb = perf_rss_kb(false);
+        if (!rc)
+            rc = bench_start(b);
+        if (!rc)
+            rc = bench_measure(b);
+        if (!rc)
+            rc = bench_summarize(b, &s);
+        if (!rc) {
+            bench_report(&s, b->human, b->json);
+            rc = bench_close_json(b);
+        }
+        if (!rc && b->o.out_dir)
+            rc = cli_write_outputs(&perf_bench_cmd, b->o.out_dir, b->w[0].out, b->c.out_info,
+                                   b->c.n_out, b->human);
+    }
+    bench_free(b);
+    free(b);
     return rc;
 }

@@ -1,44 +1,98 @@
 /*
- * main.c — the pdsafe command: inspect a model and run it on .npy files.
+ * main.c — the pdsafe command: inspect a model and run it on .npy files, and
+ * the dispatch to every subcommand.
  *
  *   pdsafe info MODEL [PARAMS]
  *   pdsafe run MODEL [PARAMS] --input NAME=FILE.npy ... [--output-dir DIR]
+ *   pdsafe bench | profile ...        (cli/bench.c, cli/profile.c)
+ *   pdsafe version
+ *   pdsafe help [COMMAND]
  *
  * It uses only the public API (include/pdsafe.h), so it is also the first
- * user of that API. Every failure prints what failed and exits non-zero:
- * 2 for bad usage, 1 for anything else.
+ * user of that API. Every command follows cli.h's argument convention:
+ * --help prints its usage and exits 0, bad arguments exit 2, any other
+ * failure exits 1, always with a message that says what failed.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "cli.h"
 #include "npy.h"
 #include "pdsafe.h"
 #include "perf.h"
 
 #define MAX_INPUTS 64
 
-static void usage(FILE *f)
+/* ---- usage texts --------------------------------------------------------- */
+
+static void help_info(FILE *f);
+static void help_run(FILE *f);
+static void help_version(FILE *f);
+static void help_help(FILE *f);
+
+static const cli_command info_cmd = {"info", "pdsafe info MODEL [PARAMS]", help_info};
+static const cli_command run_cmd = {
+    "run", "pdsafe run MODEL [PARAMS] --input NAME=FILE.npy ... [--output-dir DIR]", help_run};
+static const cli_command version_cmd = {"version", "pdsafe version", help_version};
+static const cli_command help_cmd = {"help", "pdsafe help [COMMAND]", help_help};
+
+static void overview(FILE *f)
 {
     fprintf(f,
             "usage:\n"
             "  pdsafe info MODEL [PARAMS]\n"
             "  pdsafe run MODEL [PARAMS] --input NAME=FILE.npy ... [--output-dir DIR]\n"
-            "  pdsafe bench MODEL [options]      (latency percentiles, throughput, RSS; --help)\n"
-            "  pdsafe profile MODEL [options]    (per-operator times, Chrome trace; --help)\n"
-            "  pdsafe version\n"
-            "\n"
-            "MODEL is a legacy program (inference.pdmodel, __model__), a Paddle 3 PIR\n"
-            "program (inference.json), or a directory holding one (__model__ with one\n"
-            "file per parameter, inference.pdmodel or inference.json + inference.pdiparams).\n"
-            "The format is read from the file. PARAMS defaults to MODEL with .pdmodel or\n"
-            ".json replaced by .pdiparams. Inputs are .npy files (float32, int64, int32,\n"
-            "uint8); NAME is the input's name or its index. Outputs are written as\n"
-            "DIR/<index>_<name>.npy.\n");
+            "  pdsafe bench MODEL [PARAMS] [options]    (latency, throughput, memory)\n"
+            "  pdsafe profile MODEL [PARAMS] [options]  (per-operator times, Chrome trace)\n"
+            "  pdsafe version                           (also --version)\n"
+            "  pdsafe help [COMMAND]                    (also COMMAND --help)\n");
+    cli_model_help(f);
 }
 
+static void help_info(FILE *f)
+{
+    fprintf(f,
+            "usage: %s\n"
+            "Prints the model's format, inputs and outputs (name, dtype, shape; -1 is a\n"
+            "dynamic dim), parameter count and bytes, and operators by type.\n",
+            info_cmd.synopsis);
+    cli_model_help(f);
+}
+
+static void help_run(FILE *f)
+{
+    fprintf(f,
+            "usage: %s\n"
+            "Runs the model once on the given inputs (one --input per model input) and\n"
+            "prints each output's shape and a summary of its values.\n"
+            "  --input, -i NAME=FILE.npy  an input; NAME is its name or index\n"
+            "  --output-dir, -o DIR       also write every output as DIR/<index>_<name>.npy\n"
+            "                             (<name> with '/' and '\\' as '_'); DIR and its\n"
+            "                             missing parents are created\n",
+            run_cmd.synopsis);
+    cli_model_help(f);
+}
+
+static void help_version(FILE *f)
+{
+    fprintf(f,
+            "usage: %s\n"
+            "Prints the library's version, its ABI version, and what it was built with\n"
+            "(the oneDNN version, or reference kernels only).\n",
+            version_cmd.synopsis);
+}
+
+static void help_help(FILE *f)
+{
+    fprintf(f,
+            "usage: %s\n"
+            "Without COMMAND, lists the commands; with one, prints its usage (the same as\n"
+            "pdsafe COMMAND --help). COMMAND is info, run, bench, profile, version or help.\n",
+            help_cmd.synopsis);
+}
+
+/* ---- model loading (shared by info and run) ------------------------------ */
 
 static int load(const char *model_path, const char *params_path, pds_model *m)
 {
@@ -55,12 +109,12 @@ static int load(const char *model_path, const char *params_path, pds_model *m)
     return 0;
 }
 
-static void print_info(const char *label, const pds_tensor_info *ti, size_t i)
+static void print_info(FILE *f, const char *label, const pds_tensor_info *ti, size_t i)
 {
-    printf("  %s %zu: %-24s %-8s [", label, i, ti->name, pds_dtype_name(ti->dtype));
+    fprintf(f, "  %s %zu: %-24s %-8s [", label, i, ti->name, pds_dtype_name(ti->dtype));
     for (int d = 0; d < ti->rank; d++)
-        printf(d ? ", %lld" : "%lld", (long long)ti->dims[d]);
-    printf("]\n");
+        fprintf(f, d ? ", %lld" : "%lld", (long long)ti->dims[d]);
+    fprintf(f, "]\n");
 }
 
 typedef struct {
@@ -68,7 +122,8 @@ typedef struct {
     int count;
 } op_count;
 
-static int cmd_info(const char *model_path, const char *params_path)
+/* Prints what info shows: format, inputs, outputs, parameters, operators. */
+static int info_print(const char *model_path, const char *params_path)
 {
     pds_model m;
     if (load(model_path, params_path, &m))
@@ -92,13 +147,13 @@ static int cmd_info(const char *model_path, const char *params_path)
     for (size_t i = 0; i < n_in; i++) {
         pds_tensor_info ti;
         if (pds_model_input_info(m, i, &ti, &err) == PDS_OK)
-            print_info("input ", &ti, i);
+            print_info(stdout, "input ", &ti, i);
     }
     printf("outputs:    %zu\n", n_out);
     for (size_t i = 0; i < n_out; i++) {
         pds_tensor_info ti;
         if (pds_model_output_info(m, i, &ti, &err) == PDS_OK)
-            print_info("output", &ti, i);
+            print_info(stdout, "output", &ti, i);
     }
     printf("parameters: %llu tensors, %llu bytes (%.2f MiB)\n",
            (unsigned long long)stats.param_count, (unsigned long long)stats.param_bytes,
@@ -130,6 +185,25 @@ static int cmd_info(const char *model_path, const char *params_path)
     pds_model_destroy(m, NULL);
     return 0;
 }
+
+
+static int cmd_info(int argc, char **argv)
+{
+    const char *model = NULL, *params = NULL;
+    for (int a = 0; a < argc; a++) {
+        if (cli_is_help(argv[a]))
+            return cli_help(&info_cmd);
+        if (cli_is_option(argv[a]))
+            return cli_usage_error(&info_cmd, "unknown option %s", argv[a]);
+        if (!cli_positional(&info_cmd, argv[a], &model, &params))
+            return CLI_USAGE;
+    }
+    if (!model)
+        return cli_usage_error(&info_cmd, "missing MODEL");
+    return info_print(model, params);
+}
+
+/* ---- run ----------------------------------------------------------------- */
 
 static void summarize(size_t i, const pds_tensor_info *info, const pds_tensor *t)
 {
@@ -170,221 +244,237 @@ static void summarize(size_t i, const pds_tensor_info *info, const pds_tensor *t
     printf("%s\n", n > 8 ? " ..." : "");
 }
 
+
+typedef struct run_opts {
+    const char *model, *params, *out_dir;
+    const char *in_spec[MAX_INPUTS]; /* NAME=FILE.npy */
+    int n_spec;
+} run_opts;
+
+/* What one run holds, freed by run_free. */
+typedef struct run_state {
+    pds_model m;
+    pds_predictor p;
+    size_t n_in, n_out;
+    npy_array arrays[MAX_INPUTS];
+    pds_tensor inputs[MAX_INPUTS];
+    pds_tensor *outputs;
+    pds_tensor_info *out_info;
+} run_state;
+
+/* Returns -1 to go on, or the exit code. */
+static int run_parse(int argc, char **argv, run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    for (int a = 0; a < argc; a++) {
+        const char *s = argv[a], *v;
+        if (cli_is_help(s))
+            return cli_help(&run_cmd);
+        if (strcmp(s, "--input") == 0 || strcmp(s, "-i") == 0) {
+            if (!(v = cli_option_value(&run_cmd, argc, argv, &a)) ||
+                !cli_check_spec(&run_cmd, s, v, "NAME=FILE.npy"))
+                return CLI_USAGE;
+            if (o->n_spec == MAX_INPUTS)
+                return cli_usage_error(&run_cmd, "more than %d --input options", MAX_INPUTS);
+            o->in_spec[o->n_spec++] = v;
+        } else if (strcmp(s, "--output-dir") == 0 || strcmp(s, "-o") == 0) {
+            if (!(o->out_dir = cli_option_value(&run_cmd, argc, argv, &a)))
+                return CLI_USAGE;
+        } else if (cli_is_option(s)) {
+            return cli_usage_error(&run_cmd, "unknown option %s", s);
+        } else if (!cli_positional(&run_cmd, s, &o->model, &o->params)) {
+            return CLI_USAGE;
+        }
+    }
+    if (!o->model)
+        return cli_usage_error(&run_cmd, "missing MODEL");
+    return -1;
+}
+
+/* Loads the model and reads one .npy file per input. */
+static int run_load(const run_opts *o, run_state *r)
+{
+    pds_error err;
+    if (load(o->model, o->params, &r->m))
+        return CLI_FAIL;
+    if (pds_model_input_count(r->m, &r->n_in, &err) ||
+        pds_model_output_count(r->m, &r->n_out, &err)) {
+        fprintf(stderr, "pdsafe run: %s\n", err.message);
+        return CLI_FAIL;
+    }
+    if (r->n_in > MAX_INPUTS) {
+        fprintf(stderr, "pdsafe run: the model has %zu inputs, at most %d supported\n",
+                r->n_in, MAX_INPUTS);
+        return CLI_FAIL;
+    }
+    if ((size_t)o->n_spec != r->n_in) {
+        fprintf(stderr, "pdsafe run: the model has %zu input%s, %d --input given:\n", r->n_in,
+                r->n_in == 1 ? "" : "s", o->n_spec);
+        for (size_t i = 0; i < r->n_in; i++) {
+            pds_tensor_info ti;
+            if (pds_model_input_info(r->m, i, &ti, NULL) == PDS_OK)
+                print_info(stderr, "  input", &ti, i);
+        }
+        return cli_usage_error(&run_cmd, "give one --input NAME=FILE.npy per model input");
+    }
+    int rc = cli_read_inputs(&run_cmd, r->m, r->n_in, o->in_spec, o->n_spec, r->arrays);
+    for (size_t i = 0; i < r->n_in; i++)
+        r->inputs[i] = cli_tensor_of(&r->arrays[i]);
+    return rc;
+}
+
+/* Runs the model once and fetches every output into buffers of its size. */
+static int run_infer(run_state *r)
+{
+    pds_error err;
+    if (pds_predictor_create(r->m, NULL, &r->p, &err)) {
+        fprintf(stderr, "pdsafe run: could not create predictor: %s\n", err.message);
+        return CLI_FAIL;
+    }
+    r->out_info = calloc(r->n_out + 1, sizeof *r->out_info);
+    if (!r->out_info) {
+        fprintf(stderr, "pdsafe run: out of memory for %zu output descriptions\n", r->n_out);
+        return CLI_FAIL;
+    }
+    for (size_t i = 0; i < r->n_out; i++)
+        pds_model_output_info(r->m, i, &r->out_info[i], NULL);
+    r->outputs = cli_outputs(&run_cmd, r->p, r->inputs, r->n_in, r->n_out);
+    if (!r->outputs)
+        return CLI_FAIL;
+    pds_status st = pds_predictor_fetch(r->p, r->outputs, r->n_out, &err);
+    if (st) {
+        fprintf(stderr, "pdsafe run: %s: %s\n", pds_status_name(st), err.message);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+/* Summarizes every output, and writes them when asked. */
+static int run_report(const run_opts *o, const run_state *r)
+{
+    for (size_t i = 0; i < r->n_out; i++)
+        summarize(i, &r->out_info[i], &r->outputs[i]);
+    if (!o->out_dir)
+        return CLI_OK;
+    return cli_write_outputs(&run_cmd, o->out_dir, r->outputs, r->out_info, r->n_out, stdout);
+}
+
+static void run_free(run_state *r)
+{
+    cli_outputs_free(r->outputs, r->n_out);
+    free(r->out_info);
+    for (int i = 0; i < MAX_INPUTS; i++)
+        npy_free(&r->arrays[i]);
+    pds_predictor_destroy(r->p, NULL);
+    pds_model_destroy(r->m, NULL);
+}
+
 static int cmd_run(int argc, char **argv)
 {
-    const char *model_path = NULL, *params_path = NULL, *out_dir = NULL;
-    const char *in_spec[MAX_INPUTS];
-    int n_spec = 0;
-    for (int a = 0; a < argc; a++) {
-        if (strcmp(argv[a], "--input") == 0 || strcmp(argv[a], "-i") == 0) {
-            if (a + 1 >= argc) {
-                fprintf(stderr, "pdsafe run: --input needs NAME=FILE.npy\n");
-                return 2;
-            }
-            if (n_spec == MAX_INPUTS) {
-                fprintf(stderr, "pdsafe run: more than %d --input options\n", MAX_INPUTS);
-                return 2;
-            }
-            in_spec[n_spec++] = argv[++a];
-        } else if (strcmp(argv[a], "--output-dir") == 0 || strcmp(argv[a], "-o") == 0) {
-            if (a + 1 >= argc) {
-                fprintf(stderr, "pdsafe run: --output-dir needs a directory\n");
-                return 2;
-            }
-            out_dir = argv[++a];
-        } else if (argv[a][0] == '-') {
-            fprintf(stderr, "pdsafe run: unknown option %s\n", argv[a]);
-            return 2;
-        } else if (!model_path) {
-            model_path = argv[a];
-        } else if (!params_path) {
-            params_path = argv[a];
-        } else {
-            fprintf(stderr, "pdsafe run: unexpected argument %s\n", argv[a]);
-            return 2;
-        }
-    }
-    if (!model_path) {
-        fprintf(stderr, "pdsafe run: missing MODEL\n");
-        usage(stderr);
-        return 2;
-    }
-    if (out_dir && !cli_is_dir(out_dir) && mkdir(out_dir, 0777) != 0) {
-        fprintf(stderr, "pdsafe run: could not create output directory %s: %s\n", out_dir,
-                strerror(errno));
-        return 1;
-    }
-    pds_model m = 0;
-    pds_predictor p = 0;
-    pds_error err;
-    int rc = 1;
-    size_t n_in = 0, n_out = 0;
-    npy_array arrays[MAX_INPUTS] = {0};
-    pds_tensor inputs[MAX_INPUTS] = {0};
-    pds_tensor *outputs = NULL;
-    pds_tensor_info *out_info = NULL;
-    if (load(model_path, params_path, &m))
-        return 1;
-    if (pds_model_input_count(m, &n_in, &err) || pds_model_output_count(m, &n_out, &err)) {
-        fprintf(stderr, "pdsafe run: %s\n", err.message);
-        goto done;
-    }
-    if (n_in > MAX_INPUTS) {
-        fprintf(stderr, "pdsafe run: the model has %zu inputs, at most %d supported\n", n_in,
-                MAX_INPUTS);
-        goto done;
-    }
-    if ((size_t)n_spec != n_in) {
-        fprintf(stderr, "pdsafe run: the model has %zu input%s, %d --input given:\n", n_in,
-                n_in == 1 ? "" : "s", n_spec);
-        for (size_t i = 0; i < n_in; i++) {
-            pds_tensor_info ti;
-            if (pds_model_input_info(m, i, &ti, NULL) == PDS_OK) {
-                fprintf(stderr, "  ");
-                print_info("input", &ti, i);
-            }
-        }
-        rc = 2;
-        goto done;
-    }
-    for (int s = 0; s < n_spec; s++) {
-        const char *eq = strchr(in_spec[s], '=');
-        if (!eq || eq == in_spec[s] || !eq[1]) {
-            fprintf(stderr, "pdsafe run: --input %s: expected NAME=FILE.npy\n", in_spec[s]);
-            rc = 2;
-            goto done;
-        }
-        char name[PDS_NAME_SIZE];
-        snprintf(name, sizeof name, "%.*s", (int)(eq - in_spec[s]), in_spec[s]);
-        size_t idx = n_in;
-        for (size_t i = 0; i < n_in; i++) {
-            pds_tensor_info ti;
-            if (pds_model_input_info(m, i, &ti, NULL) == PDS_OK && strcmp(ti.name, name) == 0)
-                idx = i;
-        }
-        char *end;
-        unsigned long v = strtoul(name, &end, 10);
-        if (idx == n_in && *end == '\0' && v < n_in)
-            idx = v;
-        if (idx == n_in) {
-            fprintf(stderr, "pdsafe run: the model has no input named '%s'\n", name);
-            rc = 2;
-            goto done;
-        }
-        if (arrays[idx].data) {
-            fprintf(stderr, "pdsafe run: input '%s' given twice\n", name);
-            rc = 2;
-            goto done;
-        }
-        char msg[512];
-        if (npy_read(eq + 1, &arrays[idx], msg, sizeof msg) != 0) {
-            fprintf(stderr, "pdsafe run: input '%s': %s\n", name, msg);
-            goto done;
-        }
-        inputs[idx].dtype = arrays[idx].dtype;
-        inputs[idx].rank = arrays[idx].rank;
-        memcpy(inputs[idx].dims, arrays[idx].dims, sizeof inputs[idx].dims);
-        inputs[idx].data = arrays[idx].data;
-        inputs[idx].byte_length = arrays[idx].byte_length;
-    }
-    if (pds_predictor_create(m, NULL, &p, &err)) {
-        fprintf(stderr, "pdsafe run: could not create predictor: %s\n", err.message);
-        goto done;
-    }
-    outputs = calloc(n_out + 1, sizeof *outputs);
-    out_info = calloc(n_out + 1, sizeof *out_info);
-    if (!outputs || !out_info) {
+    run_opts o;
+    int rc = run_parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    /* The output directory is made first: a bad one fails before any work. */
+    if (o.out_dir && (rc = cli_make_output_dir(&run_cmd, o.out_dir)))
+        return rc;
+    run_state *r = calloc(1, sizeof *r);
+    if (!r) {
         fprintf(stderr, "pdsafe run: out of memory\n");
-        goto done;
+        return CLI_FAIL;
     }
-    /* Run once without buffers to learn the output sizes, then fetch. */
-    pds_status st = pds_predictor_run(p, inputs, n_in, NULL, 0, &err);
-    if (st) {
-        fprintf(stderr, "pdsafe run: %s: %s\n", pds_status_name(st), err.message);
-        goto done;
-    }
-    st = pds_predictor_fetch(p, outputs, n_out, &err);
-    if (st == PDS_ERR_BUFFER_SIZE) {
-        for (size_t i = 0; i < n_out; i++) {
-            int64_t n = 1;
-            for (int d = 0; d < outputs[i].rank; d++)
-                n *= outputs[i].dims[d];
-            outputs[i].byte_length = (size_t)n * pds_dtype_size(outputs[i].dtype);
-            outputs[i].data = malloc(outputs[i].byte_length ? outputs[i].byte_length : 1);
-            if (!outputs[i].data) {
-                fprintf(stderr, "pdsafe run: out of memory for output %zu\n", i);
-                goto done;
-            }
-        }
-        st = pds_predictor_fetch(p, outputs, n_out, &err);
-    }
-    if (st) {
-        fprintf(stderr, "pdsafe run: %s: %s\n", pds_status_name(st), err.message);
-        goto done;
-    }
-    rc = 0;
-    for (size_t i = 0; i < n_out; i++) {
-        pds_model_output_info(m, i, &out_info[i], NULL);
-        summarize(i, &out_info[i], &outputs[i]);
-        if (out_dir) {
-            char path[4096], safe[PDS_NAME_SIZE];
-            size_t k = 0;
-            for (const char *c = out_info[i].name; *c && k < sizeof safe - 1; c++)
-                safe[k++] = (*c == '/' || *c == '\\') ? '_' : *c;
-            safe[k] = '\0';
-            snprintf(path, sizeof path, "%s/%zu_%s.npy", out_dir, i, safe);
-            char msg[512];
-            if (npy_write(path, outputs[i].dtype, outputs[i].rank, outputs[i].dims,
-                          outputs[i].data, msg, sizeof msg) != 0) {
-                fprintf(stderr, "pdsafe run: %s\n", msg);
-                rc = 1;
-            } else {
-                printf("  written to %s\n", path);
-            }
-        }
-    }
-done:
-    for (size_t i = 0; outputs && i < n_out; i++)
-        free(outputs[i].data);
-    free(outputs);
-    free(out_info);
-    for (int i = 0; i < MAX_INPUTS; i++)
-        npy_free(&arrays[i]);
-    pds_predictor_destroy(p, NULL);
-    pds_model_destroy(m, NULL);
+    rc = run_load(&o, r);
+    if (!rc)
+        rc = run_infer(r);
+    if (!rc)
+        rc = run_report(&o, r);
+    run_free(r);
+    free(r);
     return rc;
+}
+
+/* ---- version, help, dispatch --------------------------------------------- */
+
+/* A command that takes no argument but --help. */
+static int no_arguments(const cli_command *c, int argc, char **argv)
+{
+    if (argc == 0)
+        return -1;
+    if (cli_is_help(argv[0]))
+        return cli_help(c);
+    if (cli_is_option(argv[0]))
+        return cli_usage_error(c, "unknown option %s", argv[0]);
+    return cli_usage_error(c, "unexpected argument %s", argv[0]);
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    int rc = no_arguments(&version_cmd, argc, argv);
+    if (rc >= 0)
+        return rc;
+    printf("pdsafe %s\n", pds_version());
+    printf("ABI version: %u", pds_abi_version());
+    if (pds_abi_version() != PDS_ABI_VERSION)
+        printf(" (this command was compiled against %u)", (unsigned)PDS_ABI_VERSION);
+    printf("\nbuilt with: %s\n", pds_build_info());
+    return CLI_OK;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct {
+    const char *name;
+    int (*main)(int argc, char **argv);
+} commands[] = {
+    {"info", cmd_info},   {"run", cmd_run},         {"bench", pdsafe_bench_main},
+    {"profile", pdsafe_profile_main}, {"version", cmd_version}, {"help", cmd_help},
+};
+
+static int (*find_command(const char *name))(int, char **)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return commands[i].main;
+    return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc == 0) {
+        overview(stdout);
+        return CLI_OK;
+    }
+    if (cli_is_help(argv[0]))
+        return cli_help(&help_cmd);
+    if (cli_is_option(argv[0]))
+        return cli_usage_error(&help_cmd, "unknown option %s", argv[0]);
+    if (argc > 1)
+        return cli_usage_error(&help_cmd, "unexpected argument %s", argv[1]);
+    int (*fn)(int, char **) = find_command(argv[0]);
+    if (!fn)
+        return cli_usage_error(&help_cmd, "unknown command '%s'", argv[0]);
+    char help[] = "--help";
+    char *args[] = {help, NULL};
+    return fn(1, args);
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
-        return 2;
+        fprintf(stderr, "pdsafe: missing COMMAND\n");
+        overview(stderr);
+        return CLI_USAGE;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "info") == 0) {
-        if (argc < 3 || argc > 4) {
-            fprintf(stderr, "pdsafe info: expected MODEL [PARAMS]\n");
-            usage(stderr);
-            return 2;
-        }
-        return cmd_info(argv[2], argc == 4 ? argv[3] : NULL);
-    }
-    if (strcmp(cmd, "run") == 0)
-        return cmd_run(argc - 2, argv + 2);
-    if (strcmp(cmd, "bench") == 0)
-        return pdsafe_bench_main(argc - 2, argv + 2);
-    if (strcmp(cmd, "profile") == 0)
-        return pdsafe_profile_main(argc - 2, argv + 2);
-    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-        printf("pdsafe %s\n", pds_version());
-        return 0;
-    }
-    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    fprintf(stderr, "pdsafe: unknown command '%s'\n", cmd);
-    usage(stderr);
-    return 2;
+    if (cli_is_help(cmd))
+        return cmd_help(argc - 2, argv + 2);
+    if (strcmp(cmd, "--version") == 0)
+        return cmd_version(argc - 2, argv + 2);
+    int (*fn)(int, char **) = find_command(cmd);
+    if (fn)
+        return fn(argc - 2, argv + 2);
+    fprintf(stderr, "pdsafe: unknown %s '%s'\n", cli_is_option(cmd) ? "option" : "command",
+            cmd);
+    overview(stderr);
+    return CLI_USAGE;
 }

@@ -16,13 +16,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cli.h"
 #include "npy.h"
 #include "pdsafe.h"
 
 #define PERF_MAX_IO 64
 
 /* Entry points: argc/argv after the subcommand name; return the exit code
- * (0 ok, 1 failure, 2 usage). */
+ * (0 ok, 1 failure, 2 bad arguments). */
 int pdsafe_bench_main(int argc, char **argv);
 int pdsafe_profile_main(int argc, char **argv);
 
@@ -41,7 +42,7 @@ typedef struct perf_opts {
     bool reference;    /* PDS_MODEL_REFERENCE_KERNELS */
     bool quiet;
     const char *json;  /* bench: write a JSON summary here ("-": stdout) */
-    const char *out_dir; /* bench: write the last outputs as .npy */
+    const char *out_dir; /* bench: write the last outputs as .npy (cli_output_path) */
     const char *trace;   /* profile: Chrome trace JSON path */
 } perf_opts;
 
@@ -55,13 +56,15 @@ typedef struct perf_ctx {
     long rss_before_kb;
 } perf_ctx;
 
-/* Parses the shared options; cmd names the subcommand in messages. */
-int perf_parse(const char *cmd, int argc, char **argv, perf_opts *o);
-/* Loads the model and prepares the inputs. */
-int perf_load(const char *cmd, const perf_opts *o, perf_ctx *c);
+/* The two commands, as their messages and usage texts name them. */
+extern const cli_command perf_bench_cmd, perf_profile_cmd;
+
+/* Parses the shared options and the command's own (cli.h's convention);
+ * returns -1 to go on, or the exit code. */
+int perf_parse(const cli_command *cmd, int argc, char **argv, perf_opts *o);
+/* Loads the model and prepares the inputs (given, or random). */
+int perf_load(const cli_command *cmd, const perf_opts *o, perf_ctx *c);
 void perf_free(perf_ctx *c);
-/* Output buffers sized for the model's outputs at the given inputs (runs
- * once to learn the sizes). NULL on failure (message printed). */
 /* The parameter file a model path implies when none is given: X.pdmodel or
  * X.json -> X.pdiparams if that file exists; NULL otherwise (a directory's
  * files are found by the library). malloc'ed. Shared by every subcommand. */
@@ -70,15 +73,9 @@ char *cli_default_params(const char *model);
 /* True if p names a directory. */
 bool cli_is_dir(const char *p);
 
-pds_tensor *perf_outputs(const char *cmd, perf_ctx *c, pds_predictor p);
-void perf_outputs_free(pds_tensor *t, size_t n);
-
 double perf_now_ms(void);
 /* VmRSS / VmHWM of this process in KiB (0 if unknown). */
 long perf_rss_kb(bool peak);
 int perf_thread_count(void);
-/* Writes s as the body of a JSON string (quotes, backslashes and control
- * characters escaped). */
-void perf_json_str(FILE *f, const char *s);
 
 #endif

@@ -560,6 +560,12 @@ PDS_API void pds_get_live_objects(pds_live_objects *out);
  * lock-free; cannot fail. */
 PDS_API uint64_t pds_memory_held(void);
 
+/* What the library was built with, for version reports: "onednn X.Y.Z" (the
+ * version of the oneDNN library in use) when the oneDNN fast path is compiled
+ * in, "reference kernels only" otherwise. Static, never free it; the same
+ * pointer on every call. Thread-safe; cannot fail. */
+PDS_API const char *pds_build_info(void);
+
 #ifdef __cplusplus
 }
 #endif

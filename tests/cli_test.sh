@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # CLI tests: exit codes and messages of the real pdsafe binary.
-#   cli_test.sh PDSAFE NPYCMP FIXTURES_DIR
+#   cli_test.sh PDSAFE NPYCMP FIXTURES_DIR [onednn=ON|onednn=OFF]
+# The last argument says whether the library was built with oneDNN (CMake's
+# PDSAFE_HAVE_ONEDNN), for what `pdsafe version` must print.
 set -u
-bin=$1; cmp=$2; fx=$3
+bin=$1; cmp=$2; fx=$3; onednn=${4:-onednn=}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 passed=0; failed=0
 # expect NAME EXIT_CODE PATTERN -- command...
@@ -16,7 +18,27 @@ expect() {
     failed=$((failed + 1)); echo "FAIL $name: exit $rc (want $code), output:"; echo "$out" | head -20
   fi
 }
+# expect_streams NAME EXIT_CODE STDOUT_PATTERN STDERR_PATTERN -- command...
+# Like expect, with stdout and stderr checked apart; the pattern "^$" means
+# the stream must be empty.
+expect_streams() {
+  local name=$1 code=$2 opat=$3 epat=$4; shift 5
+  local rc ok=1
+  "$@" >"$tmp/stdout" 2>"$tmp/stderr"; rc=$?
+  [ "$rc" -eq "$code" ] || ok=0
+  if [ "$opat" = "^$" ]; then [ ! -s "$tmp/stdout" ] || ok=0
+  else grep -qE -- "$opat" "$tmp/stdout" || ok=0; fi
+  if [ "$epat" = "^$" ]; then [ ! -s "$tmp/stderr" ] || ok=0
+  else grep -qE -- "$epat" "$tmp/stderr" || ok=0; fi
+  if [ "$ok" -eq 1 ]; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name: exit $rc (want $code)"
+    echo "stdout:"; head -20 "$tmp/stdout"; echo "stderr:"; head -20 "$tmp/stderr"
+  fi
+}
 m=$fx/pplcnet/inference.pdmodel
+in0=$fx/pplcnet/case0.in0.npy
 python_free_int64() { # writes an int64 .npy with the model's input shape, no Python needed
   printf '\x93NUMPY\x01\x00\x76\x00'; printf "%-117s\n" "{'descr': '<i8', 'fortran_order': False, 'shape': (1, 3, 64, 64), }"
   head -c $((1*3*64*64*8)) /dev/zero
@@ -28,7 +50,7 @@ expect "info on a fixture" 0 "operators: +[0-9]+" -- "$bin" info "$m"
 expect "info lists inputs and params" 0 "parameters: [0-9]+ tensors" -- "$bin" info "$m"
 expect "info on a missing file" 1 "could not load model .*/nonexistent.pdmodel" -- "$bin" info "$tmp/nonexistent.pdmodel"
 expect "info on a directory without a model" 1 "could not load model" -- "$bin" info "$tmp"
-expect "info with too many arguments" 2 "expected MODEL" -- "$bin" info a b c
+expect "info with too many arguments" 2 "unexpected argument c" -- "$bin" info a b c
 expect "run without inputs" 2 "the model has 1 input, 0 --input given" -- "$bin" run "$m"
 expect "run with a malformed --input" 2 "expected NAME=FILE.npy" -- "$bin" run "$m" --input nofile
 expect "run with an unknown input name" 2 "no input named 'bogus'" -- "$bin" run "$m" --input bogus="$fx/pplcnet/case0.in0.npy"
@@ -51,5 +73,89 @@ expect "bench refuses a negative predictor count" 2 "extra-predictors" -- "$bin"
 expect "profile writes a Chrome trace" 0 "conv2d" -- "$bin" profile "$fx/db_det/inference.pdmodel" --shape x=1x3x64x64 --iters 2 --trace "$tmp/trace.json"
 expect "the trace is JSON with events" 0 "traceEvents" -- head -c 200 "$tmp/trace.json"
 expect "profile needs a shape for dynamic dims" 2 "dynamic dim" -- "$bin" profile "$fx/db_det/inference.pdmodel" --iters 1
+
+# --- One argument convention for every command: --help and -h print the
+# command's usage to stdout and exit 0; an unknown option prints what was
+# wrong and the usage line to stderr and exits 2.
+for c in info run bench profile version help; do
+  expect_streams "$c --help: usage on stdout, exit 0" 0 "^usage: pdsafe $c" "^$" -- "$bin" "$c" --help
+  expect_streams "$c -h: usage on stdout, exit 0" 0 "^usage: pdsafe $c" "^$" -- "$bin" "$c" -h
+  expect_streams "help $c: the same usage" 0 "^usage: pdsafe $c" "^$" -- "$bin" help "$c"
+  "$bin" "$c" --help >"$tmp/a.txt"; "$bin" help "$c" >"$tmp/b.txt"
+  expect "help $c prints exactly what $c --help prints" 0 "" -- cmp "$tmp/a.txt" "$tmp/b.txt"
+  expect_streams "$c --bogus: exit 2, the usage line on stderr" 2 "^$" \
+    "pdsafe $c: unknown option --bogus" -- "$bin" "$c" --bogus
+  expect_streams "$c --bogus names the usage" 2 "^$" "^usage: pdsafe $c" -- "$bin" "$c" --bogus
+done
+expect_streams "pdsafe --help: the command list on stdout" 0 "pdsafe profile MODEL" "^$" -- "$bin" --help
+expect_streams "pdsafe -h" 0 "pdsafe bench MODEL" "^$" -- "$bin" -h
+expect_streams "pdsafe help" 0 "pdsafe version" "^$" -- "$bin" help
+expect_streams "pdsafe --bogus" 2 "^$" "unknown option '--bogus'" -- "$bin" --bogus
+expect_streams "help on an unknown command" 2 "^$" "unknown command 'frob'" -- "$bin" help frob
+expect_streams "help with two commands" 2 "^$" "unexpected argument info" -- "$bin" help run info
+for c in info run bench profile; do
+  expect_streams "$c without MODEL: exit 2" 2 "^$" "pdsafe $c: missing MODEL" -- "$bin" "$c"
+  expect_streams "$c with a third argument: exit 2" 2 "^$" "unexpected argument z" -- "$bin" "$c" x y z
+done
+expect_streams "version with an argument: exit 2" 2 "^$" "unexpected argument now" -- "$bin" version now
+expect_streams "an option without its value: exit 2" 2 "^$" "--iters needs a value" -- "$bin" bench "$m" --iters
+expect_streams "run --input without its value: exit 2" 2 "^$" "--input needs a value" -- "$bin" run "$m" --input
+expect_streams "a bad number: exit 2" 2 "^$" "--threads x: expected an integer from 1 to 1024" -- "$bin" profile "$m" --threads x
+expect_streams "a bad --shape before loading: exit 2" 2 "^$" "--shape x: expected NAME=DxDx" -- "$bin" bench "$tmp/nonexistent.pdmodel" --shape x
+expect "an input given twice: exit 2" 2 "input '0' is given twice" -- "$bin" bench "$m" --input x="$in0" --input 0="$in0"
+expect_streams "run with too many inputs lists the model's on stderr" 2 "^$" "^    input 0: x +float32 +\[-1, 3, 64, 64\]" -- "$bin" run "$m" --input x="$in0" --input 0="$in0"
+
+# --- .npy files are read from start to end without seeking: a FIFO and bash's
+# <(...) work like files; a directory or an unreadable path says so.
+mkfifo "$tmp/fifo"
+(cat "$in0" >"$tmp/fifo") &
+expect "run reads its input from a FIFO" 0 "output 0 written to $tmp/fifo-out/0_" -- timeout 120 "$bin" run "$m" --input 0="$tmp/fifo" --output-dir "$tmp/fifo-out"
+wait
+expect "the FIFO's outputs match Paddle" 0 "MATCH" -- "$cmp" "$tmp"/fifo-out/0_*.npy "$fx/pplcnet/case0.out0.npy"
+expect "run reads its input from <(cat FILE)" 0 "output 0 written to $tmp/procsub-out/0_" -- "$bin" run "$m" --input 0=<(cat "$in0") --output-dir "$tmp/procsub-out"
+expect "the process substitution's outputs match Paddle" 0 "MATCH" -- "$cmp" "$tmp"/procsub-out/0_*.npy "$fx/pplcnet/case0.out0.npy"
+expect "bench reads its input from <(cat FILE)" 0 "latency ms:" -- "$bin" bench "$m" --input 0=<(cat "$in0") --iters 1 --warmup 0 --quiet
+expect "a stream cut short" 1 "input '0': .*: data is 1000 bytes, the shape needs 49152" -- "$bin" run "$m" --input 0=<(head -c 1128 "$in0")
+expect "an empty stream" 1 "not an .npy file" -- "$bin" run "$m" --input 0=<(true)
+expect "a regular file cut short" 1 "data is 1000 bytes, the shape needs 12288 x 4" -- bash -c "head -c 1128 '$in0' >'$tmp/short.npy' && '$bin' run '$m' --input 0='$tmp/short.npy'"
+expect "an input that is a directory" 1 "input '0': $tmp is a directory, expected an .npy file" -- "$bin" run "$m" --input 0="$tmp"
+expect "an input path through a file" 1 "could not open $tmp/bad.npy/x.npy: Not a directory" -- "$bin" run "$m" --input 0="$tmp/bad.npy/x.npy"
+
+# --- --output-dir: missing parents are created; run and bench name the files
+# by one rule; a directory that cannot be made fails before the model loads.
+expect "run creates --output-dir with its parents" 0 "written to $tmp/deep/a/b/0_softmax_0.tmp_0.npy" -- "$bin" run "$m" --input 0="$in0" --output-dir "$tmp/deep/a/b"
+expect "bench creates --output-dir with its parents" 0 "written to $tmp/deep2/c/d/0_softmax_0.tmp_0.npy" -- "$bin" bench "$m" --input 0="$in0" --iters 1 --warmup 0 --quiet --output-dir "$tmp/deep2/c/d"
+expect "run and bench name output files alike" 0 "" -- diff <(ls "$tmp/deep/a/b") <(ls "$tmp/deep2/c/d")
+expect "bench's output matches Paddle" 0 "MATCH" -- "$cmp" "$tmp/deep2/c/d/0_softmax_0.tmp_0.npy" "$fx/pplcnet/case0.out0.npy"
+expect "run: an output dir under a file fails before loading" 1 "could not create output directory $tmp/bad.npy/sub: $tmp/bad.npy exists and is not a directory" -- "$bin" run "$tmp/nonexistent.pdmodel" --input 0="$in0" --output-dir "$tmp/bad.npy/sub"
+expect "bench: an output dir under a file fails before loading" 1 "could not create output directory" -- "$bin" bench "$tmp/nonexistent.pdmodel" --output-dir "$tmp/bad.npy/sub"
+
+# --- profile --trace and bench --json: their files are made before the model
+# loads (a nonexistent model proves it: the path's error comes first).
+expect "profile checks --trace before loading" 1 "could not create the trace file $tmp/no/such/t.json: No such file" -- "$bin" profile "$tmp/nonexistent.pdmodel" --trace "$tmp/no/such/t.json"
+expect "bench checks --json before loading" 1 "could not create the JSON file $tmp/no/such/b.json" -- "$bin" bench "$tmp/nonexistent.pdmodel" --json "$tmp/no/such/b.json"
+
+# --- bench --json -: stdout is the JSON alone; the report goes to stderr.
+expect_streams "bench --json -: JSON on stdout, the report on stderr" 0 '^\{"model": ".*"extra_predictor_kb": -?[0-9.]+\}$' "latency ms: +p50" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --json - --output-dir "$tmp/json-out"
+expect "bench --json -: stdout is one line" 0 "^1$" -- bash -c "wc -l <'$tmp/stdout'"
+if command -v python3 >/dev/null; then
+  expect "bench --json -: stdout parses as JSON" 0 "^runs 2$" -- bash -c "python3 -c 'import json,sys; print(\"runs\", json.load(sys.stdin)[\"runs\"])' <'$tmp/stdout'"
+fi
+expect "bench --json FILE: the file parses alone" 0 '^\{"model": ' -- bash -c "'$bin' bench '$m' --iters 1 --warmup 0 --quiet --json '$tmp/b.json' >/dev/null && cat '$tmp/b.json'"
+
+# --- version: the library, its ABI, and what it was built with.
+abi=$(sed -n 's/^#define PDS_ABI_VERSION \([0-9]*\).*/\1/p' "$fx/../../include/pdsafe.h")
+expect "version prints the ABI version of the header" 0 "^ABI version: $abi$" -- "$bin" version
+expect "--version is version" 0 "^built with: " -- "$bin" --version
+case $onednn in
+  onednn=ON)
+    expect "version names oneDNN's version" 0 "^built with: onednn [0-9]+\.[0-9]+\.[0-9]+$" -- "$bin" version
+    expect "and the bench runs on oneDNN" 0 "kernels: +oneDNN fast path" -- "$bin" bench "$m" --iters 1 --warmup 0 --quiet ;;
+  onednn=OFF)
+    expect "version says reference kernels only" 0 "^built with: reference kernels only$" -- "$bin" version
+    expect "and the bench runs on the reference kernels" 0 "kernels: +reference" -- "$bin" bench "$m" --iters 1 --warmup 0 --quiet ;;
+  *)
+    failed=$((failed + 1)); echo "FAIL the fourth argument must be onednn=ON or onednn=OFF, got '$onednn'" ;;
+esac
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

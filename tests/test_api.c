@@ -662,6 +662,32 @@ static void test_m22_strings_are_copies(void)
 }
 
 
+/* pds_build_info names the backend the build has, and it is the one a model
+ * loaded with default options runs on: "onednn X.Y.Z" with the fast path,
+ * "reference kernels only" without it. Static: the same pointer each call. */
+static void test_build_info(void)
+{
+    const char *info = pds_build_info();
+    CHECK(info != NULL && info == pds_build_info());
+    int major = -1, minor = -1, patch = -1;
+    bool onednn = sscanf(info, "onednn %d.%d.%d", &major, &minor, &patch) == 3;
+    CHECK(onednn ? major >= 1 && minor >= 0 && patch >= 0
+                 : strcmp(info, "reference kernels only") == 0);
+    pds_error err;
+    pds_model m = pdst_load_fixture("pplcnet", 0);
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    pds_predictor_stats st = {.struct_size = sizeof st};
+    CHECK_OK(pds_predictor_get_stats(p, &st, &err), &err);
+    const char *kernels = getenv("PDSAFE_KERNELS");
+    if (!kernels || strcmp(kernels, "ref") != 0)
+        CHECK_EQ_INT(st.fast, onednn);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    CHECK_NO_LIVE_OBJECTS();
+}
+
+
 typedef struct {
     pds_model m;
     pds_tensor in;
@@ -835,6 +861,7 @@ int main(void)
     RUN_TEST(test_m19_bad_model_arguments);
     RUN_TEST(test_m21_no_signal_handlers);
     RUN_TEST(test_m22_strings_are_copies);
+    RUN_TEST(test_build_info);
     RUN_TEST(test_m23_no_thread_explosion);
     RUN_TEST(test_m24_cancel);
     RUN_TEST(test_env_values);

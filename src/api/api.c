@@ -7,6 +7,7 @@
  * in-call count), does its work, and drops the reference. No maths here.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,9 +16,39 @@
 #include "model/loader.h"
 #include "runtime/runtime.h"
 
+#ifdef PDSAFE_HAVE_ONEDNN
+#include <oneapi/dnnl/dnnl.h>
+#endif
+
 uint32_t pds_abi_version(void)
 {
     return PDS_ABI_VERSION;
+}
+
+/* The build's compute backend, as pds_build_info reports it. The only
+ * oneDNN-specific code in this file: it belongs with the oneDNN backend. */
+static void backend_build_info(char *buf, size_t cap)
+{
+#ifdef PDSAFE_HAVE_ONEDNN
+    const dnnl_version_t *v = dnnl_version();
+    snprintf(buf, cap, "onednn %d.%d.%d", v->major, v->minor, v->patch);
+#else
+    snprintf(buf, cap, "reference kernels only");
+#endif
+}
+
+static char build_info[64];
+static pthread_once_t build_info_once = PTHREAD_ONCE_INIT;
+
+static void build_info_make(void)
+{
+    backend_build_info(build_info, sizeof build_info);
+}
+
+const char *pds_build_info(void)
+{
+    pthread_once(&build_info_once, build_info_make);
+    return build_info;
 }
 
 void pds_get_live_objects(pds_live_objects *out)
