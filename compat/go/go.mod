@@ -1,0 +1,3 @@
+module github.com/pdsafe/pdsafe/compat/go
+
+go 1.24
