@@ -58,6 +58,15 @@ PADDLE_CAPI_EXPORT extern __pd_give PD_Tensor *PD_PredictorGetOutputHandle(
  * refuses, another thread inside a call on this predictor, or a handle that is
  * not a live predictor. Nothing aborts. */
 PADDLE_CAPI_EXPORT extern PD_Bool PD_PredictorRun(__pd_keep PD_Predictor *pd_predictor);
+/* The status-returning forms (the newer C API): 0 on success, else non-zero
+ * (this library returns 1 for every failure) with the reason in this OS
+ * thread's last error (PD_GetLastError, pd_utils.h). Create2 stores the new
+ * predictor in *out_predictor (NULL on failure); Run2 stores PD_PredictorRun's
+ * answer in *out_result. A NULL out pointer is a failure, reported. */
+PADDLE_CAPI_EXPORT extern int PD_PredictorCreate2(__pd_take PD_Config *pd_config,
+                                                  PD_Predictor **out_predictor);
+PADDLE_CAPI_EXPORT extern int PD_PredictorRun2(__pd_keep PD_Predictor *pd_predictor,
+                                               PD_Bool *out_result);
 /* Accepted; pdsafe keeps no intermediate tensors between runs. */
 PADDLE_CAPI_EXPORT extern void PD_PredictorClearIntermediateTensor(
     __pd_keep PD_Predictor *pd_predictor);

@@ -30,6 +30,21 @@ PADDLE_CAPI_EXPORT extern void PD_CstrDestroy(__pd_take PD_Cstr *cstr);
 PADDLE_CAPI_EXPORT extern void PD_IOInfoDestroy(__pd_take PD_IOInfo *io_info);
 PADDLE_CAPI_EXPORT extern void PD_IOInfosDestroy(__pd_take PD_IOInfos *io_infos);
 
+/* The last failure reported on the calling OS thread: its message (the report
+ * without the "pdsafe-compat: " prefix and newline; "" when there is none) and
+ * its code (0 when there is none, 1 otherwise). Every report sets it; the
+ * status-returning calls (PD_PredictorCreate2, PD_PredictorRun2) clear it when
+ * they start. The string is the thread's own and lives until that thread's next
+ * call into this library.
+ *
+ * Per OS thread, as in Paddle: Go code must not rely on it. A goroutine can
+ * move to another OS thread between the call that failed and the call that asks
+ * why (unless it holds runtime.LockOSThread across both), and then reads
+ * another call's error or none. The native API returns the error from the
+ * failing call itself (pds_error). */
+PADDLE_CAPI_EXPORT extern const char *PD_GetLastError(void);
+PADDLE_CAPI_EXPORT extern int PD_GetLastErrorCode(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,10 +13,14 @@
 
 /* ---- misuse reports ---------------------------------------------------- */
 
-/* Writes "pdsafe-compat: CALL: MESSAGE\n" to stderr in one write; then aborts
+/* Writes "pdsafe-compat: CALL: MESSAGE\n" to stderr in one write, keeps
+ * "CALL: MESSAGE" as the thread's last error; then aborts
  * if PDSAFE_ON_MISUSE=abort. */
 void cp_misuse(const char *call, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Clears the calling thread's last error (PD_GetLastError): every report
+ * sets it. */
+void cp_last_error_clear(void);
 
 /* ---- encoded handles ----------------------------------------------------
  * A handle is a 64-bit value: bits 63..56 a tag (0xD0 | kind), 55..24 the

@@ -36,6 +36,26 @@ static void read_mode(void)
         (void)!write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
+/* The calling thread's last report (PD_GetLastError). */
+static _Thread_local char t_last_error[1024];
+static _Thread_local int t_last_code;
+
+void cp_last_error_clear(void)
+{
+    t_last_error[0] = '\0';
+    t_last_code = 0;
+}
+
+const char *PD_GetLastError(void)
+{
+    return t_last_error;
+}
+
+int PD_GetLastErrorCode(void)
+{
+    return t_last_code;
+}
+
 void cp_misuse(const char *call, const char *fmt, ...)
 {
     pthread_once(&g_mode_once, read_mode);
@@ -50,6 +70,13 @@ void cp_misuse(const char *call, const char *fmt, ...)
     size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
     if (len > sizeof line - 2)
         len = sizeof line - 2;
+    const size_t pfx = sizeof "pdsafe-compat: " - 1;
+    size_t keep = len > pfx ? len - pfx : 0;
+    if (keep > sizeof t_last_error - 1)
+        keep = sizeof t_last_error - 1;
+    memcpy(t_last_error, line + (len > pfx ? pfx : len), keep);
+    t_last_error[keep] = '\0';
+    t_last_code = 1;
     line[len++] = '\n';
     /* One write, so that reports of concurrent threads do not interleave. */
     (void)!write(2, line, len);

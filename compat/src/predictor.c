@@ -481,6 +481,30 @@ out:
     return ok;
 }
 
+int PD_PredictorCreate2(PD_Config *pd_config, PD_Predictor **out_predictor)
+{
+    cp_last_error_clear();
+    if (!out_predictor) {
+        cp_misuse(__func__, "out_predictor is NULL (expected where to store the new "
+                  "predictor); returning 1");
+        return 1;
+    }
+    *out_predictor = PD_PredictorCreate(pd_config);
+    return *out_predictor ? 0 : 1;
+}
+
+int PD_PredictorRun2(PD_Predictor *pd_predictor, PD_Bool *out_result)
+{
+    cp_last_error_clear();
+    if (!out_result) {
+        cp_misuse(__func__, "out_result is NULL (expected where to store the run's "
+                  "answer); returning 1");
+        return 1;
+    }
+    *out_result = PD_PredictorRun(pd_predictor);
+    return *out_result ? 0 : 1;
+}
+
 void PD_PredictorClearIntermediateTensor(PD_Predictor *pd_predictor)
 {
     uint32_t s;

@@ -518,6 +518,55 @@ static int unknown_mode(FILE *e)
     return ct_failures;
 }
 
+/* The status-returning calls and the per-thread last error. */
+static void *other_thread_error(void *arg)
+{
+    (void)arg;
+    return (void *)(intptr_t)PD_GetLastErrorCode(); /* this thread has had no report */
+}
+
+static int status_calls(FILE *e)
+{
+    snprintf(g_dir, sizeof g_dir, "%s/%s", ct_fixtures(), "pplcnet");
+    PD_Predictor *p = NULL;
+    CT_CHECK_EQ(PD_PredictorCreate2(ct_config(g_dir, "inference.pdmodel"), &p), 0);
+    CT_CHECK(p != NULL);
+    CT_CHECK_EQ(PD_GetLastErrorCode(), 0);
+    CT_CHECK(strcmp(PD_GetLastError(), "") == 0);
+    CT_CHECK(ct_run_case(p, g_dir, 0) == 0);
+    PD_Bool ok = FALSE;
+    CT_CHECK_EQ(PD_PredictorRun2(p, &ok), 0);
+    CT_CHECK_EQ(ok, TRUE);
+
+    PD_PredictorDestroy(p);
+    ok = TRUE;
+    CT_CHECK_EQ(PD_PredictorRun2(p, &ok), 1);
+    CT_CHECK_EQ(ok, FALSE);
+    stale(e, "PD_PredictorRun", "PD_Predictor", p);
+    char want[512];
+    snprintf(want, sizeof want, "PD_PredictorRun: PD_Predictor 0x%016" PRIx64
+             " was already destroyed; the call does nothing", hv(p));
+    CT_CHECK_EQ(PD_GetLastErrorCode(), 1);
+    CT_CHECK(strcmp(PD_GetLastError(), want) == 0);
+    /* Per OS thread: another thread sees none of it. */
+    pthread_t t;
+    void *other = (void *)(intptr_t)-1;
+    pthread_create(&t, NULL, other_thread_error, NULL);
+    pthread_join(t, &other);
+    CT_CHECK_EQ((int)(intptr_t)other, 0);
+
+    CT_CHECK_EQ(PD_PredictorRun2(p, NULL), 1);
+    fprintf(e, PFX "PD_PredictorRun2: out_result is NULL (expected where to store the run's "
+            "answer); returning 1\n");
+    CT_CHECK(strncmp(PD_GetLastError(), "PD_PredictorRun2: out_result is NULL", 36) == 0);
+    PD_Config *cfg = PD_ConfigCreate();
+    CT_CHECK_EQ(PD_PredictorCreate2(cfg, NULL), 1);
+    fprintf(e, PFX "PD_PredictorCreate2: out_predictor is NULL (expected where to store the "
+            "new predictor); returning 1\n");
+    PD_ConfigDestroy(cfg); /* not taken: the call did nothing */
+    return ct_failures;
+}
+
 static const struct {
     const char *name;
     int (*fn)(FILE *);
@@ -537,6 +586,7 @@ static const struct {
     {"wrong_dtype", wrong_dtype, NULL, 0},
     {"arrays_destroyed_twice", arrays_destroyed_twice, NULL, 0},
     {"clone_shares_weights", clone_shares_weights, NULL, 0},
+    {"status_calls", status_calls, NULL, 0},
     {"abort_mode", abort_mode, "abort", SIGABRT},
     {"unknown_mode", unknown_mode, "sometimes", 0},
 };
