@@ -510,15 +510,20 @@ pds_status pds_predictor_get_stats(pds_predictor predictor, pds_predictor_stats 
 {
     if (!stats)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_predictor_get_stats: stats is NULL");
-    pds_status st = check_options_size(stats->struct_size, sizeof(pds_predictor_stats),
+    /* `backend` was appended: a caller's struct may end before it. */
+    pds_status st = check_options_size(stats->struct_size, offsetof(pds_predictor_stats, backend),
                                        "pds_predictor_stats", err);
     if (st)
         return st;
     pdsi_predictor *p;
     if ((st = pred_begin_call(predictor, &p, "pds_predictor_get_stats", err)))
         return st;
-    pdsi_predictor_stats(p, stats);
+    pds_predictor_stats full;
+    pdsi_predictor_stats(p, &full);
     pred_end_call(p);
+    uint32_t size = stats->struct_size;
+    memcpy(stats, &full, size < sizeof full ? size : sizeof full);
+    stats->struct_size = size;
     return PDS_OK;
 }
 

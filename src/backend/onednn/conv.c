@@ -6,16 +6,14 @@
  * the residual as a sum post-op accumulating into an output that shares the
  * residual's storage).
  */
-#include "kernels/onednn/dnn.h"
-
-#ifdef PDSAFE_HAVE_ONEDNN
+#include "backend/onednn/dnn.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernels/activation.h"
 #include "kernels/fused.h"
-#include "kernels/onednn/dnn-impl.h"
+#include "backend/onednn/dnn-impl.h"
 
 bool pdsi_dnn_post_unary(dnnl_post_ops_t po, int kind, float a, float b, float c)
 {
@@ -435,5 +433,3 @@ pds_status pdsi_dnn_conv(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_nod
     *step = s;
     return PDS_OK;
 }
-
-#endif

@@ -7,14 +7,12 @@
  * tensor's data moves (a new arena), so a steady run makes no oneDNN calls
  * besides execute.
  */
-#ifndef PDSI_KERNELS_ONEDNN_DNN_IMPL_H
-#define PDSI_KERNELS_ONEDNN_DNN_IMPL_H
-
-#ifdef PDSAFE_HAVE_ONEDNN
+#ifndef PDSI_BACKEND_ONEDNN_DNN_IMPL_H
+#define PDSI_BACKEND_ONEDNN_DNN_IMPL_H
 
 #include <oneapi/dnnl/dnnl.h>
 
-#include "kernels/onednn/dnn.h"
+#include "backend/onednn/dnn.h"
 
 #define PDSI_DNN_MAX_ARGS 16
 #define PDSI_DNN_MAX_PARTS 3
@@ -148,7 +146,5 @@ typedef struct pdsi_dnn_arg {
  * falls back to pdsafe's reference kernel. */
 pds_status pdsi_dnn_make_step(dnnl_primitive_desc_t pd, const pdsi_dnn_arg *args, int n,
                               pdsi_dnn_step **step, pds_error *err);
-
-#endif /* PDSAFE_HAVE_ONEDNN */
 
 #endif

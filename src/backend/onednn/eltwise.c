@@ -5,15 +5,13 @@
  * Paddle's legacy broadcasting mapped onto oneDNN's). Both run in whatever
  * layout their input is stored in, so NHWC chains stay NHWC.
  */
-#include "kernels/onednn/dnn.h"
-
-#ifdef PDSAFE_HAVE_ONEDNN
+#include "backend/onednn/dnn.h"
 
 #include <string.h>
 
 #include "kernels/activation.h"
 #include "kernels/elementwise.h"
-#include "kernels/onednn/dnn-impl.h"
+#include "backend/onednn/dnn-impl.h"
 
 /* A layout a tensor can be described in: NHWC only for 4-D. */
 static uint8_t usable(const pdsi_tensor *t, uint8_t layout)
@@ -237,5 +235,3 @@ pds_status pdsi_dnn_binary(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pds
     out[0].layout = la;
     return finish(s, pd, step, err);
 }
-
-#endif

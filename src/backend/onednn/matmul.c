@@ -7,14 +7,12 @@
  * description of the same bytes. 1-D operands (vector products) stay with
  * the reference kernel.
  */
-#include "kernels/onednn/dnn.h"
-
-#ifdef PDSAFE_HAVE_ONEDNN
+#include "backend/onednn/dnn.h"
 
 #include <string.h>
 
 #include "kernels/fused.h"
-#include "kernels/onednn/dnn-impl.h"
+#include "backend/onednn/dnn-impl.h"
 
 /* A row-major [batch..., r, c] matrix, or its transpose seen as [.., c, r]. */
 static dnnl_status_t mat_md(dnnl_memory_desc_t *md, const int64_t *batch, int nb, int64_t r,
@@ -174,5 +172,3 @@ pds_status pdsi_dnn_matmul(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_n
     *step = s;
     return PDS_OK;
 }
-
-#endif

@@ -23,9 +23,7 @@
  *   - batch_norm with parameter statistics as one per-channel multiply-add,
  *     in the input's layout.
  */
-#include "kernels/onednn/dnn.h"
-
-#ifdef PDSAFE_HAVE_ONEDNN
+#include "backend/onednn/dnn.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -33,7 +31,7 @@
 
 #include "kernels/interp.h"
 #include "kernels/norm.h"
-#include "kernels/onednn/dnn-impl.h"
+#include "backend/onednn/dnn-impl.h"
 #include "kernels/shape.h"
 
 static pds_status dnn_concat(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out,
@@ -440,5 +438,3 @@ pds_status pdsi_dnn_misc(const pdsi_graph *g, const pdsi_node *node, pdsi_dnn_io
         return dnn_layer_norm(node, in, n_in, out, n_out, step, err);
     return PDS_OK;
 }
-
-#endif

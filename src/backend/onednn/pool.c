@@ -12,11 +12,9 @@
  *     pooling with kernel = stride = input / output; other adaptive forms
  *     decline.
  */
-#include "kernels/onednn/dnn.h"
+#include "backend/onednn/dnn.h"
 
-#ifdef PDSAFE_HAVE_ONEDNN
-
-#include "kernels/onednn/dnn-impl.h"
+#include "backend/onednn/dnn-impl.h"
 #include "kernels/pool.h"
 
 pds_status pdsi_dnn_pool(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out,
@@ -88,5 +86,3 @@ pds_status pdsi_dnn_pool(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_
     *step = s;
     return PDS_OK;
 }
-
-#endif
