@@ -746,8 +746,9 @@ int pdsafe_bench_main(int argc, char **argv)
         goto done;
     }
     printf("model:        %s\n", o.model);
-    printf("kernels:      %s, %d intra-op thread%s per run, %d caller%s\n",
-           ps.fast ? "oneDNN fast path" : "reference", ps.num_threads,
+    bool ref_only = strcmp(ps.backend, "ref") == 0;
+    printf("kernels:      %s backend%s, %d intra-op thread%s per run, %d caller%s\n", ps.backend,
+           ref_only ? " (reference kernels)" : ", ref for the rest", ps.num_threads,
            ps.num_threads == 1 ? "" : "s", o.callers, o.callers == 1 ? "" : "s");
     printf("load:         %.1f ms; first run %.1f ms (load to first result %.1f ms)\n",
            c.load_ms, w[0].first_ms, c.load_ms + w[0].first_ms);
@@ -769,8 +770,11 @@ int pdsafe_bench_main(int argc, char **argv)
         printf("              each extra predictor on the model: +%.2f MiB RSS (mean of %d; "
                "its arena %.2f MiB)\n",
                extra_kb / 1024.0, o.extra, ps.arena_bytes / 1048576.0);
-    printf("plan:         %u steps, %u on oneDNN, %u layout conversions\n", ps.steps,
-           ps.fast_steps, ps.conversions);
+    if (ref_only)
+        printf("plan:         %u steps, all on ref\n", ps.steps);
+    else
+        printf("plan:         %u steps, %u on %s, %u layout conversions\n", ps.steps,
+               ps.fast_steps, ps.backend, ps.conversions);
     printf("threads:      %d in the process at peak (%d before loading, %d callers)\n", peak_th,
            base_threads, o.callers);
     if (o.json) {
@@ -782,6 +786,8 @@ int pdsafe_bench_main(int argc, char **argv)
         }
         fprintf(f, "{\"model\": \"");
         perf_json_str(f, o.model);
+        fprintf(f, "\", \"backend\": \"");
+        perf_json_str(f, ps.backend);
         fprintf(f,
                 "\", \"fast\": %u, \"threads\": %d, \"callers\": %d, "
                 "\"runs\": %ld, \"load_ms\": %.3f, \"first_run_ms\": %.3f, \"p50_ms\": %.4f, "
