@@ -95,17 +95,6 @@ dnnl_status_t pdsi_dnn_md(dnnl_memory_desc_t *md, const int64_t *dims, int rank,
     return dnnl_memory_desc_init_by_tag(md, rank, d, dnnl_f32, tag);
 }
 
-dnnl_status_t pdsi_dnn_attr(dnnl_primitive_attr_t *attr)
-{
-    dnnl_status_t s = dnnl_primitive_attr_create(attr);
-    if (s != dnnl_success)
-        return s;
-    s = dnnl_primitive_attr_set_scratchpad_mode(*attr, dnnl_scratchpad_mode_user);
-    if (s != dnnl_success)
-        dnnl_primitive_attr_destroy(*attr);
-    return s;
-}
-
 bool pdsi_dnn_pd_is_fast(const_dnnl_primitive_desc_t pd)
 {
     const char *impl = NULL;
@@ -282,10 +271,10 @@ pds_status pdsi_dnn_reorder_create(const pdsi_tensor *t, uint8_t from, uint8_t t
     pdsi_dnn_step *s = pdsi_dnn_step_new();
     if (!s)
         return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate a step");
-    dnnl_primitive_attr_t attr;
+    dnnl_primitive_attr_t attr = pdsi_dnn_attr_make(NULL, NULL);
     dnnl_primitive_desc_t pd;
-    dnnl_status_t ds = pdsi_dnn_attr(&attr);
-    if (ds == dnnl_success) {
+    dnnl_status_t ds = attr ? dnnl_success : dnnl_out_of_memory;
+    if (attr) {
         ds = dnnl_reorder_primitive_desc_create(&pd, &a, pdsi_dnn_engine(), &b, pdsi_dnn_engine(),
                                                 attr);
         dnnl_primitive_attr_destroy(attr);
@@ -660,6 +649,19 @@ pds_status pdsi_dnn_step_create(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t
     return pdsi_dnn_misc(g, node, in, n_in, out, n_out, step, err);
 }
 
+pds_status pdsi_dnn_step_part(pdsi_dnn_step *s, dnnl_primitive_desc_t pd, const pdsi_dnn_arg *args,
+                              int n, pds_error *err)
+{
+    pds_status st = PDS_OK;
+    for (int i = 0; i < n && !st; i++)
+        st = add_arg(s, args[i].arg, args[i].md, args[i].bind, args[i].data, 0, err);
+    if (st) {
+        dnnl_primitive_desc_destroy(pd);
+        return st;
+    }
+    return pdsi_dnn_step_finish(s, pd, err);
+}
+
 pds_status pdsi_dnn_make_step(dnnl_primitive_desc_t pd, const pdsi_dnn_arg *args, int n,
                               pdsi_dnn_step **step, pds_error *err)
 {
@@ -672,15 +674,8 @@ pds_status pdsi_dnn_make_step(dnnl_primitive_desc_t pd, const pdsi_dnn_arg *args
         dnnl_primitive_desc_destroy(pd);
         return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate a step");
     }
-    pds_status st = PDS_OK;
-    for (int i = 0; i < n && !st; i++)
-        st = pdsi_dnn_step_arg(s, args[i].arg, args[i].md, args[i].bind, args[i].data, err);
+    pds_status st = pdsi_dnn_step_part(s, pd, args, n, err);
     if (st) {
-        dnnl_primitive_desc_destroy(pd);
-        pdsi_dnn_step_free(s);
-        return st;
-    }
-    if ((st = pdsi_dnn_step_finish(s, pd, err))) {
         pdsi_dnn_step_free(s);
         return st;
     }
