@@ -222,7 +222,7 @@ void pdsi_model_release(pdsi_model *m)
 #ifdef __GLIBC__
     /* The model's large buffers were page mappings and are gone already
      * (core/tensor.c); its small ones and its predictors' (names, nodes,
-     * small tensors, oneDNN primitives) went back to malloc, which keeps
+     * small tensors, backends' primitives) went back to malloc, which keeps
      * freed pages in every arena, including those of threads that will
      * never allocate again. This gives them back to the system. It is not
      * a process-wide setting (DESIGN M21): it configures nothing and changes

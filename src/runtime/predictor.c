@@ -11,7 +11,7 @@
  * keeping the PDSI_PLAN_CACHE most recent ones, so a steady shape allocates
  * nothing per run and a new one re-plans once.
  *
- * When a backend of the model needs the executor (oneDNN does), the whole
+ * When a backend of the model needs the executor (needs_executor), the whole
  * run executes on an executor thread (core/executor.h) while the caller
  * waits; with the ref backend alone it runs on the caller's thread. Phase 1
  * runs its early nodes on the reference kernels (backend/ref/ref.h). Nothing the caller passes is kept after the call (M12):

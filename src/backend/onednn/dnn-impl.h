@@ -92,8 +92,9 @@ bool pdsi_dnn_pd_is_fast(const_dnnl_primitive_desc_t pd);
 
 /* ---- attributes and descriptors (attr.c) ---- */
 
-/* The attribute every step uses (user-managed scratchpad) with post-ops po and a common output scale (each NULL:
- * none); NULL when oneDNN refuses one. The caller destroys it. */
+/* The attribute every step uses (user-managed scratchpad) with post-ops po
+ * and a common output scale (each NULL: none); NULL when oneDNN refuses one.
+ * The caller destroys it. */
 dnnl_primitive_attr_t pdsi_dnn_attr_make(const_dnnl_post_ops_t po, const float *scale);
 
 /* A primitive descriptor for op descriptor desc (a dnnl_*_desc_t) with

@@ -67,7 +67,7 @@ void pdsi_dnn_stream_free(pdsi_dnn_stream *s);
  * pdsi_backend_io). */
 typedef pdsi_backend_io pdsi_dnn_io;
 
-/* Offers node to the fast path. On PDS_OK, *step is NULL when the fast path
+/* Offers node to this backend. On PDS_OK, *step is NULL when it
  * declines (unsupported op, parameters or shapes); otherwise every input's
  * `want` and every output's `layout` are set. Errors are real failures (out
  * of memory, a oneDNN failure on a configuration it accepted).
