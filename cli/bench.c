@@ -760,9 +760,11 @@ static void bench_report(const bench_stats *s, FILE *human, FILE *json)
 {
     const pds_predictor_stats *ps = &s->ps;
     fprintf(human, "model:        %s\n", s->model);
-    fprintf(human, "kernels:      %s, %d intra-op thread%s per run, %d caller%s\n",
-            ps->fast ? "oneDNN fast path" : "reference", ps->num_threads,
-            ps->num_threads == 1 ? "" : "s", s->callers, s->callers == 1 ? "" : "s");
+    bool ref_only = strcmp(ps->backend, "ref") == 0;
+    fprintf(human, "kernels:      %s backend%s, %d intra-op thread%s per run, %d caller%s\n",
+            ps->backend, ref_only ? " (reference kernels)" : ", ref for the rest",
+            ps->num_threads, ps->num_threads == 1 ? "" : "s", s->callers,
+            s->callers == 1 ? "" : "s");
     fprintf(human, "load:         %.1f ms; first run %.1f ms (load to first result %.1f ms)\n",
             s->load_ms, s->first_ms, s->load_ms + s->first_ms);
     fprintf(human, "runs:         %ld measured (%ld warm-up per caller) in %.2f s\n", s->runs,
@@ -789,14 +791,19 @@ static void bench_report(const bench_stats *s, FILE *human, FILE *json)
                 "              each extra predictor on the model: +%.2f MiB RSS (mean of %d; "
                 "its arena %.2f MiB)\n",
                 s->extra_kb / 1024.0, s->extra, ps->arena_bytes / 1048576.0);
-    fprintf(human, "plan:         %u steps, %u on oneDNN, %u layout conversions\n", ps->steps,
-            ps->fast_steps, ps->conversions);
+    if (ref_only)
+        fprintf(human, "plan:         %u steps, all on ref\n", ps->steps);
+    else
+        fprintf(human, "plan:         %u steps, %u on %s, %u layout conversions\n", ps->steps,
+                ps->fast_steps, ps->backend, ps->conversions);
     fprintf(human, "threads:      %d in the process at peak (%d before loading, %d callers)\n",
             s->peak_threads, s->base_threads, s->callers);
     if (!json)
         return;
     fprintf(json, "{\"model\": \"");
     cli_json_str(json, s->model);
+    fprintf(json, "\", \"backend\": \"");
+    cli_json_str(json, ps->backend);
     fprintf(json,
             "\", \"fast\": %u, \"threads\": %d, \"callers\": %d, "
             "\"runs\": %ld, \"load_ms\": %.3f, \"first_run_ms\": %.3f, \"p50_ms\": %.4f, "

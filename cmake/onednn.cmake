@@ -1,9 +1,11 @@
-# onednn.cmake — the oneDNN fast path (Debian libdnnl-dev, C API dnnl.h).
+# onednn.cmake — the oneDNN backend, src/backend/onednn/ (Debian libdnnl-dev, C API dnnl.h).
 #
-# With oneDNN found, PDSAFE_HAVE_ONEDNN is defined for the library sources and
-# libdnnl plus GNU OpenMP (the runtime Debian's oneDNN is built against; the
-# executor sets each of its own threads' team size with omp_set_num_threads)
-# are linked. Without it the library builds with the reference kernels only.
+# With oneDNN found, the backend's sources are compiled, PDSAFE_HAVE_ONEDNN is
+# defined for the library sources (src/backend/registry.c then lists the
+# backend) and libdnnl plus GNU OpenMP (the runtime Debian's oneDNN is built
+# against; the executor sets each of its own threads' team size with
+# omp_set_num_threads) are linked. Without it the library builds with the
+# reference backend only.
 option(PDSAFE_ONEDNN "Use oneDNN for the fast kernels when it is installed" ON)
 
 set(PDSAFE_HAVE_ONEDNN OFF)
@@ -20,7 +22,9 @@ if(PDSAFE_ONEDNN)
 endif()
 
 if(PDSAFE_HAVE_ONEDNN)
-  message(STATUS "pdsafe: oneDNN fast path: ${DNNL_LIBRARY}")
+  message(STATUS "pdsafe: oneDNN backend: ${DNNL_LIBRARY}")
+  file(GLOB PDSAFE_ONEDNN_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/backend/onednn/*.c)
+  target_sources(pdsafe_objects PRIVATE ${PDSAFE_ONEDNN_SOURCES})
   target_compile_definitions(pdsafe_objects PUBLIC PDSAFE_HAVE_ONEDNN=1)
   target_include_directories(pdsafe_objects PUBLIC ${DNNL_INCLUDE_DIR})
   # Only the omp.h declarations are needed: no source is compiled with -fopenmp

@@ -193,21 +193,27 @@ typedef uint64_t pds_predictor; /* 0 = none */
 
 /* Load-time options. Always initialise with pds_model_options_init so that
  * struct_size is right; a zero field means "the default". */
-/* Run every operator with the portable reference kernels, as loaded: no graph
- * rewrites, no oneDNN, and runs on the caller's thread (loading a parameter
+/* Run every operator with the portable reference kernels (the "ref" backend
+ * alone), as loaded: no graph rewrites, no other backend, and runs on the
+ * caller's thread (loading a parameter
  * file of 1 MiB or more still reads it on the library's threads, which are
  * gone once the last model is). The same happens for every model
  * when the environment variable PDSAFE_KERNELS is "ref" at load time. The
  * default is the fast path: load-time rewrites (batch norm folded into
  * convolutions, activations and residual adds fused, no-ops removed,
- * constants folded), pre-packed weights and oneDNN kernels, whose results
- * agree with the reference kernels within the fp32 tolerance. */
+ * constants folded), then every operator runs on the first backend of the
+ * library's list that takes it ("onednn" first when the library is built
+ * with oneDNN, then "ref", which takes every operator), with weights
+ * pre-packed for the backends that want them. Results agree with the
+ * reference kernels within the fp32 tolerance. */
 #define PDS_MODEL_REFERENCE_KERNELS 1u
 
 /* Environment variables, read when a model is loaded (each load reads them
  * again; the library reads no others):
- *   PDSAFE_KERNELS   "ref": as PDS_MODEL_REFERENCE_KERNELS for every model;
- *                    "fast": the default, the fast path where it is built in.
+ *   PDSAFE_KERNELS   "ref": as PDS_MODEL_REFERENCE_KERNELS for every model
+ *                    (the ref backend only);
+ *                    "fast": the default, the whole backend list built in
+ *                    (ref alone in a build without oneDNN).
  *   PDSAFE_WINOGRAD  "1": let convolution-heavy models use oneDNN's Winograd
  *                    3x3 convolutions (about 5 % faster on ResNet50, 60 % more
  *                    weight memory); "0": the default, never.
@@ -479,22 +485,28 @@ PDS_API pds_status pds_predictor_fetch_v2(pds_predictor predictor, pds_run_id ru
 typedef struct pds_predictor_stats {
     uint32_t struct_size;    /* set by the caller: sizeof(pds_predictor_stats) */
     int32_t num_threads;     /* intra-op threads per run, after clamping */
-    uint32_t fast;           /* 1: oneDNN fast path; 0: reference kernels */
+    uint32_t fast;           /* 1 if a backend other than ref ran any step of the last
+                              * run's plan; 0 otherwise (and before the first run) */
     uint32_t plans_cached;   /* shape signatures with a plan kept */
     uint64_t runs;           /* successful or not, since creation */
     uint64_t plans_built;    /* times a new input shape signature was planned */
     uint32_t steps;          /* steps of the last run's plan */
-    uint32_t fast_steps;     /* of which run by oneDNN */
+    uint32_t fast_steps;     /* of which not run by ref (by "onednn", say) */
     uint32_t conversions;    /* of which layout conversions */
     uint32_t reserved;
     uint64_t arena_bytes;    /* activation arena planned for the last run's shapes */
     uint64_t naive_bytes;    /* the same activations with one buffer each */
     uint64_t scratch_bytes;  /* kernel scratch held by the predictor */
     uint64_t weights_bytes;  /* parameters held by the model, incl. packed copies (shared) */
+    /* Appended in 0.1 (older callers' structs end before it and still work): */
+    char backend[32];        /* the model's primary backend, the first of its list:
+                              * "onednn", or "ref" (reference kernels only) */
 } pds_predictor_stats;
 
-/* Fills *stats (the caller sets stats->struct_size first). Busy rules as for
- * run. */
+/* Fills *stats (the caller sets stats->struct_size first). A struct_size that
+ * ends before `backend` (a caller built against an older header) is
+ * accepted: only the fields it has are written, and struct_size is left as
+ * the caller set it. Busy rules as for run. */
 PDS_API pds_status pds_predictor_get_stats(pds_predictor predictor, pds_predictor_stats *stats,
                                            pds_error *err);
 
@@ -502,7 +514,8 @@ PDS_API pds_status pds_predictor_get_stats(pds_predictor predictor, pds_predicto
 typedef struct pds_step_profile {
     char op_type[64];     /* the operator, fused ones joined by '+' ("conv2d+batch_norm+relu");
                            * "reorder" or "copy" for the planner's own steps */
-    char kernel[64];      /* "onednn:<implementation>", "ref", "reorder", "copy" */
+    char kernel[64];      /* the backend that ran it: "onednn:<implementation>", "ref";
+                           * or "reorder", "copy" for the planner's own steps */
     int32_t op_index;     /* the operator's position in the model file */
     int32_t reserved;
     uint64_t start_ns;    /* since the start of the run's first step */

@@ -150,7 +150,7 @@ expect "--version is version" 0 "^built with: " -- "$bin" --version
 case $onednn in
   onednn=ON)
     expect "version names oneDNN's version" 0 "^built with: onednn [0-9]+\.[0-9]+\.[0-9]+$" -- "$bin" version
-    expect "and the bench runs on oneDNN" 0 "kernels: +oneDNN fast path" -- "$bin" bench "$m" --iters 1 --warmup 0 --quiet ;;
+    expect "and the bench runs on oneDNN" 0 "kernels: +onednn backend" -- "$bin" bench "$m" --iters 1 --warmup 0 --quiet ;;
   onednn=OFF)
     expect "version says reference kernels only" 0 "^built with: reference kernels only$" -- "$bin" version
     expect "and the bench runs on the reference kernels" 0 "kernels: +reference" -- "$bin" bench "$m" --iters 1 --warmup 0 --quiet ;;

@@ -1,5 +1,6 @@
 /*
- * test_fastpath.c — the oneDNN fast path against the reference kernels.
+ * test_fastpath.c — the backend list (the oneDNN backend first, when built)
+ * against the reference backend alone.
  *
  * Every graph here is built twice, once for the reference kernels
  * (PDS_MODEL_REFERENCE_KERNELS: as loaded, no rewrites) and once for the fast
@@ -16,13 +17,27 @@
  * Paddle's stored outputs.
  */
 #include <dirent.h>
+#include <stddef.h>
 #include <sys/stat.h>
 
+#include "backend/backend.h"
 #include "core/executor.h"
 #include "harness.h"
 #include "npy.h"
 #include "plan/arena.h"
 #include "runtime/runtime.h"
+
+#define CHECK_STR(a, b)                                                          \
+    do {                                                                         \
+        if (strcmp((a), (b)) != 0)                                               \
+            PDST_FAIL("%s is \"%s\", expected \"%s\"", #a, (a), (b));             \
+    } while (0)
+
+/* True when the library was built with the oneDNN backend. */
+static bool have_onednn(void)
+{
+    return pdsi_backend_find("onednn") != NULL;
+}
 
 /* ---- a tiny graph builder ------------------------------------------------ */
 
@@ -146,7 +161,8 @@ static void count_fast(const pdsi_predictor *p, fast_count *fc)
         fc->got = 0;
         const pdsi_plan *pl = p->cur;
         for (int32_t i = 0; pl && i < pl->n_steps; i++)
-            fc->got += pl->steps[i].kind == PDSI_STEP_DNN &&
+            fc->got += pl->steps[i].kind == PDSI_STEP_BACKEND &&
+                       strcmp(pl->steps[i].backend->name, "onednn") == 0 &&
                        strcmp(p->model->graph.nodes[pl->steps[i].node].type, fc->type) == 0;
     }
 }
@@ -251,10 +267,10 @@ static void both_ways_expect(const char *what, graph_fn fn, uint32_t min_fast,
             io_free(&got);
             continue;
         }
-        if (pdsi_dnn_compiled() && st.fast_steps < min_fast)
+        if (have_onednn() && st.fast_steps < min_fast)
             PDST_FAIL("%s: %u oneDNN steps planned, expected at least %u", what, st.fast_steps,
                       min_fast);
-        for (int k = 0; pdsi_dnn_compiled() && fc[k].type; k++)
+        for (int k = 0; have_onednn() && fc[k].type; k++)
             if (fc[k].got != fc[k].want)
                 PDST_FAIL("%s: %d oneDNN steps run '%s', expected %d", what, fc[k].got,
                           fc[k].type, fc[k].want);
@@ -761,7 +777,7 @@ static void test_broadcast_residual(void)
     bool fused = false;
     for (int32_t i = 0; i < fast->graph.n_nodes; i++)
         fused |= strcmp(fast->graph.nodes[i].type, "conv2d+elementwise_add+relu") == 0;
-    CHECK(fused || !pdsi_dnn_compiled()); /* no rewrites without the fast path */
+    CHECK(fused || !have_onednn()); /* no rewrites without the fast path */
     io in = {0}, want = {0}, got = {0};
     in.n = 1;
     float x[4] = {0.5f, -1.0f, 2.0f, 0.25f};
@@ -805,7 +821,7 @@ static void test_static_shape_folding(void)
     bool has_shape = false;
     for (int32_t i = 0; i < fast->graph.n_nodes; i++)
         has_shape |= strcmp(fast->graph.nodes[i].def->type, "shape") == 0;
-    CHECK(!has_shape || !pdsi_dnn_compiled());
+    CHECK(!has_shape || !have_onednn());
     pdsi_model_release(fast);
     both_ways("static shapes", g_static_shape, 1);
 }
@@ -936,6 +952,119 @@ static void test_plan_cache(void)
     pds_model_destroy(m, NULL);
 }
 
+/* ---- backends in the public statistics and profile --------------------------- */
+
+/* Loads mobilenetv3 (reference kernels or the whole list), runs it once with
+ * profiling, and checks that stats and profile name the backends that ran. */
+static void check_backend_report(bool reference)
+{
+    char path[1024], params[1024];
+    snprintf(path, sizeof path, "%s/mobilenetv3/inference.pdmodel", pdst_fixtures_dir());
+    snprintf(params, sizeof params, "%s/mobilenetv3/inference.pdiparams", pdst_fixtures_dir());
+    pds_error err;
+    pds_model m = 0;
+    pds_predictor p = 0;
+    pds_model_options mo;
+    pds_model_options_init(&mo);
+    mo.flags = reference ? PDS_MODEL_REFERENCE_KERNELS : 0;
+    pds_predictor_options po;
+    pds_predictor_options_init(&po);
+    po.flags = PDS_PREDICTOR_PROFILE;
+    CHECK_OK(pds_model_load_files(path, params, &mo, &m, &err), &err);
+    CHECK_OK(pds_predictor_create(m, &po, &p, &err), &err);
+    const char *want = reference || !have_onednn() ? "ref" : "onednn";
+    /* Before any run: the primary backend is known, nothing ran yet. */
+    pds_predictor_stats st = {.struct_size = sizeof st};
+    CHECK_OK(pds_predictor_get_stats(p, &st, &err), &err);
+    CHECK_STR(st.backend, want);
+    CHECK_EQ_INT(st.fast, 0);
+    CHECK_EQ_INT(st.steps, 0);
+    static float in[1 * 3 * 64 * 64], out[10];
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++)
+        in[i] = (float)(i % 251) / 251.0f;
+    pds_tensor x = {.dtype = PDS_FLOAT32, .rank = 4, .dims = {1, 3, 64, 64}, .data = in,
+                    .byte_length = sizeof in};
+    pds_tensor y = {.data = out, .byte_length = sizeof out};
+    CHECK_OK(pds_predictor_run(p, &x, 1, &y, 1, &err), &err);
+    CHECK_OK(pds_predictor_get_stats(p, &st, &err), &err);
+    CHECK_STR(st.backend, want);
+    CHECK(st.steps > 0);
+    if (strcmp(want, "onednn") == 0) {
+        CHECK_EQ_INT(st.fast, 1);
+        CHECK(st.fast_steps > 0 && st.fast_steps <= st.steps);
+    } else {
+        CHECK_EQ_INT(st.fast, 0);
+        CHECK_EQ_INT(st.fast_steps, 0);
+        CHECK_EQ_INT(st.conversions, 0);
+    }
+    /* Every step names its backend: fast_steps of them "onednn:<impl>", the
+     * conversions "reorder", the rest "ref" or "copy". */
+    static pds_step_profile prof[1024];
+    size_t n = 0;
+    CHECK_OK(pds_predictor_get_profile(p, prof, 1024, &n, &err), &err);
+    CHECK_EQ_INT(n, st.steps);
+    uint32_t n_onednn = 0, n_reorder = 0, n_other = 0;
+    for (size_t i = 0; i < n && i < 1024; i++) {
+        const char *k = prof[i].kernel;
+        if (strncmp(k, "onednn:", 7) == 0 && k[7] != '\0')
+            n_onednn++;
+        else if (strcmp(k, "reorder") == 0)
+            n_reorder++;
+        else if (strcmp(k, "ref") == 0 || strcmp(k, "copy") == 0)
+            n_other++;
+        else
+            PDST_FAIL("step %zu (%s): kernel \"%s\" names no backend", i, prof[i].op_type, k);
+    }
+    CHECK_EQ_INT(n_onednn, st.fast_steps);
+    CHECK_EQ_INT(n_reorder, st.conversions);
+    CHECK_EQ_INT(n_onednn + n_reorder + n_other, n);
+    /* A caller built before `backend` was appended: its struct ends there;
+     * nothing past it is written and its struct_size stays. */
+    union {
+        pds_predictor_stats s;
+        unsigned char bytes[sizeof(pds_predictor_stats)];
+    } old;
+    memset(&old, 0xab, sizeof old);
+    old.s.struct_size = (uint32_t)offsetof(pds_predictor_stats, backend);
+    CHECK_OK(pds_predictor_get_stats(p, &old.s, &err), &err);
+    CHECK_EQ_INT(old.s.struct_size, offsetof(pds_predictor_stats, backend));
+    CHECK_EQ_INT(old.s.steps, st.steps);
+    CHECK_EQ_INT(old.s.fast_steps, st.fast_steps);
+    CHECK_EQ_INT(old.s.weights_bytes, st.weights_bytes);
+    for (size_t i = offsetof(pds_predictor_stats, backend); i < sizeof old; i++)
+        if (old.bytes[i] != 0xab) {
+            PDST_FAIL("byte %zu past an old caller's struct_size was written", i);
+            break;
+        }
+    /* Smaller than the oldest layout: refused. */
+    pds_predictor_stats tiny = {.struct_size = (uint32_t)offsetof(pds_predictor_stats, backend) -
+                                               8};
+    CHECK_STATUS(pds_predictor_get_stats(p, &tiny, &err), PDS_ERR_INVALID_ARGUMENT, &err);
+    CHECK_MSG(err, "pds_predictor_stats.struct_size");
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+}
+
+static void test_backend_report(void)
+{
+    /* The list: onednn then ref when built with oneDNN, ref alone otherwise. */
+    int n = pdsi_backends_compiled();
+    CHECK(n >= 1 && n <= PDSI_MAX_BACKENDS);
+    CHECK(pdsi_backend_at(n - 1) == &pdsi_backend_ref);
+    CHECK(pdsi_backend_at(n) == NULL);
+    CHECK(pdsi_backend_find("ref") == &pdsi_backend_ref);
+    CHECK(pdsi_backend_find("no such backend") == NULL);
+    if (have_onednn()) {
+        CHECK_EQ_INT(n, 2);
+        CHECK(pdsi_backend_at(0) == pdsi_backend_find("onednn"));
+    } else {
+        CHECK_EQ_INT(n, 1);
+    }
+    check_backend_report(true);
+    check_backend_report(false);
+    CHECK_NO_LIVE_OBJECTS();
+}
+
 /* ---- every fixture, both ways ---------------------------------------------------- */
 
 static int file_exists(const char *p)
@@ -1035,8 +1164,11 @@ static void fixture_both_ways(const char *dir, const char *name)
     CHECK_OK(pds_predictor_get_stats(pf, &sf, &err), &err);
     CHECK_EQ_INT(sr.fast, 0);
     CHECK_EQ_INT(sr.fast_steps, 0);
-    if (pdsi_dnn_compiled()) {
-        CHECK_EQ_INT(sf.fast, 1);
+    CHECK_STR(sr.backend, "ref");
+    CHECK_STR(sf.backend, have_onednn() ? "onednn" : "ref");
+    /* fast: a backend other than ref ran a step (op_dropout's plan has none). */
+    CHECK_EQ_INT(sf.fast, sf.fast_steps > 0);
+    if (have_onednn()) {
         CHECK_EQ_INT(sf.num_threads, pdsi_executor_cpus() < 2 ? 1 : 2);
     }
     printf("     %-16s %3u steps, %3u oneDNN, %3u reorders; arena %8llu B of %8llu naive\n",
@@ -1098,6 +1230,7 @@ int main(void)
     RUN_TEST(test_broadcast_residual);
     RUN_TEST(test_static_shape_folding);
     RUN_TEST(test_plan_cache);
+    RUN_TEST(test_backend_report);
     RUN_TEST(test_fixtures_both_ways);
     return pdst_summary();
 }

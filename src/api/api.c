@@ -11,30 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/backend.h"
 #include "core/executor.h"
 #include "core/handle.h"
 #include "model/loader.h"
 #include "runtime/runtime.h"
 
-#ifdef PDSAFE_HAVE_ONEDNN
-#include <oneapi/dnnl/dnnl.h>
-#endif
 
 uint32_t pds_abi_version(void)
 {
     return PDS_ABI_VERSION;
-}
-
-/* The build's compute backend, as pds_build_info reports it. The only
- * oneDNN-specific code in this file: it belongs with the oneDNN backend. */
-static void backend_build_info(char *buf, size_t cap)
-{
-#ifdef PDSAFE_HAVE_ONEDNN
-    const dnnl_version_t *v = dnnl_version();
-    snprintf(buf, cap, "onednn %d.%d.%d", v->major, v->minor, v->patch);
-#else
-    snprintf(buf, cap, "reference kernels only");
-#endif
 }
 
 static char build_info[64];
@@ -42,7 +28,7 @@ static pthread_once_t build_info_once = PTHREAD_ONCE_INIT;
 
 static void build_info_make(void)
 {
-    backend_build_info(build_info, sizeof build_info);
+    pdsi_backends_describe(build_info, sizeof build_info);
 }
 
 const char *pds_build_info(void)
@@ -541,15 +527,20 @@ pds_status pds_predictor_get_stats(pds_predictor predictor, pds_predictor_stats 
 {
     if (!stats)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_predictor_get_stats: stats is NULL");
-    pds_status st = check_options_size(stats->struct_size, sizeof(pds_predictor_stats),
+    /* `backend` was appended: a caller's struct may end before it. */
+    pds_status st = check_options_size(stats->struct_size, offsetof(pds_predictor_stats, backend),
                                        "pds_predictor_stats", err);
     if (st)
         return st;
     pdsi_predictor *p;
     if ((st = pred_begin_call(predictor, &p, "pds_predictor_get_stats", err)))
         return st;
-    pdsi_predictor_stats(p, stats);
+    pds_predictor_stats full;
+    pdsi_predictor_stats(p, &full);
     pred_end_call(p);
+    uint32_t size = stats->struct_size;
+    memcpy(stats, &full, size < sizeof full ? size : sizeof full);
+    stats->struct_size = size;
     return PDS_OK;
 }
 

@@ -1,5 +1,5 @@
 /*
- * passes.c — the load-time rewrites and the packing driver (see passes.h).
+ * passes.c — the load-time rewrites (see passes.h).
  *
  * Rewrites work on the graph's node array in place: a removed node is marked
  * dead and its readers are pointed at the value it forwarded; a fused node
@@ -1061,114 +1061,14 @@ out:
     return st;
 }
 
-/* ---- packing ---------------------------------------------------------------------- */
+/* ---- nominal shapes for the backends' weight packing ------------------------ */
 
-/* The weights slot (1) of a fused convolution or matmul: what packing covers. */
-
-static bool packed_slot(const pdsi_node *node, uint16_t a)
+pdsi_tensor *pdsi_passes_nominal(const pdsi_graph *g, const pdsi_graph_info *info)
 {
-    return (node->def == &pdsi_op_fused_conv || node->def == &pdsi_op_fused_matmul) &&
-           a == node->in_off[1] && node->in_off[2] > node->in_off[1];
+    return nominal_shapes(g, info);
 }
 
-struct pdsi_pack_ctx {
-    pdsi_graph *g;
-    const pdsi_graph_info *info;
-    pdsi_dnn_model *dm;
-    pdsi_tensor *nominal;
-    uint8_t *droppable;
-    pds_status status[16];
-    pds_error err[16];
-};
-
-pds_status pdsi_passes_pack_begin(pdsi_graph *g, const pdsi_graph_info *info, pdsi_dnn_model *dm,
-                                  pdsi_pack_ctx **out, pds_error *err)
+void pdsi_passes_nominal_free(const pdsi_graph *g, pdsi_tensor *t)
 {
-    *out = NULL;
-    pdsi_dnn_model_configure(dm, g);
-    pdsi_pack_ctx *c = calloc(1, sizeof *c);
-    if (!c)
-        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate packing tables");
-    c->g = g;
-    c->info = info;
-    c->dm = dm;
-    c->nominal = nominal_shapes(g, info);
-    /* Weights that only packed slots of phase-2 nodes read give their plain
-     * memory back once packed (pdsi_passes_pack_part): plain data can be
-     * remade from a blocked packed copy if a reference step ever needs it. */
-    c->droppable = malloc((size_t)g->n_values + 1);
-    if (!c->droppable) {
-        pdsi_passes_pack_end(c, NULL);
-        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate packing tables");
-    }
-    memset(c->droppable, 1, (size_t)g->n_values + 1);
-    for (int32_t i = 0; i < g->n_nodes; i++) {
-        const pdsi_node *node = &g->nodes[i];
-        for (uint16_t a = 0; a < node->in_off[node->n_in_slots]; a++)
-            if (!packed_slot(node, a) || info->early_node[i])
-                c->droppable[node->vals[a]] = 0;
-    }
-    *out = c;
-    return PDS_OK;
-}
-
-void pdsi_passes_pack_part(pdsi_pack_ctx *c, int part, int n_parts)
-{
-    pdsi_graph *g = c->g;
-    pds_status st = PDS_OK;
-    if (!c->nominal || part < 0 || part >= 16)
-        return;
-    for (int32_t i = part; i < g->n_nodes && !st; i += n_parts) {
-        const pdsi_node *node = &g->nodes[i];
-        if ((node->def != &pdsi_op_fused_conv && node->def != &pdsi_op_fused_matmul) ||
-            c->info->early_node[i])
-            continue;
-        int n_in = node->in_off[node->n_in_slots];
-        int n_out = node->out_off[node->n_out_slots] - node->out_off[0];
-        pdsi_dnn_io in[8], out[2];
-        if (n_in > 8 || n_out > 2)
-            continue;
-        /* Copies: parts run at once and shape inference writes outputs. */
-        pdsi_tensor tin[8], tout[2];
-        for (int k = 0; k < n_in; k++) {
-            int32_t v = node->vals[k];
-            tin[k] = c->nominal[v];
-            in[k] = (pdsi_dnn_io){&tin[k], v, g->values[v].kind == PDSI_VALUE_PARAM,
-                                  PDSI_LAYOUT_NHWC, PDSI_LAYOUT_NHWC};
-        }
-        for (int k = 0; k < n_out; k++) {
-            int32_t v = node->vals[node->out_off[0] + k];
-            tout[k] = c->nominal[v];
-            out[k] = (pdsi_dnn_io){&tout[k], v, false, PDSI_LAYOUT_NHWC, PDSI_LAYOUT_NHWC};
-        }
-        pdsi_dnn_step *s = NULL;
-        st = pdsi_dnn_step_create(c->dm, g, i, in, n_in, out, n_out, true, &s, &c->err[part]);
-        pdsi_dnn_step_free(s);
-        /* Give the plain weights back at once, so that plain and packed
-         * copies of all the weights never coexist. */
-        int32_t w = node->in_off[2] > node->in_off[1] ? node->vals[node->in_off[1]] : -1;
-        if (!st && w >= 0 && c->droppable[w] && g->values[w].kind == PDSI_VALUE_PARAM &&
-            !c->info->is_output[w])
-            pdsi_dnn_model_drop_plain(c->dm, g, w);
-    }
-    c->status[part] = st;
-}
-
-pds_status pdsi_passes_pack_end(pdsi_pack_ctx *c, pds_error *err)
-{
-    if (!c)
-        return PDS_OK;
-    pdsi_graph *g = c->g;
-    pds_status st = PDS_OK;
-    for (int k = 0; k < 16 && !st; k++)
-        if (c->status[k]) {
-            st = c->status[k];
-            if (err)
-                *err = c->err[k];
-        }
-    if (c->nominal)
-        nominal_free(g->n_values, c->nominal);
-    free(c->droppable);
-    free(c);
-    return st;
+    nominal_free(g->n_values, t);
 }

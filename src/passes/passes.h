@@ -1,5 +1,5 @@
 /*
- * passes.h — load-time graph rewrites for the fast path, and weight packing.
+ * passes.h — load-time graph rewrites for the fast path, and nominal shapes.
  *
  * pdsi_passes_run rewrites a finished graph in place, before any predictor
  * exists, so that every run does less work; each rewrite keeps the results
@@ -19,30 +19,24 @@
  * Removed operators keep their values (they are simply no longer produced);
  * the model's reported operator list is the one loaded (runtime/model.c).
  *
- * Packing: pdsi_passes_pack_begin (any thread) infers shapes at nominal
- * input sizes (-1 dims taken as 1 for the batch and 224 elsewhere);
- * pdsi_passes_pack_part(ctx, k, n) then offers every n-th fused convolution
- * and matmul from the k-th to the fast path so that their weights are packed
- * once for the model; parts run concurrently on executor threads (oneDNN
- * work); pdsi_passes_pack_end drops the plain weights nothing else needs and
- * reports the first failure. Failing to infer is not an error: weights are
- * then packed at the first run.
+ * Nominal shapes: pdsi_passes_nominal infers every value's shape at nominal
+ * input sizes (-1 dims taken as 1 for the batch and 224 elsewhere), computing
+ * the phase-1 values shapes depend on; the rewrites use them, and so does the
+ * backends' load-time weight packing (backend/backend.h, runtime/model.c).
+ * NULL when inference fails, which is not an error: weights are then packed
+ * at the first run.
  */
 #ifndef PDSI_PASSES_PASSES_H
 #define PDSI_PASSES_PASSES_H
 
 #include "graph/graph.h"
-#include "kernels/onednn/dnn.h"
 #include "plan/plan.h"
 
 pds_status pdsi_passes_run(pdsi_graph *g, pds_error *err);
 
-typedef struct pdsi_pack_ctx pdsi_pack_ctx;
-
-pds_status pdsi_passes_pack_begin(pdsi_graph *g, const pdsi_graph_info *info, pdsi_dnn_model *dm,
-                                  pdsi_pack_ctx **ctx, pds_error *err);
-void pdsi_passes_pack_part(pdsi_pack_ctx *ctx, int part, int n_parts);
-/* Frees ctx. */
-pds_status pdsi_passes_pack_end(pdsi_pack_ctx *ctx, pds_error *err);
+/* One tensor per value at nominal shapes (parameters: borrowed views), or
+ * NULL; free with pdsi_passes_nominal_free. */
+pdsi_tensor *pdsi_passes_nominal(const pdsi_graph *g, const pdsi_graph_info *info);
+void pdsi_passes_nominal_free(const pdsi_graph *g, pdsi_tensor *t);
 
 #endif

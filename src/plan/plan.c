@@ -1,14 +1,13 @@
 /*
- * plan.c — building a predictor's plan for one shape signature: kernel choice
- * per node, layout conversions, residual copies, arena placement (see plan.h).
+ * plan.c — building a predictor's plan for one shape signature: the backend
+ * of each node, layout conversions, residual copies, arena placement (see
+ * plan.h).
  */
 #include "plan/plan.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/activation.h"
-#include "kernels/elementwise.h"
 #include "plan/arena.h"
 
 /* ---- static graph facts ------------------------------------------------- */
@@ -111,15 +110,16 @@ uint64_t pdsi_plan_key(const pdsi_graph *g, const pdsi_tensor *tensors, int64_t 
 typedef struct bstep {
     int32_t node;
     uint8_t kind;
-    pdsi_dnn_step *dnn;
-    int32_t *in, *out; /* tensor indices */
+    uint8_t bi;              /* the backend's index in the set */
+    pdsi_backend_step *impl; /* NULL for COPY */
+    int32_t *in, *out;       /* tensor indices */
     int n_in, n_out;
 } bstep;
 
 typedef struct builder {
     const pdsi_graph *g;
     const pdsi_graph_info *info;
-    pdsi_dnn_model *dm;
+    const pdsi_backend_set *set;
     pdsi_tensor *tensors;
     int32_t nv;
     bstep *steps;
@@ -139,6 +139,18 @@ typedef struct builder {
 static pds_status oom(builder *b, const char *what)
 {
     return pdsi_fail(b->err, PDS_ERR_OUT_OF_MEMORY, "could not build the run plan: %s", what);
+}
+
+/* Frees a step made by backend bi of set (impl may be NULL). */
+static void impl_free(const pdsi_backend_set *set, uint8_t bi, pdsi_backend_step *impl)
+{
+    if (impl)
+        set->b[bi]->step_free(impl);
+}
+
+static size_t impl_temp_bytes(const pdsi_backend_set *set, const bstep *s)
+{
+    return s->impl ? set->b[s->bi]->step_temp_bytes(s->impl) : 0;
 }
 
 static pdsi_tensor *tensor_at(builder *b, int32_t i)
@@ -191,14 +203,15 @@ static pds_status new_extra(builder *b, const pdsi_tensor *like, uint8_t layout,
     return PDS_OK;
 }
 
-static pds_status add_step(builder *b, int32_t node, uint8_t kind, pdsi_dnn_step *dnn,
-                           const int32_t *in, int n_in, const int32_t *out, int n_out)
+static pds_status add_step(builder *b, int32_t node, uint8_t kind, uint8_t bi,
+                           pdsi_backend_step *impl, const int32_t *in, int n_in,
+                           const int32_t *out, int n_out)
 {
     if (b->n_steps == b->cap_steps) {
         int32_t cap = b->cap_steps ? b->cap_steps * 2 : 64;
         bstep *s = realloc(b->steps, sizeof *s * (size_t)cap);
         if (!s) {
-            pdsi_dnn_step_free(dnn);
+            impl_free(b->set, bi, impl);
             return oom(b, "step table");
         }
         b->steps = s;
@@ -208,7 +221,8 @@ static pds_status add_step(builder *b, int32_t node, uint8_t kind, pdsi_dnn_step
     memset(s, 0, sizeof *s);
     s->node = node;
     s->kind = kind;
-    s->dnn = dnn;
+    s->bi = bi;
+    s->impl = impl;
     s->in = malloc(sizeof *s->in * (size_t)(n_in + 1));
     s->out = malloc(sizeof *s->out * (size_t)(n_out + 1));
     b->n_steps++; /* owned from now on, freed with the builder on failure */
@@ -221,8 +235,6 @@ static pds_status add_step(builder *b, int32_t node, uint8_t kind, pdsi_dnn_step
     return PDS_OK;
 }
 
-/* The index of a tensor holding value-or-extra `src` in layout `want`,
- * converting once per value. */
 /* A 4-D tensor with one pixel or one channel has the same bytes in every
  * layout. */
 static bool layout_free(const pdsi_tensor *t)
@@ -230,6 +242,28 @@ static bool layout_free(const pdsi_tensor *t)
     return t->rank != 4 || t->dims[2] * t->dims[3] == 1 || t->dims[1] == 1;
 }
 
+/* A conversion step from the first backend of the set that offers one. */
+static pds_status convert_step(builder *b, const pdsi_tensor *t, uint8_t from, uint8_t to,
+                               uint8_t *bi, pdsi_backend_step **impl)
+{
+    *impl = NULL;
+    for (int k = 0; k < b->set->n; k++) {
+        const pdsi_backend *be = b->set->b[k];
+        if (!be->convert_create)
+            continue;
+        pds_status st = be->convert_create(t, from, to, impl, b->err);
+        if (st || *impl) {
+            *bi = (uint8_t)k;
+            return st;
+        }
+    }
+    return pdsi_fail(b->err, PDS_ERR_INTERNAL,
+                     "no backend converts a %s rank-%d tensor from layout %d to layout %d",
+                     pds_dtype_name(t->dtype), t->rank, from, to);
+}
+
+/* The index of a tensor holding value-or-extra `src` in layout `want`,
+ * converting once per value. */
 static pds_status converted(builder *b, int32_t node, int32_t src, uint8_t want, int32_t *out)
 {
     if (b->layout[src] == want || layout_free(tensor_at(b, src))) {
@@ -241,38 +275,22 @@ static pds_status converted(builder *b, int32_t node, int32_t src, uint8_t want,
         return PDS_OK;
     }
     pdsi_tensor *t = tensor_at(b, src);
-    pdsi_dnn_step *ds = NULL;
-    pds_status st = pdsi_dnn_reorder_create(t, b->layout[src], want, &ds, b->err);
+    pdsi_backend_step *cs = NULL;
+    uint8_t bi = 0;
+    pds_status st = convert_step(b, t, b->layout[src], want, &bi, &cs);
     if (st)
         return st;
     int32_t e;
     if ((st = new_extra(b, tensor_at(b, src), want, &e))) {
-        pdsi_dnn_step_free(ds);
+        impl_free(b->set, bi, cs);
         return st;
     }
-    if ((st = add_step(b, node, PDSI_STEP_CONVERT, ds, &src, 1, &e, 1)))
+    if ((st = add_step(b, node, PDSI_STEP_CONVERT, bi, cs, &src, 1, &e, 1)))
         return st;
     if (src < b->nv)
         b->conv_of[src] = e;
     *out = e;
     return PDS_OK;
-}
-
-/* Reference kernels that map element i to element i and so run on data in
- * any layout (all their tensors in the same one). */
-static bool any_layout_ref(const builder *b, const pdsi_node *node)
-{
-    pdsi_kernel_fn run = node->def->run;
-    if (run == pdsi_ref_unary || run == pdsi_ref_scale || run == pdsi_ref_dropout)
-        return true;
-    if (run != pdsi_ref_binary)
-        return false;
-    int n_in = node->in_off[node->n_in_slots];
-    if (n_in != 2)
-        return false;
-    const pdsi_tensor *x = &b->tensors[node->vals[0]], *y = &b->tensors[node->vals[1]];
-    return x->rank == y->rank &&
-           memcmp(x->dims, y->dims, sizeof(int64_t) * (size_t)x->rank) == 0;
 }
 
 static bool in_arena(const builder *b, int32_t i)
@@ -296,6 +314,69 @@ static bool dies_at(const builder *b, int32_t i, int32_t node)
     return b->info->last_use[i] <= node && !b->info->is_output[i];
 }
 
+/* Offers node i to the set's backends in order; the first that accepts it
+ * makes the step (*bi, *impl). */
+static pds_status choose_backend(builder *b, int32_t i, pdsi_backend_io *in, int n_in,
+                                 pdsi_backend_io *out, int n_out, uint8_t *bi,
+                                 pdsi_backend_step **impl)
+{
+    const pdsi_node *node = &b->g->nodes[i];
+    *impl = NULL;
+    for (int k = 0; k < b->set->n; k++) {
+        const pdsi_backend *be = b->set->b[k];
+        pds_status st = be->step_create(b->set->state[k], b->g, i, in, n_in, out, n_out, impl,
+                                        b->err);
+        if (st)
+            return pdsi_fail_wrap(b->err, st, "op #%d (%s), backend %s", node->index,
+                                  node->type, be->name);
+        if (*impl) {
+            *bi = (uint8_t)k;
+            return PDS_OK;
+        }
+    }
+    return pdsi_fail(b->err, PDS_ERR_INTERNAL, "op #%d (%s): no backend accepted it",
+                     node->index, node->type);
+}
+
+/* Parameter v's plain data for a step that reads it (a backend may have
+ * dropped it after packing). */
+static pds_status restore_plain(builder *b, int32_t v)
+{
+    pdsi_tensor *t = &b->tensors[v];
+    if (t->data || pdsi_tensor_numel(t) == 0)
+        return PDS_OK;
+    const void *plain = pdsi_backend_set_param_plain(b->set, b->g, v);
+    if (!plain)
+        return oom(b, "plain copy of a packed parameter");
+    t->data = (void *)plain;
+    return PDS_OK;
+}
+
+/* A step whose output 0 shares input r's storage (it accumulates in
+ * place): aliases them, or first copies the input when it must be kept. */
+static pds_status share_inplace(builder *b, int32_t i, int r, const int32_t *in_idx, int n_in,
+                                int32_t out0)
+{
+    int32_t src = in_idx[r];
+    /* Chains are fine (block after block updating one buffer in place):
+     * each member dies where the next is born. */
+    /* The step must not read what it overwrites (conv(x) + x). */
+    bool read_too = false;
+    for (int k = 0; k < n_in; k++)
+        read_too |= k != r && in_idx[k] == src;
+    if (!in_arena(b, src) || !dies_at(b, src, i) || read_too) {
+        /* Keep the residual: accumulate into a copy of it. */
+        int32_t c;
+        pds_status st;
+        if ((st = new_extra(b, tensor_at(b, src), b->layout[src], &c)) ||
+            (st = add_step(b, i, PDSI_STEP_COPY, 0, NULL, &src, 1, &c, 1)))
+            return st;
+        src = c;
+    }
+    b->alias[out0] = src;
+    return PDS_OK;
+}
+
 static pds_status plan_node(builder *b, int32_t i)
 {
     const pdsi_graph *g = b->g;
@@ -304,85 +385,45 @@ static pds_status plan_node(builder *b, int32_t i)
     int n_out = node->out_off[node->n_out_slots] - node->out_off[0];
     const int32_t *vin = node->vals, *vout = node->vals + node->out_off[0];
     int32_t in_idx[256], out_idx[256];
-    pdsi_dnn_io in_io[256], out_io[256];
+    pdsi_backend_io in_io[256], out_io[256];
     pds_status st;
     if (n_in > 256 || n_out > 256)
         return pdsi_fail(b->err, PDS_ERR_LIMIT, "op #%d (%s) has more than 256 tensors",
                          node->index, node->type);
-    pdsi_dnn_step *ds = NULL;
-    if (b->dm) {
-        for (int k = 0; k < n_in; k++) {
-            int32_t v = vin[k];
-            in_io[k] = (pdsi_dnn_io){&b->tensors[v], v, g->values[v].kind == PDSI_VALUE_PARAM,
-                                     b->layout[v], b->layout[v]};
-        }
-        for (int k = 0; k < n_out; k++)
-            out_io[k] = (pdsi_dnn_io){&b->tensors[vout[k]], vout[k], false, PDSI_LAYOUT_PLAIN,
-                                      PDSI_LAYOUT_PLAIN};
-        st = pdsi_dnn_step_create(b->dm, g, i, in_io, n_in, out_io, n_out, false, &ds, b->err);
-        if (st)
-            return pdsi_fail_wrap(b->err, st, "op #%d (%s)", node->index, node->type);
-    }
-    /* A reference step that does not care about layout keeps its first
-     * input's (so an NHWC chain is not converted around an activation). */
-    uint8_t ref_layout = PDSI_LAYOUT_PLAIN;
-    if (!ds && n_in >= 1 && b->dm && any_layout_ref(b, node) &&
-        g->values[vin[0]].kind != PDSI_VALUE_PARAM) {
-        ref_layout = b->layout[vin[0]];
-        for (int k = 0; k < n_in && ref_layout != PDSI_LAYOUT_PLAIN; k++)
-            if (b->tensors[vin[k]].rank != 4 && !layout_free(&b->tensors[vin[k]]))
-                ref_layout = PDSI_LAYOUT_PLAIN;
-        for (int k = 0; k < n_out && ref_layout != PDSI_LAYOUT_PLAIN; k++)
-            if (b->tensors[vout[k]].rank != 4)
-                ref_layout = PDSI_LAYOUT_PLAIN;
-    }
     for (int k = 0; k < n_in; k++) {
-        uint8_t want = ds ? in_io[k].want : ref_layout;
+        int32_t v = vin[k];
+        in_io[k] = (pdsi_backend_io){&b->tensors[v], v, g->values[v].kind == PDSI_VALUE_PARAM,
+                                     b->layout[v], b->layout[v]};
+    }
+    for (int k = 0; k < n_out; k++)
+        out_io[k] = (pdsi_backend_io){&b->tensors[vout[k]], vout[k], false, PDSI_LAYOUT_PLAIN,
+                                      PDSI_LAYOUT_PLAIN};
+    uint8_t bi = 0;
+    pdsi_backend_step *impl = NULL;
+    if ((st = choose_backend(b, i, in_io, n_in, out_io, n_out, &bi, &impl)))
+        return st;
+    const pdsi_backend *be = b->set->b[bi];
+    for (int k = 0; k < n_in && !st; k++) {
         if (g->values[vin[k]].kind == PDSI_VALUE_PARAM) {
             in_idx[k] = vin[k];
-            if (!ds && !b->tensors[vin[k]].data && pdsi_tensor_numel(&b->tensors[vin[k]]) > 0) {
-                const void *plain = pdsi_dnn_model_plain(b->dm, g, vin[k]);
-                if (!plain) {
-                    pdsi_dnn_step_free(ds);
-                    return oom(b, "plain copy of a packed parameter");
-                }
-                b->tensors[vin[k]].data = (void *)plain;
-            }
+            if (be->plain_params)
+                st = restore_plain(b, vin[k]);
             continue;
         }
-        if ((st = converted(b, i, vin[k], want, &in_idx[k]))) {
-            pdsi_dnn_step_free(ds);
-            return st;
-        }
+        st = converted(b, i, vin[k], in_io[k].want, &in_idx[k]);
     }
     for (int k = 0; k < n_out; k++) {
         out_idx[k] = vout[k];
-        b->layout[vout[k]] = ds ? out_io[k].layout : ref_layout;
+        b->layout[vout[k]] = out_io[k].layout;
     }
-    if (ds) {
-        int r = pdsi_dnn_step_inplace_input(ds);
-        if (r >= 0 && n_out >= 1) {
-            int32_t src = in_idx[r];
-            /* Chains are fine (block after block updating one buffer in
-             * place): each member dies where the next is born. */
-            /* The step must not read what it overwrites (conv(x) + x). */
-            bool read_too = false;
-            for (int k = 0; k < n_in; k++)
-                read_too |= k != r && in_idx[k] == src;
-            if (!in_arena(b, src) || !dies_at(b, src, i) || read_too) {
-                /* Keep the residual: accumulate into a copy of it. */
-                int32_t c;
-                if ((st = new_extra(b, tensor_at(b, src), b->layout[src], &c)) ||
-                    (st = add_step(b, i, PDSI_STEP_COPY, NULL, &src, 1, &c, 1))) {
-                    pdsi_dnn_step_free(ds);
-                    return st;
-                }
-                src = c;
-            }
-            b->alias[out_idx[0]] = src;
-        }
+    int r = st ? -1 : be->step_inplace_input(impl);
+    if (r >= 0 && n_out >= 1)
+        st = share_inplace(b, i, r, in_idx, n_in, out_idx[0]);
+    if (st) {
+        impl_free(b->set, bi, impl);
+        return st;
     }
-    return add_step(b, i, ds ? PDSI_STEP_DNN : PDSI_STEP_REF, ds, in_idx, n_in, out_idx, n_out);
+    return add_step(b, i, PDSI_STEP_BACKEND, bi, impl, in_idx, n_in, out_idx, n_out);
 }
 
 static int32_t root_of(const builder *b, int32_t i)
@@ -404,9 +445,11 @@ static pds_status finish_steps(builder *b, pdsi_plan *pl)
         pdsi_step *st = &pl->steps[s];
         st->node = bs->node;
         st->kind = bs->kind;
-        st->dnn = bs->dnn;
+        st->bi = bs->bi;
+        st->backend = bs->impl ? b->set->b[bs->bi] : NULL;
+        st->impl = bs->impl;
         st->temp_off = b->temp_off ? b->temp_off[s] : 0;
-        bs->dnn = NULL;
+        bs->impl = NULL;
         st->in_t = calloc((size_t)bs->n_in + 1, sizeof *st->in_t);
         st->out_t = calloc((size_t)bs->n_out + 1, sizeof *st->out_t);
         if (!st->in_t || !st->out_t)
@@ -417,26 +460,10 @@ static pds_status finish_steps(builder *b, pdsi_plan *pl)
             st->out_t[k] = pdsi_plan_tensor(pl, b->tensors, bs->out[k]);
         st->n_in_t = bs->n_in;
         st->n_out_t = bs->n_out;
-        if (st->kind == PDSI_STEP_DNN)
+        if (st->kind == PDSI_STEP_BACKEND && st->backend != &pdsi_backend_ref)
             pl->n_fast++;
         if (st->kind == PDSI_STEP_CONVERT)
             pl->n_convert++;
-        if (st->kind != PDSI_STEP_REF)
-            continue;
-        const pdsi_node *node = &b->g->nodes[bs->node];
-        int ns = node->n_in_slots + node->n_out_slots;
-        st->in = calloc((size_t)ns + 1, sizeof *st->in);
-        if (!st->in)
-            return oom(b, "step slots");
-        st->out = st->in + node->n_in_slots;
-        for (int k = 0; k < node->n_in_slots; k++) {
-            st->in[k].t = st->in_t + node->in_off[k];
-            st->in[k].n = node->in_off[k + 1] - node->in_off[k];
-        }
-        for (int k = 0; k < node->n_out_slots; k++) {
-            st->out[k].t = st->out_t + (node->out_off[k] - node->out_off[0]);
-            st->out[k].n = node->out_off[k + 1] - node->out_off[k];
-        }
     }
     return PDS_OK;
 }
@@ -496,7 +523,7 @@ static pds_status place(builder *b, pdsi_plan *pl)
     }
     size_t first_temp = n_rec;
     for (int32_t s = 0; s < b->n_steps; s++) {
-        size_t bytes = pdsi_dnn_step_temp_bytes(b->steps[s].dnn);
+        size_t bytes = impl_temp_bytes(b->set, &b->steps[s]);
         if (!bytes)
             continue;
         u[n_rec].first = u[n_rec].last = s;
@@ -513,7 +540,7 @@ static pds_status place(builder *b, pdsi_plan *pl)
     }
     for (int32_t s = 0, k = (int32_t)first_temp; s < b->n_steps; s++) {
         b->temp_off[s] = 0;
-        if (pdsi_dnn_step_temp_bytes(b->steps[s].dnn))
+        if (impl_temp_bytes(b->set, &b->steps[s]))
             b->temp_off[s] = u[k++].offset;
     }
     for (int32_t i = 0; i < nt; i++)
@@ -531,7 +558,7 @@ out:
 static void builder_free(builder *b)
 {
     for (int32_t s = 0; s < b->n_steps; s++) {
-        pdsi_dnn_step_free(b->steps[s].dnn);
+        impl_free(b->set, b->steps[s].bi, b->steps[s].impl);
         free(b->steps[s].in);
         free(b->steps[s].out);
     }
@@ -545,12 +572,12 @@ static void builder_free(builder *b)
 }
 
 pds_status pdsi_plan_build(const pdsi_graph *g, const pdsi_graph_info *info,
-                           pdsi_dnn_model *dm, pdsi_tensor *tensors, const int64_t *key,
+                           const pdsi_backend_set *set, pdsi_tensor *tensors, const int64_t *key,
                            size_t key_len, uint64_t hash, const pdsi_stop *stop,
                            pdsi_plan **out, pds_error *err)
 {
     *out = NULL;
-    builder b = {.g = g, .info = info, .dm = dm, .tensors = tensors, .nv = g->n_values,
+    builder b = {.g = g, .info = info, .set = set, .tensors = tensors, .nv = g->n_values,
                  .err = err};
     pdsi_plan *pl = calloc(1, sizeof *pl);
     b.conv_of = malloc(sizeof *b.conv_of * ((size_t)g->n_values + 1));
@@ -602,8 +629,8 @@ pds_status pdsi_plan_build(const pdsi_graph *g, const pdsi_graph_info *info,
     if ((st = finish_steps(&b, pl)))
         goto fail;
     for (int32_t s = 0; s < pl->n_steps; s++)
-        if (pl->steps[s].dnn) {
-            size_t sc = pdsi_dnn_step_scratch(pl->steps[s].dnn);
+        if (pl->steps[s].impl) {
+            size_t sc = pl->steps[s].backend->step_scratch(pl->steps[s].impl);
             if (sc > pl->scratch_bytes)
                 pl->scratch_bytes = sc;
         }
@@ -629,8 +656,8 @@ void pdsi_plan_free(pdsi_plan *pl)
     if (!pl)
         return;
     for (int32_t s = 0; s < pl->n_steps; s++) {
-        pdsi_dnn_step_free(pl->steps[s].dnn);
-        free(pl->steps[s].in);
+        if (pl->steps[s].impl)
+            pl->steps[s].backend->step_free(pl->steps[s].impl);
         free(pl->steps[s].in_t);
         free(pl->steps[s].out_t);
     }

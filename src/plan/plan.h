@@ -5,14 +5,15 @@
  * then looks for a plan made for exactly those shapes. A plan is built once
  * per shape signature and cached by the predictor:
  *
- *   - steps: each remaining operator, run by the oneDNN fast path when it
- *     accepts the node and shapes, else by the reference kernel, plus the
- *     layout conversions (reorders) and residual copies those need;
+ *   - steps: each remaining operator, run by the first backend of the
+ *     model's list that accepts the node with these shapes and layouts
+ *     (backend/backend.h; the list ends with ref, which accepts all), plus
+ *     the layout conversions and residual copies those need;
  *   - memory: every tensor produced in phase 2 (and every conversion, and the
  *     intermediates inside a multi-primitive step) gets an offset in one
  *     arena from the liveness-based planner (plan/arena.h);
- *     tensors whose storage a oneDNN step must share (sum post-op) are placed
- *     together;
+ *     tensors whose storage a step must share (it accumulates into its
+ *     output in place) are placed together;
  *   - the graph outputs: which tensor holds each one in plain layout.
  *
  * Values computed in phase 1 (graph inputs and the small shape computations
@@ -24,25 +25,25 @@
 #include <stdint.h>
 
 #include "core/cancel.h"
+#include "backend/backend.h"
 #include "graph/graph.h"
-#include "kernels/onednn/dnn.h"
 
 enum {
-    PDSI_STEP_REF = 0,     /* node->def->run */
-    PDSI_STEP_DNN = 1,     /* a oneDNN step for the node */
-    PDSI_STEP_CONVERT = 2, /* a layout conversion (oneDNN reorder) */
-    PDSI_STEP_COPY = 3,    /* a byte copy (residual that must be kept) */
+    PDSI_STEP_BACKEND = 0, /* a backend's step for the node */
+    PDSI_STEP_CONVERT = 1, /* a layout conversion (a backend's step too) */
+    PDSI_STEP_COPY = 2,    /* a byte copy (residual that must be kept) */
 };
 
 typedef struct pdsi_step {
-    int32_t node; /* the node run (REF, DNN) or served (CONVERT, COPY) */
+    int32_t node; /* the node run (BACKEND) or served (CONVERT, COPY) */
     uint8_t kind;
-    pdsi_dnn_step *dnn;
-    pdsi_slot *in, *out;    /* REF: the node's slots, pointing at this plan's tensors */
-    pdsi_tensor **in_t;     /* flat inputs (DNN, CONVERT, COPY) */
-    pdsi_tensor **out_t;    /* flat outputs */
+    uint8_t bi;                 /* BACKEND, CONVERT: the backend's index in the model's set */
+    const pdsi_backend *backend; /* BACKEND, CONVERT: the set's b[bi] */
+    pdsi_backend_step *impl;    /* BACKEND, CONVERT */
+    pdsi_tensor **in_t;         /* flat inputs, in node->vals order */
+    pdsi_tensor **out_t;        /* flat outputs */
     int n_in_t, n_out_t;
-    size_t temp_off;        /* DNN: the arena offset of the step's intermediates */
+    size_t temp_off;            /* the arena offset of the step's intermediates */
 } pdsi_step;
 
 /* Static facts about a graph that every plan of it uses (made at load). */
@@ -69,8 +70,8 @@ typedef struct pdsi_plan {
     pdsi_tensor **out; /* per graph output: the plain tensor to hand out */
     size_t arena_bytes;   /* planned */
     size_t naive_bytes;   /* every arena tensor in its own buffer */
-    size_t scratch_bytes; /* oneDNN scratchpad, shared by all steps */
-    int32_t n_fast;       /* DNN steps */
+    size_t scratch_bytes; /* backend scratch, shared by all steps */
+    int32_t n_fast;       /* BACKEND steps of a backend other than ref */
     int32_t n_convert;
     uint64_t last_used;
 } pdsi_plan;
@@ -80,13 +81,14 @@ typedef struct pdsi_plan {
 size_t pdsi_plan_key_len(const pdsi_graph *g);
 uint64_t pdsi_plan_key(const pdsi_graph *g, const pdsi_tensor *tensors, int64_t *key);
 
-/* Builds a plan for the shapes now in tensors (phase 1 done). dm is NULL for
- * the reference kernels only. Parameters whose plain data the model dropped
- * get it back (tensors[v].data) when a reference step needs them. Planning a
- * node may compile kernels (milliseconds each), so stop (may be NULL) is
- * asked before every node: PDS_ERR_CANCELLED, nothing kept. */
+/* Builds a plan for the shapes now in tensors (phase 1 done), offering each
+ * node to the backends of set in order. Parameters whose plain data a
+ * backend dropped get it back (tensors[v].data) when a step of a backend with
+ * plain_params reads them. Planning a node may compile kernels (milliseconds
+ * each), so stop (may be NULL) is asked before every node:
+ * PDS_ERR_CANCELLED, nothing kept. */
 pds_status pdsi_plan_build(const pdsi_graph *g, const pdsi_graph_info *info,
-                           pdsi_dnn_model *dm, pdsi_tensor *tensors, const int64_t *key,
+                           const pdsi_backend_set *set, pdsi_tensor *tensors, const int64_t *key,
                            size_t key_len, uint64_t hash, const pdsi_stop *stop,
                            pdsi_plan **out, pds_error *err);
 void pdsi_plan_free(pdsi_plan *plan);

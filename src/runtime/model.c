@@ -1,8 +1,9 @@
 /*
  * model.c — the immutable, shareable model: a finished graph plus the
  * metadata the API hands out (input/output infos, statistics), and the
- * load-time work of the fast path: graph rewrites (passes/passes.h), the
- * static facts every plan uses, and weight packing at nominal shapes.
+ * load-time work: graph rewrites (passes/passes.h), the model's backends
+ * (backend/backend.h) and their states, the static facts every plan uses,
+ * and the backends' weight packing at nominal shapes.
  */
 #include "runtime/runtime.h"
 
@@ -38,8 +39,8 @@ static pds_status fill_info(const pdsi_graph *g, int32_t id, pds_tensor_info *in
 
 static void free_parts(pdsi_model *m)
 {
-    pdsi_dnn_model_free(m->dnn);
-    if (m->fast)
+    pdsi_backend_set_free(&m->backends);
+    if (m->executor)
         pdsi_executor_release();
     pdsi_graph_info_free(&m->info);
     for (size_t i = 0; m->op_types && m->op_types[i]; i++)
@@ -71,17 +72,41 @@ static pds_status read_env(load_env *e, pds_error *err)
 }
 
 typedef struct pack_job {
-    pdsi_pack_ctx *ctx;
+    const pdsi_backend *b;
+    void *ctx;
     int part, n_parts;
 } pack_job;
 
 static void pack_main(void *arg)
 {
     pack_job *j = arg;
-    pdsi_passes_pack_part(j->ctx, j->part, j->n_parts);
+    j->b->pack_part(j->ctx, j->part, j->n_parts);
 }
 
-/* The load-time work: rewrites, graph facts, packed weights. */
+/* Backend k's weights, packed by one executor per CPU (up to 4), one thread
+ * each. */
+static pds_status pack_backend(pdsi_model *m, int k, const pdsi_tensor *nominal, pds_error *err)
+{
+    const pdsi_backend *b = m->backends.b[k];
+    void *ctx;
+    pds_status st = b->pack_begin(m->backends.state[k], &m->graph, &m->info, nominal, &ctx, err);
+    if (st)
+        return pdsi_fail_wrap(err, st, "backend %s", b->name);
+    int n = pdsi_executor_cpus() < 4 ? pdsi_executor_cpus() : 4;
+    pack_job jobs[4];
+    void *args[4];
+    for (int i = 0; i < n; i++) {
+        jobs[i] = (pack_job){b, ctx, i, n};
+        args[i] = &jobs[i];
+    }
+    st = pdsi_executor_run_many(pack_main, args, n, 1, err);
+    pds_status st2 = b->pack_end(ctx, err);
+    if (st || (st = st2))
+        return pdsi_fail_wrap(err, st, "backend %s", b->name);
+    return PDS_OK;
+}
+
+/* The load-time work: rewrites, backends, graph facts, packed weights. */
 static pds_status prepare(pdsi_model *m, pds_error *err)
 {
     pdsi_graph *g = &m->graph;
@@ -89,31 +114,30 @@ static pds_status prepare(pdsi_model *m, pds_error *err)
     pds_status st = read_env(&env, err);
     if (st)
         return st;
-    m->fast = pdsi_dnn_compiled() && !env.reference &&
+    /* PDSAFE_KERNELS=ref (or the flag): the ref backend only, graph as
+     * loaded. Otherwise the whole list, when it has more than ref. */
+    m->fast = pdsi_backends_compiled() > 1 && !env.reference &&
               !(g->limits.flags & PDS_MODEL_REFERENCE_KERNELS);
-    if (m->fast) {
+    if (m->fast && (st = pdsi_passes_run(g, err)))
+        return st;
+    pdsi_backend_opts opts = {.winograd = env.winograd};
+    if ((st = pdsi_backend_set_make(&m->backends, m->fast, g, &opts, err)))
+        return st;
+    m->executor = pdsi_backend_set_needs_executor(&m->backends);
+    if (m->executor)
         pdsi_executor_acquire();
-        if ((st = pdsi_passes_run(g, err)) ||
-            (st = pdsi_dnn_model_create(&m->dnn, env.winograd, err)))
-            return st;
-    }
     if ((st = pdsi_graph_info_make(g, &m->info, err)))
         return st;
-    if (m->fast) {
-        /* Weights packed by one executor per CPU (up to 4), one thread each. */
-        pdsi_pack_ctx *ctx;
-        if ((st = pdsi_passes_pack_begin(g, &m->info, m->dnn, &ctx, err)))
-            return st;
-        int n = pdsi_executor_cpus() < 4 ? pdsi_executor_cpus() : 4;
-        pack_job jobs[4];
-        void *args[4];
-        for (int k = 0; k < n; k++) {
-            jobs[k] = (pack_job){ctx, k, n};
-            args[k] = &jobs[k];
-        }
-        st = pdsi_executor_run_many(pack_main, args, n, 1, err);
-        pds_status st2 = pdsi_passes_pack_end(ctx, err);
-        if (st || (st = st2))
+    bool packs = false;
+    for (int k = 0; k < m->backends.n; k++)
+        packs |= m->backends.b[k]->pack_begin != NULL;
+    if (packs) {
+        pdsi_tensor *nominal = pdsi_passes_nominal(g, &m->info);
+        for (int k = 0; k < m->backends.n && !st; k++)
+            if (m->backends.b[k]->pack_begin)
+                st = pack_backend(m, k, nominal, err);
+        pdsi_passes_nominal_free(g, nominal);
+        if (st)
             return st;
     }
     m->param_bytes = 0;
@@ -198,7 +222,7 @@ void pdsi_model_release(pdsi_model *m)
 #ifdef __GLIBC__
     /* The model's large buffers were page mappings and are gone already
      * (core/tensor.c); its small ones and its predictors' (names, nodes,
-     * small tensors, oneDNN primitives) went back to malloc, which keeps
+     * small tensors, backends' primitives) went back to malloc, which keeps
      * freed pages in every arena, including those of threads that will
      * never allocate again. This gives them back to the system. It is not
      * a process-wide setting (DESIGN M21): it configures nothing and changes

@@ -11,9 +11,10 @@
  * keeping the PDSI_PLAN_CACHE most recent ones, so a steady shape allocates
  * nothing per run and a new one re-plans once.
  *
- * With the fast path the whole run executes on an executor thread
- * (core/executor.h) while the caller waits; the reference kernels run on the
- * caller's thread. Nothing the caller passes is kept after the call (M12):
+ * When a backend of the model needs the executor (needs_executor), the whole
+ * run executes on an executor thread (core/executor.h) while the caller
+ * waits; with the ref backend alone it runs on the caller's thread. Phase 1
+ * runs its early nodes on the reference kernels (backend/ref/ref.h). Nothing the caller passes is kept after the call (M12):
  * inputs are copied in, outputs copied out.
  *
  * Every run has an id (pds_run_id). Cancellation names the id, and the kept
@@ -30,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backend/ref/ref.h"
 #include "core/cancel.h"
 #include "core/executor.h"
 
@@ -110,7 +112,7 @@ pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *opt
         }
     }
     p->exec.num_threads = p->options.num_threads ? p->options.num_threads : 1;
-    if (m->fast && p->exec.num_threads > pdsi_executor_cpus())
+    if (m->executor && p->exec.num_threads > pdsi_executor_cpus())
         p->exec.num_threads = pdsi_executor_cpus();
     p->key = malloc(sizeof *p->key * (pdsi_plan_key_len(g) + 1));
     p->result = calloc((size_t)g->n_outputs + 1, sizeof *p->result);
@@ -134,9 +136,12 @@ void pdsi_predictor_free(pdsi_predictor *p)
     pdsi_exec_release(&p->exec);
     for (int i = 0; i < p->n_plans; i++)
         pdsi_plan_free(p->plans[i]);
-    pdsi_dnn_stream_free(p->stream);
+    const pdsi_backend_set *set = &p->model->backends;
+    for (int k = 0; k < set->n; k++)
+        if (p->streams[k] && set->b[k]->stream_free)
+            set->b[k]->stream_free(p->streams[k]);
     pdsi_buffer_free(p->arena, p->arena_cap);
-    pdsi_buffer_free(p->dnn_scratch, p->dnn_scratch_cap);
+    pdsi_buffer_free(p->scratch, p->scratch_cap);
     free(p->key);
     free(p->result);
     free(p->prof);
@@ -334,7 +339,7 @@ static pds_status infer_all(pdsi_predictor *p, pds_error *err)
                                      node->index, node->type, pdsi_tensor_bytes(t),
                                      node->def->out[k].name);
             }
-        if (early && (st = node->def->run(node->params, in, out, &p->exec, err)))
+        if (early && (st = pdsi_ref_run_node(node, in, out, &p->exec, err)))
             return pdsi_fail_wrap(err, st, "op #%d (%s)", node->index, node->type);
     }
     return PDS_OK;
@@ -353,8 +358,8 @@ static pds_status find_plan(pdsi_predictor *p, pds_error *err)
             pl = p->plans[i];
     if (!pl) {
         pdsi_stop stop = {run_should_stop, p};
-        pds_status st = pdsi_plan_build(g, &m->info, m->fast ? m->dnn : NULL, p->tensors, p->key,
-                                        len, h, &stop, &pl, err);
+        pds_status st = pdsi_plan_build(g, &m->info, &m->backends, p->tensors, p->key, len, h,
+                                        &stop, &pl, err);
         if (st == PDS_ERR_CANCELLED && err) {
             char where[PDS_ERROR_MESSAGE_SIZE];
             memcpy(where, err->message, sizeof where);
@@ -383,10 +388,10 @@ static pds_status find_plan(pdsi_predictor *p, pds_error *err)
             return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
                              "could not allocate the %zu-byte activation arena", pl->arena_bytes);
     }
-    if (pl->scratch_bytes > p->dnn_scratch_cap) {
-        pdsi_buffer_free(p->dnn_scratch, p->dnn_scratch_cap);
-        p->dnn_scratch = pdsi_buffer_alloc(pl->scratch_bytes, &p->dnn_scratch_cap);
-        if (!p->dnn_scratch)
+    if (pl->scratch_bytes > p->scratch_cap) {
+        pdsi_buffer_free(p->scratch, p->scratch_cap);
+        p->scratch = pdsi_buffer_alloc(pl->scratch_bytes, &p->scratch_cap);
+        if (!p->scratch)
             return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
                              "could not allocate %zu bytes of kernel scratch", pl->scratch_bytes);
     }
@@ -418,21 +423,33 @@ static uint64_t now_ns(void)
 
 static pds_status run_step(pdsi_predictor *p, const pdsi_step *s, pds_error *err)
 {
-    const pdsi_node *node = &p->model->graph.nodes[s->node];
-    switch (s->kind) {
-    case PDSI_STEP_REF:
-        return node->def->run(node->params, s->in, s->out, &p->exec, err);
-    case PDSI_STEP_COPY: {
+    if (s->kind == PDSI_STEP_COPY) {
         size_t n = pdsi_tensor_bytes(s->in_t[0]);
         if (n)
             memcpy(s->out_t[0]->data, s->in_t[0]->data, n);
         return PDS_OK;
     }
-    default:
-        return pdsi_dnn_step_run(s->dnn, s->in_t, s->out_t, p->dnn_scratch,
-                                 p->arena ? (char *)p->arena + s->temp_off : NULL, p->stream,
-                                 err);
-    }
+    const pdsi_backend_run run = {
+        .stream = p->streams[s->bi],
+        .exec = &p->exec,
+        .scratch = p->scratch,
+        .temp = p->arena ? (char *)p->arena + s->temp_off : NULL,
+    };
+    return s->backend->step_run(s->impl, s->in_t, s->out_t, &run, err);
+}
+
+/* Each backend's per-predictor state, made on the thread that runs. */
+static pds_status make_streams(pdsi_predictor *p, pds_error *err)
+{
+    const pdsi_backend_set *set = &p->model->backends;
+    for (int k = 0; k < set->n; k++)
+        if (!p->streams[k] && set->b[k]->stream_create) {
+            pds_status st = set->b[k]->stream_create(set->state[k], &p->streams[k], err);
+            if (st)
+                return pdsi_fail_wrap(err, st, "backend %s", set->b[k]->name);
+        }
+    p->streams_made = true;
+    return PDS_OK;
 }
 
 /* Phase 2: the plan's steps. */
@@ -494,7 +511,7 @@ static pds_status run_body(pdsi_predictor *p, const pds_tensor *inputs, size_t n
         }
     }
     pds_status st;
-    if (m->fast && !p->stream && (st = pdsi_dnn_stream_create(&p->stream, err)))
+    if (!p->streams_made && (st = make_streams(p, err)))
         return st;
     if ((st = infer_all(p, err)) || (st = find_plan(p, err)) || (st = run_steps(p, err)))
         return st;
@@ -530,7 +547,7 @@ pds_status pdsi_predictor_run(pdsi_predictor *p, const pds_tensor *inputs, size_
         st = check_input(m, i, &inputs[i], err);
     if (st)
         return st;
-    if (!m->fast)
+    if (!m->executor)
         return run_body(p, inputs, n_inputs, outputs, n_outputs, err);
     run_job j = {p, inputs, n_inputs, outputs, n_outputs, err, PDS_OK};
     if ((st = pdsi_executor_run(run_job_main, &j, p->exec.num_threads, err)))
@@ -614,27 +631,6 @@ pds_status pdsi_predictor_fetch(pdsi_predictor *p, uint64_t id, pds_tensor *outp
     return hand_out(p, outputs, n_outputs, err);
 }
 
-void pdsi_predictor_stats(pdsi_predictor *p, pds_predictor_stats *s)
-{
-    const pdsi_model *m = p->model;
-    memset(s, 0, sizeof *s);
-    s->struct_size = sizeof *s;
-    s->num_threads = m->fast ? p->exec.num_threads : 1;
-    s->fast = m->fast;
-    s->plans_cached = (uint32_t)p->n_plans;
-    s->runs = p->runs;
-    s->plans_built = p->plans_built;
-    if (p->cur) {
-        s->steps = (uint32_t)p->cur->n_steps;
-        s->fast_steps = (uint32_t)p->cur->n_fast;
-        s->conversions = (uint32_t)p->cur->n_convert;
-        s->arena_bytes = p->cur->arena_bytes;
-        s->naive_bytes = p->cur->naive_bytes;
-    }
-    s->scratch_bytes = p->dnn_scratch_cap + p->exec.scratch_cap;
-    s->weights_bytes = m->param_bytes + (m->dnn ? pdsi_dnn_model_packed_bytes(m->dnn) : 0);
-}
-
 static void copy_str(char *dst, size_t cap, const char *src)
 {
     size_t n = strlen(src);
@@ -642,6 +638,28 @@ static void copy_str(char *dst, size_t cap, const char *src)
         n = cap - 1;
     memcpy(dst, src, n);
     dst[n] = '\0';
+}
+
+void pdsi_predictor_stats(pdsi_predictor *p, pds_predictor_stats *s)
+{
+    const pdsi_model *m = p->model;
+    memset(s, 0, sizeof *s);
+    s->struct_size = sizeof *s;
+    s->num_threads = m->executor ? p->exec.num_threads : 1;
+    s->plans_cached = (uint32_t)p->n_plans;
+    s->runs = p->runs;
+    s->plans_built = p->plans_built;
+    if (p->cur) {
+        s->steps = (uint32_t)p->cur->n_steps;
+        s->fast_steps = (uint32_t)p->cur->n_fast;
+        s->fast = p->cur->n_fast > 0;
+        s->conversions = (uint32_t)p->cur->n_convert;
+        s->arena_bytes = p->cur->arena_bytes;
+        s->naive_bytes = p->cur->naive_bytes;
+    }
+    s->scratch_bytes = p->scratch_cap + p->exec.scratch_cap;
+    s->weights_bytes = m->param_bytes + pdsi_backend_set_packed_bytes(&m->backends);
+    copy_str(s->backend, sizeof s->backend, m->backends.b[0]->name);
 }
 
 size_t pdsi_predictor_profile(pdsi_predictor *p, pds_step_profile *out, size_t cap)
@@ -659,13 +677,11 @@ size_t pdsi_predictor_profile(pdsi_predictor *p, pds_step_profile *out, size_t c
         r->start_ns = p->prof[i].start_ns;
         r->duration_ns = p->prof[i].duration_ns;
         switch (s->kind) {
-        case PDSI_STEP_REF:
-            copy_str(r->op_type, sizeof r->op_type, node->type);
-            copy_str(r->kernel, sizeof r->kernel, "ref");
-            break;
-        case PDSI_STEP_DNN: {
+        case PDSI_STEP_BACKEND: {
+            /* "<backend>:<implementation>", or the backend's name alone. */
             char k[80];
-            snprintf(k, sizeof k, "onednn:%s", pdsi_dnn_step_impl(s->dnn));
+            const char *impl = s->backend->step_impl(s->impl);
+            snprintf(k, sizeof k, "%s%s%s", s->backend->name, impl[0] ? ":" : "", impl);
             copy_str(r->op_type, sizeof r->op_type, node->type);
             copy_str(r->kernel, sizeof r->kernel, k);
             break;

@@ -15,8 +15,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "backend/backend.h"
 #include "graph/graph.h"
-#include "kernels/onednn/dnn.h"
 #include "plan/plan.h"
 
 typedef struct pdsi_model {
@@ -27,8 +27,9 @@ typedef struct pdsi_model {
     pds_model_stats stats;    /* of the program as loaded */
     char **op_types;          /* stats.op_count types, as loaded (before rewrites) */
     pdsi_graph_info info;
-    bool fast;                /* oneDNN fast path (else reference kernels only) */
-    pdsi_dnn_model *dnn;      /* packed weights; NULL without the fast path */
+    bool fast;                /* the whole backend list (else ref only): passes and packing */
+    bool executor;            /* a backend needs the executor: runs go to its threads */
+    pdsi_backend_set backends; /* the planner's list and each backend's model state */
     uint64_t param_bytes;     /* plain parameter bytes still held after the passes */
 } pdsi_model;
 
@@ -87,9 +88,10 @@ typedef struct pdsi_predictor {
     int64_t *key;           /* the signature of the shapes being run */
     void *arena;            /* activations of the current plan */
     size_t arena_cap;
-    void *dnn_scratch;
-    size_t dnn_scratch_cap;
-    pdsi_dnn_stream *stream;
+    void *scratch;          /* backend scratch shared by the steps */
+    size_t scratch_cap;
+    void *streams[PDSI_MAX_BACKENDS]; /* per backend of the model's set (stream_create) */
+    bool streams_made;
     pdsi_tensor **result;   /* per output: the tensor handed out (have_result) */
     uint64_t runs, plans_built;
     pdsi_prof *prof;        /* per step of cur, when profiling */

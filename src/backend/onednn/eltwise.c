@@ -5,15 +5,13 @@
  * Paddle's legacy broadcasting mapped onto oneDNN's). Both run in whatever
  * layout their input is stored in, so NHWC chains stay NHWC.
  */
-#include "kernels/onednn/dnn.h"
-
-#ifdef PDSAFE_HAVE_ONEDNN
+#include "backend/onednn/dnn.h"
 
 #include <string.h>
 
 #include "kernels/activation.h"
 #include "kernels/elementwise.h"
-#include "kernels/onednn/dnn-impl.h"
+#include "backend/onednn/dnn-impl.h"
 
 /* A layout a tensor can be described in: NHWC only for 4-D. */
 static uint8_t usable(const pdsi_tensor *t, uint8_t layout)
@@ -81,24 +79,14 @@ pds_status pdsi_dnn_unary(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi
         }
         uint8_t lay = usable(x, in[0].layout);
         dnnl_memory_desc_t md;
-        dnnl_primitive_attr_t attr;
         dnnl_primitive_desc_t pd = NULL;
-        if (pdsi_dnn_md(&md, x->dims, x->rank, lay) != dnnl_success ||
-            pdsi_dnn_attr(&attr) != dnnl_success) {
-            if (rest)
-                dnnl_post_ops_destroy(rest);
-            return PDS_OK;
-        }
-        if (rest) {
-            dnnl_primitive_attr_set_post_ops(attr, rest);
-            dnnl_post_ops_destroy(rest);
-        }
         dnnl_eltwise_desc_t ed;
-        if (dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_inference, alg, &md, alpha, beta) ==
-                dnnl_success &&
-            dnnl_primitive_desc_create(&pd, &ed, attr, pdsi_dnn_engine(), NULL) != dnnl_success)
-            pd = NULL;
-        dnnl_primitive_attr_destroy(attr);
+        if (pdsi_dnn_md(&md, x->dims, x->rank, lay) == dnnl_success &&
+            dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_inference, alg, &md, alpha, beta) ==
+                dnnl_success)
+            pd = pdsi_dnn_pd(&ed, rest, NULL);
+        if (rest)
+            dnnl_post_ops_destroy(rest);
         if (!pd)
             return PDS_OK;
         const pdsi_dnn_arg args[2] = {{DNNL_ARG_SRC, &md, 0, NULL},
@@ -120,17 +108,12 @@ pds_status pdsi_dnn_unary(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi
         const pdsi_tensor *x = in[0].t;
         uint8_t lay = usable(x, in[0].layout);
         dnnl_memory_desc_t md;
-        dnnl_primitive_attr_t attr;
         dnnl_primitive_desc_t pd = NULL;
-        if (pdsi_dnn_md(&md, x->dims, x->rank, lay) != dnnl_success ||
-            pdsi_dnn_attr(&attr) != dnnl_success)
-            return PDS_OK;
         dnnl_eltwise_desc_t ed;
-        if (dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_inference, dnnl_eltwise_linear, &md,
-                                           alpha, beta) == dnnl_success &&
-            dnnl_primitive_desc_create(&pd, &ed, attr, pdsi_dnn_engine(), NULL) != dnnl_success)
-            pd = NULL;
-        dnnl_primitive_attr_destroy(attr);
+        if (pdsi_dnn_md(&md, x->dims, x->rank, lay) == dnnl_success &&
+            dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_inference, dnnl_eltwise_linear, &md,
+                                           alpha, beta) == dnnl_success)
+            pd = pdsi_dnn_pd(&ed, NULL, NULL);
         if (!pd)
             return PDS_OK;
         pdsi_dnn_step *s = pdsi_dnn_step_new();
@@ -204,21 +187,12 @@ pds_status pdsi_dnn_binary(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pds
         pdsi_dnn_md(&mo, bc.out, bc.rank, la))
         return PDS_OK;
     (void)o;
-    dnnl_primitive_attr_t attr;
-    if (pdsi_dnn_attr(&attr) != dnnl_success)
-        return PDS_OK;
     dnnl_binary_desc_t bdsc;
     dnnl_primitive_desc_t pd = NULL;
-    if (dnnl_binary_desc_init(&bdsc, alg, &ma, &mb, &mo) == dnnl_success &&
-        dnnl_primitive_desc_create(&pd, &bdsc, attr, pdsi_dnn_engine(), NULL) != dnnl_success)
-        pd = NULL;
-    dnnl_primitive_attr_destroy(attr);
+    if (dnnl_binary_desc_init(&bdsc, alg, &ma, &mb, &mo) == dnnl_success)
+        pd = pdsi_dnn_fast_pd(&bdsc, NULL, NULL);
     if (!pd)
         return PDS_OK;
-    if (!pdsi_dnn_pd_is_fast(pd)) {
-        dnnl_primitive_desc_destroy(pd);
-        return PDS_OK;
-    }
     pdsi_dnn_step *s = pdsi_dnn_step_new();
     pds_status st;
     if (!s) {
@@ -237,5 +211,3 @@ pds_status pdsi_dnn_binary(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pds
     out[0].layout = la;
     return finish(s, pd, step, err);
 }
-
-#endif

@@ -1,91 +1,14 @@
 /*
- * dnn.c — the oneDNN fast path's common parts: engine, streams, the model's
+ * dnn.c — the oneDNN backend's common parts: engine, streams, the model's
  * weight cache, steps (bind, run, free), layout reorders, and the dispatch of
- * a node to its op family (see dnn.h). Without oneDNN every entry point
- * declines, so the planner falls back to the reference kernels.
+ * a node to its op family (see dnn.h). Built only with oneDNN
+ * (cmake/onednn.cmake).
  */
-#include "kernels/onednn/dnn.h"
-
-#include <stdlib.h>
-#include <string.h>
-
-#ifndef PDSAFE_HAVE_ONEDNN
-
-bool pdsi_dnn_compiled(void) { return false; }
-pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, pds_error *err)
-{
-    (void)winograd;
-    *out = NULL;
-    return pdsi_fail(err, PDS_ERR_INTERNAL, "built without oneDNN");
-}
-void pdsi_dnn_model_free(pdsi_dnn_model *dm) { (void)dm; }
-size_t pdsi_dnn_model_packed_bytes(pdsi_dnn_model *dm) { (void)dm; return 0; }
-const void *pdsi_dnn_model_plain(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t value)
-{
-    (void)dm;
-    return g->values[value].data.data;
-}
-bool pdsi_dnn_model_has_packed(pdsi_dnn_model *dm, int32_t value)
-{
-    (void)dm;
-    (void)value;
-    return false;
-}
-void pdsi_dnn_model_configure(pdsi_dnn_model *dm, const pdsi_graph *g)
-{
-    (void)dm;
-    (void)g;
-}
-void pdsi_dnn_model_drop_plain(pdsi_dnn_model *dm, pdsi_graph *g, int32_t value)
-{
-    (void)dm;
-    (void)g;
-    (void)value;
-}
-pds_status pdsi_dnn_stream_create(pdsi_dnn_stream **out, pds_error *err)
-{
-    *out = NULL;
-    return pdsi_fail(err, PDS_ERR_INTERNAL, "built without oneDNN");
-}
-void pdsi_dnn_stream_free(pdsi_dnn_stream *s) { (void)s; }
-pds_status pdsi_dnn_step_create(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t node_index,
-                                pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out, int n_out,
-                                bool pack_only, pdsi_dnn_step **step, pds_error *err)
-{
-    (void)dm, (void)g, (void)node_index, (void)in, (void)n_in, (void)out, (void)n_out;
-    (void)pack_only, (void)err;
-    *step = NULL;
-    return PDS_OK;
-}
-pds_status pdsi_dnn_reorder_create(const pdsi_tensor *t, uint8_t from, uint8_t to,
-                                   pdsi_dnn_step **step, pds_error *err)
-{
-    (void)t, (void)from, (void)to;
-    *step = NULL;
-    return pdsi_fail(err, PDS_ERR_INTERNAL, "built without oneDNN: no layout conversion");
-}
-pds_status pdsi_dnn_step_run(pdsi_dnn_step *s, pdsi_tensor *const *in, pdsi_tensor *const *out,
-                             void *scratch, void *temp, pdsi_dnn_stream *stream, pds_error *err)
-{
-    (void)s, (void)in, (void)out, (void)scratch, (void)temp, (void)stream;
-    return pdsi_fail(err, PDS_ERR_INTERNAL, "built without oneDNN");
-}
-size_t pdsi_dnn_step_scratch(const pdsi_dnn_step *s) { (void)s; return 0; }
-size_t pdsi_dnn_step_temp_bytes(const pdsi_dnn_step *s) { (void)s; return 0; }
-int pdsi_dnn_step_inplace_input(const pdsi_dnn_step *s) { (void)s; return -1; }
-const char *pdsi_dnn_step_impl(const pdsi_dnn_step *s) { (void)s; return ""; }
-void pdsi_dnn_step_free(pdsi_dnn_step *s) { (void)s; }
-
-#else
+#include "backend/onednn/dnn-impl.h"
 
 #include <pthread.h>
-
-#include "kernels/onednn/dnn-impl.h"
-
-bool pdsi_dnn_compiled(void)
-{
-    return true;
-}
+#include <stdlib.h>
+#include <string.h>
 
 /* ---- engine, streams, errors --------------------------------------------- */
 
@@ -170,17 +93,6 @@ dnnl_status_t pdsi_dnn_md(dnnl_memory_desc_t *md, const int64_t *dims, int rank,
         tag = dnnl_nChw16c;
     }
     return dnnl_memory_desc_init_by_tag(md, rank, d, dnnl_f32, tag);
-}
-
-dnnl_status_t pdsi_dnn_attr(dnnl_primitive_attr_t *attr)
-{
-    dnnl_status_t s = dnnl_primitive_attr_create(attr);
-    if (s != dnnl_success)
-        return s;
-    s = dnnl_primitive_attr_set_scratchpad_mode(*attr, dnnl_scratchpad_mode_user);
-    if (s != dnnl_success)
-        dnnl_primitive_attr_destroy(*attr);
-    return s;
 }
 
 bool pdsi_dnn_pd_is_fast(const_dnnl_primitive_desc_t pd)
@@ -359,10 +271,10 @@ pds_status pdsi_dnn_reorder_create(const pdsi_tensor *t, uint8_t from, uint8_t t
     pdsi_dnn_step *s = pdsi_dnn_step_new();
     if (!s)
         return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate a step");
-    dnnl_primitive_attr_t attr;
+    dnnl_primitive_attr_t attr = pdsi_dnn_attr_make(NULL, NULL);
     dnnl_primitive_desc_t pd;
-    dnnl_status_t ds = pdsi_dnn_attr(&attr);
-    if (ds == dnnl_success) {
+    dnnl_status_t ds = attr ? dnnl_success : dnnl_out_of_memory;
+    if (attr) {
         ds = dnnl_reorder_primitive_desc_create(&pd, &a, pdsi_dnn_engine(), &b, pdsi_dnn_engine(),
                                                 attr);
         dnnl_primitive_attr_destroy(attr);
@@ -737,6 +649,19 @@ pds_status pdsi_dnn_step_create(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t
     return pdsi_dnn_misc(g, node, in, n_in, out, n_out, step, err);
 }
 
+pds_status pdsi_dnn_step_part(pdsi_dnn_step *s, dnnl_primitive_desc_t pd, const pdsi_dnn_arg *args,
+                              int n, pds_error *err)
+{
+    pds_status st = PDS_OK;
+    for (int i = 0; i < n && !st; i++)
+        st = add_arg(s, args[i].arg, args[i].md, args[i].bind, args[i].data, 0, err);
+    if (st) {
+        dnnl_primitive_desc_destroy(pd);
+        return st;
+    }
+    return pdsi_dnn_step_finish(s, pd, err);
+}
+
 pds_status pdsi_dnn_make_step(dnnl_primitive_desc_t pd, const pdsi_dnn_arg *args, int n,
                               pdsi_dnn_step **step, pds_error *err)
 {
@@ -749,20 +674,11 @@ pds_status pdsi_dnn_make_step(dnnl_primitive_desc_t pd, const pdsi_dnn_arg *args
         dnnl_primitive_desc_destroy(pd);
         return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate a step");
     }
-    pds_status st = PDS_OK;
-    for (int i = 0; i < n && !st; i++)
-        st = pdsi_dnn_step_arg(s, args[i].arg, args[i].md, args[i].bind, args[i].data, err);
+    pds_status st = pdsi_dnn_step_part(s, pd, args, n, err);
     if (st) {
-        dnnl_primitive_desc_destroy(pd);
-        pdsi_dnn_step_free(s);
-        return st;
-    }
-    if ((st = pdsi_dnn_step_finish(s, pd, err))) {
         pdsi_dnn_step_free(s);
         return st;
     }
     *step = s;
     return PDS_OK;
 }
-
-#endif

@@ -23,9 +23,7 @@
  *   - batch_norm with parameter statistics as one per-channel multiply-add,
  *     in the input's layout.
  */
-#include "kernels/onednn/dnn.h"
-
-#ifdef PDSAFE_HAVE_ONEDNN
+#include "backend/onednn/dnn.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -33,7 +31,7 @@
 
 #include "kernels/interp.h"
 #include "kernels/norm.h"
-#include "kernels/onednn/dnn-impl.h"
+#include "backend/onednn/dnn-impl.h"
 #include "kernels/shape.h"
 
 static pds_status dnn_concat(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out,
@@ -63,8 +61,8 @@ static pds_status dnn_concat(const pdsi_node *node, pdsi_dnn_io *in, int n_in, p
             return PDS_OK;
     if (pdsi_dnn_md(&mo, o->dims, rank, lay))
         return PDS_OK;
-    dnnl_primitive_attr_t attr;
-    if (pdsi_dnn_attr(&attr) != dnnl_success)
+    dnnl_primitive_attr_t attr = pdsi_dnn_attr_make(NULL, NULL);
+    if (!attr)
         return PDS_OK;
     dnnl_primitive_desc_t pd = NULL;
     if (dnnl_concat_primitive_desc_create(&pd, &mo, nx, (int)axis, mds, attr,
@@ -84,26 +82,6 @@ static pds_status dnn_concat(const pdsi_node *node, pdsi_dnn_io *in, int n_in, p
         out[0].layout = lay;
     }
     return st;
-}
-
-/* A primitive descriptor for desc with the step attribute and post-ops po
- * (may be NULL), or NULL when oneDNN refuses it or would run its slow
- * reference implementation. */
-static dnnl_primitive_desc_t fast_pd(const void *desc, const_dnnl_post_ops_t po)
-{
-    dnnl_primitive_attr_t attr;
-    dnnl_primitive_desc_t pd = NULL;
-    if (pdsi_dnn_attr(&attr) != dnnl_success)
-        return NULL;
-    if ((!po || dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success) &&
-        dnnl_primitive_desc_create(&pd, desc, attr, pdsi_dnn_engine(), NULL) != dnnl_success)
-        pd = NULL;
-    dnnl_primitive_attr_destroy(attr);
-    if (pd && !pdsi_dnn_pd_is_fast(pd)) {
-        dnnl_primitive_desc_destroy(pd);
-        pd = NULL;
-    }
-    return pd;
 }
 
 static pds_status dnn_interp(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out,
@@ -151,7 +129,7 @@ static pds_status dnn_interp(const pdsi_node *node, pdsi_dnn_io *in, int n_in, p
                                                  : dnnl_resampling_nearest,
                                           NULL, &mx, &mo) != dnnl_success)
         return PDS_OK;
-    dnnl_primitive_desc_t pd = fast_pd(&rd, NULL);
+    dnnl_primitive_desc_t pd = pdsi_dnn_fast_pd(&rd, NULL, NULL);
     if (!pd)
         return PDS_OK;
     const pdsi_dnn_arg args[2] = {{DNNL_ARG_SRC, &mx, 0, NULL},
@@ -201,7 +179,7 @@ static pds_status dnn_softmax(const pdsi_node *node, pdsi_dnn_io *in, pdsi_dnn_i
     if (dnnl_softmax_v2_forward_desc_init(&sd, dnnl_forward_inference,
                                           p->log ? dnnl_softmax_log : dnnl_softmax_accurate, &mx,
                                           &mx, 1) == dnnl_success)
-        pd[2] = fast_pd(&sd, NULL);
+        pd[2] = pdsi_dnn_fast_pd(&sd, NULL, NULL);
     bool ok = pd[2] != NULL;
     if (ok && p->log) {
         dnnl_post_ops_t po = NULL;
@@ -212,11 +190,11 @@ static pds_status dnn_softmax(const pdsi_node *node, pdsi_dnn_io *in, pdsi_dnn_i
                 dnnl_success &&
             dnnl_reduction_desc_init(&rd, dnnl_reduction_max, &mx, &mrow, 0.0f, 0.0f) ==
                 dnnl_success)
-            pd[0] = fast_pd(&rd, po);
+            pd[0] = pdsi_dnn_fast_pd(&rd, po, NULL);
         if (po)
             dnnl_post_ops_destroy(po);
         if (dnnl_binary_desc_init(&bd, dnnl_binary_max, &mx, &mrow, &mx) == dnnl_success)
-            pd[1] = fast_pd(&bd, NULL);
+            pd[1] = pdsi_dnn_fast_pd(&bd, NULL, NULL);
         ok = pd[0] && pd[1];
     }
     pdsi_dnn_step *s = ok ? pdsi_dnn_step_new() : NULL;
@@ -289,17 +267,12 @@ static pds_status dnn_layer_norm(const pdsi_node *node, pdsi_dnn_io *in, int n_i
         pdsi_dnn_md(&mstat, &rows, 1, PDSI_LAYOUT_PLAIN))
         return PDS_OK;
     bool stats = om >= 0 || ov >= 0;
-    dnnl_primitive_attr_t attr;
-    if (pdsi_dnn_attr(&attr) != dnnl_success)
-        return PDS_OK;
     dnnl_layer_normalization_desc_t ld;
     dnnl_primitive_desc_t pd = NULL;
     if (dnnl_layer_normalization_forward_desc_init(
             &ld, stats ? dnnl_forward_training : dnnl_forward_inference, &mx, &mstat, p->epsilon,
-            dnnl_use_scale | dnnl_use_shift) == dnnl_success &&
-        dnnl_primitive_desc_create(&pd, &ld, attr, pdsi_dnn_engine(), NULL) != dnnl_success)
-        pd = NULL;
-    dnnl_primitive_attr_destroy(attr);
+            dnnl_use_scale | dnnl_use_shift) == dnnl_success)
+        pd = pdsi_dnn_pd(&ld, NULL, NULL);
     if (!pd)
         return PDS_OK;
     pdsi_dnn_arg args[6];
@@ -392,7 +365,7 @@ pds_status pdsi_dnn_batch_norm(const pdsi_graph *g, const pdsi_node *node, pdsi_
         dnnl_post_ops_create(&po) == dnnl_success &&
         dnnl_post_ops_append_binary(po, dnnl_binary_add, &mc) == dnnl_success &&
         dnnl_binary_desc_init(&bd, dnnl_binary_mul, &mx, &mc, &mx) == dnnl_success)
-        pd = fast_pd(&bd, po);
+        pd = pdsi_dnn_fast_pd(&bd, po, NULL);
     if (po)
         dnnl_post_ops_destroy(po);
     if (!pd) {
@@ -440,5 +413,3 @@ pds_status pdsi_dnn_misc(const pdsi_graph *g, const pdsi_node *node, pdsi_dnn_io
         return dnn_layer_norm(node, in, n_in, out, n_out, step, err);
     return PDS_OK;
 }
-
-#endif

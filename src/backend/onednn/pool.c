@@ -12,11 +12,9 @@
  *     pooling with kernel = stride = input / output; other adaptive forms
  *     decline.
  */
-#include "kernels/onednn/dnn.h"
+#include "backend/onednn/dnn.h"
 
-#ifdef PDSAFE_HAVE_ONEDNN
-
-#include "kernels/onednn/dnn-impl.h"
+#include "backend/onednn/dnn-impl.h"
 #include "kernels/pool.h"
 
 pds_status pdsi_dnn_pool(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out,
@@ -65,16 +63,11 @@ pds_status pdsi_dnn_pool(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_
         return PDS_OK;
     dnnl_dims_t strides = {sh, sw}, kernel = {kh, kw}, dil = {0, 0}, padl = {pt, pl},
                 padr = {pb, pr};
-    dnnl_primitive_attr_t attr;
-    if (pdsi_dnn_attr(&attr) != dnnl_success)
-        return PDS_OK;
     dnnl_pooling_v2_desc_t pdsc;
     dnnl_primitive_desc_t pd = NULL;
     if (dnnl_pooling_v2_forward_desc_init(&pdsc, dnnl_forward_inference, alg, &src, &dst, strides,
-                                          kernel, dil, padl, padr) == dnnl_success &&
-        dnnl_primitive_desc_create(&pd, &pdsc, attr, pdsi_dnn_engine(), NULL) != dnnl_success)
-        pd = NULL;
-    dnnl_primitive_attr_destroy(attr);
+                                          kernel, dil, padl, padr) == dnnl_success)
+        pd = pdsi_dnn_pd(&pdsc, NULL, NULL);
     if (!pd)
         return PDS_OK;
     const pdsi_dnn_arg args[2] = {{DNNL_ARG_SRC, &src, 0, NULL},
@@ -88,5 +81,3 @@ pds_status pdsi_dnn_pool(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_
     *step = s;
     return PDS_OK;
 }
-
-#endif

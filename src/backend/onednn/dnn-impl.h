@@ -7,14 +7,12 @@
  * tensor's data moves (a new arena), so a steady run makes no oneDNN calls
  * besides execute.
  */
-#ifndef PDSI_KERNELS_ONEDNN_DNN_IMPL_H
-#define PDSI_KERNELS_ONEDNN_DNN_IMPL_H
-
-#ifdef PDSAFE_HAVE_ONEDNN
+#ifndef PDSI_BACKEND_ONEDNN_DNN_IMPL_H
+#define PDSI_BACKEND_ONEDNN_DNN_IMPL_H
 
 #include <oneapi/dnnl/dnnl.h>
 
-#include "kernels/onednn/dnn.h"
+#include "backend/onednn/dnn.h"
 
 #define PDSI_DNN_MAX_ARGS 16
 #define PDSI_DNN_MAX_PARTS 3
@@ -92,8 +90,21 @@ pds_status pdsi_dnn_step_arg_temp(pdsi_dnn_step *s, int arg, const dnnl_memory_d
  * slower than our own reference kernels). */
 bool pdsi_dnn_pd_is_fast(const_dnnl_primitive_desc_t pd);
 
-/* The attribute every step uses: user-managed scratchpad. */
-dnnl_status_t pdsi_dnn_attr(dnnl_primitive_attr_t *attr);
+/* ---- attributes and descriptors (attr.c) ---- */
+
+/* The attribute every step uses (user-managed scratchpad) with post-ops po
+ * and a common output scale (each NULL: none); NULL when oneDNN refuses one.
+ * The caller destroys it. */
+dnnl_primitive_attr_t pdsi_dnn_attr_make(const_dnnl_post_ops_t po, const float *scale);
+
+/* A primitive descriptor for op descriptor desc (a dnnl_*_desc_t) with
+ * pdsi_dnn_attr_make(po, scale), or NULL when oneDNN refuses it. */
+dnnl_primitive_desc_t pdsi_dnn_pd(const void *desc, const_dnnl_post_ops_t po, const float *scale);
+
+/* The same, but NULL also when oneDNN would run it with its slow reference
+ * implementation. */
+dnnl_primitive_desc_t pdsi_dnn_fast_pd(const void *desc, const_dnnl_post_ops_t po,
+                                       const float *scale);
 
 /* Parameter `value` in the layout `want`, packed once per model from its
  * plain data (described by plain_md, whose dims match want's) or from
@@ -134,13 +145,26 @@ pds_status pdsi_dnn_batch_norm(const pdsi_graph *g, const pdsi_node *node, pdsi_
  * has no exact oneDNN form. kind/a/b/c as in pdsi_unary_params. */
 bool pdsi_dnn_post_unary(dnnl_post_ops_t po, int kind, float a, float b, float c);
 
-/* One argument of a step, for pdsi_dnn_make_step. */
+/* The post-ops of a fused operator (kernels/fused.h): activations as eltwise
+ * entries, a residual as a sum when allow_sum (*n_res counts them). NULL when
+ * one has no exact oneDNN form, more than one residual, or out of memory. */
+struct pdsi_post_op;
+dnnl_post_ops_t pdsi_dnn_post_ops(const struct pdsi_post_op *post, int n_post, bool allow_sum,
+                                  int *n_res);
+
+/* One argument of a step, for pdsi_dnn_step_part and pdsi_dnn_make_step. */
 typedef struct pdsi_dnn_arg {
     int arg;
     const dnnl_memory_desc_t *md;
-    int bind;
-    const void *data;
+    int bind;         /* an input index, or PDSI_BIND_* (not _TEMP) */
+    const void *data; /* PDSI_BIND_CONST: the constant data */
 } pdsi_dnn_arg;
+
+/* Adds the next part to s: its arguments, then pd's primitive
+ * (pdsi_dnn_step_finish). Takes pd on every path; on failure s keeps the
+ * parts it had and the caller frees it. */
+pds_status pdsi_dnn_step_part(pdsi_dnn_step *s, dnnl_primitive_desc_t pd, const pdsi_dnn_arg *args,
+                              int n, pds_error *err);
 
 /* Builds a step from pd (always taken: destroyed on every path that does not
  * keep it) and its arguments. If oneDNN would run pd with a slow reference
@@ -148,7 +172,5 @@ typedef struct pdsi_dnn_arg {
  * falls back to pdsafe's reference kernel. */
 pds_status pdsi_dnn_make_step(dnnl_primitive_desc_t pd, const pdsi_dnn_arg *args, int n,
                               pdsi_dnn_step **step, pds_error *err);
-
-#endif /* PDSAFE_HAVE_ONEDNN */
 
 #endif

@@ -1,20 +1,19 @@
 /*
- * dnn.h — the oneDNN fast path as the planner sees it.
+ * dnn.h — the oneDNN backend's entry points, behind its table in backend.c
+ * (backend/backend.h). Nothing outside src/backend/onednn/ includes this.
  *
- * A fast step is one operator (often a fused one, see kernels/fused.h) run by
+ * A step is one operator (often a fused one, see kernels/fused.h) run by
  * oneDNN primitives that are created once per input-shape plan and reused by
  * every run with that plan. The planner offers a node with its tensors'
- * shapes and current layouts; the fast path either declines (the reference
- * kernel then runs the node) or returns a step, the layout it needs for each
- * input and the layout it writes each output in.
+ * shapes and current layouts; this backend either declines (the next backend
+ * of the list then gets the node) or returns a step, the layout it needs for
+ * each input and the layout it writes each output in.
  *
- * Layouts: 4-D activations may live as NHWC (oneDNN's brgemm convolutions,
- * pooling and depthwise kernels are fastest there on AVX-512, and NHWC has no
- * channel padding, so a tensor keeps its byte size) or, in networks dominated
- * by 3x3 convolutions, as nChw16c (the layout of oneDNN's Winograd
- * convolution; used only where the channels are a multiple of 16, so again
- * without padding); everything else is plain row-major ("NCHW"). A tensor's
- * dims are always the logical NCHW dims.
+ * Layouts (backend.h): 4-D activations may live as NHWC (oneDNN's brgemm
+ * convolutions, pooling and depthwise kernels are fastest there on AVX-512)
+ * or, in networks dominated by 3x3 convolutions, as nChw16c (the layout of
+ * oneDNN's Winograd convolution; used only where the channels are a multiple
+ * of 16); everything else is plain row-major ("NCHW").
  *
  * Weights: a model owns a cache of its parameters reordered into the layouts
  * oneDNN asked for (pdsi_dnn_model). Entries are made once, at load where the
@@ -25,26 +24,18 @@
  * Everything here that creates or runs a primitive must run on an executor
  * thread (core/executor.h).
  */
-#ifndef PDSI_KERNELS_ONEDNN_DNN_H
-#define PDSI_KERNELS_ONEDNN_DNN_H
+#ifndef PDSI_BACKEND_ONEDNN_DNN_H
+#define PDSI_BACKEND_ONEDNN_DNN_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backend/backend.h"
 #include "graph/graph.h"
-
-enum {
-    PDSI_LAYOUT_PLAIN = 0,
-    PDSI_LAYOUT_NHWC = 1,
-    PDSI_LAYOUT_NCHW16C = 2, /* 4-D with channels a multiple of 16 only: no padding */
-};
 
 typedef struct pdsi_dnn_model pdsi_dnn_model;
 typedef struct pdsi_dnn_step pdsi_dnn_step;
 typedef struct pdsi_dnn_stream pdsi_dnn_stream;
-
-/* True when the library was built with oneDNN. */
-bool pdsi_dnn_compiled(void);
 
 /* Per-model state (the weight cache). */
 /* winograd: Winograd 3x3 convolutions may be chosen (PDSAFE_WINOGRAD=1). */
@@ -72,17 +63,11 @@ void pdsi_dnn_model_configure(pdsi_dnn_model *dm, const pdsi_graph *g);
 pds_status pdsi_dnn_stream_create(pdsi_dnn_stream **out, pds_error *err);
 void pdsi_dnn_stream_free(pdsi_dnn_stream *s);
 
-/* A step's tensors as the planner sees them, flattened over the node's slots
- * in slot order (node->vals order). */
-typedef struct pdsi_dnn_io {
-    pdsi_tensor *t;  /* shape known; data not yet */
-    int32_t value;   /* graph value id, or -1 for a planner temporary */
-    bool param;      /* an immutable model parameter */
-    uint8_t layout;  /* inputs: the layout it is stored in now; outputs: set by create */
-    uint8_t want;    /* inputs: the layout the step needs (set by create) */
-} pdsi_dnn_io;
+/* A step's tensors as the planner sees them (the oneDNN files' name for
+ * pdsi_backend_io). */
+typedef pdsi_backend_io pdsi_dnn_io;
 
-/* Offers node to the fast path. On PDS_OK, *step is NULL when the fast path
+/* Offers node to this backend. On PDS_OK, *step is NULL when it
  * declines (unsupported op, parameters or shapes); otherwise every input's
  * `want` and every output's `layout` are set. Errors are real failures (out
  * of memory, a oneDNN failure on a configuration it accepted).

@@ -1,0 +1,175 @@
+/*
+ * matmul.c — the fused matmul (pdsafe_matmul: matmul_v2, mul or fc + bias +
+ * activations) on oneDNN's matmul primitive. Batch dims broadcast as numpy
+ * does (oneDNN broadcasts size-1 batch dims of either operand); transposed
+ * operands are described by swapped strides, so nothing is copied. mul and
+ * fc flatten their plain operands into matrices, which is only a different
+ * description of the same bytes. 1-D operands (vector products) stay with
+ * the reference kernel.
+ */
+#include "backend/onednn/dnn.h"
+
+#include <string.h>
+
+#include "kernels/fused.h"
+#include "backend/onednn/dnn-impl.h"
+
+/* A row-major [batch..., r, c] matrix, or its transpose seen as [.., c, r]. */
+static dnnl_status_t mat_md(dnnl_memory_desc_t *md, const int64_t *batch, int nb, int64_t r,
+                            int64_t c, bool trans)
+{
+    dnnl_dims_t dims, strides;
+    int n = nb + 2;
+    for (int i = 0; i < nb; i++)
+        dims[i] = batch[i];
+    /* Stored [.., r, c]; logical dims swap when transposed. */
+    dims[nb] = trans ? c : r;
+    dims[nb + 1] = trans ? r : c;
+    strides[nb] = trans ? 1 : c;
+    strides[nb + 1] = trans ? c : 1;
+    int64_t s = r * c;
+    for (int i = nb - 1; i >= 0; i--) {
+        strides[i] = s;
+        s *= batch[i];
+    }
+    return dnnl_memory_desc_init_by_strides(md, n, dims, dnnl_f32, strides);
+}
+
+/* The product as [batch..] x [M, K] x [K, N]: numpy broadcasting for
+ * matmul_v2; mul and fc flatten X at x_num_col_dims and Y at y_num_col_dims
+ * (no transposes, alpha 1, a bias of N elements). False to decline. */
+static bool mm_shape(const pdsi_fmatmul_params *p, const pdsi_tensor *x, const pdsi_tensor *y,
+                     const pdsi_tensor *bias, pdsi_matmul_plan *mp, bool *tx, bool *ty)
+{
+    *tx = p->mm.trans_x;
+    *ty = p->mm.trans_y;
+    if (p->form == PDSI_FMATMUL_V2)
+        return pdsi_matmul_plan_make(x, y, *tx, *ty, mp, NULL) == PDS_OK && mp->batch_rank <= 4;
+    /* [M, K] x [K, N] over the flattened operands. */
+    int xn = p->flat.x_num_col_dims, yn = p->flat.y_num_col_dims;
+    if (xn < 1 || xn >= x->rank || yn < 1 || yn >= y->rank)
+        return false;
+    memset(mp, 0, sizeof *mp);
+    mp->M = mp->K = mp->N = 1;
+    int64_t ky = 1;
+    for (int i = 0; i < x->rank; i++) {
+        if (i < xn)
+            mp->M *= x->dims[i];
+        else
+            mp->K *= x->dims[i];
+    }
+    for (int i = 0; i < y->rank; i++) {
+        if (i < yn)
+            ky *= y->dims[i];
+        else
+            mp->N *= y->dims[i];
+    }
+    *tx = *ty = false;
+    /* The bias is added to every row of N outputs. */
+    return ky == mp->K && (!bias || pdsi_tensor_numel(bias) == mp->N) && p->mm.alpha == 1.0f;
+}
+
+/* X, Y, the output and the bias ([1.., N]) as oneDNN memory descriptors. */
+typedef struct mm_mds {
+    dnnl_memory_desc_t x, y, out, bias;
+    dnnl_memory_desc_t y_any; /* y, or y with the layout left to oneDNN (a parameter Y) */
+} mm_mds;
+
+static bool mm_descs(const pdsi_matmul_plan *mp, bool tx, bool ty, bool has_bias, bool y_param,
+                     mm_mds *d)
+{
+    const int nb = mp->batch_rank;
+    /* The stored shapes of X and Y: trans flips which dim is M/N vs K. */
+    int64_t xr = tx ? mp->K : mp->M, xc = tx ? mp->M : mp->K;
+    int64_t yr = ty ? mp->N : mp->K, yc = ty ? mp->K : mp->N;
+    if (mat_md(&d->x, mp->xb, nb, xr, xc, tx) || mat_md(&d->y, mp->yb, nb, yr, yc, ty) ||
+        mat_md(&d->out, mp->batch, nb, mp->M, mp->N, false))
+        return false;
+    if (has_bias) {
+        dnnl_dims_t bd;
+        for (int i = 0; i < nb + 1; i++)
+            bd[i] = 1;
+        bd[nb + 1] = mp->N;
+        if (dnnl_memory_desc_init_by_strides(&d->bias, nb + 2, bd, dnnl_f32, NULL) !=
+            dnnl_success)
+            return false;
+    }
+    /* A parameter Y is packed once per model in the layout oneDNN picks. */
+    d->y_any = d->y;
+    if (y_param) {
+        dnnl_dims_t wd;
+        for (int i = 0; i < d->y.ndims; i++)
+            wd[i] = d->y.dims[i];
+        if (dnnl_memory_desc_init_by_tag(&d->y_any, d->y.ndims, wd, dnnl_f32,
+                                         dnnl_format_tag_any) != dnnl_success)
+            d->y_any = d->y;
+    }
+    return true;
+}
+
+/* The matmul primitive descriptor with alpha as output scale and the
+ * activations as post-ops, or NULL (declined, or oneDNN's slow reference
+ * implementation). */
+static dnnl_primitive_desc_t mm_pd(const pdsi_fmatmul_params *p, const mm_mds *d, bool has_bias)
+{
+    int n_res;
+    dnnl_post_ops_t po = pdsi_dnn_post_ops(p->post, p->n_post, false, &n_res);
+    if (!po)
+        return NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_matmul_desc_t md;
+    if (dnnl_matmul_desc_init(&md, &d->x, &d->y_any, has_bias ? &d->bias : NULL, &d->out) ==
+        dnnl_success)
+        pd = pdsi_dnn_fast_pd(&md, po, p->mm.alpha != 1.0f ? &p->mm.alpha : NULL);
+    dnnl_post_ops_destroy(po);
+    return pd;
+}
+
+pds_status pdsi_dnn_matmul(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_node *node,
+                           pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out, int n_out, bool pack_only,
+                           pdsi_dnn_step **step, pds_error *err)
+{
+    *step = NULL;
+    const pdsi_fmatmul_params *p = node->params;
+    int ib = node->in_off[3] > node->in_off[2] ? node->in_off[2] : -1;
+    if (n_out != 1 || n_in < 2 || (ib >= 0 && !in[ib].param) || (pack_only && !in[1].param))
+        return PDS_OK;
+    const pdsi_tensor *x = in[0].t, *y = in[1].t;
+    if (x->dtype != PDS_FLOAT32 || y->dtype != PDS_FLOAT32 || x->rank < 2 || y->rank < 2)
+        return PDS_OK;
+    pdsi_matmul_plan mp;
+    bool tx, ty;
+    mm_mds d;
+    const bool wparam = in[1].param;
+    if (!mm_shape(p, x, y, ib >= 0 ? in[ib].t : NULL, &mp, &tx, &ty) ||
+        !mm_descs(&mp, tx, ty, ib >= 0, wparam, &d))
+        return PDS_OK;
+    dnnl_primitive_desc_t pd = mm_pd(p, &d, ib >= 0);
+    if (!pd)
+        return PDS_OK;
+    const void *wdata = NULL;
+    const dnnl_memory_desc_t *w_md = &d.y;
+    pds_status st;
+    if (wparam) {
+        w_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        if ((st = pdsi_dnn_weights(dm, g, in[1].value, &d.y, w_md, &wdata, err)) || pack_only) {
+            if (!st)
+                pdsi_dnn_warm(pd);
+            dnnl_primitive_desc_destroy(pd);
+            return st;
+        }
+    }
+    pdsi_dnn_arg args[4];
+    int n = 0;
+    args[n++] = (pdsi_dnn_arg){DNNL_ARG_SRC, &d.x, 0, NULL};
+    args[n++] = (pdsi_dnn_arg){DNNL_ARG_WEIGHTS, w_md, wparam ? PDSI_BIND_CONST : 1, wdata};
+    if (ib >= 0)
+        args[n++] = (pdsi_dnn_arg){DNNL_ARG_BIAS, &d.bias, PDSI_BIND_CONST, in[ib].t->data};
+    args[n++] = (pdsi_dnn_arg){DNNL_ARG_DST, &d.out, PDSI_BIND_OUT0, NULL};
+    if ((st = pdsi_dnn_make_step(pd, args, n, step, err)) || !*step)
+        return st;
+    for (int k = 0; k < n_in; k++)
+        in[k].want = PDSI_LAYOUT_PLAIN;
+    out[0].layout = PDSI_LAYOUT_PLAIN;
+    return PDS_OK;
+}
