@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "graph/opdef.h"
+#include "ops/opdef.h"
 
 typedef enum pdsi_value_kind {
     PDSI_VALUE_TEMP = 0,  /* produced by a node */

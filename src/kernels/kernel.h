@@ -15,12 +15,8 @@
 #define PDSI_KERNELS_KERNEL_H
 
 #include "core/error.h"
+#include "core/slot.h"
 #include "core/tensor.h"
-
-typedef struct pdsi_slot {
-    pdsi_tensor **t;
-    int n;
-} pdsi_slot;
 
 /* Per-run execution context, owned by the predictor. */
 typedef struct pdsi_exec {
@@ -36,12 +32,6 @@ void *pdsi_exec_scratch(pdsi_exec *ex, size_t bytes);
 
 /* Releases the scratch buffer. */
 void pdsi_exec_release(pdsi_exec *ex);
-
-/* The tensor of a single-tensor slot, or NULL when the slot is empty. */
-static inline pdsi_tensor *pdsi_slot_get(const pdsi_slot *s)
-{
-    return s->n > 0 ? s->t[0] : (pdsi_tensor *)0;
-}
 
 typedef pds_status (*pdsi_kernel_fn)(const void *params, const pdsi_slot *in,
                                      const pdsi_slot *out, pdsi_exec *ex, pds_error *err);

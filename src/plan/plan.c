@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/activation.h"
-#include "kernels/elementwise.h"
 #include "plan/arena.h"
 
 /* ---- static graph facts ------------------------------------------------- */
@@ -16,7 +14,7 @@
 /* Operators that read only the shape of their inputs. */
 static bool reads_dims_only(const pdsi_node *node)
 {
-    return strcmp(node->def->type, "shape") == 0;
+    return (node->def->flags & PDSI_OPF_DIMS_ONLY) != 0;
 }
 
 pds_status pdsi_graph_info_make(const pdsi_graph *g, pdsi_graph_info *info, pds_error *err)
@@ -262,10 +260,9 @@ static pds_status converted(builder *b, int32_t node, int32_t src, uint8_t want,
  * any layout (all their tensors in the same one). */
 static bool any_layout_ref(const builder *b, const pdsi_node *node)
 {
-    pdsi_kernel_fn run = node->def->run;
-    if (run == pdsi_ref_unary || run == pdsi_ref_scale || run == pdsi_ref_dropout)
+    if (node->def->flags & PDSI_OPF_UNARY)
         return true;
-    if (run != pdsi_ref_binary)
+    if (!(node->def->flags & PDSI_OPF_BINARY))
         return false;
     int n_in = node->in_off[node->n_in_slots];
     if (n_in != 2)

@@ -28,7 +28,7 @@
 #include "kernels/onednn/dnn.h"
 
 enum {
-    PDSI_STEP_REF = 0,     /* node->def->run */
+    PDSI_STEP_REF = 0,     /* the node's reference kernel (pdsi_ref_kernel) */
     PDSI_STEP_DNN = 1,     /* a oneDNN step for the node */
     PDSI_STEP_CONVERT = 2, /* a layout conversion (oneDNN reorder) */
     PDSI_STEP_COPY = 3,    /* a byte copy (residual that must be kept) */

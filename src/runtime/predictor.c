@@ -32,6 +32,7 @@
 
 #include "core/cancel.h"
 #include "core/executor.h"
+#include "kernels/ref/ref.h"
 
 pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *options,
                                  pdsi_predictor **out, pds_error *err)
@@ -334,7 +335,7 @@ static pds_status infer_all(pdsi_predictor *p, pds_error *err)
                                      node->index, node->type, pdsi_tensor_bytes(t),
                                      node->def->out[k].name);
             }
-        if (early && (st = node->def->run(node->params, in, out, &p->exec, err)))
+        if (early && (st = pdsi_ref_kernel(node->def->id)(node->params, in, out, &p->exec, err)))
             return pdsi_fail_wrap(err, st, "op #%d (%s)", node->index, node->type);
     }
     return PDS_OK;
@@ -421,7 +422,7 @@ static pds_status run_step(pdsi_predictor *p, const pdsi_step *s, pds_error *err
     const pdsi_node *node = &p->model->graph.nodes[s->node];
     switch (s->kind) {
     case PDSI_STEP_REF:
-        return node->def->run(node->params, s->in, s->out, &p->exec, err);
+        return pdsi_ref_kernel(node->def->id)(node->params, s->in, s->out, &p->exec, err);
     case PDSI_STEP_COPY: {
         size_t n = pdsi_tensor_bytes(s->in_t[0]);
         if (n)

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 
 #include "graph/graph.h"
+#include "kernels/kernel.h"
 #include "kernels/onednn/dnn.h"
 #include "plan/plan.h"
 

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/activation.h"
-#include "kernels/fused.h"
+#include "ops/activation.h"
+#include "ops/fused.h"
 #include "kernels/onednn/dnn-impl.h"
 
 bool pdsi_dnn_post_unary(dnnl_post_ops_t po, int kind, float a, float b, float c)
