@@ -1,5 +1,5 @@
 /*
- * activation.h — parameters and reference kernels of the activation family:
+ * activation.h — parameters of the activation family:
  * element-wise unary functions (relu, sigmoid, gelu, hard_swish, clip, pow...)
  * plus scale and inference-time dropout.
  *

@@ -1,5 +1,5 @@
 /*
- * conv.h — parameters and reference kernels of the conv family: conv2d,
+ * conv.h — parameters and shape rules of the conv family: conv2d,
  * depthwise_conv2d, conv2d_transpose and depthwise_conv2d_transpose, all NCHW
  * float32.
  *

@@ -2,7 +2,7 @@
  * elementwise.c — parse and shape inference for the binary element-wise
  * operators (legacy elementwise_* with their `axis` attribute).
  *
- * The broadcasting rules live in kernels/elementwise.h (pdsi_bcast_plan) so
+ * The broadcasting rules live in ops/elementwise.h (pdsi_bcast_plan) so
  * that shape inference and every kernel agree on them. X and Y must share a
  * dtype (Paddle refuses mixed ones too); float32, int32 and int64 are
  * supported because models do shape arithmetic with these operators.

@@ -1,5 +1,5 @@
 /*
- * elementwise.h — parameters, broadcasting rules and reference kernel of the
+ * elementwise.h — parameters and broadcasting rules of the
  * binary element-wise family (elementwise_add, _sub, _mul, _div, _max, _min,
  * _pow, _floordiv, _mod).
  *

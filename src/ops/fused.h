@@ -1,6 +1,6 @@
 /*
- * fused.h — the operators the load-time passes make (passes/passes.h) and
- * their reference kernels. They never come from a model file.
+ * fused.h — the parameters of the operators the load-time passes make
+ * (passes/passes.h). They never come from a model file.
  *
  *   pdsafe_conv: conv2d / depthwise_conv2d / conv2d_transpose with a bias
  *     (batch norm folded in), then post-operations in order: activations and

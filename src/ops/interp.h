@@ -1,5 +1,5 @@
 /*
- * interp.h — parameters and reference kernels of the interp family: spatial
+ * interp.h — parameters and shape rules of the interp family: spatial
  * resampling (nearest_interp[_v2], bilinear_interp[_v2]; NCHW) and spatial
  * padding (pad3d on NCDHW, legacy pad2d on NCHW).
  *

@@ -1,7 +1,7 @@
 /*
- * matmul.h — parameters, shape rules and reference kernels of the matrix
- * product family: matmul_v2, legacy matmul, mul and fc. All of them end in
- * pdsi_gemm_f32 (kernels/gemm.h).
+ * matmul.h — parameters and shape rules of the matrix product family:
+ * matmul_v2, legacy matmul, mul and fc (whose reference kernels all end in
+ * one GEMM).
  */
 #ifndef PDSI_OPS_MATMUL_H
 #define PDSI_OPS_MATMUL_H

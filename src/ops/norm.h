@@ -1,5 +1,5 @@
 /*
- * norm.h — parameters and reference kernels of the normalisation family:
+ * norm.h — parameters of the normalisation family:
  * batch_norm (inference form, running statistics), layer_norm, softmax and
  * log_softmax.
  */

@@ -1,5 +1,5 @@
 /*
- * pool.h — parameters and reference kernel of pool2d (max and average, NCHW
+ * pool.h — parameters and shape rules of pool2d (max and average, NCHW
  * float32), with Paddle's padding_algorithm, global, adaptive, ceil_mode and
  * exclusive variants.
  *

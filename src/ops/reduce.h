@@ -1,5 +1,5 @@
 /*
- * reduce.h — parameters and reference kernels of the reduce family:
+ * reduce.h — parameters and shape rules of the reduce family:
  * reduce_sum, reduce_mean, reduce_max, reduce_min, arg_max and arg_min.
  *
  * The reduced dims are resolved (negative dims, reduce_all, empty dim list,

@@ -1,5 +1,5 @@
 /*
- * shape.h — parameters and reference kernels of the data-movement family:
+ * shape.h — parameters and shape rules of the data-movement family:
  * reshape, transpose, flatten, squeeze, unsqueeze, concat, split, stack,
  * slice, strided_slice, shape, fill_constant, fill_any_like, fill_zeros_like,
  * assign, assign_value and cast.

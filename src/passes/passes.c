@@ -90,7 +90,8 @@ static pdsi_tensor *nominal_shapes(const pdsi_graph *g, const pdsi_graph_info *i
                     ok = pdsi_shape_numel(out[k].t[a]->dims, out[k].t[a]->rank, &numel) &&
                          numel <= (1 << 20) && pdsi_tensor_reserve(out[k].t[a]);
                 }
-            ok = ok && pdsi_ref_kernel(node->def->id)(node->params, slots, out, &ex, NULL) == PDS_OK;
+            pdsi_kernel_fn run = pdsi_ref_kernel(node->def->id);
+            ok = ok && run(node->params, slots, out, &ex, NULL) == PDS_OK;
         }
     }
     pdsi_exec_release(&ex);

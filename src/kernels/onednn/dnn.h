@@ -1,7 +1,7 @@
 /*
  * dnn.h — the oneDNN fast path as the planner sees it.
  *
- * A fast step is one operator (often a fused one, see kernels/fused.h) run by
+ * A fast step is one operator (often a fused one, see ops/fused.h) run by
  * oneDNN primitives that are created once per input-shape plan and reused by
  * every run with that plan. The planner offers a node with its tensors'
  * shapes and current layouts; the fast path either declines (the reference

@@ -111,7 +111,8 @@ pds_status pdsi_dnn_unary(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi
         *step = s;
         return PDS_OK;
     }
-    if (node->def->id == PDSI_OP_SCALE && n_in == 1 && n_out == 1 && in[0].t->dtype == PDS_FLOAT32) {
+    if (node->def->id == PDSI_OP_SCALE && n_in == 1 && n_out == 1 &&
+        in[0].t->dtype == PDS_FLOAT32) {
         const pdsi_scale_params *p = node->params;
         /* scale * x + bias, or scale * (x + bias). */
         alpha = (float)p->scale;

@@ -1,6 +1,6 @@
 /*
- * conv.c — portable reference kernels of the conv family, and the geometry
- * they share with shape inference.
+ * conv.c — portable reference kernels of the conv family. The geometry they
+ * share with shape inference is pdsi_conv_resolve (ops/conv.c).
  *
  * A convolution runs as im2col + GEMM, one tile of output pixels at a time so
  * that the column buffer stays small (a whole-image im2col of a detection

@@ -1,6 +1,6 @@
 /*
- * elementwise.c — Paddle's broadcasting rules and the reference kernel of the
- * binary element-wise operators.
+ * elementwise.c — the reference kernel of the binary element-wise operators,
+ * on the broadcasting plan of ops/elementwise.c.
  *
  * The kernel first simplifies the broadcast: dims of size 1 are dropped and
  * neighbouring dims that broadcast the same way in X and in Y are merged, so

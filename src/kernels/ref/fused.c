@@ -1,6 +1,6 @@
 /*
  * fused.c — reference kernels of the fused operators: the plain kernels one
- * after the other, in place on the output (kernels/fused.h).
+ * after the other, in place on the output (ops/fused.h).
  */
 #include "kernels/ref/ref.h"
 #include "ops/fused.h"

@@ -1,7 +1,7 @@
 /*
  * interp.c — portable reference kernels of the interp family (nearest and
- * bilinear resampling, pad3d/pad2d), and the size resolution they share with
- * shape inference.
+ * bilinear resampling, pad3d/pad2d). The size resolution they share with
+ * shape inference is in ops/interp.c.
  *
  * Resampling reproduces Paddle's CPU interpolate kernel bit for bit: the ratio
  * is a float ((in-1)/(out-1) with align_corners, else 1/scale when a scale was

@@ -1,6 +1,6 @@
 /*
- * matmul.c — matmul shape rules and the reference kernels of matmul_v2,
- * legacy matmul, mul and fc, all reduced to calls of pdsi_gemm_f32.
+ * matmul.c — the reference kernels of matmul_v2, legacy matmul, mul and fc,
+ * all reduced to calls of pdsi_gemm_f32 (the shape rules: ops/matmul.c).
  *
  * A batched matmul whose Y has no batch of its own (the Linear-layer case,
  * X[B, T, K] x W[K, N]) is folded into one tall GEMM over B*T rows; other

@@ -1,6 +1,6 @@
 /*
- * pool.c — portable reference kernel of pool2d, and the geometry it shares
- * with shape inference.
+ * pool.c — portable reference kernel of pool2d. Its geometry, shared with
+ * shape inference, is pdsi_pool_resolve (ops/pool.c).
  *
  * The window arithmetic copies Paddle's plain CPU Pool2dFunctor, quirks
  * included (Paddle Inference with oneDNN differs in one place: avg with

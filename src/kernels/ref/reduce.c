@@ -1,6 +1,6 @@
 /*
- * reduce.c — portable reference kernels of the reduce family and the
- * geometry they share with shape inference.
+ * reduce.c — portable reference kernels of the reduce family. The geometry
+ * they share with shape inference is in ops/reduce.c.
  *
  * A reduction walks X once, in memory order, and folds each element into an
  * accumulator for its output element, so that reducing leading dims reads X

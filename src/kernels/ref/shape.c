@@ -1,7 +1,7 @@
 /*
- * shape.c — portable reference kernels of the data-movement family, the
- * element conversions of cast, and the geometry that shape inference shares
- * with the kernels.
+ * shape.c — portable reference kernels of the data-movement family. The
+ * element conversions of cast and the geometry that shape inference shares
+ * with the kernels are in ops/shape.c.
  *
  * Data movement is done on bytes: a kernel knows the element size and nothing
  * else about the dtype. Strided walks (transpose, slice) keep an odometer over
