@@ -3,6 +3,8 @@
  */
 #include "harness.h"
 
+#include "kernels/ref/ref.h"
+
 #include <dirent.h>
 
 int pdst_failures, pdst_passed, pdst_failed;
@@ -131,7 +133,7 @@ pds_status pdst_run_op(const char *type, const pdsi_attr *attrs, int n_attrs,
                 st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "test: reserve failed");
     pdsi_exec ex = {1, NULL, 0};
     if (!st)
-        st = def->run(params, in, out, &ex, err);
+        st = pdsi_ref_kernel(def->id)(params, in, out, &ex, err);
     pdsi_exec_release(&ex);
     free(params);
     return st;

@@ -13,7 +13,8 @@
 #include <string.h>
 
 #include "core/tensor.h"
-#include "graph/opdef.h"
+#include "kernels/kernel.h"
+#include "ops/opdef.h"
 #include "pdsafe.h"
 
 extern int pdst_failures;       /* checks failed in the current test */

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "kernels/elementwise.h"
+#include "ops/elementwise.h"
 
 /* Runs a two-input, one-output operator. */
 static pds_status run2(const char *type, int64_t axis, bool with_axis, pdsi_tensor *x,

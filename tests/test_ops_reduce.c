@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "harness.h"
-#include "kernels/shape.h"
+#include "ops/shape.h"
 
 /* ---- helpers -------------------------------------------------------------- */
 

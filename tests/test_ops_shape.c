@@ -16,7 +16,8 @@
 #include <stdint.h>
 
 #include "harness.h"
-#include "kernels/shape.h"
+#include "kernels/ref/ref.h"
+#include "ops/shape.h"
 
 /* ---- helpers -------------------------------------------------------------- */
 

@@ -56,7 +56,6 @@ enum {
 
 /* Static facts about a graph (plan/plan.h): which nodes run in phase 1,
  * which values are handed out. */
-struct pdsi_graph_info;
 
 /* A step as its backend made it; each backend defines what it points at. */
 typedef struct pdsi_backend_step pdsi_backend_step;
@@ -108,7 +107,7 @@ typedef struct pdsi_backend {
      * tensor per value at nominal shapes, or is NULL when they could not be
      * inferred (then weights are packed at the first plan). pack_part runs
      * concurrently for k = 0..n-1 (n <= 16), on executor threads. */
-    pds_status (*pack_begin)(void *state, pdsi_graph *g, const struct pdsi_graph_info *info,
+    pds_status (*pack_begin)(void *state, pdsi_graph *g, const pdsi_graph_info *info,
                              const pdsi_tensor *nominal, void **ctx, pds_error *err);
     void (*pack_part)(void *ctx, int part, int n_parts);
     pds_status (*pack_end)(void *ctx, pds_error *err); /* frees ctx */

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "graph/opdef.h"
+#include "ops/opdef.h"
 
 typedef enum pdsi_value_kind {
     PDSI_VALUE_TEMP = 0,  /* produced by a node */
@@ -112,5 +112,16 @@ pds_status pdsi_graph_set_output(pdsi_graph *g, int32_t col, const char *name, p
 /* Final checks: inputs and outputs are dense in col order, each node reads
  * only values defined before it, parameters have data. */
 pds_status pdsi_graph_finish(pdsi_graph *g, pds_error *err);
+
+/* Static facts about a graph that every plan of it uses (made at load). */
+typedef struct pdsi_graph_info {
+    uint8_t *early_node;  /* per node: runs in phase 1 */
+    uint8_t *early_value; /* per value: computed in phase 1 (or a graph input) */
+    int32_t *last_use;    /* per value: the last node reading it (-1: none) */
+    uint8_t *is_output;   /* per value: a graph output */
+} pdsi_graph_info;
+
+pds_status pdsi_graph_info_make(const pdsi_graph *g, pdsi_graph_info *info, pds_error *err);
+void pdsi_graph_info_free(pdsi_graph_info *info);
 
 #endif

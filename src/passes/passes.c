@@ -19,10 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph/ops_fused.h"
-#include "kernels/activation.h"
-#include "kernels/elementwise.h"
-#include "kernels/norm.h"
+#include "kernels/ref/ref.h"
+#include "ops/fused.h"
+#include "ops/activation.h"
+#include "ops/elementwise.h"
+#include "ops/norm.h"
 
 #define NOMINAL_SPATIAL 224
 /* Largest output a constant fold may turn into a parameter. */
@@ -89,7 +90,8 @@ static pdsi_tensor *nominal_shapes(const pdsi_graph *g, const pdsi_graph_info *i
                     ok = pdsi_shape_numel(out[k].t[a]->dims, out[k].t[a]->rank, &numel) &&
                          numel <= (1 << 20) && pdsi_tensor_reserve(out[k].t[a]);
                 }
-            ok = ok && node->def->run(node->params, slots, out, &ex, NULL) == PDS_OK;
+            pdsi_kernel_fn run = pdsi_ref_kernel(node->def->id);
+            ok = ok && run(node->params, slots, out, &ex, NULL) == PDS_OK;
         }
     }
     pdsi_exec_release(&ex);
@@ -316,19 +318,22 @@ static pds_status reslot(rewriter *r, pdsi_node *node, const pdsi_opdef *def, co
 
 static bool is_noop(const rewriter *r, const pdsi_node *node)
 {
-    const char *t = node->def->type;
-    if (strcmp(t, "assign") == 0)
-        return true;
-    if (strcmp(t, "dropout") == 0) {
+    if (!(node->def->flags & PDSI_OPF_IDENTITY))
+        return false;
+    /* The identity for some params only: check which. */
+    switch (node->def->id) {
+    case PDSI_OP_DROPOUT: {
         const pdsi_dropout_params *p = node->params;
         int32_t mask = out_value(node, "Mask");
         return p->factor == 1.0f && (mask < 0 || r->users[mask] == 0);
     }
-    if (strcmp(t, "scale") == 0) {
+    case PDSI_OP_SCALE: {
         const pdsi_scale_params *p = node->params;
         return p->scale == 1.0 && p->bias == 0.0 && in_value(node, "ScaleTensor") < 0;
     }
-    return false;
+    default:
+        return true;
+    }
 }
 
 static pds_status remove_noops(rewriter *r)
@@ -402,7 +407,7 @@ static pds_status fold_constants(rewriter *r)
                  pdsi_bytes_of(outs[k].dtype, numel, &bytes) && bytes <= FOLD_MAX_BYTES &&
                  (total += bytes) <= FOLD_MAX_BYTES && pdsi_tensor_reserve(&outs[k]);
         }
-        ok = ok && node->def->run(node->params, slots, out, &ex, NULL) == PDS_OK;
+        ok = ok && pdsi_ref_kernel(node->def->id)(node->params, slots, out, &ex, NULL) == PDS_OK;
         if (!ok) {
             for (int k = 0; k < n_out; k++)
                 pdsi_tensor_release(&outs[k]);
@@ -439,7 +444,7 @@ static bool inputs_static(const pdsi_graph *g)
     return true;
 }
 
-/* With static shapes, `shape` operators are constants: they become
+/* With static shapes, operators that read only dims (`shape`) are constants: they become
  * parameters (and fold_constants then folds what computes on them). */
 static pds_status fold_static_shapes(rewriter *r, bool *any)
 {
@@ -448,7 +453,7 @@ static pds_status fold_static_shapes(rewriter *r, bool *any)
     *any = false;
     for (int32_t i = 0; i < g->n_nodes; i++) {
         pdsi_node *node = &g->nodes[i];
-        if (r->dead[i] || strcmp(node->def->type, "shape") != 0 || node->in_off[1] != 1 ||
+        if (r->dead[i] || !(node->def->flags & PDSI_OPF_DIMS_ONLY) || node->in_off[1] != 1 ||
             node->out_off[node->n_out_slots] - node->out_off[0] != 1)
             continue;
         int32_t x = node->vals[0], y = node->vals[node->out_off[0]];
@@ -461,7 +466,7 @@ static pds_status fold_static_shapes(rewriter *r, bool *any)
         pdsi_slot in = {xp, 1}, out = {yp, 1};
         if (node->def->infer(node->params, &in, &out, NULL) != PDS_OK || !pdsi_tensor_reserve(&yt))
             continue;
-        if (node->def->run(node->params, &in, &out, &ex, NULL) != PDS_OK) {
+        if (pdsi_ref_kernel(node->def->id)(node->params, &in, &out, &ex, NULL) != PDS_OK) {
             pdsi_tensor_release(&yt);
             continue;
         }
@@ -483,7 +488,7 @@ static pds_status fold_static_shapes(rewriter *r, bool *any)
 
 static bool fusable_unary(const pdsi_node *node, pdsi_unary_params *u)
 {
-    if (node->def->run != pdsi_ref_unary)
+    if (!(node->def->flags & PDSI_OPF_POST_OP))
         return false;
     /* Tensor-valued bounds or factors are per run; only attribute forms fuse. */
     for (int k = 1; k < node->n_in_slots; k++)
@@ -645,15 +650,14 @@ static bool same_nominal(const rewriter *r, int32_t a, int32_t b)
 
 static bool chain_link(const pdsi_node *node)
 {
-    const char *t = node->def->type;
+    pdsi_op_id id = node->def->id;
     pdsi_unary_params u;
-    return strcmp(t, "batch_norm") == 0 || strcmp(t, "elementwise_add") == 0 ||
-           fusable_unary(node, &u);
+    return id == PDSI_OP_BATCH_NORM || id == PDSI_OP_ELEMENTWISE_ADD || fusable_unary(node, &u);
 }
 
-static bool is_conv_type(const char *t)
+static bool is_conv(const pdsi_node *node)
 {
-    return strcmp(t, "conv2d") == 0 || strcmp(t, "depthwise_conv2d") == 0;
+    return node->def->id == PDSI_OP_CONV2D || node->def->id == PDSI_OP_DEPTHWISE_CONV2D;
 }
 
 /* The node producing v, or -1 (inputs, parameters). */
@@ -690,7 +694,7 @@ static pds_status sink_residual_chains(rewriter *r)
     }
     for (int32_t j = 0; j < g->n_nodes; j++) {
         const pdsi_node *add = &g->nodes[j];
-        if (strcmp(add->def->type, "elementwise_add") != 0)
+        if (add->def->id != PDSI_OP_ELEMENTWISE_ADD)
             continue;
         int32_t ops[2] = {in_value(add, "X"), in_value(add, "Y")};
         if (ops[0] < 0 || ops[1] < 0 || ops[0] == ops[1] || is_param(g, ops[0]) ||
@@ -709,7 +713,7 @@ static pds_status sink_residual_chains(rewriter *r)
                 if (other_outputs_used(r, pn, v))
                     break;
                 chain[n++] = pi;
-                if (is_conv_type(pn->def->type)) {
+                if (is_conv(pn)) {
                     conv = pi;
                     break;
                 }
@@ -752,9 +756,9 @@ static pds_status fuse_conv(rewriter *r, int32_t i)
 {
     pdsi_graph *g = r->g;
     pdsi_node *node = &g->nodes[i];
-    const char *t = node->def->type;
-    bool tr = strcmp(t, "conv2d_transpose") == 0 || strcmp(t, "depthwise_conv2d_transpose") == 0;
-    if (!tr && strcmp(t, "conv2d") != 0 && strcmp(t, "depthwise_conv2d") != 0)
+    bool tr = node->def->id == PDSI_OP_CONV2D_TRANSPOSE ||
+              node->def->id == PDSI_OP_DEPTHWISE_CONV2D_TRANSPOSE;
+    if (!tr && !is_conv(node))
         return PDS_OK;
     int32_t x = in_value(node, "Input"), filter = in_value(node, "Filter");
     int32_t bias = in_value(node, "Bias"), y = out_value(node, "Output");
@@ -781,7 +785,7 @@ static pds_status fuse_conv(rewriter *r, int32_t i)
         const char *ct = cn->def->type;
         int32_t next = -1;
         pdsi_unary_params u;
-        if (strcmp(ct, "batch_norm") == 0 && p->n_post == 0 && res < 0 &&
+        if (cn->def->id == PDSI_OP_BATCH_NORM && p->n_post == 0 && res < 0 &&
             in_value(cn, "X") == y && !other_outputs_used(r, cn, out_value(cn, "Y"))) {
             st = fold_bn(r, node, p, &filter, &bias, cn);
             if (st == PDS_ERR_UNSUPPORTED_OP)
@@ -789,7 +793,7 @@ static pds_status fuse_conv(rewriter *r, int32_t i)
             if (st)
                 goto fail;
             next = out_value(cn, "Y");
-        } else if (strcmp(ct, "elementwise_add") == 0) {
+        } else if (cn->def->id == PDSI_OP_ELEMENTWISE_ADD) {
             const pdsi_binary_params *bp = cn->params;
             int32_t ax = in_value(cn, "X"), ay = in_value(cn, "Y");
             int32_t other = ax == y ? ay : ax;
@@ -849,7 +853,7 @@ static pds_status fuse_conv(rewriter *r, int32_t i)
     }
     const int32_t ins[4] = {x, filter, bias, res}, outs[1] = {y};
     g->values[y].producer = i;
-    st = reslot(r, node, &pdsi_op_fused_conv, ins, 4, outs, 1, p);
+    st = reslot(r, node, pdsi_opdef_at(PDSI_OP_PDSAFE_CONV), ins, 4, outs, 1, p);
     if (!st)
         st = count_users(r);
     return st;
@@ -879,16 +883,14 @@ static pds_status fuse_matmul(rewriter *r, int32_t i)
 {
     pdsi_graph *g = r->g;
     pdsi_node *node = &g->nodes[i];
-    const char *t = node->def->type;
     int form;
-    if (strcmp(t, "matmul_v2") == 0 || strcmp(t, "matmul") == 0)
-        form = PDSI_FMATMUL_V2;
-    else if (strcmp(t, "mul") == 0)
-        form = PDSI_FMATMUL_MUL;
-    else if (strcmp(t, "fc") == 0)
-        form = PDSI_FMATMUL_FC;
-    else
-        return PDS_OK;
+    switch (node->def->id) {
+    case PDSI_OP_MATMUL_V2:
+    case PDSI_OP_MATMUL: form = PDSI_FMATMUL_V2; break;
+    case PDSI_OP_MUL: form = PDSI_FMATMUL_MUL; break;
+    case PDSI_OP_FC: form = PDSI_FMATMUL_FC; break;
+    default: return PDS_OK;
+    }
     bool fc = form == PDSI_FMATMUL_FC;
     int32_t x = in_value(node, fc ? "Input" : "X"), w = in_value(node, fc ? "W" : "Y");
     int32_t y = out_value(node, "Out"), bias = fc ? in_value(node, "Bias") : -1;
@@ -923,7 +925,7 @@ static pds_status fuse_matmul(rewriter *r, int32_t i)
         /* With alpha, a bias would have to be added after the scaling,
          * which oneDNN's matmul does not promise: alpha products keep their
          * add apart. */
-        if (strcmp(ct, "elementwise_add") == 0 && bias < 0 && p->n_post == 0 &&
+        if (cn->def->id == PDSI_OP_ELEMENTWISE_ADD && bias < 0 && p->n_post == 0 &&
             p->mm.alpha == 1.0f && in_value(cn, "X") == y && is_param(g, in_value(cn, "Y")) &&
             bias_axis_ok(g, p, w, ((const pdsi_binary_params *)cn->params)->axis)) {
             int32_t b = in_value(cn, "Y");
@@ -960,7 +962,7 @@ static pds_status fuse_matmul(rewriter *r, int32_t i)
     }
     const int32_t ins[3] = {x, w, bias}, outs[1] = {y};
     g->values[y].producer = i;
-    st = reslot(r, node, &pdsi_op_fused_matmul, ins, 3, outs, 1, p);
+    st = reslot(r, node, pdsi_opdef_at(PDSI_OP_PDSAFE_MATMUL), ins, 3, outs, 1, p);
     if (!st)
         st = count_users(r);
     return st;

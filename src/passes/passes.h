@@ -10,7 +10,7 @@
  *   - constants folded: operators whose inputs are all parameters
  *     (fill_constant, shape of a fully static tensor, arithmetic on
  *     parameters) are run once and become parameters;
- *   - convolutions fused (kernels/fused.h): a following batch_norm is folded
+ *   - convolutions fused (ops/fused.h): a following batch_norm is folded
  *     into the filter and bias, a bias add becomes the bias, then activations
  *     and one residual add become post-operations;
  *   - matmul_v2, mul and fc (their flattened product, fc's own bias and relu
@@ -30,7 +30,6 @@
 #define PDSI_PASSES_PASSES_H
 
 #include "graph/graph.h"
-#include "plan/plan.h"
 
 pds_status pdsi_passes_run(pdsi_graph *g, pds_error *err);
 

@@ -46,17 +46,6 @@ typedef struct pdsi_step {
     size_t temp_off;            /* the arena offset of the step's intermediates */
 } pdsi_step;
 
-/* Static facts about a graph that every plan of it uses (made at load). */
-typedef struct pdsi_graph_info {
-    uint8_t *early_node;  /* per node: runs in phase 1 */
-    uint8_t *early_value; /* per value: computed in phase 1 (or a graph input) */
-    int32_t *last_use;    /* per value: the last node reading it (-1: none) */
-    uint8_t *is_output;   /* per value: a graph output */
-} pdsi_graph_info;
-
-pds_status pdsi_graph_info_make(const pdsi_graph *g, pdsi_graph_info *info, pds_error *err);
-void pdsi_graph_info_free(pdsi_graph_info *info);
-
 typedef struct pdsi_plan {
     int64_t *key;      /* the shape signature this plan is for */
     size_t key_len;

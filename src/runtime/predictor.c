@@ -34,6 +34,7 @@
 #include "backend/ref/ref.h"
 #include "core/cancel.h"
 #include "core/executor.h"
+#include "kernels/ref/ref.h"
 
 pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *options,
                                  pdsi_predictor **out, pds_error *err)

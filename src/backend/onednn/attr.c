@@ -7,8 +7,8 @@
  */
 #include "backend/onednn/dnn-impl.h"
 
-#include "kernels/activation.h"
-#include "kernels/fused.h"
+#include "ops/activation.h"
+#include "ops/fused.h"
 
 /* The attribute every step uses: user-managed scratchpad. */
 static dnnl_status_t step_attr(dnnl_primitive_attr_t *attr)

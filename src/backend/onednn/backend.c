@@ -18,8 +18,7 @@
 
 #include <oneapi/dnnl/dnnl.h>
 
-#include "graph/ops_fused.h"
-#include "plan/plan.h"
+#include "ops/op_list.h"
 
 /* ---- model state ------------------------------------------------------------ */
 
@@ -54,10 +53,15 @@ static const void *param_plain(void *state, const pdsi_graph *g, int32_t value)
 
 #define MAX_PARTS 16
 
+static bool is_fused(const pdsi_node *node)
+{
+    return node->def->id == PDSI_OP_PDSAFE_CONV || node->def->id == PDSI_OP_PDSAFE_MATMUL;
+}
+
 /* The weights slot (1) of a fused convolution or matmul: what packing covers. */
 static bool packed_slot(const pdsi_node *node, uint16_t a)
 {
-    return (node->def == &pdsi_op_fused_conv || node->def == &pdsi_op_fused_matmul) &&
+    return is_fused(node) &&
            a == node->in_off[1] && node->in_off[2] > node->in_off[1];
 }
 
@@ -71,7 +75,7 @@ typedef struct pack_ctx {
     pds_error err[MAX_PARTS];
 } pack_ctx;
 
-static pds_status pack_begin(void *state, pdsi_graph *g, const struct pdsi_graph_info *info,
+static pds_status pack_begin(void *state, pdsi_graph *g, const pdsi_graph_info *info,
                              const pdsi_tensor *nominal, void **out, pds_error *err)
 {
     *out = NULL;
@@ -144,7 +148,7 @@ static void pack_part(void *ctx, int part, int n_parts)
         return;
     for (int32_t i = part; i < g->n_nodes && !st; i += n_parts) {
         const pdsi_node *node = &g->nodes[i];
-        if ((node->def == &pdsi_op_fused_conv || node->def == &pdsi_op_fused_matmul) &&
+        if (is_fused(node) &&
             !c->info->early_node[i])
             st = pack_node(c, i, &c->err[part]);
     }

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "backend/onednn/dnn-impl.h"
-#include "kernels/fused.h"
+#include "ops/fused.h"
 
 /* A convolution node as oneDNN sees it, filled step by step by the helpers
  * below (each returns false when oneDNN cannot take the node). */

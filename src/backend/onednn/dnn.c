@@ -338,7 +338,7 @@ void pdsi_dnn_model_configure(pdsi_dnn_model *dm, const pdsi_graph *g)
     int wino = 0, dense = 0;
     for (int32_t i = 0; i < g->n_nodes; i++) {
         const pdsi_node *node = &g->nodes[i];
-        if (strncmp(node->def->type, "pdsafe_conv", 11) != 0)
+        if (node->def->id != PDSI_OP_PDSAFE_CONV)
             continue;
         const pdsi_tensor *w = &g->values[node->vals[node->in_off[1]]].data;
         if (w->rank != 4)
@@ -624,22 +624,20 @@ pds_status pdsi_dnn_step_create(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t
     for (int k = 0; k < n_in; k++)
         if (in[k].t->dtype == PDS_FLOAT32 && pdsi_tensor_numel(in[k].t) == 0)
             return PDS_OK;
-    if (strcmp(node->def->type, "batch_norm") == 0)
+    pdsi_op_id id = node->def->id;
+    if (id == PDSI_OP_BATCH_NORM)
         return pack_only ? PDS_OK : pdsi_dnn_batch_norm(g, node, in, n_in, out, n_out, step, err);
     for (int k = 0; k < n_out; k++)
         if (pdsi_tensor_numel(out[k].t) == 0)
             return PDS_OK;
-    const char *type = node->def->type;
-    if (strncmp(type, "pdsafe_conv", 11) == 0)
+    if (id == PDSI_OP_PDSAFE_CONV)
         return pdsi_dnn_conv(dm, g, node, in, n_in, out, n_out, pack_only, step, err);
-    if (strcmp(type, "pdsafe_matmul") == 0)
+    if (id == PDSI_OP_PDSAFE_MATMUL)
         return pdsi_dnn_matmul(dm, g, node, in, n_in, out, n_out, pack_only, step, err);
     if (pack_only)
         return PDS_OK;
-    if (strcmp(type, "pool2d") == 0)
+    if (id == PDSI_OP_POOL2D)
         return pdsi_dnn_pool(node, in, n_in, out, n_out, step, err);
-    if (node->def->run == NULL)
-        return PDS_OK;
     pds_status st = pdsi_dnn_unary(node, in, n_in, out, n_out, step, err);
     if (st || *step)
         return st;

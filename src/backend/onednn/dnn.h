@@ -2,7 +2,7 @@
  * dnn.h — the oneDNN backend's entry points, behind its table in backend.c
  * (backend/backend.h). Nothing outside src/backend/onednn/ includes this.
  *
- * A step is one operator (often a fused one, see kernels/fused.h) run by
+ * A step is one operator (often a fused one, see ops/fused.h) run by
  * oneDNN primitives that are created once per input-shape plan and reused by
  * every run with that plan. The planner offers a node with its tensors'
  * shapes and current layouts; this backend either declines (the next backend

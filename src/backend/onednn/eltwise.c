@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-#include "kernels/activation.h"
-#include "kernels/elementwise.h"
+#include "ops/activation.h"
+#include "ops/elementwise.h"
 #include "backend/onednn/dnn-impl.h"
 
 /* A layout a tensor can be described in: NHWC only for 4-D. */
@@ -38,8 +38,7 @@ pds_status pdsi_dnn_unary(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi
     *step = NULL;
     float alpha = 0.0f, beta = 0.0f;
     dnnl_alg_kind_t alg;
-    const char *t = node->def->type;
-    if (node->def->run == pdsi_ref_unary) {
+    if (node->def->flags & PDSI_OPF_POST_OP) {
         /* Tensor-valued attributes (clip's Min/Max, pow's FactorTensor) stay
          * with the reference kernel. */
         if (n_in != 1 || n_out != 1)
@@ -100,7 +99,8 @@ pds_status pdsi_dnn_unary(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi
         *step = s;
         return PDS_OK;
     }
-    if (strcmp(t, "scale") == 0 && n_in == 1 && n_out == 1 && in[0].t->dtype == PDS_FLOAT32) {
+    if (node->def->id == PDSI_OP_SCALE && n_in == 1 && n_out == 1 &&
+        in[0].t->dtype == PDS_FLOAT32) {
         const pdsi_scale_params *p = node->params;
         /* scale * x + bias, or scale * (x + bias). */
         alpha = (float)p->scale;
@@ -139,7 +139,7 @@ pds_status pdsi_dnn_binary(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pds
                            int n_out, pdsi_dnn_step **step, pds_error *err)
 {
     *step = NULL;
-    if (node->def->run != pdsi_ref_binary || n_in != 2 || n_out != 1)
+    if (!(node->def->flags & PDSI_OPF_BINARY) || n_in != 2 || n_out != 1)
         return PDS_OK;
     const pdsi_binary_params *p = node->params;
     dnnl_alg_kind_t alg;

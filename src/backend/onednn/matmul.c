@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "kernels/fused.h"
+#include "ops/fused.h"
 #include "backend/onednn/dnn-impl.h"
 
 /* A row-major [batch..., r, c] matrix, or its transpose seen as [.., c, r]. */

@@ -29,10 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/interp.h"
-#include "kernels/norm.h"
+#include "ops/interp.h"
+#include "ops/norm.h"
 #include "backend/onednn/dnn-impl.h"
-#include "kernels/shape.h"
+#include "ops/shape.h"
 
 static pds_status dnn_concat(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out,
                              pdsi_dnn_step **step, pds_error *err)
@@ -398,18 +398,22 @@ pds_status pdsi_dnn_misc(const pdsi_graph *g, const pdsi_node *node, pdsi_dnn_io
 {
     (void)g;
     *step = NULL;
-    const char *t = node->def->type;
     if (n_out < 1)
         return PDS_OK;
-    if (strcmp(t, "concat") == 0 && n_out == 1)
-        return dnn_concat(node, in, n_in, out, step, err);
-    if ((strcmp(t, "nearest_interp_v2") == 0 || strcmp(t, "nearest_interp") == 0 ||
-         strcmp(t, "bilinear_interp_v2") == 0 || strcmp(t, "bilinear_interp") == 0) &&
-        n_out == 1)
-        return dnn_interp(node, in, n_in, out, step, err);
-    if ((strcmp(t, "softmax") == 0 || strcmp(t, "log_softmax") == 0) && n_in == 1 && n_out == 1)
-        return dnn_softmax(node, in, out, step, err);
-    if (strcmp(t, "layer_norm") == 0)
+    switch (node->def->id) {
+    case PDSI_OP_CONCAT:
+        return n_out == 1 ? dnn_concat(node, in, n_in, out, step, err) : PDS_OK;
+    case PDSI_OP_NEAREST_INTERP_V2:
+    case PDSI_OP_NEAREST_INTERP:
+    case PDSI_OP_BILINEAR_INTERP_V2:
+    case PDSI_OP_BILINEAR_INTERP:
+        return n_out == 1 ? dnn_interp(node, in, n_in, out, step, err) : PDS_OK;
+    case PDSI_OP_SOFTMAX:
+    case PDSI_OP_LOG_SOFTMAX:
+        return n_in == 1 && n_out == 1 ? dnn_softmax(node, in, out, step, err) : PDS_OK;
+    case PDSI_OP_LAYER_NORM:
         return dnn_layer_norm(node, in, n_in, out, n_out, step, err);
-    return PDS_OK;
+    default:
+        return PDS_OK;
+    }
 }

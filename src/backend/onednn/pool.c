@@ -15,7 +15,7 @@
 #include "backend/onednn/dnn.h"
 
 #include "backend/onednn/dnn-impl.h"
-#include "kernels/pool.h"
+#include "ops/pool.h"
 
 pds_status pdsi_dnn_pool(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out,
                          int n_out, pdsi_dnn_step **step, pds_error *err)

@@ -1,6 +1,6 @@
 /*
  * ref.c — the reference backend (see ref.h): accepts every node, runs it on
- * the portable C kernel its opdef names. It keeps no model or predictor
+ * the portable C kernel bound to its op id (pdsi_ref_kernel). It keeps no model or predictor
  * state and packs nothing; its steps read parameters' plain data.
  *
  * Layouts: most reference kernels read and write plain tensors. Those that
@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/activation.h"
-#include "kernels/elementwise.h"
+#include "kernels/ref/ref.h"
 
 /* A ref step: the node, and its slots pointing into the plan's flat tensor
  * arrays (bound at the first run; a plan's arrays never move). */
@@ -28,7 +27,7 @@ typedef struct ref_step {
 pds_status pdsi_ref_run_node(const pdsi_node *node, const pdsi_slot *in, const pdsi_slot *out,
                              pdsi_exec *ex, pds_error *err)
 {
-    return node->def->run(node->params, in, out, ex, err);
+    return pdsi_ref_kernel(node->def->id)(node->params, in, out, ex, err);
 }
 
 /* A 4-D tensor with one pixel or one channel has the same bytes in every
@@ -42,10 +41,9 @@ static bool layout_free(const pdsi_tensor *t)
  * any layout (all their tensors in the same one). */
 static bool any_layout_ref(const pdsi_node *node, const pdsi_backend_io *in)
 {
-    pdsi_kernel_fn run = node->def->run;
-    if (run == pdsi_ref_unary || run == pdsi_ref_scale || run == pdsi_ref_dropout)
+    if (node->def->flags & PDSI_OPF_UNARY)
         return true;
-    if (run != pdsi_ref_binary)
+    if (!(node->def->flags & PDSI_OPF_BINARY))
         return false;
     int n_in = node->in_off[node->n_in_slots];
     if (n_in != 2)

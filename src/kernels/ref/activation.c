@@ -8,7 +8,8 @@
  * compute. Out[i] depends on X[i] alone and is written after X[i] is read, so
  * Out may share X's buffer.
  */
-#include "kernels/activation.h"
+#include "kernels/ref/ref.h"
+#include "ops/activation.h"
 
 #include <float.h>
 #include <math.h>
@@ -281,3 +282,32 @@ pds_status pdsi_ref_dropout(const void *params, const pdsi_slot *in, const pdsi_
         memset(tm->data, 1, (size_t)n);
     return PDS_OK;
 }
+
+/* ---- kernels by operator (ops/op_list.h order) ------------------------- */
+
+const pdsi_ref_binding pdsi_ref_activation_kernels[] = {
+    {PDSI_OP_RELU, pdsi_ref_unary},
+    {PDSI_OP_RELU6, pdsi_ref_unary},
+    {PDSI_OP_SIGMOID, pdsi_ref_unary},
+    {PDSI_OP_TANH, pdsi_ref_unary},
+    {PDSI_OP_SWISH, pdsi_ref_unary},
+    {PDSI_OP_SILU, pdsi_ref_unary},
+    {PDSI_OP_HARD_SWISH, pdsi_ref_unary},
+    {PDSI_OP_HARD_SIGMOID, pdsi_ref_unary},
+    {PDSI_OP_GELU, pdsi_ref_unary},
+    {PDSI_OP_LEAKY_RELU, pdsi_ref_unary},
+    {PDSI_OP_CLIP, pdsi_ref_unary},
+    {PDSI_OP_SCALE, pdsi_ref_scale},
+    {PDSI_OP_DROPOUT, pdsi_ref_dropout},
+    {PDSI_OP_EXP, pdsi_ref_unary},
+    {PDSI_OP_SQRT, pdsi_ref_unary},
+    {PDSI_OP_RSQRT, pdsi_ref_unary},
+    {PDSI_OP_ABS, pdsi_ref_unary},
+    {PDSI_OP_LOG, pdsi_ref_unary},
+    {PDSI_OP_SQUARE, pdsi_ref_unary},
+    {PDSI_OP_SOFTPLUS, pdsi_ref_unary},
+    {PDSI_OP_MISH, pdsi_ref_unary},
+    {PDSI_OP_ELU, pdsi_ref_unary},
+    {PDSI_OP_POW, pdsi_ref_unary},
+};
+PDSI_REF_TABLE_CHECK(ACTIVATION, activation);

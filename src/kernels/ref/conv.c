@@ -1,6 +1,6 @@
 /*
- * conv.c — portable reference kernels of the conv family, and the geometry
- * they share with shape inference.
+ * conv.c — portable reference kernels of the conv family. The geometry they
+ * share with shape inference is pdsi_conv_resolve (ops/conv.c).
  *
  * A convolution runs as im2col + GEMM, one tile of output pixels at a time so
  * that the column buffer stays small (a whole-image im2col of a detection
@@ -13,171 +13,14 @@
  * (first half before), computed from the *input* size also for the transposed
  * op, and runs undilated.
  */
-#include "kernels/conv.h"
+#include "kernels/ref/ref.h"
+#include "ops/conv.h"
 #include "kernels/gemm.h"
 
 #include <string.h>
 
-/* Paddle keeps every size and attribute of these ops in a C int; a bound here
- * also keeps all the arithmetic below far from int64 overflow. */
-#define DIM_MAX INT32_MAX
-
 /* Bytes of column buffer a tile may use. */
 #define TILE_BYTES (256 * 1024)
-
-static const char *const axis_name[2] = {"height", "width"};
-
-/* Rank 4 with dims in [1, DIM_MAX], except that dim 0 may be 0 when zero_lead
- * (an empty batch is a legal run). */
-static pds_status check_input_dims(const pdsi_tensor *t, const char *what, const char *layout,
-                                   bool zero_lead, pds_error *err)
-{
-    char b[160];
-    if (t->rank != 4)
-        return pdsi_fail(err, PDS_ERR_SHAPE, "input '%s' has rank %d %s, expected rank 4 %s", what,
-                         t->rank, pdsi_dims_str(t->dims, t->rank, b, sizeof b), layout);
-    for (int i = 0; i < 4; i++) {
-        int64_t lo = (i == 0 && zero_lead) ? 0 : 1;
-        if (t->dims[i] < lo || t->dims[i] > DIM_MAX)
-            return pdsi_fail(err, PDS_ERR_SHAPE,
-                             "input '%s' has shape %s, expected dim %d in [%lld, %d] %s", what,
-                             pdsi_dims_str(t->dims, t->rank, b, sizeof b), i, (long long)lo,
-                             DIM_MAX, layout);
-    }
-    return PDS_OK;
-}
-
-pds_status pdsi_conv_resolve(const pdsi_conv_params *p, const pdsi_tensor *input,
-                             const pdsi_tensor *filter, pdsi_conv_geom *g, pds_error *err)
-{
-    pds_status st;
-    const int64_t G = p->groups;
-    if ((st = check_input_dims(input, "Input", "[N, C, H, W]", true, err)))
-        return st;
-    if ((st = check_input_dims(filter, "Filter",
-                               p->transpose ? "[C, M/groups, kh, kw]" : "[M, C/groups, kh, kw]",
-                               false, err)))
-        return st;
-    if (G < 1 || G > DIM_MAX)
-        return pdsi_fail(err, PDS_ERR_SHAPE, "groups %lld is out of range", (long long)G);
-
-    memset(g, 0, sizeof *g);
-    g->n = input->dims[0];
-    g->c = input->dims[1];
-    g->h = input->dims[2];
-    g->w = input->dims[3];
-    g->kh = filter->dims[2];
-    g->kw = filter->dims[3];
-    g->groups = G;
-    if (g->c % G != 0)
-        return pdsi_fail(err, PDS_ERR_SHAPE,
-                         "input 'Input' has %lld channels, which groups %lld does not divide",
-                         (long long)g->c, (long long)G);
-    if (!p->transpose) {
-        if (filter->dims[1] != g->c / G)
-            return pdsi_fail(err, PDS_ERR_SHAPE,
-                             "input 'Filter' has %lld channels per group, expected %lld (Input has "
-                             "%lld channels, groups %lld)",
-                             (long long)filter->dims[1], (long long)(g->c / G), (long long)g->c,
-                             (long long)G);
-        if (filter->dims[0] % G != 0)
-            return pdsi_fail(err, PDS_ERR_SHAPE,
-                             "input 'Filter' has %lld output channels, which groups %lld does not "
-                             "divide",
-                             (long long)filter->dims[0], (long long)G);
-        g->m = filter->dims[0];
-    } else {
-        if (filter->dims[0] != g->c)
-            return pdsi_fail(err, PDS_ERR_SHAPE,
-                             "input 'Filter' has %lld input channels (dim 0), expected %lld, the "
-                             "channels of Input",
-                             (long long)filter->dims[0], (long long)g->c);
-        g->m = filter->dims[1] * G;
-        if (g->m > DIM_MAX)
-            return pdsi_fail(err, PDS_ERR_SHAPE,
-                             "output channels %lld (Filter dim 1 %lld x groups %lld) exceed %d",
-                             (long long)g->m, (long long)filter->dims[1], (long long)G, DIM_MAX);
-    }
-
-    const int64_t in[2] = {g->h, g->w}, k[2] = {g->kh, g->kw};
-    int64_t out[2], dil[2], pad[4];
-    for (int a = 0; a < 2; a++) {
-        dil[a] = p->dilations[a];
-        pad[2 * a] = p->paddings[2 * a];
-        pad[2 * a + 1] = p->paddings[2 * a + 1];
-        if (p->padding_algorithm == PDSI_CONV_PAD_SAME) {
-            /* Paddle derives SAME padding from the input size for the transposed
-             * op too, and drops the dilation. */
-            int64_t o = (in[a] + p->strides[a] - 1) / p->strides[a];
-            int64_t sum = (o - 1) * p->strides[a] + k[a] - in[a];
-            if (sum < 0)
-                sum = 0;
-            pad[2 * a] = sum / 2;
-            pad[2 * a + 1] = sum - sum / 2;
-            dil[a] = 1;
-        } else if (p->padding_algorithm == PDSI_CONV_PAD_VALID) {
-            pad[2 * a] = pad[2 * a + 1] = 0;
-        }
-    }
-
-    for (int a = 0; a < 2; a++) {
-        const int64_t s = p->strides[a], extent = dil[a] * (k[a] - 1) + 1;
-        if (!p->transpose) {
-            int64_t padded = in[a] + pad[2 * a] + pad[2 * a + 1];
-            if (padded < extent)
-                return pdsi_fail(err, PDS_ERR_SHAPE,
-                                 "kernel extent %lld (kernel %lld, dilation %lld) is larger than "
-                                 "the padded input %lld (input %lld, padding %lld+%lld) along %s, "
-                                 "so the output would be empty",
-                                 (long long)extent, (long long)k[a], (long long)dil[a],
-                                 (long long)padded, (long long)in[a], (long long)pad[2 * a],
-                                 (long long)pad[2 * a + 1], axis_name[a]);
-            out[a] = (padded - extent) / s + 1;
-            continue;
-        }
-        int64_t infer = (in[a] - 1) * s - pad[2 * a] - pad[2 * a + 1] + extent;
-        if (p->n_output_size == 2) {
-            int64_t want = p->output_size[a];
-            if (want < infer || want >= infer + s)
-                return pdsi_fail(err, PDS_ERR_SHAPE,
-                                 "attribute 'output_size' asks for %s %lld, expected %lld to %lld "
-                                 "(the computed size up to stride - 1 more)",
-                                 axis_name[a], (long long)want, (long long)infer,
-                                 (long long)(infer + s - 1));
-            out[a] = want;
-        } else if (p->n_output_padding == 2) {
-            int64_t op = p->output_padding[a], lim = s > dil[a] ? s : dil[a];
-            if (op >= lim)
-                return pdsi_fail(err, PDS_ERR_SHAPE,
-                                 "attribute 'output_padding' is %lld along %s, expected less than "
-                                 "max(stride %lld, dilation %lld)",
-                                 (long long)op, axis_name[a], (long long)s, (long long)dil[a]);
-            out[a] = infer + op;
-        } else {
-            out[a] = infer;
-        }
-        if (out[a] < 1)
-            return pdsi_fail(err, PDS_ERR_SHAPE,
-                             "output %s would be %lld: (input %lld - 1) x stride %lld - padding "
-                             "%lld+%lld + kernel extent %lld",
-                             axis_name[a], (long long)out[a], (long long)in[a], (long long)s,
-                             (long long)pad[2 * a], (long long)pad[2 * a + 1], (long long)extent);
-        if (out[a] > DIM_MAX)
-            return pdsi_fail(err, PDS_ERR_SHAPE, "output %s %lld exceeds %d", axis_name[a],
-                             (long long)out[a], DIM_MAX);
-    }
-    g->oh = out[0];
-    g->ow = out[1];
-    g->stride_h = p->strides[0];
-    g->stride_w = p->strides[1];
-    g->dil_h = dil[0];
-    g->dil_w = dil[1];
-    g->pad_t = pad[0];
-    g->pad_b = pad[1];
-    g->pad_l = pad[2];
-    g->pad_r = pad[3];
-    return PDS_OK;
-}
 
 /* Output pixels per tile so that a K-row column tile fits TILE_BYTES. */
 static int64_t tile_pixels(int64_t rows, int64_t pixels)
@@ -402,3 +245,13 @@ pds_status pdsi_conv2d_transpose_ref(const void *params, const pdsi_slot *in,
     add_bias_residual(&g, yd, bias, NULL);
     return PDS_OK;
 }
+
+/* ---- kernels by operator (ops/op_list.h order) ------------------------- */
+
+const pdsi_ref_binding pdsi_ref_conv_kernels[] = {
+    {PDSI_OP_CONV2D, pdsi_conv2d_ref},
+    {PDSI_OP_DEPTHWISE_CONV2D, pdsi_conv2d_ref},
+    {PDSI_OP_CONV2D_TRANSPOSE, pdsi_conv2d_transpose_ref},
+    {PDSI_OP_DEPTHWISE_CONV2D_TRANSPOSE, pdsi_conv2d_transpose_ref},
+};
+PDSI_REF_TABLE_CHECK(CONV, conv);

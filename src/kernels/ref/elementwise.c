@@ -1,6 +1,6 @@
 /*
- * elementwise.c — Paddle's broadcasting rules and the reference kernel of the
- * binary element-wise operators.
+ * elementwise.c — the reference kernel of the binary element-wise operators,
+ * on the broadcasting plan of ops/elementwise.c.
  *
  * The kernel first simplifies the broadcast: dims of size 1 are dropped and
  * neighbouring dims that broadcast the same way in X and in Y are merged, so
@@ -16,88 +16,14 @@
  * where C itself would trap or be undefined (INT_MIN / -1, out-of-range
  * double -> int) are given the value x86 hardware produces for Paddle.
  */
-#include "kernels/elementwise.h"
+#include "kernels/ref/ref.h"
+#include "ops/elementwise.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 /* ---- the alignment rules ------------------------------------------------- */
-
-pds_status pdsi_bcast_plan(const int64_t *xdims, int xrank, const int64_t *ydims, int yrank,
-                           int axis, pdsi_bcast *plan, pds_error *err)
-{
-    char bx[160], by[160];
-    bool same = xrank == yrank;
-    for (int i = 0; same && i < xrank; i++)
-        same = xdims[i] == ydims[i];
-    memset(plan, 0, sizeof *plan);
-    if (same) {
-        plan->rank = xrank;
-        for (int i = 0; i < xrank; i++)
-            plan->out[i] = plan->x[i] = plan->y[i] = xdims[i];
-        return PDS_OK;
-    }
-
-    int rmax = xrank > yrank ? xrank : yrank;
-    int diff = xrank > yrank ? xrank - yrank : yrank - xrank;
-    if (xrank == yrank && axis != -1 && axis != 0)
-        return pdsi_fail(err, PDS_ERR_SHAPE,
-                         "axis %d is invalid for X %s and Y %s of equal rank: expected -1 or 0",
-                         axis, pdsi_dims_str(xdims, xrank, bx, sizeof bx),
-                         pdsi_dims_str(ydims, yrank, by, sizeof by));
-    /* Paddle's shape inference would map other negative axes to
-     * |rank X - rank Y| + axis + 1, but its kernels then refuse them. */
-    if (axis < -1 || axis >= rmax)
-        return pdsi_fail(err, PDS_ERR_SHAPE,
-                         "axis %d is invalid for X %s and Y %s: expected -1 or 0 to %d", axis,
-                         pdsi_dims_str(xdims, xrank, bx, sizeof bx),
-                         pdsi_dims_str(ydims, yrank, by, sizeof by), rmax - 1);
-    int at = axis == -1 ? diff : axis;
-
-    /* The lower-rank operand is placed at `at` inside the other (X when the
-     * ranks are equal, where at is 0 and the choice does not matter). */
-    bool x_small = xrank <= yrank;
-    const int64_t *sd = x_small ? xdims : ydims;
-    const int64_t *bd = x_small ? ydims : xdims;
-    int srank = x_small ? xrank : yrank;
-    int64_t *sa = x_small ? plan->x : plan->y;
-    int64_t *ba = x_small ? plan->y : plan->x;
-
-    /* Trailing 1s of the small operand broadcast anyway; Paddle drops them
-     * before aligning, which is what lets Y[5,1] sit at axis 3 of a rank-4
-     * X. */
-    int strim = srank;
-    while (strim > 0 && sd[strim - 1] == 1)
-        strim--;
-    if (at + strim > rmax)
-        return pdsi_fail(err, PDS_ERR_SHAPE,
-                         "X %s and Y %s do not broadcast: with axis %d the %s operand "
-                         "would extend past dim %d",
-                         pdsi_dims_str(xdims, xrank, bx, sizeof bx),
-                         pdsi_dims_str(ydims, yrank, by, sizeof by), axis,
-                         x_small ? "X" : "Y", rmax - 1);
-    for (int i = 0; i < rmax; i++) {
-        ba[i] = bd[i];
-        sa[i] = 1;
-    }
-    for (int i = 0; i < strim; i++)
-        sa[at + i] = sd[i];
-
-    plan->rank = rmax;
-    for (int i = 0; i < rmax; i++) {
-        int64_t a = plan->x[i], b = plan->y[i];
-        if (a != b && a != 1 && b != 1)
-            return pdsi_fail(err, PDS_ERR_SHAPE,
-                             "X %s and Y %s do not broadcast (axis %d): aligned dim %d is %lld "
-                             "in X and %lld in Y",
-                             pdsi_dims_str(xdims, xrank, bx, sizeof bx),
-                             pdsi_dims_str(ydims, yrank, by, sizeof by), axis, i, (long long)a,
-                             (long long)b);
-        plan->out[i] = a == 1 ? b : a;
-    }
-    return PDS_OK;
-}
 
 /* ---- scalar operations --------------------------------------------------- */
 
@@ -363,3 +289,18 @@ pds_status pdsi_ref_binary(const void *params, const pdsi_slot *in, const pdsi_s
     walk(rows[p->kind][di], pds_dtype_size(tx->dtype), &plan, tx->data, ty->data, to->data);
     return PDS_OK;
 }
+
+/* ---- kernels by operator (ops/op_list.h order) ------------------------- */
+
+const pdsi_ref_binding pdsi_ref_elementwise_kernels[] = {
+    {PDSI_OP_ELEMENTWISE_ADD, pdsi_ref_binary},
+    {PDSI_OP_ELEMENTWISE_SUB, pdsi_ref_binary},
+    {PDSI_OP_ELEMENTWISE_MUL, pdsi_ref_binary},
+    {PDSI_OP_ELEMENTWISE_DIV, pdsi_ref_binary},
+    {PDSI_OP_ELEMENTWISE_MAX, pdsi_ref_binary},
+    {PDSI_OP_ELEMENTWISE_MIN, pdsi_ref_binary},
+    {PDSI_OP_ELEMENTWISE_POW, pdsi_ref_binary},
+    {PDSI_OP_ELEMENTWISE_FLOORDIV, pdsi_ref_binary},
+    {PDSI_OP_ELEMENTWISE_MOD, pdsi_ref_binary},
+};
+PDSI_REF_TABLE_CHECK(ELEMENTWISE, elementwise);

@@ -1,10 +1,11 @@
 /*
  * fused.c — reference kernels of the fused operators: the plain kernels one
- * after the other, in place on the output (kernels/fused.h).
+ * after the other, in place on the output (ops/fused.h).
  */
-#include "kernels/fused.h"
+#include "kernels/ref/ref.h"
+#include "ops/fused.h"
 
-#include "kernels/elementwise.h"
+#include "ops/elementwise.h"
 
 /* Activations post[from, to) in place on o. */
 static pds_status apply_unary(const pdsi_post_op *post, int from, int to, pdsi_tensor *o,
@@ -91,3 +92,11 @@ pds_status pdsi_fused_matmul_ref(const void *params, const pdsi_slot *in, const 
     }
     return apply_unary(p->post, 0, p->n_post, o, ex, err);
 }
+
+/* ---- kernels by operator (ops/op_list.h order) ------------------------- */
+
+const pdsi_ref_binding pdsi_ref_fused_kernels[] = {
+    {PDSI_OP_PDSAFE_CONV, pdsi_fused_conv_ref},
+    {PDSI_OP_PDSAFE_MATMUL, pdsi_fused_matmul_ref},
+};
+PDSI_REF_TABLE_CHECK(FUSED, fused);

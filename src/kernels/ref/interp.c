@@ -1,7 +1,7 @@
 /*
  * interp.c — portable reference kernels of the interp family (nearest and
- * bilinear resampling, pad3d/pad2d), and the size resolution they share with
- * shape inference.
+ * bilinear resampling, pad3d/pad2d). The size resolution they share with
+ * shape inference is in ops/interp.c.
  *
  * Resampling reproduces Paddle's CPU interpolate kernel bit for bit: the ratio
  * is a float ((in-1)/(out-1) with align_corners, else 1/scale when a scale was
@@ -11,142 +11,12 @@
  * read outside the input (a scale that disagrees with an OutSize), source
  * indices are clamped to the last row or column instead.
  */
-#include "kernels/interp.h"
+#include "kernels/ref/ref.h"
+#include "ops/interp.h"
 
 #include <float.h>
 #include <math.h>
 #include <string.h>
-
-#define DIM_MAX INT32_MAX
-
-static pds_status read_int_scalar(const pdsi_tensor *t, const char *what, int idx,
-                                  int64_t *v, pds_error *err)
-{
-    char b[160];
-    int64_t numel = 1;
-    for (int i = 0; i < t->rank; i++)
-        numel *= t->dims[i];
-    if (!pdsi_dtype_is_int(t->dtype) || t->dtype == PDS_BOOL)
-        return pdsi_fail(err, PDS_ERR_DTYPE, "input '%s' tensor %d is %s, expected int32 or int64",
-                         what, idx, pds_dtype_name(t->dtype));
-    if (numel != 1 || t->rank > 1)
-        return pdsi_fail(err, PDS_ERR_SHAPE,
-                         "input '%s' tensor %d has shape %s, expected [1] or []", what, idx,
-                         pdsi_dims_str(t->dims, t->rank, b, sizeof b));
-    *v = pdsi_tensor_get_i64(t, 0);
-    return PDS_OK;
-}
-
-/* Paddle's AreaPixelComputeScale. Every ratio it yields for a consistent size
- * is at most `in`; only a scale that disagrees with an OutSize can exceed it
- * (Paddle then reads out of bounds), so capping there changes nothing else and
- * keeps every index computed from the ratio far inside int64 and float. */
-static float area_ratio(int64_t in, int64_t out, bool align_corners, double scale)
-{
-    float r;
-    if (out <= 1)
-        return 0.0f;
-    if (align_corners)
-        r = (float)(in - 1) / (float)(out - 1);
-    else if (scale > 0)
-        r = 1.0 / scale < (double)in ? (float)(1.0 / scale) : (float)in;
-    else
-        r = (float)in / (float)out;
-    return r < (float)in ? r : (float)in;
-}
-
-pds_status pdsi_interp_resolve(const pdsi_interp_params *p, const pdsi_tensor *x,
-                               const pdsi_tensor *out_size, const pdsi_slot *size_list,
-                               const pdsi_tensor *scale, pdsi_interp_geom *g, pds_error *err)
-{
-    char b[160];
-    pds_status st;
-    if (x->rank != 4)
-        return pdsi_fail(err, PDS_ERR_SHAPE,
-                         "input 'X' has rank %d %s, expected rank 4 [N, C, H, W]", x->rank,
-                         pdsi_dims_str(x->dims, x->rank, b, sizeof b));
-    for (int i = 0; i < 4; i++)
-        if (x->dims[i] < (i < 2 ? 0 : 1) || x->dims[i] > DIM_MAX)
-            return pdsi_fail(err, PDS_ERR_SHAPE,
-                             "input 'X' has shape %s, expected height and width in [1, %d]",
-                             pdsi_dims_str(x->dims, x->rank, b, sizeof b), DIM_MAX);
-    memset(g, 0, sizeof *g);
-    g->n = x->dims[0];
-    g->c = x->dims[1];
-    g->in_h = x->dims[2];
-    g->in_w = x->dims[3];
-
-    int64_t oh = p->out_h, ow = p->out_w;
-    double sh = -1.0, sw = -1.0;
-    const char *source = "attributes 'out_h'/'out_w'";
-    if (size_list && size_list->n > 0) {
-        if (size_list->n != 2)
-            return pdsi_fail(err, PDS_ERR_SHAPE,
-                             "input 'SizeTensor' holds %d tensors, expected 2 (height, width)",
-                             size_list->n);
-        if ((st = read_int_scalar(size_list->t[0], "SizeTensor", 0, &oh, err)) ||
-            (st = read_int_scalar(size_list->t[1], "SizeTensor", 1, &ow, err)))
-            return st;
-        source = "input 'SizeTensor'";
-    } else {
-        if (scale) {
-            int64_t numel = 1;
-            for (int i = 0; i < scale->rank; i++)
-                numel *= scale->dims[i];
-            if (scale->dtype != PDS_FLOAT32 && scale->dtype != PDS_FLOAT64)
-                return pdsi_fail(err, PDS_ERR_DTYPE, "input 'Scale' is %s, expected float32",
-                                 pds_dtype_name(scale->dtype));
-            if (numel < 1 || scale->rank > 1)
-                return pdsi_fail(err, PDS_ERR_SHAPE,
-                                 "input 'Scale' has shape %s, expected [1] or [2]",
-                                 pdsi_dims_str(scale->dims, scale->rank, b, sizeof b));
-            sh = pdsi_tensor_get_f64(scale, 0);
-            sw = numel > 1 ? pdsi_tensor_get_f64(scale, 1) : sh;
-            if (!(sh > 0 && sh < INFINITY && sw > 0 && sw < INFINITY))
-                return pdsi_fail(err, PDS_ERR_SHAPE,
-                                 "input 'Scale' holds %g x %g, expected positive scales", sh, sw);
-            source = "input 'Scale'";
-        } else if (p->scale_h > 0 && p->scale_w > 0) {
-            sh = p->scale_h;
-            sw = p->scale_w;
-            source = "attribute 'scale'";
-        }
-        if (sh > 0) {
-            double h = (double)g->in_h * sh, w = (double)g->in_w * sw;
-            if (!(h < (double)DIM_MAX + 1.0 && w < (double)DIM_MAX + 1.0))
-                return pdsi_fail(err, PDS_ERR_SHAPE, "%s %g x %g makes an output over %d wide",
-                                 source, sh, sw, DIM_MAX);
-            oh = (int64_t)h;
-            ow = (int64_t)w;
-        }
-        if (out_size) {
-            int64_t numel = 1;
-            for (int i = 0; i < out_size->rank; i++)
-                numel *= out_size->dims[i];
-            if (!pdsi_dtype_is_int(out_size->dtype) || out_size->dtype == PDS_BOOL)
-                return pdsi_fail(err, PDS_ERR_DTYPE, "input 'OutSize' is %s, expected int32",
-                                 pds_dtype_name(out_size->dtype));
-            if (out_size->rank != 1 || numel != 2)
-                return pdsi_fail(err, PDS_ERR_SHAPE,
-                                 "input 'OutSize' has shape %s, expected [2] (height, width)",
-                                 pdsi_dims_str(out_size->dims, out_size->rank, b, sizeof b));
-            oh = pdsi_tensor_get_i64(out_size, 0);
-            ow = pdsi_tensor_get_i64(out_size, 1);
-            source = "input 'OutSize'";
-        }
-    }
-    if (oh < 1 || ow < 1 || oh > DIM_MAX || ow > DIM_MAX)
-        return pdsi_fail(err, PDS_ERR_SHAPE,
-                         "output size %lld x %lld (from %s, input %lld x %lld) is not in [1, %d]",
-                         (long long)oh, (long long)ow, source, (long long)g->in_h,
-                         (long long)g->in_w, DIM_MAX);
-    g->out_h = oh;
-    g->out_w = ow;
-    g->copy = oh == g->in_h && ow == g->in_w;
-    g->ratio_h = area_ratio(g->in_h, oh, p->align_corners, sh);
-    g->ratio_w = area_ratio(g->in_w, ow, p->align_corners, sw);
-    return PDS_OK;
-}
 
 static int64_t clamp_index(int64_t i, int64_t n)
 {
@@ -284,91 +154,6 @@ pds_status pdsi_interp_ref(const void *params, const pdsi_slot *in, const pdsi_s
 
 /* ---- pad3d / pad2d ------------------------------------------------------ */
 
-bool pdsi_pad_dtype_ok(pds_dtype dtype)
-{
-    return dtype == PDS_FLOAT32 || dtype == PDS_FLOAT64 || dtype == PDS_INT32 ||
-           dtype == PDS_INT64;
-}
-
-static const char *const pad_side[6] = {"left", "right", "top", "bottom", "front", "back"};
-
-pds_status pdsi_pad_resolve(const pdsi_pad_params *p, const pdsi_tensor *x,
-                            const pdsi_tensor *paddings, int64_t pads[6], int64_t *out_dims,
-                            pds_error *err)
-{
-    char b[160];
-    const int rank = p->rank;
-    const char *layout = rank == 5 ? "[N, C, D, H, W]" : "[N, C, H, W]";
-    if (x->rank != rank)
-        return pdsi_fail(err, PDS_ERR_SHAPE, "input 'X' has rank %d %s, expected rank %d %s",
-                         x->rank, pdsi_dims_str(x->dims, x->rank, b, sizeof b), rank, layout);
-    for (int i = 0; i < rank; i++)
-        if (x->dims[i] < 0 || x->dims[i] > DIM_MAX)
-            return pdsi_fail(err, PDS_ERR_SHAPE, "input 'X' has shape %s, expected dims in [0, %d]",
-                             pdsi_dims_str(x->dims, x->rank, b, sizeof b), DIM_MAX);
-
-    memcpy(pads, p->paddings, 6 * sizeof pads[0]);
-    if (!paddings && !p->has_paddings)
-        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
-                         "neither attribute 'paddings' nor input 'Paddings' gives the padding");
-    if (paddings) {
-        const int want = rank == 5 ? 6 : 4;
-        int64_t numel = 1;
-        for (int i = 0; i < paddings->rank; i++)
-            numel *= paddings->dims[i];
-        if (!pdsi_dtype_is_int(paddings->dtype) || paddings->dtype == PDS_BOOL)
-            return pdsi_fail(err, PDS_ERR_DTYPE, "input 'Paddings' is %s, expected int32",
-                             pds_dtype_name(paddings->dtype));
-        if (paddings->rank != 1 || numel != want)
-            return pdsi_fail(err, PDS_ERR_SHAPE, "input 'Paddings' has shape %s, expected [%d]",
-                             pdsi_dims_str(paddings->dims, paddings->rank, b, sizeof b), want);
-        int64_t v[6] = {0};
-        for (int i = 0; i < want; i++) {
-            v[i] = pdsi_tensor_get_i64(paddings, i);
-            if (v[i] < 0 || v[i] > DIM_MAX)
-                return pdsi_fail(err, PDS_ERR_SHAPE,
-                                 "input 'Paddings' entry %d is %lld, expected 0 to %d", i,
-                                 (long long)v[i], DIM_MAX);
-        }
-        if (rank == 5) {
-            memcpy(pads, v, sizeof v);
-        } else { /* pad2d: top, bottom, left, right */
-            pads[0] = v[2];
-            pads[1] = v[3];
-            pads[2] = v[0];
-            pads[3] = v[1];
-            pads[4] = pads[5] = 0;
-        }
-    }
-
-    /* Spatial axes, outermost first, and the pads entries that widen them. */
-    const int64_t d = rank == 5 ? x->dims[2] : 1, h = x->dims[rank - 2], w = x->dims[rank - 1];
-    const int64_t size[3] = {d, h, w};
-    const int lead[3] = {4, 2, 0};
-    if ((p->mode == PDSI_PAD_REPLICATE || p->mode == PDSI_PAD_CIRCULAR) &&
-        (d == 0 || h == 0 || w == 0))
-        return pdsi_fail(err, PDS_ERR_SHAPE,
-                         "input 'X' has shape %s: %s padding needs a non-empty input",
-                         pdsi_dims_str(x->dims, x->rank, b, sizeof b),
-                         p->mode == PDSI_PAD_REPLICATE ? "replicate" : "circular");
-    for (int a = 0; a < 3 && p->mode == PDSI_PAD_REFLECT; a++) {
-        int64_t lo = pads[lead[a]], hi = pads[lead[a] + 1];
-        if (lo >= size[a] || hi >= size[a])
-            return pdsi_fail(err, PDS_ERR_SHAPE,
-                             "reflect padding %lld (%s) and %lld (%s) must be less than the input "
-                             "size %lld along that axis",
-                             (long long)lo, pad_side[lead[a]], (long long)hi,
-                             pad_side[lead[a] + 1], (long long)size[a]);
-    }
-    out_dims[0] = x->dims[0];
-    out_dims[1] = x->dims[1];
-    if (rank == 5)
-        out_dims[2] = d + pads[4] + pads[5];
-    out_dims[rank - 2] = h + pads[2] + pads[3];
-    out_dims[rank - 1] = w + pads[0] + pads[1];
-    return PDS_OK;
-}
-
 /* Source index of output index o along an axis of size n with leading padding
  * lo, or -1 for the constant value. */
 static int64_t pad_source(int mode, int64_t o, int64_t lo, int64_t n)
@@ -479,3 +264,15 @@ pds_status pdsi_pad_ref(const void *params, const pdsi_slot *in, const pdsi_slot
     }
     return PDS_OK;
 }
+
+/* ---- kernels by operator (ops/op_list.h order) ------------------------- */
+
+const pdsi_ref_binding pdsi_ref_interp_kernels[] = {
+    {PDSI_OP_NEAREST_INTERP_V2, pdsi_interp_ref},
+    {PDSI_OP_BILINEAR_INTERP_V2, pdsi_interp_ref},
+    {PDSI_OP_NEAREST_INTERP, pdsi_interp_ref},
+    {PDSI_OP_BILINEAR_INTERP, pdsi_interp_ref},
+    {PDSI_OP_PAD3D, pdsi_pad_ref},
+    {PDSI_OP_PAD2D, pdsi_pad_ref},
+};
+PDSI_REF_TABLE_CHECK(INTERP, interp);

@@ -1,86 +1,18 @@
 /*
- * matmul.c — matmul shape rules and the reference kernels of matmul_v2,
- * legacy matmul, mul and fc, all reduced to calls of pdsi_gemm_f32.
+ * matmul.c — the reference kernels of matmul_v2, legacy matmul, mul and fc,
+ * all reduced to calls of pdsi_gemm_f32 (the shape rules: ops/matmul.c).
  *
  * A batched matmul whose Y has no batch of its own (the Linear-layer case,
  * X[B, T, K] x W[K, N]) is folded into one tall GEMM over B*T rows; other
  * batches walk the broadcast batch index with an odometer and run one GEMM
  * per output matrix.
  */
-#include "kernels/matmul.h"
+#include "kernels/ref/ref.h"
+#include "ops/matmul.h"
 
 #include <string.h>
 
 #include "kernels/gemm.h"
-
-pds_status pdsi_matmul_plan_make(const pdsi_tensor *x, const pdsi_tensor *y, bool trans_x,
-                                 bool trans_y, pdsi_matmul_plan *plan, pds_error *err)
-{
-    char bx[160], by[160];
-    memset(plan, 0, sizeof *plan);
-    if (x->rank < 1 || y->rank < 1)
-        return pdsi_fail(err, PDS_ERR_SHAPE,
-                         "matmul needs operands of rank >= 1, got X %s and Y %s",
-                         pdsi_dims_str(x->dims, x->rank, bx, sizeof bx),
-                         pdsi_dims_str(y->dims, y->rank, by, sizeof by));
-    bool xvec = x->rank == 1, yvec = y->rank == 1;
-    int64_t kx, ky;
-    if (xvec) {
-        plan->M = 1;
-        kx = x->dims[0];
-        trans_x = false;
-    } else {
-        int64_t r = x->dims[x->rank - 2], c = x->dims[x->rank - 1];
-        plan->M = trans_x ? c : r;
-        kx = trans_x ? r : c;
-    }
-    if (yvec) {
-        plan->N = 1;
-        ky = y->dims[0];
-        trans_y = false;
-    } else {
-        int64_t r = y->dims[y->rank - 2], c = y->dims[y->rank - 1];
-        plan->N = trans_y ? r : c;
-        ky = trans_y ? c : r;
-    }
-    if (kx != ky)
-        return pdsi_fail(err, PDS_ERR_SHAPE,
-                         "X %s%s and Y %s%s do not multiply: X gives K = %lld, Y gives K = %lld",
-                         pdsi_dims_str(x->dims, x->rank, bx, sizeof bx),
-                         trans_x ? " (transposed)" : "",
-                         pdsi_dims_str(y->dims, y->rank, by, sizeof by),
-                         trans_y ? " (transposed)" : "", (long long)kx, (long long)ky);
-    plan->K = kx;
-    plan->trans_x = trans_x;
-    plan->trans_y = trans_y;
-
-    int xbr = xvec ? 0 : x->rank - 2, ybr = yvec ? 0 : y->rank - 2;
-    int br = xbr > ybr ? xbr : ybr;
-    plan->batch_rank = br;
-    for (int i = 0; i < br; i++) {
-        int xi = i - (br - xbr), yi = i - (br - ybr);
-        int64_t a = xi >= 0 ? x->dims[xi] : 1, b = yi >= 0 ? y->dims[yi] : 1;
-        if (a != b && a != 1 && b != 1)
-            return pdsi_fail(err, PDS_ERR_SHAPE,
-                             "X %s and Y %s have batch dims that do not broadcast: %lld against "
-                             "%lld at batch dim %d",
-                             pdsi_dims_str(x->dims, x->rank, bx, sizeof bx),
-                             pdsi_dims_str(y->dims, y->rank, by, sizeof by), (long long)a,
-                             (long long)b, i);
-        plan->xb[i] = a;
-        plan->yb[i] = b;
-        plan->batch[i] = a == 1 ? b : a;
-    }
-    int r = 0;
-    for (int i = 0; i < br; i++)
-        plan->out[r++] = plan->batch[i];
-    if (!xvec)
-        plan->out[r++] = plan->M;
-    if (!yvec)
-        plan->out[r++] = plan->N;
-    plan->out_rank = r;
-    return PDS_OK;
-}
 
 static int64_t prod(const int64_t *d, int n)
 {
@@ -189,3 +121,13 @@ pds_status pdsi_ref_fc(const void *params, const pdsi_slot *in, const pdsi_slot 
     }
     return PDS_OK;
 }
+
+/* ---- kernels by operator (ops/op_list.h order) ------------------------- */
+
+const pdsi_ref_binding pdsi_ref_matmul_kernels[] = {
+    {PDSI_OP_MATMUL_V2, pdsi_ref_matmul},
+    {PDSI_OP_MATMUL, pdsi_ref_matmul},
+    {PDSI_OP_MUL, pdsi_ref_mul},
+    {PDSI_OP_FC, pdsi_ref_fc},
+};
+PDSI_REF_TABLE_CHECK(MATMUL, matmul);

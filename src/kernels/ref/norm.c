@@ -9,7 +9,8 @@
  * over whole rows of the inner dims at a time, so memory is still read
  * contiguously.
  */
-#include "kernels/norm.h"
+#include "kernels/ref/ref.h"
+#include "ops/norm.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -217,3 +218,13 @@ pds_status pdsi_ref_softmax(const void *params, const pdsi_slot *in, const pdsi_
     softmax_strided(x, o, outer, n, inner, p->log, (float *)(acc + inner), acc);
     return PDS_OK;
 }
+
+/* ---- kernels by operator (ops/op_list.h order) ------------------------- */
+
+const pdsi_ref_binding pdsi_ref_norm_kernels[] = {
+    {PDSI_OP_BATCH_NORM, pdsi_ref_batch_norm},
+    {PDSI_OP_LAYER_NORM, pdsi_ref_layer_norm},
+    {PDSI_OP_SOFTMAX, pdsi_ref_softmax},
+    {PDSI_OP_LOG_SOFTMAX, pdsi_ref_softmax},
+};
+PDSI_REF_TABLE_CHECK(NORM, norm);

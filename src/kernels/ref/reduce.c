@@ -1,6 +1,6 @@
 /*
- * reduce.c — portable reference kernels of the reduce family and the
- * geometry they share with shape inference.
+ * reduce.c — portable reference kernels of the reduce family. The geometry
+ * they share with shape inference is in ops/reduce.c.
  *
  * A reduction walks X once, in memory order, and folds each element into an
  * accumulator for its output element, so that reducing leading dims reads X
@@ -10,142 +10,20 @@
  * results (more accurate than Paddle's float sums, well within tolerance) and
  * 64-bit integers for integer ones, where sums wrap like Paddle's do.
  */
-#include "kernels/reduce.h"
+#include "kernels/ref/ref.h"
+#include "ops/reduce.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "kernels/shape.h"
+#include "ops/shape.h"
 
 /* Elements staged per step of the innermost run. */
 #define CHUNK 1024
 
 static const char *const kind_name[] = {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min"};
-
-pds_status pdsi_reduce_resolve(const pdsi_reduce_params *p, const pdsi_tensor *x,
-                               pdsi_reduce_geom *g, pds_error *err)
-{
-    const int rank = x->rank;
-    const pds_dtype dt = x->dtype;
-    char b[160];
-    bool ok;
-    switch (p->kind) {
-    case PDSI_REDUCE_SUM:
-        ok = dt == PDS_FLOAT32 || dt == PDS_FLOAT64 || dt == PDS_INT32 || dt == PDS_INT64 ||
-             dt == PDS_BOOL;
-        if (p->out_dtype != PDS_DTYPE_UNKNOWN)
-            g->out_dtype = p->out_dtype;
-        else /* Paddle widens bool and int32 sums to int64 */
-            g->out_dtype = (dt == PDS_BOOL || dt == PDS_INT32) ? PDS_INT64 : dt;
-        break;
-    case PDSI_REDUCE_MEAN:
-        ok = dt == PDS_FLOAT32 || dt == PDS_FLOAT64;
-        g->out_dtype = dt;
-        break;
-    default:
-        ok = dt == PDS_FLOAT32 || dt == PDS_FLOAT64 || dt == PDS_INT32 || dt == PDS_INT64;
-        g->out_dtype = dt;
-        break;
-    }
-    if (!ok)
-        return pdsi_fail(err, PDS_ERR_DTYPE, "%s: input 'X' is %s, expected %s", kind_name[p->kind],
-                         pds_dtype_name(dt),
-                         p->kind == PDSI_REDUCE_SUM    ? "float32, float64, int32, int64 or bool"
-                         : p->kind == PDSI_REDUCE_MEAN ? "float32 or float64"
-                                                       : "float32, float64, int32 or int64");
-
-    for (int d = 0; d < rank; d++)
-        g->reduced[d] = p->reduce_all || p->n_dims == 0;
-    bool seen[PDSI_MAX_RANK] = {false};
-    for (int i = 0; i < p->n_dims; i++) {
-        int64_t a = p->dims[i] < 0 ? p->dims[i] + rank : p->dims[i];
-        /* A 0-D input accepts dim 0 or -1, as Paddle does. */
-        if (a < 0 || a >= (rank > 0 ? rank : 1))
-            return pdsi_fail(err, PDS_ERR_SHAPE,
-                             "attribute 'dim' entry %d is %lld, out of range for X of rank %d %s",
-                             i, (long long)p->dims[i], rank,
-                             pdsi_dims_str(x->dims, rank, b, sizeof b));
-        if (rank == 0)
-            continue;
-        if (seen[a])
-            return pdsi_fail(err, PDS_ERR_SHAPE, "attribute 'dim' lists dim %lld twice",
-                             (long long)a);
-        seen[a] = true;
-        g->reduced[a] = true;
-    }
-    g->n_reduced = 1;
-    g->out_rank = 0;
-    for (int d = 0; d < rank; d++) {
-        if (g->reduced[d]) {
-            g->n_reduced *= x->dims[d];
-            if (p->keep_dim)
-                g->out_dims[g->out_rank++] = 1;
-        } else {
-            g->out_dims[g->out_rank++] = x->dims[d];
-        }
-    }
-    if (g->n_reduced == 0 && (p->kind == PDSI_REDUCE_MAX || p->kind == PDSI_REDUCE_MIN))
-        return pdsi_fail(err, PDS_ERR_SHAPE,
-                         "%s over zero elements has no value (X is %s)", kind_name[p->kind],
-                         pdsi_dims_str(x->dims, rank, b, sizeof b));
-    return PDS_OK;
-}
-
-pds_status pdsi_arg_resolve(const pdsi_arg_params *p, const pdsi_tensor *x, pdsi_arg_geom *g,
-                            pds_error *err)
-{
-    const int rank = x->rank;
-    const pds_dtype dt = x->dtype;
-    const char *name = p->is_min ? "arg_min" : "arg_max";
-    char b[160];
-    int a;
-    if (dt != PDS_FLOAT32 && dt != PDS_FLOAT64 && dt != PDS_INT32 && dt != PDS_INT64 &&
-        dt != PDS_UINT8)
-        return pdsi_fail(err, PDS_ERR_DTYPE,
-                         "%s: input 'X' is %s, expected float32, float64, int32, int64 or uint8",
-                         name, pds_dtype_name(dt));
-    /* A 0-D input accepts axis 0 or -1, as Paddle does. */
-    if (p->axis < -(rank > 0 ? rank : 1) || p->axis >= (rank > 0 ? rank : 1))
-        return pdsi_fail(err, PDS_ERR_SHAPE, "%s: attribute 'axis' %lld is out of range for X of "
-                         "rank %d %s", name, (long long)p->axis, rank,
-                         pdsi_dims_str(x->dims, rank, b, sizeof b));
-    a = (int)(p->axis < 0 ? p->axis + rank : p->axis);
-    g->outer = 1;
-    g->inner = 1;
-    g->out_rank = 0;
-    if (p->flatten) {
-        g->n = pdsi_tensor_numel(x);
-        if (p->keepdims)
-            for (int d = 0; d < rank; d++)
-                g->out_dims[g->out_rank++] = 1;
-    } else if (rank == 0) {
-        g->n = 1;
-        if (p->keepdims) /* Paddle gives [1] here */
-            g->out_dims[g->out_rank++] = 1;
-    } else {
-        g->n = x->dims[a];
-        for (int d = 0; d < rank; d++) {
-            if (d < a)
-                g->outer *= x->dims[d];
-            else if (d > a)
-                g->inner *= x->dims[d];
-            if (d != a)
-                g->out_dims[g->out_rank++] = x->dims[d];
-            else if (p->keepdims)
-                g->out_dims[g->out_rank++] = 1;
-        }
-    }
-    if (g->n == 0 && g->outer * g->inner > 0)
-        return pdsi_fail(err, PDS_ERR_SHAPE, "%s over zero elements has no index (X is %s)", name,
-                         pdsi_dims_str(x->dims, rank, b, sizeof b));
-    if (p->out_dtype == PDS_INT32 && g->n > INT32_MAX)
-        return pdsi_fail(err, PDS_ERR_SHAPE,
-                         "%s: %lld candidates do not fit the int32 index (dtype 2); use int64",
-                         name, (long long)g->n);
-    return PDS_OK;
-}
 
 /* ------------------------------------------------------------------------ */
 /* reduce                                                                    */
@@ -444,3 +322,15 @@ pds_status pdsi_arg_ref(const void *params, const pdsi_slot *in, const pdsi_slot
             ((int32_t *)o->data)[i] = (int32_t)idx[i];
     return PDS_OK;
 }
+
+/* ---- kernels by operator (ops/op_list.h order) ------------------------- */
+
+const pdsi_ref_binding pdsi_ref_reduce_kernels[] = {
+    {PDSI_OP_REDUCE_SUM, pdsi_reduce_ref},
+    {PDSI_OP_REDUCE_MEAN, pdsi_reduce_ref},
+    {PDSI_OP_REDUCE_MAX, pdsi_reduce_ref},
+    {PDSI_OP_REDUCE_MIN, pdsi_reduce_ref},
+    {PDSI_OP_ARG_MAX, pdsi_arg_ref},
+    {PDSI_OP_ARG_MIN, pdsi_arg_ref},
+};
+PDSI_REF_TABLE_CHECK(REDUCE, reduce);

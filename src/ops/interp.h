@@ -1,5 +1,5 @@
 /*
- * interp.h — parameters and reference kernels of the interp family: spatial
+ * interp.h — parameters and shape rules of the interp family: spatial
  * resampling (nearest_interp[_v2], bilinear_interp[_v2]; NCHW) and spatial
  * padding (pad3d on NCDHW, legacy pad2d on NCHW).
  *
@@ -7,10 +7,11 @@
  * SizeTensor, Scale; Paddings), so each has a resolve function that shape
  * inference and the kernel call alike.
  */
-#ifndef PDSI_KERNELS_INTERP_H
-#define PDSI_KERNELS_INTERP_H
+#ifndef PDSI_OPS_INTERP_H
+#define PDSI_OPS_INTERP_H
 
-#include "kernels/kernel.h"
+#include "core/error.h"
+#include "core/slot.h"
 
 enum {
     PDSI_INTERP_NEAREST = 0,
@@ -40,11 +41,6 @@ pds_status pdsi_interp_resolve(const pdsi_interp_params *p, const pdsi_tensor *x
                                const pdsi_tensor *out_size, const pdsi_slot *size_list,
                                const pdsi_tensor *scale, pdsi_interp_geom *g, pds_error *err);
 
-/* nearest / bilinear interpolation. in: X, OutSize, SizeTensor (list), Scale.
- * out: Out. Nearest copies elements of any dtype; bilinear is float32. */
-pds_status pdsi_interp_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                           pdsi_exec *ex, pds_error *err);
-
 enum {
     PDSI_PAD_CONSTANT = 0,
     PDSI_PAD_REFLECT = 1,
@@ -70,9 +66,5 @@ pds_status pdsi_pad_resolve(const pdsi_pad_params *p, const pdsi_tensor *x,
 
 /* True for the dtypes pad3d handles (Paddle's: float32, float64, int32, int64). */
 bool pdsi_pad_dtype_ok(pds_dtype dtype);
-
-/* pad3d / pad2d. in: X, Paddings (optional). out: Out. */
-pds_status pdsi_pad_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                        pdsi_exec *ex, pds_error *err);
 
 #endif

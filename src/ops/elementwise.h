@@ -1,5 +1,5 @@
 /*
- * elementwise.h — parameters, broadcasting rules and reference kernel of the
+ * elementwise.h — parameters and broadcasting rules of the
  * binary element-wise family (elementwise_add, _sub, _mul, _div, _max, _min,
  * _pow, _floordiv, _mod).
  *
@@ -17,10 +17,11 @@
  * After alignment every dim pair must be equal or contain a 1; the output dim
  * is the larger one (0 when a size-0 dim meets a 1).
  */
-#ifndef PDSI_KERNELS_ELEMENTWISE_H
-#define PDSI_KERNELS_ELEMENTWISE_H
+#ifndef PDSI_OPS_ELEMENTWISE_H
+#define PDSI_OPS_ELEMENTWISE_H
 
-#include "kernels/kernel.h"
+#include "core/error.h"
+#include "core/slot.h"
 
 typedef enum pdsi_binary_kind {
     PDSI_BINARY_ADD,
@@ -54,11 +55,5 @@ typedef struct pdsi_bcast {
  * output's element count. */
 pds_status pdsi_bcast_plan(const int64_t *xdims, int xrank, const int64_t *ydims, int yrank,
                            int axis, pdsi_bcast *plan, pds_error *err);
-
-/* Slots: in X, Y; out Out. X and Y share one dtype: float32, int32 or int64.
- * Integer division, floordiv and mod by zero return PDS_ERR_INVALID_ARGUMENT
- * (Paddle raises an error there too) before anything is written. */
-pds_status pdsi_ref_binary(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                           pdsi_exec *ex, pds_error *err);
 
 #endif

@@ -1,17 +1,19 @@
 /*
- * ops_activation.c — parse and shape inference for the activation operator
+ * activation.c — parse and shape inference for the activation operator
  * family: the element-wise unary functions, scale and dropout.
  *
  * Every operator here keeps X's shape. The arithmetic ones take float32 only;
  * scale also takes int32 and int64 because models use it on shape values.
  * Attribute names and defaults are those of Paddle's legacy op makers.
  */
-#include "graph/opdef.h"
-#include "kernels/activation.h"
+#include "ops/opdef.h"
+#include "ops/activation.h"
 
 #include <float.h>
 #include <math.h>
 #include <string.h>
+
+#define FAMILY "activation"
 
 /* double attribute -> float, saturating to +-inf as an IEEE conversion would
  * (an out-of-range conversion is undefined in C). NaN passes through. */
@@ -302,81 +304,99 @@ static pds_status infer_dropout(const void *params, const pdsi_slot *in, const p
 
 /* ---- opdefs -------------------------------------------------------------- */
 
-#define UNARY_OPDEF(var, name, parsefn)                                                   \
+/* The functions of pdsi_unary_params: element-wise, in place, fusable as a
+ * post-op (in their attribute form). */
+#define UNARY_FLAGS (PDSI_OPF_UNARY | PDSI_OPF_INPLACE | PDSI_OPF_POST_OP)
+/* scale and dropout: element-wise, in place, and the identity for some
+ * params (passes/passes.c checks which). */
+#define IDENTITY_FLAGS (PDSI_OPF_UNARY | PDSI_OPF_INPLACE | PDSI_OPF_IDENTITY)
+
+#define UNARY_OPDEF(var, ID, name, parsefn)                                               \
     static const pdsi_opdef var = {                                                       \
+        .id = PDSI_OP_##ID,                                                               \
         .type = name,                                                                     \
+        .family = FAMILY,                                                                 \
+        .flags = UNARY_FLAGS,                                                             \
         .in = {{"X", PDSI_SLOT_REQUIRED}},                                                \
         .out = {{"Out", PDSI_SLOT_REQUIRED}},                                             \
         .params_size = sizeof(pdsi_unary_params),                                         \
         .parse = parsefn,                                                                 \
         .infer = infer_unary,                                                             \
-        .run = pdsi_ref_unary,                                                            \
     }
 
-UNARY_OPDEF(op_relu, "relu", parse_relu);
-UNARY_OPDEF(op_relu6, "relu6", parse_relu6);
-UNARY_OPDEF(op_sigmoid, "sigmoid", parse_sigmoid);
-UNARY_OPDEF(op_tanh, "tanh", parse_tanh);
-UNARY_OPDEF(op_swish, "swish", parse_swish);
-UNARY_OPDEF(op_silu, "silu", parse_silu);
-UNARY_OPDEF(op_hard_swish, "hard_swish", parse_hard_swish);
-UNARY_OPDEF(op_hard_sigmoid, "hard_sigmoid", parse_hard_sigmoid);
-UNARY_OPDEF(op_gelu, "gelu", parse_gelu);
-UNARY_OPDEF(op_leaky_relu, "leaky_relu", parse_leaky_relu);
-UNARY_OPDEF(op_exp, "exp", parse_exp);
-UNARY_OPDEF(op_sqrt, "sqrt", parse_sqrt);
-UNARY_OPDEF(op_rsqrt, "rsqrt", parse_rsqrt);
-UNARY_OPDEF(op_abs, "abs", parse_abs);
-UNARY_OPDEF(op_log, "log", parse_log);
-UNARY_OPDEF(op_square, "square", parse_square);
-UNARY_OPDEF(op_softplus, "softplus", parse_softplus);
-UNARY_OPDEF(op_mish, "mish", parse_mish);
-UNARY_OPDEF(op_elu, "elu", parse_elu);
+UNARY_OPDEF(op_relu, RELU, "relu", parse_relu);
+UNARY_OPDEF(op_relu6, RELU6, "relu6", parse_relu6);
+UNARY_OPDEF(op_sigmoid, SIGMOID, "sigmoid", parse_sigmoid);
+UNARY_OPDEF(op_tanh, TANH, "tanh", parse_tanh);
+UNARY_OPDEF(op_swish, SWISH, "swish", parse_swish);
+UNARY_OPDEF(op_silu, SILU, "silu", parse_silu);
+UNARY_OPDEF(op_hard_swish, HARD_SWISH, "hard_swish", parse_hard_swish);
+UNARY_OPDEF(op_hard_sigmoid, HARD_SIGMOID, "hard_sigmoid", parse_hard_sigmoid);
+UNARY_OPDEF(op_gelu, GELU, "gelu", parse_gelu);
+UNARY_OPDEF(op_leaky_relu, LEAKY_RELU, "leaky_relu", parse_leaky_relu);
+UNARY_OPDEF(op_exp, EXP, "exp", parse_exp);
+UNARY_OPDEF(op_sqrt, SQRT, "sqrt", parse_sqrt);
+UNARY_OPDEF(op_rsqrt, RSQRT, "rsqrt", parse_rsqrt);
+UNARY_OPDEF(op_abs, ABS, "abs", parse_abs);
+UNARY_OPDEF(op_log, LOG, "log", parse_log);
+UNARY_OPDEF(op_square, SQUARE, "square", parse_square);
+UNARY_OPDEF(op_softplus, SOFTPLUS, "softplus", parse_softplus);
+UNARY_OPDEF(op_mish, MISH, "mish", parse_mish);
+UNARY_OPDEF(op_elu, ELU, "elu", parse_elu);
 
 static const pdsi_opdef op_clip = {
+    .id = PDSI_OP_CLIP,
     .type = "clip",
+    .family = FAMILY,
+    .flags = UNARY_FLAGS,
     .in = {{"X", PDSI_SLOT_REQUIRED}, {"Min", PDSI_SLOT_OPTIONAL}, {"Max", PDSI_SLOT_OPTIONAL}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_unary_params),
     .parse = parse_clip,
     .infer = infer_unary,
-    .run = pdsi_ref_unary,
     .data_dependent_inputs = (1u << 1) | (1u << 2),
 };
 
 static const pdsi_opdef op_pow = {
+    .id = PDSI_OP_POW,
     .type = "pow",
+    .family = FAMILY,
+    .flags = UNARY_FLAGS,
     .in = {{"X", PDSI_SLOT_REQUIRED}, {"FactorTensor", PDSI_SLOT_OPTIONAL}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_unary_params),
     .parse = parse_pow,
     .infer = infer_unary,
-    .run = pdsi_ref_unary,
 };
 
 static const pdsi_opdef op_scale = {
+    .id = PDSI_OP_SCALE,
     .type = "scale",
+    .family = FAMILY,
+    .flags = IDENTITY_FLAGS,
     .in = {{"X", PDSI_SLOT_REQUIRED}, {"ScaleTensor", PDSI_SLOT_OPTIONAL}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_scale_params),
     .parse = parse_scale,
     .infer = infer_scale,
-    .run = pdsi_ref_scale,
 };
 
 static const pdsi_opdef op_dropout = {
+    .id = PDSI_OP_DROPOUT,
     .type = "dropout",
+    .family = FAMILY,
+    .flags = IDENTITY_FLAGS,
     .in = {{"X", PDSI_SLOT_REQUIRED}, {"Seed", PDSI_SLOT_OPTIONAL}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}, {"Mask", PDSI_SLOT_OPTIONAL}},
     .params_size = sizeof(pdsi_dropout_params),
     .parse = parse_dropout,
     .infer = infer_dropout,
-    .run = pdsi_ref_dropout,
 };
 
 const pdsi_opdef *const pdsi_ops_activation[] = {
     &op_relu,      &op_relu6,     &op_sigmoid,    &op_tanh,      &op_swish, &op_silu,
     &op_hard_swish, &op_hard_sigmoid, &op_gelu,   &op_leaky_relu, &op_clip, &op_scale,
     &op_dropout,   &op_exp,       &op_sqrt,       &op_rsqrt,     &op_abs,   &op_log,
-    &op_square,    &op_softplus,  &op_mish,       &op_elu,       &op_pow,   NULL,
+    &op_square,    &op_softplus,  &op_mish,       &op_elu,       &op_pow,
 };
+PDSI_OPDEF_TABLE_CHECK(ACTIVATION, activation);

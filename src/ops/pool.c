@@ -1,5 +1,5 @@
 /*
- * ops_pool.c — parse and shape inference for the pool operator family
+ * pool.c — parse and shape inference for the pool operator family
  * (pool2d: max and average, NCHW float32).
  *
  * The output size follows Paddle's PoolInferMeta: SAME/VALID padding, then
@@ -9,8 +9,88 @@
  */
 #include <string.h>
 
-#include "graph/opdef.h"
-#include "kernels/pool.h"
+#include "ops/opdef.h"
+#include "ops/pool.h"
+
+#define FAMILY "pool"
+
+#define DIM_MAX INT32_MAX
+
+/* ---- shape rules (ops/pool.h), shared with the kernels ------------------ */
+
+static const char *const axis_name[2] = {"height", "width"};
+
+pds_status pdsi_pool_resolve(const pdsi_pool_params *p, const pdsi_tensor *x, pdsi_pool_geom *g,
+                             pds_error *err)
+{
+    char b[160];
+    if (x->rank != 4)
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "input 'X' has rank %d %s, expected rank 4 [N, C, H, W]", x->rank,
+                         pdsi_dims_str(x->dims, x->rank, b, sizeof b));
+    for (int i = 0; i < 4; i++)
+        if (x->dims[i] < (i == 0 ? 0 : 1) || x->dims[i] > DIM_MAX)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "input 'X' has shape %s, expected channels, height and width in [1, "
+                             "%d]",
+                             pdsi_dims_str(x->dims, x->rank, b, sizeof b), DIM_MAX);
+    memset(g, 0, sizeof *g);
+    g->n = x->dims[0];
+    g->c = x->dims[1];
+    g->h = x->dims[2];
+    g->w = x->dims[3];
+    g->adaptive = p->adaptive != 0;
+    g->stride_h = p->strides[0];
+    g->stride_w = p->strides[1];
+    if (!p->has_ksize && !p->global_pooling)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attribute 'ksize' is missing");
+
+    const int64_t in[2] = {g->h, g->w};
+    int64_t k[2], pad[4], out[2];
+    for (int a = 0; a < 2; a++) {
+        k[a] = p->ksize[a];
+        pad[2 * a] = p->paddings[2 * a];
+        pad[2 * a + 1] = p->paddings[2 * a + 1];
+        if (p->padding_algorithm == PDSI_POOL_PAD_SAME && p->has_ksize) {
+            int64_t o = (in[a] + p->strides[a] - 1) / p->strides[a];
+            int64_t sum = (o - 1) * p->strides[a] + k[a] - in[a];
+            if (sum < 0)
+                sum = 0;
+            pad[2 * a] = sum / 2;
+            pad[2 * a + 1] = sum - sum / 2;
+        } else if (p->padding_algorithm == PDSI_POOL_PAD_VALID) {
+            pad[2 * a] = pad[2 * a + 1] = 0;
+        }
+        if (p->global_pooling || p->adaptive)
+            pad[2 * a] = pad[2 * a + 1] = 0;
+        if (p->global_pooling)
+            k[a] = in[a];
+    }
+    for (int a = 0; a < 2; a++) {
+        if (p->adaptive) {
+            out[a] = k[a];
+            continue;
+        }
+        const int64_t s = p->strides[a], padded = in[a] + pad[2 * a] + pad[2 * a + 1];
+        if (k[a] > padded)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "pooling window %lld is larger than the padded input %lld (input "
+                             "%lld, padding %lld+%lld) along %s",
+                             (long long)k[a], (long long)padded, (long long)in[a],
+                             (long long)pad[2 * a], (long long)pad[2 * a + 1], axis_name[a]);
+        out[a] = (padded - k[a] + (p->ceil_mode ? s - 1 : 0)) / s + 1;
+    }
+    g->kh = k[0];
+    g->kw = k[1];
+    g->oh = out[0];
+    g->ow = out[1];
+    g->pad_t = pad[0];
+    g->pad_b = pad[1];
+    g->pad_l = pad[2];
+    g->pad_r = pad[3];
+    return PDS_OK;
+}
+
 
 #define ATTR_MAX INT32_MAX
 
@@ -98,16 +178,17 @@ static pds_status infer_pool2d(const void *params, const pdsi_slot *in, const pd
 }
 
 static const pdsi_opdef pool2d_def = {
+    .id = PDSI_OP_POOL2D,
     .type = "pool2d",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_pool_params),
     .parse = parse_pool2d,
     .infer = infer_pool2d,
-    .run = pdsi_pool2d_ref,
 };
 
 const pdsi_opdef *const pdsi_ops_pool[] = {
     &pool2d_def,
-    NULL,
 };
+PDSI_OPDEF_TABLE_CHECK(POOL, pool);

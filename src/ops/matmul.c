@@ -1,5 +1,5 @@
 /*
- * ops_matmul.c — parse and shape inference for the matrix product operators:
+ * matmul.c — parse and shape inference for the matrix product operators:
  * matmul_v2, legacy matmul, mul and fc.
  *
  * matmul_v2 and matmul share numpy semantics (pdsi_matmul_plan_make). Legacy
@@ -8,10 +8,84 @@
  * everything Paddle runs. Fused-layout attributes that only Paddle's oneDNN
  * passes produce are refused rather than ignored.
  */
-#include "graph/opdef.h"
-#include "kernels/matmul.h"
+#include "ops/opdef.h"
+#include "ops/matmul.h"
 
 #include <string.h>
+
+#define FAMILY "matmul"
+
+/* ---- shape rules (ops/matmul.h), shared with the kernels ---------------- */
+
+pds_status pdsi_matmul_plan_make(const pdsi_tensor *x, const pdsi_tensor *y, bool trans_x,
+                                 bool trans_y, pdsi_matmul_plan *plan, pds_error *err)
+{
+    char bx[160], by[160];
+    memset(plan, 0, sizeof *plan);
+    if (x->rank < 1 || y->rank < 1)
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "matmul needs operands of rank >= 1, got X %s and Y %s",
+                         pdsi_dims_str(x->dims, x->rank, bx, sizeof bx),
+                         pdsi_dims_str(y->dims, y->rank, by, sizeof by));
+    bool xvec = x->rank == 1, yvec = y->rank == 1;
+    int64_t kx, ky;
+    if (xvec) {
+        plan->M = 1;
+        kx = x->dims[0];
+        trans_x = false;
+    } else {
+        int64_t r = x->dims[x->rank - 2], c = x->dims[x->rank - 1];
+        plan->M = trans_x ? c : r;
+        kx = trans_x ? r : c;
+    }
+    if (yvec) {
+        plan->N = 1;
+        ky = y->dims[0];
+        trans_y = false;
+    } else {
+        int64_t r = y->dims[y->rank - 2], c = y->dims[y->rank - 1];
+        plan->N = trans_y ? r : c;
+        ky = trans_y ? c : r;
+    }
+    if (kx != ky)
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "X %s%s and Y %s%s do not multiply: X gives K = %lld, Y gives K = %lld",
+                         pdsi_dims_str(x->dims, x->rank, bx, sizeof bx),
+                         trans_x ? " (transposed)" : "",
+                         pdsi_dims_str(y->dims, y->rank, by, sizeof by),
+                         trans_y ? " (transposed)" : "", (long long)kx, (long long)ky);
+    plan->K = kx;
+    plan->trans_x = trans_x;
+    plan->trans_y = trans_y;
+
+    int xbr = xvec ? 0 : x->rank - 2, ybr = yvec ? 0 : y->rank - 2;
+    int br = xbr > ybr ? xbr : ybr;
+    plan->batch_rank = br;
+    for (int i = 0; i < br; i++) {
+        int xi = i - (br - xbr), yi = i - (br - ybr);
+        int64_t a = xi >= 0 ? x->dims[xi] : 1, b = yi >= 0 ? y->dims[yi] : 1;
+        if (a != b && a != 1 && b != 1)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "X %s and Y %s have batch dims that do not broadcast: %lld against "
+                             "%lld at batch dim %d",
+                             pdsi_dims_str(x->dims, x->rank, bx, sizeof bx),
+                             pdsi_dims_str(y->dims, y->rank, by, sizeof by), (long long)a,
+                             (long long)b, i);
+        plan->xb[i] = a;
+        plan->yb[i] = b;
+        plan->batch[i] = a == 1 ? b : a;
+    }
+    int r = 0;
+    for (int i = 0; i < br; i++)
+        plan->out[r++] = plan->batch[i];
+    if (!xvec)
+        plan->out[r++] = plan->M;
+    if (!yvec)
+        plan->out[r++] = plan->N;
+    plan->out_rank = r;
+    return PDS_OK;
+}
+
 
 static pds_status check_out_size(const int64_t *dims, int rank, pds_error *err)
 {
@@ -269,43 +343,47 @@ static pds_status infer_fc(const void *params, const pdsi_slot *in, const pdsi_s
 /* ---- opdefs -------------------------------------------------------------- */
 
 static const pdsi_opdef op_matmul_v2 = {
+    .id = PDSI_OP_MATMUL_V2,
     .type = "matmul_v2",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}, {"Y", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_matmul_params),
     .parse = parse_matmul_v2,
     .infer = infer_matmul,
-    .run = pdsi_ref_matmul,
 };
 
 static const pdsi_opdef op_matmul = {
+    .id = PDSI_OP_MATMUL,
     .type = "matmul",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}, {"Y", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_matmul_params),
     .parse = parse_matmul,
     .infer = infer_matmul,
-    .run = pdsi_ref_matmul,
 };
 
 static const pdsi_opdef op_mul = {
+    .id = PDSI_OP_MUL,
     .type = "mul",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}, {"Y", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_mul_params),
     .parse = parse_mul,
     .infer = infer_mul,
-    .run = pdsi_ref_mul,
 };
 
 static const pdsi_opdef op_fc = {
+    .id = PDSI_OP_FC,
     .type = "fc",
+    .family = FAMILY,
     .in = {{"Input", PDSI_SLOT_REQUIRED}, {"W", PDSI_SLOT_REQUIRED}, {"Bias", PDSI_SLOT_OPTIONAL}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_fc_params),
     .parse = parse_fc,
     .infer = infer_fc,
-    .run = pdsi_ref_fc,
 };
 
 const pdsi_opdef *const pdsi_ops_matmul[] = {
@@ -313,5 +391,5 @@ const pdsi_opdef *const pdsi_ops_matmul[] = {
     &op_matmul,
     &op_mul,
     &op_fc,
-    NULL,
 };
+PDSI_OPDEF_TABLE_CHECK(MATMUL, matmul);

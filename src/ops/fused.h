@@ -1,6 +1,6 @@
 /*
- * fused.h — the operators the load-time passes make (passes/passes.h) and
- * their reference kernels. They never come from a model file.
+ * fused.h — the parameters of the operators the load-time passes make
+ * (passes/passes.h). They never come from a model file.
  *
  *   pdsafe_conv: conv2d / depthwise_conv2d / conv2d_transpose with a bias
  *     (batch norm folded in), then post-operations in order: activations and
@@ -19,12 +19,12 @@
  * one after the other, so the reference path of a rewritten graph is the
  * oracle for the fast kernels of the same graph.
  */
-#ifndef PDSI_KERNELS_FUSED_H
-#define PDSI_KERNELS_FUSED_H
+#ifndef PDSI_OPS_FUSED_H
+#define PDSI_OPS_FUSED_H
 
-#include "kernels/activation.h"
-#include "kernels/conv.h"
-#include "kernels/matmul.h"
+#include "ops/activation.h"
+#include "ops/conv.h"
+#include "ops/matmul.h"
 
 #define PDSI_FUSED_MAX_POST 6
 
@@ -57,10 +57,5 @@ typedef struct pdsi_fmatmul_params {
     int32_t n_post;
     pdsi_post_op post[PDSI_FUSED_MAX_POST];
 } pdsi_fmatmul_params;
-
-pds_status pdsi_fused_conv_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                               pdsi_exec *ex, pds_error *err);
-pds_status pdsi_fused_matmul_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                                 pdsi_exec *ex, pds_error *err);
 
 #endif

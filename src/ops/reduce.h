@@ -1,5 +1,5 @@
 /*
- * reduce.h — parameters and reference kernels of the reduce family:
+ * reduce.h — parameters and shape rules of the reduce family:
  * reduce_sum, reduce_mean, reduce_max, reduce_min, arg_max and arg_min.
  *
  * The reduced dims are resolved (negative dims, reduce_all, empty dim list,
@@ -9,12 +9,13 @@
  * each element before summing; reduce_max/min propagate NaN; arg_max/arg_min
  * return the first index of the extreme value and never pick a NaN.
  */
-#ifndef PDSI_KERNELS_REDUCE_H
-#define PDSI_KERNELS_REDUCE_H
+#ifndef PDSI_OPS_REDUCE_H
+#define PDSI_OPS_REDUCE_H
 
 #include <stdbool.h>
 
-#include "kernels/kernel.h"
+#include "core/error.h"
+#include "core/slot.h"
 
 typedef enum pdsi_reduce_kind {
     PDSI_REDUCE_SUM,
@@ -66,10 +67,5 @@ typedef struct pdsi_arg_geom {
 
 pds_status pdsi_arg_resolve(const pdsi_arg_params *p, const pdsi_tensor *x, pdsi_arg_geom *g,
                             pds_error *err);
-
-pds_status pdsi_reduce_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                           pdsi_exec *ex, pds_error *err);
-pds_status pdsi_arg_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                        pdsi_exec *ex, pds_error *err);
 
 #endif

@@ -1,19 +1,23 @@
 /*
- * ops_fused.c — shape inference and opdefs of the fused operators
- * (kernels/fused.h). Shapes come from the plain operators' own inference, so
+ * fused.c — shape inference and opdefs of the fused operators
+ * (ops/fused.h). Shapes come from the plain operators' own inference, so
  * a fused operator cannot disagree with what it replaces.
  */
-#include "graph/ops_fused.h"
+#include "ops/fused.h"
+#include "ops/opdef.h"
 
-#include "kernels/elementwise.h"
+#include "ops/elementwise.h"
 
 #include <string.h>
+
+#define FAMILY "fused"
 
 static pds_status infer_fconv(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                               pds_error *err)
 {
     const pdsi_fconv_params *p = params;
-    const pdsi_opdef *base = pdsi_opdef_find(p->conv.transpose ? "conv2d_transpose" : "conv2d");
+    const pdsi_opdef *base =
+        pdsi_opdef_at(p->conv.transpose ? PDSI_OP_CONV2D_TRANSPOSE : PDSI_OP_CONV2D);
     if (!base)
         return pdsi_fail(err, PDS_ERR_INTERNAL, "conv2d is not registered");
     /* The plain conv infers Output from Input, Filter and Bias. */
@@ -58,9 +62,10 @@ static pds_status infer_fmatmul(const void *params, const pdsi_slot *in, const p
     /* The operator the product came from infers it (and, for fc, checks the
      * bias its own way: [N] or [1, N]). */
     static const char *const base_type[] = {"matmul_v2", "mul", "fc"};
+    static const pdsi_op_id base_op[] = {PDSI_OP_MATMUL_V2, PDSI_OP_MUL, PDSI_OP_FC};
     if (p->form < PDSI_FMATMUL_V2 || p->form > PDSI_FMATMUL_FC)
         return pdsi_fail(err, PDS_ERR_INTERNAL, "fused matmul of unknown form %d", p->form);
-    const pdsi_opdef *base = pdsi_opdef_find(base_type[p->form]);
+    const pdsi_opdef *base = pdsi_opdef_at(base_op[p->form]);
     if (!base)
         return pdsi_fail(err, PDS_ERR_INTERNAL, "%s is not registered", base_type[p->form]);
     const pdsi_fc_params fc = {p->flat.x_num_col_dims, false};
@@ -85,8 +90,11 @@ static pds_status infer_fmatmul(const void *params, const pdsi_slot *in, const p
     return PDS_OK;
 }
 
-const pdsi_opdef pdsi_op_fused_conv = {
+static const pdsi_opdef op_fused_conv = {
+    .id = PDSI_OP_PDSAFE_CONV,
     .type = "pdsafe_conv",
+    .family = FAMILY,
+    .flags = PDSI_OPF_INTERNAL,
     .in = {{"Input", PDSI_SLOT_REQUIRED},
            {"Filter", PDSI_SLOT_REQUIRED},
            {"Bias", PDSI_SLOT_OPTIONAL},
@@ -94,14 +102,21 @@ const pdsi_opdef pdsi_op_fused_conv = {
     .out = {{"Output", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_fconv_params),
     .infer = infer_fconv,
-    .run = pdsi_fused_conv_ref,
 };
 
-const pdsi_opdef pdsi_op_fused_matmul = {
+static const pdsi_opdef op_fused_matmul = {
+    .id = PDSI_OP_PDSAFE_MATMUL,
     .type = "pdsafe_matmul",
+    .family = FAMILY,
+    .flags = PDSI_OPF_INTERNAL,
     .in = {{"X", PDSI_SLOT_REQUIRED}, {"Y", PDSI_SLOT_REQUIRED}, {"Bias", PDSI_SLOT_OPTIONAL}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_fmatmul_params),
     .infer = infer_fmatmul,
-    .run = pdsi_fused_matmul_ref,
 };
+
+const pdsi_opdef *const pdsi_ops_fused[] = {
+    &op_fused_conv,
+    &op_fused_matmul,
+};
+PDSI_OPDEF_TABLE_CHECK(FUSED, fused);

@@ -1,15 +1,16 @@
 /*
- * pool.h — parameters and reference kernel of pool2d (max and average, NCHW
+ * pool.h — parameters and shape rules of pool2d (max and average, NCHW
  * float32), with Paddle's padding_algorithm, global, adaptive, ceil_mode and
  * exclusive variants.
  *
  * As for convolutions, the padding depends on the input size (SAME), so
  * pdsi_pool_resolve computes the geometry for shape inference and kernel alike.
  */
-#ifndef PDSI_KERNELS_POOL_H
-#define PDSI_KERNELS_POOL_H
+#ifndef PDSI_OPS_POOL_H
+#define PDSI_OPS_POOL_H
 
-#include "kernels/kernel.h"
+#include "core/error.h"
+#include "core/slot.h"
 
 enum {
     PDSI_POOL_PAD_EXPLICIT = 0,
@@ -40,9 +41,5 @@ typedef struct pdsi_pool_geom {
  * with the numbers involved. Dtypes are not checked here. */
 pds_status pdsi_pool_resolve(const pdsi_pool_params *p, const pdsi_tensor *x, pdsi_pool_geom *g,
                              pds_error *err);
-
-/* pool2d. in: X. out: Out. */
-pds_status pdsi_pool2d_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                           pdsi_exec *ex, pds_error *err);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * ops_shape.c — parse and shape inference for the data-movement family:
+ * shape.c — parse and shape inference for the data-movement family:
  * reshape/reshape2, transpose/transpose2, flatten_contiguous_range,
  * flatten/flatten2, squeeze/squeeze2, unsqueeze/unsqueeze2, concat, split,
  * stack, slice, strided_slice, shape, fill_constant, fill_any_like,
@@ -18,8 +18,627 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph/opdef.h"
-#include "kernels/shape.h"
+#include "ops/opdef.h"
+#include "ops/shape.h"
+
+#define FAMILY "shape"
+
+/* ---- shape rules (ops/shape.h), shared with the kernels ---------------------- */
+
+/* ------------------------------------------------------------------------ */
+/* dtypes and element conversion                                             */
+/* ------------------------------------------------------------------------ */
+
+bool pdsi_shape_dtype_from_vartype(int64_t vartype, pds_dtype *out)
+{
+    switch (vartype) {
+    case 0: *out = PDS_BOOL; return true;
+    case 1: *out = PDS_INT16; return true;
+    case 2: *out = PDS_INT32; return true;
+    case 3: *out = PDS_INT64; return true;
+    case 4: *out = PDS_FLOAT16; return true;
+    case 5: *out = PDS_FLOAT32; return true;
+    case 6: *out = PDS_FLOAT64; return true;
+    case 20: *out = PDS_UINT8; return true;
+    case 21: *out = PDS_INT8; return true;
+    case 22: *out = PDS_BFLOAT16; return true;
+    default: return false;
+    }
+}
+
+bool pdsi_dtype_is_float(pds_dtype dtype)
+{
+    return dtype == PDS_FLOAT32 || dtype == PDS_FLOAT64 || dtype == PDS_FLOAT16 ||
+           dtype == PDS_BFLOAT16;
+}
+
+static float bits_to_f32(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static uint32_t f32_to_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static float f16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1f;
+    uint32_t man = h & 0x3ff;
+    if (exp == 0x1f) /* inf / NaN, payload kept */
+        return bits_to_f32(sign | 0x7f800000u | (man << 13));
+    if (exp == 0) { /* zero or subnormal: man * 2^-24, exact in float */
+        float v = (float)man * 5.9604644775390625e-8f;
+        return sign ? -v : v;
+    }
+    return bits_to_f32(sign | ((exp + 112) << 23) | (man << 13));
+}
+
+/* Round to nearest even, as Paddle's float16(float). NaN keeps the top of its
+ * payload (at least one bit, so it stays a NaN). */
+static uint16_t f32_to_f16(float f)
+{
+    uint32_t x = f32_to_bits(f);
+    uint32_t sign = (x >> 16) & 0x8000;
+    uint32_t ax = x & 0x7fffffff;
+    if (ax > 0x7f800000u) {
+        uint32_t m = (ax & 0x7fffff) >> 13;
+        return (uint16_t)(sign | 0x7c00 | (m ? m : 1));
+    }
+    if (ax >= 0x477ff000u) /* >= 65520 rounds to infinity */
+        return (uint16_t)(sign | 0x7c00);
+    if (ax < 0x38800000u) { /* below 2^-14: a half subnormal or zero */
+        if (ax < 0x33000000u) /* below 2^-25: rounds to zero */
+            return (uint16_t)sign;
+        uint32_t e = ax >> 23;
+        uint32_t m = (ax & 0x7fffff) | 0x800000;
+        uint32_t shift = 126 - e; /* in [14, 24] */
+        uint32_t q = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (q & 1)))
+            q++;
+        return (uint16_t)(sign | q);
+    }
+    uint32_t r = ax - 0x38000000u; /* rebias the exponent from 127 to 15 */
+    uint32_t q = r >> 13, rem = r & 0x1fff;
+    if (rem > 0x1000 || (rem == 0x1000 && (q & 1)))
+        q++; /* a carry into the exponent is the correct rounding */
+    return (uint16_t)(sign | q);
+}
+
+static float bf16_to_f32(uint16_t b)
+{
+    return bits_to_f32((uint32_t)b << 16);
+}
+
+/* Round to nearest even; every NaN becomes 0x7fff, as Paddle's bfloat16(float). */
+static uint16_t f32_to_bf16(float f)
+{
+    uint32_t x = f32_to_bits(f);
+    if ((x & 0x7fffffff) > 0x7f800000u)
+        return 0x7fff;
+    x += 0x7fff + ((x >> 16) & 1);
+    return (uint16_t)(x >> 16);
+}
+
+/* double -> float, overflow to infinity done explicitly (C leaves it undefined). */
+static float f64_to_f32(double v)
+{
+    if (v > FLT_MAX || v < -FLT_MAX) {
+        /* Beyond FLT_MAX + half an ulp rounds to infinity (the tie goes to the
+         * even 2^128); below it, to FLT_MAX. */
+        const double lim = 0x1.ffffffp+127;
+        if (v >= lim)
+            return INFINITY;
+        if (v <= -lim)
+            return -INFINITY;
+        return v > 0 ? FLT_MAX : -FLT_MAX;
+    }
+    return (float)v;
+}
+
+static int32_t f64_to_i32(double v)
+{
+    if (!(v > -2147483649.0 && v < 2147483648.0))
+        return INT32_MIN;
+    return (int32_t)v;
+}
+
+static int64_t f64_to_i64(double v)
+{
+    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0))
+        return INT64_MIN;
+    return (int64_t)v;
+}
+
+double pdsi_elem_get_f64(const void *data, pds_dtype dtype, int64_t i)
+{
+    switch (dtype) {
+    case PDS_FLOAT32: return ((const float *)data)[i];
+    case PDS_FLOAT64: return ((const double *)data)[i];
+    case PDS_FLOAT16: return f16_to_f32(((const uint16_t *)data)[i]);
+    case PDS_BFLOAT16: return bf16_to_f32(((const uint16_t *)data)[i]);
+    case PDS_INT64: return (double)((const int64_t *)data)[i];
+    case PDS_INT32: return ((const int32_t *)data)[i];
+    case PDS_INT16: return ((const int16_t *)data)[i];
+    case PDS_INT8: return ((const int8_t *)data)[i];
+    case PDS_UINT8: return ((const uint8_t *)data)[i];
+    case PDS_BOOL: return ((const uint8_t *)data)[i] != 0;
+    default: return 0;
+    }
+}
+
+int64_t pdsi_elem_get_i64(const void *data, pds_dtype dtype, int64_t i)
+{
+    switch (dtype) {
+    case PDS_INT64: return ((const int64_t *)data)[i];
+    case PDS_INT32: return ((const int32_t *)data)[i];
+    case PDS_INT16: return ((const int16_t *)data)[i];
+    case PDS_INT8: return ((const int8_t *)data)[i];
+    case PDS_UINT8: return ((const uint8_t *)data)[i];
+    case PDS_BOOL: return ((const uint8_t *)data)[i] != 0;
+    default: return f64_to_i64(pdsi_elem_get_f64(data, dtype, i));
+    }
+}
+
+void pdsi_elem_set_f64(void *data, pds_dtype dtype, int64_t i, double v)
+{
+    switch (dtype) {
+    case PDS_FLOAT32: ((float *)data)[i] = f64_to_f32(v); break;
+    case PDS_FLOAT64: ((double *)data)[i] = v; break;
+    case PDS_FLOAT16: ((uint16_t *)data)[i] = f32_to_f16(f64_to_f32(v)); break;
+    case PDS_BFLOAT16: ((uint16_t *)data)[i] = f32_to_bf16(f64_to_f32(v)); break;
+    case PDS_INT64: ((int64_t *)data)[i] = f64_to_i64(v); break;
+    case PDS_INT32: ((int32_t *)data)[i] = f64_to_i32(v); break;
+    case PDS_INT16: ((int16_t *)data)[i] = (int16_t)(uint16_t)(uint32_t)f64_to_i32(v); break;
+    case PDS_INT8: ((int8_t *)data)[i] = (int8_t)(uint8_t)(uint32_t)f64_to_i32(v); break;
+    case PDS_UINT8: ((uint8_t *)data)[i] = (uint8_t)(uint32_t)f64_to_i32(v); break;
+    case PDS_BOOL: ((uint8_t *)data)[i] = v != 0; break; /* NaN != 0 */
+    default: break;
+    }
+}
+
+void pdsi_elem_set_i64(void *data, pds_dtype dtype, int64_t i, int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    switch (dtype) {
+    case PDS_FLOAT32: ((float *)data)[i] = (float)v; break;
+    case PDS_FLOAT64: ((double *)data)[i] = (double)v; break;
+    case PDS_FLOAT16: ((uint16_t *)data)[i] = f32_to_f16((float)v); break;
+    case PDS_BFLOAT16: ((uint16_t *)data)[i] = f32_to_bf16((float)v); break;
+    case PDS_INT64: ((int64_t *)data)[i] = v; break;
+    case PDS_INT32: ((int32_t *)data)[i] = (int32_t)(uint32_t)u; break;
+    case PDS_INT16: ((int16_t *)data)[i] = (int16_t)(uint16_t)u; break;
+    case PDS_INT8: ((int8_t *)data)[i] = (int8_t)(uint8_t)u; break;
+    case PDS_UINT8: ((uint8_t *)data)[i] = (uint8_t)u; break;
+    case PDS_BOOL: ((uint8_t *)data)[i] = v != 0; break;
+    default: break;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* integer lists from tensors                                                */
+/* ------------------------------------------------------------------------ */
+
+pds_status pdsi_shape_read_ints(const pdsi_slot *s, const char *what, int64_t *buf, int cap,
+                                int *n, pds_error *err)
+{
+    char b[160];
+    *n = 0;
+    for (int k = 0; k < s->n; k++) {
+        const pdsi_tensor *t = s->t[k];
+        int64_t numel;
+        if (t->dtype != PDS_INT32 && t->dtype != PDS_INT64)
+            return pdsi_fail(err, PDS_ERR_DTYPE, "input '%s'[%d] is %s, expected int32 or int64",
+                             what, k, pds_dtype_name(t->dtype));
+        if (!pdsi_shape_numel(t->dims, t->rank, &numel))
+            return pdsi_fail(err, PDS_ERR_SHAPE, "input '%s'[%d] has an invalid shape %s", what,
+                             k, pdsi_dims_str(t->dims, t->rank, b, sizeof b));
+        if (s->n > 1 && numel != 1)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "input '%s'[%d] has shape %s, expected one element (a list of %d "
+                             "tensors gives one value each)",
+                             what, k, pdsi_dims_str(t->dims, t->rank, b, sizeof b), s->n);
+        if (numel > cap - *n)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "input '%s' holds more than %d values", what,
+                             cap);
+        if (numel > 0 && !t->data)
+            return pdsi_fail(err, PDS_ERR_INTERNAL, "input '%s'[%d] has no data", what, k);
+        for (int64_t i = 0; i < numel; i++)
+            buf[(*n)++] = pdsi_elem_get_i64(t->data, t->dtype, i);
+    }
+    return PDS_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* geometry                                                                  */
+/* ------------------------------------------------------------------------ */
+
+pds_status pdsi_transpose_perm(const pdsi_transpose_params *p, int rank, int *perm,
+                               pds_error *err)
+{
+    bool seen[PDSI_MAX_RANK] = {false};
+    if (p->n != rank)
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "attribute 'axis' has %d entries, expected %d (the rank of X)", p->n,
+                         rank);
+    for (int i = 0; i < rank; i++) {
+        int64_t a = p->axis[i] < 0 ? p->axis[i] + rank : p->axis[i];
+        if (a < 0 || a >= rank || seen[a])
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "attribute 'axis' is not a permutation of the %d dims of X: entry "
+                             "%d is %lld",
+                             rank, i, (long long)p->axis[i]);
+        seen[a] = true;
+        perm[i] = (int)a;
+    }
+    return PDS_OK;
+}
+
+/* Where the starts/ends/strides of a slice come from: the single tensor, the
+ * tensor list, or the attribute, in Paddle's order of priority. */
+static pds_status slice_values(const pdsi_slot *in, int tensor_slot, int list_slot,
+                               const char *tensor_name, const char *list_name,
+                               const int64_t *attr, int n_attr, const char *attr_name,
+                               int n_axes, int64_t *buf, pds_error *err)
+{
+    int n = 0;
+    const char *src = attr_name;
+    pds_status st;
+    if (in[tensor_slot].n > 0) {
+        src = tensor_name;
+        st = pdsi_shape_read_ints(&in[tensor_slot], tensor_name, buf, PDSI_SHAPE_MAX_LIST, &n,
+                                  err);
+    } else if (in[list_slot].n > 0) {
+        src = list_name;
+        st = pdsi_shape_read_ints(&in[list_slot], list_name, buf, PDSI_SHAPE_MAX_LIST, &n, err);
+    } else {
+        st = PDS_OK;
+        n = n_attr;
+        memcpy(buf, attr, sizeof *buf * (size_t)n_attr);
+    }
+    if (st)
+        return st;
+    if (n != n_axes)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "'%s' has %d values, expected %d (one per axis)",
+                         src, n, n_axes);
+    return PDS_OK;
+}
+
+/* Python slicing of one dim: the indices first, first+step, ... (count of
+ * them) that x[start:end:step] selects from a dim of `size`. */
+static void python_slice(int64_t size, int64_t start, int64_t end, int64_t step, int64_t *first,
+                         int64_t *count)
+{
+    int64_t span;
+    uint64_t mag;
+    if (step > 0) {
+        start = start < 0 ? (start + size < 0 ? 0 : start + size) : (start > size ? size : start);
+        end = end < 0 ? (end + size < 0 ? 0 : end + size) : (end > size ? size : end);
+        span = end - start;
+        mag = (uint64_t)step;
+    } else {
+        start = start < 0 ? (start + size < -1 ? -1 : start + size)
+                          : (start > size - 1 ? size - 1 : start);
+        end = end < 0 ? (end + size < -1 ? -1 : end + size) : (end > size - 1 ? size - 1 : end);
+        span = start - end;
+        mag = (uint64_t)(-(step + 1)) + 1; /* |step| without overflow at INT64_MIN */
+    }
+    *first = start;
+    *count = span > 0 ? (int64_t)((uint64_t)(span - 1) / mag) + 1 : 0;
+}
+
+pds_status pdsi_slice_resolve(const pdsi_slice_params *p, const pdsi_slot *in,
+                              pdsi_slice_geom *g, pds_error *err)
+{
+    int64_t starts[PDSI_SHAPE_MAX_LIST], ends[PDSI_SHAPE_MAX_LIST];
+    int64_t strides[PDSI_SHAPE_MAX_LIST];
+    bool dropped[PDSI_MAX_RANK] = {false};
+    char b[160];
+    pds_status st;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    if (!x)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "input 'Input' is missing");
+    const int rank = x->rank;
+
+    /* Slot numbers: slice has Input, StartsTensor, EndsTensor, StartsTensorList,
+     * EndsTensorList; strided_slice interleaves the lists and adds strides. */
+    int s_t = 1, s_l = 3, e_t = 2, e_l = 4;
+    if (p->strided) {
+        s_t = 1, s_l = 2, e_t = 3, e_l = 4;
+    }
+    if ((st = slice_values(in, s_t, s_l, "StartsTensor", "StartsTensorList", p->starts,
+                           p->n_starts, "starts", p->n_axes, starts, err)))
+        return st;
+    if ((st = slice_values(in, e_t, e_l, "EndsTensor", "EndsTensorList", p->ends, p->n_ends,
+                           "ends", p->n_axes, ends, err)))
+        return st;
+    if (p->strided) {
+        if ((st = slice_values(in, 5, 6, "StridesTensor", "StridesTensorList", p->strides,
+                               p->n_strides, "strides", p->n_axes, strides, err)))
+            return st;
+    } else {
+        for (int i = 0; i < p->n_axes; i++)
+            strides[i] = 1;
+    }
+
+    g->rank = rank;
+    for (int d = 0; d < rank; d++) {
+        g->first[d] = 0;
+        g->step[d] = 1;
+        g->count[d] = x->dims[d];
+    }
+    for (int i = 0; i < p->n_axes; i++) {
+        int64_t axis = p->axes[i] < 0 ? p->axes[i] + rank : p->axes[i];
+        if (axis < 0 || axis >= rank)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "axes[%d] = %lld is out of range for input 'Input' of rank %d %s", i,
+                             (long long)p->axes[i], rank,
+                             pdsi_dims_str(x->dims, rank, b, sizeof b));
+        if (strides[i] == 0)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "strides[%d] is 0", i);
+        int64_t size = x->dims[axis];
+        bool decreased = false;
+        for (int k = 0; k < p->n_decrease; k++)
+            decreased |= p->decrease_axis[k] == axis;
+        /* x[t] with a tensor index t = -1 arrives as start -1, end 0 from a
+         * tensor (infer_flags -1); Paddle selects one element there instead of
+         * the empty Python slice: the last for slice and for a negative
+         * stride, the first for a positive stride of strided_slice. */
+        if (starts[i] == -1 && ends[i] == 0 && decreased && i < p->n_infer_flags &&
+            p->infer_flags[i] == -1 && size > 0) {
+            g->first[axis] = (p->strided && strides[i] > 0) ? 0 : size - 1;
+            g->step[axis] = 1;
+            g->count[axis] = 1;
+            continue;
+        }
+        python_slice(size, starts[i], ends[i], strides[i], &g->first[axis], &g->count[axis]);
+        g->step[axis] = strides[i];
+    }
+
+    for (int k = 0; k < p->n_decrease; k++) {
+        int64_t d = p->decrease_axis[k];
+        if (d < 0 || d >= rank)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "decrease_axis[%d] = %lld is out of range for input 'Input' of "
+                             "rank %d",
+                             k, (long long)d, rank);
+        if (g->count[d] != 1)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "decrease_axis %lld has size %lld after slicing, expected 1 "
+                             "(Input %s)",
+                             (long long)d, (long long)g->count[d],
+                             pdsi_dims_str(x->dims, rank, b, sizeof b));
+        dropped[d] = true;
+    }
+    g->out_rank = 0;
+    for (int d = 0; d < rank; d++)
+        if (!dropped[d])
+            g->out_dims[g->out_rank++] = g->count[d];
+    /* Removing every dim gives a 0-D tensor for slice but [1] for
+     * strided_slice (Paddle 3.3). */
+    if (g->out_rank == 0 && p->strided && p->n_decrease > 0)
+        g->out_dims[g->out_rank++] = 1;
+    return PDS_OK;
+}
+
+/* The axis of concat: AxisTensor (one int32/int64 element) or the attribute. */
+static pds_status concat_axis_value(const pdsi_axis_params *p, const pdsi_slot *in,
+                                    int64_t *axis, pds_error *err)
+{
+    int64_t buf[1];
+    int n;
+    pds_status st;
+    *axis = p->axis;
+    if (in[1].n == 0)
+        return PDS_OK;
+    if ((st = pdsi_shape_read_ints(&in[1], "AxisTensor", buf, 1, &n, err)))
+        return st;
+    if (n != 1)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "input 'AxisTensor' has %d values, expected 1", n);
+    *axis = buf[0];
+    return PDS_OK;
+}
+
+pds_status pdsi_concat_resolve(const pdsi_axis_params *p, const pdsi_slot *in, int *axis,
+                               int64_t *out_dims, pds_error *err)
+{
+    char b0[160], b1[160];
+    int64_t a;
+    pds_status st;
+    if (in[0].n < 1)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "input 'X' is empty, expected at least one tensor");
+    const pdsi_tensor *x0 = in[0].t[0];
+    const int rank = x0->rank;
+    if ((st = concat_axis_value(p, in, &a, err)))
+        return st;
+    if (rank < 1)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "input 'X'[0] is 0-D; concat needs rank >= 1");
+    if (a < -rank || a >= rank)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "axis %lld is out of range for inputs of rank %d",
+                         (long long)a, rank);
+    *axis = (int)(a < 0 ? a + rank : a);
+    for (int d = 0; d < rank; d++)
+        out_dims[d] = x0->dims[d];
+    out_dims[*axis] = 0;
+    for (int k = 0; k < in[0].n; k++) {
+        const pdsi_tensor *x = in[0].t[k];
+        if (x->dtype != x0->dtype)
+            return pdsi_fail(err, PDS_ERR_DTYPE, "input 'X'[%d] is %s, expected %s like X[0]", k,
+                             pds_dtype_name(x->dtype), pds_dtype_name(x0->dtype));
+        if (x->rank != rank)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "input 'X'[%d] has rank %d %s, expected rank %d like X[0] %s", k,
+                             x->rank, pdsi_dims_str(x->dims, x->rank, b1, sizeof b1), rank,
+                             pdsi_dims_str(x0->dims, rank, b0, sizeof b0));
+        for (int d = 0; d < rank; d++)
+            if (d != *axis && x->dims[d] != x0->dims[d])
+                return pdsi_fail(err, PDS_ERR_SHAPE,
+                                 "input 'X'[%d] has shape %s, expected dim %d to be %lld like "
+                                 "X[0] %s (concat axis %d)",
+                                 k, pdsi_dims_str(x->dims, rank, b1, sizeof b1), d,
+                                 (long long)x0->dims[d],
+                                 pdsi_dims_str(x0->dims, rank, b0, sizeof b0), *axis);
+        if (x->dims[*axis] < 0 || x->dims[*axis] > INT64_MAX - out_dims[*axis])
+            return pdsi_fail(err, PDS_ERR_SHAPE, "concat: the sum of dim %d overflows", *axis);
+        out_dims[*axis] += x->dims[*axis];
+    }
+    return PDS_OK;
+}
+
+pds_status pdsi_split_resolve(const pdsi_split_params *p, const pdsi_slot *in, int n_out,
+                              int *axis, int64_t *sizes, pds_error *err)
+{
+    char b[160];
+    int64_t a = p->axis;
+    pds_status st;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    if (!x)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "input 'X' is missing");
+    const int rank = x->rank;
+    if (in[1].n > 0) {
+        int64_t buf[1];
+        int n;
+        if ((st = pdsi_shape_read_ints(&in[1], "AxisTensor", buf, 1, &n, err)))
+            return st;
+        if (n != 1)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "input 'AxisTensor' has %d values, expected 1",
+                             n);
+        a = buf[0];
+    }
+    if (rank < 1 || a < -rank || a >= rank)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "axis %lld is out of range for input 'X' of rank %d",
+                         (long long)a, rank);
+    *axis = (int)(a < 0 ? a + rank : a);
+    const int64_t dim = x->dims[*axis];
+    if (n_out < 1 || n_out > PDSI_SHAPE_MAX_LIST)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "output 'Out' has %d tensors, expected 1 to %d",
+                         n_out, PDSI_SHAPE_MAX_LIST);
+
+    /* Paddle 3.3: num wins over SectionsTensorList, but a non-empty sections
+     * attribute wins over num; SectionsTensorList wins over sections. */
+    if (p->num > 0 && p->n_sections == 0) {
+        if (p->num != n_out)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "attribute 'num' is %lld but 'Out' has %d tensors",
+                             (long long)p->num, n_out);
+        if (dim % p->num != 0)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "input 'X' %s has size %lld along axis %d, which num %lld does not "
+                             "divide",
+                             pdsi_dims_str(x->dims, rank, b, sizeof b), (long long)dim, *axis,
+                             (long long)p->num);
+        for (int k = 0; k < n_out; k++)
+            sizes[k] = dim / p->num;
+        return PDS_OK;
+    }
+
+    int64_t sec[PDSI_SHAPE_MAX_LIST];
+    int n = p->n_sections;
+    const char *src = "sections";
+    if (in[2].n > 0) {
+        src = "SectionsTensorList";
+        if ((st = pdsi_shape_read_ints(&in[2], src, sec, PDSI_SHAPE_MAX_LIST, &n, err)))
+            return st;
+    } else {
+        memcpy(sec, p->sections, sizeof *sec * (size_t)n);
+    }
+    if (n != n_out)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "'%s' has %d entries but 'Out' has %d tensors", src,
+                         n, n_out);
+    int unknown = -1;
+    int64_t known = 0;
+    for (int k = 0; k < n; k++) {
+        if (sec[k] == -1) {
+            if (unknown >= 0)
+                return pdsi_fail(err, PDS_ERR_SHAPE,
+                                 "'%s' has more than one -1 (entries %d and %d)", src, unknown, k);
+            unknown = k;
+            continue;
+        }
+        if (sec[k] < 0 || sec[k] > dim - known)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "'%s'[%d] = %lld is invalid for size %lld along axis %d of input "
+                             "'X' %s",
+                             src, k, (long long)sec[k], (long long)dim, *axis,
+                             pdsi_dims_str(x->dims, rank, b, sizeof b));
+        known += sec[k];
+        sizes[k] = sec[k];
+    }
+    if (unknown >= 0)
+        sizes[unknown] = dim - known;
+    else if (known != dim)
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "'%s' sums to %lld, expected %lld (size of input 'X' %s along axis %d)",
+                         src, (long long)known, (long long)dim,
+                         pdsi_dims_str(x->dims, rank, b, sizeof b), *axis);
+    return PDS_OK;
+}
+
+pds_status pdsi_stack_resolve(const pdsi_axis_params *p, const pdsi_slot *in, int *axis,
+                              pds_error *err)
+{
+    char b0[160], b1[160];
+    if (in[0].n < 1)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "input 'X' is empty, expected at least one tensor");
+    const pdsi_tensor *x0 = in[0].t[0];
+    const int rank = x0->rank;
+    if (rank + 1 > PDSI_MAX_RANK)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "stacking rank-%d inputs gives rank %d, above the "
+                         "maximum %d", rank, rank + 1, PDSI_MAX_RANK);
+    if (p->axis < -(rank + 1) || p->axis > rank)
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "axis %lld is out of range [%d, %d] for inputs of rank %d",
+                         (long long)p->axis, -(rank + 1), rank, rank);
+    *axis = (int)(p->axis < 0 ? p->axis + rank + 1 : p->axis);
+    for (int k = 1; k < in[0].n; k++) {
+        const pdsi_tensor *x = in[0].t[k];
+        if (x->dtype != x0->dtype)
+            return pdsi_fail(err, PDS_ERR_DTYPE, "input 'X'[%d] is %s, expected %s like X[0]", k,
+                             pds_dtype_name(x->dtype), pds_dtype_name(x0->dtype));
+        bool same = x->rank == rank;
+        for (int d = 0; same && d < rank; d++)
+            same = x->dims[d] == x0->dims[d];
+        if (!same)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "input 'X'[%d] has shape %s, expected %s like X[0]",
+                             k, pdsi_dims_str(x->dims, x->rank, b1, sizeof b1),
+                             pdsi_dims_str(x0->dims, rank, b0, sizeof b0));
+    }
+    return PDS_OK;
+}
+
+pds_status pdsi_fill_constant_value(const pdsi_fill_constant_params *p, const pdsi_slot *in,
+                                    double *fv, int64_t *iv, bool *is_int, pds_error *err)
+{
+    char b[160];
+    const pdsi_tensor *v = pdsi_slot_get(&in[0]);
+    *fv = p->value;
+    *iv = 0;
+    *is_int = false;
+    if (!v)
+        return PDS_OK;
+    int64_t numel;
+    if (!pdsi_shape_numel(v->dims, v->rank, &numel) || numel != 1)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "input 'ValueTensor' has shape %s, expected one "
+                         "element", pdsi_dims_str(v->dims, v->rank, b, sizeof b));
+    if (pds_dtype_size(v->dtype) == 0)
+        return pdsi_fail(err, PDS_ERR_DTYPE, "input 'ValueTensor' has unknown dtype %s",
+                         pds_dtype_name(v->dtype));
+    if (!v->data)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "input 'ValueTensor' has no data");
+    if (pdsi_dtype_is_float(v->dtype)) {
+        *fv = pdsi_elem_get_f64(v->data, v->dtype, 0);
+    } else {
+        *is_int = true;
+        *iv = pdsi_elem_get_i64(v->data, v->dtype, 0);
+    }
+    return PDS_OK;
+}
+
 
 /* ------------------------------------------------------------------------ */
 /* helpers                                                                   */
@@ -206,7 +825,9 @@ static pds_status reshape_infer(const void *params, const pdsi_slot *in, const p
 WITH_XSHAPE(reshape2_infer, reshape_infer)
 
 static const pdsi_opdef op_reshape2 = {
+    .id = PDSI_OP_RESHAPE2,
     .type = "reshape2",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED},
            {"Shape", PDSI_SLOT_OPTIONAL},
            {"ShapeTensor", PDSI_SLOT_LIST | PDSI_SLOT_OPTIONAL}},
@@ -214,12 +835,13 @@ static const pdsi_opdef op_reshape2 = {
     .params_size = sizeof(pdsi_reshape_params),
     .parse = reshape_parse,
     .infer = reshape2_infer,
-    .run = pdsi_copy_ref,
     .data_dependent_inputs = (1u << 1) | (1u << 2),
 };
 
 static const pdsi_opdef op_reshape = {
+    .id = PDSI_OP_RESHAPE,
     .type = "reshape",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED},
            {"Shape", PDSI_SLOT_OPTIONAL},
            {"ShapeTensor", PDSI_SLOT_LIST | PDSI_SLOT_OPTIONAL}},
@@ -227,7 +849,6 @@ static const pdsi_opdef op_reshape = {
     .params_size = sizeof(pdsi_reshape_params),
     .parse = reshape_parse,
     .infer = reshape_infer,
-    .run = pdsi_copy_ref,
     .data_dependent_inputs = (1u << 1) | (1u << 2),
 };
 
@@ -259,23 +880,25 @@ static pds_status transpose_infer(const void *params, const pdsi_slot *in, const
 WITH_XSHAPE(transpose2_infer, transpose_infer)
 
 static const pdsi_opdef op_transpose2 = {
+    .id = PDSI_OP_TRANSPOSE2,
     .type = "transpose2",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}, {"XShape", PDSI_SLOT_OPTIONAL}},
     .params_size = sizeof(pdsi_transpose_params),
     .parse = transpose_parse,
     .infer = transpose2_infer,
-    .run = pdsi_transpose_ref,
 };
 
 static const pdsi_opdef op_transpose = {
+    .id = PDSI_OP_TRANSPOSE,
     .type = "transpose",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_transpose_params),
     .parse = transpose_parse,
     .infer = transpose_infer,
-    .run = pdsi_transpose_ref,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -363,33 +986,36 @@ static pds_status flatten_infer(const void *params, const pdsi_slot *in, const p
 WITH_XSHAPE(flatten2_infer, flatten_infer)
 
 static const pdsi_opdef op_flatten_contiguous_range = {
+    .id = PDSI_OP_FLATTEN_CONTIGUOUS_RANGE,
     .type = "flatten_contiguous_range",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}, {"XShape", PDSI_SLOT_OPTIONAL}},
     .params_size = sizeof(pdsi_flatten_params),
     .parse = flatten_range_parse,
     .infer = flatten_range2_infer,
-    .run = pdsi_copy_ref,
 };
 
 static const pdsi_opdef op_flatten2 = {
+    .id = PDSI_OP_FLATTEN2,
     .type = "flatten2",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}, {"XShape", PDSI_SLOT_OPTIONAL}},
     .params_size = sizeof(pdsi_flatten_params),
     .parse = flatten_parse,
     .infer = flatten2_infer,
-    .run = pdsi_copy_ref,
 };
 
 static const pdsi_opdef op_flatten = {
+    .id = PDSI_OP_FLATTEN,
     .type = "flatten",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_flatten_params),
     .parse = flatten_parse,
     .infer = flatten_infer,
-    .run = pdsi_copy_ref,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -483,27 +1109,31 @@ static pds_status unsqueeze_infer(const void *params, const pdsi_slot *in, const
 WITH_XSHAPE(unsqueeze2_infer, unsqueeze_infer)
 
 static const pdsi_opdef op_squeeze2 = {
+    .id = PDSI_OP_SQUEEZE2,
     .type = "squeeze2",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}, {"XShape", PDSI_SLOT_OPTIONAL}},
     .params_size = sizeof(pdsi_axes_params),
     .parse = axes_parse,
     .infer = squeeze2_infer,
-    .run = pdsi_copy_ref,
 };
 
 static const pdsi_opdef op_squeeze = {
+    .id = PDSI_OP_SQUEEZE,
     .type = "squeeze",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_axes_params),
     .parse = axes_parse,
     .infer = squeeze_infer,
-    .run = pdsi_copy_ref,
 };
 
 static const pdsi_opdef op_unsqueeze2 = {
+    .id = PDSI_OP_UNSQUEEZE2,
     .type = "unsqueeze2",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED},
            {"AxesTensor", PDSI_SLOT_OPTIONAL},
            {"AxesTensorList", PDSI_SLOT_LIST | PDSI_SLOT_OPTIONAL}},
@@ -511,12 +1141,13 @@ static const pdsi_opdef op_unsqueeze2 = {
     .params_size = sizeof(pdsi_axes_params),
     .parse = axes_parse,
     .infer = unsqueeze2_infer,
-    .run = pdsi_copy_ref,
     .data_dependent_inputs = (1u << 1) | (1u << 2),
 };
 
 static const pdsi_opdef op_unsqueeze = {
+    .id = PDSI_OP_UNSQUEEZE,
     .type = "unsqueeze",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED},
            {"AxesTensor", PDSI_SLOT_OPTIONAL},
            {"AxesTensorList", PDSI_SLOT_LIST | PDSI_SLOT_OPTIONAL}},
@@ -524,7 +1155,6 @@ static const pdsi_opdef op_unsqueeze = {
     .params_size = sizeof(pdsi_axes_params),
     .parse = axes_parse,
     .infer = unsqueeze_infer,
-    .run = pdsi_copy_ref,
     .data_dependent_inputs = (1u << 1) | (1u << 2),
 };
 
@@ -556,13 +1186,14 @@ static pds_status concat_infer(const void *params, const pdsi_slot *in, const pd
 }
 
 static const pdsi_opdef op_concat = {
+    .id = PDSI_OP_CONCAT,
     .type = "concat",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_LIST}, {"AxisTensor", PDSI_SLOT_OPTIONAL}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_axis_params),
     .parse = axis_parse,
     .infer = concat_infer,
-    .run = pdsi_concat_ref,
     .data_dependent_inputs = 1u << 1,
 };
 
@@ -599,7 +1230,9 @@ static pds_status split_infer(const void *params, const pdsi_slot *in, const pds
 }
 
 static const pdsi_opdef op_split = {
+    .id = PDSI_OP_SPLIT,
     .type = "split",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED},
            {"AxisTensor", PDSI_SLOT_OPTIONAL},
            {"SectionsTensorList", PDSI_SLOT_LIST | PDSI_SLOT_OPTIONAL}},
@@ -607,7 +1240,6 @@ static const pdsi_opdef op_split = {
     .params_size = sizeof(pdsi_split_params),
     .parse = split_parse,
     .infer = split_infer,
-    .run = pdsi_split_ref,
     .data_dependent_inputs = (1u << 1) | (1u << 2),
 };
 
@@ -631,13 +1263,14 @@ static pds_status stack_infer(const void *params, const pdsi_slot *in, const pds
 }
 
 static const pdsi_opdef op_stack = {
+    .id = PDSI_OP_STACK,
     .type = "stack",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_LIST}},
     .out = {{"Y", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_axis_params),
     .parse = axis_parse,
     .infer = stack_infer,
-    .run = pdsi_stack_ref,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -686,7 +1319,9 @@ static pds_status slice_infer(const void *params, const pdsi_slot *in, const pds
 }
 
 static const pdsi_opdef op_slice = {
+    .id = PDSI_OP_SLICE,
     .type = "slice",
+    .family = FAMILY,
     .in = {{"Input", PDSI_SLOT_REQUIRED},
            {"StartsTensor", PDSI_SLOT_OPTIONAL},
            {"EndsTensor", PDSI_SLOT_OPTIONAL},
@@ -696,12 +1331,13 @@ static const pdsi_opdef op_slice = {
     .params_size = sizeof(pdsi_slice_params),
     .parse = slice_parse,
     .infer = slice_infer,
-    .run = pdsi_slice_ref,
     .data_dependent_inputs = 0x1eu,
 };
 
 static const pdsi_opdef op_strided_slice = {
+    .id = PDSI_OP_STRIDED_SLICE,
     .type = "strided_slice",
+    .family = FAMILY,
     .in = {{"Input", PDSI_SLOT_REQUIRED},
            {"StartsTensor", PDSI_SLOT_OPTIONAL},
            {"StartsTensorList", PDSI_SLOT_LIST | PDSI_SLOT_OPTIONAL},
@@ -713,7 +1349,6 @@ static const pdsi_opdef op_strided_slice = {
     .params_size = sizeof(pdsi_slice_params),
     .parse = strided_slice_parse,
     .infer = slice_infer,
-    .run = pdsi_slice_ref,
     .data_dependent_inputs = 0x7eu,
 };
 
@@ -738,11 +1373,13 @@ static pds_status shape_infer(const void *params, const pdsi_slot *in, const pds
 }
 
 static const pdsi_opdef op_shape = {
+    .id = PDSI_OP_SHAPE,
     .type = "shape",
+    .family = FAMILY,
+    .flags = PDSI_OPF_DIMS_ONLY,
     .in = {{"Input", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .infer = shape_infer,
-    .run = pdsi_shape_ref,
 };
 
 static pds_status same_infer(const void *params, const pdsi_slot *in, const pdsi_slot *out,
@@ -757,11 +1394,13 @@ static pds_status same_infer(const void *params, const pdsi_slot *in, const pdsi
 }
 
 static const pdsi_opdef op_assign = {
+    .id = PDSI_OP_ASSIGN,
     .type = "assign",
+    .family = FAMILY,
+    .flags = PDSI_OPF_IDENTITY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .infer = same_infer,
-    .run = pdsi_copy_ref,
 };
 
 static pds_status cast_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
@@ -785,13 +1424,14 @@ static pds_status cast_infer(const void *params, const pdsi_slot *in, const pdsi
 }
 
 static const pdsi_opdef op_cast = {
+    .id = PDSI_OP_CAST,
     .type = "cast",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_cast_params),
     .parse = cast_parse,
     .infer = cast_infer,
-    .run = pdsi_cast_ref,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -913,7 +1553,9 @@ static pds_status fill_constant_infer(const void *params, const pdsi_slot *in,
 }
 
 static const pdsi_opdef op_fill_constant = {
+    .id = PDSI_OP_FILL_CONSTANT,
     .type = "fill_constant",
+    .family = FAMILY,
     .in = {{"ValueTensor", PDSI_SLOT_OPTIONAL},
            {"ShapeTensor", PDSI_SLOT_OPTIONAL},
            {"ShapeTensorList", PDSI_SLOT_LIST | PDSI_SLOT_OPTIONAL}},
@@ -921,7 +1563,6 @@ static const pdsi_opdef op_fill_constant = {
     .params_size = sizeof(pdsi_fill_constant_params),
     .parse = fill_constant_parse,
     .infer = fill_constant_infer,
-    .run = pdsi_fill_constant_ref,
     .data_dependent_inputs = 0x7u,
 };
 
@@ -982,22 +1623,24 @@ static pds_status fill_like_infer(const void *params, const pdsi_slot *in, const
 }
 
 static const pdsi_opdef op_fill_any_like = {
+    .id = PDSI_OP_FILL_ANY_LIKE,
     .type = "fill_any_like",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_fill_like_params),
     .parse = fill_any_like_parse,
     .infer = fill_like_infer,
-    .run = pdsi_fill_like_ref,
 };
 
 static const pdsi_opdef op_fill_zeros_like = {
+    .id = PDSI_OP_FILL_ZEROS_LIKE,
     .type = "fill_zeros_like",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_fill_like_params), /* zeroed: dtype of X, value 0 */
     .infer = fill_like_infer,
-    .run = pdsi_fill_like_ref,
 };
 
 /* The values come from 'values' when the loader gives it as a number list
@@ -1074,13 +1717,14 @@ static pds_status assign_value_infer(const void *params, const pdsi_slot *in,
 }
 
 static const pdsi_opdef op_assign_value = {
+    .id = PDSI_OP_ASSIGN_VALUE,
     .type = "assign_value",
+    .family = FAMILY,
     .in = {{NULL, 0}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_assign_value_params),
     .parse = assign_value_parse,
     .infer = assign_value_infer,
-    .run = pdsi_assign_value_ref,
 };
 
 const pdsi_opdef *const pdsi_ops_shape[] = {
@@ -1107,5 +1751,5 @@ const pdsi_opdef *const pdsi_ops_shape[] = {
     &op_fill_any_like,
     &op_fill_zeros_like,
     &op_assign_value,
-    NULL,
 };
+PDSI_OPDEF_TABLE_CHECK(SHAPE, shape);

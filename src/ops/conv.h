@@ -1,5 +1,5 @@
 /*
- * conv.h — parameters and reference kernels of the conv family: conv2d,
+ * conv.h — parameters and shape rules of the conv family: conv2d,
  * depthwise_conv2d, conv2d_transpose and depthwise_conv2d_transpose, all NCHW
  * float32.
  *
@@ -8,10 +8,11 @@
  * together with the Input and Filter shapes, into the concrete geometry. Shape
  * inference and the kernels both call it, so they cannot disagree.
  */
-#ifndef PDSI_KERNELS_CONV_H
-#define PDSI_KERNELS_CONV_H
+#ifndef PDSI_OPS_CONV_H
+#define PDSI_OPS_CONV_H
 
-#include "kernels/kernel.h"
+#include "core/error.h"
+#include "core/slot.h"
 
 enum {
     PDSI_CONV_PAD_EXPLICIT = 0,
@@ -49,15 +50,5 @@ typedef struct pdsi_conv_geom {
  * names the input and the numbers involved. Dtypes are not checked here. */
 pds_status pdsi_conv_resolve(const pdsi_conv_params *p, const pdsi_tensor *input,
                              const pdsi_tensor *filter, pdsi_conv_geom *g, pds_error *err);
-
-/* conv2d / depthwise_conv2d. in: Input, Filter, Bias (optional, [M]),
- * ResidualData (optional, the shape of Output; added). out: Output. */
-pds_status pdsi_conv2d_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                           pdsi_exec *ex, pds_error *err);
-
-/* conv2d_transpose / depthwise_conv2d_transpose. in: Input, Filter, Bias
- * (optional, [M]). out: Output. */
-pds_status pdsi_conv2d_transpose_ref(const void *params, const pdsi_slot *in,
-                                     const pdsi_slot *out, pdsi_exec *ex, pds_error *err);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * shape.h — parameters and reference kernels of the data-movement family:
+ * shape.h — parameters and shape rules of the data-movement family:
  * reshape, transpose, flatten, squeeze, unsqueeze, concat, split, stack,
  * slice, strided_slice, shape, fill_constant, fill_any_like, fill_zeros_like,
  * assign, assign_value and cast.
@@ -15,12 +15,13 @@
  * what it does with NaN and out-of-range values) are exported for the reduce
  * family, whose reduce_sum casts elements to out_dtype first.
  */
-#ifndef PDSI_KERNELS_SHAPE_H
-#define PDSI_KERNELS_SHAPE_H
+#ifndef PDSI_OPS_SHAPE_H
+#define PDSI_OPS_SHAPE_H
 
 #include <stdbool.h>
 
-#include "kernels/kernel.h"
+#include "core/error.h"
+#include "core/slot.h"
 
 /* ---- dtypes and element conversion ---------------------------------------- */
 
@@ -204,33 +205,5 @@ pds_status pdsi_stack_resolve(const pdsi_axis_params *p, const pdsi_slot *in, in
  * integer conversion (an integer ValueTensor) or the floating one. */
 pds_status pdsi_fill_constant_value(const pdsi_fill_constant_params *p, const pdsi_slot *in,
                                     double *fv, int64_t *iv, bool *is_int, pds_error *err);
-
-/* ---- kernels -------------------------------------------------------------- */
-
-/* Out = X as bytes (reshape, flatten, squeeze, unsqueeze, assign): same dtype
- * and element count. */
-pds_status pdsi_copy_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                         pdsi_exec *ex, pds_error *err);
-pds_status pdsi_transpose_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                              pdsi_exec *ex, pds_error *err);
-pds_status pdsi_concat_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                           pdsi_exec *ex, pds_error *err);
-pds_status pdsi_split_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                          pdsi_exec *ex, pds_error *err);
-pds_status pdsi_stack_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                          pdsi_exec *ex, pds_error *err);
-pds_status pdsi_slice_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                          pdsi_exec *ex, pds_error *err);
-/* shape: Out (int32, [rank]) = dims of Input. */
-pds_status pdsi_shape_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                          pdsi_exec *ex, pds_error *err);
-pds_status pdsi_fill_constant_ref(const void *params, const pdsi_slot *in,
-                                  const pdsi_slot *out, pdsi_exec *ex, pds_error *err);
-pds_status pdsi_fill_like_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                              pdsi_exec *ex, pds_error *err);
-pds_status pdsi_assign_value_ref(const void *params, const pdsi_slot *in,
-                                 const pdsi_slot *out, pdsi_exec *ex, pds_error *err);
-pds_status pdsi_cast_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                         pdsi_exec *ex, pds_error *err);
 
 #endif

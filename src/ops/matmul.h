@@ -1,14 +1,15 @@
 /*
- * matmul.h — parameters, shape rules and reference kernels of the matrix
- * product family: matmul_v2, legacy matmul, mul and fc. All of them end in
- * pdsi_gemm_f32 (kernels/gemm.h).
+ * matmul.h — parameters and shape rules of the matrix product family:
+ * matmul_v2, legacy matmul, mul and fc (whose reference kernels all end in
+ * one GEMM).
  */
-#ifndef PDSI_KERNELS_MATMUL_H
-#define PDSI_KERNELS_MATMUL_H
+#ifndef PDSI_OPS_MATMUL_H
+#define PDSI_OPS_MATMUL_H
 
 #include <stdbool.h>
 
-#include "kernels/kernel.h"
+#include "core/error.h"
+#include "core/slot.h"
 
 /* matmul_v2 (trans_x, trans_y; alpha 1) and legacy matmul (transpose_X,
  * transpose_Y, alpha). */
@@ -48,15 +49,5 @@ typedef struct pdsi_matmul_plan {
  * batch dims that do not broadcast. Does not check the output's size. */
 pds_status pdsi_matmul_plan_make(const pdsi_tensor *x, const pdsi_tensor *y, bool trans_x,
                                  bool trans_y, pdsi_matmul_plan *plan, pds_error *err);
-
-/* Slots: in X, Y; out Out. */
-pds_status pdsi_ref_matmul(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                           pdsi_exec *ex, pds_error *err);
-/* Slots: in X, Y; out Out. */
-pds_status pdsi_ref_mul(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                        pdsi_exec *ex, pds_error *err);
-/* Slots: in Input, W, Bias (optional); out Out. */
-pds_status pdsi_ref_fc(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                       pdsi_exec *ex, pds_error *err);
 
 #endif

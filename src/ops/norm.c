@@ -1,5 +1,5 @@
 /*
- * ops_norm.c — parse and shape inference for the normalisation operators:
+ * norm.c — parse and shape inference for the normalisation operators:
  * batch_norm (inference with running statistics), layer_norm, softmax and
  * log_softmax.
  *
@@ -9,11 +9,13 @@
  * trainable_statistics) are not consulted: inference always normalises with
  * the running Mean and Variance, which is what Paddle Inference does.
  */
-#include "graph/opdef.h"
-#include "kernels/norm.h"
+#include "ops/opdef.h"
+#include "ops/norm.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#define FAMILY "norm"
 
 static pds_status parse_epsilon(const pdsi_attrs *attrs, float *out, pds_error *err)
 {
@@ -209,7 +211,9 @@ static pds_status infer_softmax(const void *params, const pdsi_slot *in, const p
 /* ---- opdefs -------------------------------------------------------------- */
 
 static const pdsi_opdef op_batch_norm = {
+    .id = PDSI_OP_BATCH_NORM,
     .type = "batch_norm",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED},
            {"Scale", PDSI_SLOT_REQUIRED},
            {"Bias", PDSI_SLOT_REQUIRED},
@@ -225,11 +229,12 @@ static const pdsi_opdef op_batch_norm = {
     .params_size = sizeof(pdsi_batch_norm_params),
     .parse = parse_batch_norm,
     .infer = infer_batch_norm,
-    .run = pdsi_ref_batch_norm,
 };
 
 static const pdsi_opdef op_layer_norm = {
+    .id = PDSI_OP_LAYER_NORM,
     .type = "layer_norm",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}, {"Scale", PDSI_SLOT_OPTIONAL}, {"Bias", PDSI_SLOT_OPTIONAL}},
     .out = {{"Y", PDSI_SLOT_REQUIRED},
             {"Mean", PDSI_SLOT_OPTIONAL},
@@ -237,27 +242,28 @@ static const pdsi_opdef op_layer_norm = {
     .params_size = sizeof(pdsi_layer_norm_params),
     .parse = parse_layer_norm,
     .infer = infer_layer_norm,
-    .run = pdsi_ref_layer_norm,
 };
 
 static const pdsi_opdef op_softmax = {
+    .id = PDSI_OP_SOFTMAX,
     .type = "softmax",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_softmax_params),
     .parse = parse_softmax,
     .infer = infer_softmax,
-    .run = pdsi_ref_softmax,
 };
 
 static const pdsi_opdef op_log_softmax = {
+    .id = PDSI_OP_LOG_SOFTMAX,
     .type = "log_softmax",
+    .family = FAMILY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_softmax_params),
     .parse = parse_log_softmax,
     .infer = infer_softmax,
-    .run = pdsi_ref_softmax,
 };
 
 const pdsi_opdef *const pdsi_ops_norm[] = {
@@ -265,5 +271,5 @@ const pdsi_opdef *const pdsi_ops_norm[] = {
     &op_layer_norm,
     &op_softmax,
     &op_log_softmax,
-    NULL,
 };
+PDSI_OPDEF_TABLE_CHECK(NORM, norm);

@@ -1,17 +1,18 @@
 /*
- * activation.h — parameters and reference kernels of the activation family:
+ * activation.h — parameters of the activation family:
  * element-wise unary functions (relu, sigmoid, gelu, hard_swish, clip, pow...)
  * plus scale and inference-time dropout.
  *
  * All of them map element i of X to element i of Out and read X[i] before
  * writing Out[i], so they are safe when the planner lets Out share X's buffer.
  */
-#ifndef PDSI_KERNELS_ACTIVATION_H
-#define PDSI_KERNELS_ACTIVATION_H
+#ifndef PDSI_OPS_ACTIVATION_H
+#define PDSI_OPS_ACTIVATION_H
 
 #include <stdbool.h>
 
-#include "kernels/kernel.h"
+#include "core/error.h"
+#include "core/slot.h"
 
 typedef enum pdsi_unary_kind {
     PDSI_UNARY_RELU,
@@ -57,15 +58,5 @@ typedef struct pdsi_scale_params {
 typedef struct pdsi_dropout_params {
     float factor;
 } pdsi_dropout_params;
-
-/* Slots: in X (and, for clip, Min and Max; for pow, FactorTensor); out Out. */
-pds_status pdsi_ref_unary(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                          pdsi_exec *ex, pds_error *err);
-/* Slots: in X, ScaleTensor; out Out. float32, int32 or int64. */
-pds_status pdsi_ref_scale(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                          pdsi_exec *ex, pds_error *err);
-/* Slots: in X, Seed; out Out, Mask (filled with 1: nothing is dropped). */
-pds_status pdsi_ref_dropout(const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                            pdsi_exec *ex, pds_error *err);
 
 #endif

@@ -1,0 +1,159 @@
+/*
+ * op_list.h — the one list of operator ids.
+ *
+ * Every operator the engine knows has an id, PDSI_OP_<ID>, dense from 0 to
+ * PDSI_OP_COUNT - 1 in the order of this list. The list is grouped by family
+ * (one family = one ops/<family>.c with its opdef table and one
+ * kernels/ref/<family>.c with its reference-kernel table); the ids of a family
+ * are contiguous, from PDSI_OPS_<FAMILY>_FIRST, PDSI_OPS_<FAMILY>_COUNT of
+ * them. Both tables list their family's ops in this order, and both check
+ * their length against this list when they compile.
+ *
+ * An entry is X(ID, name): name is the operator type as model files spell it
+ * (the legacy Paddle type; the PIR loader maps onto the same names).
+ *
+ * Adding an operator to a family: one line here, its opdef row in
+ * ops/<family>.c, its kernel row in kernels/ref/<family>.c, and a test.
+ */
+#ifndef PDSI_OPS_OP_LIST_H
+#define PDSI_OPS_OP_LIST_H
+
+#define PDSI_OPS_CONV(X)                                                                      \
+    X(CONV2D, conv2d)                                                                         \
+    X(DEPTHWISE_CONV2D, depthwise_conv2d)                                                     \
+    X(CONV2D_TRANSPOSE, conv2d_transpose)                                                     \
+    X(DEPTHWISE_CONV2D_TRANSPOSE, depthwise_conv2d_transpose)
+
+#define PDSI_OPS_POOL(X) X(POOL2D, pool2d)
+
+#define PDSI_OPS_INTERP(X)                                                                    \
+    X(NEAREST_INTERP_V2, nearest_interp_v2)                                                   \
+    X(BILINEAR_INTERP_V2, bilinear_interp_v2)                                                 \
+    X(NEAREST_INTERP, nearest_interp)                                                         \
+    X(BILINEAR_INTERP, bilinear_interp)                                                       \
+    X(PAD3D, pad3d)                                                                           \
+    X(PAD2D, pad2d)
+
+#define PDSI_OPS_ACTIVATION(X)                                                                \
+    X(RELU, relu)                                                                             \
+    X(RELU6, relu6)                                                                           \
+    X(SIGMOID, sigmoid)                                                                       \
+    X(TANH, tanh)                                                                             \
+    X(SWISH, swish)                                                                           \
+    X(SILU, silu)                                                                             \
+    X(HARD_SWISH, hard_swish)                                                                 \
+    X(HARD_SIGMOID, hard_sigmoid)                                                             \
+    X(GELU, gelu)                                                                             \
+    X(LEAKY_RELU, leaky_relu)                                                                 \
+    X(CLIP, clip)                                                                             \
+    X(SCALE, scale)                                                                           \
+    X(DROPOUT, dropout)                                                                       \
+    X(EXP, exp)                                                                               \
+    X(SQRT, sqrt)                                                                             \
+    X(RSQRT, rsqrt)                                                                           \
+    X(ABS, abs)                                                                               \
+    X(LOG, log)                                                                               \
+    X(SQUARE, square)                                                                         \
+    X(SOFTPLUS, softplus)                                                                     \
+    X(MISH, mish)                                                                             \
+    X(ELU, elu)                                                                               \
+    X(POW, pow)
+
+#define PDSI_OPS_ELEMENTWISE(X)                                                               \
+    X(ELEMENTWISE_ADD, elementwise_add)                                                       \
+    X(ELEMENTWISE_SUB, elementwise_sub)                                                       \
+    X(ELEMENTWISE_MUL, elementwise_mul)                                                       \
+    X(ELEMENTWISE_DIV, elementwise_div)                                                       \
+    X(ELEMENTWISE_MAX, elementwise_max)                                                       \
+    X(ELEMENTWISE_MIN, elementwise_min)                                                       \
+    X(ELEMENTWISE_POW, elementwise_pow)                                                       \
+    X(ELEMENTWISE_FLOORDIV, elementwise_floordiv)                                             \
+    X(ELEMENTWISE_MOD, elementwise_mod)
+
+#define PDSI_OPS_NORM(X)                                                                      \
+    X(BATCH_NORM, batch_norm)                                                                 \
+    X(LAYER_NORM, layer_norm)                                                                 \
+    X(SOFTMAX, softmax)                                                                       \
+    X(LOG_SOFTMAX, log_softmax)
+
+#define PDSI_OPS_MATMUL(X)                                                                    \
+    X(MATMUL_V2, matmul_v2)                                                                   \
+    X(MATMUL, matmul)                                                                         \
+    X(MUL, mul)                                                                               \
+    X(FC, fc)
+
+#define PDSI_OPS_REDUCE(X)                                                                    \
+    X(REDUCE_SUM, reduce_sum)                                                                 \
+    X(REDUCE_MEAN, reduce_mean)                                                               \
+    X(REDUCE_MAX, reduce_max)                                                                 \
+    X(REDUCE_MIN, reduce_min)                                                                 \
+    X(ARG_MAX, arg_max)                                                                       \
+    X(ARG_MIN, arg_min)
+
+#define PDSI_OPS_SHAPE(X)                                                                     \
+    X(RESHAPE2, reshape2)                                                                     \
+    X(RESHAPE, reshape)                                                                       \
+    X(TRANSPOSE2, transpose2)                                                                 \
+    X(TRANSPOSE, transpose)                                                                   \
+    X(FLATTEN_CONTIGUOUS_RANGE, flatten_contiguous_range)                                     \
+    X(FLATTEN2, flatten2)                                                                     \
+    X(FLATTEN, flatten)                                                                       \
+    X(SQUEEZE2, squeeze2)                                                                     \
+    X(SQUEEZE, squeeze)                                                                       \
+    X(UNSQUEEZE2, unsqueeze2)                                                                 \
+    X(UNSQUEEZE, unsqueeze)                                                                   \
+    X(CONCAT, concat)                                                                         \
+    X(SPLIT, split)                                                                           \
+    X(STACK, stack)                                                                           \
+    X(SLICE, slice)                                                                           \
+    X(STRIDED_SLICE, strided_slice)                                                           \
+    X(SHAPE, shape)                                                                           \
+    X(ASSIGN, assign)                                                                         \
+    X(CAST, cast)                                                                             \
+    X(FILL_CONSTANT, fill_constant)                                                           \
+    X(FILL_ANY_LIKE, fill_any_like)                                                           \
+    X(FILL_ZEROS_LIKE, fill_zeros_like)                                                       \
+    X(ASSIGN_VALUE, assign_value)
+
+/* Made by the load-time passes (passes/passes.h), never named by a model file
+ * (PDSI_OPF_INTERNAL). */
+#define PDSI_OPS_FUSED(X)                                                                     \
+    X(PDSAFE_CONV, pdsafe_conv)                                                               \
+    X(PDSAFE_MATMUL, pdsafe_matmul)
+
+/* The families in id order: F(FAMILY, name); name is the family's file name
+ * in ops/ and kernels/ref/ and the opdef's `family`. */
+#define PDSI_OP_FAMILIES(F)                                                                   \
+    F(CONV, conv)                                                                             \
+    F(POOL, pool)                                                                             \
+    F(INTERP, interp)                                                                         \
+    F(ACTIVATION, activation)                                                                 \
+    F(ELEMENTWISE, elementwise)                                                               \
+    F(NORM, norm)                                                                             \
+    F(MATMUL, matmul)                                                                         \
+    F(REDUCE, reduce)                                                                         \
+    F(SHAPE, shape)                                                                           \
+    F(FUSED, fused)
+
+/* The ids. Each family opens with PDSI_OPS_<FAMILY>_FIRST, the id of its first
+ * operator (a helper enumerator steps back by one so that the first operator
+ * gets the same value). */
+#define PDSI_OP_ENUM_(ID, name) PDSI_OP_##ID,
+#define PDSI_OP_FAMILY_ENUM_(FAM, fam)                                                        \
+    PDSI_OPS_##FAM##_FIRST, PDSI_OPS_##FAM##_BACK_ = PDSI_OPS_##FAM##_FIRST - 1,               \
+    PDSI_OPS_##FAM(PDSI_OP_ENUM_)
+typedef enum pdsi_op_id {
+    PDSI_OP_FAMILIES(PDSI_OP_FAMILY_ENUM_)
+    PDSI_OP_COUNT
+} pdsi_op_id;
+#undef PDSI_OP_FAMILY_ENUM_
+#undef PDSI_OP_ENUM_
+
+/* PDSI_OPS_<FAMILY>_COUNT: the number of operators of each family. */
+#define PDSI_OP_ONE_(ID, name) +1
+#define PDSI_OP_FAMILY_COUNT_(FAM, fam) PDSI_OPS_##FAM##_COUNT = 0 PDSI_OPS_##FAM(PDSI_OP_ONE_),
+enum { PDSI_OP_FAMILIES(PDSI_OP_FAMILY_COUNT_) };
+#undef PDSI_OP_FAMILY_COUNT_
+#undef PDSI_OP_ONE_
+
+#endif
