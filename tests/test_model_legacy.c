@@ -1441,8 +1441,15 @@ static void test_files(void)
     snprintf(path, sizeof path, "%s/m.pdmodel", tmpdir);
     snprintf(ppath, sizeof ppath, "%s/m.pdiparams", tmpdir);
     check_files(path, ppath, NULL, PDS_OK, NULL, NULL);
-    /* No parameter file for a program with parameters. */
-    check_files(path, NULL, NULL, PDS_ERR_INVALID_ARGUMENT, "no parameter file was given", NULL);
+    /* Without a parameter path, X.pdiparams beside X.pdmodel is found. */
+    check_files(path, NULL, NULL, PDS_OK, NULL, NULL);
+    /* None beside it: a program with parameters fails naming the path looked for. */
+    pdst_write_file(tmpdir, "lonely.pdmodel", b, n);
+    snprintf(path, sizeof path, "%s/lonely.pdmodel", tmpdir);
+    snprintf(ppath, sizeof ppath, "(looked for '%s/lonely.pdiparams')", tmpdir);
+    check_files(path, NULL, NULL, PDS_ERR_INVALID_ARGUMENT, "no parameter file was given",
+                ppath);
+    snprintf(path, sizeof path, "%s/m.pdmodel", tmpdir);
     /* Messages name the files. */
     pdst_write_file(tmpdir, "short.pdiparams", pb.p, pb.n - 1);
     snprintf(sub, sizeof sub, "%s/short.pdiparams: byte offset", tmpdir);
@@ -1592,9 +1599,20 @@ static void test_fixtures_load(void)
                     CHECK(g.values[i].data.data != NULL);
         }
         pdsi_graph_free(&g);
-        /* The same through the directory form. */
-        pds_status st2 = load_files(dir, NULL, NULL, &err, &g);
+        /* The same with the parameters found by the library. */
+        pds_status st2 = load_files(model, NULL, NULL, &err, &g);
         CHECK_EQ_INT(st2, st);
+        pdsi_graph_free(&g);
+        /* The directory holds both formats (Paddle 3 exports both): it is
+         * refused rather than one of them chosen silently. */
+        char json[1100];
+        snprintf(json, sizeof json, "%s/inference.json", dir);
+        st2 = load_files(dir, NULL, NULL, &err, &g);
+        if (access(json, R_OK) == 0)
+            pdst_check_load(st2, &err, PDS_ERR_INVALID_ARGUMENT, "inference.json'",
+                            "pass the program file you mean");
+        else
+            CHECK_EQ_INT(st2, st);
         pdsi_graph_free(&g);
     }
     closedir(d);

@@ -424,10 +424,16 @@ pds_status pdsi_params_read(pdsi_param_ref *list, size_t n, const char *prog,
 
     pds_status st = PDS_OK;
     if (!have_combined && !have_dir) {
-        st = pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
-                       "%s declares %zu parameters (the first is '%s') but no parameter file "
-                       "was given",
-                       prog, n, list[0].name);
+        if (src && src->looked_for)
+            st = pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                           "%s declares %zu parameters (the first is '%s') but no parameter file "
+                           "was given, and none was found beside it (looked for %s)",
+                           prog, n, list[0].name, src->looked_for);
+        else
+            st = pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                           "%s declares %zu parameters (the first is '%s') but no parameter "
+                           "file was given",
+                           prog, n, list[0].name);
     } else if (have_combined) {
         reader r = {.buf = src->combined_file ? NULL : src->combined,
                     .fd = src->combined_fd,
