@@ -31,23 +31,20 @@ static void usage(FILE *f)
             "  pdsafe version\n"
             "\n"
             "MODEL is a legacy program (inference.pdmodel, __model__), a Paddle 3 PIR\n"
-            "program (inference.json), or a directory holding one (__model__ with one\n"
-            "file per parameter, inference.pdmodel or inference.json + inference.pdiparams).\n"
-            "The format is read from the file. PARAMS defaults to MODEL with .pdmodel or\n"
-            ".json replaced by .pdiparams. Inputs are .npy files (float32, int64, int32,\n"
-            "uint8); NAME is the input's name or its index. Outputs are written as\n"
-            "DIR/<index>_<name>.npy.\n");
+            "program (inference.json), or a directory holding exactly one of them. The\n"
+            "format is read from the file. Without PARAMS the library finds the\n"
+            "parameters: X.pdiparams for X.pdmodel, X.json.pdiparams or X.pdiparams for\n"
+            "X.json, one file per parameter beside __model__. Inputs are .npy files\n"
+            "(float32, int64, int32, uint8); NAME is the input's name or its index.\n"
+            "Outputs are written as DIR/<index>_<name>.npy.\n");
 }
 
 
 static int load(const char *model_path, const char *params_path, pds_model *m)
 {
     pds_error err;
-    char *dflt = NULL;
-    if (!params_path)
-        params_path = dflt = cli_default_params(model_path);
+    /* params_path NULL: the library finds the parameters (pdsafe.h). */
     pds_status st = pds_model_load_files(model_path, params_path, NULL, m, &err);
-    free(dflt);
     if (st) {
         fprintf(stderr, "pdsafe: could not load model %s: %s\n", model_path, err.message);
         return 1;

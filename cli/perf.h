@@ -62,11 +62,6 @@ int perf_load(const char *cmd, const perf_opts *o, perf_ctx *c);
 void perf_free(perf_ctx *c);
 /* Output buffers sized for the model's outputs at the given inputs (runs
  * once to learn the sizes). NULL on failure (message printed). */
-/* The parameter file a model path implies when none is given: X.pdmodel or
- * X.json -> X.pdiparams if that file exists; NULL otherwise (a directory's
- * files are found by the library). malloc'ed. Shared by every subcommand. */
-char *cli_default_params(const char *model);
-
 /* True if p names a directory. */
 bool cli_is_dir(const char *p);
 
