@@ -84,7 +84,7 @@ static void test_attr_accessors(void)
     pdsi_attr a[] = {pdst_attr_int("groups", 2), pdst_attr_ints("strides", ints, 3),
                      pdst_attr_str("padding_algorithm", "SAME"),
                      pdst_attr_float("epsilon", 1e-5)};
-    pdsi_attrs as = {a, 4};
+    pdsi_attrs as = {a, 4, NULL};
     int64_t v;
     double f;
     const char *s;

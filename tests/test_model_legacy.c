@@ -586,7 +586,7 @@ static void test_attr_conversion(void)
     pds_error err;
     CHECK_OK(pdsi_legacy_convert_attrs(o, 3, "m", &la, &err), ep(&err));
     CHECK_EQ_INT(la.n, 18);
-    pdsi_attrs as = {la.a, la.n};
+    pdsi_attrs as = {la.a, la.n, NULL};
     const pdsi_attr *x;
 #define GET(name) (x = get_attr(&as, name))
     CHECK_EQ_INT(GET("i")->type, PDSI_ATTR_INT);
@@ -676,7 +676,7 @@ static void test_scalar_attrs(void)
     pdsi_legacy_attrs la;
     pds_error err;
     CHECK_OK(pdsi_legacy_convert_attrs(o, 0, "m", &la, &err), ep(&err));
-    pdsi_attrs as = {la.a, la.n};
+    pdsi_attrs as = {la.a, la.n, NULL};
     const pdsi_attr *x = get_attr(&as, "one");
     CHECK(x->type == PDSI_ATTR_INT && x->i == INT64_MAX);
     x = get_attr(&as, "ints");
