@@ -443,9 +443,11 @@ static const char *dialect_name(const char *id, size_t n)
     return NULL;
 }
 
-static pds_status do_op(ld *L, const json_t *op)
+/* The op's name "#" ("1.conv2d"): sets L->opname, *dialect and *base (the
+ * name without its dialect id), or gives a "p" (parameter) op as *param. */
+static pds_status op_name(ld *L, const json_t *op, const char **dialect, const char **base,
+                          bool *param)
 {
-    char where[48];
     if (!json_is_object(op))
         return lfail(L, PDS_ERR_MODEL_FORMAT, "", "op is %s, expected an object", jtype(op));
     const json_t *idj = json_object_get(op, "#");
@@ -453,28 +455,32 @@ static pds_status do_op(ld *L, const json_t *op)
         return lfail(L, PDS_ERR_MODEL_FORMAT, ".#", "op name is %s, expected a string like "
                      "\"1.conv2d\"", idj ? jtype(idj) : "missing");
     const char *raw = json_string_value(idj);
-    if (strcmp(raw, "p") == 0)
-        return do_param(L, op);
+    *param = strcmp(raw, "p") == 0;
+    if (*param)
+        return PDS_OK;
     const char *dot = strchr(raw, '.');
-    const char *dialect = dot ? dialect_name(raw, (size_t)(dot - raw)) : NULL;
-    if (!dialect) {
+    *dialect = dot ? dialect_name(raw, (size_t)(dot - raw)) : NULL;
+    if (!*dialect) {
         snprintf(L->opname, sizeof L->opname, "%.60s", raw);
         return lfail(L, PDS_ERR_MODEL_FORMAT, ".#", "op name \"%.60s\" has no known dialect id "
                      "(expected \"0.<name>\" builtin, \"1.<name>\" pd_op, \"2.\" cf, \"3.\" "
                      "custom_op or \"4.\" dist_op)",
                      raw);
     }
-    const char *base = dot + 1;
-    snprintf(L->opname, sizeof L->opname, "%s.%.60s", dialect, base);
+    *base = dot + 1;
+    snprintf(L->opname, sizeof L->opname, "%s.%.60s", *dialect, *base);
     if (json_object_get(op, "regions"))
         return lfail(L, PDS_ERR_UNSUPPORTED_OP, ".regions", "operator '%s' has regions (control "
                      "flow with sub-blocks); pdsafe runs single-block programs only",
                      L->opname);
+    return PDS_OK;
+}
 
-    const opspec *s = pdsi_pir_find_spec(dialect, base);
-
-    const json_t *I = json_object_get(op, "I"), *O = json_object_get(op, "O");
-    const json_t *A = json_object_get(op, "A");
+/* The op's operands "I", results "O" and attributes "A" are arrays, each
+ * attribute {"N": name, "AT": {"#": type, ...}}. */
+static pds_status op_arrays(ld *L, const json_t *I, const json_t *O, const json_t *A)
+{
+    char where[48];
     if (!json_is_array(I))
         return lfail(L, PDS_ERR_MODEL_FORMAT, ".I", "operands are %s, expected an array",
                      I ? jtype(I) : "missing");
@@ -495,37 +501,39 @@ static pds_status do_op(ld *L, const json_t *op)
             return lfail(L, PDS_ERR_MODEL_FORMAT, where, "attribute is not {\"N\": name, "
                          "\"AT\": {\"#\": type, \"D\": data}}");
     }
-    if (!s)
-        return lfail(L, PDS_ERR_UNSUPPORTED_OP, "", "operator '%s' is not supported by pdsafe",
-                     L->opname);
+    return PDS_OK;
+}
 
-    size_t n_in = json_array_size(I), n_out = json_array_size(O);
-    if (n_in > INT_MAX / 2 || n_out > INT_MAX / 2)
-        return lfail(L, PDS_ERR_LIMIT, "", "too many operands or results");
-    int32_t *in = malloc(sizeof *in * (n_in ? n_in : 1));
-    int32_t *out = malloc(sizeof *out * (n_out ? n_out : 1));
-    int64_t *out_ids = malloc(sizeof *out_ids * (n_out ? n_out : 1));
-    pds_status st = PDS_OK;
-    if (!in || !out || !out_ids) {
-        st = oom(L);
-        goto done;
-    }
-    /* Operands first: an op cannot read its own results. */
-    for (k = 0; k < n_in && !st; k++) {
+/* Operand k's value index into in[k] (-1 for the absent operand %0). Operands
+ * are bound before results: an op cannot read its own results. */
+static pds_status bind_operands(ld *L, const json_t *I, int32_t *in)
+{
+    char where[48];
+    for (size_t k = 0; k < json_array_size(I); k++) {
         int64_t id;
         snprintf(where, sizeof where, ".I[%zu]", k);
-        if ((st = get_id(L, json_array_get(I, k), where, true, &id, NULL)))
-            break;
+        pds_status st = get_id(L, json_array_get(I, k), where, true, &id, NULL);
+        if (st)
+            return st;
         if (id == 0) {
             in[k] = -1;
             continue;
         }
         in[k] = idmap_get(&L->ids, id);
         if (in[k] < 0)
-            st = lfail(L, PDS_ERR_MODEL_FORMAT, where, "operand refers to value %lld, which no "
-                       "earlier op defines", (long long)id);
+            return lfail(L, PDS_ERR_MODEL_FORMAT, where, "operand refers to value %lld, which "
+                         "no earlier op defines", (long long)id);
     }
-    for (k = 0; k < n_out && !st; k++) {
+    return PDS_OK;
+}
+
+/* A value entry per result (out[k], its id out_ids[k], 0 if it has none),
+ * each id defined once. */
+static pds_status bind_results(ld *L, const json_t *O, int32_t *out, int64_t *out_ids)
+{
+    char where[48];
+    pds_status st = PDS_OK;
+    for (size_t k = 0; k < json_array_size(O) && !st; k++) {
         const json_t *r = json_array_get(O, k);
         bool has_id;
         int64_t id = 0;
@@ -549,12 +557,40 @@ static pds_status do_op(ld *L, const json_t *op)
         else if (!idmap_put(&L->ids, id, out[k]))
             st = oom(L);
     }
-    if (!st) {
+    return st;
+}
+
+static pds_status do_op(ld *L, const json_t *op)
+{
+    const char *dialect = NULL, *base = NULL;
+    bool param;
+    pds_status st = op_name(L, op, &dialect, &base, &param);
+    if (st)
+        return st;
+    if (param)
+        return do_param(L, op);
+    const opspec *s = pdsi_pir_find_spec(dialect, base);
+    const json_t *I = json_object_get(op, "I"), *O = json_object_get(op, "O");
+    const json_t *A = json_object_get(op, "A");
+    if ((st = op_arrays(L, I, O, A)))
+        return st;
+    if (!s)
+        return lfail(L, PDS_ERR_UNSUPPORTED_OP, "", "operator '%s' is not supported by pdsafe",
+                     L->opname);
+
+    size_t n_in = json_array_size(I), n_out = json_array_size(O);
+    if (n_in > INT_MAX / 2 || n_out > INT_MAX / 2)
+        return lfail(L, PDS_ERR_LIMIT, "", "too many operands or results");
+    int32_t *in = malloc(sizeof *in * (n_in ? n_in : 1));
+    int32_t *out = malloc(sizeof *out * (n_out ? n_out : 1));
+    int64_t *out_ids = malloc(sizeof *out_ids * (n_out ? n_out : 1));
+    if (!in || !out || !out_ids)
+        st = oom(L);
+    if (!st && !(st = bind_operands(L, I, in)) && !(st = bind_results(L, O, out, out_ids))) {
         opctx c = {.op = op, .A = A, .in = in, .n_in = (int)n_in, .out = out,
                    .out_ids = out_ids, .n_out = (int)n_out};
         st = pdsi_pir_map(L, s, &c);
     }
-done:
     free(in);
     free(out);
     free(out_ids);
