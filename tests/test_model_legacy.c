@@ -1493,6 +1493,9 @@ static void test_files(void)
     r.n--;
     pdst_write_file(sub, "w_b", r.p, r.n);
     check_files(sub, NULL, NULL, PDS_OK, NULL, NULL);
+    /* The same rule for the program file: one file per parameter beside __model__. */
+    snprintf(path, sizeof path, "%s/__model__", sub);
+    check_files(path, NULL, NULL, PDS_OK, NULL, NULL);
     /* A program file with a parameter directory. */
     snprintf(path, sizeof path, "%s/m.pdmodel", tmpdir);
     check_files(path, sub, NULL, PDS_OK, NULL, NULL);
