@@ -246,38 +246,6 @@ int perf_parse(const cli_command *c, int argc, char **argv, perf_opts *o)
     return -1; /* go on */
 }
 
-bool cli_is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-char *cli_default_params(const char *model)
-{
-    if (cli_is_dir(model))
-        return NULL; /* the library finds a directory's files itself */
-    size_t n = strlen(model);
-    const char *ext = ".pdmodel";
-    size_t e = strlen(ext);
-    if (n <= e || strcmp(model + n - e, ext) != 0) {
-        ext = ".json";
-        e = strlen(ext);
-        if (n <= e || strcmp(model + n - e, ext) != 0)
-            return NULL;
-    }
-    char *p = malloc(n - e + strlen(".pdiparams") + 1);
-    if (!p)
-        return NULL;
-    memcpy(p, model, n - e);
-    strcpy(p + n - e, ".pdiparams");
-    struct stat st;
-    if (stat(p, &st) != 0) {
-        free(p);
-        return NULL;
-    }
-    return p;
-}
-
 /* Reads "DxDx..." (or "D,D,...") into a->dims and a->rank. */
 static int parse_shape(const cli_command *c, const char *spec, npy_array *a)
 {
@@ -344,8 +312,7 @@ static int random_input(const cli_command *c, const perf_opts *o, perf_ctx *ctx,
 int perf_load(const cli_command *cmd, const perf_opts *o, perf_ctx *c)
 {
     memset(c, 0, sizeof *c);
-    char *dflt = o->params ? NULL : cli_default_params(o->model);
-    const char *pp = o->params ? o->params : dflt;
+    const char *pp = o->params; /* NULL: the library finds the parameters */
     pds_model_options mo;
     pds_model_options_init(&mo);
     if (o->reference)
@@ -354,7 +321,6 @@ int perf_load(const cli_command *cmd, const perf_opts *o, perf_ctx *c)
     c->rss_before_kb = perf_rss_kb(false);
     double t0 = perf_now_ms();
     pds_status st = pds_model_load_files(o->model, pp, &mo, &c->model, &err);
-    free(dflt);
     if (st) {
         fprintf(stderr, "pdsafe %s: could not load model %s: %s\n", cmd->name, o->model,
                 err.message);

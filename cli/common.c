@@ -16,12 +16,12 @@ void cli_model_help(FILE *f)
     fprintf(f,
             "\n"
             "MODEL is a legacy program (inference.pdmodel, __model__), a Paddle 3 PIR\n"
-            "program (inference.json), or a directory holding one (__model__ with one\n"
-            "file per parameter, inference.pdmodel or inference.json + inference.pdiparams).\n"
-            "The format is read from the file. PARAMS defaults to MODEL with .pdmodel or\n"
-            ".json replaced by .pdiparams. Inputs are .npy files (float32, float64, int64,\n"
-            "int32, int16, int8, uint8, bool; a pipe or <(...) works too); NAME is the\n"
-            "input's name or its index.\n"
+            "program (inference.json), or a directory holding exactly one of them. The\n"
+            "format is read from the file. Without PARAMS the library finds the\n"
+            "parameters: X.pdiparams for X.pdmodel, X.json.pdiparams or X.pdiparams for\n"
+            "X.json, one file per parameter beside __model__. Inputs are .npy files\n"
+            "(float32, float64, int64, int32, int16, int8, uint8, bool; a pipe or <(...)\n"
+            "works too); NAME is the input's name or its index.\n"
             "Exit status: 0 done, 1 failed (a file, the model, a run), 2 bad arguments.\n");
 }
 

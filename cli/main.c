@@ -97,11 +97,8 @@ static void help_help(FILE *f)
 static int load(const char *model_path, const char *params_path, pds_model *m)
 {
     pds_error err;
-    char *dflt = NULL;
-    if (!params_path)
-        params_path = dflt = cli_default_params(model_path);
+    /* params_path NULL: the library finds the parameters (pdsafe.h). */
     pds_status st = pds_model_load_files(model_path, params_path, NULL, m, &err);
-    free(dflt);
     if (st) {
         fprintf(stderr, "pdsafe: could not load model %s: %s\n", model_path, err.message);
         return 1;

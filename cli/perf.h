@@ -65,13 +65,6 @@ int perf_parse(const cli_command *cmd, int argc, char **argv, perf_opts *o);
 /* Loads the model and prepares the inputs (given, or random). */
 int perf_load(const cli_command *cmd, const perf_opts *o, perf_ctx *c);
 void perf_free(perf_ctx *c);
-/* The parameter file a model path implies when none is given: X.pdmodel or
- * X.json -> X.pdiparams if that file exists; NULL otherwise (a directory's
- * files are found by the library). malloc'ed. Shared by every subcommand. */
-char *cli_default_params(const char *model);
-
-/* True if p names a directory. */
-bool cli_is_dir(const char *p);
 
 double perf_now_ms(void);
 /* VmRSS / VmHWM of this process in KiB (0 if unknown). */

@@ -816,8 +816,9 @@ static pds_status load_op(op *x)
     const pds_model_options *opt = f->flags || (x->b & 1) ? &o : NULL;
     x->load_good = true;
     switch (x->load_mode) {
-    case 0:
-        return pds_model_load_files(f->dir_path, NULL, opt, &x->out_h, e);
+    case 0: /* the library finds the parameters (the fixture directories hold both formats,
+             * so the directory path itself is ambiguous) */
+        return pds_model_load_files(f->json_path, NULL, opt, &x->out_h, e);
     case 1:
         return pds_model_load_files(f->json_path, f->params_path, opt, &x->out_h, e);
     case 2:

@@ -48,6 +48,43 @@ func TestFixturesMatchPaddle(t *testing.T) {
 	}
 }
 
+// LoadModel(program, "") lets the library find the parameters, by the rule
+// the CLI uses too: a PIR inference.json finds inference.pdiparams beside it
+// and computes what Paddle computes. A fixture directory holds both formats,
+// so the directory itself is refused with a message saying what to pass.
+func TestLoadModelFindsParameters(t *testing.T) {
+	const name = "pplcnet"
+	d := filepath.Join(fixturesDir(), name)
+	for _, program := range []string{"inference.json", "inference.pdmodel"} {
+		m, err := pdsafe.LoadModel(filepath.Join(d, program), "")
+		if err != nil {
+			t.Fatalf("%s with no params path: %v", program, err)
+		}
+		want := pdsafe.FormatLegacy
+		if program == "inference.json" {
+			want = pdsafe.FormatPIRJSON
+		}
+		if st := m.Stats(); st.Format != want || st.ParamCount == 0 {
+			t.Errorf("%s: format %v with %d parameters, want %v with parameters", program,
+				st.Format, st.ParamCount, want)
+		}
+		n := 0
+		runFixtureCases(t, m, name, &n)
+		if n == 0 {
+			t.Errorf("%s: no fixture case ran", program)
+		}
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := pdsafe.LoadModel(d, "")
+	if !errors.Is(err, pdsafe.ErrInvalidArgument) ||
+		!strings.Contains(err.Error(), "pass the program file you mean") {
+		t.Fatalf("LoadModel(directory with both formats, \"\") = %v, want ErrInvalidArgument "+
+			"saying to pass the program file", err)
+	}
+}
+
 // runFixtureCases runs every case of a fixture on one predictor, in order,
 // and compares every output with Paddle's.
 func runFixtureCases(t *testing.T, m *pdsafe.Model, name string, n *int) {

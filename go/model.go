@@ -145,11 +145,17 @@ func newConfig(opts []ModelOption) *modelConfig {
 	return c
 }
 
-// LoadModel loads a model from a legacy Paddle program file (inference.pdmodel
-// or __model__) and its combined parameter file (inference.pdiparams).
-// modelPath may also be a directory holding __model__ and one file per
-// parameter, with paramsPath empty. Both files are read during the call and
-// not kept open.
+// LoadModel loads a model from a program file, legacy (inference.pdmodel,
+// __model__) or Paddle 3 PIR (inference.json), and its combined parameter
+// file (inference.pdiparams) or a directory of per-parameter files. modelPath
+// may also be a directory holding exactly one program. With paramsPath empty
+// (passed to C as NULL) the library finds the parameters, by one rule for a
+// file and a directory: X.pdiparams for X.pdmodel, X.json.pdiparams or else
+// X.pdiparams for X.json, one file per parameter beside __model__; a program
+// that needs parameters and has none there fails naming the paths looked for.
+// A directory holding both inference.pdmodel and inference.json is refused
+// (ErrInvalidArgument): pass the file you mean. The files are read during the
+// call and not kept open.
 //
 // Errors: ErrIO (the message names the file), ErrModelFormat (file and byte
 // offset), ErrUnsupportedOp, ErrLimit, ErrOutOfMemory, ErrInvalidArgument.

@@ -267,12 +267,21 @@ typedef struct pds_model_stats {
  * model_path: a program file: a legacy ProgramDesc (inference.pdmodel,
  *   __model__) or a Paddle 3 PIR JSON program (inference.json). Which one it
  *   is is read from the file's bytes, not from its name. Or a directory
- *   holding `__model__` plus one file per parameter (the old uncombined form),
- *   `inference.pdmodel` or `inference.json` plus `inference.pdiparams`, or
- *   `__model__.json` plus one file per parameter (tried in that order).
+ *   holding exactly one of `__model__`, `inference.pdmodel`,
+ *   `inference.json` or `__model__.json`; a directory holding two (a Paddle 3
+ *   export in both formats) is PDS_ERR_INVALID_ARGUMENT naming them: pass the
+ *   program file you mean. A path that is neither a regular file nor a
+ *   directory (a FIFO, a device) is PDS_ERR_IO, without blocking on it.
  * params_path: the combined parameter file (inference.pdiparams, the same
- *   format for both programs); or a directory of per-parameter files; or NULL
- *   when model_path is a directory or the program has no parameters.
+ *   format for both programs); or a directory of per-parameter files; or
+ *   NULL: the library then finds the parameters of the program (given as a
+ *   file or found in the directory) by one rule:
+ *     X.pdmodel                 X.pdiparams
+ *     X.json                    X.json.pdiparams, else X.pdiparams
+ *     __model__, __model__.json one file per parameter in their directory
+ *   If none of those files exists the program loads without a parameter
+ *   file: a program without parameters loads, one with parameters fails with
+ *   PDS_ERR_INVALID_ARGUMENT naming the paths looked for.
  * options: NULL for defaults; copied, never kept.
  * out: receives the handle; set to 0 on failure.
  *

@@ -66,7 +66,8 @@ expect "run on the dynamic detector" 0 "output 0: .* float32 \[1, 1, 64, 64\]" -
 expect "bench reports percentiles" 0 "latency ms: +p50 [0-9.]+ +p90 [0-9.]+ +p99" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet
 expect "bench with the reference kernels" 0 "reference" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --reference
 expect "bench on a PIR program finds X.pdiparams" 0 "plan: +[0-9]+ steps" -- "$bin" bench "$fx/pplcnet/inference.json" --iters 2 --warmup 1 --quiet
-expect "profile on a model directory" 0 "conv2d" -- "$bin" profile "$fx/pplcnet" --iters 2
+expect "profile finds the parameters" 0 "conv2d" -- "$bin" profile "$fx/pplcnet/inference.pdmodel" --iters 2
+expect "a directory with both formats is refused" 1 "pass the program file you mean" -- "$bin" info "$fx/pplcnet"
 expect "bench measures extra predictors" 0 "each extra predictor on the model: \+[0-9.]+ MiB RSS \(mean of 2; its arena [0-9.]+ MiB\)" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --extra-predictors 2
 expect "bench JSON has the extra predictor cost" 0 '"extra_predictor_kb": [0-9]' -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --extra-predictors 1 --json -
 expect "bench refuses a negative predictor count" 2 "extra-predictors" -- "$bin" bench "$m" --extra-predictors -1

@@ -121,7 +121,7 @@ pds_status pdst_run_op(const char *type, const pdsi_attr *attrs, int n_attrs,
     if (!def)
         return pdsi_fail(err, PDS_ERR_UNSUPPORTED_OP, "no opdef for '%s'", type);
     void *params = def->params_size ? calloc(1, def->params_size) : NULL;
-    pdsi_attrs a = {attrs, n_attrs};
+    pdsi_attrs a = {attrs, n_attrs, NULL};
     pds_status st = PDS_OK;
     if (def->parse)
         st = def->parse(&a, params, err);

@@ -84,7 +84,7 @@ static void test_attr_accessors(void)
     pdsi_attr a[] = {pdst_attr_int("groups", 2), pdst_attr_ints("strides", ints, 3),
                      pdst_attr_str("padding_algorithm", "SAME"),
                      pdst_attr_float("epsilon", 1e-5)};
-    pdsi_attrs as = {a, 4};
+    pdsi_attrs as = {a, 4, NULL};
     int64_t v;
     double f;
     const char *s;
@@ -121,12 +121,12 @@ static void test_graph_builder(void)
     const char *x[] = {"x"}, *y[] = {"y"};
     pdsi_raw_slot in = {"X", 1, x}, out = {"Out", 1, y};
     pdsi_attr sc = pdst_attr_float("scale", 2.0);
-    pdsi_raw_op op = {"scale", 1, &in, 1, &out, 1, {&sc, 1}};
+    pdsi_raw_op op = {"scale", 1, &in, 1, &out, 1, {&sc, 1, NULL}};
     CHECK_OK(pdsi_graph_add_op(&g, &op, &err), &err);
     int32_t first = pdsi_graph_find(&g, "y");
     /* y = scale(y): reads the first y, writes a new value named y. */
     pdsi_raw_slot in2 = {"X", 1, y};
-    pdsi_raw_op op2 = {"scale", 2, &in2, 1, &out, 1, {&sc, 1}};
+    pdsi_raw_op op2 = {"scale", 2, &in2, 1, &out, 1, {&sc, 1, NULL}};
     CHECK_OK(pdsi_graph_add_op(&g, &op2, &err), &err);
     int32_t second = pdsi_graph_find(&g, "y");
     CHECK(second != first);
@@ -135,18 +135,18 @@ static void test_graph_builder(void)
     /* Reading a name nothing wrote, an unknown op type, an unknown non-empty slot. */
     const char *z[] = {"z"};
     pdsi_raw_slot inz = {"X", 1, z};
-    pdsi_raw_op bad = {"scale", 3, &inz, 1, &out, 1, {NULL, 0}};
+    pdsi_raw_op bad = {"scale", 3, &inz, 1, &out, 1, {NULL, 0, NULL}};
     CHECK_STATUS(pdsi_graph_add_op(&g, &bad, &err), PDS_ERR_MODEL_FORMAT, &err);
     CHECK_MSG(err, "op #3 (scale)");
     CHECK_MSG(err, "'z'");
-    pdsi_raw_op unk = {"frobnicate", 4, &in, 1, &out, 1, {NULL, 0}};
+    pdsi_raw_op unk = {"frobnicate", 4, &in, 1, &out, 1, {NULL, 0, NULL}};
     CHECK_STATUS(pdsi_graph_add_op(&g, &unk, &err), PDS_ERR_UNSUPPORTED_OP, &err);
     CHECK_MSG(err, "op #4: operator type 'frobnicate' is not supported");
     pdsi_raw_slot extra[] = {{"X", 1, x}, {"Frob", 1, x}};
-    pdsi_raw_op ex = {"scale", 5, extra, 2, &out, 1, {NULL, 0}};
+    pdsi_raw_op ex = {"scale", 5, extra, 2, &out, 1, {NULL, 0, NULL}};
     CHECK_STATUS(pdsi_graph_add_op(&g, &ex, &err), PDS_ERR_UNSUPPORTED_OP, &err);
     CHECK_MSG(err, "input slot 'Frob'");
-    pdsi_raw_op missing = {"scale", 6, NULL, 0, &out, 1, {NULL, 0}};
+    pdsi_raw_op missing = {"scale", 6, NULL, 0, &out, 1, {NULL, 0, NULL}};
     CHECK_STATUS(pdsi_graph_add_op(&g, &missing, &err), PDS_ERR_MODEL_FORMAT, &err);
     CHECK_MSG(err, "required input slot 'X' is missing");
     CHECK_OK(pdsi_graph_set_output(&g, 0, "y", &err), &err);

@@ -114,7 +114,7 @@ static void tb_op(tb *b, const char *type, const char *const *ins, const char *c
             nb++;
         }
     }
-    pdsi_raw_op op = {type, ++b->n_ops, in, ni, out, no, {attrs, n_attrs}};
+    pdsi_raw_op op = {type, ++b->n_ops, in, ni, out, no, {attrs, n_attrs, NULL}};
     CHECK_OK(pdsi_graph_add_op(&b->g, &op, &b->err), &b->err);
 }
 

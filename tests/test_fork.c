@@ -42,7 +42,9 @@ static bool load_sample(const char *fixture, sample *s)
 static pds_model load_model(const char *fixture)
 {
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/%s", pdst_fixtures_dir(), fixture);
+    /* The program file: the fixture directories hold both formats, which a
+     * directory path leaves ambiguous; the library finds inference.pdiparams. */
+    snprintf(dir, sizeof dir, "%s/%s/inference.pdmodel", pdst_fixtures_dir(), fixture);
     pds_model m = 0;
     pds_error err;
     CHECK_OK(pds_model_load_files(dir, NULL, NULL, &m, &err), &err);

@@ -586,7 +586,7 @@ static void test_attr_conversion(void)
     pds_error err;
     CHECK_OK(pdsi_legacy_convert_attrs(o, 3, "m", &la, &err), ep(&err));
     CHECK_EQ_INT(la.n, 18);
-    pdsi_attrs as = {la.a, la.n};
+    pdsi_attrs as = {la.a, la.n, NULL};
     const pdsi_attr *x;
 #define GET(name) (x = get_attr(&as, name))
     CHECK_EQ_INT(GET("i")->type, PDSI_ATTR_INT);
@@ -676,7 +676,7 @@ static void test_scalar_attrs(void)
     pdsi_legacy_attrs la;
     pds_error err;
     CHECK_OK(pdsi_legacy_convert_attrs(o, 0, "m", &la, &err), ep(&err));
-    pdsi_attrs as = {la.a, la.n};
+    pdsi_attrs as = {la.a, la.n, NULL};
     const pdsi_attr *x = get_attr(&as, "one");
     CHECK(x->type == PDSI_ATTR_INT && x->i == INT64_MAX);
     x = get_attr(&as, "ints");
@@ -1441,8 +1441,15 @@ static void test_files(void)
     snprintf(path, sizeof path, "%s/m.pdmodel", tmpdir);
     snprintf(ppath, sizeof ppath, "%s/m.pdiparams", tmpdir);
     check_files(path, ppath, NULL, PDS_OK, NULL, NULL);
-    /* No parameter file for a program with parameters. */
-    check_files(path, NULL, NULL, PDS_ERR_INVALID_ARGUMENT, "no parameter file was given", NULL);
+    /* Without a parameter path, X.pdiparams beside X.pdmodel is found. */
+    check_files(path, NULL, NULL, PDS_OK, NULL, NULL);
+    /* None beside it: a program with parameters fails naming the path looked for. */
+    pdst_write_file(tmpdir, "lonely.pdmodel", b, n);
+    snprintf(path, sizeof path, "%s/lonely.pdmodel", tmpdir);
+    snprintf(ppath, sizeof ppath, "(looked for '%s/lonely.pdiparams')", tmpdir);
+    check_files(path, NULL, NULL, PDS_ERR_INVALID_ARGUMENT, "no parameter file was given",
+                ppath);
+    snprintf(path, sizeof path, "%s/m.pdmodel", tmpdir);
     /* Messages name the files. */
     pdst_write_file(tmpdir, "short.pdiparams", pb.p, pb.n - 1);
     snprintf(sub, sizeof sub, "%s/short.pdiparams: byte offset", tmpdir);
@@ -1486,6 +1493,9 @@ static void test_files(void)
     r.n--;
     pdst_write_file(sub, "w_b", r.p, r.n);
     check_files(sub, NULL, NULL, PDS_OK, NULL, NULL);
+    /* The same rule for the program file: one file per parameter beside __model__. */
+    snprintf(path, sizeof path, "%s/__model__", sub);
+    check_files(path, NULL, NULL, PDS_OK, NULL, NULL);
     /* A program file with a parameter directory. */
     snprintf(path, sizeof path, "%s/m.pdmodel", tmpdir);
     check_files(path, sub, NULL, PDS_OK, NULL, NULL);
@@ -1592,9 +1602,20 @@ static void test_fixtures_load(void)
                     CHECK(g.values[i].data.data != NULL);
         }
         pdsi_graph_free(&g);
-        /* The same through the directory form. */
-        pds_status st2 = load_files(dir, NULL, NULL, &err, &g);
+        /* The same with the parameters found by the library. */
+        pds_status st2 = load_files(model, NULL, NULL, &err, &g);
         CHECK_EQ_INT(st2, st);
+        pdsi_graph_free(&g);
+        /* The directory holds both formats (Paddle 3 exports both): it is
+         * refused rather than one of them chosen silently. */
+        char json[1100];
+        snprintf(json, sizeof json, "%s/inference.json", dir);
+        st2 = load_files(dir, NULL, NULL, &err, &g);
+        if (access(json, R_OK) == 0)
+            pdst_check_load(st2, &err, PDS_ERR_INVALID_ARGUMENT, "inference.json'",
+                            "pass the program file you mean");
+        else
+            CHECK_EQ_INT(st2, st);
         pdsi_graph_free(&g);
     }
     closedir(d);

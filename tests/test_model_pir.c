@@ -1195,7 +1195,18 @@ static void test_files(void)
     snprintf(m, sizeof m, "%s/m.json", tmpdir);
     snprintf(p, sizeof p, "%s/m.pdiparams", tmpdir);
     check_file(m, p, PDS_OK, NULL);
-    check_file(m, NULL, PDS_ERR_INVALID_ARGUMENT, "no parameter file was given");
+    /* without a parameter path, X.pdiparams beside X.json is found... */
+    check_file(m, NULL, PDS_OK, NULL);
+    /* ...and X.json.pdiparams before it */
+    pdst_write_file(tmpdir, "m.json.pdiparams", pb.p, pb.n - 1);
+    check_file(m, NULL, PDS_ERR_MODEL_FORMAT, "m.json.pdiparams: byte offset");
+    /* none beside it: the message names both paths looked for */
+    pdst_write_file(tmpdir, "lonely.json", json, strlen(json));
+    snprintf(m, sizeof m, "%s/lonely.json", tmpdir);
+    snprintf(want, sizeof want,
+             "(looked for '%s/lonely.json.pdiparams' and '%s/lonely.pdiparams')", tmpdir, tmpdir);
+    check_file(m, NULL, PDS_ERR_INVALID_ARGUMENT, want);
+    snprintf(m, sizeof m, "%s/m.json", tmpdir);
     /* the content decides: JSON in a .pdmodel file is read as PIR */
     pdst_write_file(tmpdir, "odd.pdmodel", json, strlen(json));
     snprintf(m, sizeof m, "%s/odd.pdmodel", tmpdir);

@@ -43,7 +43,9 @@ static bool read_npy(const char *fixture, const char *file, npy_array *a)
 static void test_reference_model_loads_and_runs(void)
 {
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/mobilenetv3", pdst_fixtures_dir());
+    /* The fixture directories hold both formats: name the program file (the
+     * library finds inference.pdiparams beside it). */
+    snprintf(dir, sizeof dir, "%s/mobilenetv3/inference.pdmodel", pdst_fixtures_dir());
     pds_model_options o;
     pds_model_options_init(&o);
     o.flags = PDS_MODEL_REFERENCE_KERNELS;
@@ -80,7 +82,7 @@ static void test_reference_model_loads_and_runs(void)
 static void test_fast_path_fails_cleanly(void)
 {
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/pplcnet", pdst_fixtures_dir());
+    snprintf(dir, sizeof dir, "%s/pplcnet/inference.pdmodel", pdst_fixtures_dir());
     pds_model m = 0;
     pds_error err;
     pds_status st = pds_model_load_files(dir, NULL, NULL, &m, &err);

@@ -10,6 +10,13 @@
  * message (same byte offset, same parameter). A file that shrinks between
  * open and read must be an I/O error naming the file and the parameter, never
  * a read past its end (DESIGN M19).
+ *
+ * test_params_rule: with no parameter path, one rule finds the parameters
+ * of a program file and of the program in a model directory (pdsafe.h,
+ * pds_model_load_files): X.pdmodel -> X.pdiparams, X.json ->
+ * X.json.pdiparams then X.pdiparams; a directory with two programs, a FIFO
+ * and a program whose parameters are nowhere are refused with messages that
+ * name the paths.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -19,6 +26,7 @@
 #include "core/executor.h"
 #include "graph/graph.h"
 #include "harness.h"
+#include "loader_testlib.h"
 #include "model/loader.h"
 
 static char tmpdir[64];
@@ -258,6 +266,145 @@ static void test_file_shrinks_while_read(void)
     free(p);
 }
 
+/* Copies fixture file `file` of `model` to dir/name. */
+static void copy_fixture(const char *model, const char *file, const char *dir, const char *name)
+{
+    size_t len;
+    uint8_t *data = slurp(fixture_path(model, file), &len);
+    if (data)
+        pdst_write_file(dir, name, data, len);
+    free(data);
+}
+
+/* Loads m with no parameter path and checks it gives exactly the parameters
+ * of want_params (an explicit parameter file) with the same program. */
+static void check_found(const char *m, const char *want_params, pds_model_format format)
+{
+    pdsi_graph a, b;
+    pds_error err;
+    pds_status st = load_files(m, NULL, &a, &err);
+    pdst_check_load(st, &err, PDS_OK, NULL, NULL);
+    CHECK_EQ_INT(a.format, format);
+    st = load_files(m, want_params, &b, &err);
+    pdst_check_load(st, &err, PDS_OK, NULL, NULL);
+    check_same_params(m, &a, &b);
+    pdsi_graph_free(&a);
+    pdsi_graph_free(&b);
+}
+
+static void check_refused(const char *m, pds_status want, const char *s1, const char *s2)
+{
+    pdsi_graph g;
+    pds_error err;
+    pds_status st = load_files(m, NULL, &g, &err);
+    pdst_check_load(st, &err, want, s1, s2);
+    pdsi_graph_free(&g);
+}
+
+static void test_params_rule(void)
+{
+    char root[256], d[512], m[600], p[600], w1[1400], w2[700];
+    pdst_make_tmpdir(root, sizeof root, "rule");
+
+    /* A legacy program file: X.pdmodel -> X.pdiparams. */
+    snprintf(d, sizeof d, "%s/legacy", root);
+    mkdir(d, 0700);
+    copy_fixture("pplcnet", "inference.pdmodel", d, "net.pdmodel");
+    copy_fixture("pplcnet", "inference.pdiparams", d, "net.pdiparams");
+    snprintf(m, sizeof m, "%s/net.pdmodel", d);
+    snprintf(p, sizeof p, "%s/net.pdiparams", d);
+    check_found(m, p, PDS_FORMAT_LEGACY);
+
+    /* A PIR program file: X.json -> X.pdiparams ... */
+    snprintf(d, sizeof d, "%s/pir", root);
+    mkdir(d, 0700);
+    copy_fixture("pplcnet", "inference.json", d, "net.json");
+    copy_fixture("pplcnet", "inference.pdiparams", d, "net.pdiparams");
+    snprintf(m, sizeof m, "%s/net.json", d);
+    snprintf(p, sizeof p, "%s/net.pdiparams", d);
+    check_found(m, p, PDS_FORMAT_PIR_JSON);
+    /* ... but X.json.pdiparams first: a damaged one is the file read. */
+    size_t len;
+    uint8_t *params = slurp(fixture_path("pplcnet", "inference.pdiparams"), &len);
+    if (params)
+        pdst_write_file(d, "net.json.pdiparams", params, len - 1);
+    snprintf(w1, sizeof w1, "%s/net.json.pdiparams: byte offset", d);
+    check_refused(m, PDS_ERR_MODEL_FORMAT, w1, "(the file is");
+    if (params)
+        pdst_write_file(d, "net.json.pdiparams", params, len);
+    snprintf(p, sizeof p, "%s/net.json.pdiparams", d);
+    check_found(m, p, PDS_FORMAT_PIR_JSON);
+    free(params);
+
+    /* No parameter file beside the program: the message names the paths. */
+    snprintf(d, sizeof d, "%s/alone", root);
+    mkdir(d, 0700);
+    copy_fixture("pplcnet", "inference.pdmodel", d, "net.pdmodel");
+    copy_fixture("pplcnet", "inference.json", d, "net.json");
+    snprintf(m, sizeof m, "%s/net.pdmodel", d);
+    snprintf(w1, sizeof w1, "(looked for '%s/net.pdiparams')", d);
+    check_refused(m, PDS_ERR_INVALID_ARGUMENT, "but no parameter file was given", w1);
+    snprintf(m, sizeof m, "%s/net.json", d);
+    snprintf(w1, sizeof w1, "(looked for '%s/net.json.pdiparams' and '%s/net.pdiparams')", d, d);
+    check_refused(m, PDS_ERR_INVALID_ARGUMENT, "but no parameter file was given", w1);
+    /* ... while a program without parameters loads without one. */
+    copy_fixture("op_dropout", "inference.pdmodel", d, "noparams.pdmodel");
+    copy_fixture("op_dropout", "inference.json", d, "noparams.json");
+    snprintf(m, sizeof m, "%s/noparams.pdmodel", d);
+    check_refused(m, PDS_OK, NULL, NULL);
+    snprintf(m, sizeof m, "%s/noparams.json", d);
+    check_refused(m, PDS_OK, NULL, NULL);
+
+    /* A directory with one program: the same rule, both formats. */
+    snprintf(d, sizeof d, "%s/dir_legacy", root);
+    mkdir(d, 0700);
+    copy_fixture("pplcnet", "inference.pdmodel", d, "inference.pdmodel");
+    snprintf(w1, sizeof w1, "(looked for '%s/inference.pdiparams')", d);
+    check_refused(d, PDS_ERR_INVALID_ARGUMENT, "but no parameter file was given", w1);
+    copy_fixture("pplcnet", "inference.pdiparams", d, "inference.pdiparams");
+    snprintf(p, sizeof p, "%s/inference.pdiparams", d);
+    check_found(d, p, PDS_FORMAT_LEGACY);
+    snprintf(d, sizeof d, "%s/dir_pir", root);
+    mkdir(d, 0700);
+    copy_fixture("pplcnet", "inference.json", d, "inference.json");
+    snprintf(w1, sizeof w1,
+             "(looked for '%s/inference.json.pdiparams' and '%s/inference.pdiparams')", d, d);
+    check_refused(d, PDS_ERR_INVALID_ARGUMENT, "but no parameter file was given", w1);
+    copy_fixture("pplcnet", "inference.pdiparams", d, "inference.pdiparams");
+    snprintf(p, sizeof p, "%s/inference.pdiparams", d);
+    check_found(d, p, PDS_FORMAT_PIR_JSON);
+
+    /* A directory with both formats (as Paddle 3 can export, and every
+     * fixture directory holds): refused, naming both, not one chosen. */
+    snprintf(d, sizeof d, "%s/pplcnet", pdst_fixtures_dir());
+    snprintf(w1, sizeof w1, "holds 2 model programs, '%s/inference.pdmodel' and "
+             "'%s/inference.json'", d, d);
+    check_refused(d, PDS_ERR_INVALID_ARGUMENT, w1, "pass the program file you mean");
+    /* An explicit program file in it is fine, with or without parameters. */
+    snprintf(m, sizeof m, "%s/inference.json", d);
+    snprintf(p, sizeof p, "%s/inference.pdiparams", d);
+    check_found(m, p, PDS_FORMAT_PIR_JSON);
+
+    /* A FIFO as the model, or where the parameters are looked for: refused
+     * at once (a blocking open would hang until a writer came). */
+    snprintf(d, sizeof d, "%s/fifo", root);
+    mkdir(d, 0700);
+    snprintf(m, sizeof m, "%s/model.pdmodel", d);
+    CHECK_EQ_INT(mkfifo(m, 0600), 0);
+    snprintf(w1, sizeof w1, "'%s' is neither a regular file nor a directory", m);
+    check_refused(m, PDS_ERR_IO, w1, "expected a model file or a model directory");
+    check_refused("/dev/null", PDS_ERR_IO,
+                  "'/dev/null' is neither a regular file nor a directory", NULL);
+    copy_fixture("pplcnet", "inference.pdmodel", d, "net.pdmodel");
+    snprintf(p, sizeof p, "%s/net.pdiparams", d);
+    CHECK_EQ_INT(mkfifo(p, 0600), 0);
+    snprintf(m, sizeof m, "%s/net.pdmodel", d);
+    snprintf(w2, sizeof w2, "'%s' is not a regular file", p);
+    check_refused(m, PDS_ERR_IO, w2, NULL);
+
+    pdst_rm_rf(root);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/pdsafe-params-XXXXXX");
@@ -268,6 +415,7 @@ int main(void)
     RUN_TEST(test_same_parameters);
     RUN_TEST(test_damaged_same_errors);
     RUN_TEST(test_file_shrinks_while_read);
+    RUN_TEST(test_params_rule);
     char path[128];
     snprintf(path, sizeof path, "%s/damaged.pdiparams", tmpdir);
     unlink(path);

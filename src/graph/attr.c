@@ -23,8 +23,11 @@ static const char *type_name(pdsi_attr_type t)
 const pdsi_attr *pdsi_attr_find(const pdsi_attrs *attrs, const char *name)
 {
     for (int i = 0; attrs && i < attrs->n; i++)
-        if (strcmp(attrs->a[i].name, name) == 0)
+        if (strcmp(attrs->a[i].name, name) == 0) {
+            if (attrs->read && i < 64)
+                *attrs->read |= (uint64_t)1 << i;
             return &attrs->a[i];
+        }
     return NULL;
 }
 

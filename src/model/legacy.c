@@ -418,7 +418,7 @@ static pds_status feed_fetch_args(const OpDesc *op, int32_t index, const char *p
     pds_status st = pdsi_legacy_convert_attrs(op, index, prog, &at, err);
     if (st)
         return st;
-    pdsi_attrs attrs = {at.a, at.n};
+    pdsi_attrs attrs = {at.a, at.n, NULL};
     int64_t c = -1;
     const pdsi_attr *a = pdsi_attr_find(&attrs, "col");
     if (!a)
@@ -485,7 +485,7 @@ static pds_status add_op(pdsi_graph *g, const OpDesc *op, int32_t index, const c
         .n_in = (int)op->n_inputs,
         .out = out,
         .n_out = (int)op->n_outputs,
-        .attrs = {at.a, at.n},
+        .attrs = {at.a, at.n, NULL},
     };
     st = pdsi_graph_add_op(g, &raw, err);
     if (st)

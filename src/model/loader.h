@@ -27,6 +27,9 @@ typedef struct pdsi_param_source {
     size_t combined_len;
     const char *combined_name; /* for messages, e.g. the path or "<params buffer>" */
     const char *dir;           /* non-NULL: one file per parameter in this directory */
+    /* No parameter file was given and none was found: the paths looked for,
+     * quoted, for the message of a program that needs parameters (or NULL). */
+    const char *looked_for;
 } pdsi_param_source;
 
 /* Loads a model from files (see pds_model_load_files for the path rules) into

@@ -120,19 +120,12 @@ static const char *dims_str(const int64_t *d, size_t n, char *buf, size_t cap)
     return pdsi_dims_str(d, (int)(n < 64 ? n : 64), buf, cap);
 }
 
-/* Reads one record (docs/FORMATS.md §2.2) at r->pos into value v, checking
- * it against the declaration ref. Advances r->pos past the record. */
-static pds_status read_record(reader *r, const pdsi_param_ref *ref, pdsi_value *v,
-                              const pds_model_options *lim)
+/* The record's fixed header (docs/FORMATS.md §2.2): version 0, the LoD
+ * levels (skipped, each checked against the bytes left) and tensor version 0.
+ * at is where the record starts. */
+static pds_status read_header(reader *r, size_t at)
 {
     pds_status st;
-    size_t at = r->pos;
-    if (ref->not_dense)
-        return rfail(r, at, PDS_ERR_MODEL_FORMAT,
-                     "the program declares it as a %s variable; only dense tensor "
-                     "(LOD_TENSOR) parameters can be read",
-                     ref->not_dense);
-
     uint8_t b[8];
     if ((st = take(r, b, 4, "the record version (u32)")))
         return st;
@@ -175,7 +168,17 @@ static pds_status read_record(reader *r, const pdsi_param_ref *ref, pdsi_value *
     if (tversion != 0)
         return rfail(r, tversion_at, PDS_ERR_MODEL_FORMAT, "tensor version is %u (expected 0)",
                      tversion);
+    return PDS_OK;
+}
 
+/* The record's TensorDesc: its size, then the message, wire-checked and
+ * decoded into *td (free with protobuf_c_message_free_unpacked). *desc_at is
+ * where the message starts. */
+static pds_status read_desc(reader *r, TensorDesc **td, size_t *desc_at)
+{
+    pds_status st;
+    uint8_t b[4];
+    *td = NULL;
     size_t size_at = r->pos;
     if ((st = take(r, b, 4, "the TensorDesc size (i32)")))
         return st;
@@ -190,12 +193,12 @@ static pds_status read_record(reader *r, const pdsi_param_ref *ref, pdsi_value *
 
     char ctx[PDS_ERROR_MESSAGE_SIZE / 2];
     snprintf(ctx, sizeof ctx, "parameter '%s' (#%zu of %zu)", r->name, r->k + 1, r->n);
-    size_t desc_at = r->pos;
+    *desc_at = r->pos;
     uint8_t *dcopy = NULL;
     const uint8_t *dp = r->buf ? r->buf + r->pos : NULL;
     if (!dp) {
         if (!(dcopy = malloc(desc_size ? (size_t)desc_size : 1)))
-            return rfail(r, desc_at, PDS_ERR_OUT_OF_MEMORY,
+            return rfail(r, *desc_at, PDS_ERR_OUT_OF_MEMORY,
                          "could not allocate %d bytes for its TensorDesc", desc_size);
         if ((st = take(r, dcopy, (size_t)desc_size, "the TensorDesc"))) {
             free(dcopy);
@@ -206,21 +209,30 @@ static pds_status read_record(reader *r, const pdsi_param_ref *ref, pdsi_value *
         r->pos += (size_t)desc_size;
     }
     st = pdsi_wire_check(&pdsafe__paddle__var_type__tensor_desc__descriptor, dp,
-                         (size_t)desc_size, r->file, desc_at, ctx, NULL, r->err);
+                         (size_t)desc_size, r->file, *desc_at, ctx, NULL, r->err);
     /* Nested messages have no generated unpack function; use the generic one. */
-    TensorDesc *td = st ? NULL
-                        : (TensorDesc *)protobuf_c_message_unpack(
-                              &pdsafe__paddle__var_type__tensor_desc__descriptor, NULL,
-                              (size_t)desc_size, dp);
+    *td = st ? NULL
+             : (TensorDesc *)protobuf_c_message_unpack(
+                   &pdsafe__paddle__var_type__tensor_desc__descriptor, NULL, (size_t)desc_size,
+                   dp);
     free(dcopy);
     if (st)
         return st;
-    if (!td)
-        return rfail(r, desc_at, PDS_ERR_MODEL_FORMAT,
+    if (!*td)
+        return rfail(r, *desc_at, PDS_ERR_MODEL_FORMAT,
                      "protobuf-c could not decode the %d-byte TensorDesc (out of memory?)",
                      desc_size);
+    return PDS_OK;
+}
 
+/* Checks the TensorDesc td (at desc_at) on its own, against the program's
+ * declaration ref, the limits and the bytes left; gives its dtype and size. */
+static pds_status check_desc(const reader *r, const TensorDesc *td, size_t desc_at,
+                             const pdsi_param_ref *ref, const pds_model_options *lim,
+                             pds_dtype *dtype_out, size_t *bytes_out)
+{
     char b1[160], b2[160];
+    pds_status st = PDS_OK;
     pds_dtype dtype = td->has_data_type ? pdsi_legacy_dtype((int)td->data_type)
                                         : PDS_DTYPE_UNKNOWN;
     int64_t numel = 0;
@@ -276,17 +288,17 @@ static pds_status read_record(reader *r, const pdsi_param_ref *ref, pdsi_value *
                    "%zu bytes)",
                    bytes, pds_dtype_name(dtype), dims_str(td->dims, td->n_dims, b1, sizeof b1),
                    r->len - r->pos, r->len);
-    if (st) {
-        protobuf_c_message_free_unpacked(&td->base, NULL);
-        return st;
-    }
+    *dtype_out = dtype;
+    *bytes_out = bytes;
+    return st;
+}
 
-    int rank = (int)td->n_dims;
-    int64_t dims[PDSI_MAX_RANK] = {0};
-    for (int d = 0; d < rank; d++)
-        dims[d] = td->dims[d];
-    protobuf_c_message_free_unpacked(&td->base, NULL);
-
+/* The tensor data (bytes of dtype, rank, dims) into value v: read now, or
+ * deferred to the parallel reads of a file source. */
+static pds_status read_data(reader *r, pdsi_value *v, pds_dtype dtype, int rank,
+                            const int64_t *dims, size_t bytes)
+{
+    pds_status st;
     pdsi_tensor_release(&v->data);
     pdsi_tensor_set_shape(&v->data, dtype, rank, dims);
     if (!pdsi_tensor_reserve(&v->data))
@@ -305,8 +317,36 @@ static pds_status read_record(reader *r, const pdsi_param_ref *ref, pdsi_value *
     v->kind = PDSI_VALUE_PARAM;
     v->dtype = dtype;
     v->rank = rank;
-    memcpy(v->dims, dims, sizeof dims);
+    memcpy(v->dims, dims, sizeof v->dims);
     return PDS_OK;
+}
+
+/* Reads one record (docs/FORMATS.md §2.2) at r->pos into value v, checking
+ * it against the declaration ref. Advances r->pos past the record. */
+static pds_status read_record(reader *r, const pdsi_param_ref *ref, pdsi_value *v,
+                              const pds_model_options *lim)
+{
+    pds_status st;
+    size_t at = r->pos;
+    if (ref->not_dense)
+        return rfail(r, at, PDS_ERR_MODEL_FORMAT,
+                     "the program declares it as a %s variable; only dense tensor "
+                     "(LOD_TENSOR) parameters can be read",
+                     ref->not_dense);
+    TensorDesc *td;
+    size_t desc_at = 0, bytes;
+    pds_dtype dtype;
+    if ((st = read_header(r, at)) || (st = read_desc(r, &td, &desc_at)))
+        return st;
+    st = check_desc(r, td, desc_at, ref, lim, &dtype, &bytes);
+    int rank = (int)td->n_dims;
+    int64_t dims[PDSI_MAX_RANK] = {0};
+    for (int d = 0; !st && d < rank; d++)
+        dims[d] = td->dims[d];
+    protobuf_c_message_free_unpacked(&td->base, NULL);
+    if (st)
+        return st;
+    return read_data(r, v, dtype, rank, dims, bytes);
 }
 
 static pds_status read_param(reader *r, const pdsi_param_ref *ref, pdsi_graph *g)
@@ -424,10 +464,16 @@ pds_status pdsi_params_read(pdsi_param_ref *list, size_t n, const char *prog,
 
     pds_status st = PDS_OK;
     if (!have_combined && !have_dir) {
-        st = pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
-                       "%s declares %zu parameters (the first is '%s') but no parameter file "
-                       "was given",
-                       prog, n, list[0].name);
+        if (src && src->looked_for)
+            st = pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                           "%s declares %zu parameters (the first is '%s') but no parameter file "
+                           "was given, and none was found beside it (looked for %s)",
+                           prog, n, list[0].name, src->looked_for);
+        else
+            st = pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                           "%s declares %zu parameters (the first is '%s') but no parameter "
+                           "file was given",
+                           prog, n, list[0].name);
     } else if (have_combined) {
         reader r = {.buf = src->combined_file ? NULL : src->combined,
                     .fd = src->combined_fd,

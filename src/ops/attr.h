@@ -45,6 +45,11 @@ typedef struct pdsi_attr {
 typedef struct pdsi_attrs {
     const pdsi_attr *a;
     int n;
+    /* NULL (the loaders), or a mask that records which attributes a parse
+     * function looked up: every lookup that finds a[i], i < 64, sets bit i.
+     * tests/test_pir_mapping.c uses it to hold the PIR mapping table to what
+     * each opdef's parser reads. */
+    uint64_t *read;
 } pdsi_attrs;
 
 /* Most entries any list attribute may have when parsed into a params struct. */

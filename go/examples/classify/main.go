@@ -41,8 +41,8 @@ func main() {
 
 func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("classify", flag.ContinueOnError)
-	modelPath := fs.String("model", "", "model program (inference.pdmodel)")
-	paramsPath := fs.String("params", "", "parameters (default: -model with .pdmodel replaced by .pdiparams)")
+	modelPath := fs.String("model", "", "model program (inference.pdmodel or inference.json) or a directory holding one")
+	paramsPath := fs.String("params", "", "parameters (default: found by the library beside the program)")
 	input := fs.String("input", "", "input: a .npy file, or a PNG, JPEG or GIF image")
 	k := fs.Int("k", 5, "how many classes to print")
 	size := fs.Int("size", 224, "image size when the model's input size is dynamic")
@@ -53,9 +53,7 @@ func run(args []string, stdout io.Writer) error {
 		fs.Usage()
 		return errors.New("-model and -input are required")
 	}
-	if *paramsPath == "" {
-		*paramsPath = strings.TrimSuffix(*modelPath, ".pdmodel") + ".pdiparams"
-	}
+	// An empty -params lets the library find the parameters (LoadModel).
 	model, err := pdsafe.LoadModel(*modelPath, *paramsPath)
 	if err != nil {
 		return err

@@ -33,8 +33,8 @@ import (
 )
 
 func main() {
-	modelPath := flag.String("model", "", "model program (inference.pdmodel)")
-	paramsPath := flag.String("params", "", "parameters (default: -model with .pdmodel replaced by .pdiparams)")
+	modelPath := flag.String("model", "", "model program (inference.pdmodel or inference.json) or a directory holding one")
+	paramsPath := flag.String("params", "", "parameters (default: found by the library beside the program)")
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	poolSize := flag.Int("pool", 2, "predictors in the pool (inferences in C at once)")
 	k := flag.Int("k", 5, "classes per answer")
@@ -43,9 +43,7 @@ func main() {
 	if *modelPath == "" {
 		log.Fatal("httpserver: -model is required")
 	}
-	if *paramsPath == "" {
-		*paramsPath = strings.TrimSuffix(*modelPath, ".pdmodel") + ".pdiparams"
-	}
+	// An empty -params lets the library find the parameters (LoadModel).
 	model, err := pdsafe.LoadModel(*modelPath, *paramsPath)
 	if err != nil {
 		log.Fatal(err)
