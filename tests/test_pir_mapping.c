@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph/attr.h"
+#include "ops/attr.h"
 #include "ops/opdef.h"
 #include "harness.h"
 #include "model/pir_ops.h"

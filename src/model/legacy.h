@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "graph/attr.h"
+#include "ops/attr.h"
 #include "proto/framework.pb-c.h"
 
 /* pds_dtype of a VarType.Type data type; PDS_DTYPE_UNKNOWN for anything

@@ -8,8 +8,7 @@
  * when a present attribute has the wrong type or too many entries; absent
  * attributes take the given default.
  *
- * The accessors are implemented in graph/attr.c (graph/attr.h forwards here),
- * which has not moved yet: opdefs, below the graph, parse with them.
+ * Loaders fill them; opdefs (ops/) parse with them; both sit above this file.
  */
 #ifndef PDSI_OPS_ATTR_H
 #define PDSI_OPS_ATTR_H

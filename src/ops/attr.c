@@ -1,7 +1,7 @@
 /*
  * attr.c — typed, checked access to borrowed operator attributes.
  */
-#include "graph/attr.h"
+#include "ops/attr.h"
 
 #include <string.h>
 
