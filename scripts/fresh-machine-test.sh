@@ -86,7 +86,7 @@ mirror=${PDSAFE_FRESH_MIRROR:-}
 if [ -z "$mirror" ]; then
   mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
     sed -nE 's/^URIs:[[:space:]]*(http[^[:space:]]*\/debian)\/?([[:space:]].*)?$/\1/p; s/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?(http[^[:space:]]*\/debian)\/?[[:space:]].*/\2/p' |
-    head -1)
+    head -1 || true)
   mirror=${mirror:-http://deb.debian.org/debian}
 fi
 security=${mirror%/debian}/debian-security
