@@ -18,6 +18,9 @@
 #                          machine's /etc/apt/sources.list*, else deb.debian.org)
 #   PDSAFE_FRESH_KEEP=1    keep rootfs/ afterwards (default: removed)
 #   PDSAFE_FRESH_MIN_GB    free disk space required in WORKDIR (default 4)
+#   PDSAFE_FRESH_HOST_CAS  1 (default): copy the CA certificates added to this
+#                          machine (/usr/local/share/ca-certificates) into the
+#                          root, as its network needs; 0: do not
 #   PDSAFE_BUILD_JOBS      passed into the chroot (compile jobs, scripts/build.sh)
 # Exits 0 only if both commands succeeded. /proc, /sys, /dev and /dev/pts are
 # mounted into the root for the run and unmounted on every exit, also on
@@ -111,6 +114,15 @@ deb $mirror bookworm-updates main
 deb $security bookworm-security main
 EOF
   cp -L /etc/resolv.conf "$rootfs/etc/resolv.conf"
+  # The CA certificates this machine's admin added (a TLS-intercepting proxy's,
+  # say): a new machine on the same network needs them too, or the Go download
+  # fails with "SSL certificate problem". ca-certificates, which setup.sh
+  # installs, adds them to the root's trust store.
+  if [ "${PDSAFE_FRESH_HOST_CAS:-1}" = 1 ] && compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    mkdir -p "$rootfs/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$rootfs/usr/local/share/ca-certificates/"
+    echo "fresh-machine-test: copied this machine's local CA certificates: $(cd /usr/local/share/ca-certificates && echo *.crt)"
+  fi
   mkdir -p "$rootfs/root/pdsafe"
   git -C "$repo" archive --format=tar HEAD | tar -x -C "$rootfs/root/pdsafe"
   local m
