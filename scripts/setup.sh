@@ -105,7 +105,13 @@ go_arch() {
   esac
 }
 
+need_sudo() { # $1: what needs root
+  [ -z "$SUDO" ] || command -v sudo >/dev/null 2>&1 ||
+    die "$1 needs root, and this is user $(id -un) without sudo: run as root, or install sudo"
+}
+
 apt_install() {
+  need_sudo "apt-get install $*"
   # Visible progress: a fresh machine downloads and unpacks for minutes.
   log "apt-get update (refreshing the package lists)"
   $SUDO apt-get update >&2
@@ -151,7 +157,10 @@ install_go() {
   chmod -R a+rX "$top"
   chmod a+x "$top/bin/"* "$top/pkg/tool/"*/*
   local s=""
-  if ! mkdir -p "$go_prefix" 2>/dev/null || [ ! -w "$go_prefix" ]; then s=$SUDO; fi
+  if ! mkdir -p "$go_prefix" 2>/dev/null || [ ! -w "$go_prefix" ]; then
+    s=$SUDO
+    need_sudo "writing $go_prefix (set PDSAFE_GO_PREFIX to a directory of yours instead)"
+  fi
   $s mkdir -p "$go_prefix"
   $s rm -rf "$go_prefix/go$go_pin.partial"
   $s mv "$top" "$go_prefix/go$go_pin.partial"
