@@ -138,7 +138,7 @@ install_go() {
     if [ -t 2 ]; then
       curl -fL --retry 3 --progress-bar -o "$tmp/go.zip" "$url" && break
     else
-      # Not a terminal: curl's meter still updates in place; one line per try.
+      # Not a terminal (a log): curl's meter, updated in place with carriage returns.
       curl -fL --retry 3 -o "$tmp/go.zip" "$url" && break
     fi
     log "download from $url failed; trying the next GOPROXY entry, if any"
@@ -152,7 +152,7 @@ install_go() {
   log "SHA-256 verified ($got); unpacking into $go_prefix/go$go_pin"
   unzip -q "$tmp/go.zip" -d "$tmp/unpacked"
   local top="$tmp/unpacked/$mod@$ver"
-  [ -x "$top/bin/go" ] || die "Go $go_pin zip: $mod@$ver/bin/go missing after unpacking (unexpected zip layout)"
+  [ -f "$top/bin/go" ] || die "Go $go_pin zip: $mod@$ver/bin/go missing after unpacking (unexpected zip layout)"
   # Module zips need not record executable bits; the go command sets them too.
   chmod -R a+rX "$top"
   chmod a+x "$top/bin/"* "$top/pkg/tool/"*/*
@@ -164,6 +164,8 @@ install_go() {
   $s mkdir -p "$go_prefix"
   $s rm -rf "$go_prefix/go$go_pin.partial"
   $s mv "$top" "$go_prefix/go$go_pin.partial"
+  # A go$go_pin already there did not run (find_go passed it over): replace it.
+  $s rm -rf "$go_prefix/go$go_pin"
   $s mv "$go_prefix/go$go_pin.partial" "$go_prefix/go$go_pin"
   rm -rf "$tmp"
   trap - EXIT
