@@ -6,8 +6,8 @@
 #     bash scripts/demo.sh
 #     bash scripts/test.sh
 # with the timing of every step written to the log. Not part of CI: it needs
-# root, a Debian mirror and a few GB of disk, and takes the better part of an
-# hour on two cores.
+# root, a Debian mirror and 3 GB of disk, and takes about half an hour on two
+# busy cores.
 #
 #   sudo bash scripts/fresh-machine-test.sh [WORKDIR]
 #
@@ -17,7 +17,8 @@
 #   PDSAFE_FRESH_MIRROR    Debian mirror (default: the first Debian URI in this
 #                          machine's /etc/apt/sources.list*, else deb.debian.org)
 #   PDSAFE_FRESH_KEEP=1    keep rootfs/ afterwards (default: removed)
-#   PDSAFE_FRESH_MIN_GB    free disk space required in WORKDIR (default 4)
+#   PDSAFE_FRESH_MIN_GB    free disk space required in WORKDIR (default 3; the
+#                          root grows to about 2 GB)
 #   PDSAFE_FRESH_HOST_CAS  1 (default): copy the CA certificates added to this
 #                          machine (/usr/local/share/ca-certificates) into the
 #                          root, as its network needs; 0: do not
@@ -40,7 +41,7 @@ rootfs=$work/rootfs
 [ ! -e "$rootfs" ] || { echo "fresh-machine-test: $rootfs already exists (expected a fresh WORKDIR)" >&2; exit 2; }
 exec > >(tee -a "$work/fresh-machine.log") 2>&1
 
-min_gb=${PDSAFE_FRESH_MIN_GB:-4}
+min_gb=${PDSAFE_FRESH_MIN_GB:-3}
 free_kb=$(df -Pk "$work" | awk 'NR == 2 { print $4 }')
 if [ "$free_kb" -lt $((min_gb * 1024 * 1024)) ]; then
   echo "fresh-machine-test: $work has $((free_kb / 1024)) MiB free, expected at least $min_gb GiB (PDSAFE_FRESH_MIN_GB)" >&2
