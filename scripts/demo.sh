@@ -5,7 +5,22 @@
 # same model from Go (the Go example), loaded from its Paddle 3 PIR form.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bash "$root/scripts/build.sh" "$root/build" >/dev/null
+# Everything a fresh machine lacks is installed first, with its progress
+# shown: the Debian packages, and Go when there is none new enough (setup.sh).
+echo "== setup: Debian packages and a Go toolchain (installed only if missing)"
+gobin=$(bash "$root/scripts/setup.sh" --go)
+export PATH="$gobin:$PATH"
+echo "== build: scripts/build.sh build (full log in build/demo-build.log)"
+mkdir -p "$root/build"
+blog="$root/build/demo-build.log"
+# ninja's "[n/N]" lines, shown at every tenth of the way.
+if ! bash "$root/scripts/build.sh" "$root/build" 2>&1 | tee "$blog" |
+    awk -F'[][/]' '/^\[[0-9]+\/[0-9]+\]/ { p = int(10 * $2 / $3); if (p > last) { last = p; printf "   %d/%d steps\n", $2, $3; fflush() } }'; then
+  tail -n 40 "$blog" >&2
+  echo "demo: the build failed (scripts/build.sh $root/build); the last lines of $blog are above" >&2
+  exit 1
+fi
+echo
 model="$root/tests/fixtures/pplcnet"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -20,7 +35,6 @@ echo "== compared with Paddle Inference's output for the same input"
 
 echo
 echo "== the same model from Go (go/examples/classify), loaded from its Paddle 3 PIR form"
-command -v go >/dev/null 2>&1 || export PATH="/usr/local/go/bin:$PATH"
 cmake --install "$root/build" --prefix "$root/build/prefix" >/dev/null
 export PKG_CONFIG_PATH="$root/build/prefix/lib/pkgconfig"
 (cd "$root/go" && go run ./examples/classify -model "$model/inference.json" \

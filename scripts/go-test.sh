@@ -29,10 +29,10 @@ export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PAT
 # The .pc file's Libs carry -Wl,-rpath,<libdir>, so test binaries find
 # libpdsafe.so without LD_LIBRARY_PATH.
 
-if ! command -v go >/dev/null 2>&1; then
-  export PATH="/usr/local/go/bin:$PATH"
-fi
-command -v go >/dev/null 2>&1 || { echo "go-test: no go command (expected /usr/local/go/bin/go)" >&2; exit 1; }
+# A Go toolchain at least as new as go.mod asks for: the one on PATH, else
+# /usr/local/go, else the one setup.sh installs (it prints its bin directory).
+gobin=$(bash "$root/scripts/setup.sh" --go) || { echo "go-test: no usable Go toolchain (scripts/setup.sh --go failed)" >&2; exit 1; }
+export PATH="$gobin:$PATH"
 export PATH="$(go env GOPATH)/bin:$PATH"
 go version
 # -asan needs a C compiler with the ASan runtime: gcc 7+ (libasan) or clang 9+.

@@ -6,6 +6,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
 
+# Go first, so that a machine without it finds out at once: the install and
+# README-snippet tests build Go programs in every ctest run below, and with
+# PDSAFE_REQUIRE_GO=1 they fail instead of skipping when Go is missing.
+echo "== setup: Debian packages and a Go toolchain (installed only if missing)"
+gobin=$(bash "$root/scripts/setup.sh" --go)
+export PATH="$gobin:$PATH"
+export PDSAFE_REQUIRE_GO=1
+
 echo "== build: release, -Werror"
 bash "$root/scripts/build.sh" "$root/build" -DPDSAFE_WERROR=ON
 echo "== test: release"
