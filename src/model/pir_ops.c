@@ -785,6 +785,7 @@ static const opspec SPECS[] = {
     {"mish", "mish", "X", "Out", "lambda:threshold/f", "threshold/f", NULL, NULL},
     {"elu", "elu", "X", "Out", "alpha/f", "alpha/f", NULL, NULL},
     {"pow", "pow", "X", "Out", "y:factor/f", "factor/f", NULL, NULL},
+    {"erf", "erf", "X", "Out", "", "", NULL, NULL},
     {"clip", "clip", "X =min:f|Min =max:f|Max", "Out", "", "min/f max/f", NULL, NULL},
     {"scale", "scale", "X =scale:f|ScaleTensor", "Out", "bias/f bias_after_scale/b",
      "scale/f bias/f bias_after_scale/b", NULL, NULL},

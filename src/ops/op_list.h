@@ -57,7 +57,8 @@
     X(SOFTPLUS, softplus)                                                                     \
     X(MISH, mish)                                                                             \
     X(ELU, elu)                                                                               \
-    X(POW, pow)
+    X(POW, pow)                                                                               \
+    X(ERF, erf)
 
 #define PDSI_OPS_ELEMENTWISE(X)                                                               \
     X(ELEMENTWISE_ADD, elementwise_add)                                                       \
