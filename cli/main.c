@@ -5,6 +5,7 @@
  *   pdsafe info MODEL [PARAMS]
  *   pdsafe run MODEL [PARAMS] --input NAME=FILE.npy ... [--output-dir DIR]
  *   pdsafe bench | profile ...        (cli/bench.c, cli/profile.c)
+ *   pdsafe ops [--json | --markdown]  (cli/ops.c)
  *   pdsafe version
  *   pdsafe help [COMMAND]
  *
@@ -45,6 +46,7 @@ static void overview(FILE *f)
             "  pdsafe run MODEL [PARAMS] --input NAME=FILE.npy ... [--output-dir DIR]\n"
             "  pdsafe bench MODEL [PARAMS] [options]    (latency, throughput, memory)\n"
             "  pdsafe profile MODEL [PARAMS] [options]  (per-operator times, Chrome trace)\n"
+            "  pdsafe ops [--json | --markdown]         (the operators the library knows)\n"
             "  pdsafe version                           (also --version)\n"
             "  pdsafe help [COMMAND]                    (also COMMAND --help)\n");
     cli_model_help(f);
@@ -88,7 +90,8 @@ static void help_help(FILE *f)
     fprintf(f,
             "usage: %s\n"
             "Without COMMAND, lists the commands; with one, prints its usage (the same as\n"
-            "pdsafe COMMAND --help). COMMAND is info, run, bench, profile, version or help.\n",
+            "pdsafe COMMAND --help). COMMAND is info, run, bench, profile, ops, version or\n"
+            "help.\n",
             help_cmd.synopsis);
 }
 
@@ -424,7 +427,8 @@ static const struct {
     int (*main)(int argc, char **argv);
 } commands[] = {
     {"info", cmd_info},   {"run", cmd_run},         {"bench", pdsafe_bench_main},
-    {"profile", pdsafe_profile_main}, {"version", cmd_version}, {"help", cmd_help},
+    {"profile", pdsafe_profile_main}, {"ops", pdsafe_ops_main},  {"version", cmd_version},
+    {"help", cmd_help},
 };
 
 static int (*find_command(const char *name))(int, char **)

@@ -26,6 +26,8 @@
  * (0 ok, 1 failure, 2 bad arguments). */
 int pdsafe_bench_main(int argc, char **argv);
 int pdsafe_profile_main(int argc, char **argv);
+/* cli/ops.c: the operator listing. */
+int pdsafe_ops_main(int argc, char **argv);
 
 typedef struct perf_opts {
     const char *model, *params;

@@ -588,6 +588,53 @@ PDS_API uint64_t pds_memory_held(void);
  * pointer on every call. Thread-safe; cannot fail. */
 PDS_API const char *pds_build_info(void);
 
+/* ------------------------------------------------------------------------ */
+/* Operators                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* What the library knows about one operator type, for listings (`pdsafe ops`,
+ * docs/OPERATORS.md). Strings are copied into the struct (M22), NUL-terminated
+ * and never cut: a list that would not fit is PDS_ERR_INTERNAL. Lists are
+ * separated by single spaces and empty when there is nothing to list.
+ * Fields are only ever appended; a caller built against an older header
+ * passes a smaller struct_size and gets the fields it has. */
+typedef struct pds_op_info {
+    uint32_t struct_size;  /* set by the caller: sizeof(pds_op_info) */
+    int32_t id;            /* its position in the list, 0 .. pds_op_count() - 1 (ids
+                            * may change between versions: use the name) */
+    uint32_t internal;     /* 1: made by the load-time passes; no model file names it */
+    uint32_t reserved;
+    char name[64];         /* the type as legacy programs name it: "relu", "conv2d" */
+    char family[32];       /* its family: "activation", "conv", ... */
+    /* Capability flags: dims_only (reads only its input's dims), unary
+     * (element-wise, Out[i] = f(X[i])), binary (element-wise with
+     * broadcasting), inplace (Out may share X's buffer), identity (Out = X
+     * at inference, always or for some attributes), post_op (fusable into a
+     * convolution or matrix product), internal. */
+    char flags[128];
+    /* Slots in order: "Name" exactly one tensor, "Name?" zero or one,
+     * "Name+" one or more, "Name*" zero or more. */
+    char inputs[256];
+    char outputs[256];
+    /* Input slots whose data, not only shape, shape inference reads. */
+    char data_inputs[128];
+    /* The PIR ops (Paddle 3 inference.json) the loader maps onto it:
+     * "pd_op.hardswish"; their in-place forms ("pd_op.relu_") too, not
+     * listed. Empty: only legacy programs name it (or, internal, none). */
+    char pir_ops[256];
+} pds_op_info;
+
+/* The number of operator types the library knows, internal ones included.
+ * Thread-safe; cannot fail. */
+PDS_API size_t pds_op_count(void);
+
+/* Fills *info (the caller sets info->struct_size first) for operator index
+ * (0 .. pds_op_count() - 1, the order of the list: by family). Returns
+ * PDS_OK; PDS_ERR_INVALID_ARGUMENT for a NULL info, a struct_size smaller
+ * than the first version of the struct, or an index out of range.
+ * Thread-safe. */
+PDS_API pds_status pds_op_get_info(size_t index, pds_op_info *info, pds_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -78,7 +78,7 @@ expect "profile needs a shape for dynamic dims" 2 "dynamic dim" -- "$bin" profil
 # --- One argument convention for every command: --help and -h print the
 # command's usage to stdout and exit 0; an unknown option prints what was
 # wrong and the usage line to stderr and exits 2.
-for c in info run bench profile version help; do
+for c in info run bench profile ops version help; do
   expect_streams "$c --help: usage on stdout, exit 0" 0 "^usage: pdsafe $c" "^$" -- "$bin" "$c" --help
   expect_streams "$c -h: usage on stdout, exit 0" 0 "^usage: pdsafe $c" "^$" -- "$bin" "$c" -h
   expect_streams "help $c: the same usage" 0 "^usage: pdsafe $c" "^$" -- "$bin" help "$c"
@@ -91,6 +91,14 @@ done
 expect_streams "pdsafe --help: the command list on stdout" 0 "pdsafe profile MODEL" "^$" -- "$bin" --help
 expect_streams "pdsafe -h" 0 "pdsafe bench MODEL" "^$" -- "$bin" -h
 expect_streams "pdsafe help" 0 "pdsafe version" "^$" -- "$bin" help
+expect_streams "pdsafe help lists ops" 0 "pdsafe ops \[--json \| --markdown\]" "^$" -- "$bin" help
+expect_streams "ops: a table by family" 0 "^activation \([0-9]+\)$" "^$" -- "$bin" ops
+expect_streams "ops lists erf with its PIR name" 0 "formats: legacy, PIR pd_op.erf" "^$" -- "$bin" ops
+expect_streams "ops --json: one array" 0 '^  \{"name": "conv2d", "id": 0, "family": "conv",$' "^$" -- "$bin" ops --json
+expect_streams "ops --json marks internal operators" 0 '"name": "pdsafe_conv"' "^$" -- "$bin" ops --json
+expect_streams "ops --markdown: the operator reference" 0 "^# Operators$" "^$" -- "$bin" ops --markdown
+expect_streams "ops --json --markdown: exit 2" 2 "^$" "--json and --markdown exclude each other" -- "$bin" ops --json --markdown
+expect_streams "ops with an argument: exit 2" 2 "^$" "pdsafe ops: unexpected argument x" -- "$bin" ops x
 expect_streams "pdsafe --bogus" 2 "^$" "unknown option '--bogus'" -- "$bin" --bogus
 expect_streams "help on an unknown command" 2 "^$" "unknown command 'frob'" -- "$bin" help frob
 expect_streams "help with two commands" 2 "^$" "unexpected argument info" -- "$bin" help run info

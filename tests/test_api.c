@@ -662,6 +662,73 @@ static void test_m22_strings_are_copies(void)
 }
 
 
+/* The operator listing: every operator has an entry whose lists fit (no
+ * PDS_ERR_INTERNAL), the entries are the registry's in order, strings are
+ * copies in the caller's struct (M22), and a bad struct_size, a NULL info or
+ * an index out of range are PDS_ERR_INVALID_ARGUMENT naming the problem. */
+static void test_op_listing(void)
+{
+    pds_error err;
+    size_t n = pds_op_count();
+    CHECK(n >= 83);
+    size_t n_internal = 0, n_pir = 0;
+    for (size_t i = 0; i < n; i++) {
+        pds_op_info o = {.struct_size = sizeof o};
+        CHECK_OK(pds_op_get_info(i, &o, &err), &err);
+        CHECK_EQ_INT(o.id, (int)i);
+        CHECK(o.name[0] != '\0' && o.family[0] != '\0');
+        CHECK_EQ_INT(o.struct_size, sizeof o);
+        n_internal += o.internal;
+        n_pir += o.pir_ops[0] != '\0';
+        if (o.internal && o.pir_ops[0])
+            PDST_FAIL("internal op '%s' has PIR names '%s'", o.name, o.pir_ops);
+    }
+    CHECK_EQ_INT(n_internal, 2);
+    CHECK(n_pir > 50);
+    /* Known entries, found by name. */
+    bool seen_erf = false, seen_shape = false, seen_conv = false;
+    for (size_t i = 0; i < n; i++) {
+        pds_op_info o = {.struct_size = sizeof o};
+        CHECK_OK(pds_op_get_info(i, &o, &err), &err);
+        if (strcmp(o.name, "erf") == 0) {
+            seen_erf = true;
+            CHECK(strcmp(o.family, "activation") == 0);
+            CHECK(strcmp(o.flags, "unary inplace") == 0);
+            CHECK(strcmp(o.inputs, "X") == 0 && strcmp(o.outputs, "Out") == 0);
+            CHECK(strcmp(o.pir_ops, "pd_op.erf") == 0);
+        } else if (strcmp(o.name, "shape") == 0) {
+            seen_shape = true;
+            CHECK(strcmp(o.flags, "dims_only") == 0);
+            CHECK(strcmp(o.pir_ops, "pd_op.shape pd_op.shape64") == 0);
+        } else if (strcmp(o.name, "pdsafe_conv") == 0) {
+            seen_conv = true;
+            CHECK(o.internal == 1 && strcmp(o.flags, "internal") == 0);
+            CHECK(strcmp(o.inputs, "Input Filter Bias? ResidualData?") == 0);
+        } else if (strcmp(o.name, "concat") == 0) {
+            CHECK(strcmp(o.inputs, "X+ AxisTensor?") == 0);
+            CHECK(strcmp(o.data_inputs, "AxisTensor") == 0);
+        } else if (strcmp(o.name, "hard_swish") == 0) {
+            CHECK(strcmp(o.pir_ops, "pd_op.hardswish") == 0);
+        } else if (strcmp(o.name, "flatten2") == 0) {
+            CHECK(strcmp(o.pir_ops, "") == 0);
+        }
+    }
+    CHECK(seen_erf && seen_shape && seen_conv);
+    /* Errors, with the struct untouched. */
+    pds_op_info o;
+    memset(&o, 0x5a, sizeof o);
+    o.struct_size = sizeof o;
+    CHECK_EQ_INT(pds_op_get_info(n, &o, &err), PDS_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "out of range") != NULL);
+    CHECK_EQ_INT((unsigned char)o.name[0], 0x5a);
+    CHECK_EQ_INT(pds_op_get_info(0, NULL, &err), PDS_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "info is NULL") != NULL);
+    o.struct_size = 8;
+    CHECK_EQ_INT(pds_op_get_info(0, &o, &err), PDS_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "struct_size is 8") != NULL);
+    CHECK_EQ_INT(pds_op_get_info(0, NULL, NULL), PDS_ERR_INVALID_ARGUMENT);
+}
+
 /* pds_build_info names the backend the build has, and it is the one a model
  * loaded with default options runs on: "onednn X.Y.Z" with the fast path,
  * "reference kernels only" without it. Static: the same pointer each call. */
@@ -863,6 +930,7 @@ int main(void)
     RUN_TEST(test_m21_no_signal_handlers);
     RUN_TEST(test_m22_strings_are_copies);
     RUN_TEST(test_build_info);
+    RUN_TEST(test_op_listing);
     RUN_TEST(test_m23_no_thread_explosion);
     RUN_TEST(test_m24_cancel);
     RUN_TEST(test_env_values);

@@ -242,6 +242,19 @@ static const float want_dropout_upscale[16] = {
     0.0500000007f, 0.300000012f, 0.699999988f, 1.20000005f, 2.0f, 3.5f, 5.0f, 25.0f,
 };
 
+/* erf is checked against the error function itself, not against Paddle: each
+ * value is Python's math.erf (double precision) of the float32 input,
+ * rounded to float32:
+ *   python3 -c "import math, struct; f = lambda v: struct.unpack('f',
+ *     struct.pack('f', v))[0]; print([f(math.erf(f(x))) for x in XS])"
+ * with XS the act_x values above; erf(-x) = -erf(x), erf(0) = 0, and erf
+ * rounds to +-1 in float32 from |x| of about 3.9 on. */
+static const float want_erf[16] = {
+    -1.0f, -0.999999285f, -0.995322287f, -0.910313964f, -0.677801192f, -0.328626782f,
+    -0.0563719794f, 0.0f, 0.0563719794f, 0.328626782f, 0.677801192f, 0.910313964f,
+    0.995322287f, 0.999999285f, 1.0f, 1.0f,
+};
+
 /* ---- unary functions against Paddle --------------------------------------- */
 
 typedef struct unary_case {
@@ -309,6 +322,7 @@ static void test_unary_vs_paddle(void)
         {"elu", act_x, want_elu, 0, {{0}}},
         {"elu", act_x, want_elu_a05, 1, {pdst_attr_float("alpha", 0.5)}},
         {"pow", act_xp, want_pow, 1, {pdst_attr_float("factor", 1.5)}},
+        {"erf", act_x, want_erf, 0, {{0}}},
         /* an integer-typed attribute where a float is expected is accepted */
         {"relu6", act_x, want_relu6, 1, {pdst_attr_int("threshold", 6)}},
     };
@@ -336,6 +350,29 @@ static void test_gelu_forms_distinct(void)
     a = pdst_attr_bool("approximate", 0);
     CHECK_OK(pdst_run_op1("gelu", &a, 1, &x, 1, &o, 1, &err), ep);
     pdst_check_close("gelu erf tight", o->data, want_gelu, 16, 1e-6, 1e-5);
+    pdst_tensor_free(x);
+    pdst_tensor_free(o);
+}
+
+/* erf tighter than the table's tolerance (float32 erff is within an ulp or
+ * two of the double result), and at the points whose values are well known:
+ * math.erf(0.5) = 0.5204998778130465, math.erf(1.0) = 0.8427007929497149. */
+static void test_erf_values(void)
+{
+    pds_error err, *ep = &err;
+    pdsi_tensor *x = pdst_tensor(PDS_FLOAT32, 2, dims_2x8, act_x);
+    pdsi_tensor *o = pdst_out();
+    CHECK_OK(pdst_run_op1("erf", NULL, 0, &x, 1, &o, 1, &err), ep);
+    pdst_check_close("erf tight", o->data, want_erf, 16, 1e-7, 1e-6);
+    pdst_tensor_free(x);
+    static const int64_t dims4[1] = {4};
+    static const float xs[4] = {0.5f, 1.0f, -1.0f, -0.5f};
+    static const float want[4] = {0.520499878f, 0.842700793f, -0.842700793f, -0.520499878f};
+    x = pdst_tensor(PDS_FLOAT32, 1, dims4, xs);
+    CHECK_OK(pdst_run_op1("erf", NULL, 0, &x, 1, &o, 1, &err), ep);
+    CHECK_EQ_INT(o->rank, 1);
+    CHECK_EQ_INT(o->dims[0], 4);
+    pdst_check_close("erf at +-0.5, +-1", o->data, want, 4, 1e-7, 1e-6);
     pdst_tensor_free(x);
     pdst_tensor_free(o);
 }
@@ -650,6 +687,7 @@ int main(void)
 {
     RUN_TEST(test_unary_vs_paddle);
     RUN_TEST(test_gelu_forms_distinct);
+    RUN_TEST(test_erf_values);
     RUN_TEST(test_clip_and_pow_tensors);
     RUN_TEST(test_scale_float);
     RUN_TEST(test_scale_int);

@@ -37,8 +37,9 @@ static void test_ids_dense_in_list_order(void)
 {
     CHECK_EQ_INT(pdsi_opdef_count(), PDSI_OP_COUNT);
     CHECK_EQ_INT(N_LISTED, PDSI_OP_COUNT);
-    /* The operators the engine shipped with when ids were introduced. */
-    CHECK_EQ_INT(PDSI_OP_COUNT, 82);
+    /* The 82 operators the engine shipped with when ids were introduced, and
+     * erf (the worked example of docs/ADDING_AN_OPERATOR.md). */
+    CHECK_EQ_INT(PDSI_OP_COUNT, 83);
     for (int i = 0; i < N_LISTED; i++) {
         CHECK_EQ_INT(op_list[i].id, i);
         const pdsi_opdef *d = pdsi_opdef_at(i);
@@ -121,6 +122,7 @@ static void test_every_op_has_reference_kernel(void)
     /* The bindings name the kernels the families declare. */
     CHECK(pdsi_ref_kernel(PDSI_OP_RELU) == pdsi_ref_unary);
     CHECK(pdsi_ref_kernel(PDSI_OP_POW) == pdsi_ref_unary);
+    CHECK(pdsi_ref_kernel(PDSI_OP_ERF) == pdsi_ref_unary);
     CHECK(pdsi_ref_kernel(PDSI_OP_SCALE) == pdsi_ref_scale);
     CHECK(pdsi_ref_kernel(PDSI_OP_DROPOUT) == pdsi_ref_dropout);
     CHECK(pdsi_ref_kernel(PDSI_OP_ELEMENTWISE_MOD) == pdsi_ref_binary);
@@ -214,7 +216,7 @@ static void test_flags_match_slots(void)
                 PDST_FAIL("internal op '%s' is not of the fused family", d->type);
         }
     }
-    CHECK_EQ_INT(n_unary, 23);
+    CHECK_EQ_INT(n_unary, 24);
     CHECK_EQ_INT(n_binary, 9);
     CHECK_EQ_INT(n_post, 21);
     CHECK_EQ_INT(n_identity, 3);
@@ -228,6 +230,8 @@ static void test_flags_match_slots(void)
     CHECK(pdsi_opdef_at(PDSI_OP_CLIP)->flags ==
           (PDSI_OPF_UNARY | PDSI_OPF_INPLACE | PDSI_OPF_POST_OP));
     CHECK(pdsi_opdef_at(PDSI_OP_ELEMENTWISE_ADD)->flags == PDSI_OPF_BINARY);
+    /* Not a post-op: oneDNN cannot fuse it (ops/activation.c). */
+    CHECK(pdsi_opdef_at(PDSI_OP_ERF)->flags == (PDSI_OPF_UNARY | PDSI_OPF_INPLACE));
     CHECK(pdsi_opdef_at(PDSI_OP_CONV2D)->flags == 0);
     CHECK(pdsi_opdef_at(PDSI_OP_CAST)->flags == 0);
     CHECK(pdsi_opdef_at(PDSI_OP_PDSAFE_CONV)->flags == PDSI_OPF_INTERNAL);

@@ -785,6 +785,7 @@ static const opspec SPECS[] = {
     {"mish", "mish", "X", "Out", "lambda:threshold/f", "threshold/f", NULL, NULL},
     {"elu", "elu", "X", "Out", "alpha/f", "alpha/f", NULL, NULL},
     {"pow", "pow", "X", "Out", "y:factor/f", "factor/f", NULL, NULL},
+    {"erf", "erf", "X", "Out", "", "", NULL, NULL},
     {"clip", "clip", "X =min:f|Min =max:f|Max", "Out", "", "min/f max/f", NULL, NULL},
     {"scale", "scale", "X =scale:f|ScaleTensor", "Out", "bias/f bias_after_scale/b",
      "scale/f bias/f bias_after_scale/b", NULL, NULL},
@@ -939,8 +940,40 @@ const opspec *pdsi_pir_builtin_specs(size_t *n)
 
 /* materialise (pir.c: pd_op.full as a tensor) and map_shape64. */
 const pdsi_pir_node pdsi_pir_special_nodes[] = {
-    {"fill_constant", "dtype/i shape/I value/f"},
-    {"shape", ""},
-    {"cast", "out_dtype/i"},
-    {NULL, NULL},
+    {"fill_constant", "dtype/i shape/I value/f", "full"},
+    {"shape", "", "shape64"},
+    {"cast", "out_dtype/i", "shape64"},
+    {NULL, NULL, NULL},
 };
+
+/* Adds pir to names[*n] unless it is there (several rows may map one PIR op
+ * onto one legacy op: shape64's two nodes are not, but could be). */
+static void names_add(const char **names, int *n, int cap, const char *pir)
+{
+    for (int k = 0; k < *n; k++)
+        if (strcmp(names[k], pir) == 0)
+            return;
+    if (*n < cap)
+        names[(*n)++] = pir;
+}
+
+size_t pdsi_pir_names_of(const char *legacy, char *buf, size_t cap)
+{
+    const char *names[sizeof SPECS / sizeof SPECS[0] + 8];
+    int n = 0, max = (int)(sizeof names / sizeof names[0]);
+    for (size_t i = 0; i < sizeof SPECS / sizeof SPECS[0]; i++)
+        if (SPECS[i].legacy && strcmp(SPECS[i].legacy, legacy) == 0)
+            names_add(names, &n, max, SPECS[i].pir);
+    for (int k = 0; pdsi_pir_special_nodes[k].legacy; k++)
+        if (strcmp(pdsi_pir_special_nodes[k].legacy, legacy) == 0)
+            names_add(names, &n, max, pdsi_pir_special_nodes[k].pir);
+    size_t len = 0;
+    if (cap)
+        buf[0] = '\0';
+    for (int k = 0; k < n; k++) {
+        int w = snprintf(len < cap ? buf + len : NULL, len < cap ? cap - len : 0,
+                         "%spd_op.%s", k ? " " : "", names[k]);
+        len += (size_t)(w > 0 ? w : 0);
+    }
+    return len;
+}

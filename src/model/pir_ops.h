@@ -68,12 +68,22 @@ const opspec *pdsi_pir_specs(size_t *n);
 const opspec *pdsi_pir_builtin_specs(size_t *n);
 
 /* Legacy operators the special mappers (fn) add besides those of the table,
- * with the attributes they set (as opspec.emits), for tests. NULL-terminated. */
+ * with the attributes they set (as opspec.emits) and the pd_op op whose
+ * mapping adds them, for tests and for pdsi_pir_names_of. NULL-terminated. */
 typedef struct pdsi_pir_node {
     const char *legacy;
     const char *emits;
+    const char *pir; /* the pd_op op (without "pd_op.") that becomes it */
 } pdsi_pir_node;
 extern const pdsi_pir_node pdsi_pir_special_nodes[];
+
+/* The PIR ops that the loader maps onto legacy operator `legacy`, as
+ * "pd_op.<name>" separated by single spaces, in table order, each once, into
+ * buf (cap bytes, NUL-terminated; "" when none does). The in-place forms
+ * ("pd_op.relu_") map as the plain op and are not listed. Returns the length
+ * the whole list needs (without the NUL), as snprintf does: a value >= cap
+ * means buf holds a cut list. */
+size_t pdsi_pir_names_of(const char *legacy, char *buf, size_t cap);
 
 /* PDS_ERR_MODEL_FORMAT unless the op has n_in operands and n_out results. */
 #define check_counts pdsi_pir_check_counts

@@ -118,6 +118,7 @@ PARSE_PLAIN(parse_rsqrt, PDSI_UNARY_RSQRT)
 PARSE_PLAIN(parse_abs, PDSI_UNARY_ABS)
 PARSE_PLAIN(parse_log, PDSI_UNARY_LOG)
 PARSE_PLAIN(parse_square, PDSI_UNARY_SQUARE)
+PARSE_PLAIN(parse_erf, PDSI_UNARY_ERF)
 
 /* Operators with up to three float attributes a, b, c. */
 typedef struct unary_attr_spec {
@@ -344,6 +345,21 @@ UNARY_OPDEF(op_softplus, SOFTPLUS, "softplus", parse_softplus);
 UNARY_OPDEF(op_mish, MISH, "mish", parse_mish);
 UNARY_OPDEF(op_elu, ELU, "elu", parse_elu);
 
+/* erf: element-wise and in place like the others, but not a post-op: oneDNN
+ * has no erf eltwise, so a convolution with erf fused in would leave the
+ * oneDNN backend and run whole on ref. Kept apart, erf runs on ref alone. */
+static const pdsi_opdef op_erf = {
+    .id = PDSI_OP_ERF,
+    .type = "erf",
+    .family = FAMILY,
+    .flags = PDSI_OPF_UNARY | PDSI_OPF_INPLACE,
+    .in = {{"X", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_unary_params),
+    .parse = parse_erf,
+    .infer = infer_unary,
+};
+
 static const pdsi_opdef op_clip = {
     .id = PDSI_OP_CLIP,
     .type = "clip",
@@ -397,6 +413,6 @@ const pdsi_opdef *const pdsi_ops_activation[] = {
     &op_relu,      &op_relu6,     &op_sigmoid,    &op_tanh,      &op_swish, &op_silu,
     &op_hard_swish, &op_hard_sigmoid, &op_gelu,   &op_leaky_relu, &op_clip, &op_scale,
     &op_dropout,   &op_exp,       &op_sqrt,       &op_rsqrt,     &op_abs,   &op_log,
-    &op_square,    &op_softplus,  &op_mish,       &op_elu,       &op_pow,
+    &op_square,    &op_softplus,  &op_mish,       &op_elu,       &op_pow,   &op_erf,
 };
 PDSI_OPDEF_TABLE_CHECK(ACTIVATION, activation);

@@ -1,6 +1,6 @@
 /*
  * activation.h — parameters of the activation family:
- * element-wise unary functions (relu, sigmoid, gelu, hard_swish, clip, pow...)
+ * element-wise unary functions (relu, sigmoid, gelu, hard_swish, clip, pow, erf...)
  * plus scale and inference-time dropout.
  *
  * All of them map element i of X to element i of Out and read X[i] before
@@ -37,6 +37,7 @@ typedef enum pdsi_unary_kind {
     PDSI_UNARY_MISH,         /* a = threshold */
     PDSI_UNARY_ELU,          /* a = alpha */
     PDSI_UNARY_POW,          /* a = factor (FactorTensor input overrides) */
+    PDSI_UNARY_ERF,          /* the error function, erff */
 } pdsi_unary_kind;
 
 /* One float32 unary function; a, b, c are its attributes as listed above. */

@@ -12,8 +12,9 @@
  * An entry is X(ID, name): name is the operator type as model files spell it
  * (the legacy Paddle type; the PIR loader maps onto the same names).
  *
- * Adding an operator to a family: one line here, its opdef row in
- * ops/<family>.c, its kernel row in kernels/ref/<family>.c, and a test.
+ * Adding an operator to a family (docs/ADDING_AN_OPERATOR.md): one line here,
+ * its opdef row in ops/<family>.c, its kernel row in kernels/ref/<family>.c,
+ * a test, and a row in model/pir_ops.c when PIR programs name it.
  */
 #ifndef PDSI_OPS_OP_LIST_H
 #define PDSI_OPS_OP_LIST_H
@@ -57,7 +58,8 @@
     X(SOFTPLUS, softplus)                                                                     \
     X(MISH, mish)                                                                             \
     X(ELU, elu)                                                                               \
-    X(POW, pow)
+    X(POW, pow)                                                                               \
+    X(ERF, erf)
 
 #define PDSI_OPS_ELEMENTWISE(X)                                                               \
     X(ELEMENTWISE_ADD, elementwise_add)                                                       \

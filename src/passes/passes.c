@@ -484,7 +484,7 @@ static pds_status fold_static_shapes(rewriter *r, bool *any)
     return PDS_OK;
 }
 
-/* ---- convolution fusion -------------------------------------------------------------- */
+/* ---- what fusions fold: post-ops, batch norms, bias adds ------------------------- */
 
 static bool fusable_unary(const pdsi_node *node, pdsi_unary_params *u)
 {
@@ -517,7 +517,7 @@ static void scale_floats(float *dst, const float *src, int64_t n, float s)
 }
 
 /* BN folded into filter w (layout per transpose) and bias b (M values). */
-static pds_status fold_bn(rewriter *r, pdsi_node *node, pdsi_fconv_params *p, int32_t *filter,
+static pds_status fold_bn(rewriter *r, const pdsi_fconv_params *p, int32_t *filter,
                           int32_t *bias, const pdsi_node *bn)
 {
     pdsi_graph *g = r->g;
@@ -607,7 +607,6 @@ static pds_status fold_bn(rewriter *r, pdsi_node *node, pdsi_fconv_params *p, in
     drop_if_unshared(r, var);
     *filter = nf;
     *bias = nbias;
-    (void)node;
     return PDS_OK;
 }
 
@@ -672,6 +671,77 @@ static int32_t producer_of(const pdsi_graph *g, int32_t v)
     return -1;
 }
 
+/* The two activation operands of an add, neither a parameter and not the
+ * same value: the candidates for a residual. */
+static bool add_of_two_activations(const pdsi_graph *g, const pdsi_node *add, int32_t ops[2])
+{
+    if (add->def->id != PDSI_OP_ELEMENTWISE_ADD)
+        return false;
+    ops[0] = in_value(add, "X");
+    ops[1] = in_value(add, "Y");
+    return ops[0] >= 0 && ops[1] >= 0 && ops[0] != ops[1] && !is_param(g, ops[0]) &&
+           !is_param(g, ops[1]);
+}
+
+/* Walks back from value a through its producers while each is the only
+ * reader of the next (batch norm, adds, post-op activations, at most 16
+ * nodes) and stops at a convolution. Fills chain[] last-to-first with the
+ * nodes walked and returns the convolution's index, or -1 if the walk ends
+ * elsewhere. */
+static int32_t conv_chain_of(const rewriter *r, int32_t a, int32_t *chain, int32_t *n)
+{
+    const pdsi_graph *g = r->g;
+    int32_t v = a;
+    *n = 0;
+    while (*n < 16) {
+        int32_t pi = producer_of(g, v);
+        if (pi < 0 || r->users[v] != 1 || is_output(g, v))
+            return -1;
+        const pdsi_node *pn = &g->nodes[pi];
+        if (other_outputs_used(r, pn, v))
+            return -1;
+        chain[(*n)++] = pi;
+        if (is_conv(pn))
+            return pi;
+        if (!chain_link(pn))
+            return -1;
+        int32_t x = in_value(pn, "X");
+        if (x < 0)
+            return -1;
+        v = x;
+    }
+    return -1;
+}
+
+/* Reorders nodes [0, j): everything but the chain in its order, then the
+ * chain (given last-to-first) first-to-last, so that it ends just before
+ * node j. tmp has room for j nodes. */
+static void move_chain_before(pdsi_graph *g, pdsi_node *tmp, int32_t j, const int32_t *chain,
+                              int32_t n)
+{
+    int32_t q = 0;
+    for (int32_t i = 0; i < j; i++) {
+        bool in_chain = false;
+        for (int32_t k = 0; k < n; k++)
+            in_chain |= chain[k] == i;
+        if (!in_chain)
+            tmp[q++] = g->nodes[i];
+    }
+    for (int32_t k = n - 1; k >= 0; k--)
+        tmp[q++] = g->nodes[chain[k]];
+    memcpy(g->nodes, tmp, sizeof *tmp * (size_t)j);
+}
+
+/* Sets every written value's producer to the node that writes it now. */
+static void renumber_producers(pdsi_graph *g)
+{
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        const pdsi_node *node = &g->nodes[i];
+        for (uint16_t a = node->out_off[0]; a < node->out_off[node->n_out_slots]; a++)
+            g->values[node->vals[a]].producer = i;
+    }
+}
+
 /* For an add of two activations a + b where a comes from a convolution chain
  * (conv, batch norm, bias, activations, each the only reader of the previous)
  * that runs before b exists, moves that chain to just before the add, so
@@ -693,174 +763,215 @@ static pds_status sink_residual_chains(rewriter *r)
         return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not reorder the graph");
     }
     for (int32_t j = 0; j < g->n_nodes; j++) {
-        const pdsi_node *add = &g->nodes[j];
-        if (add->def->id != PDSI_OP_ELEMENTWISE_ADD)
-            continue;
-        int32_t ops[2] = {in_value(add, "X"), in_value(add, "Y")};
-        if (ops[0] < 0 || ops[1] < 0 || ops[0] == ops[1] || is_param(g, ops[0]) ||
-            is_param(g, ops[1]))
+        int32_t ops[2];
+        if (!add_of_two_activations(g, &g->nodes[j], ops))
             continue;
         for (int side = 0; side < 2; side++) {
-            int32_t a = ops[side], b = ops[1 - side];
-            int32_t pb = producer_of(g, b);
-            /* Walk back from a to its convolution. */
-            int32_t n = 0, v = a, conv = -1;
-            while (n < 16) {
-                int32_t pi = producer_of(g, v);
-                if (pi < 0 || r->users[v] != 1 || is_output(g, v))
-                    break;
-                const pdsi_node *pn = &g->nodes[pi];
-                if (other_outputs_used(r, pn, v))
-                    break;
-                chain[n++] = pi;
-                if (is_conv(pn)) {
-                    conv = pi;
-                    break;
-                }
-                if (!chain_link(pn))
-                    break;
-                int32_t x = in_value(pn, "X");
-                if (x < 0)
-                    break;
-                v = x;
-            }
+            int32_t pb = producer_of(g, ops[1 - side]), n;
+            int32_t conv = conv_chain_of(r, ops[side], chain, &n);
             if (conv < 0 || pb <= conv)
                 continue;
-            /* chain[] is last-to-first; rebuild the order: everything before
-             * the add except the chain, then the chain, then the rest. */
-            int32_t q = 0;
-            for (int32_t i = 0; i < j; i++) {
-                bool in_chain = false;
-                for (int32_t k = 0; k < n; k++)
-                    in_chain |= chain[k] == i;
-                if (!in_chain)
-                    tmp[q++] = g->nodes[i];
-            }
-            for (int32_t k = n - 1; k >= 0; k--)
-                tmp[q++] = g->nodes[chain[k]];
-            memcpy(g->nodes, tmp, sizeof *tmp * (size_t)j);
+            move_chain_before(g, tmp, j, chain, n);
             break; /* one operand is enough: the add now follows its chain */
         }
     }
     free(chain);
     free(tmp);
-    for (int32_t i = 0; i < g->n_nodes; i++) {
-        const pdsi_node *node = &g->nodes[i];
-        for (uint16_t a = node->out_off[0]; a < node->out_off[node->n_out_slots]; a++)
-            g->values[node->vals[a]].producer = i;
-    }
+    renumber_producers(g);
     return PDS_OK;
 }
 
+/* ---- fusion: a node with the chain of single readers after it ------------------ */
+
+/* Offers node cn, the only reader of the fusion's current output, to the
+ * fusion: sets *taken, and when taken *next, the value the fused node writes
+ * from now on. */
+typedef pds_status (*absorb_fn)(rewriter *r, void *fusion, const pdsi_node *cn, bool *taken,
+                                int32_t *next);
+
+/* Absorbs the chain of single readers that follows node i's output *y while
+ * `absorb` takes them: each taken node is marked dead, its type appended to
+ * node i's ("conv2d+batch_norm+relu") and *y moves to its output. */
+static pds_status absorb_chain(rewriter *r, int32_t i, int32_t *y, absorb_fn absorb,
+                               void *fusion)
+{
+    for (;;) {
+        int32_t c = sole_reader(r, *y, i);
+        if (c < 0)
+            return PDS_OK;
+        const pdsi_node *cn = &r->g->nodes[c];
+        bool taken = false;
+        int32_t next = -1;
+        pds_status st = absorb(r, fusion, cn, &taken, &next);
+        if (st || !taken)
+            return st;
+        if (next < 0)
+            return pdsi_fail(r->err, PDS_ERR_INTERNAL, "fused operator without an output");
+        if ((st = extend_type(r, &r->g->nodes[i], cn->def->type)))
+            return st;
+        r->dead[c] = 1;
+        *y = next;
+        if ((st = count_users(r)))
+            return st;
+    }
+}
+
+/* A unary post-op (attribute form) applied to the fusion's output y. */
+static bool takes_unary(const pdsi_node *cn, int32_t y, int32_t n_post, pdsi_unary_params *u)
+{
+    return fusable_unary(cn, u) && in_value(cn, "X") == y && n_post < PDSI_FUSED_MAX_POST;
+}
+
+/* ---- fusing a convolution -------------------------------------------------------- */
+
+/* A convolution being fused: the pdsafe_conv node's values so far. */
+typedef struct conv_fusion {
+    int32_t i;              /* the convolution's node */
+    bool tr;                /* transposed */
+    int32_t x, filter, bias, res, y;
+    int64_t M;              /* output channels */
+    pdsi_fconv_params *p;
+} conv_fusion;
+
+/* A convolution (plain or transposed) with one input, a parameter filter of
+ * rank 4, a parameter bias or none, and no residual yet: fills f but p and
+ * M. */
+static bool conv_fusion_root(const rewriter *r, int32_t i, conv_fusion *f)
+{
+    const pdsi_graph *g = r->g;
+    const pdsi_node *node = &g->nodes[i];
+    f->i = i;
+    f->tr = node->def->id == PDSI_OP_CONV2D_TRANSPOSE ||
+            node->def->id == PDSI_OP_DEPTHWISE_CONV2D_TRANSPOSE;
+    if (!f->tr && !is_conv(node))
+        return false;
+    f->x = in_value(node, "Input");
+    f->filter = in_value(node, "Filter");
+    f->bias = in_value(node, "Bias");
+    f->y = out_value(node, "Output");
+    f->res = f->tr ? -1 : in_value(node, "ResidualData");
+    if (f->x < 0 || f->y < 0 || !is_param(g, f->filter) || f->res >= 0 ||
+        (node->in_off[node->n_in_slots] != (f->bias >= 0 ? 3 : 2)) ||
+        (f->bias >= 0 && !is_param(g, f->bias)))
+        return false;
+    return g->values[f->filter].data.rank == 4;
+}
+
+/* A batch norm of the output, with nothing fused yet and no other output
+ * read. */
+static bool conv_takes_bn(const rewriter *r, const conv_fusion *f, const pdsi_node *cn)
+{
+    return cn->def->id == PDSI_OP_BATCH_NORM && f->p->n_post == 0 && f->res < 0 &&
+           in_value(cn, "X") == f->y && !other_outputs_used(r, cn, out_value(cn, "Y"));
+}
+
+/* A per-output-channel constant: [M] placed at axis 1, or [1, M, 1, 1]
+ * (equal ranks: no placement). */
+static bool per_channel_constant(const pdsi_tensor *a, int axis)
+{
+    return (a->rank == 1 && axis == 1) ||
+           (a->rank == 4 && (axis == -1 || axis == 0) && a->dims[0] == 1 && a->dims[2] == 1 &&
+            a->dims[3] == 1);
+}
+
+/* An activation `other` added to the output can become the residual: a plain
+ * convolution without one and with room for a post-op, other the same shape
+ * as the output (checked at nominal sizes here, and by shape inference on
+ * every run) and existing where the fused node runs. */
+static bool conv_takes_residual(const rewriter *r, const conv_fusion *f, int32_t other,
+                                int axis)
+{
+    const pdsi_graph *g = r->g;
+    int32_t prod = g->values[other].producer;
+    return !f->tr && f->res < 0 && f->p->n_post < PDSI_FUSED_MAX_POST && prod < f->i &&
+           (axis == -1 || axis == 0) && same_nominal(r, f->y, other) &&
+           g->values[other].kind != PDSI_VALUE_UNBOUND;
+}
+
+/* An add of the output: a per-channel constant folds into the bias (before
+ * any post-op), an activation becomes the residual. */
+static pds_status conv_absorb_add(rewriter *r, conv_fusion *f, const pdsi_node *cn, bool *taken)
+{
+    const pdsi_graph *g = r->g;
+    const pdsi_binary_params *bp = cn->params;
+    int32_t ax = in_value(cn, "X"), ay = in_value(cn, "Y");
+    int32_t other = ax == f->y ? ay : ax;
+    if (ax == ay || other < 0)
+        return PDS_OK;
+    if (is_param(g, other)) {
+        if (ax != f->y || !per_channel_constant(&g->values[other].data, bp->axis) ||
+            f->p->n_post != 0 || f->res >= 0)
+            return PDS_OK;
+        pds_status st = fold_bias_add(r, f->filter, &f->bias, other, f->M);
+        if (st == PDS_ERR_UNSUPPORTED_OP)
+            return PDS_OK;
+        *taken = st == PDS_OK;
+        return st;
+    }
+    if (!conv_takes_residual(r, f, other, bp->axis))
+        return PDS_OK;
+    f->res = other;
+    pdsi_post_op *post = &f->p->post[f->p->n_post++];
+    post->residual = 1;
+    post->add_axis = bp->axis;
+    post->add_index = cn->index;
+    post->conv_is_x = ax == f->y;
+    *taken = true;
+    return PDS_OK;
+}
+
+/* absorb_fn of a convolution: batch norm, add, unary post-op. */
+static pds_status conv_absorb(rewriter *r, void *fusion, const pdsi_node *cn, bool *taken,
+                              int32_t *next)
+{
+    conv_fusion *f = fusion;
+    pdsi_unary_params u;
+    pds_status st = PDS_OK;
+    if (conv_takes_bn(r, f, cn)) {
+        st = fold_bn(r, f->p, &f->filter, &f->bias, cn);
+        if (st == PDS_ERR_UNSUPPORTED_OP)
+            return PDS_OK;
+        *taken = st == PDS_OK;
+        *next = out_value(cn, "Y");
+    } else if (cn->def->id == PDSI_OP_ELEMENTWISE_ADD) {
+        st = conv_absorb_add(r, f, cn, taken);
+        *next = out_value(cn, "Out");
+    } else if (takes_unary(cn, f->y, f->p->n_post, &u)) {
+        f->p->post[f->p->n_post++].unary = u;
+        *taken = true;
+        *next = out_value(cn, "Out");
+    }
+    return st;
+}
+
+/* A convolution becomes pdsafe_conv with the batch norm, bias adds,
+ * residual add and activations that follow it fused in. */
 static pds_status fuse_conv(rewriter *r, int32_t i)
 {
+    conv_fusion f;
+    if (!conv_fusion_root(r, i, &f))
+        return PDS_OK;
     pdsi_graph *g = r->g;
-    pdsi_node *node = &g->nodes[i];
-    bool tr = node->def->id == PDSI_OP_CONV2D_TRANSPOSE ||
-              node->def->id == PDSI_OP_DEPTHWISE_CONV2D_TRANSPOSE;
-    if (!tr && !is_conv(node))
-        return PDS_OK;
-    int32_t x = in_value(node, "Input"), filter = in_value(node, "Filter");
-    int32_t bias = in_value(node, "Bias"), y = out_value(node, "Output");
-    int32_t res = tr ? -1 : in_value(node, "ResidualData");
-    if (x < 0 || y < 0 || !is_param(g, filter) || res >= 0 ||
-        (node->in_off[node->n_in_slots] != (bias >= 0 ? 3 : 2)) ||
-        (bias >= 0 && !is_param(g, bias)))
-        return PDS_OK;
-    const pdsi_tensor *w = &g->values[filter].data;
-    if (w->rank != 4)
-        return PDS_OK;
-    pdsi_fconv_params *p = calloc(1, sizeof *p);
-    if (!p)
+    f.p = calloc(1, sizeof *f.p);
+    if (!f.p)
         return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not fuse a convolution");
-    p->conv = *(const pdsi_conv_params *)node->params;
-    const int64_t M = tr ? w->dims[1] * p->conv.groups : w->dims[0];
-    pds_status st;
-    /* Absorb the chain of single readers. */
-    for (;;) {
-        int32_t c = sole_reader(r, y, i);
-        if (c < 0)
-            break;
-        pdsi_node *cn = &g->nodes[c];
-        const char *ct = cn->def->type;
-        int32_t next = -1;
-        pdsi_unary_params u;
-        if (cn->def->id == PDSI_OP_BATCH_NORM && p->n_post == 0 && res < 0 &&
-            in_value(cn, "X") == y && !other_outputs_used(r, cn, out_value(cn, "Y"))) {
-            st = fold_bn(r, node, p, &filter, &bias, cn);
-            if (st == PDS_ERR_UNSUPPORTED_OP)
-                break;
-            if (st)
-                goto fail;
-            next = out_value(cn, "Y");
-        } else if (cn->def->id == PDSI_OP_ELEMENTWISE_ADD) {
-            const pdsi_binary_params *bp = cn->params;
-            int32_t ax = in_value(cn, "X"), ay = in_value(cn, "Y");
-            int32_t other = ax == y ? ay : ax;
-            if (ax == ay || other < 0)
-                break;
-            if (is_param(g, other)) {
-                /* A per-output-channel constant: [M] placed at axis 1, or
-                 * [1, M, 1, 1] (equal ranks: no placement). */
-                const pdsi_tensor *a = &g->values[other].data;
-                bool per_channel =
-                    (a->rank == 1 && bp->axis == 1) ||
-                    (a->rank == 4 && (bp->axis == -1 || bp->axis == 0) && a->dims[0] == 1 &&
-                     a->dims[2] == 1 && a->dims[3] == 1);
-                if (ax != y || !per_channel || p->n_post != 0 || res >= 0)
-                    break;
-                st = fold_bias_add(r, filter, &bias, other, M);
-                if (st == PDS_ERR_UNSUPPORTED_OP)
-                    break;
-                if (st)
-                    goto fail;
-            } else {
-                /* A residual: the same shape as the output (checked at nominal
-                 * sizes here, and by shape inference on every run). */
-                /* The residual must exist where the fused node runs. */
-                int32_t prod = g->values[other].producer;
-                if (tr || res >= 0 || p->n_post >= PDSI_FUSED_MAX_POST || prod >= i ||
-                    (bp->axis != -1 && bp->axis != 0) || !same_nominal(r, y, other) ||
-                    g->values[other].kind == PDSI_VALUE_UNBOUND)
-                    break;
-                res = other;
-                p->post[p->n_post].residual = 1;
-                p->post[p->n_post].add_axis = bp->axis;
-                p->post[p->n_post].add_index = cn->index;
-                p->post[p->n_post].conv_is_x = ax == y;
-                p->n_post++;
-            }
-            next = out_value(cn, "Out");
-        } else if (fusable_unary(cn, &u) && in_value(cn, "X") == y &&
-                   p->n_post < PDSI_FUSED_MAX_POST) {
-            p->post[p->n_post].unary = u;
-            p->n_post++;
-            next = out_value(cn, "Out");
-        } else {
-            break;
-        }
-        if (next < 0) {
-            st = pdsi_fail(r->err, PDS_ERR_INTERNAL, "fused operator without an output");
-            goto fail;
-        }
-        if ((st = extend_type(r, node, ct)))
-            goto fail;
-        r->dead[c] = 1;
-        y = next;
-        if ((st = count_users(r)))
-            goto fail;
-        node = &g->nodes[i];
+    f.p->conv = *(const pdsi_conv_params *)g->nodes[i].params;
+    const pdsi_tensor *w = &g->values[f.filter].data;
+    f.M = f.tr ? w->dims[1] * f.p->conv.groups : w->dims[0];
+    pds_status st = absorb_chain(r, i, &f.y, conv_absorb, &f);
+    if (st) {
+        free(f.p);
+        return st;
     }
-    const int32_t ins[4] = {x, filter, bias, res}, outs[1] = {y};
-    g->values[y].producer = i;
-    st = reslot(r, node, pdsi_opdef_at(PDSI_OP_PDSAFE_CONV), ins, 4, outs, 1, p);
+    const int32_t ins[4] = {f.x, f.filter, f.bias, f.res}, outs[1] = {f.y};
+    g->values[f.y].producer = i;
+    st = reslot(r, &g->nodes[i], pdsi_opdef_at(PDSI_OP_PDSAFE_CONV), ins, 4, outs, 1, f.p);
     if (!st)
         st = count_users(r);
     return st;
-fail:
-    free(p);
-    return st;
 }
+
+/* ---- fusing a matrix product ------------------------------------------------------ */
 
 /* The legacy axis of an add of a [N] bias to the product's [..., N] that
  * means "the last dim": -1 always; for mul and fc, whose output rank is
@@ -877,92 +988,114 @@ static bool bias_axis_ok(const pdsi_graph *g, const pdsi_fmatmul_params *p, int3
     return wt->rank == p->flat.y_num_col_dims + 1 && axis == p->flat.x_num_col_dims;
 }
 
+/* A matrix product being fused. */
+typedef struct matmul_fusion {
+    int32_t x, w, bias, y;
+    pdsi_fmatmul_params *p;
+} matmul_fusion;
+
+/* The pdsafe_matmul form of a product operator, or -1 for any other. */
+static int matmul_form(pdsi_op_id id)
+{
+    switch (id) {
+    case PDSI_OP_MATMUL_V2:
+    case PDSI_OP_MATMUL: return PDSI_FMATMUL_V2;
+    case PDSI_OP_MUL: return PDSI_FMATMUL_MUL;
+    case PDSI_OP_FC: return PDSI_FMATMUL_FC;
+    default: return -1;
+    }
+}
+
+/* The params of the product node as a pdsafe_matmul of form `form` (fc's
+ * relu becomes its first post-op). */
+static void fmatmul_params_of(const pdsi_node *node, int form, pdsi_fmatmul_params *p)
+{
+    p->form = form;
+    if (form == PDSI_FMATMUL_V2) {
+        p->mm = *(const pdsi_matmul_params *)node->params;
+        return;
+    }
+    p->mm = (pdsi_matmul_params){false, false, 1.0f};
+    if (form == PDSI_FMATMUL_FC) {
+        const pdsi_fc_params *fp = node->params;
+        p->flat = (pdsi_mul_params){fp->in_num_col_dims, 1};
+        if (fp->relu)
+            p->post[p->n_post++].unary = (pdsi_unary_params){PDSI_UNARY_RELU, 0, 0, 0};
+    } else {
+        p->flat = *(const pdsi_mul_params *)node->params;
+    }
+}
+
+/* An add of a parameter to the output that may become the bias: no bias and
+ * nothing fused yet, and no alpha (with alpha, a bias would have to be added
+ * after the scaling, which oneDNN's matmul does not promise: alpha products
+ * keep their add apart). */
+static bool matmul_takes_bias_add(const rewriter *r, const matmul_fusion *f,
+                                  const pdsi_node *cn)
+{
+    const pdsi_graph *g = r->g;
+    return cn->def->id == PDSI_OP_ELEMENTWISE_ADD && f->bias < 0 && f->p->n_post == 0 &&
+           f->p->mm.alpha == 1.0f && in_value(cn, "X") == f->y &&
+           is_param(g, in_value(cn, "Y")) &&
+           bias_axis_ok(g, f->p, f->w, ((const pdsi_binary_params *)cn->params)->axis);
+}
+
+/* A bias as long as the output's last dim (no broadcast of a [1]). */
+static bool bias_fits_last_dim(const rewriter *r, int32_t y, const pdsi_tensor *bt)
+{
+    const pdsi_tensor *ny = r->nominal && y < r->n_nominal ? &r->nominal[y] : NULL;
+    return bt->rank == 1 && bt->dtype == PDS_FLOAT32 && ny && ny->rank >= 1 &&
+           ny->dims[ny->rank - 1] == bt->dims[0];
+}
+
+/* absorb_fn of a matrix product: bias add, unary post-op. */
+static pds_status matmul_absorb(rewriter *r, void *fusion, const pdsi_node *cn, bool *taken,
+                                int32_t *next)
+{
+    matmul_fusion *f = fusion;
+    pdsi_unary_params u;
+    if (matmul_takes_bias_add(r, f, cn)) {
+        int32_t b = in_value(cn, "Y");
+        if (!bias_fits_last_dim(r, f->y, &r->g->values[b].data))
+            return PDS_OK;
+        f->bias = b;
+    } else if (takes_unary(cn, f->y, f->p->n_post, &u)) {
+        f->p->post[f->p->n_post++].unary = u;
+    } else {
+        return PDS_OK;
+    }
+    *taken = true;
+    *next = out_value(cn, "Out");
+    return PDS_OK;
+}
+
 /* matmul_v2, legacy matmul (matmul_v2's shapes, times alpha), mul and fc
  * become pdsafe_matmul with what follows fused in. */
 static pds_status fuse_matmul(rewriter *r, int32_t i)
 {
     pdsi_graph *g = r->g;
-    pdsi_node *node = &g->nodes[i];
-    int form;
-    switch (node->def->id) {
-    case PDSI_OP_MATMUL_V2:
-    case PDSI_OP_MATMUL: form = PDSI_FMATMUL_V2; break;
-    case PDSI_OP_MUL: form = PDSI_FMATMUL_MUL; break;
-    case PDSI_OP_FC: form = PDSI_FMATMUL_FC; break;
-    default: return PDS_OK;
-    }
-    bool fc = form == PDSI_FMATMUL_FC;
-    int32_t x = in_value(node, fc ? "Input" : "X"), w = in_value(node, fc ? "W" : "Y");
-    int32_t y = out_value(node, "Out"), bias = fc ? in_value(node, "Bias") : -1;
-    if (x < 0 || w < 0 || y < 0 || node->in_off[node->n_in_slots] != (bias >= 0 ? 3 : 2))
+    const pdsi_node *node = &g->nodes[i];
+    int form = matmul_form(node->def->id);
+    if (form < 0)
         return PDS_OK;
-    pdsi_fmatmul_params *p = calloc(1, sizeof *p);
-    if (!p)
+    bool fc = form == PDSI_FMATMUL_FC;
+    matmul_fusion f = {in_value(node, fc ? "Input" : "X"), in_value(node, fc ? "W" : "Y"),
+                       fc ? in_value(node, "Bias") : -1, out_value(node, "Out"), NULL};
+    if (f.x < 0 || f.w < 0 || f.y < 0 ||
+        node->in_off[node->n_in_slots] != (f.bias >= 0 ? 3 : 2))
+        return PDS_OK;
+    f.p = calloc(1, sizeof *f.p);
+    if (!f.p)
         return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not fuse a matmul");
-    p->form = form;
-    if (form == PDSI_FMATMUL_V2) {
-        p->mm = *(const pdsi_matmul_params *)node->params;
-    } else {
-        p->mm = (pdsi_matmul_params){false, false, 1.0f};
-        if (fc) {
-            const pdsi_fc_params *fp = node->params;
-            p->flat = (pdsi_mul_params){fp->in_num_col_dims, 1};
-            if (fp->relu)
-                p->post[p->n_post++].unary = (pdsi_unary_params){PDSI_UNARY_RELU, 0, 0, 0};
-        } else {
-            p->flat = *(const pdsi_mul_params *)node->params;
-        }
+    fmatmul_params_of(node, form, f.p);
+    pds_status st = absorb_chain(r, i, &f.y, matmul_absorb, &f);
+    if (st) {
+        free(f.p);
+        return st;
     }
-    pds_status st;
-    for (;;) {
-        int32_t c = sole_reader(r, y, i);
-        if (c < 0)
-            break;
-        pdsi_node *cn = &g->nodes[c];
-        const char *ct = cn->def->type;
-        int32_t next;
-        pdsi_unary_params u;
-        /* With alpha, a bias would have to be added after the scaling,
-         * which oneDNN's matmul does not promise: alpha products keep their
-         * add apart. */
-        if (cn->def->id == PDSI_OP_ELEMENTWISE_ADD && bias < 0 && p->n_post == 0 &&
-            p->mm.alpha == 1.0f && in_value(cn, "X") == y && is_param(g, in_value(cn, "Y")) &&
-            bias_axis_ok(g, p, w, ((const pdsi_binary_params *)cn->params)->axis)) {
-            int32_t b = in_value(cn, "Y");
-            const pdsi_tensor *bt = &g->values[b].data;
-            const pdsi_tensor *ny = r->nominal && y < r->n_nominal ? &r->nominal[y] : NULL;
-            /* Only a bias as long as the last dim (no broadcast of a [1]). */
-            if (bt->rank != 1 || bt->dtype != PDS_FLOAT32 || !ny || ny->rank < 1 ||
-                ny->dims[ny->rank - 1] != bt->dims[0])
-                break;
-            bias = b;
-            next = out_value(cn, "Out");
-        } else if (fusable_unary(cn, &u) && in_value(cn, "X") == y &&
-                   p->n_post < PDSI_FUSED_MAX_POST) {
-            p->post[p->n_post].unary = u;
-            p->n_post++;
-            next = out_value(cn, "Out");
-        } else {
-            break;
-        }
-        if (next < 0) {
-            free(p);
-            return pdsi_fail(r->err, PDS_ERR_INTERNAL, "fused operator without an output");
-        }
-        if ((st = extend_type(r, node, ct))) {
-            free(p);
-            return st;
-        }
-        r->dead[c] = 1;
-        y = next;
-        if ((st = count_users(r))) {
-            free(p);
-            return st;
-        }
-    }
-    const int32_t ins[3] = {x, w, bias}, outs[1] = {y};
-    g->values[y].producer = i;
-    st = reslot(r, node, pdsi_opdef_at(PDSI_OP_PDSAFE_MATMUL), ins, 3, outs, 1, p);
+    const int32_t ins[3] = {f.x, f.w, f.bias}, outs[1] = {f.y};
+    g->values[f.y].producer = i;
+    st = reslot(r, &g->nodes[i], pdsi_opdef_at(PDSI_OP_PDSAFE_MATMUL), ins, 3, outs, 1, f.p);
     if (!st)
         st = count_users(r);
     return st;

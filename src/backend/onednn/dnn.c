@@ -400,14 +400,6 @@ static bool has_blocked_locked(const pdsi_dnn_model *dm, int32_t value)
     return false;
 }
 
-bool pdsi_dnn_model_has_packed(pdsi_dnn_model *dm, int32_t value)
-{
-    pthread_mutex_lock(&dm->mu);
-    bool found = has_blocked_locked(dm, value);
-    pthread_mutex_unlock(&dm->mu);
-    return found;
-}
-
 /* Frees t's plain data (its dims stay). Caller holds dm->mu. */
 static void drop_locked(pdsi_tensor *t)
 {

@@ -46,12 +46,10 @@ size_t pdsi_dnn_model_packed_bytes(pdsi_dnn_model *dm);
 /* Plain (row-major) data of parameter `value` whose own data was dropped after
  * packing; made once and kept with the model. NULL when out of memory. */
 const void *pdsi_dnn_model_plain(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t value);
-/* True if parameter `value` has a packed copy from which plain data can be
- * made (so its graph data may be dropped). */
-bool pdsi_dnn_model_has_packed(pdsi_dnn_model *dm, int32_t value);
-/* Frees parameter `value`'s plain data (its dims stay) if it has such a
- * packed copy; under the cache's lock, so that packing running on other
- * threads never reads it half-freed. Load time only. */
+/* Frees parameter `value`'s plain data (its dims stay) if it has a packed
+ * copy from which plain data can be made again; under the cache's lock, so
+ * that packing running on other threads never reads it half-freed. Load time
+ * only. */
 void pdsi_dnn_model_drop_plain(pdsi_dnn_model *dm, pdsi_graph *g, int32_t value);
 
 /* Chooses the model's convolution layouts from its graph (before packing):

@@ -175,6 +175,10 @@ pds_status pdsi_ref_unary(const void *params, const pdsi_slot *in, const pdsi_sl
             o[i] = powf(x[i], f);
         break;
     }
+    case PDSI_UNARY_ERF:
+        for (int64_t i = 0; i < n; i++)
+            o[i] = erff(x[i]);
+        break;
     default:
         return pdsi_fail(err, PDS_ERR_INTERNAL, "unary kernel: unknown kind %d", (int)p->kind);
     }
@@ -309,5 +313,6 @@ const pdsi_ref_binding pdsi_ref_activation_kernels[] = {
     {PDSI_OP_MISH, pdsi_ref_unary},
     {PDSI_OP_ELU, pdsi_ref_unary},
     {PDSI_OP_POW, pdsi_ref_unary},
+    {PDSI_OP_ERF, pdsi_ref_unary},
 };
 PDSI_REF_TABLE_CHECK(ACTIVATION, activation);
