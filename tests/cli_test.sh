@@ -157,7 +157,7 @@ case $onednn in
     expect "and the bench runs on oneDNN" 0 "kernels: +onednn backend" -- "$bin" bench "$m" --iters 1 --warmup 0 --quiet ;;
   onednn=OFF)
     expect "version says reference kernels only" 0 "^built with: reference kernels only$" -- "$bin" version
-    expect "and the bench runs on the reference kernels" 0 "kernels: +reference" -- "$bin" bench "$m" --iters 1 --warmup 0 --quiet ;;
+    expect "and the bench runs on the reference kernels" 0 "kernels: +ref backend \(reference kernels\)" -- "$bin" bench "$m" --iters 1 --warmup 0 --quiet ;;
   *)
     failed=$((failed + 1)); echo "FAIL the fourth argument must be onednn=ON or onednn=OFF, got '$onednn'" ;;
 esac
