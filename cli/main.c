@@ -97,16 +97,40 @@ static void help_help(FILE *f)
 
 /* ---- model loading (shared by info and run) ------------------------------ */
 
-static int load(const char *model_path, const char *params_path, pds_model *m)
+/* The whole list of unsupported operator types on stderr, when the load
+ * error (shown) had to cut it short. */
+static void print_unsupported(const char *model_path, const char *params_path,
+                              const char *shown)
+{
+    size_t need = 0;
+    pds_status st = pds_model_check_files(model_path, params_path, NULL, 0, &need, NULL);
+    if (st != PDS_ERR_BUFFER_SIZE || need <= 1)
+        return;
+    char *buf = malloc(need);
+    if (buf && pds_model_check_files(model_path, params_path, buf, need, NULL, NULL) == PDS_OK &&
+        !strstr(shown, buf))
+        fprintf(stderr, "pdsafe: the whole list: %s\n", buf);
+    free(buf);
+}
+
+static int load_reporting(const char *model_path, const char *params_path, pds_model *m,
+                          bool whole_list)
 {
     pds_error err;
     /* params_path NULL: the library finds the parameters (pdsafe.h). */
     pds_status st = pds_model_load_files(model_path, params_path, NULL, m, &err);
     if (st) {
         fprintf(stderr, "pdsafe: could not load model %s: %s\n", model_path, err.message);
+        if (st == PDS_ERR_UNSUPPORTED_OP && whole_list)
+            print_unsupported(model_path, params_path, err.message);
         return 1;
     }
     return 0;
+}
+
+static int load(const char *model_path, const char *params_path, pds_model *m)
+{
+    return load_reporting(model_path, params_path, m, false);
 }
 
 static void print_info(FILE *f, const char *label, const pds_tensor_info *ti, size_t i)
@@ -126,7 +150,7 @@ typedef struct {
 static int info_print(const char *model_path, const char *params_path)
 {
     pds_model m;
-    if (load(model_path, params_path, &m))
+    if (load_reporting(model_path, params_path, &m, true))
         return 1;
     pds_error err;
     pds_model_stats stats = {.struct_size = sizeof stats};

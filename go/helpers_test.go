@@ -68,6 +68,8 @@ func readNPY(t testing.TB, fixture, file string) pdsafe.AnyTensor {
 		return &pdsafe.Tensor[int32]{Shape: a.Shape, Data: v}
 	case []uint8:
 		return &pdsafe.Tensor[uint8]{Shape: a.Shape, Data: v}
+	case []bool:
+		return &pdsafe.Tensor[bool]{Shape: a.Shape, Data: v}
 	}
 	t.Fatalf("%s/%s: unsupported %s", fixture, file, a.Descr)
 	return nil
@@ -173,6 +175,14 @@ func asFloat64(x pdsafe.AnyTensor) []float64 {
 		out := make([]float64, len(v.Data))
 		for i, e := range v.Data {
 			out[i] = float64(e)
+		}
+		return out
+	case *pdsafe.Tensor[bool]:
+		out := make([]float64, len(v.Data))
+		for i, e := range v.Data {
+			if e {
+				out[i] = 1
+			}
 		}
 		return out
 	}

@@ -687,6 +687,8 @@ func makeBuffer(dt DType, bytes int) (any, unsafe.Pointer) {
 		return typedBuffer[int64](n)
 	case Int32:
 		return typedBuffer[int32](n)
+	case Bool:
+		return typedBuffer[bool](n)
 	default:
 		return typedBuffer[uint8](n * dt.Size())
 	}
@@ -710,8 +712,10 @@ func bufferServes(b any, dt DType) bool {
 		return dt == Int64
 	case []int32:
 		return dt == Int32
+	case []bool:
+		return dt == Bool
 	default:
-		return dt != Float32 && dt != Int64 && dt != Int32
+		return dt != Float32 && dt != Int64 && dt != Int32 && dt != Bool
 	}
 }
 
@@ -722,6 +726,8 @@ func sliceBuffer(b any, n, elem int) any {
 	case []int64:
 		return v[:n:n]
 	case []int32:
+		return v[:n:n]
+	case []bool:
 		return v[:n:n]
 	case []uint8:
 		return v[: n*elem : n*elem]

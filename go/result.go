@@ -15,7 +15,7 @@ type Result struct {
 
 type resultOutput struct {
 	info TensorInfo
-	data any // []float32, []int64, []int32 or []uint8 (raw bytes for other dtypes)
+	data any // []float32, []int64, []int32, []bool or []uint8 (raw bytes for other dtypes)
 }
 
 // Len returns the number of outputs.
@@ -59,17 +59,19 @@ func (r *Result) Tensor(i int) AnyTensor {
 		return &Tensor[int32]{Shape: shape, Data: o.data.([]int32)}
 	case Uint8:
 		return &Tensor[uint8]{Shape: shape, Data: o.data.([]uint8)}
+	case Bool:
+		return &Tensor[bool]{Shape: shape, Data: o.data.([]bool)}
 	}
 	return nil
 }
 
 // Bytes returns the raw little-endian bytes of output i if its element type
-// has no Go Element type (bool, int8, float16, ...), nil otherwise. It panics
+// has no Go Element type (int8, float16, ...), nil otherwise. It panics
 // if i is out of range.
 func (r *Result) Bytes(i int) []byte {
 	o := r.outs[i]
 	switch o.info.DType {
-	case Float32, Int64, Int32, Uint8:
+	case Float32, Int64, Int32, Uint8, Bool:
 		return nil
 	}
 	b, _ := o.data.([]byte)

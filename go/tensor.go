@@ -12,9 +12,9 @@ import (
 // values are the C library's pds_dtype.
 type DType int32
 
-// The element types the C library knows. Only Float32, Int64, Int32 and Uint8
-// have a Go Element type; outputs of the others are available as raw bytes
-// (Result.Bytes).
+// The element types the C library knows. Only Float32, Int64, Int32, Uint8
+// and Bool have a Go Element type; outputs of the others are available as raw
+// bytes (Result.Bytes).
 const (
 	DTypeUnknown DType = 0
 	Float32      DType = 1
@@ -52,8 +52,9 @@ func (d DType) Size() int {
 
 // Element is the set of Go element types a Tensor can hold (a type
 // constraint, not a run-time type).
+// A Go bool is one byte holding 0 or 1, the C library's PDS_BOOL.
 type Element interface {
-	float32 | int64 | int32 | uint8
+	float32 | int64 | int32 | uint8 | bool
 }
 
 // DTypeOf returns the DType of the element type T.
@@ -66,6 +67,8 @@ func DTypeOf[T Element]() DType {
 		return Int64
 	case int32:
 		return Int32
+	case bool:
+		return Bool
 	default:
 		return Uint8
 	}

@@ -335,6 +335,23 @@ PDS_API pds_status pds_model_get_stats(pds_model model, pds_model_stats *stats, 
 PDS_API pds_status pds_model_op_type(pds_model model, size_t index, char *buf, size_t cap,
                                      size_t *needed, pds_error *err);
 
+/* Lists the operator types of a model's program that this version of pdsafe
+ * does not support, without loading the model: the program is read (paths as
+ * for pds_model_load_files; params_path may be NULL and no parameter is read)
+ * and its operator types are checked, nothing more. On PDS_OK, buf receives
+ * "" when every type is supported, else the whole list, which a load would
+ * report as PDS_ERR_UNSUPPORTED_OP cut to fit pds_error.message:
+ *   "2 operator types are not supported: roll (2, first at op 17), where (1, op 40)"
+ * in order of first appearance, with the count and the first op index of
+ * each (legacy programs: the index in block 0 counting feed and fetch; PIR
+ * programs: the index in the top-level ops, under the PIR name, "pd_op.roll").
+ * If cap is too small, returns PDS_ERR_BUFFER_SIZE; when needed is not NULL
+ * it receives the size needed, NUL included (also on success). Other codes as
+ * pds_model_load_files for a program that cannot be read. Thread-safe. */
+PDS_API pds_status pds_model_check_files(const char *model_path, const char *params_path,
+                                         char *buf, size_t cap, size_t *needed,
+                                         pds_error *err);
+
 /* ------------------------------------------------------------------------ */
 /* Predictors                                                                */
 /* ------------------------------------------------------------------------ */

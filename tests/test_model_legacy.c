@@ -1089,7 +1089,8 @@ static void test_program_semantic_errors(void)
     op_in(o, "X", 1, "y");
     op_out(o, "Out", 1, "q");
     expect(p, &pb, NULL, PDS_ERR_UNSUPPORTED_OP,
-           "<model buffer>: op #3: operator type 'no_such_op' is not supported", NULL);
+           "<model buffer>: 1 operator type is not supported: no_such_op (1, first at op 3)",
+           NULL);
     arena_free();
 
     /* Control flow: a while op with a sub-block is refused by the registry. */
@@ -1100,7 +1101,7 @@ static void test_program_semantic_errors(void)
     OpAttr *a = attr(o, "sub_block", AT(BLOCK));
     a->has_block_idx = 1;
     a->block_idx = 1;
-    expect(p, &pb, NULL, PDS_ERR_UNSUPPORTED_OP, "op #3", "'while'", NULL);
+    expect(p, &pb, NULL, PDS_ERR_UNSUPPORTED_OP, "while (1, first at op 3)", NULL);
     arena_free();
 
     /* An op without a type, a slot without a name. */

@@ -849,22 +849,22 @@ static void test_unsupported(void)
                          NULL);
     const int UO = PDS_ERR_UNSUPPORTED_OP;
     expect_variant(json, NULL, 0, "'#':'1.relu'", "'#':'1.frobnicate'", UO,
-                   "<model buffer>: $.program.regions[0].blocks[0].ops[1] (op #1, "
-                   "pd_op.frobnicate): operator 'pd_op.frobnicate' is not supported by pdsafe",
+                   "<model buffer>: 1 operator type is not supported: pd_op.frobnicate (1, "
+                   "first at op 1)",
                    NULL);
     expect_variant(json, NULL, 0, "'#':'1.relu'", "'#':'1.frobnicate_'", UO,
-                   "operator 'pd_op.frobnicate_' is not supported", NULL);
+                   "supported: pd_op.frobnicate_ (1, first at op 1)", NULL);
     expect_variant(json, NULL, 0, "'#':'1.relu'", "'#':'3.my_custom'", UO,
-                   "operator 'custom_op.my_custom' is not supported", NULL);
+                   "supported: custom_op.my_custom (1, first at op 1)", NULL);
     expect_variant(json, NULL, 0, "'#':'1.relu'", "'#':'0.shadow_output'", UO,
-                   "operator 'builtin.shadow_output' is not supported", NULL);
+                   "supported: builtin.shadow_output (1, first at op 1)", NULL);
     /* control flow: an op with regions */
     expect_variant(json, NULL, 0, "'#':'1.relu','A':[]",
                    "'#':'1.if','regions':[{'#':'region_0','blocks':[{'#':'block_0','args':[],"
                    "'ops':[{'#':'2.yield','A':[],'I':[],'O':[]}]}]}],'A':[]",
-                   UO, "ops[1].regions (op #1, pd_op.if): operator 'pd_op.if' has regions", NULL);
+                   UO, "supported: pd_op.if (1, first at op 1)", NULL);
     expect_variant(json, NULL, 0, "'#':'1.relu'", "'#':'2.yield'", UO,
-                   "operator 'cf.yield' is not supported", NULL);
+                   "supported: cf.yield (1, first at op 1)", NULL);
     /* attribute values pdsafe does not run */
     char *conv = program(
         4, op_param(1, "w", TF32("[1,1,1,1]"), 1), op_data(2, "x", "[1,1,2,2]",

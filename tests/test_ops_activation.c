@@ -330,6 +330,51 @@ static void test_unary_vs_paddle(void)
         check_unary(&cases[i]);
 }
 
+/* Issue 12's math functions on the values where conventions differ: Paddle
+ * 3.3 rounds halves to even (paddle.round([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5])
+ * is [-2, -2, -0, 0, 2, 2]), and sign is 0 at 0. */
+static void test_math_ops(void)
+{
+    pds_error err, *ep = &err;
+    const int64_t d[1] = {8};
+    const float xv[8] = {-2.5f, -1.5f, -0.5f, 0.5f, 1.5f, 2.5f, -0.7f, 0.0f};
+    static const struct {
+        const char *type;
+        float want[8];
+    } cases[] = {
+        {"round", {-2, -2, -0.0f, 0, 2, 2, -1, 0}},
+        {"floor", {-3, -2, -1, 0, 1, 2, -1, 0}},
+        {"ceil", {-2, -1, -0.0f, 1, 2, 3, -0.0f, 0}},
+        {"sign", {-1, -1, -1, 1, 1, 1, -1, 0}},
+        {"reciprocal", {-0.4f, -1.0f / 1.5f, -2, 2, 1.0f / 1.5f, 0.4f, -1.0f / 0.7f, INFINITY}},
+        {"sin", {-0.59847214f, -0.99749499f, -0.47942554f, 0.47942554f, 0.99749499f,
+                 0.59847214f, -0.64421769f, 0}},
+        {"cos", {-0.80114362f, 0.0707372f, 0.87758256f, 0.87758256f, 0.0707372f, -0.80114362f,
+                 0.76484219f, 1}},
+    };
+    pdsi_tensor *x = pdst_mk(PDS_FLOAT32, 1, d, xv), *o = pdst_mk_out();
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        pdsi_tensor *ins[1] = {x}, *outs[1] = {o};
+        CHECK_OK(pdst_run_op1(cases[k].type, NULL, 0, ins, 1, outs, 1, &err), ep);
+        const float *v = o->data;
+        for (int i = 0; i < 8; i++) {
+            float w = cases[k].want[i];
+            bool same = isinf(w) ? v[i] == w : fabsf(v[i] - w) <= 1e-6f * (1 + fabsf(w));
+            if (!same || signbit(v[i]) != signbit(w))
+                PDST_FAIL("%s(%g) = %g, expected %g", cases[k].type, (double)xv[i], (double)v[i],
+                          (double)w);
+        }
+    }
+    /* round to a power of ten is not implemented: refused at load */
+    pdsi_attr dec = pdst_attr_int("decimals", 2);
+    pdsi_tensor *ins[1] = {x}, *outs[1] = {o};
+    CHECK_STATUS(pdst_run_op1("round", &dec, 1, ins, 1, outs, 1, &err), PDS_ERR_UNSUPPORTED_OP,
+                 ep);
+    CHECK_MSG(err, "'decimals' is 2");
+    dec = pdst_attr_int("decimals", 0);
+    CHECK_OK(pdst_run_op1("round", &dec, 1, ins, 1, outs, 1, &err), ep);
+}
+
 /* gelu's two forms differ by up to ~1e-3 around |x| = 2; make sure each
  * form is matched much closer than that, so a swap would be caught. */
 static void test_gelu_forms_distinct(void)
@@ -695,5 +740,6 @@ int main(void)
     RUN_TEST(test_in_place);
     RUN_TEST(test_shapes);
     RUN_TEST(test_errors);
+    RUN_TEST(test_math_ops);
     return pdst_summary();
 }

@@ -10,6 +10,7 @@
  */
 #include "harness.h"
 
+#include <math.h>
 #include <stdint.h>
 
 #include "ops/elementwise.h"
@@ -706,6 +707,100 @@ static void test_errors(void)
     pdst_tensor_free(o);
 }
 
+/* ---- comparisons, logical operators, where (issue 12) ------------------------ */
+
+static void check_bools(const pdsi_tensor *o, int rank, const int64_t *dims, const char *want)
+{
+    if (!pdst_check_shape_(__FILE__, __LINE__, o, PDS_BOOL, rank, dims))
+        return;
+    const uint8_t *v = o->data;
+    for (int64_t i = 0; i < pdsi_tensor_numel(o); i++)
+        if (v[i] != (uint8_t)(want[i] - '0')) {
+            PDST_FAIL("element %lld is %d, expected %c", (long long)i, v[i], want[i]);
+            return;
+        }
+}
+
+static void test_compare(void)
+{
+    pds_error err, *ep = &err;
+    const int64_t d23[2] = {2, 3}, d3[1] = {3}, d2[1] = {2};
+    const float xv[6] = {1, 2, 3, 4, NAN, -1}, yv[3] = {2, 2, NAN};
+    pdsi_tensor *x = pdst_mk(PDS_FLOAT32, 2, d23, xv), *y = pdst_mk(PDS_FLOAT32, 1, d3, yv);
+    pdsi_tensor *o = pdst_mk_out();
+    /* numpy broadcasting: [2,3] against [3]; NaN compares unequal to all */
+    const char *want[6] = {"010000", "101111", "100000", "110000", "000100", "010100"};
+    const char *types[6] = {"equal", "not_equal", "less_than", "less_equal", "greater_than",
+                            "greater_equal"};
+    for (int k = 0; k < 6; k++) {
+        CHECK_OK(run2(types[k], -1, true, x, y, o, &err), ep);
+        check_bools(o, 2, d23, want[k]);
+    }
+    /* legacy axis: Y[2] at axis 0 of X[2,3] */
+    const int64_t iv[6] = {5, 6, 7, 8, 9, 7}, jv[2] = {6, 7};
+    pdsi_tensor *i = pdst_mk(PDS_INT64, 2, d23, iv), *j = pdst_mk(PDS_INT64, 1, d2, jv);
+    CHECK_OK(run2("greater_equal", 0, true, i, j, o, &err), ep);
+    check_bools(o, 2, d23, "011111");
+    /* logical operators: non-zero is true, any comparison dtype */
+    const int32_t av[6] = {0, 1, -3, 0, 2, 0}, bv[3] = {0, 5, 0};
+    pdsi_tensor *a = pdst_mk(PDS_INT32, 2, d23, av), *b = pdst_mk(PDS_INT32, 1, d3, bv);
+    CHECK_OK(run2("logical_and", 0, false, a, b, o, &err), ep);
+    check_bools(o, 2, d23, "010010");
+    CHECK_OK(run2("logical_or", 0, false, a, b, o, &err), ep);
+    check_bools(o, 2, d23, "011010");
+    CHECK_OK(run2("logical_xor", 0, false, a, b, o, &err), ep);
+    check_bools(o, 2, d23, "001000");
+    pdsi_tensor *na[1] = {a}, *no[1] = {o};
+    CHECK_OK(pdst_run_op1("logical_not", NULL, 0, na, 1, no, 1, &err), ep);
+    check_bools(o, 2, d23, "100101");
+    const uint8_t cb[6] = {1, 0, 1, 0, 1, 1}, cb3[3] = {1, 1, 0};
+    pdsi_tensor *c = pdst_mk(PDS_BOOL, 2, d23, cb), *c3 = pdst_mk(PDS_BOOL, 1, d3, cb3);
+    CHECK_OK(run2("logical_xor", -1, false, c, c3, o, &err), ep);
+    check_bools(o, 2, d23, "011101");
+
+    /* M10: mixed dtypes, unsupported dtypes */
+    CHECK_STATUS(run2("equal", -1, true, x, i, o, &err), PDS_ERR_DTYPE, ep);
+    CHECK_MSG(err, "input 'Y' is int64, expected float32");
+    pdsi_tensor *h = pdst_mk(PDS_FLOAT16, 1, d3, NULL);
+    CHECK_STATUS(run2("less_than", -1, true, h, h, o, &err), PDS_ERR_DTYPE, ep);
+    CHECK_MSG(err, "float16");
+    /* M11: shapes that do not broadcast */
+    pdsi_tensor *y2 = pdst_mk(PDS_FLOAT32, 1, d2, NULL);
+    CHECK_STATUS(run2("equal", -1, true, x, y2, o, &err), PDS_ERR_SHAPE, ep);
+    CHECK_MSG(err, "[2,3]");
+}
+
+static void test_where(void)
+{
+    pds_error err, *ep = &err;
+    /* Condition [2,1], X [3], Y [2,3]: all three broadcast to [2,3] */
+    const int64_t d21[2] = {2, 1}, d3[1] = {3}, d23[2] = {2, 3};
+    const uint8_t cv[2] = {1, 0};
+    const int64_t xv[3] = {1, 2, 3}, yv[6] = {-1, -2, -3, -4, -5, -6};
+    pdsi_tensor *c = pdst_mk(PDS_BOOL, 2, d21, cv), *x = pdst_mk(PDS_INT64, 1, d3, xv);
+    pdsi_tensor *y = pdst_mk(PDS_INT64, 2, d23, yv), *o = pdst_mk_out();
+    pdsi_tensor *ins[3] = {c, x, y}, *outs[1] = {o};
+    CHECK_OK(pdst_run_op1("where", NULL, 0, ins, 3, outs, 1, &err), ep);
+    if (pdst_check_shape_(__FILE__, __LINE__, o, PDS_INT64, 2, d23)) {
+        const int64_t want[6] = {1, 2, 3, -4, -5, -6};
+        CHECK(memcmp(o->data, want, sizeof want) == 0);
+    }
+    /* M10: Condition must be bool, X and Y one dtype */
+    pdsi_tensor *cf = pdst_mk(PDS_FLOAT32, 2, d21, NULL);
+    pdsi_tensor *bad[3] = {cf, x, y};
+    CHECK_STATUS(pdst_run_op1("where", NULL, 0, bad, 3, outs, 1, &err), PDS_ERR_DTYPE, ep);
+    CHECK_MSG(err, "input 'Condition' is float32, expected bool");
+    pdsi_tensor *yf = pdst_mk(PDS_FLOAT32, 2, d23, NULL);
+    pdsi_tensor *mixed[3] = {c, x, yf};
+    CHECK_STATUS(pdst_run_op1("where", NULL, 0, mixed, 3, outs, 1, &err), PDS_ERR_DTYPE, ep);
+    /* M11: shapes that do not broadcast, the inputs named */
+    const int64_t d4[1] = {4};
+    pdsi_tensor *x4 = pdst_mk(PDS_INT64, 1, d4, NULL);
+    pdsi_tensor *nb[3] = {c, x, x4};
+    CHECK_STATUS(pdst_run_op1("where", NULL, 0, nb, 3, outs, 1, &err), PDS_ERR_SHAPE, ep);
+    CHECK_MSG(err, "against input 'Y'");
+}
+
 /* M11: an output whose element count or byte size overflows is refused by
  * infer, before any buffer exists. The inputs are descriptors only: infer
  * never reads the data of these slots. */
@@ -744,5 +839,7 @@ int main(void)
     RUN_TEST(test_in_place_and_empty);
     RUN_TEST(test_errors);
     RUN_TEST(test_overflow);
+    RUN_TEST(test_compare);
+    RUN_TEST(test_where);
     return pdst_summary();
 }

@@ -151,6 +151,37 @@ pds_status pds_model_load_files(const char *model_path, const char *params_path,
     return publish_model(&g, out, err);
 }
 
+pds_status pds_model_check_files(const char *model_path, const char *params_path, char *buf,
+                                 size_t cap, size_t *needed, pds_error *err)
+{
+    if (!buf && cap)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                         "pds_model_check_files: buf is NULL, cap %zu", cap);
+    if (!model_path)
+        return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                         "pds_model_check_files: model_path is NULL");
+    pdsi_graph g;
+    pdsi_graph_init(&g, NULL);
+    g.check_only = true;
+    pds_status st = pdsi_load_files(model_path, params_path, &g, err);
+    if (st == PDS_ERR_UNSUPPORTED_OP && g.unsupported)
+        st = PDS_OK;
+    if (!st) {
+        const char *t = g.unsupported ? g.unsupported : "";
+        size_t n = strlen(t) + 1;
+        if (needed)
+            *needed = n;
+        if (cap < n)
+            st = pdsi_fail(err, PDS_ERR_BUFFER_SIZE,
+                           "pds_model_check_files: the list needs %zu bytes, cap is %zu", n,
+                           cap);
+        else
+            memcpy(buf, t, n);
+    }
+    pdsi_graph_free(&g);
+    return st;
+}
+
 pds_status pds_model_load_buffers(const void *model, size_t model_length, const void *params,
                                   size_t params_length, const pds_model_options *options,
                                   pds_model *out, pds_error *err)

@@ -54,6 +54,7 @@ void pdsi_graph_free(pdsi_graph *g)
     free(g->inputs);
     free(g->outputs);
     free(g->map);
+    free(g->unsupported);
     memset(g, 0, sizeof *g);
 }
 

@@ -64,6 +64,13 @@ typedef struct pdsi_graph {
     /* name -> current value id, open addressing */
     int32_t *map;
     uint32_t map_cap;
+    /* Set by the caller before loading: the loader only lists the operator
+     * types the program uses that pdsafe does not support, and stops there
+     * (pds_model_check_files). */
+    bool check_only;
+    /* Set by a loader that found such types: the whole list as text
+     * (model/unsupported.h), malloc'ed; NULL otherwise. */
+    char *unsupported;
 } pdsi_graph;
 
 /* Fills limits with defaults for any zero field of options (may be NULL). */

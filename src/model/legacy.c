@@ -19,6 +19,7 @@
 
 #include "model/loader.h"
 #include "model/records.h"
+#include "model/unsupported.h"
 #include "model/wire.h"
 
 #define VT(x) PDSAFE__PADDLE__VAR_TYPE__TYPE__##x
@@ -507,6 +508,22 @@ static pds_status add_ops(const BlockDesc *b, const char *prog, pdsi_graph *g, p
         if (!b->ops[i]->type || !b->ops[i]->type[0])
             return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "%s: op #%d has no type", prog, i);
 
+    /* Every operator type pdsafe does not know, all reported at once. */
+    pdsi_unsupported un = {0};
+    for (int32_t i = 0; i < n; i++) {
+        const char *t = b->ops[i]->type;
+        if (strcmp(t, "feed") == 0 || strcmp(t, "fetch") == 0 || pdsi_opdef_find(t))
+            continue;
+        if (!pdsi_unsupported_add(&un, t, i)) {
+            pdsi_unsupported_free(&un);
+            return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "%s: out of memory", prog);
+        }
+    }
+    st = pdsi_unsupported_fail(&un, prog, g, err);
+    pdsi_unsupported_free(&un);
+    if (st || g->check_only)
+        return st;
+
     /* Feeds first: prepended by Paddle, so they lead the list in reverse col order. */
     for (int32_t i = 0; i < n; i++) {
         const OpDesc *op = b->ops[i];
@@ -610,9 +627,9 @@ static pds_status build(const ProgramDesc *pd, const char *prog, const pdsi_para
     pds_status st = declare_vars(b, prog, g, err);
     if (!st)
         st = add_ops(b, prog, g, err);
-    if (!st)
+    if (!st && !g->check_only)
         st = read_params(b, prog, src, g, err);
-    if (!st && (st = pdsi_graph_finish(g, err)) != PDS_OK)
+    if (!st && !g->check_only && (st = pdsi_graph_finish(g, err)) != PDS_OK)
         pdsi_fail_wrap(err, st, "%s", prog);
     return st;
 }

@@ -31,6 +31,7 @@
 
 #include "model/pir_ops.h"
 #include "model/records.h"
+#include "model/unsupported.h"
 #include "model/wire.h"
 #include "proto/framework.pb-c.h"
 
@@ -776,6 +777,35 @@ static pds_status collect_fetch_names(ld *L, const json_t *ops)
     return PDS_OK;
 }
 
+/* Every op whose name has no mapping, under its PIR name ("pd_op.roll"),
+ * all reported at once; ops whose names are malformed are left to the walk
+ * to report. */
+static pds_status check_supported(ld *L, const json_t *ops)
+{
+    pdsi_unsupported un = {0};
+    pds_status st = PDS_OK;
+    size_t i;
+    const json_t *op;
+    json_array_foreach(ops, i, op) {
+        const json_t *idj = json_is_object(op) ? json_object_get(op, "#") : NULL;
+        const char *raw = json_is_string(idj) ? json_string_value(idj) : NULL;
+        const char *dot = raw ? strchr(raw, '.') : NULL;
+        const char *dialect = dot ? dialect_name(raw, (size_t)(dot - raw)) : NULL;
+        if (!dialect || pdsi_pir_find_spec(dialect, dot + 1))
+            continue;
+        char name[PDS_NAME_SIZE];
+        snprintf(name, sizeof name, "%s.%.100s", dialect, dot + 1);
+        if (!pdsi_unsupported_add(&un, name, (int32_t)i)) {
+            st = oom(L);
+            break;
+        }
+    }
+    if (!st)
+        st = pdsi_unsupported_fail(&un, L->file, L->g, L->err);
+    pdsi_unsupported_free(&un);
+    return st;
+}
+
 static void ld_free(ld *L)
 {
     for (int32_t i = 0; i < L->nv; i++) {
@@ -843,16 +873,18 @@ pds_status pdsi_load_pir(const uint8_t *prog, size_t prog_len, const char *prog_
     if (!st)
         st = find_ops(&L, root, &ops);
     if (!st)
+        st = check_supported(&L, ops);
+    if (!st)
         st = collect_fetch_names(&L, ops);
-    for (size_t i = 0; !st && i < json_array_size(ops); i++) {
+    for (size_t i = 0; !st && !g->check_only && i < json_array_size(ops); i++) {
         L.op = (int32_t)i;
         snprintf(L.opname, sizeof L.opname, "?");
         st = do_op(&L, json_array_get(ops, i));
     }
     L.op = -1;
-    if (!st)
+    if (!st && !g->check_only)
         st = pdsi_params_read(L.params, L.np, prog_name, params, g, err);
-    if (!st && (st = pdsi_graph_finish(g, err)) != PDS_OK)
+    if (!st && !g->check_only && (st = pdsi_graph_finish(g, err)) != PDS_OK)
         pdsi_fail_wrap(err, st, "%s", prog_name);
     ld_free(&L);
     json_decref(root);

@@ -119,6 +119,29 @@ PARSE_PLAIN(parse_abs, PDSI_UNARY_ABS)
 PARSE_PLAIN(parse_log, PDSI_UNARY_LOG)
 PARSE_PLAIN(parse_square, PDSI_UNARY_SQUARE)
 PARSE_PLAIN(parse_erf, PDSI_UNARY_ERF)
+PARSE_PLAIN(parse_sin, PDSI_UNARY_SIN)
+PARSE_PLAIN(parse_cos, PDSI_UNARY_COS)
+PARSE_PLAIN(parse_floor, PDSI_UNARY_FLOOR)
+PARSE_PLAIN(parse_ceil, PDSI_UNARY_CEIL)
+PARSE_PLAIN(parse_sign, PDSI_UNARY_SIGN)
+PARSE_PLAIN(parse_reciprocal, PDSI_UNARY_RECIPROCAL)
+
+/* round: Paddle 3.3 writes decimals (0: to an integer); other values round
+ * to a power of ten, which pdsafe does not implement. */
+static pds_status parse_round(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    int64_t decimals;
+    pds_status st = pdsi_attr_int(attrs, "decimals", 0, &decimals, err);
+    if (st)
+        return st;
+    if (decimals != 0)
+        return pdsi_fail(err, PDS_ERR_UNSUPPORTED_OP,
+                         "attribute 'decimals' is %lld; pdsafe rounds to integers only "
+                         "(decimals 0)",
+                         (long long)decimals);
+    ((pdsi_unary_params *)params)->kind = PDSI_UNARY_ROUND;
+    return PDS_OK;
+}
 
 /* Operators with up to three float attributes a, b, c. */
 typedef struct unary_attr_spec {
@@ -359,6 +382,28 @@ static const pdsi_opdef op_erf = {
     .parse = parse_erf,
     .infer = infer_unary,
 };
+/* Element-wise and in place like the others, but not offered as post-ops:
+ * the fast path has no fused form of them. */
+#define MATH_OPDEF(var, ID, name, parsefn)                                                \
+    static const pdsi_opdef var = {                                                       \
+        .id = PDSI_OP_##ID,                                                               \
+        .type = name,                                                                     \
+        .family = FAMILY,                                                                 \
+        .flags = PDSI_OPF_UNARY | PDSI_OPF_INPLACE,                                       \
+        .in = {{"X", PDSI_SLOT_REQUIRED}},                                                \
+        .out = {{"Out", PDSI_SLOT_REQUIRED}},                                             \
+        .params_size = sizeof(pdsi_unary_params),                                         \
+        .parse = parsefn,                                                                 \
+        .infer = infer_unary,                                                             \
+    }
+
+MATH_OPDEF(op_sin, SIN, "sin", parse_sin);
+MATH_OPDEF(op_cos, COS, "cos", parse_cos);
+MATH_OPDEF(op_floor, FLOOR, "floor", parse_floor);
+MATH_OPDEF(op_ceil, CEIL, "ceil", parse_ceil);
+MATH_OPDEF(op_round, ROUND, "round", parse_round);
+MATH_OPDEF(op_sign, SIGN, "sign", parse_sign);
+MATH_OPDEF(op_reciprocal, RECIPROCAL, "reciprocal", parse_reciprocal);
 
 static const pdsi_opdef op_clip = {
     .id = PDSI_OP_CLIP,
@@ -414,5 +459,7 @@ const pdsi_opdef *const pdsi_ops_activation[] = {
     &op_hard_swish, &op_hard_sigmoid, &op_gelu,   &op_leaky_relu, &op_clip, &op_scale,
     &op_dropout,   &op_exp,       &op_sqrt,       &op_rsqrt,     &op_abs,   &op_log,
     &op_square,    &op_softplus,  &op_mish,       &op_elu,       &op_pow,   &op_erf,
+    &op_sin,       &op_cos,       &op_floor,      &op_ceil,      &op_round, &op_sign,
+    &op_reciprocal,
 };
 PDSI_OPDEF_TABLE_CHECK(ACTIVATION, activation);

@@ -38,6 +38,13 @@ typedef enum pdsi_unary_kind {
     PDSI_UNARY_ELU,          /* a = alpha */
     PDSI_UNARY_POW,          /* a = factor (FactorTensor input overrides) */
     PDSI_UNARY_ERF,          /* the error function, erff */
+    PDSI_UNARY_SIN,
+    PDSI_UNARY_COS,
+    PDSI_UNARY_FLOOR,
+    PDSI_UNARY_CEIL,
+    PDSI_UNARY_ROUND,        /* halves to even, as Paddle 3.3's CPU kernel (rint) */
+    PDSI_UNARY_SIGN,         /* -1, 0 or 1; 0 for NaN */
+    PDSI_UNARY_RECIPROCAL,
 } pdsi_unary_kind;
 
 /* One float32 unary function; a, b, c are its attributes as listed above. */

@@ -154,6 +154,168 @@ static pds_status infer_binary(const void *params, const pdsi_slot *in, const pd
     return PDS_OK;
 }
 
+/* ---- comparisons, logical operators, where ------------------------------ */
+
+pds_status pdsi_where_shape(const pdsi_tensor *c, const pdsi_tensor *x, const pdsi_tensor *y,
+                            int64_t *dims, int *rank, pds_error *err)
+{
+    pdsi_bcast a, b;
+    pds_status st = pdsi_bcast_plan(c->dims, c->rank, x->dims, x->rank, -1, &a, err);
+    if (st)
+        return pdsi_fail_wrap(err, st, "input 'Condition' against input 'X'");
+    st = pdsi_bcast_plan(a.out, a.rank, y->dims, y->rank, -1, &b, err);
+    if (st)
+        return pdsi_fail_wrap(err, st, "inputs 'Condition' and 'X' against input 'Y'");
+    *rank = b.rank;
+    memcpy(dims, b.out, sizeof(int64_t) * (size_t)b.rank);
+    return PDS_OK;
+}
+
+static pds_status parse_compare(const pdsi_attrs *attrs, pdsi_compare_params *p,
+                                pdsi_compare_kind kind, pds_error *err)
+{
+    pdsi_binary_params b = {PDSI_BINARY_ADD, -1};
+    pds_status st = parse_binary(attrs, &b, PDSI_BINARY_ADD, err);
+    if (st)
+        return st;
+    p->kind = kind;
+    p->axis = b.axis;
+    return PDS_OK;
+}
+
+#define PARSE_COMPARE(fn, KIND)                                                    \
+    static pds_status fn(const pdsi_attrs *attrs, void *params, pds_error *err)    \
+    {                                                                              \
+        return parse_compare(attrs, params, KIND, err);                            \
+    }
+
+PARSE_COMPARE(parse_equal, PDSI_CMP_EQ)
+PARSE_COMPARE(parse_not_equal, PDSI_CMP_NE)
+PARSE_COMPARE(parse_less_than, PDSI_CMP_LT)
+PARSE_COMPARE(parse_less_equal, PDSI_CMP_LE)
+PARSE_COMPARE(parse_greater_than, PDSI_CMP_GT)
+PARSE_COMPARE(parse_greater_equal, PDSI_CMP_GE)
+PARSE_COMPARE(parse_logical_and, PDSI_LOGIC_AND)
+PARSE_COMPARE(parse_logical_or, PDSI_LOGIC_OR)
+PARSE_COMPARE(parse_logical_xor, PDSI_LOGIC_XOR)
+PARSE_COMPARE(parse_logical_not, PDSI_LOGIC_NOT)
+
+static bool compare_dtype(pds_dtype d)
+{
+    return d == PDS_FLOAT32 || d == PDS_INT32 || d == PDS_INT64 || d == PDS_BOOL;
+}
+
+static pds_status out_bool(const pdsi_slot *out, const int64_t *dims, int rank, pds_error *err)
+{
+    int64_t numel;
+    if (!pdsi_shape_numel(dims, rank, &numel)) {
+        char b[160];
+        return pdsi_fail(err, PDS_ERR_SHAPE, "output shape %s has too many elements",
+                         pdsi_dims_str(dims, rank, b, sizeof b));
+    }
+    pdsi_out_set(out, 0, PDS_BOOL, rank, dims);
+    return PDS_OK;
+}
+
+static pds_status infer_compare(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                pds_error *err)
+{
+    const pdsi_compare_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    if (!compare_dtype(x->dtype))
+        return pdsi_fail(err, PDS_ERR_DTYPE,
+                         "input 'X' is %s, expected float32, int32, int64 or bool",
+                         pds_dtype_name(x->dtype));
+    if (p->kind == PDSI_LOGIC_NOT)
+        return out_bool(out, x->dims, x->rank, err);
+    const pdsi_tensor *y = pdsi_slot_get(&in[1]);
+    if (y->dtype != x->dtype)
+        return pdsi_fail(err, PDS_ERR_DTYPE, "input 'Y' is %s, expected %s like input 'X'",
+                         pds_dtype_name(y->dtype), pds_dtype_name(x->dtype));
+    pdsi_bcast plan;
+    pds_status st = pdsi_bcast_plan(x->dims, x->rank, y->dims, y->rank, p->axis, &plan, err);
+    if (st)
+        return st;
+    return out_bool(out, plan.out, plan.rank, err);
+}
+
+static pds_status infer_where(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                              pds_error *err)
+{
+    (void)params;
+    const pdsi_tensor *c = pdsi_slot_get(&in[0]);
+    const pdsi_tensor *x = pdsi_slot_get(&in[1]);
+    const pdsi_tensor *y = pdsi_slot_get(&in[2]);
+    if (c->dtype != PDS_BOOL)
+        return pdsi_fail(err, PDS_ERR_DTYPE, "input 'Condition' is %s, expected bool",
+                         pds_dtype_name(c->dtype));
+    if (pds_dtype_size(x->dtype) == 0)
+        return pdsi_fail(err, PDS_ERR_DTYPE, "input 'X' has no known dtype (%s)",
+                         pds_dtype_name(x->dtype));
+    if (y->dtype != x->dtype)
+        return pdsi_fail(err, PDS_ERR_DTYPE, "input 'Y' is %s, expected %s like input 'X'",
+                         pds_dtype_name(y->dtype), pds_dtype_name(x->dtype));
+    int64_t dims[PDSI_MAX_RANK];
+    int rank;
+    pds_status st = pdsi_where_shape(c, x, y, dims, &rank, err);
+    if (st)
+        return st;
+    int64_t numel;
+    size_t bytes;
+    if (!pdsi_shape_numel(dims, rank, &numel) || !pdsi_bytes_of(x->dtype, numel, &bytes)) {
+        char b[160];
+        return pdsi_fail(err, PDS_ERR_SHAPE, "output shape %s has too many elements",
+                         pdsi_dims_str(dims, rank, b, sizeof b));
+    }
+    pdsi_out_set(out, 0, x->dtype, rank, dims);
+    return PDS_OK;
+}
+
+/* Comparisons and logical operators are not PDSI_OPF_BINARY: their params
+ * and output dtype are not those of the arithmetic operators. */
+#define COMPARE_OPDEF(var, ID, name, parsefn)                                             \
+    static const pdsi_opdef var = {                                                       \
+        .id = PDSI_OP_##ID,                                                               \
+        .type = name,                                                                     \
+        .family = FAMILY,                                                                 \
+        .in = {{"X", PDSI_SLOT_REQUIRED}, {"Y", PDSI_SLOT_REQUIRED}},                     \
+        .out = {{"Out", PDSI_SLOT_REQUIRED}},                                             \
+        .params_size = sizeof(pdsi_compare_params),                                       \
+        .parse = parsefn,                                                                 \
+        .infer = infer_compare,                                                           \
+    }
+
+COMPARE_OPDEF(op_equal, EQUAL, "equal", parse_equal);
+COMPARE_OPDEF(op_not_equal, NOT_EQUAL, "not_equal", parse_not_equal);
+COMPARE_OPDEF(op_less_than, LESS_THAN, "less_than", parse_less_than);
+COMPARE_OPDEF(op_less_equal, LESS_EQUAL, "less_equal", parse_less_equal);
+COMPARE_OPDEF(op_greater_than, GREATER_THAN, "greater_than", parse_greater_than);
+COMPARE_OPDEF(op_greater_equal, GREATER_EQUAL, "greater_equal", parse_greater_equal);
+COMPARE_OPDEF(op_logical_and, LOGICAL_AND, "logical_and", parse_logical_and);
+COMPARE_OPDEF(op_logical_or, LOGICAL_OR, "logical_or", parse_logical_or);
+COMPARE_OPDEF(op_logical_xor, LOGICAL_XOR, "logical_xor", parse_logical_xor);
+
+static const pdsi_opdef op_logical_not = {
+    .id = PDSI_OP_LOGICAL_NOT,
+    .type = "logical_not",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_compare_params),
+    .parse = parse_logical_not,
+    .infer = infer_compare,
+};
+
+static const pdsi_opdef op_where = {
+    .id = PDSI_OP_WHERE,
+    .type = "where",
+    .family = FAMILY,
+    .in = {{"Condition", PDSI_SLOT_REQUIRED}, {"X", PDSI_SLOT_REQUIRED},
+           {"Y", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .infer = infer_where,
+};
+
 #define BINARY_OPDEF(var, ID, name, parsefn)                                              \
     static const pdsi_opdef var = {                                                       \
         .id = PDSI_OP_##ID,                                                               \
@@ -178,6 +340,9 @@ BINARY_OPDEF(op_floordiv, ELEMENTWISE_FLOORDIV, "elementwise_floordiv", parse_fl
 BINARY_OPDEF(op_mod, ELEMENTWISE_MOD, "elementwise_mod", parse_mod);
 
 const pdsi_opdef *const pdsi_ops_elementwise[] = {
-    &op_add, &op_sub, &op_mul, &op_div, &op_max, &op_min, &op_pow, &op_floordiv, &op_mod,
+    &op_add,         &op_sub,           &op_mul,       &op_div,         &op_max,
+    &op_min,         &op_pow,           &op_floordiv,  &op_mod,         &op_equal,
+    &op_not_equal,   &op_less_than,     &op_less_equal, &op_greater_than, &op_greater_equal,
+    &op_logical_and, &op_logical_or,    &op_logical_xor, &op_logical_not, &op_where,
 };
 PDSI_OPDEF_TABLE_CHECK(ELEMENTWISE, elementwise);

@@ -41,6 +41,35 @@ typedef struct pdsi_binary_params {
     int axis; /* Paddle's attribute as written (-1: numpy broadcasting) */
 } pdsi_binary_params;
 
+/* Comparisons (equal ... greater_equal: X and Y of one dtype, float32,
+ * int32, int64 or bool) and the binary logical operators (logical_and, _or,
+ * _xor: X and Y of one dtype, non-zero is true): Out is BOOL (one byte, 0 or
+ * 1), X and Y broadcast as above (the logical operators have no axis
+ * attribute: -1). logical_not has the same params (kind PDSI_LOGIC_NOT) and
+ * one input. */
+typedef enum pdsi_compare_kind {
+    PDSI_CMP_EQ,
+    PDSI_CMP_NE,
+    PDSI_CMP_LT,
+    PDSI_CMP_LE,
+    PDSI_CMP_GT,
+    PDSI_CMP_GE,
+    PDSI_LOGIC_AND,
+    PDSI_LOGIC_OR,
+    PDSI_LOGIC_XOR,
+    PDSI_LOGIC_NOT,
+    PDSI_COMPARE_COUNT_
+} pdsi_compare_kind;
+
+typedef struct pdsi_compare_params {
+    pdsi_compare_kind kind;
+    int axis;
+} pdsi_compare_params;
+
+/* where: Out[i] = Condition[i] ? X[i] : Y[i], Condition BOOL, X and Y of one
+ * dtype (any), all three broadcast numpy-style (dims aligned from the right);
+ * no params. */
+
 /* X and Y aligned to the output's rank: x[i] and y[i] are each either out[i]
  * or 1 (broadcast). */
 typedef struct pdsi_bcast {
@@ -55,5 +84,10 @@ typedef struct pdsi_bcast {
  * output's element count. */
 pds_status pdsi_bcast_plan(const int64_t *xdims, int xrank, const int64_t *ydims, int yrank,
                            int axis, pdsi_bcast *plan, pds_error *err);
+
+/* where's output shape: Condition, X and Y broadcast together numpy-style.
+ * PDS_ERR_SHAPE naming the inputs when they do not. */
+pds_status pdsi_where_shape(const pdsi_tensor *c, const pdsi_tensor *x, const pdsi_tensor *y,
+                            int64_t *dims, int *rank, pds_error *err);
 
 #endif

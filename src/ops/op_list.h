@@ -59,7 +59,14 @@
     X(MISH, mish)                                                                             \
     X(ELU, elu)                                                                               \
     X(POW, pow)                                                                               \
-    X(ERF, erf)
+    X(ERF, erf)                                                                               \
+    X(SIN, sin)                                                                               \
+    X(COS, cos)                                                                               \
+    X(FLOOR, floor)                                                                           \
+    X(CEIL, ceil)                                                                             \
+    X(ROUND, round)                                                                           \
+    X(SIGN, sign)                                                                             \
+    X(RECIPROCAL, reciprocal)
 
 #define PDSI_OPS_ELEMENTWISE(X)                                                               \
     X(ELEMENTWISE_ADD, elementwise_add)                                                       \
@@ -70,7 +77,18 @@
     X(ELEMENTWISE_MIN, elementwise_min)                                                       \
     X(ELEMENTWISE_POW, elementwise_pow)                                                       \
     X(ELEMENTWISE_FLOORDIV, elementwise_floordiv)                                             \
-    X(ELEMENTWISE_MOD, elementwise_mod)
+    X(ELEMENTWISE_MOD, elementwise_mod)                                                       \
+    X(EQUAL, equal)                                                                           \
+    X(NOT_EQUAL, not_equal)                                                                   \
+    X(LESS_THAN, less_than)                                                                   \
+    X(LESS_EQUAL, less_equal)                                                                 \
+    X(GREATER_THAN, greater_than)                                                             \
+    X(GREATER_EQUAL, greater_equal)                                                           \
+    X(LOGICAL_AND, logical_and)                                                               \
+    X(LOGICAL_OR, logical_or)                                                                 \
+    X(LOGICAL_XOR, logical_xor)                                                               \
+    X(LOGICAL_NOT, logical_not)                                                               \
+    X(WHERE, where)
 
 #define PDSI_OPS_NORM(X)                                                                      \
     X(BATCH_NORM, batch_norm)                                                                 \

@@ -179,6 +179,35 @@ pds_status pdsi_ref_unary(const void *params, const pdsi_slot *in, const pdsi_sl
         for (int64_t i = 0; i < n; i++)
             o[i] = erff(x[i]);
         break;
+    case PDSI_UNARY_SIN:
+        for (int64_t i = 0; i < n; i++)
+            o[i] = sinf(x[i]);
+        break;
+    case PDSI_UNARY_COS:
+        for (int64_t i = 0; i < n; i++)
+            o[i] = cosf(x[i]);
+        break;
+    case PDSI_UNARY_FLOOR:
+        for (int64_t i = 0; i < n; i++)
+            o[i] = floorf(x[i]);
+        break;
+    case PDSI_UNARY_CEIL:
+        for (int64_t i = 0; i < n; i++)
+            o[i] = ceilf(x[i]);
+        break;
+    case PDSI_UNARY_ROUND:
+        /* the default rounding mode: halves to even, as Paddle (-2.5 -> -2) */
+        for (int64_t i = 0; i < n; i++)
+            o[i] = nearbyintf(x[i]);
+        break;
+    case PDSI_UNARY_SIGN:
+        for (int64_t i = 0; i < n; i++)
+            o[i] = (float)((x[i] > 0.0f) - (x[i] < 0.0f));
+        break;
+    case PDSI_UNARY_RECIPROCAL:
+        for (int64_t i = 0; i < n; i++)
+            o[i] = 1.0f / x[i];
+        break;
     default:
         return pdsi_fail(err, PDS_ERR_INTERNAL, "unary kernel: unknown kind %d", (int)p->kind);
     }
@@ -314,5 +343,12 @@ const pdsi_ref_binding pdsi_ref_activation_kernels[] = {
     {PDSI_OP_ELU, pdsi_ref_unary},
     {PDSI_OP_POW, pdsi_ref_unary},
     {PDSI_OP_ERF, pdsi_ref_unary},
+    {PDSI_OP_SIN, pdsi_ref_unary},
+    {PDSI_OP_COS, pdsi_ref_unary},
+    {PDSI_OP_FLOOR, pdsi_ref_unary},
+    {PDSI_OP_CEIL, pdsi_ref_unary},
+    {PDSI_OP_ROUND, pdsi_ref_unary},
+    {PDSI_OP_SIGN, pdsi_ref_unary},
+    {PDSI_OP_RECIPROCAL, pdsi_ref_unary},
 };
 PDSI_REF_TABLE_CHECK(ACTIVATION, activation);

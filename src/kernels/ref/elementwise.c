@@ -181,8 +181,9 @@ static const row_fn rows[PDSI_BINARY_COUNT_][3] = {
 
 /* ---- the broadcast walk -------------------------------------------------- */
 
-static void walk(row_fn fn, size_t esz, const pdsi_bcast *plan, const char *x, const char *y,
-                 char *o)
+/* esz: bytes per element of X and Y; osz: of Out. */
+static void walk(row_fn fn, size_t esz, size_t osz, const pdsi_bcast *plan, const char *x,
+                 const char *y, char *o)
 {
     /* Collapse: drop size-1 output dims, merge neighbours that broadcast the
      * same way in both operands. xf/yf: the operand spans this dim. */
@@ -225,7 +226,7 @@ static void walk(row_fn fn, size_t esz, const pdsi_bcast *plan, const char *x, c
     int64_t xo = 0, yo = 0;
     for (;;) {
         fn(o, x + (size_t)xo * esz, sx, y + (size_t)yo * esz, sy, inner);
-        o += (size_t)inner * esz;
+        o += (size_t)inner * osz;
         /* Advance the odometer over dims [0, r-1). */
         int d = r - 2;
         for (; d >= 0; d--) {
@@ -286,7 +287,167 @@ pds_status pdsi_ref_binary(const void *params, const pdsi_slot *in, const pdsi_s
         has_zero(ty))
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
                          "integer division by zero: input 'Y' contains 0");
-    walk(rows[p->kind][di], pds_dtype_size(tx->dtype), &plan, tx->data, ty->data, to->data);
+    size_t esz = pds_dtype_size(tx->dtype);
+    walk(rows[p->kind][di], esz, esz, &plan, tx->data, ty->data, to->data);
+    return PDS_OK;
+}
+
+/* ---- comparisons and logical operators ----------------------------------- */
+
+/* Like DEF_ROW, with Out of another element type. */
+#define DEF_ROW2(name, T, OT, expr)                                                           \
+    static void name(void *o_, const void *x_, int64_t sx, const void *y_, int64_t sy,       \
+                     int64_t n)                                                               \
+    {                                                                                         \
+        OT *o = o_;                                                                           \
+        const T *x = x_, *y = y_;                                                             \
+        for (int64_t i = 0; i < n; i++) {                                                     \
+            T a = x[i * sx], b = y[i * sy];                                                   \
+            o[i] = (OT)(expr);                                                                \
+        }                                                                                     \
+    }
+
+#define DEF_CMP_ROWS(T, SUF)                                                                  \
+    DEF_ROW2(eq_##SUF##_row, T, uint8_t, a == b)                                              \
+    DEF_ROW2(ne_##SUF##_row, T, uint8_t, a != b)                                              \
+    DEF_ROW2(lt_##SUF##_row, T, uint8_t, a < b)                                               \
+    DEF_ROW2(le_##SUF##_row, T, uint8_t, a <= b)                                              \
+    DEF_ROW2(gt_##SUF##_row, T, uint8_t, a > b)                                               \
+    DEF_ROW2(ge_##SUF##_row, T, uint8_t, a >= b)                                              \
+    DEF_ROW2(and_##SUF##_row, T, uint8_t, (a != 0) && (b != 0))                               \
+    DEF_ROW2(or_##SUF##_row, T, uint8_t, (a != 0) || (b != 0))                                \
+    DEF_ROW2(xor_##SUF##_row, T, uint8_t, (a != 0) != (b != 0))
+
+DEF_CMP_ROWS(float, f32)
+DEF_CMP_ROWS(int32_t, i32)
+DEF_CMP_ROWS(int64_t, i64)
+DEF_CMP_ROWS(uint8_t, b8)
+
+#define CMP_ROWS(op) {op##_f32_row, op##_i32_row, op##_i64_row, op##_b8_row}
+/* Indexed by pdsi_compare_kind (but NOT), then float32 / int32 / int64 / bool. */
+static const row_fn cmp_rows[PDSI_LOGIC_NOT][4] = {
+    [PDSI_CMP_EQ] = CMP_ROWS(eq),      [PDSI_CMP_NE] = CMP_ROWS(ne),
+    [PDSI_CMP_LT] = CMP_ROWS(lt),      [PDSI_CMP_LE] = CMP_ROWS(le),
+    [PDSI_CMP_GT] = CMP_ROWS(gt),      [PDSI_CMP_GE] = CMP_ROWS(ge),
+    [PDSI_LOGIC_AND] = CMP_ROWS(and),  [PDSI_LOGIC_OR] = CMP_ROWS(or),
+    [PDSI_LOGIC_XOR] = CMP_ROWS(xor),
+};
+
+static int cmp_dtype_index(pds_dtype d)
+{
+    return d == PDS_FLOAT32 ? 0 : d == PDS_INT32 ? 1 : d == PDS_INT64 ? 2 : d == PDS_BOOL ? 3 : -1;
+}
+
+/* Out = X is zero, for logical_not, in any dtype of the comparisons. */
+static void logical_not(const pdsi_tensor *tx, uint8_t *o)
+{
+    int64_t n = pdsi_tensor_numel(tx);
+    switch (tx->dtype) {
+    case PDS_FLOAT32: {
+        const float *x = tx->data;
+        for (int64_t i = 0; i < n; i++)
+            o[i] = x[i] == 0.0f;
+        break;
+    }
+    case PDS_INT32: {
+        const int32_t *x = tx->data;
+        for (int64_t i = 0; i < n; i++)
+            o[i] = x[i] == 0;
+        break;
+    }
+    case PDS_INT64: {
+        const int64_t *x = tx->data;
+        for (int64_t i = 0; i < n; i++)
+            o[i] = x[i] == 0;
+        break;
+    }
+    default: {
+        const uint8_t *x = tx->data;
+        for (int64_t i = 0; i < n; i++)
+            o[i] = x[i] == 0;
+        break;
+    }
+    }
+}
+
+pds_status pdsi_ref_compare(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                            pdsi_exec *ex, pds_error *err)
+{
+    (void)ex;
+    const pdsi_compare_params *p = params;
+    const pdsi_tensor *tx = pdsi_slot_get(&in[0]);
+    pdsi_tensor *to = pdsi_slot_get(&out[0]);
+    int di = cmp_dtype_index(tx->dtype);
+    if (di < 0 || (unsigned)p->kind >= PDSI_COMPARE_COUNT_ || to->dtype != PDS_BOOL)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "compare kernel: unexpected dtypes %s -> %s",
+                         pds_dtype_name(tx->dtype), pds_dtype_name(to->dtype));
+    if (pdsi_tensor_numel(to) == 0)
+        return PDS_OK;
+    if (p->kind == PDSI_LOGIC_NOT) {
+        logical_not(tx, to->data);
+        return PDS_OK;
+    }
+    const pdsi_tensor *ty = pdsi_slot_get(&in[1]);
+    if (ty->dtype != tx->dtype)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "compare kernel: X is %s, Y %s",
+                         pds_dtype_name(tx->dtype), pds_dtype_name(ty->dtype));
+    pdsi_bcast plan;
+    pds_status st = pdsi_bcast_plan(tx->dims, tx->rank, ty->dims, ty->rank, p->axis, &plan, err);
+    if (st)
+        return st;
+    walk(cmp_rows[p->kind][di], pds_dtype_size(tx->dtype), 1, &plan, tx->data, ty->data,
+         to->data);
+    return PDS_OK;
+}
+
+/* where: an odometer over the output with each input's element strides (0
+ * along its broadcast dims); elements are copied as bytes, any dtype. */
+pds_status pdsi_ref_where(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                          pdsi_exec *ex, pds_error *err)
+{
+    (void)params;
+    (void)ex;
+    const pdsi_tensor *t[3] = {pdsi_slot_get(&in[0]), pdsi_slot_get(&in[1]),
+                               pdsi_slot_get(&in[2])};
+    pdsi_tensor *to = pdsi_slot_get(&out[0]);
+    int64_t dims[PDSI_MAX_RANK];
+    int rank;
+    pds_status st = pdsi_where_shape(t[0], t[1], t[2], dims, &rank, err);
+    if (st)
+        return st;
+    int64_t n = pdsi_tensor_numel(to);
+    if (n == 0)
+        return PDS_OK;
+    /* strides[k][d]: elements of input k per step of output dim d */
+    int64_t strides[3][PDSI_MAX_RANK];
+    for (int k = 0; k < 3; k++) {
+        int64_t acc = 1;
+        for (int d = rank - 1; d >= 0; d--) {
+            int kd = d - (rank - t[k]->rank);
+            int64_t dim = kd >= 0 ? t[k]->dims[kd] : 1;
+            strides[k][d] = dim == 1 ? 0 : acc;
+            acc *= dim;
+        }
+    }
+    size_t esz = pds_dtype_size(to->dtype);
+    const uint8_t *c = t[0]->data;
+    const char *x = t[1]->data, *y = t[2]->data;
+    char *o = to->data;
+    int64_t idx[PDSI_MAX_RANK] = {0};
+    int64_t off[3] = {0, 0, 0};
+    for (int64_t i = 0; i < n; i++) {
+        const char *src = c[off[0]] ? x + (size_t)off[1] * esz : y + (size_t)off[2] * esz;
+        memcpy(o + (size_t)i * esz, src, esz);
+        for (int d = rank - 1; d >= 0; d--) {
+            for (int k = 0; k < 3; k++)
+                off[k] += strides[k][d];
+            if (++idx[d] < dims[d])
+                break;
+            for (int k = 0; k < 3; k++)
+                off[k] -= strides[k][d] * dims[d];
+            idx[d] = 0;
+        }
+    }
     return PDS_OK;
 }
 
@@ -302,5 +463,16 @@ const pdsi_ref_binding pdsi_ref_elementwise_kernels[] = {
     {PDSI_OP_ELEMENTWISE_POW, pdsi_ref_binary},
     {PDSI_OP_ELEMENTWISE_FLOORDIV, pdsi_ref_binary},
     {PDSI_OP_ELEMENTWISE_MOD, pdsi_ref_binary},
+    {PDSI_OP_EQUAL, pdsi_ref_compare},
+    {PDSI_OP_NOT_EQUAL, pdsi_ref_compare},
+    {PDSI_OP_LESS_THAN, pdsi_ref_compare},
+    {PDSI_OP_LESS_EQUAL, pdsi_ref_compare},
+    {PDSI_OP_GREATER_THAN, pdsi_ref_compare},
+    {PDSI_OP_GREATER_EQUAL, pdsi_ref_compare},
+    {PDSI_OP_LOGICAL_AND, pdsi_ref_compare},
+    {PDSI_OP_LOGICAL_OR, pdsi_ref_compare},
+    {PDSI_OP_LOGICAL_XOR, pdsi_ref_compare},
+    {PDSI_OP_LOGICAL_NOT, pdsi_ref_compare},
+    {PDSI_OP_WHERE, pdsi_ref_where},
 };
 PDSI_REF_TABLE_CHECK(ELEMENTWISE, elementwise);

@@ -83,6 +83,14 @@ pds_status pdsi_ref_dropout(const void *params, const pdsi_slot *in, const pdsi_
 pds_status pdsi_ref_binary(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                            pdsi_exec *ex, pds_error *err);
 
+/* Comparisons and logical operators. in: X, Y (not for logical_not); out:
+ * Out, bool. */
+pds_status pdsi_ref_compare(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                            pdsi_exec *ex, pds_error *err);
+/* where. in: Condition (bool), X, Y; out: Out. Any element type. */
+pds_status pdsi_ref_where(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                          pdsi_exec *ex, pds_error *err);
+
 /* ---- norm (ops/norm.h) ------------------------------------------------- */
 /* Slots: in X [N,C,...] (rank 2..5), Scale, Bias, Mean, Variance (each [C]),
  * MomentumTensor (ignored); out Y, then the optional MeanOut and VarianceOut
