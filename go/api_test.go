@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -132,6 +133,10 @@ func TestModelMetadata(t *testing.T) {
 	}
 	if v := pdsafe.Version(); v != "0.1.0" && !strings.Contains(v, ".") {
 		t.Errorf("Version() = %q", v)
+	}
+	if b := pdsafe.BuildInfo(); b != "reference kernels only" &&
+		!regexp.MustCompile(`^onednn [0-9]+\.[0-9]+\.[0-9]+$`).MatchString(b) {
+		t.Errorf("BuildInfo() = %q, want \"onednn X.Y.Z\" or \"reference kernels only\"", b)
 	}
 }
 

@@ -287,6 +287,10 @@ func LiveObjects() LiveCounts {
 // Version returns the C library's version, "MAJOR.MINOR.PATCH".
 func Version() string { return C.GoString(C.pds_version()) }
 
+// BuildInfo says what the C library was built with: its backends that name
+// what they run on ("onednn 3.0.0"), or "reference kernels only".
+func BuildInfo() string { return C.GoString(C.pds_build_info()) }
+
 // cABIVersions returns the PDS_ABI_VERSION the library was built with and
 // the one this package was compiled with. A difference means the package was
 // built against another pdsafe.h than the library's (a stale build cache:
