@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The Go package's test suite: builds the C library, installs it into
-# build/prefix inside the repository, points pkg-config at it and runs the Go
-# tests three times:
+# The Go test suites: builds the C libraries (libpdsafe and the PD_*
+# compatibility library libpaddle_inference_c), installs them into
+# build/prefix inside the repository, points pkg-config at it and runs the
+# tests of each Go module -- the package (go/) and the PD_* compatibility test
+# (compat/go/) -- three times:
 #   1. go test -race ./...                         (data races)
 #   2. GOEXPERIMENT=cgocheck2 go test ./...        (every cgo pointer rule)
 #   3. go test -asan ./...                         (AddressSanitizer on the Go
 #                                                   side, with the normal C build)
 # plus go vet and gofmt. Extra arguments go to every `go test` (e.g. -run M7).
+# PDSAFE_GO_MODULES chooses the modules (default "go compat/go").
 # Set PDSAFE_GO_SHORT=1 to pass -short (shorter stress and leak tests), and
 # PDSAFE_BUILD_DIR to build the C library somewhere other than build/.
 set -euo pipefail
@@ -14,14 +17,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 builddir="${PDSAFE_BUILD_DIR:-$root/build}"
 prefix="$builddir/prefix"
 
-echo "== build and install the C library into $prefix"
+echo "== build and install the C libraries into $prefix"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-# Only what is installed: the library, its static form and the CLI.
-if ! PDSAFE_NINJA_TARGETS="pdsafe pdsafe_static pdsafe_cli" \
+# Only what is installed: the libraries, the static form and the CLI.
+if ! PDSAFE_NINJA_TARGETS="pdsafe pdsafe_static pdsafe_cli paddle_inference_c" \
     bash "$root/scripts/build.sh" "$builddir" >"$log" 2>&1; then
   tail -n 40 "$log" >&2
-  echo "go-test: building the C library failed" >&2
+  echo "go-test: building the C libraries failed" >&2
   exit 1
 fi
 cmake --install "$builddir" --prefix "$prefix" >/dev/null
@@ -41,26 +44,13 @@ export CC="${CC:-gcc}"
 # package, so a changed pdsafe.h would not rebuild the Go package, and a stale
 # build against an older header corrupts memory (a grown struct). CGO_CFLAGS is
 # part of the cache key: put the header's and the library's hash in it.
-abi=$(cat "$prefix/include/pdsafe.h" "$prefix/lib/libpdsafe.so" | sha256sum | cut -c1-16)
+abi=$(cat "$prefix/include/pdsafe.h" "$prefix"/include/paddle_inference_c/*.h \
+      "$prefix/lib/libpdsafe.so" "$prefix/lib/libpaddle_inference_c.so" | sha256sum | cut -c1-16)
 export CGO_CFLAGS="${CGO_CFLAGS:--O2 -g} -DPDSAFE_BUILD_ID=$abi"
 export GOFLAGS="${GOFLAGS:-} -count=1"
 export PDSAFE_FIXTURES="$root/tests/fixtures"
 short=()
 [ "${PDSAFE_GO_SHORT:-0}" = 1 ] && short=(-short)
-
-cd "$root/go"
-echo "== gofmt, go vet"
-unformatted=$(gofmt -l .)
-if [ -n "$unformatted" ]; then
-  echo "go-test: gofmt -l reports:" >&2
-  echo "$unformatted" >&2
-  exit 1
-fi
-go vet ./...
-if command -v staticcheck >/dev/null 2>&1; then
-  echo "== staticcheck"
-  staticcheck ./...
-fi
 
 run() {
   local name=$1
@@ -70,7 +60,25 @@ run() {
   "$@"
   echo "== $name: passed in $((SECONDS - t0)) s"
 }
-run "go test -race" go test -race -timeout 10m "${short[@]}" "$@" ./...
-run "go test with GOEXPERIMENT=cgocheck2" env GOEXPERIMENT=cgocheck2 go test -timeout 10m "${short[@]}" "$@" ./...
-# detect_leaks: C memory not freed and not referenced at exit fails the run.
-run "go test -asan" env ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" go test -asan -timeout 10m "${short[@]}" "$@" ./...
+
+for mod in ${PDSAFE_GO_MODULES:-go compat/go}; do
+  cd "$root/$mod"
+  echo "== $mod: gofmt, go vet"
+  unformatted=$(gofmt -l .)
+  if [ -n "$unformatted" ]; then
+    echo "go-test: gofmt -l reports in $mod:" >&2
+    echo "$unformatted" >&2
+    exit 1
+  fi
+  go vet ./...
+  if command -v staticcheck >/dev/null 2>&1; then
+    echo "== $mod: staticcheck"
+    staticcheck ./...
+  fi
+  run "$mod: go test -race" go test -race -timeout 10m "${short[@]}" "$@" ./...
+  run "$mod: go test with GOEXPERIMENT=cgocheck2" \
+    env GOEXPERIMENT=cgocheck2 go test -timeout 10m "${short[@]}" "$@" ./...
+  # detect_leaks: C memory not freed and not referenced at exit fails the run.
+  run "$mod: go test -asan" env ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" \
+    go test -asan -timeout 10m "${short[@]}" "$@" ./...
+done

@@ -34,4 +34,3 @@ echo "== test: without oneDNN"
 
 echo "== Go package: -race, GOEXPERIMENT=cgocheck2, -asan"
 bash "$root/scripts/go-test.sh"
-bash "$root/scripts/go-test-compat.sh"

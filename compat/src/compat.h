@@ -106,6 +106,13 @@ typedef struct cp_tensor {
     size_t index;
     pds_dtype dtype;
     char name[PDS_NAME_SIZE];
+    /* Outputs: the shape PD_TensorGetShape last told the caller through this
+     * handle, which is what the caller sized its buffer by. CopyToCpu copies
+     * only while the output still has that shape (another thread's run may
+     * have changed it in between). */
+    int shown;
+    int32_t shown_rank;
+    int64_t shown_dims[PDS_MAX_RANK];
 } cp_tensor;
 
 /* What a config says about loading, copied out of it by cp_config_spec. */

@@ -666,6 +666,16 @@ static void *tensor_buffer(tctx *x, pds_dtype want, int writing, const char *cal
                   pds_dtype_name(o->dtype), pds_dtype_name(want));
         return NULL;
     }
+    if (t->shown && (t->shown_rank != o->rank ||
+                     memcmp(t->shown_dims, o->dims, sizeof(int64_t) * (size_t)o->rank) != 0)) {
+        /* The caller sized its buffer by the shape this handle last told it;
+         * a run since then (another thread's) changed it: copying now would
+         * write past that buffer. */
+        cp_misuse(call, "output \"%s\" changed shape since PD_TensorGetShape on PD_Tensor "
+                  "0x%016" PRIx64 " (a run in between; call PD_TensorGetShape again); the "
+                  "call does nothing", t->name, th);
+        return NULL;
+    }
     *bytes = elements(o->rank, o->dims) * pds_dtype_size(o->dtype);
     return o->data;
 }
@@ -779,6 +789,14 @@ PD_OneDimArrayInt32 *PD_TensorGetShape(PD_Tensor *pd_tensor)
     } else if (!t->is_input && x.p->have_result) {
         rank = x.p->out[t->index].rank;
         memcpy(dims, x.p->out[t->index].dims, sizeof dims);
+    } else if (!t->is_input) {
+        /* The model's declared dims may be -1: a buffer sized by them would
+         * be wrong (or of negative size), so no shape rather than a guess. */
+        cp_misuse(call, "output \"%s\" has no shape yet: PD_PredictorRun has not succeeded on "
+                  "PD_Predictor 0x%016" PRIx64 " since its last input change; returning NULL",
+                  t->name, t->predictor);
+        tensor_leave(&x);
+        return NULL;
     } else {
         rank = info->rank < 0 ? 0 : info->rank;
         memcpy(dims, info->dims, sizeof dims);
@@ -790,6 +808,11 @@ PD_OneDimArrayInt32 *PD_TensorGetShape(PD_Tensor *pd_tensor)
             tensor_leave(&x);
             return NULL;
         }
+    if (!t->is_input) {
+        t->shown = 1;
+        t->shown_rank = rank;
+        memcpy(t->shown_dims, dims, sizeof dims);
+    }
     tensor_leave(&x);
     PD_OneDimArrayInt32 *a = cp_block_new(CPB_INT32);
     if (a && rank) {

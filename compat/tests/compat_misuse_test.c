@@ -518,6 +518,45 @@ static int unknown_mode(FILE *e)
     return ct_failures;
 }
 
+/* The shape a caller sizes its buffer by is the one PD_TensorGetShape told it
+ * through that handle: an output's shape before any run is refused (its
+ * declared dims may be -1), and a copy after a run changed the shape (another
+ * thread's, in real code) is refused instead of writing past the buffer. */
+static int stale_output_shape(FILE *e)
+{
+    PD_Predictor *p = make_pred("pplcnet", NULL);
+    PD_OneDimArrayCstr *outs = PD_PredictorGetOutputNames(p);
+    PD_Tensor *y = PD_PredictorGetOutputHandle(p, outs->data[0]);
+    CT_CHECK(PD_TensorGetShape(y) == NULL);
+    fprintf(e, PFX "PD_TensorGetShape: output \"%s\" has no shape yet: PD_PredictorRun has not "
+            "succeeded on PD_Predictor 0x%016" PRIx64 " since its last input change; returning "
+            "NULL\n", outs->data[0], hv(p));
+    CT_CHECK(ct_run_case(p, g_dir, 0) == 0); /* batch 1: [1, 10] */
+    PD_OneDimArrayInt32 *shape = PD_TensorGetShape(y);
+    CT_CHECK(shape != NULL && shape->size == 2 && shape->data[0] == 1);
+    float buf[10 + 1];
+    for (int i = 0; i < 11; i++)
+        buf[i] = -1;
+    CT_CHECK(ct_run_case(p, g_dir, 1) == 0); /* batch 2: [2, 10], after the caller sized buf */
+    PD_TensorCopyToCpuFloat(y, buf);
+    fprintf(e, PFX "PD_TensorCopyToCpuFloat: output \"%s\" changed shape since "
+            "PD_TensorGetShape on PD_Tensor 0x%016" PRIx64 " (a run in between; call "
+            "PD_TensorGetShape again); the call does nothing\n", outs->data[0], hv(y));
+    CT_CHECK(buf[0] == -1 && buf[10] == -1); /* nothing written */
+    PD_OneDimArrayInt32Destroy(shape);
+    shape = PD_TensorGetShape(y); /* asked again: the copy goes through */
+    CT_CHECK(shape != NULL && shape->size == 2 && shape->data[0] == 2);
+    float big[20];
+    big[0] = -1;
+    PD_TensorCopyToCpuFloat(y, big);
+    CT_CHECK(big[0] != -1);
+    PD_OneDimArrayInt32Destroy(shape);
+    PD_TensorDestroy(y);
+    PD_OneDimArrayCstrDestroy(outs);
+    PD_PredictorDestroy(p);
+    return ct_failures;
+}
+
 /* The status-returning calls and the per-thread last error. */
 static void *other_thread_error(void *arg)
 {
@@ -586,6 +625,7 @@ static const struct {
     {"wrong_dtype", wrong_dtype, NULL, 0},
     {"arrays_destroyed_twice", arrays_destroyed_twice, NULL, 0},
     {"clone_shares_weights", clone_shares_weights, NULL, 0},
+    {"stale_output_shape", stale_output_shape, NULL, 0},
     {"status_calls", status_calls, NULL, 0},
     {"abort_mode", abort_mode, "abort", SIGABRT},
     {"unknown_mode", unknown_mode, "sometimes", 0},
