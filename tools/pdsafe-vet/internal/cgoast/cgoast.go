@@ -31,8 +31,31 @@ func CFuncName(call *ast.CallExpr) string {
 		if x, ok := f.X.(*ast.Ident); ok && x.Name == "C" {
 			return f.Sel.Name
 		}
+	case *ast.FuncLit:
+		if inner := InnerCall(call); inner != nil {
+			return CFuncName(inner)
+		}
 	}
 	return ""
+}
+
+// InnerCall returns the _Cfunc_ call inside a cgo wrapper call
+// (func() T { _cgo0 := x; ...; return _Cfunc_f(_cgo0) }()), or nil.
+func InnerCall(call *ast.CallExpr) *ast.CallExpr {
+	fl, ok := Unparen(call.Fun).(*ast.FuncLit)
+	if !ok || !IsCGenerated(fl) {
+		return nil
+	}
+	var inner *ast.CallExpr
+	ast.Inspect(fl.Body, func(n ast.Node) bool {
+		if c, ok := n.(*ast.CallExpr); ok && inner == nil {
+			if id, ok := Unparen(c.Fun).(*ast.Ident); ok && strings.HasPrefix(id.Name, "_Cfunc_") {
+				inner = c
+			}
+		}
+		return inner == nil
+	})
+	return inner
 }
 
 // IsGenerated reports whether an identifier is one cgo made up.
