@@ -270,6 +270,11 @@ func Callee(info *types.Info, call *ast.CallExpr) *types.Func {
 
 // IsFunc reports whether call calls pkgPath.name (a package-level function).
 func IsFunc(info *types.Info, call *ast.CallExpr, pkgPath, name string) bool {
+	if sel, ok := Unparen(call.Fun).(*ast.SelectorExpr); ok {
+		if b, ok := info.Uses[sel.Sel].(*types.Builtin); ok { // unsafe.Slice and friends
+			return b.Name() == name && b.Pkg() != nil && b.Pkg().Path() == pkgPath
+		}
+	}
 	fn := Callee(info, call)
 	return fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == pkgPath && fn.Name() == name
 }
@@ -295,6 +300,29 @@ func RootIdent(e ast.Expr) *ast.Ident {
 			return nil
 		}
 	}
+}
+
+// RootObj is the variable at the root of e, conversions and cgo's
+// temporaries seen through.
+func (t Temps) RootObj(info *types.Info, e ast.Expr) types.Object {
+	for i := 0; i < 8; i++ {
+		x := StripConv(info, t.Resolve(info, e))
+		if call, ok := x.(*ast.CallExpr); ok && len(call.Args) > 0 &&
+			(IsFunc(info, call, "unsafe", "SliceData") || IsFunc(info, call, "unsafe", "StringData")) {
+			x = call.Args[0]
+		}
+		id := RootIdent(x)
+		if id == nil {
+			return nil
+		}
+		o := ObjOf(info, id)
+		if b, ok := t[o]; ok {
+			e = b
+			continue
+		}
+		return o
+	}
+	return nil
 }
 
 // ObjOf returns the object an identifier uses or defines.
