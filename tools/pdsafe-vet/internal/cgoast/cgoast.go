@@ -127,6 +127,16 @@ type Temps map[types.Object]ast.Expr
 func CollectTemps(info *types.Info, root ast.Node) Temps {
 	m := Temps{}
 	ast.Inspect(root, func(n ast.Node) bool {
+		if vs, ok := n.(*ast.ValueSpec); ok && len(vs.Names) == len(vs.Values) {
+			for i, id := range vs.Names { // var _cgo1 _Ctype_size_t = x
+				if strings.HasPrefix(id.Name, "_cgo") {
+					if obj := info.Defs[id]; obj != nil {
+						m[obj] = vs.Values[i]
+					}
+				}
+			}
+			return true
+		}
 		as, ok := n.(*ast.AssignStmt)
 		if !ok || as.Tok != token.DEFINE || len(as.Lhs) != len(as.Rhs) {
 			return true
@@ -373,6 +383,22 @@ func IsCGenerated(fl *ast.FuncLit) bool {
 			for _, l := range s.Lhs {
 				if id, ok := l.(*ast.Ident); !ok || !strings.HasPrefix(id.Name, "_cgo") {
 					return false
+				}
+			}
+		case *ast.DeclStmt:
+			gd, ok := s.Decl.(*ast.GenDecl)
+			if !ok {
+				return false
+			}
+			for _, sp := range gd.Specs {
+				vs, ok := sp.(*ast.ValueSpec)
+				if !ok {
+					return false
+				}
+				for _, id := range vs.Names {
+					if !strings.HasPrefix(id.Name, "_cgo") {
+						return false
+					}
 				}
 			}
 		case *ast.ExprStmt:
