@@ -85,30 +85,37 @@ func where(info *types.Info, temps Temps, defs Defs, e ast.Expr, depth int) Mem 
 		}
 	case *ast.SliceExpr:
 		return where(info, temps, defs, x.X, depth+1)
-	case *ast.CompositeLit:
-		return GoMem
 	case *ast.BasicLit:
 		if x.Kind == token.STRING {
 			return Unknown // static data
 		}
-	case *ast.Ident, *ast.SelectorExpr, *ast.IndexExpr:
+	case *ast.Ident:
+		if d, ok := defs[ObjOf(info, x)]; ok {
+			return where(info, temps, defs, d, depth+1)
+		}
+		// A *C.T parameter may point into Go memory (a C struct declared in
+		// Go): its origin is unknown here.
+		if t := info.TypeOf(e); t != nil && !IsCPointer(t) && isRef(t) {
+			return GoMem
+		}
+	case *ast.SelectorExpr, *ast.IndexExpr:
 		t := info.TypeOf(e)
 		if t != nil && IsCPointer(t) {
-			return CMem
+			return CMem // a C pointer loaded from memory: C's own
 		}
-		if id, ok := e.(*ast.Ident); ok {
-			if d, ok := defs[ObjOf(info, id)]; ok {
-				return where(info, temps, defs, d, depth+1)
-			}
-		}
-		if t != nil {
-			switch types.Unalias(t).Underlying().(type) {
-			case *types.Pointer, *types.Slice, *types.Map, *types.Chan:
-				return GoMem
-			}
+		if t != nil && isRef(t) {
+			return GoMem
 		}
 	}
 	return Unknown
+}
+
+func isRef(t types.Type) bool {
+	switch types.Unalias(t).Underlying().(type) {
+	case *types.Pointer, *types.Slice, *types.Map, *types.Chan:
+		return true
+	}
+	return false
 }
 
 // base tells where the variable or element x (of &x) lives.

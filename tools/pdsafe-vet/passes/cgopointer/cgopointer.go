@@ -69,7 +69,7 @@ func run(pass *analysis.Pass) (any, error) {
 						if !intoC(info, temps, defs, l) {
 							continue
 						}
-						if cgoast.Where(info, temps, defs, s.Rhs[i]) == cgoast.GoMem && !pinned(s.Rhs[i]) {
+						if isPointer(info.TypeOf(s.Rhs[i])) && cgoast.Where(info, temps, defs, s.Rhs[i]) == cgoast.GoMem && !pinned(s.Rhs[i]) {
 							pass.Reportf(s.Pos(), "Go pointer stored into C memory (%s): the GC neither sees nor keeps alive what C memory points to, so the Go object can be freed and reused while C still uses it (M12), and cgo's checks panic when this memory is passed to C; pin it with runtime.Pinner for as long as C holds it, or copy the data into C.malloc'd memory", types.ExprString(l))
 						}
 					}
@@ -144,4 +144,19 @@ func pointee(info *types.Info, temps cgoast.Temps, a ast.Expr) types.Type {
 		}
 	}
 	return nil
+}
+
+// isPointer reports whether values of t are pointers (a struct value copied
+// into C memory is checked field by field where it is built).
+func isPointer(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	switch u := types.Unalias(t).Underlying().(type) {
+	case *types.Pointer, *types.Slice, *types.Map, *types.Chan, *types.Signature:
+		return true
+	case *types.Basic:
+		return u.Kind() == types.UnsafePointer
+	}
+	return false
 }

@@ -105,3 +105,10 @@ func cArrayOfPointers(n int) {
 	C.free(arr[0])
 	C.free(unsafe.Pointer(arr))
 }
+
+type holder struct{ opts C.box }
+
+func valueIntoGoHeldCStruct(s *holder) {
+	o := &s.opts
+	*o = C.box{n: 1} // a value, no pointer stored
+}

@@ -77,3 +77,9 @@ func cArithmetic(b *C.buf) {
 func direct(x []byte) {
 	C.use(unsafe.Pointer(&x[0]))
 }
+
+// A *C.T parameter may point into Go memory (a descriptor declared in Go):
+// a view of it is as alive as its owner, which the caller knows.
+func viewOfParam(d *C.buf, dims *[4]C.int) []C.int {
+	return unsafe.Slice(&dims[0], 4)
+}
