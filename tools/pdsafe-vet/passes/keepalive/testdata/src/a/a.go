@@ -30,7 +30,7 @@ func (h *Handle) Run() int {
 }
 
 func (h *Handle) RunTwice() int {
-	n := C.obj_run(h.c) // h is used by the next statement: kept alive
+	n := C.obj_run(h.c)            // h is used by the next statement: kept alive
 	return int(n + C.obj_run(h.c)) // want `h.c is passed to C.obj_run but h is not used after the call`
 }
 
