@@ -1,0 +1,13 @@
+package pdsafeobj_test
+
+import (
+	"testing"
+
+	"golang.org/x/tools/go/analysis/analysistest"
+
+	"github.com/pdsafe/pdsafe/tools/pdsafe-vet/passes/pdsafeobj"
+)
+
+func Test(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), pdsafeobj.Analyzer, "a")
+}
