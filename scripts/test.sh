@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: a normal build, an AddressSanitizer+UBSan build and a
 # build without oneDNN, all with -Werror, each running every test (ctest);
-# then the Go package three times (-race, cgocheck2, -asan).
+# then the Go modules three times (-race, cgocheck2, -asan), the cgo linter's
+# tests and the lint report.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
@@ -34,3 +35,10 @@ echo "== test: without oneDNN"
 
 echo "== Go package: -race, GOEXPERIMENT=cgocheck2, -asan"
 bash "$root/scripts/go-test.sh"
+
+# The cgo linter's own analyzer tests, then one lint report for the project
+# (clang-tidy, go vet, pdsafe-vet -> lint.sarif): new findings fail the run.
+echo "== pdsafe-vet: analyzer tests"
+(cd "$root/tools/pdsafe-vet" && go test -count=1 ./...)
+echo "== lint: clang-tidy, go vet, pdsafe-vet -> lint.sarif"
+bash "$root/scripts/lint.sh"
