@@ -40,9 +40,9 @@ static void test_ids_dense_in_list_order(void)
     /* The 82 operators the engine shipped with when ids were introduced, and
      * erf (the worked example of docs/ADDING_AN_OPERATOR.md); issue 12's: 7 unary
      * math (activation), 6 comparisons, 4 logical and where (elementwise), then
-     * expand_v2, expand_as_v2, tile, gather, index_select, gather_nd (shape)
-     * and cumsum (reduce). */
-    CHECK_EQ_INT(PDSI_OP_COUNT, 83 + 7 + 11 + 7);
+     * expand_v2, expand_as_v2, tile, gather, index_select, gather_nd,
+     * take_along_axis (shape) and cumsum (reduce). */
+    CHECK_EQ_INT(PDSI_OP_COUNT, 83 + 7 + 11 + 8);
     for (int i = 0; i < N_LISTED; i++) {
         CHECK_EQ_INT(op_list[i].id, i);
         const pdsi_opdef *d = pdsi_opdef_at(i);

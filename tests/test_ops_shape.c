@@ -1911,6 +1911,28 @@ static void test_gather_family(void)
     GATHER_ERR("index_select", ATTRS(pdst_attr_int("dim", 0)),
                pdst_mk(PDS_INT64, 2, DIMS(2, 2), NULL), NULL, 2,
                "index_select: input 'Index' has shape [2,2], expected [n] or [n, 1]");
+    /* take_along_axis: Index [2,2,1] on Input [2,3,4] along -2 (an Index
+     * smaller than Input off the axis reads Input's leading corner). */
+    pdsi_tensor *o2 = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("take_along_axis", ATTRS(pdst_attr_int("Axis", -2)),
+                          (pdsi_tensor *[]){x, pdst_mk(PDS_INT64, 3, DIMS(2, 2, 1),
+                                                       (int64_t[]){2, -1, 0, 1})},
+                          2, (pdsi_tensor *[]){o2}, 1, &err),
+             ep);
+    CHECK_SHAPE(o2, PDS_FLOAT32, 3, DIMS(2, 2, 1));
+    CHECK_DATA(o2, ((const float[]){8, 8, 12, 16}), 4);
+    GATHER_ERR("take_along_axis", ATTRS(pdst_attr_int("Axis", 2)),
+               pdst_mk(PDS_INT32, 3, DIMS(1, 1, 2), (int32_t[]){3, 4}), NULL, 2,
+               "take_along_axis: Index element 1 is 4, out of range for dim 2 of X (size 4): "
+               "expected a value in [-4, 4)");
+    GATHER_ERR("take_along_axis", ATTRS(pdst_attr_int("Axis", 2)),
+               pdst_mk(PDS_INT32, 3, DIMS(1, 4, 2), NULL), NULL, 2,
+               "take_along_axis: Index [1,4,2] is larger than Input [2,3,4] in dim 1 (only the "
+               "Axis dim 2 may differ)");
+    GATHER_ERR("take_along_axis", ATTRS(pdst_attr_int("Axis", 0)),
+               pdst_mk(PDS_INT32, 2, DIMS(1, 1), NULL), NULL, 2,
+               "take_along_axis: Index [1,1] has rank 2, expected the rank of Input [2,3,4] (at "
+               "least 1)");
 #undef GATHER_ERR
 #undef NOATTRS
     CHECK_STATUS(pdst_run_op1("gather", ATTRS(pdst_attr_int("axis", 0)),

@@ -900,6 +900,8 @@ static const opspec SPECS[] = {
     {"gather", "gather", "X Index =axis:i|Axis", "Out", "", "axis/i", NULL, NULL},
     {"index_select", "index_select", "X Index", "Out", "axis:dim/i", "dim/i", NULL, NULL},
     {"gather_nd", "gather_nd", "X Index", "Out", "", "", NULL, NULL},
+    {"take_along_axis", "take_along_axis", "Input Index", "Result", "axis:Axis/i", "Axis/i", NULL,
+     NULL},
     {"cast", "cast", "X", "Out", "dtype:out_dtype/D", "out_dtype/i", NULL, NULL},
     {"full_like", "fill_any_like", "X =value:f", "Out", "dtype/D", "value/f dtype/i", NULL, NULL},
     /* reductions */

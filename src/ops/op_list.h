@@ -140,7 +140,8 @@
     X(TILE, tile)                                                                             \
     X(GATHER, gather)                                                                         \
     X(INDEX_SELECT, index_select)                                                             \
-    X(GATHER_ND, gather_nd)
+    X(GATHER_ND, gather_nd)                                                                   \
+    X(TAKE_ALONG_AXIS, take_along_axis)
 
 /* Made by the load-time passes (passes/passes.h), never named by a model file
  * (PDSI_OPF_INTERNAL). */

@@ -4,7 +4,7 @@
  * flatten/flatten2, squeeze/squeeze2, unsqueeze/unsqueeze2, concat, split,
  * stack, slice, strided_slice, shape, fill_constant, fill_any_like,
  * fill_zeros_like, assign, assign_value, cast, expand_v2, expand_as_v2, tile,
- * gather, index_select and gather_nd.
+ * gather, index_select, gather_nd and take_along_axis.
  *
  * Slots and attributes are those of Paddle's legacy op definitions, and the
  * semantics those of Paddle 3.3's legacy executor, checked op by op against
@@ -744,7 +744,8 @@ pds_status pdsi_expand_resolve(const pdsi_expand_params *p, const pdsi_slot *in,
 pds_status pdsi_gather_resolve(const pdsi_gather_params *p, const pdsi_slot *in,
                                pdsi_gather_geom *g, pds_error *err)
 {
-    static const char *const op_name[] = {"gather", "index_select", "gather_nd"};
+    static const char *const op_name[] = {"gather", "index_select", "gather_nd",
+                                          "take_along_axis"};
     const char *op = op_name[p->kind];
     const pdsi_tensor *x = pdsi_slot_get(&in[0]);
     const pdsi_tensor *ix = pdsi_slot_get(&in[1]);
@@ -784,6 +785,32 @@ pds_status pdsi_gather_resolve(const pdsi_gather_params *p, const pdsi_slot *in,
         g->axis = 0;
         g->outer = 1;
         g->axis_size = 0;
+        return PDS_OK;
+    }
+    if (p->kind == PDSI_GATHER_ALONG_AXIS) {
+        if (x->rank < 1 || ix->rank != x->rank)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "take_along_axis: Index %s has rank %d, "
+                             "expected the rank of Input %s (at least 1)", bi, ix->rank, bx);
+        if (p->axis < -x->rank || p->axis >= x->rank)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "take_along_axis: Axis %lld is out of range "
+                             "for Input %s of rank %d", (long long)p->axis, bx, x->rank);
+        g->axis = (int)(p->axis < 0 ? p->axis + x->rank : p->axis);
+        g->outer = g->inner = 1;
+        for (int d = 0; d < x->rank; d++) {
+            if (d != g->axis && ix->dims[d] > x->dims[d])
+                return pdsi_fail(err, PDS_ERR_SHAPE, "take_along_axis: Index %s is larger than "
+                                 "Input %s in dim %d (only the Axis dim %d may differ)", bi, bx,
+                                 d, g->axis);
+            if (d < g->axis)
+                g->outer *= ix->dims[d];
+            else if (d > g->axis)
+                g->inner *= ix->dims[d];
+            g->out_dims[d] = ix->dims[d];
+        }
+        g->out_rank = ix->rank;
+        g->n_index = ix->dims[g->axis];
+        g->axis_size = x->dims[g->axis];
+        g->depth = 1;
         return PDS_OK;
     }
     int64_t a = p->axis;
@@ -2032,6 +2059,13 @@ static pds_status gather_nd_parse(const pdsi_attrs *attrs, void *params, pds_err
     return PDS_OK;
 }
 
+static pds_status take_along_axis_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_gather_params *p = params;
+    p->kind = PDSI_GATHER_ALONG_AXIS;
+    return pdsi_attr_int(attrs, "Axis", 0, &p->axis, err);
+}
+
 static pds_status gather_infer(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                                pds_error *err)
 {
@@ -2082,6 +2116,17 @@ static const pdsi_opdef op_gather_nd = {
     .infer = gather_infer,
 };
 
+static const pdsi_opdef op_take_along_axis = {
+    .id = PDSI_OP_TAKE_ALONG_AXIS,
+    .type = "take_along_axis",
+    .family = FAMILY,
+    .in = {{"Input", PDSI_SLOT_REQUIRED}, {"Index", PDSI_SLOT_REQUIRED}},
+    .out = {{"Result", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_gather_params),
+    .parse = take_along_axis_parse,
+    .infer = gather_infer,
+};
+
 const pdsi_opdef *const pdsi_ops_shape[] = {
     &op_reshape2,
     &op_reshape,
@@ -2112,5 +2157,6 @@ const pdsi_opdef *const pdsi_ops_shape[] = {
     &op_gather,
     &op_index_select,
     &op_gather_nd,
+    &op_take_along_axis,
 };
 PDSI_OPDEF_TABLE_CHECK(SHAPE, shape);

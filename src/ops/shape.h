@@ -3,7 +3,7 @@
  * reshape, transpose, flatten, squeeze, unsqueeze, concat, split, stack,
  * slice, strided_slice, shape, fill_constant, fill_any_like, fill_zeros_like,
  * assign, assign_value, cast, expand_v2, expand_as_v2, tile, gather,
- * index_select and gather_nd.
+ * index_select, gather_nd and take_along_axis.
  *
  * Except for cast and the fills, these ops move element bytes and never look
  * at values, so they work for every dtype with a known size. Several of them
@@ -175,12 +175,14 @@ typedef struct pdsi_expand_params {
     int64_t v[PDSI_SHAPE_MAX_LIST];
 } pdsi_expand_params;
 
-/* gather (axis; in X, Index, Axis), index_select (dim; in X, Index) and
- * gather_nd (in X, Index). kind is set by the opdef. */
+/* gather (axis; in X, Index, Axis), index_select (dim; in X, Index),
+ * gather_nd (in X, Index) and take_along_axis (Axis; in Input, Index; out
+ * Result). kind is set by the opdef. */
 typedef enum pdsi_gather_kind {
     PDSI_GATHER,
     PDSI_GATHER_INDEX_SELECT,
-    PDSI_GATHER_ND
+    PDSI_GATHER_ND,
+    PDSI_GATHER_ALONG_AXIS
 } pdsi_gather_kind;
 typedef struct pdsi_gather_params {
     pdsi_gather_kind kind;
@@ -257,7 +259,9 @@ pds_status pdsi_expand_resolve(const pdsi_expand_params *p, const pdsi_slot *in,
  * n_index tuples of depth coordinates and copies X's trailing block of
  * `inner` elements at each. Index values are checked by the kernels (they are
  * data): each must lie in [-size, size) of its dim, a negative one counting
- * from the end. */
+ * from the end. take_along_axis: Index has X's rank and, off the axis, dims
+ * no larger than X's; Out has Index's dims, element (..., k, ...) being X at
+ * the same coordinates with Index's value on the axis. */
 typedef struct pdsi_gather_geom {
     int axis;
     int64_t outer, axis_size, inner;

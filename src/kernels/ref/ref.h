@@ -159,8 +159,8 @@ pds_status pdsi_cast_ref(const void *params, const pdsi_slot *in, const pdsi_slo
 /* expand_v2, expand_as_v2, tile (pdsi_expand_params). */
 pds_status pdsi_expand_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                            pdsi_exec *ex, pds_error *err);
-/* gather, index_select, gather_nd (pdsi_gather_params); an Index value out
- * of range is PDS_ERR_SHAPE naming it. */
+/* gather, index_select, gather_nd, take_along_axis (pdsi_gather_params); an
+ * Index value out of range is PDS_ERR_SHAPE naming it. */
 pds_status pdsi_gather_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                            pdsi_exec *ex, pds_error *err);
 

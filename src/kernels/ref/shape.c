@@ -507,7 +507,8 @@ static pds_status index_at(const pdsi_tensor *ix, int64_t k, int64_t size, const
 pds_status pdsi_gather_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                            pdsi_exec *ex, pds_error *err)
 {
-    static const char *const op_name[] = {"gather", "index_select", "gather_nd"};
+    static const char *const op_name[] = {"gather", "index_select", "gather_nd",
+                                          "take_along_axis"};
     const pdsi_gather_params *p = params;
     const pdsi_tensor *x = pdsi_slot_get(&in[0]);
     const pdsi_tensor *ix = pdsi_slot_get(&in[1]);
@@ -529,6 +530,33 @@ pds_status pdsi_gather_ref(const void *params, const pdsi_slot *in, const pdsi_s
     const size_t chunk = (size_t)g.inner * es;
     char *dst = o->data;
     const char *src = x->data;
+    if (p->kind == PDSI_GATHER_ALONG_AXIS) {
+        /* Index viewed as [outer, n_index, inner]; X as [outer', axis_size,
+         * inner'] with its own dims: walk Index's coordinates with an odometer
+         * and the matching offset into X (Index's dims are at most X's). */
+        int64_t xstr[PDSI_MAX_RANK], coord[PDSI_MAX_RANK] = {0}, off = 0;
+        int64_t s = 1;
+        for (int d = x->rank - 1; d >= 0; d--) {
+            xstr[d] = s;
+            s *= x->dims[d];
+        }
+        for (int64_t k = 0; k < numel; k++) {
+            int64_t v;
+            if ((st = index_at(ix, k, g.axis_size, "take_along_axis", g.axis, &v, err)))
+                return st;
+            memcpy(dst + (size_t)k * es, src + (size_t)(off + v * xstr[g.axis]) * es, es);
+            for (int d = ix->rank - 1; d >= 0; d--) {
+                if (d != g.axis)
+                    off += xstr[d];
+                if (++coord[d] < ix->dims[d])
+                    break;
+                if (d != g.axis)
+                    off -= xstr[d] * ix->dims[d];
+                coord[d] = 0;
+            }
+        }
+        return PDS_OK;
+    }
     if (p->kind == PDSI_GATHER_ND) {
         /* Every index is checked even when the copied blocks are empty. */
         for (int64_t k = 0; k < g.n_index; k++) {
@@ -597,5 +625,6 @@ const pdsi_ref_binding pdsi_ref_shape_kernels[] = {
     {PDSI_OP_GATHER, pdsi_gather_ref},
     {PDSI_OP_INDEX_SELECT, pdsi_gather_ref},
     {PDSI_OP_GATHER_ND, pdsi_gather_ref},
+    {PDSI_OP_TAKE_ALONG_AXIS, pdsi_gather_ref},
 };
 PDSI_REF_TABLE_CHECK(SHAPE, shape);
