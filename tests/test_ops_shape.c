@@ -1876,6 +1876,15 @@ static void test_gather_family(void)
              ep);
     CHECK_SHAPE(o, PDS_FLOAT32, 0, DIMS(0));
     CHECK_DATA(o, ((const float[]){23}), 1);
+    /* depth 0 (Index [2,0], no values): each of the 2 results is all of X */
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("gather_nd", NULL, 0,
+                          (pdsi_tensor *[]){arange(PDS_INT32, 1, DIMS(3)),
+                                            pdst_mk(PDS_INT64, 2, DIMS(2, 0), NULL)},
+                          2, (pdsi_tensor *[]){o}, 1, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_INT32, 2, DIMS(2, 3));
+    CHECK_DATA(o, ((const int32_t[]){0, 1, 2, 0, 1, 2}), 6);
 
     /* Out-of-range index values: a clean PDS_ERR_SHAPE from the kernel, with
      * the exact message, and nothing read outside X. */

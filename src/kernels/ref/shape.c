@@ -523,7 +523,7 @@ pds_status pdsi_gather_ref(const void *params, const pdsi_slot *in, const pdsi_s
                          op_name[p->kind]);
     if ((st = check_out(o, x->dtype, numel, "Out", err)))
         return st;
-    if (g.n_index > 0 && !ix->data)
+    if (g.n_index > 0 && g.depth > 0 && !ix->data)
         return pdsi_fail(err, PDS_ERR_INTERNAL, "%s: input 'Index' has no data",
                          op_name[p->kind]);
     const size_t es = pds_dtype_size(x->dtype);
