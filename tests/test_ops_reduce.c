@@ -1,7 +1,7 @@
 /*
  * test_ops_reduce.c — the reduce family (reduce_sum, reduce_mean, reduce_max,
- * reduce_min, arg_max, arg_min) through the real parse -> infer -> kernel
- * path.
+ * reduce_min, arg_max, arg_min, cumsum) through the real parse -> infer ->
+ * kernel path.
  *
  * Expected values come from Paddle itself (the arrays below, generated once
  * with the paddlepaddle 3.3.1 wheel by running each legacy operator in a
@@ -578,7 +578,8 @@ static void test_cumsum(void)
                               (pdsi_tensor *[]){pdst_mk_out()}, 1, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "cumsum: axis 2 is out of range for X [1,6] of rank 2");
-    CHECK_STATUS(pdst_run_op1("cumsum", ATTRS(pdst_attr_int("axis", 1), pdst_attr_bool("flatten", 1)),
+    CHECK_STATUS(pdst_run_op1("cumsum",
+                              ATTRS(pdst_attr_int("axis", 1), pdst_attr_bool("flatten", 1)),
                               (pdsi_tensor *[]){x}, 1, (pdsi_tensor *[]){pdst_mk_out()}, 1, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "expected 0 or -1");

@@ -1,8 +1,11 @@
 /*
  * test_ops_shape.c — the data-movement family (reshape, transpose, flatten,
  * squeeze, unsqueeze, concat, split, stack, slice, strided_slice, shape,
- * fill_constant, fill_any_like, fill_zeros_like, assign, assign_value, cast)
- * through the real parse -> infer -> kernel path.
+ * fill_constant, fill_any_like, fill_zeros_like, assign, assign_value, cast,
+ * expand_v2, expand_as_v2, tile, gather, index_select, gather_nd,
+ * take_along_axis) through the real parse -> infer -> kernel path. The issue
+ * 12 ops are checked against values from first principles (numpy semantics);
+ * their fixtures op_expand and op_gather check them against Paddle.
  *
  * Expected values come from Paddle itself (the arrays below, generated once
  * with the paddlepaddle 3.3.1 wheel by running each legacy operator in a
