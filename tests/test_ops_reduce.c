@@ -1,7 +1,7 @@
 /*
  * test_ops_reduce.c — the reduce family (reduce_sum, reduce_mean, reduce_max,
- * reduce_min, arg_max, arg_min) through the real parse -> infer -> kernel
- * path.
+ * reduce_min, arg_max, arg_min, cumsum) through the real parse -> infer ->
+ * kernel path.
  *
  * Expected values come from Paddle itself (the arrays below, generated once
  * with the paddlepaddle 3.3.1 wheel by running each legacy operator in a
@@ -516,6 +516,80 @@ static void test_arg_random(void)
     }
 }
 
+/* ---- cumsum (issue 12) ------------------------------------------------------ */
+
+/* Paddle's CPU cumsum adds in the element type, one element after the other
+ * (the fixture op_cumsum matches a sequential float32 scan bit for bit); the
+ * values here make every other order round differently. */
+static void test_cumsum(void)
+{
+    pds_error err = {0}, *ep = &err;
+    const float xv[6] = {1e8f, 1.0f, -1e8f, 1.0f, 0.5f, 3.0f};
+    pdsi_tensor *x = pdst_mk(PDS_FLOAT32, 2, DIMS(1, 6), xv);
+    struct {
+        int exclusive, reverse;
+        float want[6];
+    } rows[] = {
+        /* 1e8 + 1 rounds to 1e8 in float32 */
+        {0, 0, {1e8f, 1e8f, 0.0f, 1.0f, 1.5f, 4.5f}},
+        {1, 0, {0.0f, 1e8f, 1e8f, 0.0f, 1.0f, 1.5f}},
+        /* 4.5 - 1e8 rounds to -99999992, and so does that + 1 */
+        {0, 1, {8.0f, -99999992.0f, -99999992.0f, 4.5f, 3.5f, 3.0f}},
+        {1, 1, {-99999992.0f, -99999992.0f, 4.5f, 3.5f, 3.0f, 0.0f}},
+    };
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        pdsi_tensor *o = pdst_mk_out();
+        CHECK_OK(pdst_run_op1("cumsum",
+                              ATTRS(pdst_attr_int("axis", -1), pdst_attr_bool("flatten", 0),
+                                    pdst_attr_bool("exclusive", rows[r].exclusive),
+                                    pdst_attr_bool("reverse", rows[r].reverse)),
+                              (pdsi_tensor *[]){x}, 1, (pdsi_tensor *[]){o}, 1, &err),
+                 ep);
+        CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(1, 6));
+        if (memcmp(o->data, rows[r].want, sizeof rows[r].want) != 0)
+            PDST_FAIL("cumsum exclusive=%d reverse=%d: got %.9g %.9g %.9g %.9g %.9g %.9g",
+                      rows[r].exclusive, rows[r].reverse, ((float *)o->data)[0],
+                      ((float *)o->data)[1], ((float *)o->data)[2], ((float *)o->data)[3],
+                      ((float *)o->data)[4], ((float *)o->data)[5]);
+    }
+    /* int64 along axis 0 of [3,2], flatten of int32 [2,2], int64 wrapping */
+    pdsi_tensor *o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("cumsum", ATTRS(pdst_attr_int("axis", -2)),
+                          (pdsi_tensor *[]){pdst_mk(PDS_INT64, 2, DIMS(3, 2),
+                                                    (int64_t[]){1, 2, 3, 4, INT64_MAX, 6})},
+                          1, (pdsi_tensor *[]){o}, 1, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_INT64, 2, DIMS(3, 2));
+    {
+        const int64_t *d = o->data;
+        CHECK(d[0] == 1 && d[1] == 2 && d[2] == 4 && d[3] == 6 && d[4] == INT64_MIN + 3 &&
+              d[5] == 12);
+    }
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("cumsum", ATTRS(pdst_attr_int("axis", 0), pdst_attr_bool("flatten", 1)),
+                          (pdsi_tensor *[]){pdst_mk(PDS_INT32, 2, DIMS(2, 2),
+                                                    (int32_t[]){1, 2, 3, 4})},
+                          1, (pdsi_tensor *[]){o}, 1, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_INT32, 1, DIMS(4));
+    CHECK(memcmp(o->data, (int32_t[]){1, 3, 6, 10}, 16) == 0);
+    /* errors: axis out of range, axis with flatten beyond the 1-D result, dtype */
+    CHECK_STATUS(pdst_run_op1("cumsum", ATTRS(pdst_attr_int("axis", 2)), (pdsi_tensor *[]){x}, 1,
+                              (pdsi_tensor *[]){pdst_mk_out()}, 1, &err),
+                 PDS_ERR_SHAPE, ep);
+    CHECK_MSG(err, "cumsum: axis 2 is out of range for X [1,6] of rank 2");
+    CHECK_STATUS(pdst_run_op1("cumsum",
+                              ATTRS(pdst_attr_int("axis", 1), pdst_attr_bool("flatten", 1)),
+                              (pdsi_tensor *[]){x}, 1, (pdsi_tensor *[]){pdst_mk_out()}, 1, &err),
+                 PDS_ERR_SHAPE, ep);
+    CHECK_MSG(err, "expected 0 or -1");
+    CHECK_STATUS(pdst_run_op1("cumsum", ATTRS(pdst_attr_int("axis", 0)),
+                              (pdsi_tensor *[]){pdst_mk(PDS_BOOL, 1, DIMS(2), NULL)}, 1,
+                              (pdsi_tensor *[]){pdst_mk_out()}, 1, &err),
+                 PDS_ERR_DTYPE, ep);
+    CHECK_MSG(err, "expected float32, float64, int32 or int64");
+}
+
 int main(void)
 {
     RUN_TEST(test_reduce_paddle);
@@ -524,5 +598,6 @@ int main(void)
     RUN_TEST(test_reduce_long_sum);
     RUN_TEST(test_arg);
     RUN_TEST(test_arg_random);
+    RUN_TEST(test_cumsum);
     return pdst_summary();
 }

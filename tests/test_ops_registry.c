@@ -39,8 +39,10 @@ static void test_ids_dense_in_list_order(void)
     CHECK_EQ_INT(N_LISTED, PDSI_OP_COUNT);
     /* The 82 operators the engine shipped with when ids were introduced, and
      * erf (the worked example of docs/ADDING_AN_OPERATOR.md); issue 12's: 7 unary
-     * math (activation), 6 comparisons, 4 logical and where (elementwise). */
-    CHECK_EQ_INT(PDSI_OP_COUNT, 83 + 7 + 11);
+     * math (activation), 6 comparisons, 4 logical and where (elementwise), then
+     * expand_v2, expand_as_v2, tile, gather, index_select, gather_nd,
+     * take_along_axis (shape) and cumsum (reduce). */
+    CHECK_EQ_INT(PDSI_OP_COUNT, 83 + 7 + 11 + 8);
     for (int i = 0; i < N_LISTED; i++) {
         CHECK_EQ_INT(op_list[i].id, i);
         const pdsi_opdef *d = pdsi_opdef_at(i);
@@ -237,6 +239,14 @@ static void test_flags_match_slots(void)
     CHECK(pdsi_opdef_at(PDSI_OP_CAST)->flags == 0);
     CHECK(pdsi_opdef_at(PDSI_OP_PDSAFE_CONV)->flags == PDSI_OPF_INTERNAL);
     CHECK_EQ_INT(pdsi_opdef_at(PDSI_OP_CLIP)->data_dependent_inputs, (1u << 1) | (1u << 2));
+    /* Issue 12, second set: data movement and cumsum, no flags; the shapes of
+     * expand_v2 and tile come from tensors, gather's axis may. */
+    CHECK(pdsi_opdef_at(PDSI_OP_GATHER)->flags == 0);
+    CHECK(pdsi_opdef_at(PDSI_OP_CUMSUM)->flags == 0);
+    CHECK_EQ_INT(pdsi_opdef_at(PDSI_OP_EXPAND_V2)->data_dependent_inputs, (1u << 1) | (1u << 2));
+    CHECK_EQ_INT(pdsi_opdef_at(PDSI_OP_TILE)->data_dependent_inputs, (1u << 1) | (1u << 2));
+    CHECK_EQ_INT(pdsi_opdef_at(PDSI_OP_GATHER)->data_dependent_inputs, 1u << 2);
+    CHECK_EQ_INT(pdsi_opdef_at(PDSI_OP_EXPAND_AS_V2)->data_dependent_inputs, 0);
 }
 
 int main(void)

@@ -1,8 +1,11 @@
 /*
  * test_ops_shape.c — the data-movement family (reshape, transpose, flatten,
  * squeeze, unsqueeze, concat, split, stack, slice, strided_slice, shape,
- * fill_constant, fill_any_like, fill_zeros_like, assign, assign_value, cast)
- * through the real parse -> infer -> kernel path.
+ * fill_constant, fill_any_like, fill_zeros_like, assign, assign_value, cast,
+ * expand_v2, expand_as_v2, tile, gather, index_select, gather_nd,
+ * take_along_axis) through the real parse -> infer -> kernel path. The issue
+ * 12 ops are checked against values from first principles (numpy semantics);
+ * their fixtures op_expand and op_gather check them against Paddle.
  *
  * Expected values come from Paddle itself (the arrays below, generated once
  * with the paddlepaddle 3.3.1 wheel by running each legacy operator in a
@@ -1705,6 +1708,252 @@ static void test_assign_value(void)
 
 /* A kernel re-checks the geometry it relies on, so a runtime bug that skips or
  * mismatches infer gives PDS_ERR_INTERNAL instead of a wild write. */
+/* ---- expand_v2, expand_as_v2, tile (issue 12) ------------------------------ */
+
+/* Values from first principles (numpy's broadcast_to and tile); the fixture
+ * op_expand checks the same ops against Paddle in both formats. */
+static void test_expand_tile(void)
+{
+    pds_error err = {0}, *ep = &err;
+    pdsi_tensor *o = pdst_mk_out();
+    /* [2,1] int64 to [2,-1,3] would put -1 on a new dim: refused; [3,2,-1]
+     * after a new leading dim keeps X's dim (what Paddle's plain kernel does). */
+    pdsi_tensor *x = arange(PDS_INT64, 2, DIMS(2, 1));
+    CHECK_OK(pdst_run_op("expand_v2", ATTRS(INTS("shape", 3, -1, 4)),
+                         (pdsi_slot[]){SL(x), NOSLOT, NOSLOT}, (pdsi_slot[]){SL(o)}, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_INT64, 3, DIMS(3, 2, 4));
+    {
+        int64_t want[24];
+        for (int i = 0; i < 24; i++)
+            want[i] = (i / 4) % 2;
+        CHECK_DATA(o, want, 24);
+    }
+    /* Shape tensor wins over the attribute; zero-size result. */
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("expand_v2", ATTRS(INTS("shape", 9, 9)),
+                         (pdsi_slot[]){SL(x), SL(VI32(2, 0)), NOSLOT}, (pdsi_slot[]){SL(o)},
+                         &err),
+             ep);
+    CHECK_SHAPE(o, PDS_INT64, 2, DIMS(2, 0));
+    /* expand_shapes_tensor list, float32 */
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("expand_v2", ATTRS(NOINTS("shape")),
+                         (pdsi_slot[]){SL(arange(PDS_FLOAT32, 1, DIMS(3))), NOSLOT,
+                                       SL(VI64(2), VI32(3))},
+                         (pdsi_slot[]){SL(o)}, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(2, 3));
+    CHECK_DATA(o, ((const float[]){0, 1, 2, 0, 1, 2}), 6);
+#define EXPAND_ERR(op, attr, x, s1, s2, code, msg)                                            \
+    do {                                                                                      \
+        CHECK_STATUS(pdst_run_op(op, ATTRS(attr), (pdsi_slot[]){SL(x), s1, s2},                \
+                                 (pdsi_slot[]){SL(pdst_mk_out())}, &err),                     \
+                     code, ep);                                                               \
+        CHECK_MSG(err, msg);                                                                  \
+    } while (0)
+    EXPAND_ERR("expand_v2", INTS("shape", -1, 2, 1), x, NOSLOT, NOSLOT, PDS_ERR_SHAPE,
+               "new leading dim");
+    EXPAND_ERR("expand_v2", INTS("shape", 3, 1), x, NOSLOT, NOSLOT, PDS_ERR_SHAPE,
+               "dim 0 of X is 2, expected 1 or 3");
+    EXPAND_ERR("expand_v2", INTS("shape", 2), x, NOSLOT, NOSLOT, PDS_ERR_SHAPE,
+               "fewer than the rank 2");
+    EXPAND_ERR("expand_v2", INTS("shape", 2, -2), x, NOSLOT, NOSLOT, PDS_ERR_SHAPE, "-2");
+    EXPAND_ERR("expand_v2", NOINTS("shape"), x,
+               SL(pdst_mk(PDS_FLOAT32, 1, DIMS(2), (float[]){2, 3})), NOSLOT, PDS_ERR_DTYPE,
+               "'Shape'");
+    EXPAND_ERR("expand_v2", INTS("shape", 1, 1, 1, 1, 1, 1, 1, 2, 3), x, NOSLOT, NOSLOT,
+               PDS_ERR_SHAPE, "maximum rank 8");
+    EXPAND_ERR("tile", INTS("repeat_times", 2, -1), x, NOSLOT, NOSLOT, PDS_ERR_SHAPE,
+               "expected a repeat count >= 0");
+    EXPAND_ERR("tile", INTS("repeat_times", 1 << 30, 1 << 30), x, NOSLOT, NOSLOT, PDS_ERR_SHAPE,
+               "overflows");
+#undef EXPAND_ERR
+
+    /* expand_as_v2: Y's dims when target_shape holds -1, else target_shape. */
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("expand_as_v2", ATTRS(INTS("target_shape", -1, 2, 3)),
+                         (pdsi_slot[]){SL(arange(PDS_INT32, 1, DIMS(3))),
+                                       SL(pdst_mk(PDS_FLOAT32, 3, DIMS(4, 2, 3), NULL))},
+                         (pdsi_slot[]){SL(o)}, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_INT32, 3, DIMS(4, 2, 3));
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("expand_as_v2", ATTRS(INTS("target_shape", 2, 3)),
+                         (pdsi_slot[]){SL(arange(PDS_INT32, 1, DIMS(3))), NOSLOT},
+                         (pdsi_slot[]){SL(o)}, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_INT32, 2, DIMS(2, 3));
+    CHECK_DATA(o, ((const int32_t[]){0, 1, 2, 0, 1, 2}), 6);
+
+    /* tile: [2,3] arange by [2,1,2] -> [2,2,6]; repeats shorter than the rank. */
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("tile", ATTRS(INTS("repeat_times", 2, 1, 2)),
+                         (pdsi_slot[]){SL(arange(PDS_FLOAT32, 2, DIMS(2, 3))), NOSLOT, NOSLOT},
+                         (pdsi_slot[]){SL(o)}, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_FLOAT32, 3, DIMS(2, 2, 6));
+    {
+        float want[24];
+        for (int i = 0; i < 24; i++)
+            want[i] = (float)(((i / 6) % 2) * 3 + (i % 6) % 3);
+        CHECK_DATA(o, want, 24);
+    }
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("tile", ATTRS(NOINTS("repeat_times")),
+                         (pdsi_slot[]){SL(arange(PDS_INT64, 2, DIMS(2, 3))), SL(VI64(2)), NOSLOT},
+                         (pdsi_slot[]){SL(o)}, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_INT64, 2, DIMS(2, 6));
+    CHECK_DATA(o, ((const int64_t[]){0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5}), 12);
+    /* A rank-8 tile with every dim split in two: the walk's deepest case. */
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("tile", ATTRS(INTS("repeat_times", 2, 2, 2, 2, 2, 2, 2, 2)),
+                         (pdsi_slot[]){SL(arange(PDS_INT32, 8, DIMS(2, 2, 2, 2, 2, 2, 2, 2))),
+                                       NOSLOT, NOSLOT},
+                         (pdsi_slot[]){SL(o)}, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_INT32, 8, DIMS(4, 4, 4, 4, 4, 4, 4, 4));
+    {
+        /* element (i0..i7) is the arange value at (i0 % 2, ..., i7 % 2) */
+        const int32_t *d = o->data;
+        int bad = 0;
+        for (int64_t k = 0; k < 65536; k++) {
+            int64_t v = 0;
+            for (int b = 7; b >= 0; b--)
+                v = v * 2 + ((k >> (2 * b)) & 3) % 2;
+            bad += d[k] != v;
+        }
+        CHECK_EQ_INT(bad, 0);
+    }
+}
+
+/* ---- gather, index_select, gather_nd (issue 12) ---------------------------- */
+
+static void test_gather_family(void)
+{
+    pds_error err = {0}, *ep = &err;
+    pdsi_tensor *x = arange(PDS_FLOAT32, 3, DIMS(2, 3, 4));
+    pdsi_tensor *o = pdst_mk_out();
+    /* gather axis -2 with int32 indices, negative counting from the end */
+    CHECK_OK(pdst_run_op1("gather", ATTRS(pdst_attr_int("axis", -2)),
+                          (pdsi_tensor *[]){x, VI32(2, -3), NULL}, 3, (pdsi_tensor *[]){o}, 1,
+                          &err),
+             ep);
+    CHECK_SHAPE(o, PDS_FLOAT32, 3, DIMS(2, 2, 4));
+    CHECK_DATA(o, ((const float[]){8, 9, 10, 11, 0, 1, 2, 3, 20, 21, 22, 23, 12, 13, 14, 15}),
+               16);
+    /* Axis tensor wins over the attribute; a 0-D index drops the axis. */
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("gather", ATTRS(pdst_attr_int("axis", 0)),
+                          (pdsi_tensor *[]){x, pdst_mk(PDS_INT64, 0, DIMS(0), (int64_t[]){-1}),
+                                            VI64(2)},
+                          3, (pdsi_tensor *[]){o}, 1, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(2, 3));
+    CHECK_DATA(o, ((const float[]){3, 7, 11, 15, 19, 23}), 6);
+    /* index_select dim 0, int64 data, index [n,1] */
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("index_select", ATTRS(pdst_attr_int("dim", 0)),
+                          (pdsi_tensor *[]){arange(PDS_INT64, 2, DIMS(3, 2)),
+                                            pdst_mk(PDS_INT64, 2, DIMS(3, 1),
+                                                    (int64_t[]){2, 0, -1})},
+                          2, (pdsi_tensor *[]){o}, 1, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_INT64, 2, DIMS(3, 2));
+    CHECK_DATA(o, ((const int64_t[]){4, 5, 0, 1, 4, 5}), 6);
+    /* gather_nd: depth 2 on [2,3,4] -> slices of 4; depth 3 -> elements */
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("gather_nd", NULL, 0,
+                          (pdsi_tensor *[]){x, pdst_mk(PDS_INT32, 2, DIMS(2, 2),
+                                                       (int32_t[]){1, -1, 0, 1})},
+                          2, (pdsi_tensor *[]){o}, 1, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(2, 4));
+    CHECK_DATA(o, ((const float[]){20, 21, 22, 23, 4, 5, 6, 7}), 8);
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("gather_nd", NULL, 0,
+                          (pdsi_tensor *[]){x, pdst_mk(PDS_INT64, 1, DIMS(3),
+                                                       (int64_t[]){1, 2, -1})},
+                          2, (pdsi_tensor *[]){o}, 1, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_FLOAT32, 0, DIMS(0));
+    CHECK_DATA(o, ((const float[]){23}), 1);
+    /* depth 0 (Index [2,0], no values): each of the 2 results is all of X */
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("gather_nd", NULL, 0,
+                          (pdsi_tensor *[]){arange(PDS_INT32, 1, DIMS(3)),
+                                            pdst_mk(PDS_INT64, 2, DIMS(2, 0), NULL)},
+                          2, (pdsi_tensor *[]){o}, 1, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_INT32, 2, DIMS(2, 3));
+    CHECK_DATA(o, ((const int32_t[]){0, 1, 2, 0, 1, 2}), 6);
+
+    /* Out-of-range index values: a clean PDS_ERR_SHAPE from the kernel, with
+     * the exact message, and nothing read outside X. */
+#define NOATTRS NULL, 0
+#define GATHER_ERR(type, attrs, idx, axis_t, nin, msg)                                         \
+    do {                                                                                       \
+        CHECK_STATUS(pdst_run_op1(type, attrs, (pdsi_tensor *[]){x, idx, axis_t}, nin,          \
+                                  (pdsi_tensor *[]){pdst_mk_out()}, 1, &err),                  \
+                     PDS_ERR_SHAPE, ep);                                                       \
+        if (strcmp(err.message, msg) != 0)                                                     \
+            PDST_FAIL("message '%s', expected '%s'", err.message, msg);                        \
+    } while (0)
+    GATHER_ERR("gather", ATTRS(pdst_attr_int("axis", 1)), VI64(0, 3), NULL, 3,
+               "gather: Index element 1 is 3, out of range for dim 1 of X (size 3): expected a "
+               "value in [-3, 3)");
+    GATHER_ERR("gather", ATTRS(pdst_attr_int("axis", 0)), VI32(-3), VI64(0), 3,
+               "gather: Index element 0 is -3, out of range for dim 0 of X (size 2): expected a "
+               "value in [-2, 2)");
+    GATHER_ERR("index_select", ATTRS(pdst_attr_int("dim", -1)), VI64(1, 2, 3, 4), NULL, 2,
+               "index_select: Index element 3 is 4, out of range for dim 2 of X (size 4): "
+               "expected a value in [-4, 4)");
+    GATHER_ERR("gather_nd", NOATTRS, pdst_mk(PDS_INT64, 2, DIMS(2, 2), (int64_t[]){0, 0, 1, -4}),
+               NULL, 2,
+               "gather_nd: Index element 3 is -4, out of range for dim 1 of X (size 3): expected "
+               "a value in [-3, 3)");
+    GATHER_ERR("gather", ATTRS(pdst_attr_int("axis", 0)), VI64(INT64_MIN), NULL, 3,
+               "gather: Index element 0 is -9223372036854775808, out of range for dim 0 of X "
+               "(size 2): expected a value in [-2, 2)");
+    GATHER_ERR("gather", ATTRS(pdst_attr_int("axis", 3)), VI64(0), NULL, 3,
+               "gather: axis 3 is out of range for X [2,3,4] of rank 3");
+    GATHER_ERR("gather_nd", NOATTRS, pdst_mk(PDS_INT64, 2, DIMS(1, 4), NULL), NULL, 2,
+               "gather_nd: input 'Index' [1,4] indexes 4 dims, but X [2,3,4] has rank 3");
+    GATHER_ERR("index_select", ATTRS(pdst_attr_int("dim", 0)),
+               pdst_mk(PDS_INT64, 2, DIMS(2, 2), NULL), NULL, 2,
+               "index_select: input 'Index' has shape [2,2], expected [n] or [n, 1]");
+    /* take_along_axis: Index [2,2,1] on Input [2,3,4] along -2 (an Index
+     * smaller than Input off the axis reads Input's leading corner). */
+    pdsi_tensor *o2 = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("take_along_axis", ATTRS(pdst_attr_int("Axis", -2)),
+                          (pdsi_tensor *[]){x, pdst_mk(PDS_INT64, 3, DIMS(2, 2, 1),
+                                                       (int64_t[]){2, -1, 0, 1})},
+                          2, (pdsi_tensor *[]){o2}, 1, &err),
+             ep);
+    CHECK_SHAPE(o2, PDS_FLOAT32, 3, DIMS(2, 2, 1));
+    CHECK_DATA(o2, ((const float[]){8, 8, 12, 16}), 4);
+    GATHER_ERR("take_along_axis", ATTRS(pdst_attr_int("Axis", 2)),
+               pdst_mk(PDS_INT32, 3, DIMS(1, 1, 2), (int32_t[]){3, 4}), NULL, 2,
+               "take_along_axis: Index element 1 is 4, out of range for dim 2 of X (size 4): "
+               "expected a value in [-4, 4)");
+    GATHER_ERR("take_along_axis", ATTRS(pdst_attr_int("Axis", 2)),
+               pdst_mk(PDS_INT32, 3, DIMS(1, 4, 2), NULL), NULL, 2,
+               "take_along_axis: Index [1,4,2] is larger than Input [2,3,4] in dim 1 (only the "
+               "Axis dim 2 may differ)");
+    GATHER_ERR("take_along_axis", ATTRS(pdst_attr_int("Axis", 0)),
+               pdst_mk(PDS_INT32, 2, DIMS(1, 1), NULL), NULL, 2,
+               "take_along_axis: Index [1,1] has rank 2, expected the rank of Input [2,3,4] (at "
+               "least 1)");
+#undef GATHER_ERR
+#undef NOATTRS
+    CHECK_STATUS(pdst_run_op1("gather", ATTRS(pdst_attr_int("axis", 0)),
+                              (pdsi_tensor *[]){x, pdst_mk(PDS_FLOAT32, 1, DIMS(1), NULL), NULL},
+                              3, (pdsi_tensor *[]){pdst_mk_out()}, 1, &err),
+                 PDS_ERR_DTYPE, ep);
+    CHECK_MSG(err, "expected int32 or int64");
+}
+
 static void test_kernel_guards(void)
 {
     pds_error err = {0}, *ep = &err;
@@ -1751,6 +2000,8 @@ int main(void)
     RUN_TEST(test_cast);
     RUN_TEST(test_fill_like);
     RUN_TEST(test_assign_value);
+    RUN_TEST(test_expand_tile);
+    RUN_TEST(test_gather_family);
     RUN_TEST(test_kernel_guards);
     return pdst_summary();
 }

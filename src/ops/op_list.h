@@ -108,7 +108,8 @@
     X(REDUCE_MAX, reduce_max)                                                                 \
     X(REDUCE_MIN, reduce_min)                                                                 \
     X(ARG_MAX, arg_max)                                                                       \
-    X(ARG_MIN, arg_min)
+    X(ARG_MIN, arg_min)                                                                       \
+    X(CUMSUM, cumsum)
 
 #define PDSI_OPS_SHAPE(X)                                                                     \
     X(RESHAPE2, reshape2)                                                                     \
@@ -133,7 +134,14 @@
     X(FILL_CONSTANT, fill_constant)                                                           \
     X(FILL_ANY_LIKE, fill_any_like)                                                           \
     X(FILL_ZEROS_LIKE, fill_zeros_like)                                                       \
-    X(ASSIGN_VALUE, assign_value)
+    X(ASSIGN_VALUE, assign_value)                                                             \
+    X(EXPAND_V2, expand_v2)                                                                   \
+    X(EXPAND_AS_V2, expand_as_v2)                                                             \
+    X(TILE, tile)                                                                             \
+    X(GATHER, gather)                                                                         \
+    X(INDEX_SELECT, index_select)                                                             \
+    X(GATHER_ND, gather_nd)                                                                   \
+    X(TAKE_ALONG_AXIS, take_along_axis)
 
 /* Made by the load-time passes (passes/passes.h), never named by a model file
  * (PDSI_OPF_INTERNAL). */

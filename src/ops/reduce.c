@@ -1,6 +1,6 @@
 /*
  * reduce.c — parse and shape inference for the reduce family:
- * reduce_sum, reduce_mean, reduce_max, reduce_min, arg_max, arg_min.
+ * reduce_sum, reduce_mean, reduce_max, reduce_min, arg_max, arg_min, cumsum.
  *
  * Slots and attributes are those of Paddle's legacy op definitions (X -> Out;
  * dim, keep_dim, reduce_all, in_dtype, out_dtype; axis, keepdims, flatten,
@@ -15,6 +15,50 @@
 #define FAMILY "reduce"
 
 static const char *const kind_name[] = {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min"};
+
+
+pds_status pdsi_cumsum_resolve(const pdsi_cumsum_params *p, const pdsi_tensor *x,
+                               pdsi_cumsum_geom *g, pds_error *err)
+{
+    char b[160];
+    if (!x)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "cumsum: input 'X' is missing");
+    if (x->dtype != PDS_FLOAT32 && x->dtype != PDS_FLOAT64 && x->dtype != PDS_INT32 &&
+        x->dtype != PDS_INT64)
+        return pdsi_fail(err, PDS_ERR_DTYPE, "cumsum: X is %s, expected float32, float64, int32 "
+                         "or int64", pds_dtype_name(x->dtype));
+    int64_t numel = pdsi_tensor_numel(x);
+    /* Paddle checks axis against the 1-D result when it flattens. */
+    if (p->flatten && (p->axis < -1 || p->axis > 0))
+        return pdsi_fail(err, PDS_ERR_SHAPE, "cumsum: axis %lld with flatten is out of range, "
+                         "expected 0 or -1 (the axis of the flattened result)",
+                         (long long)p->axis);
+    if (p->flatten) {
+        g->outer = g->inner = 1;
+        g->n = numel;
+        g->out_rank = 1;
+        g->out_dims[0] = numel;
+        return PDS_OK;
+    }
+    /* A 0-D X takes axis 0 or -1, as a one-element vector would. */
+    const int r = x->rank > 0 ? x->rank : 1;
+    if (p->axis < -r || p->axis >= r)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "cumsum: axis %lld is out of range for X %s of "
+                         "rank %d", (long long)p->axis,
+                         pdsi_dims_str(x->dims, x->rank, b, sizeof b), x->rank);
+    const int axis = (int)(p->axis < 0 ? p->axis + r : p->axis);
+    g->outer = g->inner = 1;
+    g->n = x->rank > 0 ? x->dims[axis] : 1;
+    for (int d = 0; d < x->rank; d++) {
+        if (d < axis)
+            g->outer *= x->dims[d];
+        else if (d > axis)
+            g->inner *= x->dims[d];
+        g->out_dims[d] = x->dims[d];
+    }
+    g->out_rank = x->rank;
+    return PDS_OK;
+}
 
 /* ---- shape rules (ops/reduce.h), shared with the kernels ---------------- */
 
@@ -283,8 +327,47 @@ static const pdsi_opdef op_arg_min = {
     .infer = arg_infer,
 };
 
+static pds_status cumsum_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_cumsum_params *p = params;
+    bool flatten, exclusive, reverse;
+    pds_status st;
+    if ((st = pdsi_attr_int(attrs, "axis", -1, &p->axis, err)) ||
+        (st = pdsi_attr_bool(attrs, "flatten", false, &flatten, err)) ||
+        (st = pdsi_attr_bool(attrs, "exclusive", false, &exclusive, err)) ||
+        (st = pdsi_attr_bool(attrs, "reverse", false, &reverse, err)))
+        return st;
+    p->flatten = flatten;
+    p->exclusive = exclusive;
+    p->reverse = reverse;
+    return PDS_OK;
+}
+
+static pds_status cumsum_infer(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                               pds_error *err)
+{
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pdsi_cumsum_geom g;
+    pds_status st = pdsi_cumsum_resolve(params, x, &g, err);
+    if (st)
+        return st;
+    pdsi_out_set(out, 0, x->dtype, g.out_rank, g.out_dims);
+    return PDS_OK;
+}
+
+static const pdsi_opdef op_cumsum = {
+    .id = PDSI_OP_CUMSUM,
+    .type = "cumsum",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_cumsum_params),
+    .parse = cumsum_parse,
+    .infer = cumsum_infer,
+};
+
 const pdsi_opdef *const pdsi_ops_reduce[] = {
     &op_reduce_sum, &op_reduce_mean, &op_reduce_max, &op_reduce_min,
-    &op_arg_max,    &op_arg_min,
+    &op_arg_max,    &op_arg_min,    &op_cumsum,
 };
 PDSI_OPDEF_TABLE_CHECK(REDUCE, reduce);

@@ -68,4 +68,22 @@ typedef struct pdsi_arg_geom {
 pds_status pdsi_arg_resolve(const pdsi_arg_params *p, const pdsi_tensor *x, pdsi_arg_geom *g,
                             pds_error *err);
 
+/* cumsum: in X; out Out (X's dtype; 1-D with flatten). */
+typedef struct pdsi_cumsum_params {
+    int64_t axis;
+    int flatten, exclusive, reverse;
+} pdsi_cumsum_params;
+
+/* X viewed as [outer, n, inner] with the scan along n (flatten: [1, numel, 1],
+ * and axis must be 0 or -1, as Paddle checks it against the flattened result).
+ * X must be float32, float64, int32 or int64. */
+typedef struct pdsi_cumsum_geom {
+    int64_t outer, n, inner;
+    int out_rank;
+    int64_t out_dims[PDSI_MAX_RANK];
+} pdsi_cumsum_geom;
+
+pds_status pdsi_cumsum_resolve(const pdsi_cumsum_params *p, const pdsi_tensor *x,
+                               pdsi_cumsum_geom *g, pds_error *err);
+
 #endif

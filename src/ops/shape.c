@@ -3,7 +3,8 @@
  * reshape/reshape2, transpose/transpose2, flatten_contiguous_range,
  * flatten/flatten2, squeeze/squeeze2, unsqueeze/unsqueeze2, concat, split,
  * stack, slice, strided_slice, shape, fill_constant, fill_any_like,
- * fill_zeros_like, assign, assign_value and cast.
+ * fill_zeros_like, assign, assign_value, cast, expand_v2, expand_as_v2, tile,
+ * gather, index_select, gather_nd and take_along_axis.
  *
  * Slots and attributes are those of Paddle's legacy op definitions, and the
  * semantics those of Paddle 3.3's legacy executor, checked op by op against
@@ -639,6 +640,226 @@ pds_status pdsi_fill_constant_value(const pdsi_fill_constant_params *p, const pd
     return PDS_OK;
 }
 
+
+/* ---- expand_v2, expand_as_v2, tile --------------------------------------- */
+
+pds_status pdsi_expand_resolve(const pdsi_expand_params *p, const pdsi_slot *in,
+                               pdsi_expand_geom *g, pds_error *err)
+{
+    static const char *const op_name[] = {"expand_v2", "expand_as_v2", "tile"};
+    const char *op = op_name[p->kind];
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    int64_t v[PDSI_SHAPE_MAX_LIST];
+    char bx[160], bv[200];
+    const char *src = "attribute 'shape'";
+    int n = p->n;
+    pds_status st = PDS_OK;
+    if (!x)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "%s: input 'X' is missing", op);
+    memcpy(v, p->v, sizeof *v * (size_t)p->n);
+    if (p->kind == PDSI_EXPAND_SHAPE) {
+        if (in[1].n > 0) {
+            src = "input 'Shape'";
+            st = pdsi_shape_read_ints(&in[1], "Shape", v, PDSI_SHAPE_MAX_LIST, &n, err);
+        } else if (in[2].n > 0) {
+            src = "input 'expand_shapes_tensor'";
+            st = pdsi_shape_read_ints(&in[2], "expand_shapes_tensor", v, PDSI_SHAPE_MAX_LIST, &n,
+                                      err);
+        }
+    } else if (p->kind == PDSI_EXPAND_AS) {
+        const pdsi_tensor *y = pdsi_slot_get(&in[1]);
+        src = "attribute 'target_shape'";
+        bool minus = false;
+        for (int i = 0; i < n; i++)
+            minus = minus || v[i] == -1;
+        if (y && (minus || n == 0)) {
+            src = "the dims of input 'Y'";
+            n = y->rank;
+            memcpy(v, y->dims, sizeof *v * (size_t)n);
+        }
+    } else {
+        src = "attribute 'repeat_times'";
+        if (in[1].n > 0) {
+            src = "input 'RepeatTimes'";
+            st = pdsi_shape_read_ints(&in[1], "RepeatTimes", v, PDSI_SHAPE_MAX_LIST, &n, err);
+        } else if (in[2].n > 0) {
+            src = "input 'repeat_times_tensor'";
+            st = pdsi_shape_read_ints(&in[2], "repeat_times_tensor", v, PDSI_SHAPE_MAX_LIST, &n,
+                                      err);
+        }
+    }
+    if (st)
+        return st;
+    pdsi_dims_str(x->dims, x->rank, bx, sizeof bx);
+    pdsi_dims_str(v, n, bv, sizeof bv);
+    if (n > PDSI_MAX_RANK)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "%s: %s %s has %d entries, more than the maximum "
+                         "rank %d", op, src, bv, n, PDSI_MAX_RANK);
+    if (p->kind == PDSI_EXPAND_TILE) {
+        const int rank = n > x->rank ? n : x->rank;
+        g->rank = rank;
+        for (int d = 0; d < rank; d++) {
+            int xi = d - (rank - x->rank), vi = d - (rank - n);
+            g->in_dims[d] = xi >= 0 ? x->dims[xi] : 1;
+            g->reps[d] = vi >= 0 ? v[vi] : 1;
+            if (g->reps[d] < 0)
+                return pdsi_fail(err, PDS_ERR_SHAPE, "tile: %s %s has %lld at entry %d, "
+                                 "expected a repeat count >= 0", src, bv,
+                                 (long long)g->reps[d], vi);
+            if (g->reps[d] != 0 && g->in_dims[d] > INT64_MAX / g->reps[d])
+                return pdsi_fail(err, PDS_ERR_SHAPE, "tile: X %s repeated %s overflows dim %d",
+                                 bx, bv, d);
+            g->out_dims[d] = g->in_dims[d] * g->reps[d];
+        }
+        return PDS_OK;
+    }
+    if (n < x->rank)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "%s: %s %s has %d entries, fewer than the rank %d "
+                         "of X %s", op, src, bv, n, x->rank, bx);
+    const int diff = n - x->rank;
+    g->rank = n;
+    for (int d = 0; d < n; d++) {
+        const int64_t xd = d >= diff ? x->dims[d - diff] : 1;
+        int64_t o = v[d];
+        g->in_dims[d] = xd;
+        if (o < -1 || (o == -1 && d < diff))
+            return pdsi_fail(err, PDS_ERR_SHAPE, "%s: %s %s has %lld at entry %d, expected %s",
+                             op, src, bv, (long long)o, d,
+                             d < diff ? "a size >= 0 for a new leading dim"
+                                      : "-1 (keep the dim of X) or a size >= 0");
+        if (o == -1)
+            o = xd;
+        if (xd != 1 && o != xd)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "%s: cannot expand X %s to %s %s: dim %d of X "
+                             "is %lld, expected 1 or %lld", op, bx, src, bv, d - diff,
+                             (long long)xd, (long long)o);
+        g->out_dims[d] = o;
+        g->reps[d] = xd == 1 ? o : 1;
+    }
+    return PDS_OK;
+}
+
+/* ---- gather, index_select, gather_nd ------------------------------------- */
+
+pds_status pdsi_gather_resolve(const pdsi_gather_params *p, const pdsi_slot *in,
+                               pdsi_gather_geom *g, pds_error *err)
+{
+    static const char *const op_name[] = {"gather", "index_select", "gather_nd",
+                                          "take_along_axis"};
+    const char *op = op_name[p->kind];
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    const pdsi_tensor *ix = pdsi_slot_get(&in[1]);
+    char bx[160], bi[160];
+    pds_status st;
+    if (!x || !ix)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "%s: input '%s' is missing", op,
+                         x ? "Index" : "X");
+    if (ix->dtype != PDS_INT32 && ix->dtype != PDS_INT64)
+        return pdsi_fail(err, PDS_ERR_DTYPE, "%s: input 'Index' is %s, expected int32 or int64",
+                         op, pds_dtype_name(ix->dtype));
+    pdsi_dims_str(x->dims, x->rank, bx, sizeof bx);
+    pdsi_dims_str(ix->dims, ix->rank, bi, sizeof bi);
+    if (p->kind == PDSI_GATHER_ND) {
+        if (ix->rank < 1)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "gather_nd: input 'Index' is 0-D, expected "
+                             "rank >= 1 (its last dim is the depth of each index)");
+        const int64_t depth = ix->dims[ix->rank - 1];
+        if (depth > x->rank)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "gather_nd: input 'Index' %s indexes %lld "
+                             "dims, but X %s has rank %d", bi, (long long)depth, bx, x->rank);
+        g->depth = (int)depth;
+        g->out_rank = ix->rank - 1 + x->rank - g->depth;
+        if (g->out_rank > PDSI_MAX_RANK)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "gather_nd: Index %s on X %s gives rank %d, "
+                             "more than %d", bi, bx, g->out_rank, PDSI_MAX_RANK);
+        g->n_index = 1;
+        for (int d = 0; d < ix->rank - 1; d++) {
+            g->n_index *= ix->dims[d];
+            g->out_dims[d] = ix->dims[d];
+        }
+        g->inner = 1;
+        for (int d = g->depth; d < x->rank; d++) {
+            g->inner *= x->dims[d];
+            g->out_dims[ix->rank - 1 + d - g->depth] = x->dims[d];
+        }
+        g->axis = 0;
+        g->outer = 1;
+        g->axis_size = 0;
+        return PDS_OK;
+    }
+    if (p->kind == PDSI_GATHER_ALONG_AXIS) {
+        if (x->rank < 1 || ix->rank != x->rank)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "take_along_axis: Index %s has rank %d, "
+                             "expected the rank of Input %s (at least 1)", bi, ix->rank, bx);
+        if (p->axis < -x->rank || p->axis >= x->rank)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "take_along_axis: Axis %lld is out of range "
+                             "for Input %s of rank %d", (long long)p->axis, bx, x->rank);
+        g->axis = (int)(p->axis < 0 ? p->axis + x->rank : p->axis);
+        g->outer = g->inner = 1;
+        for (int d = 0; d < x->rank; d++) {
+            if (d != g->axis && ix->dims[d] > x->dims[d])
+                return pdsi_fail(err, PDS_ERR_SHAPE, "take_along_axis: Index %s is larger than "
+                                 "Input %s in dim %d (only the Axis dim %d may differ)", bi, bx,
+                                 d, g->axis);
+            if (d < g->axis)
+                g->outer *= ix->dims[d];
+            else if (d > g->axis)
+                g->inner *= ix->dims[d];
+            g->out_dims[d] = ix->dims[d];
+        }
+        g->out_rank = ix->rank;
+        g->n_index = ix->dims[g->axis];
+        g->axis_size = x->dims[g->axis];
+        g->depth = 1;
+        return PDS_OK;
+    }
+    int64_t a = p->axis;
+    const char *what = p->kind == PDSI_GATHER ? "axis" : "dim";
+    if (p->kind == PDSI_GATHER && in[2].n > 0) {
+        int64_t buf[1];
+        int n;
+        if ((st = pdsi_shape_read_ints(&in[2], "Axis", buf, 1, &n, err)))
+            return st;
+        if (n != 1)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "gather: input 'Axis' has %d values, "
+                             "expected 1", n);
+        a = buf[0];
+        what = "input 'Axis'";
+    }
+    if (x->rank < 1)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "%s: X is 0-D, expected rank >= 1", op);
+    if (a < -x->rank || a >= x->rank)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "%s: %s %lld is out of range for X %s of rank %d",
+                         op, what, (long long)a, bx, x->rank);
+    g->axis = (int)(a < 0 ? a + x->rank : a);
+    /* Index: 1-D, or [n, 1]; gather also takes a 0-D index, which drops the axis. */
+    bool zero_d = false;
+    if (ix->rank == 1 || (ix->rank == 2 && ix->dims[1] == 1)) {
+        g->n_index = ix->dims[0];
+    } else if (ix->rank == 0 && p->kind == PDSI_GATHER) {
+        g->n_index = 1;
+        zero_d = true;
+    } else {
+        return pdsi_fail(err, PDS_ERR_SHAPE, "%s: input 'Index' has shape %s, expected [n] or "
+                         "[n, 1]%s", op, bi, p->kind == PDSI_GATHER ? " or 0-D" : "");
+    }
+    g->depth = 1;
+    g->outer = 1;
+    g->inner = 1;
+    g->axis_size = x->dims[g->axis];
+    g->out_rank = 0;
+    for (int d = 0; d < x->rank; d++) {
+        if (d < g->axis)
+            g->outer *= x->dims[d];
+        else if (d > g->axis)
+            g->inner *= x->dims[d];
+        if (d != g->axis)
+            g->out_dims[g->out_rank++] = x->dims[d];
+        else if (!zero_d)
+            g->out_dims[g->out_rank++] = g->n_index;
+    }
+    return PDS_OK;
+}
 
 /* ------------------------------------------------------------------------ */
 /* helpers                                                                   */
@@ -1727,6 +1948,185 @@ static const pdsi_opdef op_assign_value = {
     .infer = assign_value_infer,
 };
 
+/* ------------------------------------------------------------------------ */
+/* expand_v2, expand_as_v2, tile                                             */
+/* ------------------------------------------------------------------------ */
+
+static pds_status expand_parse_as(const pdsi_attrs *attrs, pdsi_expand_kind kind,
+                                  const char *name, void *params, pds_error *err)
+{
+    pdsi_expand_params *p = params;
+    p->kind = kind;
+    return parse_list(attrs, name, p->v, &p->n, err);
+}
+
+static pds_status expand_v2_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    return expand_parse_as(attrs, PDSI_EXPAND_SHAPE, "shape", params, err);
+}
+
+static pds_status expand_as_v2_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    return expand_parse_as(attrs, PDSI_EXPAND_AS, "target_shape", params, err);
+}
+
+static pds_status tile_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    return expand_parse_as(attrs, PDSI_EXPAND_TILE, "repeat_times", params, err);
+}
+
+static pds_status expand_infer(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                               pds_error *err)
+{
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pdsi_expand_geom g;
+    pds_status st;
+    if ((st = check_sized(x, "X", err)))
+        return st;
+    if ((st = pdsi_expand_resolve(params, in, &g, err)))
+        return st;
+    if ((st = check_out_size(x->dtype, g.rank, g.out_dims, "the expanded shape", err)))
+        return st;
+    pdsi_out_set(out, 0, x->dtype, g.rank, g.out_dims);
+    return PDS_OK;
+}
+
+static const pdsi_opdef op_expand_v2 = {
+    .id = PDSI_OP_EXPAND_V2,
+    .type = "expand_v2",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED},
+           {"Shape", PDSI_SLOT_OPTIONAL},
+           {"expand_shapes_tensor", PDSI_SLOT_LIST | PDSI_SLOT_OPTIONAL}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_expand_params),
+    .parse = expand_v2_parse,
+    .infer = expand_infer,
+    .data_dependent_inputs = (1u << 1) | (1u << 2),
+};
+
+/* Y gives only its dims (its values are never read). */
+static const pdsi_opdef op_expand_as_v2 = {
+    .id = PDSI_OP_EXPAND_AS_V2,
+    .type = "expand_as_v2",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}, {"Y", PDSI_SLOT_OPTIONAL}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_expand_params),
+    .parse = expand_as_v2_parse,
+    .infer = expand_infer,
+};
+
+static const pdsi_opdef op_tile = {
+    .id = PDSI_OP_TILE,
+    .type = "tile",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED},
+           {"RepeatTimes", PDSI_SLOT_OPTIONAL},
+           {"repeat_times_tensor", PDSI_SLOT_LIST | PDSI_SLOT_OPTIONAL}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_expand_params),
+    .parse = tile_parse,
+    .infer = expand_infer,
+    .data_dependent_inputs = (1u << 1) | (1u << 2),
+};
+
+/* ------------------------------------------------------------------------ */
+/* gather, index_select, gather_nd                                           */
+/* ------------------------------------------------------------------------ */
+
+static pds_status gather_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_gather_params *p = params;
+    p->kind = PDSI_GATHER;
+    return pdsi_attr_int(attrs, "axis", 0, &p->axis, err);
+}
+
+static pds_status index_select_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_gather_params *p = params;
+    p->kind = PDSI_GATHER_INDEX_SELECT;
+    return pdsi_attr_int(attrs, "dim", 0, &p->axis, err);
+}
+
+static pds_status gather_nd_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_gather_params *p = params;
+    (void)attrs;
+    (void)err;
+    p->kind = PDSI_GATHER_ND;
+    p->axis = 0;
+    return PDS_OK;
+}
+
+static pds_status take_along_axis_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_gather_params *p = params;
+    p->kind = PDSI_GATHER_ALONG_AXIS;
+    return pdsi_attr_int(attrs, "Axis", 0, &p->axis, err);
+}
+
+static pds_status gather_infer(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                               pds_error *err)
+{
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pdsi_gather_geom g;
+    pds_status st;
+    if ((st = check_sized(x, "X", err)))
+        return st;
+    if ((st = pdsi_gather_resolve(params, in, &g, err)))
+        return st;
+    if ((st = check_out_size(x->dtype, g.out_rank, g.out_dims, "the gathered shape", err)))
+        return st;
+    pdsi_out_set(out, 0, x->dtype, g.out_rank, g.out_dims);
+    return PDS_OK;
+}
+
+static const pdsi_opdef op_gather = {
+    .id = PDSI_OP_GATHER,
+    .type = "gather",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}, {"Index", PDSI_SLOT_REQUIRED}, {"Axis", PDSI_SLOT_OPTIONAL}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_gather_params),
+    .parse = gather_parse,
+    .infer = gather_infer,
+    .data_dependent_inputs = 1u << 2,
+};
+
+static const pdsi_opdef op_index_select = {
+    .id = PDSI_OP_INDEX_SELECT,
+    .type = "index_select",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}, {"Index", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_gather_params),
+    .parse = index_select_parse,
+    .infer = gather_infer,
+};
+
+static const pdsi_opdef op_gather_nd = {
+    .id = PDSI_OP_GATHER_ND,
+    .type = "gather_nd",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}, {"Index", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_gather_params),
+    .parse = gather_nd_parse,
+    .infer = gather_infer,
+};
+
+static const pdsi_opdef op_take_along_axis = {
+    .id = PDSI_OP_TAKE_ALONG_AXIS,
+    .type = "take_along_axis",
+    .family = FAMILY,
+    .in = {{"Input", PDSI_SLOT_REQUIRED}, {"Index", PDSI_SLOT_REQUIRED}},
+    .out = {{"Result", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_gather_params),
+    .parse = take_along_axis_parse,
+    .infer = gather_infer,
+};
+
 const pdsi_opdef *const pdsi_ops_shape[] = {
     &op_reshape2,
     &op_reshape,
@@ -1751,5 +2151,12 @@ const pdsi_opdef *const pdsi_ops_shape[] = {
     &op_fill_any_like,
     &op_fill_zeros_like,
     &op_assign_value,
+    &op_expand_v2,
+    &op_expand_as_v2,
+    &op_tile,
+    &op_gather,
+    &op_index_select,
+    &op_gather_nd,
+    &op_take_along_axis,
 };
 PDSI_OPDEF_TABLE_CHECK(SHAPE, shape);

@@ -2,7 +2,8 @@
  * shape.h — parameters and shape rules of the data-movement family:
  * reshape, transpose, flatten, squeeze, unsqueeze, concat, split, stack,
  * slice, strided_slice, shape, fill_constant, fill_any_like, fill_zeros_like,
- * assign, assign_value and cast.
+ * assign, assign_value, cast, expand_v2, expand_as_v2, tile, gather,
+ * index_select, gather_nd and take_along_axis.
  *
  * Except for cast and the fills, these ops move element bytes and never look
  * at values, so they work for every dtype with a known size. Several of them
@@ -160,6 +161,34 @@ typedef struct pdsi_assign_value_params {
     } v;
 } pdsi_assign_value_params;
 
+/* expand_v2 (shape; in X, Shape, expand_shapes_tensor), expand_as_v2
+ * (target_shape; in X, Y) and tile (repeat_times; in X, RepeatTimes,
+ * repeat_times_tensor). kind is set by the opdef. */
+typedef enum pdsi_expand_kind {
+    PDSI_EXPAND_SHAPE,
+    PDSI_EXPAND_AS,
+    PDSI_EXPAND_TILE
+} pdsi_expand_kind;
+typedef struct pdsi_expand_params {
+    pdsi_expand_kind kind;
+    int n;
+    int64_t v[PDSI_SHAPE_MAX_LIST];
+} pdsi_expand_params;
+
+/* gather (axis; in X, Index, Axis), index_select (dim; in X, Index),
+ * gather_nd (in X, Index) and take_along_axis (Axis; in Input, Index; out
+ * Result). kind is set by the opdef. */
+typedef enum pdsi_gather_kind {
+    PDSI_GATHER,
+    PDSI_GATHER_INDEX_SELECT,
+    PDSI_GATHER_ND,
+    PDSI_GATHER_ALONG_AXIS
+} pdsi_gather_kind;
+typedef struct pdsi_gather_params {
+    pdsi_gather_kind kind;
+    int64_t axis;
+} pdsi_gather_params;
+
 /* ---- geometry shared by shape inference and the kernels ------------------- */
 
 /* Normalised permutation of transpose for an input of rank `rank`. */
@@ -205,5 +234,44 @@ pds_status pdsi_stack_resolve(const pdsi_axis_params *p, const pdsi_slot *in, in
  * integer conversion (an integer ValueTensor) or the floating one. */
 pds_status pdsi_fill_constant_value(const pdsi_fill_constant_params *p, const pdsi_slot *in,
                                     double *fv, int64_t *iv, bool *is_int, pds_error *err);
+
+/* expand_v2, expand_as_v2 and tile: X's dims aligned to the output rank
+ * (leading 1s), the repeats (tile) and the output dims. As Paddle 3.3:
+ * expand takes Shape, else expand_shapes_tensor, else the attribute; an entry
+ * -1 keeps X's dim and is refused for a new leading dim; a dim of X other
+ * than 1 must equal its entry. expand_as_v2 expands to Y's dims when
+ * target_shape holds a -1 and Y is given, else to target_shape. tile takes
+ * RepeatTimes, else repeat_times_tensor, else the attribute, each >= 0; the
+ * shorter of X's dims and the repeats is padded with leading 1s. */
+typedef struct pdsi_expand_geom {
+    int rank;
+    int64_t in_dims[PDSI_MAX_RANK];
+    int64_t reps[PDSI_MAX_RANK];
+    int64_t out_dims[PDSI_MAX_RANK];
+} pdsi_expand_geom;
+
+pds_status pdsi_expand_resolve(const pdsi_expand_params *p, const pdsi_slot *in,
+                               pdsi_expand_geom *g, pds_error *err);
+
+/* gather, index_select, gather_nd: the output shape and the walk. gather and
+ * index_select pick n_index slices of X along axis: Out is
+ * [outer, n_index, inner] with X [outer, axis_size, inner]. gather_nd reads
+ * n_index tuples of depth coordinates and copies X's trailing block of
+ * `inner` elements at each. Index values are checked by the kernels (they are
+ * data): each must lie in [-size, size) of its dim, a negative one counting
+ * from the end. take_along_axis: Index has X's rank and, off the axis, dims
+ * no larger than X's; Out has Index's dims, element (..., k, ...) being X at
+ * the same coordinates with Index's value on the axis. */
+typedef struct pdsi_gather_geom {
+    int axis;
+    int64_t outer, axis_size, inner;
+    int64_t n_index;
+    int depth; /* gather_nd: the last dim of Index */
+    int out_rank;
+    int64_t out_dims[PDSI_MAX_RANK];
+} pdsi_gather_geom;
+
+pds_status pdsi_gather_resolve(const pdsi_gather_params *p, const pdsi_slot *in,
+                               pdsi_gather_geom *g, pds_error *err);
 
 #endif

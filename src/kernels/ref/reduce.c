@@ -325,6 +325,75 @@ pds_status pdsi_arg_ref(const void *params, const pdsi_slot *in, const pdsi_slot
 
 /* ---- kernels by operator (ops/op_list.h order) ------------------------- */
 
+/* ------------------------------------------------------------------------ */
+/* cumsum                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* One scan of n elements `step` apart, in the element type: Paddle's CPU
+ * kernel (an Eigen scan) adds them one by one in that type, so float32 sums
+ * round exactly as here. Integers wrap (done unsigned, free of undefined
+ * behaviour). reverse scans from the end; exclusive stores the sum before
+ * adding the element. */
+#define CUMSUM_SCAN(T, ACC, x, o, n, step, excl, rev)                                        \
+    do {                                                                                     \
+        ACC acc_ = 0;                                                                        \
+        for (int64_t k_ = 0; k_ < (n); k_++) {                                               \
+            int64_t at_ = ((rev) ? (n)-1 - k_ : k_) * (step);                                \
+            ACC v_ = (ACC)(x)[at_];                                                          \
+            if (excl) {                                                                      \
+                (o)[at_] = (T)acc_;                                                          \
+                acc_ += v_;                                                                  \
+            } else {                                                                         \
+                acc_ += v_;                                                                  \
+                (o)[at_] = (T)acc_;                                                          \
+            }                                                                                \
+        }                                                                                    \
+    } while (0)
+
+pds_status pdsi_cumsum_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err)
+{
+    const pdsi_cumsum_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pdsi_tensor *o = pdsi_slot_get(&out[0]);
+    pdsi_cumsum_geom g;
+    pds_status st = pdsi_cumsum_resolve(p, x, &g, err);
+    if (st)
+        return st;
+    const int64_t numel = g.outer * g.n * g.inner;
+    if (!o || o->dtype != x->dtype || pdsi_tensor_numel(o) != numel || (numel > 0 && !o->data))
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "cumsum: output 'Out' does not match its "
+                         "inferred %s, %lld elements", pds_dtype_name(x->dtype),
+                         (long long)numel);
+    if (numel == 0)
+        return PDS_OK;
+    const int excl = p->exclusive, rev = p->reverse;
+    for (int64_t i = 0; i < g.outer; i++) {
+        for (int64_t j = 0; j < g.inner; j++) {
+            const int64_t base = i * g.n * g.inner + j;
+            switch (x->dtype) {
+            case PDS_FLOAT32:
+                CUMSUM_SCAN(float, float, (const float *)x->data + base, (float *)o->data + base,
+                            g.n, g.inner, excl, rev);
+                break;
+            case PDS_FLOAT64:
+                CUMSUM_SCAN(double, double, (const double *)x->data + base,
+                            (double *)o->data + base, g.n, g.inner, excl, rev);
+                break;
+            case PDS_INT32:
+                CUMSUM_SCAN(int32_t, uint32_t, (const int32_t *)x->data + base,
+                            (int32_t *)o->data + base, g.n, g.inner, excl, rev);
+                break;
+            default: /* int64 (checked by resolve) */
+                CUMSUM_SCAN(int64_t, uint64_t, (const int64_t *)x->data + base,
+                            (int64_t *)o->data + base, g.n, g.inner, excl, rev);
+                break;
+            }
+        }
+    }
+    return PDS_OK;
+}
+
 const pdsi_ref_binding pdsi_ref_reduce_kernels[] = {
     {PDSI_OP_REDUCE_SUM, pdsi_reduce_ref},
     {PDSI_OP_REDUCE_MEAN, pdsi_reduce_ref},
@@ -332,5 +401,6 @@ const pdsi_ref_binding pdsi_ref_reduce_kernels[] = {
     {PDSI_OP_REDUCE_MIN, pdsi_reduce_ref},
     {PDSI_OP_ARG_MAX, pdsi_arg_ref},
     {PDSI_OP_ARG_MIN, pdsi_arg_ref},
+    {PDSI_OP_CUMSUM, pdsi_cumsum_ref},
 };
 PDSI_REF_TABLE_CHECK(REDUCE, reduce);

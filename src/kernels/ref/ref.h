@@ -126,6 +126,9 @@ pds_status pdsi_reduce_ref(const void *params, const pdsi_slot *in, const pdsi_s
                            pdsi_exec *ex, pds_error *err);
 pds_status pdsi_arg_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                         pdsi_exec *ex, pds_error *err);
+/* cumsum (pdsi_cumsum_params). */
+pds_status pdsi_cumsum_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err);
 
 /* ---- shape (ops/shape.h) ----------------------------------------------- */
 /* Out = X as bytes (reshape, flatten, squeeze, unsqueeze, assign): same dtype
@@ -153,6 +156,13 @@ pds_status pdsi_assign_value_ref(const void *params, const pdsi_slot *in,
                                  const pdsi_slot *out, pdsi_exec *ex, pds_error *err);
 pds_status pdsi_cast_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                          pdsi_exec *ex, pds_error *err);
+/* expand_v2, expand_as_v2, tile (pdsi_expand_params). */
+pds_status pdsi_expand_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err);
+/* gather, index_select, gather_nd, take_along_axis (pdsi_gather_params); an
+ * Index value out of range is PDS_ERR_SHAPE naming it. */
+pds_status pdsi_gather_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err);
 
 /* ---- fused (ops/fused.h) ----------------------------------------------- */
 pds_status pdsi_fused_conv_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,

@@ -97,11 +97,12 @@ static void gather_run(char *dst, const char *src, int64_t n, int64_t stride, si
 }
 
 /* Writes the dense tensor of shape cnt[0..rank) whose element (i0, i1, ...)
- * is src[base + sum(i_d * str[d])] (strides in elements, may be negative). */
+ * is src[base + sum(i_d * str[d])] (strides in elements, may be negative or 0).
+ * rank is at most 2 * PDSI_MAX_RANK: tile splits each dim in two. */
 static void strided_gather(char *dst, const char *src, int rank, const int64_t *cnt,
                            const int64_t *str, int64_t base, size_t es)
 {
-    int64_t idx[PDSI_MAX_RANK] = {0};
+    int64_t idx[2 * PDSI_MAX_RANK] = {0};
     int64_t numel = 1;
     for (int d = 0; d < rank; d++)
         numel *= cnt[d];
@@ -447,6 +448,151 @@ pds_status pdsi_cast_ref(const void *params, const pdsi_slot *in, const pdsi_slo
     return PDS_OK;
 }
 
+pds_status pdsi_expand_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err)
+{
+    const pdsi_expand_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pdsi_tensor *o = pdsi_slot_get(&out[0]);
+    pdsi_expand_geom g;
+    int64_t istr[PDSI_MAX_RANK], cnt[2 * PDSI_MAX_RANK], str[2 * PDSI_MAX_RANK];
+    pds_status st;
+    if ((st = pdsi_expand_resolve(p, in, &g, err)))
+        return st;
+    int64_t numel;
+    if (!pdsi_shape_numel(g.out_dims, g.rank, &numel))
+        return pdsi_fail(err, PDS_ERR_SHAPE, "expand: output element count overflows");
+    if ((st = check_out(o, x->dtype, numel, "Out", err)))
+        return st;
+    if (numel == 0)
+        return PDS_OK;
+    int64_t s = 1;
+    for (int d = g.rank - 1; d >= 0; d--) {
+        istr[d] = s;
+        s *= g.in_dims[d];
+    }
+    /* Each output dim is `reps` copies (stride 0) of `in_dims` elements (the
+     * input stride); expand has one of the two equal to 1, tile both. Dims of
+     * count 1 are dropped. */
+    int n = 0;
+    for (int d = 0; d < g.rank; d++) {
+        if (g.reps[d] != 1) {
+            cnt[n] = g.reps[d];
+            str[n++] = 0;
+        }
+        if (g.in_dims[d] != 1) {
+            cnt[n] = g.in_dims[d];
+            str[n++] = istr[d];
+        }
+    }
+    strided_gather(o->data, x->data, n, cnt, str, 0, pds_dtype_size(x->dtype));
+    return PDS_OK;
+}
+
+/* Index k of `ix` checked against size: in [-size, size), negative from the end. */
+static pds_status index_at(const pdsi_tensor *ix, int64_t k, int64_t size, const char *op,
+                           int dim, int64_t *out, pds_error *err)
+{
+    int64_t v = pdsi_elem_get_i64(ix->data, ix->dtype, k);
+    if (v < -size || v >= size)
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "%s: Index element %lld is %lld, out of range for dim %d of X "
+                         "(size %lld): expected a value in [%lld, %lld)",
+                         op, (long long)k, (long long)v, dim, (long long)size,
+                         (long long)-size, (long long)size);
+    *out = v < 0 ? v + size : v;
+    return PDS_OK;
+}
+
+pds_status pdsi_gather_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err)
+{
+    static const char *const op_name[] = {"gather", "index_select", "gather_nd",
+                                          "take_along_axis"};
+    const pdsi_gather_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    const pdsi_tensor *ix = pdsi_slot_get(&in[1]);
+    pdsi_tensor *o = pdsi_slot_get(&out[0]);
+    pdsi_gather_geom g;
+    pds_status st;
+    if ((st = pdsi_gather_resolve(p, in, &g, err)))
+        return st;
+    int64_t numel;
+    if (!pdsi_shape_numel(g.out_dims, g.out_rank, &numel))
+        return pdsi_fail(err, PDS_ERR_SHAPE, "%s: output element count overflows",
+                         op_name[p->kind]);
+    if ((st = check_out(o, x->dtype, numel, "Out", err)))
+        return st;
+    if (g.n_index > 0 && g.depth > 0 && !ix->data)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "%s: input 'Index' has no data",
+                         op_name[p->kind]);
+    const size_t es = pds_dtype_size(x->dtype);
+    const size_t chunk = (size_t)g.inner * es;
+    char *dst = o->data;
+    const char *src = x->data;
+    if (p->kind == PDSI_GATHER_ALONG_AXIS) {
+        /* Index viewed as [outer, n_index, inner]; X as [outer', axis_size,
+         * inner'] with its own dims: walk Index's coordinates with an odometer
+         * and the matching offset into X (Index's dims are at most X's). */
+        int64_t xstr[PDSI_MAX_RANK], coord[PDSI_MAX_RANK] = {0}, off = 0;
+        int64_t s = 1;
+        for (int d = x->rank - 1; d >= 0; d--) {
+            xstr[d] = s;
+            s *= x->dims[d];
+        }
+        for (int64_t k = 0; k < numel; k++) {
+            int64_t v;
+            if ((st = index_at(ix, k, g.axis_size, "take_along_axis", g.axis, &v, err)))
+                return st;
+            memcpy(dst + (size_t)k * es, src + (size_t)(off + v * xstr[g.axis]) * es, es);
+            for (int d = ix->rank - 1; d >= 0; d--) {
+                if (d != g.axis)
+                    off += xstr[d];
+                if (++coord[d] < ix->dims[d])
+                    break;
+                if (d != g.axis)
+                    off -= xstr[d] * ix->dims[d];
+                coord[d] = 0;
+            }
+        }
+        return PDS_OK;
+    }
+    if (p->kind == PDSI_GATHER_ND) {
+        /* Every index is checked even when the copied blocks are empty. */
+        for (int64_t k = 0; k < g.n_index; k++) {
+            int64_t off = 0;
+            for (int j = 0; j < g.depth; j++) {
+                int64_t v;
+                if ((st = index_at(ix, k * g.depth + j, x->dims[j], "gather_nd", j, &v, err)))
+                    return st;
+                off = off * x->dims[j] + v;
+            }
+            if (chunk)
+                memcpy(dst + (size_t)k * chunk, src + (size_t)off * chunk, chunk);
+        }
+        return PDS_OK;
+    }
+    /* Check every index before copying anything. */
+    for (int64_t k = 0; k < g.n_index; k++) {
+        int64_t v;
+        if ((st = index_at(ix, k, g.axis_size, op_name[p->kind], g.axis, &v, err)))
+            return st;
+    }
+    if (chunk == 0)
+        return PDS_OK;
+    for (int64_t i = 0; i < g.outer; i++) {
+        const char *row = src + (size_t)(i * g.axis_size) * chunk;
+        for (int64_t k = 0; k < g.n_index; k++) {
+            int64_t v = pdsi_elem_get_i64(ix->data, ix->dtype, k);
+            if (v < 0)
+                v += g.axis_size;
+            memcpy(dst, row + (size_t)v * chunk, chunk);
+            dst += chunk;
+        }
+    }
+    return PDS_OK;
+}
+
 /* ---- kernels by operator (ops/op_list.h order) ------------------------- */
 
 const pdsi_ref_binding pdsi_ref_shape_kernels[] = {
@@ -473,5 +619,12 @@ const pdsi_ref_binding pdsi_ref_shape_kernels[] = {
     {PDSI_OP_FILL_ANY_LIKE, pdsi_fill_like_ref},
     {PDSI_OP_FILL_ZEROS_LIKE, pdsi_fill_like_ref},
     {PDSI_OP_ASSIGN_VALUE, pdsi_assign_value_ref},
+    {PDSI_OP_EXPAND_V2, pdsi_expand_ref},
+    {PDSI_OP_EXPAND_AS_V2, pdsi_expand_ref},
+    {PDSI_OP_TILE, pdsi_expand_ref},
+    {PDSI_OP_GATHER, pdsi_gather_ref},
+    {PDSI_OP_INDEX_SELECT, pdsi_gather_ref},
+    {PDSI_OP_GATHER_ND, pdsi_gather_ref},
+    {PDSI_OP_TAKE_ALONG_AXIS, pdsi_gather_ref},
 };
 PDSI_REF_TABLE_CHECK(SHAPE, shape);
