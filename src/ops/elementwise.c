@@ -255,8 +255,8 @@ static pds_status infer_where(const void *params, const pdsi_slot *in, const pds
     if (y->dtype != x->dtype)
         return pdsi_fail(err, PDS_ERR_DTYPE, "input 'Y' is %s, expected %s like input 'X'",
                          pds_dtype_name(y->dtype), pds_dtype_name(x->dtype));
-    int64_t dims[PDSI_MAX_RANK];
-    int rank;
+    int64_t dims[PDSI_MAX_RANK] = {0};
+    int rank = 0;
     pds_status st = pdsi_where_shape(c, x, y, dims, &rank, err);
     if (st)
         return st;

@@ -410,8 +410,10 @@ pds_status pdsi_ref_where(const void *params, const pdsi_slot *in, const pdsi_sl
     const pdsi_tensor *t[3] = {pdsi_slot_get(&in[0]), pdsi_slot_get(&in[1]),
                                pdsi_slot_get(&in[2])};
     pdsi_tensor *to = pdsi_slot_get(&out[0]);
-    int64_t dims[PDSI_MAX_RANK];
-    int rank;
+    if (!t[0] || !t[1] || !t[2] || !to) /* required slots: shape inference saw them */
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "where: a required input or output is missing");
+    int64_t dims[PDSI_MAX_RANK] = {0};
+    int rank = 0;
     pds_status st = pdsi_where_shape(t[0], t[1], t[2], dims, &rank, err);
     if (st)
         return st;
