@@ -389,6 +389,27 @@ static void test_basic_program_runs(void)
     CHECK(w >= 0 && g.values[w].kind == PDSI_VALUE_PARAM);
     pdsi_graph_free(&g);
 
+    /* A declared dim below -1 is unknown, as -1 is (Paddle declares flatten
+     * of [-1, 6, 5] as [-30]). */
+    char *base = basic_program(4, ATTR("value", "0.a_f64", "2.0"),
+                               ATTR("bias", "0.a_f32", "0.5"));
+    const char *key = "\"0.t_f32\"},[-1,3]"; /* x's declared type */
+    char *at = strstr(base, key);
+    CHECK(at != NULL);
+    char *neg = malloc(strlen(base) + 2); /* one byte longer: "[-1,3]" -> "[-30,3]" */
+    if (at && neg) {
+        size_t pre = (size_t)(at - base) + strlen("\"0.t_f32\"},");
+        memcpy(neg, base, pre);
+        strcpy(neg + pre, "[-30,3]");
+        strcat(neg, at + strlen(key));
+        CHECK_OK(load_buf(neg, pb.p, pb.n, NULL, &err, &g), &err);
+        int32_t x = pdsi_graph_find(&g, "x");
+        CHECK(x >= 0 && g.values[x].rank == 2 && g.values[x].dims[0] == -1);
+        pdsi_graph_free(&g);
+    }
+    free(neg);
+    free(base);
+
     /* Through the public API: stats and infos. */
     pds_model m = 0;
     CHECK_OK(pds_model_load_buffers(json, strlen(json), pb.p, pb.n, NULL, &m, &err), &err);
@@ -753,8 +774,8 @@ static void test_structure_errors(void)
                                                              "'0.t_f32'},[2.5]",
          "ops[1].O[0].TT.D[1] (op #1, pd_op.relu): dim 0 is a real number", 1},
         {"'TT':{'#':'0.t_dtensor','D':[{'#':'0.t_f32'},[2]", "'TT':{'#':'0.t_dtensor','D':[{'#':"
-                                                             "'0.t_f32'},[-2]",
-         "dim 0 is an integer < -1", 1},
+                                                             "'0.t_f32'},['2']",
+         "dim 0 is a string, expected an integer", 1},
         {"'TT':{'#':'0.t_dtensor','D':[{'#':'0.t_f32'},[2]", "'TT':{'#':'0.t_dtensor','D':[{'#':"
                                                              "'0.t_f32'},[1,1,1,1,1,1,1,1,1]",
          "has rank 9, pdsafe supports at most 8", 1},

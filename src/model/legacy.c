@@ -371,14 +371,11 @@ static pds_status declare_vars(const BlockDesc *b, const char *prog, pdsi_graph 
                 return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
                                  "%s: variable '%s' has rank %zu, pdsafe supports at most %d",
                                  prog, vd->name, td->n_dims, PDSI_MAX_RANK);
-            for (size_t d = 0; d < td->n_dims; d++) {
-                if (td->dims[d] < -1)
-                    return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
-                                     "%s: variable '%s' has dim %zu = %lld (expected >= 0, or "
-                                     "-1 for unknown)",
-                                     prog, vd->name, d, (long long)td->dims[d]);
-                dims[d] = td->dims[d];
-            }
+            /* Any negative dim is unknown: Paddle's static shape inference
+             * multiplies unknown dims through (flatten of [-1, 6, 5] is
+             * declared [-30]). */
+            for (size_t d = 0; d < td->n_dims; d++)
+                dims[d] = td->dims[d] < 0 ? -1 : td->dims[d];
             rank = (int)td->n_dims;
         }
         int32_t id;

@@ -268,11 +268,14 @@ pds_status read_type(ld *L, const json_t *t, const char *where, vtype *out)
                      PDSI_MAX_RANK);
     for (size_t i = 0; i < n; i++) {
         const json_t *e = json_array_get(dims, i);
-        if (!json_is_integer(e) || json_integer_value(e) < -1)
+        if (!json_is_integer(e))
             return lfail(L, PDS_ERR_MODEL_FORMAT, w,
-                         "dim %zu is %s%s, expected an integer >= 0 (or -1 for unknown)", i,
-                         jtype(e), json_is_integer(e) ? " < -1" : "");
-        out->dims[i] = (int64_t)json_integer_value(e);
+                         "dim %zu is %s, expected an integer >= 0 (or negative for unknown)", i,
+                         jtype(e));
+        /* Any negative dim is unknown: Paddle's shape inference multiplies
+         * unknown dims through (flatten of [-1, 6, 5] is declared [-30]). */
+        int64_t v = (int64_t)json_integer_value(e);
+        out->dims[i] = v < 0 ? -1 : v;
     }
     out->rank = (int)n;
     return PDS_OK;
