@@ -1979,7 +1979,7 @@ static pds_status expand_infer(const void *params, const pdsi_slot *in, const pd
                                pds_error *err)
 {
     const pdsi_tensor *x = pdsi_slot_get(&in[0]);
-    pdsi_expand_geom g;
+    pdsi_expand_geom g = {0};
     pds_status st;
     if ((st = check_sized(x, "X", err)))
         return st;
@@ -2070,7 +2070,7 @@ static pds_status gather_infer(const void *params, const pdsi_slot *in, const pd
                                pds_error *err)
 {
     const pdsi_tensor *x = pdsi_slot_get(&in[0]);
-    pdsi_gather_geom g;
+    pdsi_gather_geom g = {0};
     pds_status st;
     if ((st = check_sized(x, "X", err)))
         return st;

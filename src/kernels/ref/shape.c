@@ -534,14 +534,14 @@ pds_status pdsi_gather_ref(const void *params, const pdsi_slot *in, const pdsi_s
         /* Index viewed as [outer, n_index, inner]; X as [outer', axis_size,
          * inner'] with its own dims: walk Index's coordinates with an odometer
          * and the matching offset into X (Index's dims are at most X's). */
-        int64_t xstr[PDSI_MAX_RANK], coord[PDSI_MAX_RANK] = {0}, off = 0;
+        int64_t xstr[PDSI_MAX_RANK] = {0}, coord[PDSI_MAX_RANK] = {0}, off = 0;
         int64_t s = 1;
         for (int d = x->rank - 1; d >= 0; d--) {
             xstr[d] = s;
             s *= x->dims[d];
         }
         for (int64_t k = 0; k < numel; k++) {
-            int64_t v;
+            int64_t v = 0;
             if ((st = index_at(ix, k, g.axis_size, "take_along_axis", g.axis, &v, err)))
                 return st;
             memcpy(dst + (size_t)k * es, src + (size_t)(off + v * xstr[g.axis]) * es, es);
@@ -562,7 +562,7 @@ pds_status pdsi_gather_ref(const void *params, const pdsi_slot *in, const pdsi_s
         for (int64_t k = 0; k < g.n_index; k++) {
             int64_t off = 0;
             for (int j = 0; j < g.depth; j++) {
-                int64_t v;
+                int64_t v = 0;
                 if ((st = index_at(ix, k * g.depth + j, x->dims[j], "gather_nd", j, &v, err)))
                     return st;
                 off = off * x->dims[j] + v;
