@@ -15,10 +15,12 @@
 
 #include "kernels/ref/ref.h"
 
-/* A ref step: the node, and its slots pointing into the plan's flat tensor
- * arrays (bound at the first run; a plan's arrays never move). */
+/* A ref step: the node, its kernel (looked up once, when the plan is made),
+ * and its slots pointing into the plan's flat tensor arrays (bound at the
+ * first run; a plan's arrays never move). */
 typedef struct ref_step {
     const pdsi_node *node;
+    pdsi_kernel_fn run;
     pdsi_tensor *const *bound_in;
     pdsi_slot *in, *out;
     pdsi_slot slots[];
@@ -83,6 +85,7 @@ static pds_status ref_step_create(void *state, const pdsi_graph *g, int32_t node
                          "could not allocate the reference step of op #%d (%s)", node->index,
                          node->type);
     s->node = node;
+    s->run = pdsi_ref_kernel(node->def->id);
     s->in = s->slots;
     s->out = s->slots + node->n_in_slots;
     uint8_t lay = step_layout(node, in, n_in, out, n_out);
@@ -112,7 +115,7 @@ static pds_status ref_step_run(pdsi_backend_step *step, pdsi_tensor *const *in,
         }
         s->bound_in = in;
     }
-    return pdsi_ref_run_node(node, s->in, s->out, run->exec, err);
+    return s->run(node->params, s->in, s->out, run->exec, err);
 }
 
 static void ref_step_free(pdsi_backend_step *s)
