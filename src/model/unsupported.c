@@ -86,8 +86,10 @@ size_t pdsi_unsupported_format(const pdsi_unsupported *u, bool bounded, char *bu
         int n_ = (call);                                                                      \
         len += (size_t)n_;                                                                    \
         size_t adv_ = left ? ((size_t)n_ < left ? (size_t)n_ : left - 1) : 0;                 \
-        p += adv_;                                                                            \
-        left -= adv_;                                                                         \
+        if (adv_ != 0) { /* p may be NULL (measuring only): NULL + 0 is undefined in C */    \
+            p += adv_;                                                                        \
+            left -= adv_;                                                                     \
+        }                                                                                     \
     } while (0)
     PUT(header_text(u, p, left));
     for (size_t i = 0; i < k; i++)
