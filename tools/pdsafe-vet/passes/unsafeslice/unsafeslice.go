@@ -15,8 +15,8 @@ import (
 
 const doc = `report unsafe views of C memory and laundered pointers
 
-  - unsafe.Slice / unsafe.String over C memory that escapes the function
-    (returned or stored): nothing ties the slice to the C owner, which can be
+  - unsafe.Slice / unsafe.String, or the older (*[1 << 27]T)(p)[:n:n],
+    over C memory that escapes the function (returned or stored): nothing ties the slice to the C owner, which can be
     freed while the slice is used (M3, M22); copy into Go memory instead.
   - a pointer passed to C through uintptr (unsafe.Pointer(uintptr(...)) or a
     uintptr variable converted back): the GC does not see a uintptr, the Go
@@ -52,6 +52,9 @@ func run(pass *analysis.Pass) (any, error) {
 					return v
 				}
 				if s, ok := cgoast.Unparen(e).(*ast.SliceExpr); ok {
+					if arrayView(info, temps, defs, s.X) {
+						return true
+					}
 					id, ok := cgoast.Unparen(s.X).(*ast.Ident)
 					if ok {
 						_, v := views[cgoast.ObjOf(info, id)]
@@ -394,4 +397,25 @@ func fromArena(info *types.Info, temps cgoast.Temps, defs cgoast.Defs, a ast.Exp
 		}
 	}
 	return false
+}
+
+// arrayView reports whether x is C memory seen through a pointer to a big
+// Go array, the idiom older than unsafe.Slice: (*[1 << 27]T)(p)[:n:n].
+func arrayView(info *types.Info, temps cgoast.Temps, defs cgoast.Defs, x ast.Expr) bool {
+	x = cgoast.Unparen(x)
+	if st, ok := x.(*ast.StarExpr); ok {
+		x = cgoast.Unparen(st.X)
+	}
+	call, ok := x.(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 || !cgoast.IsConversion(info, call) {
+		return false
+	}
+	p, ok := types.Unalias(info.TypeOf(call)).Underlying().(*types.Pointer)
+	if !ok {
+		return false
+	}
+	if _, ok := p.Elem().Underlying().(*types.Array); !ok {
+		return false
+	}
+	return cgoast.Where(info, temps, defs, call.Args[0]) == cgoast.CMem
 }

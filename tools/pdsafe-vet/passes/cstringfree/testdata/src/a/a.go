@@ -6,6 +6,7 @@ package a
 static void use(const char *s) { (void)s; }
 static void adopt(char *s) { free(s); }
 typedef struct { char *name; } holder;
+static const char *lookup(holder *h, const char *k) { (void)h; return k; }
 */
 import "C"
 
@@ -54,6 +55,12 @@ func leakInLoop(names []string) {
 
 func straightToC(s string) {
 	C.use(C.CString(s)) // want `C.CString result passed straight to C.use is never freed`
+}
+
+// Nested in another C call's argument: one report, for the call it is
+// handed to (not for the outer C.GoString).
+func nested(h *C.holder, s string) string {
+	return C.GoString(C.lookup(h, C.CString(s))) // want `C.CString result passed straight to C.lookup is never freed`
 }
 
 func discarded(s string) {

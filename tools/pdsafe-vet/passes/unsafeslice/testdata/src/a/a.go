@@ -50,6 +50,18 @@ func launderedOffset(x []int32) {
 	C.use(unsafe.Pointer(uintptr(unsafe.Pointer(&x[0])) + 4)) // want `pointer passed to C.use through a uintptr`
 }
 
+// The array-pointer idiom older than unsafe.Slice, through a local.
+func returnsArrayView(b *C.buf) any {
+	var out any
+	p := unsafe.Pointer(C.buf_new(4))
+	out = (*[1 << 27]float32)(p)[:4:4]
+	return out // want `unsafe view of C memory is returned`
+}
+
+func storesArrayView(b *C.buf, w *View) {
+	w.f = (*[1 << 27]float32)(unsafe.Pointer(b.data))[:int(b.n):int(b.n)] // want `unsafe view of C memory is stored in w.f`
+}
+
 // A Go address handed to C as an integer.
 func goAddressAsInteger(x []byte) {
 	C.use_addr(C.uintptr_t(uintptr(unsafe.Pointer(&x[0])))) // want `pointer passed to C.use_addr through a uintptr`
@@ -103,6 +115,17 @@ func copiesOut(b *C.buf) []float32 {
 	out := make([]float32, int(b.n))
 	copy(out, unsafe.Slice((*float32)(b.data), int(b.n)))
 	return out
+}
+
+func localArrayView(b *C.buf) []float32 {
+	v := (*[1 << 27]float32)(unsafe.Pointer(b.data))[:int(b.n):int(b.n)]
+	out := make([]float32, len(v))
+	copy(out, v)
+	return out
+}
+
+func arrayViewOfGoMemory(x []float32) []float32 {
+	return (*[1 << 27]float32)(unsafe.Pointer(&x[0]))[:len(x):len(x)]
 }
 
 func localView(b *C.buf) float32 {
