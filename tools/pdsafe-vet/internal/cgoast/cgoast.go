@@ -46,6 +46,30 @@ func InnerCall(call *ast.CallExpr) *ast.CallExpr {
 	if !ok || !IsCGenerated(fl) {
 		return nil
 	}
+	// The wrapper ends with the call itself (return _Cfunc_f(...) or
+	// _Cfunc_f(...)); C calls among its temporaries are its arguments'
+	// (C.f(C.CString(s)) binds _cgo1 := _Cfunc_CString(s) first).
+	if k := len(fl.Body.List); k > 0 {
+		var last ast.Expr
+		switch st := fl.Body.List[k-1].(type) {
+		case *ast.ReturnStmt:
+			if len(st.Results) == 1 {
+				last = st.Results[0]
+			}
+		case *ast.ExprStmt:
+			last = st.X
+		}
+		if c, ok := Unparen(last).(*ast.CallExpr); ok {
+			if id, ok := Unparen(c.Fun).(*ast.Ident); ok && strings.HasPrefix(id.Name, "_Cfunc_") {
+				return c
+			}
+			if _, ok := Unparen(c.Fun).(*ast.FuncLit); ok {
+				if in := InnerCall(c); in != nil {
+					return in
+				}
+			}
+		}
+	}
 	var inner *ast.CallExpr
 	ast.Inspect(fl.Body, func(n ast.Node) bool {
 		if c, ok := n.(*ast.CallExpr); ok && inner == nil {

@@ -155,9 +155,12 @@ func hasPtr(t types.Type, seen map[types.Type]bool) bool {
 	if IsCType(t) {
 		return false
 	}
+	if tp, ok := types.Unalias(t).(*types.TypeParam); ok {
+		return typeSetHasPtr(tp, seen)
+	}
 	switch u := types.Unalias(t).Underlying().(type) {
 	case *types.Pointer:
-		return !IsCType(u.Elem())
+		return !IsCPointerChain(u)
 	case *types.Slice, *types.Map, *types.Chan, *types.Signature, *types.Interface:
 		return true
 	case *types.Basic:
@@ -202,4 +205,65 @@ func Pinned(info *types.Info, body ast.Node, obj types.Object) bool {
 		return !found
 	})
 	return found
+}
+
+// IsCPointerChain reports whether t is a pointer to a C type, or a pointer
+// to such a pointer (**C.char, ***C.OrtValue): its static type says it
+// points to C's kind of memory, which holds no Go pointers. Whether a given
+// variable of that type actually holds a Go address is a question for
+// Where, not for the type.
+func IsCPointerChain(t types.Type) bool {
+	for i := 0; i < 8 && t != nil; i++ {
+		if IsCType(t) {
+			return true
+		}
+		p, ok := types.Unalias(t).Underlying().(*types.Pointer)
+		if !ok {
+			return false
+		}
+		t = p.Elem()
+	}
+	return false
+}
+
+// typeSetHasPtr reports whether some type in a type parameter's type set
+// may hold Go pointers. The type set is the intersection of the
+// constraint's embedded elements, so one element whose terms are all
+// pointer-free (~int | ~float32 ...) makes the whole set pointer-free; a
+// constraint with methods only (any, fmt.Stringer) allows every type.
+func typeSetHasPtr(tp *types.TypeParam, seen map[types.Type]bool) bool {
+	iface, ok := tp.Constraint().Underlying().(*types.Interface)
+	if !ok {
+		return true
+	}
+	return !ifaceFlat(iface, seen)
+}
+
+// ifaceFlat reports whether every type an interface's type set allows is
+// pointer-free (false when it allows any type).
+func ifaceFlat(iface *types.Interface, seen map[types.Type]bool) bool {
+	for i := 0; i < iface.NumEmbeddeds(); i++ {
+		if elemFlat(iface.EmbeddedType(i), seen) {
+			return true
+		}
+	}
+	return false
+}
+
+func elemFlat(e types.Type, seen map[types.Type]bool) bool {
+	switch u := types.Unalias(e).(type) {
+	case *types.Union:
+		for i := 0; i < u.Len(); i++ {
+			if !elemFlat(u.Term(i).Type(), seen) {
+				return false
+			}
+		}
+		return u.Len() > 0
+	case *types.TypeParam:
+		return !typeSetHasPtr(u, seen)
+	}
+	if iface, ok := types.Unalias(e).Underlying().(*types.Interface); ok {
+		return ifaceFlat(iface, seen)
+	}
+	return !hasPtr(e, map[types.Type]bool{})
 }

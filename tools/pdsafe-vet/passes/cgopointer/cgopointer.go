@@ -89,7 +89,11 @@ func run(pass *analysis.Pass) (any, error) {
 							pass.Reportf(a.Pos(), "Go pointer passed to C.%s, which keeps it after the call returns: the GC may free or reuse the memory while C still refers to it (M12); pin it with a runtime.Pinner until C no longer uses it, or pass C.malloc'd memory", name)
 							continue
 						}
-						if t := pointee(info, temps, a); t != nil && cgoast.HasGoPointers(t) && !cgoast.Pinned(info, body, nil) {
+						t := pointee(info, temps, a)
+						if t == nil || cgoast.Pinned(info, body, nil) {
+							continue
+						}
+						if cgoast.HasGoPointers(t) || holdsGoAddress(info, temps, defs, a) {
 							pass.Reportf(a.Pos(), "Go memory holding Go pointers (%s) passed to C.%s: cgo forbids it (the call panics with \"cgo argument has Go pointer to unpinned Go pointer\") and C cannot keep them valid (M12); pass C memory or flat data, or pin every inner pointer with runtime.Pinner", t, name)
 						}
 					}
@@ -159,4 +163,28 @@ func isPointer(t types.Type) bool {
 		return u.Kind() == types.UnsafePointer
 	}
 	return false
+}
+
+// holdsGoAddress reports whether a is &v for a variable v of a C pointer
+// type (*C.T, **C.char) that the function set to Go memory: the type says
+// C, the value says Go. An out-parameter (var v *C.T; C.get(&v)) holds nil
+// or C's own pointer and is not reported.
+func holdsGoAddress(info *types.Info, temps cgoast.Temps, defs cgoast.Defs, a ast.Expr) bool {
+	e := a
+	for i := 0; i < 4; i++ { // cgo binds &v and its conversion to separate temporaries
+		e = cgoast.StripConv(info, temps.Resolve(info, e))
+	}
+	u, ok := e.(*ast.UnaryExpr)
+	if !ok || u.Op != token.AND {
+		return false
+	}
+	id, ok := cgoast.Unparen(temps.Resolve(info, u.X)).(*ast.Ident)
+	if !ok || !cgoast.IsCPointer(info.TypeOf(id)) && !cgoast.IsCPointerChain(info.TypeOf(id)) {
+		return false
+	}
+	if _, ptr := types.Unalias(info.TypeOf(id)).Underlying().(*types.Pointer); !ptr {
+		return false
+	}
+	d, set := defs[cgoast.ObjOf(info, id)]
+	return set && cgoast.Where(info, temps, defs, d) == cgoast.GoMem
 }

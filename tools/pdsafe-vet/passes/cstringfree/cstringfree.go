@@ -23,8 +23,9 @@ const doc = `report C allocations not freed on every path
 C.CString, C.CBytes, C.malloc and C.calloc return memory the Go garbage
 collector does not see: unless it is freed (C.free, directly or deferred) on
 every path out of the function, returned, stored in a field, a global or a
-slice, or passed to a function that takes ownership (-cstringfree.owners), it
-leaks (M15 of docs/DESIGN.md).`
+slice, or passed to a function that takes ownership (-cstringfree.owners, or
+a C function of the package's own preamble whose body frees the pointer or
+hands it over with free as its destructor), it leaks (M15 of docs/DESIGN.md).`
 
 // Analyzer is the cstringfree pass.
 var Analyzer = &analysis.Analyzer{
@@ -57,6 +58,9 @@ func ownerSet() map[string]bool {
 func run(pass *analysis.Pass) (any, error) {
 	cfgs := pass.ResultOf[ctrlflow.Analyzer].(*ctrlflow.CFGs)
 	own := ownerSet()
+	for fn := range preambleOwners(pass) {
+		own[fn] = true
+	}
 	freers := paramFreers(pass)
 	for _, file := range pass.Files {
 		if cgoast.InGeneratedFile(pass.Fset, file) {

@@ -7,10 +7,14 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/ctrlflow"
+	"golang.org/x/tools/go/cfg"
 
 	"github.com/pdsafe/pdsafe/tools/pdsafe-vet/internal/cgoast"
+	"github.com/pdsafe/pdsafe/tools/pdsafe-vet/internal/flow"
 )
 
 const doc = `report finalizer and cleanup mistakes around C handles
@@ -27,9 +31,10 @@ const doc = `report finalizer and cleanup mistakes around C handles
 
 // Analyzer is the keepalive pass.
 var Analyzer = &analysis.Analyzer{
-	Name: "keepalive",
-	Doc:  doc,
-	Run:  run,
+	Name:     "keepalive",
+	Doc:      doc,
+	Requires: []*analysis.Analyzer{ctrlflow.Analyzer},
+	Run:      run,
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -86,6 +91,7 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	// 3. methods passing a handle field to C without keeping the receiver alive.
+	cfgs := pass.ResultOf[ctrlflow.Analyzer].(*ctrlflow.CFGs)
 	for _, file := range pass.Files {
 		if cgoast.InGeneratedFile(pass.Fset, file) {
 			continue
@@ -103,13 +109,15 @@ func run(pass *analysis.Pass) (any, error) {
 			if _, ok := finalized[named(recv.Type())]; !ok {
 				continue
 			}
-			checkMethod(pass, temps, fd, recv)
+			if g := cfgs.FuncDecl(fd); g != nil {
+				checkMethod(pass, temps, g, fd, recv)
+			}
 		}
 	}
 	return nil, nil
 }
 
-func checkMethod(pass *analysis.Pass, temps cgoast.Temps, fd *ast.FuncDecl, recv types.Object) {
+func checkMethod(pass *analysis.Pass, temps cgoast.Temps, g *cfg.CFG, fd *ast.FuncDecl, recv types.Object) {
 	info := pass.TypesInfo
 	var calls []*ast.CallExpr
 	var fields []string
@@ -133,39 +141,177 @@ func checkMethod(pass *analysis.Pass, temps cgoast.Temps, fd *ast.FuncDecl, recv
 		}
 		return true
 	})
+	if len(calls) == 0 {
+		return
+	}
+	escapes, defers := keepers(info, fd.Body, recv)
 	for i, call := range calls {
-		end := outerEnd(fd.Body, call)
-		used := false
-		ast.Inspect(fd.Body, func(n ast.Node) bool {
-			if id, ok := n.(*ast.Ident); ok && n.Pos() >= end && cgoast.ObjOf(info, id) == recv {
-				used = true
-			}
-			return !used
-		})
-		if !used {
-			pass.Reportf(call.Pos(), "%s.%s is passed to C.%s but %s is not used after the call: the GC may collect %s while C runs, and its finalizer frees the C object under the call (M13); add runtime.KeepAlive(%s) after the call", recv.Name(), fields[i], cgoast.CFuncName(call), recv.Name(), recv.Name(), recv.Name())
+		if liveAfter(info, g, call, recv, escapes, defers) {
+			continue
 		}
+		pass.Reportf(call.Pos(), "%s.%s is passed to C.%s but %s is not used after the call: the GC may collect %s while C runs, and its finalizer frees the C object under the call (M13); add runtime.KeepAlive(%s) after the call", recv.Name(), fields[i], cgoast.CFuncName(call), recv.Name(), recv.Name(), recv.Name())
 	}
 }
 
-// outerEnd is the end of the statement of body that contains n (a use in
-// a later statement comes after the C call has returned).
-func outerEnd(body *ast.BlockStmt, n ast.Node) (end token.Pos) {
-	end = n.End()
-	ast.Inspect(body, func(m ast.Node) bool {
-		if m == nil || m.Pos() > n.Pos() || m.End() < n.End() {
-			return false
+// keepers returns the places where the receiver escapes whole (passed to a
+// Go function, stored, put in a composite value, sent, captured by a
+// closure: something else may keep it reachable) and the defer statements
+// that refer to it (the deferred call keeps it alive to the function's
+// exit).
+func keepers(info *types.Info, body *ast.BlockStmt, recv types.Object) (escapes []ast.Node, defers []*ast.DeferStmt) {
+	var stack []ast.Node
+	ast.Inspect(body, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return true
 		}
-		if _, ok := m.(ast.Stmt); ok {
-			if _, block := m.(*ast.BlockStmt); !block {
-				if _, ctl := m.(*ast.IfStmt); !ctl {
-					end = m.End()
-				}
+		if d, ok := n.(*ast.DeferStmt); ok && mentions(info, d, recv) {
+			defers = append(defers, d)
+		}
+		if id, ok := n.(*ast.Ident); ok && info.Uses[id] == recv && len(stack) > 0 {
+			if e := escapeAt(info, stack, id); e != nil {
+				escapes = append(escapes, e)
 			}
 		}
+		stack = append(stack, n)
 		return true
 	})
-	return end
+	return escapes, defers
+}
+
+// escapeAt returns the node through which the use id of the receiver lets
+// it escape whole, or nil (id.f, id.m(), comparisons keep nothing).
+func escapeAt(info *types.Info, stack []ast.Node, id *ast.Ident) ast.Node {
+	for i := len(stack) - 1; i >= 0; i-- {
+		if fl, ok := stack[i].(*ast.FuncLit); ok && !cgoast.IsCGenerated(fl) {
+			return fl // captured by a closure
+		}
+	}
+	var child ast.Node = id
+	for i := len(stack) - 1; i >= 0; i-- {
+		switch p := stack[i].(type) {
+		case *ast.ParenExpr:
+			child = p
+			continue
+		case *ast.CallExpr:
+			if cgoast.IsConversion(info, p) {
+				child = p
+				continue
+			}
+			for _, a := range p.Args {
+				if a == child {
+					if cgoast.CFuncName(p) != "" || cgoast.IsFunc(info, p, "runtime", "KeepAlive") {
+						return nil
+					}
+					return p
+				}
+			}
+		case *ast.AssignStmt:
+			for _, r := range p.Rhs {
+				if r != child {
+					continue
+				}
+				for _, l := range p.Lhs {
+					if lid, ok := l.(*ast.Ident); ok && strings.HasPrefix(lid.Name, "_cgo") {
+						return nil // cgo's own temporary for a C argument
+					}
+				}
+				return p
+			}
+		case *ast.ValueSpec:
+			for _, v := range p.Values {
+				if v == child {
+					return p
+				}
+			}
+		case *ast.CompositeLit, *ast.SendStmt, *ast.GoStmt:
+			return p
+		case *ast.KeyValueExpr:
+			if p.Value == child {
+				child = p
+				continue
+			}
+		case *ast.UnaryExpr:
+			if p.Op == token.AND {
+				child = p
+				continue
+			}
+		}
+		return nil
+	}
+	return nil
+}
+
+func mentions(info *types.Info, n ast.Node, obj types.Object) bool {
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		if id, ok := m.(*ast.Ident); ok && info.Uses[id] == obj {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// liveAfter reports whether the receiver stays reachable while the C call
+// runs, as the compiler's liveness sees it: some path from the call's
+// statement uses the receiver (or loops back to the call, which uses it
+// again); or a defer that refers to it, or a place where it escapes whole,
+// comes before the call or lies inside its arguments.
+func liveAfter(info *types.Info, g *cfg.CFG, call *ast.CallExpr, recv types.Object, escapes []ast.Node, defers []*ast.DeferStmt) bool {
+	b, i := flow.Locate(g, call.Pos())
+	if b == nil {
+		return true // dead code
+	}
+	for _, e := range escapes {
+		// In the call's own statement (its arguments, which cgo binds to
+		// temporaries just before the call) or on a path to it.
+		if eb, ei := flow.Locate(g, e.Pos()); eb != nil && (eb == b && ei == i && e.Pos() < call.End() || reaches(eb, ei, b, i)) {
+			return true
+		}
+	}
+	for _, d := range defers {
+		if db, di := flow.Locate(g, d.Pos()); db != nil && reaches(db, di, b, i) {
+			return true
+		}
+	}
+	used := false
+	flow.Walk(b, i, func(n ast.Node) flow.Action {
+		for _, p := range flow.Parts(n) {
+			if mentions(info, p, recv) {
+				used = true
+				return flow.Stop
+			}
+		}
+		return flow.Continue
+	}, nil, func(_ *cfg.Block, again bool) {
+		if again {
+			used = true
+		}
+	})
+	return used
+}
+
+// reaches reports whether node (tb, ti) can run after node (fb, fi).
+func reaches(fb *cfg.Block, fi int, tb *cfg.Block, ti int) bool {
+	if fb == tb && fi < ti {
+		return true
+	}
+	seen := map[*cfg.Block]bool{}
+	work := append([]*cfg.Block(nil), fb.Succs...)
+	for len(work) > 0 {
+		b := work[len(work)-1]
+		work = work[:len(work)-1]
+		if seen[b] {
+			continue
+		}
+		seen[b] = true
+		if b == tb {
+			return true
+		}
+		work = append(work, b.Succs...)
+	}
+	return false
 }
 
 // handleField returns f when a is recv.f (conversions aside) and f holds a

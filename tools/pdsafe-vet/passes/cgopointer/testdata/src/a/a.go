@@ -6,6 +6,9 @@ typedef struct { void *p; int n; } box;
 static void *kept;
 static void keep(void *p) { kept = p; }
 static void use(void *p) { (void)p; }
+typedef struct item item;
+static int list_items(item ***out, size_t *n) { *out = NULL; *n = 0; return 0; }
+static int get_name(char **out) { *out = NULL; return 0; }
 */
 import "C"
 
@@ -56,7 +59,57 @@ func structWithPointer(n *node) {
 	C.use(unsafe.Pointer(n)) // want `Go memory holding Go pointers \(a.node\) passed to C.use`
 }
 
+// A variable of a C pointer type that the function points at Go memory:
+// the type says C, the value is a Go address.
+func cTypedButGo(n int) {
+	slots := make([]*C.char, n)
+	first := &slots[0]
+	C.get_name((**C.char)(unsafe.Pointer(&first))) // want `Go memory holding Go pointers \(\*\*a._Ctype_char\) passed to C.get_name`
+}
+
+// A type parameter whose constraint allows pointers.
+func genericAny[T any](s []T) {
+	C.use(unsafe.Pointer(&s[0])) // want `Go memory holding Go pointers \(T\) passed to C.use`
+}
+
+func genericMixed[T ~int32 | ~string](s []T) {
+	C.use(unsafe.Pointer(&s[0])) // want `Go memory holding Go pointers \(T\) passed to C.use`
+}
+
 // --- false positives that must stay quiet ---
+
+// Out-parameters of C pointer types: nil at the call, C writes its own
+// pointer into them.
+func outParams() (int, string) {
+	var items **C.item
+	var n C.size_t
+	C.list_items((***C.item)(unsafe.Pointer(&items)), &n)
+	var name *C.char
+	C.get_name(&name)
+	var names **C.char
+	C.get_name((**C.char)(unsafe.Pointer(&names)))
+	return int(n), C.GoString(name)
+}
+
+type number interface{ ~int32 | ~float32 | ~uint8 }
+
+type tensor[T number] struct{ data []T }
+
+// A type parameter whose type set holds only numbers.
+func (t *tensor[T]) zero() {
+	C.use(unsafe.Pointer(&t.data[0]))
+}
+
+func genericInline[T ~float32 | ~float64](s []T) {
+	C.use(unsafe.Pointer(&s[0]))
+}
+
+func genericNested[T interface {
+	number
+	comparable
+}](s []T) {
+	C.use(unsafe.Pointer(&s[0]))
+}
 
 func flatData(x []float32, f *flat) {
 	C.use(unsafe.Pointer(&x[0]))

@@ -6,6 +6,17 @@ package a
 static void use(const char *s) { (void)s; }
 static void adopt(char *s) { free(s); }
 typedef struct { char *name; } holder;
+static const char *lookup(holder *h, const char *k) { (void)h; return k; }
+typedef void (*destructor)(void *);
+static void set_result(holder *h, const char *s, destructor d) { (void)h; (void)s; (void)d; }
+// Hands s over with free as its destructor: takes ownership.
+static void result_text(holder *h, char *s) {
+	set_result(h, s, &free);
+}
+// Frees its argument itself.
+static void consume(int flag, char *s) { if (flag) { free(s); } else { free(s); } }
+// Only reads it.
+static void peek(holder *h, char *s) { set_result(h, s, NULL); }
 */
 import "C"
 
@@ -54,6 +65,24 @@ func leakInLoop(names []string) {
 
 func straightToC(s string) {
 	C.use(C.CString(s)) // want `C.CString result passed straight to C.use is never freed`
+}
+
+// Nested in another C call's argument: one report, for the call it is
+// handed to (not for the outer C.GoString).
+func nested(h *C.holder, s string) string {
+	return C.GoString(C.lookup(h, C.CString(s))) // want `C.CString result passed straight to C.lookup is never freed`
+}
+
+// Preamble functions that take ownership, by their body.
+func handedToPreambleOwner(h *C.holder, s string) {
+	cs := C.CString(s)
+	C.result_text(h, cs)
+	C.consume(1, C.CString(s))
+}
+
+func handedToPreambleReader(h *C.holder, s string) {
+	cs := C.CString(s) // want `C.CString result cs is not freed on every path`
+	C.peek(h, cs)
 }
 
 func discarded(s string) {

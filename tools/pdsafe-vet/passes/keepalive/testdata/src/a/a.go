@@ -6,10 +6,15 @@ typedef struct { int n; } obj;
 static obj *obj_new(void) { return calloc(1, sizeof(obj)); }
 static int obj_run(obj *o) { return o->n; }
 static void obj_free(obj *o) { free(o); }
+static void obj_hook(obj *o, void *tok) { (void)o; (void)tok; }
 */
 import "C"
 
-import "runtime"
+import (
+	"runtime"
+	"sync"
+	"unsafe"
+)
 
 // Handle has a finalizer and a Close method.
 type Handle struct {
@@ -32,6 +37,38 @@ func (h *Handle) Run() int {
 func (h *Handle) RunTwice() int {
 	n := C.obj_run(h.c)            // h is used by the next statement: kept alive
 	return int(n + C.obj_run(h.c)) // want `h.c is passed to C.obj_run but h is not used after the call`
+}
+
+// Both branches call C and neither uses h afterwards: a use in the other
+// branch keeps nothing alive on this one.
+func (h *Handle) Either(fast bool) int {
+	var n C.int
+	if fast {
+		n = C.obj_run(h.c) // want `h.c is passed to C.obj_run but h is not used after the call`
+	} else {
+		n = C.obj_run(h.c) // want `h.c is passed to C.obj_run but h is not used after the call`
+	}
+	return int(n)
+}
+
+// The if-branch ends without using h; the else-branch keeps it in a
+// registry (quiet, below).
+func (h *Handle) SetHook(cb func()) {
+	if cb == nil {
+		C.obj_hook(h.c, nil) // want `h.c is passed to C.obj_hook but h is not used after the call`
+	} else {
+		C.obj_hook(h.c, register(h, cb))
+	}
+}
+
+// A use that comes later in the text but on another path.
+func (h *Handle) OtherPath(again bool) int {
+	for {
+		if !again {
+			return int(C.obj_run(h.c)) // want `h.c is passed to C.obj_run but h is not used after the call`
+		}
+		again = h.name == ""
+	}
 }
 
 // Bare owns C memory, has a finalizer and nothing else.
@@ -79,6 +116,78 @@ func (h *Handle) Close() {
 	C.obj_free(h.c)
 	h.c = nil
 	runtime.SetFinalizer(h, nil)
+}
+
+// Locked holds a mutex that a deferred Unlock uses at the function's exit:
+// the defer keeps h alive through the call.
+type Locked struct {
+	mu sync.Mutex
+	c  *C.obj
+}
+
+func NewLocked() *Locked {
+	l := &Locked{c: C.obj_new()}
+	runtime.SetFinalizer(l, func(l *Locked) { C.obj_free(l.c) })
+	return l
+}
+
+func (l *Locked) Close() {
+	C.obj_free(l.c)
+	l.c = nil
+}
+
+func (l *Locked) Run() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return int(C.obj_run(l.c))
+}
+
+func (l *Locked) RunDeferredClosure() int {
+	defer func() { l.mu.Unlock() }()
+	l.mu.Lock()
+	return int(C.obj_run(l.c))
+}
+
+var registry = map[unsafe.Pointer]any{}
+
+// register stores h in a global map: h stays reachable for good.
+func register(h *Handle, cb func()) unsafe.Pointer {
+	tok := C.malloc(1)
+	registry[tok] = h
+	_ = cb
+	return tok
+}
+
+// The receiver escapes whole into a Go function before the call.
+func (h *Handle) Registered() int {
+	register(h, nil)
+	return int(C.obj_run(h.c))
+}
+
+// The receiver is used on one path after the call (the error path): it is
+// live during the call.
+func (h *Handle) ErrorPath() (int, string) {
+	n := C.obj_run(h.c)
+	if n < 0 {
+		return 0, h.name
+	}
+	return int(n), ""
+}
+
+// In a loop, the next iteration passes h.c again: h is live during the call.
+func (h *Handle) Loop(k int) int {
+	s := 0
+	for i := 0; i < k; i++ {
+		s += int(C.obj_run(h.c))
+	}
+	return s
+}
+
+// A closure made before the call captures h.
+func (h *Handle) Captured() func() string {
+	f := func() string { return h.name }
+	C.obj_run(h.c)
+	return f
 }
 
 // Clean has a cleanup that gets the C pointer, not the object.
