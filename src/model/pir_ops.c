@@ -904,6 +904,27 @@ static const opspec SPECS[] = {
      NULL},
     {"cast", "cast", "X", "Out", "dtype:out_dtype/D", "out_dtype/i", NULL, NULL},
     {"full_like", "fill_any_like", "X =value:f", "Out", "dtype/D", "value/f dtype/i", NULL, NULL},
+    /* index family: embedding, one-hot, sequences, roll, slice assignment */
+    {"embedding", "lookup_table_v2", "Ids W", "Out", "padding_idx/i sparse:-/b", "padding_idx/i",
+     NULL, NULL},
+    {"one_hot", "one_hot_v2", "X =depth:i|depth_tensor", "Out", "", "depth/i", NULL, NULL},
+    {"arange", "range", "Start End Step", "Out", "dtype/D", "dtype/i", NULL, NULL},
+    {"linspace", "linspace", "Start Stop Num", "Out", "dtype/D", "dtype/i", NULL, NULL},
+    {"full_batch_size_like", "fill_constant_batch_size_like", "Input", "Out",
+     "shape/I dtype/D value/f input_dim_idx/i output_dim_idx/i",
+     "shape/I dtype/i value/f input_dim_idx/i output_dim_idx/i", NULL, NULL},
+    {"meshgrid", "meshgrid", "X*", "Out*", "", "", NULL, NULL},
+    {"roll", "roll", "X =shifts:I|ShiftsTensor", "Out", "axis/I", "shifts/I axis/I", NULL, NULL},
+    {"set_value", "set_value",
+     "Input =starts:I|StartsTensorList|StartsTensorList =ends:I|EndsTensorList|EndsTensorList "
+     "=steps:I|StepsTensorList|StepsTensorList",
+     "Out", "axes/I decrease_axes/I none_axes/I shape/I values/F",
+     "starts/I ends/I steps/I axes/I decrease_axes/I none_axes/I shape/I values/F", NULL, NULL},
+    {"set_value_with_tensor", "set_value",
+     "Input ValueTensor =starts:I|StartsTensorList|StartsTensorList "
+     "=ends:I|EndsTensorList|EndsTensorList =steps:I|StepsTensorList|StepsTensorList",
+     "Out", "axes/I decrease_axes/I none_axes/I",
+     "starts/I ends/I steps/I axes/I decrease_axes/I none_axes/I", NULL, NULL},
     /* reductions */
     {"cumsum", "cumsum", "X =axis:i", "Out", "flatten/b exclusive/b reverse/b",
      "axis/i flatten/b exclusive/b reverse/b", NULL, NULL},

@@ -143,6 +143,19 @@
     X(GATHER_ND, gather_nd)                                                                   \
     X(TAKE_ALONG_AXIS, take_along_axis)
 
+/* Index and sequence operators of NLP and transformer models: embedding
+ * lookup, one-hot, ranges and grids, batch-sized fills, roll, and the
+ * assignment into a slice that `x[...] = v` becomes. */
+#define PDSI_OPS_INDEX(X)                                                                     \
+    X(LOOKUP_TABLE_V2, lookup_table_v2)                                                       \
+    X(ONE_HOT_V2, one_hot_v2)                                                                 \
+    X(RANGE, range)                                                                           \
+    X(LINSPACE, linspace)                                                                     \
+    X(FILL_CONSTANT_BATCH_SIZE_LIKE, fill_constant_batch_size_like)                           \
+    X(MESHGRID, meshgrid)                                                                     \
+    X(ROLL, roll)                                                                             \
+    X(SET_VALUE, set_value)
+
 /* Made by the load-time passes (passes/passes.h), never named by a model file
  * (PDSI_OPF_INTERNAL). */
 #define PDSI_OPS_FUSED(X)                                                                     \
@@ -161,6 +174,7 @@
     F(MATMUL, matmul)                                                                         \
     F(REDUCE, reduce)                                                                         \
     F(SHAPE, shape)                                                                           \
+    F(INDEX, index)                                                                           \
     F(FUSED, fused)
 
 /* The ids. Each family opens with PDSI_OPS_<FAMILY>_FIRST, the id of its first

@@ -164,6 +164,33 @@ pds_status pdsi_expand_ref(const void *params, const pdsi_slot *in, const pdsi_s
 pds_status pdsi_gather_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                            pdsi_exec *ex, pds_error *err);
 
+/* ---- index (ops/index.h) ----------------------------------------------- */
+/* lookup_table_v2. in: Ids, W; out: Out. An id out of range (other than
+ * padding_idx) is PDS_ERR_SHAPE naming it, before anything is written. */
+pds_status pdsi_embedding_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                              pdsi_exec *ex, pds_error *err);
+/* one_hot_v2. in: X, depth_tensor; out: Out. */
+pds_status pdsi_one_hot_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                            pdsi_exec *ex, pds_error *err);
+/* range (in: Start, End, Step) and linspace (in: Start, Stop, Num); out: Out. */
+pds_status pdsi_range_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                          pdsi_exec *ex, pds_error *err);
+pds_status pdsi_linspace_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                             pdsi_exec *ex, pds_error *err);
+/* fill_constant_batch_size_like. in: Input (dims only); out: Out. */
+pds_status pdsi_fill_bsl_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                             pdsi_exec *ex, pds_error *err);
+/* meshgrid. in: X (list); out: Out (list). */
+pds_status pdsi_meshgrid_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                             pdsi_exec *ex, pds_error *err);
+/* roll. in: X, ShiftsTensor; out: Out. */
+pds_status pdsi_roll_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                         pdsi_exec *ex, pds_error *err);
+/* set_value. in: Input, ValueTensor, StartsTensorList, EndsTensorList,
+ * StepsTensorList; out: Out. */
+pds_status pdsi_set_value_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                              pdsi_exec *ex, pds_error *err);
+
 /* ---- fused (ops/fused.h) ----------------------------------------------- */
 pds_status pdsi_fused_conv_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                                pdsi_exec *ex, pds_error *err);
