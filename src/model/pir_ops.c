@@ -925,6 +925,11 @@ static const opspec SPECS[] = {
      "=ends:I|EndsTensorList|EndsTensorList =steps:I|StepsTensorList|StepsTensorList",
      "Out", "axes/I decrease_axes/I none_axes/I",
      "starts/I ends/I steps/I axes/I decrease_axes/I none_axes/I", NULL, NULL},
+    /* sort family */
+    {"topk", "top_k_v2", "X =k:i|K", "Out Indices", "axis/i largest/b sorted/b",
+     "k/i axis/i largest/b sorted/b", NULL, NULL},
+    {"argsort", "argsort", "X", "Out Indices", "axis/i descending/b stable/b",
+     "axis/i descending/b stable/b", NULL, NULL},
     /* reductions */
     {"cumsum", "cumsum", "X =axis:i", "Out", "flatten/b exclusive/b reverse/b",
      "axis/i flatten/b exclusive/b reverse/b", NULL, NULL},

@@ -156,6 +156,12 @@
     X(ROLL, roll)                                                                             \
     X(SET_VALUE, set_value)
 
+/* Sorting: the k largest or smallest along an axis, and the sorting
+ * permutation, in Paddle's order for equal values. */
+#define PDSI_OPS_SORT(X)                                                                      \
+    X(TOP_K_V2, top_k_v2)                                                                     \
+    X(ARGSORT, argsort)
+
 /* Made by the load-time passes (passes/passes.h), never named by a model file
  * (PDSI_OPF_INTERNAL). */
 #define PDSI_OPS_FUSED(X)                                                                     \
@@ -175,6 +181,7 @@
     F(REDUCE, reduce)                                                                         \
     F(SHAPE, shape)                                                                           \
     F(INDEX, index)                                                                           \
+    F(SORT, sort)                                                                             \
     F(FUSED, fused)
 
 /* The ids. Each family opens with PDSI_OPS_<FAMILY>_FIRST, the id of its first

@@ -191,6 +191,12 @@ pds_status pdsi_roll_ref(const void *params, const pdsi_slot *in, const pdsi_slo
 pds_status pdsi_set_value_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                               pdsi_exec *ex, pds_error *err);
 
+/* ---- sort (ops/sort.h) ------------------------------------------------- */
+/* top_k_v2 (in X, K; out Out, Indices) and argsort (in X; out Out, Indices),
+ * with Paddle's order for equal values. */
+pds_status pdsi_sort_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                         pdsi_exec *ex, pds_error *err);
+
 /* ---- fused (ops/fused.h) ----------------------------------------------- */
 pds_status pdsi_fused_conv_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                                pdsi_exec *ex, pds_error *err);
