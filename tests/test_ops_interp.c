@@ -1056,6 +1056,49 @@ static void test_pad_errors(void)
     check_pad_fails(&p2, &a, 1, PDS_ERR_UNSUPPORTED_OP, "attribute 'data_format' is \"NHWC\"");
 }
 
+
+/* ---- pixel_shuffle (issue 12) ---------------------------------------------- */
+
+static void test_pixel_shuffle(void)
+{
+    pds_error err = {0};
+    /* X = arange(16) as [1,4,2,2], r = 2: Paddle's (and numpy's) result */
+    static const int64_t xd[4] = {1, 4, 2, 2}, od[4] = {1, 1, 4, 4};
+    static const float want[16] = {0, 4, 1, 5, 8, 12, 9, 13, 2, 6, 3, 7, 10, 14, 11, 15};
+    float xv[16];
+    for (int i = 0; i < 16; i++)
+        xv[i] = (float)i;
+    pdsi_attr r2 = pdst_attr_int("upscale_factor", 2);
+    pdsi_tensor *o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("pixel_shuffle", &r2, 1,
+                          (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 4, xd, xv)}, 1,
+                          (pdsi_tensor *[]){o}, 1, &err),
+             &err);
+    CHECK_SHAPE(o, PDS_FLOAT32, 4, od);
+    pdst_check_close("pixel_shuffle", o->data, want, 16, 0, 0);
+    /* NHWC: the same data with channels last gives the same picture, channels last */
+    float xh[16];
+    for (int c = 0; c < 4; c++)
+        for (int s = 0; s < 4; s++)
+            xh[s * 4 + c] = xv[c * 4 + s];
+    pdsi_attr at[2] = {r2, pdst_attr_str("data_format", "NHWC")};
+    static const int64_t xhd[4] = {1, 2, 2, 4}, ohd[4] = {1, 4, 4, 1};
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("pixel_shuffle", at, 2,
+                          (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 4, xhd, xh)}, 1,
+                          (pdsi_tensor *[]){o}, 1, &err),
+             &err);
+    CHECK_SHAPE(o, PDS_FLOAT32, 4, ohd);
+    pdst_check_close("pixel_shuffle NHWC", o->data, want, 16, 0, 0);
+    static const int64_t bad[4] = {1, 6, 2, 2};
+    CHECK_STATUS(pdst_run_op1("pixel_shuffle", &r2, 1,
+                              (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 4, bad, NULL)}, 1,
+                              (pdsi_tensor *[]){pdst_mk_out()}, 1, &err),
+                 PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "pixel_shuffle: X [1,6,2,2] has 6 channels, expected a multiple of "
+                   "upscale_factor^2 = 4");
+}
+
 int main(void)
 {
     RUN_TEST(test_nearest_scale_and_size);
@@ -1073,5 +1116,6 @@ int main(void)
     RUN_TEST(test_pad3d_paddings_tensor_and_int64);
     RUN_TEST(test_pad2d_modes);
     RUN_TEST(test_pad_errors);
+    RUN_TEST(test_pixel_shuffle);
     return pdst_summary();
 }

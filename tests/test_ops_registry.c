@@ -43,9 +43,10 @@ static void test_ids_dense_in_list_order(void)
      * expand_v2, expand_as_v2, tile, gather, index_select, gather_nd,
      * take_along_axis (shape) and cumsum (reduce); the index family's 8
      * (lookup_table_v2, one_hot_v2, range, linspace,
-     * fill_constant_batch_size_like, meshgrid, roll, set_value) and the sort
-     * family's 2 (top_k_v2, argsort). */
-    CHECK_EQ_INT(PDSI_OP_COUNT, 83 + 7 + 11 + 8 + 8 + 2);
+     * fill_constant_batch_size_like, meshgrid, roll, set_value), the sort
+     * family's 2 (top_k_v2, argsort), instance_norm and group_norm (norm),
+     * p_norm (reduce) and pixel_shuffle (interp). */
+    CHECK_EQ_INT(PDSI_OP_COUNT, 83 + 7 + 11 + 8 + 8 + 2 + 4);
     for (int i = 0; i < N_LISTED; i++) {
         CHECK_EQ_INT(op_list[i].id, i);
         const pdsi_opdef *d = pdsi_opdef_at(i);

@@ -159,7 +159,7 @@ static void attr_value(const char *pir, const char *legacy, const emitted *e, pd
     case 'i':
         a->type = PDSI_ATTR_INT;
         if (strcmp(n, "groups") == 0 || strcmp(n, "begin_norm_axis") == 0 ||
-            strcmp(n, "align_mode") == 0)
+            strcmp(n, "align_mode") == 0 || strcmp(n, "upscale_factor") == 0)
             a->i = 1;
         else if (strcmp(n, "num") == 0)
             a->i = 2;

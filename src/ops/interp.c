@@ -500,6 +500,66 @@ static pds_status infer_pad(const void *params, const pdsi_slot *in, const pdsi_
 static const pdsi_opdef pad3d_def = PAD_OP(PAD3D, "pad3d", parse_pad3d);
 static const pdsi_opdef pad2d_def = PAD_OP(PAD2D, "pad2d", parse_pad2d);
 
+/* ---- pixel_shuffle ---------------------------------------------------------- */
+
+static pds_status parse_pixel_shuffle(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_pixel_shuffle_params *p = params;
+    const char *fmt;
+    pds_status st;
+    if ((st = pdsi_attr_int(attrs, "upscale_factor", 1, &p->r, err)) ||
+        (st = pdsi_attr_string(attrs, "data_format", "NCHW", &fmt, err)))
+        return st;
+    if (p->r < 1 || p->r > 65536)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attribute 'upscale_factor' is %lld, "
+                         "expected 1 to 65536", (long long)p->r);
+    if (strcmp(fmt, "NCHW") != 0 && strcmp(fmt, "NHWC") != 0)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attribute 'data_format' is \"%s\", "
+                         "expected \"NCHW\" or \"NHWC\"", fmt);
+    p->nhwc = strcmp(fmt, "NHWC") == 0;
+    return PDS_OK;
+}
+
+static pds_status infer_pixel_shuffle(const void *params, const pdsi_slot *in,
+                                      const pdsi_slot *out, pds_error *err)
+{
+    const pdsi_pixel_shuffle_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    char b[160];
+    if (!x)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "pixel_shuffle: input 'X' is missing");
+    if (x->rank != 4 || pds_dtype_size(x->dtype) == 0)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "pixel_shuffle: X is %s %s, expected a 4-D tensor",
+                         pds_dtype_name(x->dtype), pdsi_dims_str(x->dims, x->rank, b, sizeof b));
+    const int ca = p->nhwc ? 3 : 1, ha = p->nhwc ? 1 : 2, wa = p->nhwc ? 2 : 3;
+    const int64_t rr = p->r * p->r;
+    if (x->dims[ca] % rr != 0)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "pixel_shuffle: X %s has %lld channels, expected a "
+                         "multiple of upscale_factor^2 = %lld",
+                         pdsi_dims_str(x->dims, x->rank, b, sizeof b), (long long)x->dims[ca],
+                         (long long)rr);
+    int64_t d[4] = {x->dims[0], x->dims[1], x->dims[2], x->dims[3]};
+    d[ca] /= rr;
+    if (d[ha] > INT64_MAX / p->r || d[wa] > INT64_MAX / p->r)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "pixel_shuffle: output of X %s overflows",
+                         pdsi_dims_str(x->dims, x->rank, b, sizeof b));
+    d[ha] *= p->r;
+    d[wa] *= p->r;
+    pdsi_out_set(out, 0, x->dtype, 4, d);
+    return PDS_OK;
+}
+
+static const pdsi_opdef pixel_shuffle_def = {
+    .id = PDSI_OP_PIXEL_SHUFFLE,
+    .type = "pixel_shuffle",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_pixel_shuffle_params),
+    .parse = parse_pixel_shuffle,
+    .infer = infer_pixel_shuffle,
+};
+
 const pdsi_opdef *const pdsi_ops_interp[] = {
     &nearest_interp_v2_def,
     &bilinear_interp_v2_def,
@@ -507,5 +567,6 @@ const pdsi_opdef *const pdsi_ops_interp[] = {
     &bilinear_interp_def,
     &pad3d_def,
     &pad2d_def,
+    &pixel_shuffle_def,
 };
 PDSI_OPDEF_TABLE_CHECK(INTERP, interp);

@@ -33,7 +33,8 @@
     X(NEAREST_INTERP, nearest_interp)                                                         \
     X(BILINEAR_INTERP, bilinear_interp)                                                       \
     X(PAD3D, pad3d)                                                                           \
-    X(PAD2D, pad2d)
+    X(PAD2D, pad2d)                                                                           \
+    X(PIXEL_SHUFFLE, pixel_shuffle)
 
 #define PDSI_OPS_ACTIVATION(X)                                                                \
     X(RELU, relu)                                                                             \
@@ -94,7 +95,9 @@
     X(BATCH_NORM, batch_norm)                                                                 \
     X(LAYER_NORM, layer_norm)                                                                 \
     X(SOFTMAX, softmax)                                                                       \
-    X(LOG_SOFTMAX, log_softmax)
+    X(LOG_SOFTMAX, log_softmax)                                                               \
+    X(INSTANCE_NORM, instance_norm)                                                           \
+    X(GROUP_NORM, group_norm)
 
 #define PDSI_OPS_MATMUL(X)                                                                    \
     X(MATMUL_V2, matmul_v2)                                                                   \
@@ -109,7 +112,8 @@
     X(REDUCE_MIN, reduce_min)                                                                 \
     X(ARG_MAX, arg_max)                                                                       \
     X(ARG_MIN, arg_min)                                                                       \
-    X(CUMSUM, cumsum)
+    X(CUMSUM, cumsum)                                                                         \
+    X(P_NORM, p_norm)
 
 #define PDSI_OPS_SHAPE(X)                                                                     \
     X(RESHAPE2, reshape2)                                                                     \

@@ -265,6 +265,40 @@ pds_status pdsi_pad_ref(const void *params, const pdsi_slot *in, const pdsi_slot
     return PDS_OK;
 }
 
+/* ---- pixel_shuffle ------------------------------------------------------ */
+
+pds_status pdsi_pixel_shuffle_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                  pdsi_exec *ex, pds_error *err)
+{
+    const pdsi_pixel_shuffle_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pdsi_tensor *o = pdsi_slot_get(&out[0]);
+    (void)ex;
+    if (!x || !o || x->rank != 4 || o->rank != 4 || o->dtype != x->dtype ||
+        pdsi_tensor_numel(o) != pdsi_tensor_numel(x))
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "pixel_shuffle: Out does not match X");
+    const size_t es = pds_dtype_size(x->dtype);
+    const int64_t r = p->r, n = x->dims[0];
+    /* output dims as (c, oh, ow) whatever the layout */
+    const int64_t c = p->nhwc ? o->dims[3] : o->dims[1];
+    const int64_t oh = p->nhwc ? o->dims[1] : o->dims[2], ow = p->nhwc ? o->dims[2] : o->dims[3];
+    const int64_t h = oh / r, w = ow / r, cin = c * r * r;
+    const char *src = x->data;
+    char *dst = o->data;
+    for (int64_t b = 0; b < n; b++)
+        for (int64_t ch = 0; ch < c; ch++)
+            for (int64_t y = 0; y < oh; y++)
+                for (int64_t z = 0; z < ow; z++) {
+                    const int64_t ci = ch * r * r + (y % r) * r + (z % r), hy = y / r, wz = z / r;
+                    const int64_t si = p->nhwc ? ((b * h + hy) * w + wz) * cin + ci
+                                               : ((b * cin + ci) * h + hy) * w + wz;
+                    const int64_t di = p->nhwc ? ((b * oh + y) * ow + z) * c + ch
+                                               : ((b * c + ch) * oh + y) * ow + z;
+                    memcpy(dst + (size_t)di * es, src + (size_t)si * es, es);
+                }
+    return PDS_OK;
+}
+
 /* ---- kernels by operator (ops/op_list.h order) ------------------------- */
 
 const pdsi_ref_binding pdsi_ref_interp_kernels[] = {
@@ -274,5 +308,6 @@ const pdsi_ref_binding pdsi_ref_interp_kernels[] = {
     {PDSI_OP_BILINEAR_INTERP, pdsi_interp_ref},
     {PDSI_OP_PAD3D, pdsi_pad_ref},
     {PDSI_OP_PAD2D, pdsi_pad_ref},
+    {PDSI_OP_PIXEL_SHUFFLE, pdsi_pixel_shuffle_ref},
 };
 PDSI_REF_TABLE_CHECK(INTERP, interp);

@@ -64,6 +64,10 @@ pds_status pdsi_interp_ref(const void *params, const pdsi_slot *in, const pdsi_s
 /* pad3d / pad2d. in: X, Paddings (optional). out: Out. */
 pds_status pdsi_pad_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                         pdsi_exec *ex, pds_error *err);
+/* pixel_shuffle. in: X [N, C*r*r, H, W] (or NHWC); out: Out [N, C, H*r, W*r].
+ * Moves elements of any dtype. */
+pds_status pdsi_pixel_shuffle_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                  pdsi_exec *ex, pds_error *err);
 
 /* ---- activation (ops/activation.h) ------------------------------------- */
 /* Slots: in X (and, for clip, Min and Max; for pow, FactorTensor); out Out. */
@@ -110,6 +114,15 @@ pds_status pdsi_ref_layer_norm(const void *params, const pdsi_slot *in, const pd
 pds_status pdsi_ref_softmax(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                             pdsi_exec *ex, pds_error *err);
 
+/* instance_norm. Slots: in X [N,C,...], Scale, Bias (optional, [C]); out Y,
+ * SavedMean, SavedVariance (optional, [N*C]; the latter 1/sqrt(var + eps)). */
+pds_status pdsi_ref_instance_norm(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                  pdsi_exec *ex, pds_error *err);
+/* group_norm. Slots: in X, Scale, Bias (optional, [C]); out Y, Mean,
+ * Variance (optional, [N, groups]). Statistics in double, two-pass. */
+pds_status pdsi_ref_group_norm(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                               pdsi_exec *ex, pds_error *err);
+
 /* ---- matmul (ops/matmul.h) --------------------------------------------- */
 /* Slots: in X, Y; out Out. */
 pds_status pdsi_ref_matmul(const void *params, const pdsi_slot *in, const pdsi_slot *out,
@@ -128,6 +141,9 @@ pds_status pdsi_arg_ref(const void *params, const pdsi_slot *in, const pdsi_slot
                         pdsi_exec *ex, pds_error *err);
 /* cumsum (pdsi_cumsum_params). */
 pds_status pdsi_cumsum_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err);
+/* p_norm (pdsi_p_norm_params). in: X (float32); out: Out. */
+pds_status pdsi_p_norm_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                            pdsi_exec *ex, pds_error *err);
 
 /* ---- shape (ops/shape.h) ----------------------------------------------- */
