@@ -199,7 +199,9 @@ static void attr_value(const char *pir, const char *legacy, const emitted *e, pd
         else if (strcmp(n, "interp_method") == 0)
             a->s = strstr(pir, "bilinear") ? "bilinear" : "nearest";
         else if (strcmp(n, "mode") == 0)
-            a->s = "constant";
+            a->s = strcmp(legacy, "grid_sampler") == 0 ? "bilinear" : "constant";
+        else if (strcmp(n, "padding_mode") == 0)
+            a->s = "zeros";
         else if (strcmp(n, "dropout_implementation") == 0)
             a->s = "upscale_in_train";
         else

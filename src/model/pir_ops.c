@@ -934,6 +934,8 @@ static const opspec SPECS[] = {
      NULL},
     {"p_norm", "p_norm", "X", "Out", "porder/f axis/i epsilon/f keepdim/b asvector/b",
      "porder/f axis/i epsilon/f keepdim/b asvector/b", NULL, NULL},
+    {"grid_sample", "grid_sampler", "X Grid", "Output", "mode/s padding_mode/s align_corners/b",
+     "mode/s padding_mode/s align_corners/b", NULL, NULL},
     /* sort family */
     {"topk", "top_k_v2", "X =k:i|K", "Out Indices", "axis/i largest/b sorted/b",
      "k/i axis/i largest/b sorted/b", NULL, NULL},

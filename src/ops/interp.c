@@ -11,6 +11,7 @@
  * slots are data-dependent and resolved by the functions the kernels share.
  */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "ops/opdef.h"
@@ -560,6 +561,71 @@ static const pdsi_opdef pixel_shuffle_def = {
     .infer = infer_pixel_shuffle,
 };
 
+/* ---- grid_sampler ---------------------------------------------------------- */
+
+static pds_status parse_grid_sample(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_grid_sample_params *p = params;
+    const char *mode, *pad;
+    pds_status st;
+    if ((st = pdsi_attr_string(attrs, "mode", "bilinear", &mode, err)) ||
+        (st = pdsi_attr_string(attrs, "padding_mode", "zeros", &pad, err)) ||
+        (st = pdsi_attr_bool(attrs, "align_corners", true, &p->align_corners, err)))
+        return st;
+    if (strcmp(mode, "bilinear") != 0 && strcmp(mode, "nearest") != 0)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attribute 'mode' is \"%s\", expected "
+                         "\"bilinear\" or \"nearest\"", mode);
+    p->nearest = strcmp(mode, "nearest") == 0;
+    if (strcmp(pad, "zeros") == 0)
+        p->padding = PDSI_GS_ZEROS;
+    else if (strcmp(pad, "border") == 0)
+        p->padding = PDSI_GS_BORDER;
+    else if (strcmp(pad, "reflection") == 0)
+        p->padding = PDSI_GS_REFLECTION;
+    else
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attribute 'padding_mode' is \"%s\", "
+                         "expected \"zeros\", \"border\" or \"reflection\"", pad);
+    return PDS_OK;
+}
+
+static pds_status infer_grid_sample(const void *params, const pdsi_slot *in,
+                                    const pdsi_slot *out, pds_error *err)
+{
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    const pdsi_tensor *g = pdsi_slot_get(&in[1]);
+    char bx[160], bg[160];
+    pds_status st;
+    (void)params;
+    if ((st = pdsi_check_f32(x, "input 'X'", err)) || (st = pdsi_check_f32(g, "input 'Grid'", err)))
+        return st;
+    pdsi_dims_str(x->dims, x->rank, bx, sizeof bx);
+    pdsi_dims_str(g->dims, g->rank, bg, sizeof bg);
+    if (x->rank != 4)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "grid_sampler: X %s is not 4-D [N, C, H, W] (the "
+                         "5-D form is not supported)", bx);
+    if (g->rank != 4 || g->dims[3] != 2 || g->dims[0] != x->dims[0])
+        return pdsi_fail(err, PDS_ERR_SHAPE, "grid_sampler: Grid %s is not [N, Ho, Wo, 2] with "
+                         "the N of X %s", bg, bx);
+    const int64_t d[4] = {x->dims[0], x->dims[1], g->dims[1], g->dims[2]};
+    int64_t numel;
+    if (!pdsi_shape_numel(d, 4, &numel) || numel > INT64_MAX / 4)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "grid_sampler: output of X %s and Grid %s "
+                         "overflows", bx, bg);
+    pdsi_out_set(out, 0, PDS_FLOAT32, 4, d);
+    return PDS_OK;
+}
+
+static const pdsi_opdef grid_sampler_def = {
+    .id = PDSI_OP_GRID_SAMPLER,
+    .type = "grid_sampler",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}, {"Grid", PDSI_SLOT_REQUIRED}},
+    .out = {{"Output", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_grid_sample_params),
+    .parse = parse_grid_sample,
+    .infer = infer_grid_sample,
+};
+
 const pdsi_opdef *const pdsi_ops_interp[] = {
     &nearest_interp_v2_def,
     &bilinear_interp_v2_def,
@@ -568,5 +634,6 @@ const pdsi_opdef *const pdsi_ops_interp[] = {
     &pad3d_def,
     &pad2d_def,
     &pixel_shuffle_def,
+    &grid_sampler_def,
 };
 PDSI_OPDEF_TABLE_CHECK(INTERP, interp);

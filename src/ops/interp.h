@@ -1,8 +1,8 @@
 /*
  * interp.h — parameters and shape rules of the interp family: spatial
  * resampling (nearest_interp[_v2], bilinear_interp[_v2]; NCHW) and spatial
- * padding (pad3d on NCDHW, legacy pad2d on NCHW), and pixel_shuffle (upsampling
- * by moving channels into space).
+ * padding (pad3d on NCDHW, legacy pad2d on NCHW), pixel_shuffle (upsampling
+ * by moving channels into space) and grid_sampler (sampling at given points).
  *
  * The output size of both depends on input tensors' values (OutSize,
  * SizeTensor, Scale; Paddings), so each has a resolve function that shape
@@ -77,5 +77,16 @@ typedef struct pdsi_pixel_shuffle_params {
     int64_t r;
     bool nhwc;
 } pdsi_pixel_shuffle_params;
+
+/* grid_sampler (PIR grid_sample): in X [N, C, H, W], Grid [N, Ho, Wo, 2]
+ * (x, y in [-1, 1]); out Output [N, C, Ho, Wo]. mode bilinear or nearest;
+ * padding zeros, border or reflection; align_corners maps -1 and 1 to the
+ * centres of the corner pixels (else to their outer edges). */
+enum { PDSI_GS_ZEROS = 0, PDSI_GS_BORDER = 1, PDSI_GS_REFLECTION = 2 };
+typedef struct pdsi_grid_sample_params {
+    bool nearest;
+    int padding;
+    bool align_corners;
+} pdsi_grid_sample_params;
 
 #endif

@@ -34,7 +34,8 @@
     X(BILINEAR_INTERP, bilinear_interp)                                                       \
     X(PAD3D, pad3d)                                                                           \
     X(PAD2D, pad2d)                                                                           \
-    X(PIXEL_SHUFFLE, pixel_shuffle)
+    X(PIXEL_SHUFFLE, pixel_shuffle)                                                           \
+    X(GRID_SAMPLER, grid_sampler)
 
 #define PDSI_OPS_ACTIVATION(X)                                                                \
     X(RELU, relu)                                                                             \

@@ -68,6 +68,10 @@ pds_status pdsi_pad_ref(const void *params, const pdsi_slot *in, const pdsi_slot
  * Moves elements of any dtype. */
 pds_status pdsi_pixel_shuffle_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                                   pdsi_exec *ex, pds_error *err);
+/* grid_sampler. in: X [N, C, H, W], Grid [N, Ho, Wo, 2]; out: Output
+ * [N, C, Ho, Wo]. float32; a NaN grid coordinate reads zeros. */
+pds_status pdsi_grid_sample_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                pdsi_exec *ex, pds_error *err);
 
 /* ---- activation (ops/activation.h) ------------------------------------- */
 /* Slots: in X (and, for clip, Min and Max; for pow, FactorTensor); out Out. */
