@@ -936,6 +936,19 @@ static const opspec SPECS[] = {
      "porder/f axis/i epsilon/f keepdim/b asvector/b", NULL, NULL},
     {"grid_sample", "grid_sampler", "X Grid", "Output", "mode/s padding_mode/s align_corners/b",
      "mode/s padding_mode/s align_corners/b", NULL, NULL},
+    /* detect family */
+    {"yolo_box", "yolo_box", "X ImgSize", "Boxes Scores",
+     "anchors/I class_num/i conf_thresh/f downsample_ratio/i clip_bbox/b scale_x_y/f "
+     "iou_aware/b iou_aware_factor/f",
+     "anchors/I class_num/i conf_thresh/f downsample_ratio/i clip_bbox/b scale_x_y/f "
+     "iou_aware/b iou_aware_factor/f",
+     NULL, NULL},
+    {"prior_box", "prior_box", "Input Image", "Boxes Variances",
+     "min_sizes/F max_sizes/F aspect_ratios/F variances/F flip/b clip/b step_w/f step_h/f "
+     "offset/f min_max_aspect_ratios_order/b",
+     "min_sizes/F max_sizes/F aspect_ratios/F variances/F flip/b clip/b step_w/f step_h/f "
+     "offset/f min_max_aspect_ratios_order/b",
+     NULL, NULL},
     /* sort family */
     {"topk", "top_k_v2", "X =k:i|K", "Out Indices", "axis/i largest/b sorted/b",
      "k/i axis/i largest/b sorted/b", NULL, NULL},

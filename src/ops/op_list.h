@@ -167,6 +167,11 @@
     X(TOP_K_V2, top_k_v2)                                                                     \
     X(ARGSORT, argsort)
 
+/* Detection heads: decoding YOLO outputs, SSD prior boxes. */
+#define PDSI_OPS_DETECT(X)                                                                    \
+    X(YOLO_BOX, yolo_box)                                                                     \
+    X(PRIOR_BOX, prior_box)
+
 /* Made by the load-time passes (passes/passes.h), never named by a model file
  * (PDSI_OPF_INTERNAL). */
 #define PDSI_OPS_FUSED(X)                                                                     \
@@ -187,6 +192,7 @@
     F(SHAPE, shape)                                                                           \
     F(INDEX, index)                                                                           \
     F(SORT, sort)                                                                             \
+    F(DETECT, detect)                                                                         \
     F(FUSED, fused)
 
 /* The ids. Each family opens with PDSI_OPS_<FAMILY>_FIRST, the id of its first

@@ -217,6 +217,14 @@ pds_status pdsi_set_value_ref(const void *params, const pdsi_slot *in, const pds
 pds_status pdsi_sort_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                          pdsi_exec *ex, pds_error *err);
 
+/* ---- detect (ops/detect.h) --------------------------------------------- */
+/* yolo_box. in: X, ImgSize (int32 [N, 2]); out: Boxes, Scores. */
+pds_status pdsi_yolo_box_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                             pdsi_exec *ex, pds_error *err);
+/* prior_box. in: Input, Image (dims only); out: Boxes, Variances. */
+pds_status pdsi_prior_box_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                              pdsi_exec *ex, pds_error *err);
+
 /* ---- fused (ops/fused.h) ----------------------------------------------- */
 pds_status pdsi_fused_conv_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                                pdsi_exec *ex, pds_error *err);
