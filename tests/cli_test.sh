@@ -51,8 +51,8 @@ expect "info lists inputs and params" 0 "parameters: [0-9]+ tensors" -- "$bin" i
 expect "info on a missing file" 1 "could not load model .*/nonexistent.pdmodel" -- "$bin" info "$tmp/nonexistent.pdmodel"
 expect "info on a directory without a model" 1 "could not load model" -- "$bin" info "$tmp"
 un=$(dirname "$fx")/unsupported_ops
-expect "info lists every unsupported operator (legacy)" 1 "4 operator types are not supported: roll \(2, first at op 2\), pixel_shuffle \(1, op 3\), argsort \(1, op 5\), top_k_v2 \(1, op 6\)" -- "$bin" info "$un/inference.pdmodel"
-expect "info lists every unsupported operator (PIR)" 1 "pd_op.roll \(2, first at op 3\).*pd_op.topk \(1, op 9\)" -- "$bin" info "$un/inference.json"
+expect "info lists every unsupported operator (legacy)" 1 "4 operator types are not supported: lgamma \(2, first at op 2\), pixel_unshuffle \(1, op 3\), kthvalue \(1, op 5\), mode \(1, op 6\)" -- "$bin" info "$un/inference.pdmodel"
+expect "info lists every unsupported operator (PIR)" 1 "pd_op.lgamma \(2, first at op 2\).*pd_op.mode \(1, op 6\)" -- "$bin" info "$un/inference.json"
 expect "info with too many arguments" 2 "unexpected argument c" -- "$bin" info a b c
 expect "run without inputs" 2 "the model has 1 input, 0 --input given" -- "$bin" run "$m"
 expect "run with a malformed --input" 2 "expected NAME=FILE.npy" -- "$bin" run "$m" --input nofile

@@ -1056,6 +1056,120 @@ static void test_pad_errors(void)
     check_pad_fails(&p2, &a, 1, PDS_ERR_UNSUPPORTED_OP, "attribute 'data_format' is \"NHWC\"");
 }
 
+
+/* ---- pixel_shuffle (issue 12) ---------------------------------------------- */
+
+static void test_pixel_shuffle(void)
+{
+    pds_error err = {0};
+    /* X = arange(16) as [1,4,2,2], r = 2: Paddle's (and numpy's) result */
+    static const int64_t xd[4] = {1, 4, 2, 2}, od[4] = {1, 1, 4, 4};
+    static const float want[16] = {0, 4, 1, 5, 8, 12, 9, 13, 2, 6, 3, 7, 10, 14, 11, 15};
+    float xv[16];
+    for (int i = 0; i < 16; i++)
+        xv[i] = (float)i;
+    pdsi_attr r2 = pdst_attr_int("upscale_factor", 2);
+    pdsi_tensor *o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("pixel_shuffle", &r2, 1,
+                          (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 4, xd, xv)}, 1,
+                          (pdsi_tensor *[]){o}, 1, &err),
+             &err);
+    CHECK_SHAPE(o, PDS_FLOAT32, 4, od);
+    pdst_check_close("pixel_shuffle", o->data, want, 16, 0, 0);
+    /* NHWC: the same data with channels last gives the same picture, channels last */
+    float xh[16];
+    for (int c = 0; c < 4; c++)
+        for (int s = 0; s < 4; s++)
+            xh[s * 4 + c] = xv[c * 4 + s];
+    pdsi_attr at[2] = {r2, pdst_attr_str("data_format", "NHWC")};
+    static const int64_t xhd[4] = {1, 2, 2, 4}, ohd[4] = {1, 4, 4, 1};
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("pixel_shuffle", at, 2,
+                          (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 4, xhd, xh)}, 1,
+                          (pdsi_tensor *[]){o}, 1, &err),
+             &err);
+    CHECK_SHAPE(o, PDS_FLOAT32, 4, ohd);
+    pdst_check_close("pixel_shuffle NHWC", o->data, want, 16, 0, 0);
+    static const int64_t bad[4] = {1, 6, 2, 2};
+    CHECK_STATUS(pdst_run_op1("pixel_shuffle", &r2, 1,
+                              (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 4, bad, NULL)}, 1,
+                              (pdsi_tensor *[]){pdst_mk_out()}, 1, &err),
+                 PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "pixel_shuffle: X [1,6,2,2] has 6 channels, expected a multiple of "
+                   "upscale_factor^2 = 4");
+}
+
+
+/* ---- grid_sampler (issue 12) ----------------------------------------------- */
+
+static void test_grid_sample(void)
+{
+    /* x = arange(12) as [1,1,3,4]; grid points (x, y); values from Paddle
+     * 3.3.1's F.grid_sample on CPU */
+    static const float grid[12] = {-1, -1, 1, 1, 0, 0, 1.5f, 0.2f, -1.3f, 0.9f, 0.75f, -0.6f};
+    static const struct {
+        const char *mode, *pad;
+        int align;
+        float want[6];
+    } rows[] = {
+        {"bilinear", "zeros", 1,
+         {0.0f, 11.0f, 5.5f, 1.9500000476837158f, 4.1800007820129395f, 4.224999904632568f}},
+        {"bilinear", "zeros", 0,
+         {0.0f, 2.75f, 5.5f, 0.0f, 0.0f, 3.3999998569488525f}},
+        {"bilinear", "border", 0,
+         {0.0f, 11.0f, 5.5f, 8.200000762939453f, 8.0f, 3.3999998569488525f}},
+        {"bilinear", "reflection", 1,
+         {0.0f, 11.0f, 5.5f, 7.0500006675720215f, 8.050000190734863f, 4.224999904632568f}},
+        {"bilinear", "reflection", 0,
+         {0.0f, 11.0f, 5.5f, 7.700000762939453f, 8.100000381469727f, 3.3999998569488525f}},
+        /* nearest rounds halves to even: (1, 1) unnormalises to x 3.5 -> 4,
+         * outside; (0, 0) to (1.5, 1) -> (2, 1) = 6 */
+        {"nearest", "zeros", 0,
+         {0.0f, 0.0f, 6.0f, 0.0f, 0.0f, 3.0f}},
+        {"nearest", "reflection", 1,
+         {0.0f, 11.0f, 6.0f, 6.0f, 8.0f, 3.0f}},
+    };
+    static const int64_t xd[4] = {1, 1, 3, 4}, gd[4] = {1, 1, 6, 2}, od[4] = {1, 1, 1, 6};
+    float xv[12];
+    for (int i = 0; i < 12; i++)
+        xv[i] = (float)i;
+    pds_error err = {0};
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+        pdsi_attr at[3] = {pdst_attr_str("mode", rows[k].mode),
+                           pdst_attr_str("padding_mode", rows[k].pad),
+                           pdst_attr_bool("align_corners", rows[k].align)};
+        pdsi_tensor *o = pdst_mk_out();
+        CHECK_OK(pdst_run_op1("grid_sampler", at, 3,
+                              (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 4, xd, xv),
+                                                pdst_mk(PDS_FLOAT32, 4, gd, grid)},
+                              2, (pdsi_tensor *[]){o}, 1, &err),
+                 &err);
+        CHECK_SHAPE(o, PDS_FLOAT32, 4, od);
+        char what[64];
+        snprintf(what, sizeof what, "grid_sampler %s %s %d", rows[k].mode, rows[k].pad,
+                 rows[k].align);
+        pdst_check_close(what, o->data, rows[k].want, 6, PDST_ATOL, PDST_RTOL);
+    }
+    /* a NaN or huge coordinate reads zeros, never outside X */
+    static const float odd[4] = {NAN, 0.0f, 1e30f, -1e30f};
+    static const int64_t gd2[4] = {1, 1, 2, 2};
+    pdsi_attr at[1] = {pdst_attr_str("padding_mode", "zeros")};
+    pdsi_tensor *o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("grid_sampler", at, 1,
+                          (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 4, xd, xv),
+                                            pdst_mk(PDS_FLOAT32, 4, gd2, odd)},
+                          2, (pdsi_tensor *[]){o}, 1, &err),
+             &err);
+    CHECK(((float *)o->data)[1] == 0.0f);
+    static const int64_t bad[4] = {2, 1, 6, 2};
+    CHECK_STATUS(pdst_run_op1("grid_sampler", NULL, 0,
+                              (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 4, xd, xv),
+                                                pdst_mk(PDS_FLOAT32, 4, bad, NULL)},
+                              2, (pdsi_tensor *[]){pdst_mk_out()}, 1, &err),
+                 PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "grid_sampler: Grid [2,1,6,2] is not [N, Ho, Wo, 2] with the N of X [1,1,3,4]");
+}
+
 int main(void)
 {
     RUN_TEST(test_nearest_scale_and_size);
@@ -1073,5 +1187,7 @@ int main(void)
     RUN_TEST(test_pad3d_paddings_tensor_and_int64);
     RUN_TEST(test_pad2d_modes);
     RUN_TEST(test_pad_errors);
+    RUN_TEST(test_pixel_shuffle);
+    RUN_TEST(test_grid_sample);
     return pdst_summary();
 }

@@ -488,6 +488,76 @@ static void test_softmax_large(void)
     pdst_tensor_free(o);
 }
 
+
+/* ---- instance_norm, group_norm (issue 12) ---------------------------------- */
+
+/* x[1,4,2,3] = (arange(24) % 7) - 2.5; the wanted values are Paddle 3.3.1's
+ * (F.instance_norm(x), F.group_norm(x, 2, weight, bias)) on CPU. */
+static const float in_x[24] = {-2.5f, -1.5f, -0.5f, 0.5f, 1.5f, 2.5f, 3.5f, -2.5f,
+                               -1.5f, -0.5f, 0.5f, 1.5f, 2.5f, 3.5f, -2.5f, -1.5f,
+                               -0.5f, 0.5f, 1.5f, 2.5f, 3.5f, -2.5f, -1.5f, -0.5f};
+
+static void test_instance_group_norm(void)
+{
+    static const float want_in[24] = {
+        -1.4638476371765137f, -0.8783085346221924f, -0.29276952147483826f,
+        0.29276952147483826f, 0.8783085346221924f,  1.4638476371765137f,
+        1.6903061866760254f,  -1.3522450923919678f, -0.8451530933380127f,
+        -0.33806127309799194f, 0.16903062164783478f, 0.6761225461959839f,
+        1.0245423316955566f,  1.4974080324172974f,  -1.339786171913147f,
+        -0.8669204711914062f, -0.3940547704696655f, 0.07881094515323639f,
+        0.4629095494747162f,  0.9258190989494324f,  1.3887286186218262f,
+        -1.3887286186218262f, -0.9258190989494324f, -0.4629095494747162f};
+    static const float want_gn[24] = {
+        -1.3990082740783691f, -0.8574566841125488f, -0.3159050941467285f,
+        0.2256464958190918f,  0.7671980857849121f,  1.3087496757507324f,
+        4.7006025314331055f,  -1.7980165481567383f, -0.7149133682250977f,
+        0.36818981170654297f, 1.4512929916381836f,  2.534396171569824f,
+        0.48693031072616577f, 0.7206568717956543f,  -0.6817024946212769f,
+        -0.44797590374946594f, -0.21424934267997742f, 0.01947721652686596f,
+        -0.5064075589179993f, -0.9738606214523315f, -1.4413137435913086f,
+        1.3634049892425537f,  0.8959518074989319f,  0.42849868535995483f};
+    const int64_t xd[4] = {1, 4, 2, 3}, cd[1] = {4};
+    pds_error err = {0};
+    pdsi_tensor *x = pdst_mk(PDS_FLOAT32, 4, xd, in_x);
+    pdsi_tensor *y = pdst_mk_out(), *m = pdst_mk_out(), *v = pdst_mk_out();
+    pdsi_attr eps = pdst_attr_float("epsilon", 1e-5);
+    CHECK_OK(pdst_run_op1("instance_norm", &eps, 1, (pdsi_tensor *[]){x, NULL, NULL}, 3,
+                          (pdsi_tensor *[]){y, m, v}, 3, &err),
+             &err);
+    CHECK_SHAPE(y, PDS_FLOAT32, 4, xd);
+    CHECK_SHAPE(m, PDS_FLOAT32, 1, cd);
+    pdst_check_close("instance_norm", y->data, want_in, 24, PDST_ATOL, PDST_RTOL);
+    /* SavedMean of channel 0 is the mean of its 6 values; SavedVariance is
+     * 1/sqrt(var + eps), as Paddle stores it */
+    pdst_check_close("SavedMean", m->data, (const float[]){0.0f}, 1, 1e-6, 0);
+    pdst_check_close("SavedVariance", v->data, (const float[]){(float)(1.0 / sqrt(35.0 / 12.0 + 1e-5))},
+                     1, 1e-6, 1e-6);
+
+    pdsi_attr gat[2] = {pdst_attr_float("epsilon", 1e-5), pdst_attr_int("groups", 2)};
+    y = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("group_norm", gat, 2,
+                          (pdsi_tensor *[]){x, pdst_mk(PDS_FLOAT32, 1, cd,
+                                                       (const float[]){1, 2, 0.5f, -1}),
+                                            pdst_mk(PDS_FLOAT32, 1, cd,
+                                                    (const float[]){0, 1, 0, 0})},
+                          3, (pdsi_tensor *[]){y, NULL, NULL}, 3, &err),
+             &err);
+    pdst_check_close("group_norm", y->data, want_gn, 24, PDST_ATOL, PDST_RTOL);
+    /* Paddle: "Expected number of channels in input to be divisible by
+     * num_groups" */
+    gat[1] = pdst_attr_int("groups", 3);
+    CHECK_STATUS(pdst_run_op1("group_norm", gat, 2, (pdsi_tensor *[]){x, NULL, NULL}, 3,
+                              (pdsi_tensor *[]){pdst_mk_out(), NULL, NULL}, 3, &err),
+                 PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "attribute 'groups' is 3, which does not divide the 4 channels of X [1,4,2,3]");
+    CHECK_STATUS(pdst_run_op1("instance_norm", &eps, 1,
+                              (pdsi_tensor *[]){x, pdst_mk(PDS_FLOAT32, 1, (const int64_t[]){3}, NULL), NULL}, 3,
+                              (pdsi_tensor *[]){pdst_mk_out(), NULL, NULL}, 3, &err),
+                 PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "input 'Scale' has shape [3], expected [4] (X [1,4,2,3] has 4 channels)");
+}
+
 int main(void)
 {
     RUN_TEST(test_batch_norm);
@@ -497,5 +567,6 @@ int main(void)
     RUN_TEST(test_layer_norm_errors);
     RUN_TEST(test_softmax);
     RUN_TEST(test_softmax_large);
+    RUN_TEST(test_instance_group_norm);
     return pdst_summary();
 }

@@ -590,6 +590,66 @@ static void test_cumsum(void)
     CHECK_MSG(err, "expected float32, float64, int32 or int64");
 }
 
+
+/* ---- p_norm (issue 12) ----------------------------------------------------- */
+
+static void test_p_norm(void)
+{
+    pds_error err = {0};
+    /* x[2,3,4] = arange(24) - 10; values from Paddle 3.3.1's p_norm on CPU */
+    float xv[24];
+    for (int i = 0; i < 24; i++)
+        xv[i] = (float)(i - 10);
+    pdsi_tensor *x = pdst_mk(PDS_FLOAT32, 3, DIMS(2, 3, 4), xv);
+    pdsi_tensor *o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("p_norm", ATTRS(pdst_attr_float("porder", 0.0), pdst_attr_int("axis", 1)),
+                          (pdsi_tensor *[]){x}, 1, (pdsi_tensor *[]){o}, 1, &err),
+             &err);
+    CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(2, 4));
+    pdst_check_close("p_norm 0", o->data, (const float[]){3, 3, 2, 3, 3, 3, 3, 3}, 8, 0, 0);
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("p_norm",
+                          ATTRS(pdst_attr_float("porder", INFINITY), pdst_attr_int("axis", 1)),
+                          (pdsi_tensor *[]){x}, 1, (pdsi_tensor *[]){o}, 1, &err),
+             &err);
+    pdst_check_close("p_norm inf", o->data, (const float[]){10, 9, 8, 7, 10, 11, 12, 13}, 8, 0, 0);
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("p_norm",
+                          ATTRS(pdst_attr_float("porder", -INFINITY), pdst_attr_int("axis", 2),
+                                pdst_attr_bool("keepdim", 1)),
+                          (pdsi_tensor *[]){x}, 1, (pdsi_tensor *[]){o}, 1, &err),
+             &err);
+    CHECK_SHAPE(o, PDS_FLOAT32, 3, DIMS(2, 3, 1));
+    pdst_check_close("p_norm -inf", o->data, (const float[]){7, 3, 0, 2, 6, 10}, 6, 0, 0);
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("p_norm", ATTRS(pdst_attr_float("porder", 3.0), pdst_attr_int("axis", 0)),
+                          (pdsi_tensor *[]){x}, 1, (pdsi_tensor *[]){o}, 1, &err),
+             &err);
+    pdst_check_close("p_norm 3", o->data,
+                     (const float[]){10.026596069335938f, 9.10976791381836f, 8.320335388183594f,
+                                     7.763936519622803f, 7.5595269203186035f, 7.763936519622803f,
+                                     8.320335388183594f, 9.10976791381836f, 10.026597023010254f,
+                                     11.002755165100098f, 12.000000953674316f, 13.001973152160645f},
+                     12, PDST_ATOL, PDST_RTOL);
+    /* asvector: 0-D, or all 1s with keepdim */
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("p_norm", ATTRS(pdst_attr_bool("asvector", 1)), (pdsi_tensor *[]){x},
+                          1, (pdsi_tensor *[]){o}, 1, &err),
+             &err);
+    CHECK_SHAPE(o, PDS_FLOAT32, 0, DIMS(0));
+    pdst_check_close("p_norm asvector", o->data, (const float[]){(float)sqrt(1204.0)}, 1,
+                     PDST_ATOL, PDST_RTOL);
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("p_norm", ATTRS(pdst_attr_bool("asvector", 1), pdst_attr_bool("keepdim", 1)),
+                          (pdsi_tensor *[]){x}, 1, (pdsi_tensor *[]){o}, 1, &err),
+             &err);
+    CHECK_SHAPE(o, PDS_FLOAT32, 3, DIMS(1, 1, 1));
+    CHECK_STATUS(pdst_run_op1("p_norm", ATTRS(pdst_attr_int("axis", 3)), (pdsi_tensor *[]){x}, 1,
+                              (pdsi_tensor *[]){pdst_mk_out()}, 1, &err),
+                 PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "p_norm: axis 3 is out of range for X [2,3,4] of rank 3");
+}
+
 int main(void)
 {
     RUN_TEST(test_reduce_paddle);
@@ -599,5 +659,6 @@ int main(void)
     RUN_TEST(test_arg);
     RUN_TEST(test_arg_random);
     RUN_TEST(test_cumsum);
+    RUN_TEST(test_p_norm);
     return pdst_summary();
 }

@@ -159,7 +159,8 @@ static void attr_value(const char *pir, const char *legacy, const emitted *e, pd
     case 'i':
         a->type = PDSI_ATTR_INT;
         if (strcmp(n, "groups") == 0 || strcmp(n, "begin_norm_axis") == 0 ||
-            strcmp(n, "align_mode") == 0)
+            strcmp(n, "align_mode") == 0 || strcmp(n, "upscale_factor") == 0 ||
+            strcmp(n, "class_num") == 0 || strcmp(n, "downsample_ratio") == 0)
             a->i = 1;
         else if (strcmp(n, "num") == 0)
             a->i = 2;
@@ -199,7 +200,9 @@ static void attr_value(const char *pir, const char *legacy, const emitted *e, pd
         else if (strcmp(n, "interp_method") == 0)
             a->s = strstr(pir, "bilinear") ? "bilinear" : "nearest";
         else if (strcmp(n, "mode") == 0)
-            a->s = "constant";
+            a->s = strcmp(legacy, "grid_sampler") == 0 ? "bilinear" : "constant";
+        else if (strcmp(n, "padding_mode") == 0)
+            a->s = "zeros";
         else if (strcmp(n, "dropout_implementation") == 0)
             a->s = "upscale_in_train";
         else
@@ -232,10 +235,14 @@ static void attr_value(const char *pir, const char *legacy, const emitted *e, pd
         break;
     }
     case 'F':
-        floats[0] = floats[1] = 2.0;
+        floats[0] = floats[1] = floats[2] = floats[3] = 2.0;
         a->type = PDSI_ATTR_FLOATS;
         a->floats = floats;
         a->n = 2;
+        if (strcmp(n, "variances") == 0)
+            a->n = 4; /* prior_box: one per box coordinate */
+        else if (strcmp(n, "max_sizes") == 0)
+            floats[0] = floats[1] = 3.0; /* above min_sizes */
         break;
     }
 }
@@ -258,7 +265,7 @@ static void check_parser_reads(const char *what, const char *pir, const char *le
     }
     pdsi_attr a[MAX_EMITS];
     int64_t ints[MAX_EMITS][8];
-    double floats[MAX_EMITS][2];
+    double floats[MAX_EMITS][4];
     for (int k = 0; k < n; k++)
         attr_value(pir, legacy, &e[k], &a[k], ints[k], floats[k]);
     uint64_t mask = 0;

@@ -904,6 +904,56 @@ static const opspec SPECS[] = {
      NULL},
     {"cast", "cast", "X", "Out", "dtype:out_dtype/D", "out_dtype/i", NULL, NULL},
     {"full_like", "fill_any_like", "X =value:f", "Out", "dtype/D", "value/f dtype/i", NULL, NULL},
+    /* index family: embedding, one-hot, sequences, roll, slice assignment */
+    {"embedding", "lookup_table_v2", "Ids W", "Out", "padding_idx/i sparse:-/b", "padding_idx/i",
+     NULL, NULL},
+    {"one_hot", "one_hot_v2", "X =depth:i|depth_tensor", "Out", "", "depth/i", NULL, NULL},
+    {"arange", "range", "Start End Step", "Out", "dtype/D", "dtype/i", NULL, NULL},
+    {"linspace", "linspace", "Start Stop Num", "Out", "dtype/D", "dtype/i", NULL, NULL},
+    {"full_batch_size_like", "fill_constant_batch_size_like", "Input", "Out",
+     "shape/I dtype/D value/f input_dim_idx/i output_dim_idx/i",
+     "shape/I dtype/i value/f input_dim_idx/i output_dim_idx/i", NULL, NULL},
+    {"meshgrid", "meshgrid", "X*", "Out*", "", "", NULL, NULL},
+    {"roll", "roll", "X =shifts:I|ShiftsTensor", "Out", "axis/I", "shifts/I axis/I", NULL, NULL},
+    {"set_value", "set_value",
+     "Input =starts:I|StartsTensorList|StartsTensorList =ends:I|EndsTensorList|EndsTensorList "
+     "=steps:I|StepsTensorList|StepsTensorList",
+     "Out", "axes/I decrease_axes/I none_axes/I shape/I values/F",
+     "starts/I ends/I steps/I axes/I decrease_axes/I none_axes/I shape/I values/F", NULL, NULL},
+    {"set_value_with_tensor", "set_value",
+     "Input ValueTensor =starts:I|StartsTensorList|StartsTensorList "
+     "=ends:I|EndsTensorList|EndsTensorList =steps:I|StepsTensorList|StepsTensorList",
+     "Out", "axes/I decrease_axes/I none_axes/I",
+     "starts/I ends/I steps/I axes/I decrease_axes/I none_axes/I", NULL, NULL},
+    {"pixel_shuffle", "pixel_shuffle", "X", "Out", "upscale_factor/i data_format/s",
+     "upscale_factor/i data_format/s", NULL, NULL},
+    {"instance_norm", "instance_norm", "X Scale Bias", "Y - -", "epsilon/f", "epsilon/f", NULL,
+     NULL},
+    {"group_norm", "group_norm", "X Scale Bias", "Y - -",
+     "epsilon/f groups/i data_format:data_layout/s", "epsilon/f groups/i data_layout/s", NULL,
+     NULL},
+    {"p_norm", "p_norm", "X", "Out", "porder/f axis/i epsilon/f keepdim/b asvector/b",
+     "porder/f axis/i epsilon/f keepdim/b asvector/b", NULL, NULL},
+    {"grid_sample", "grid_sampler", "X Grid", "Output", "mode/s padding_mode/s align_corners/b",
+     "mode/s padding_mode/s align_corners/b", NULL, NULL},
+    /* detect family */
+    {"yolo_box", "yolo_box", "X ImgSize", "Boxes Scores",
+     "anchors/I class_num/i conf_thresh/f downsample_ratio/i clip_bbox/b scale_x_y/f "
+     "iou_aware/b iou_aware_factor/f",
+     "anchors/I class_num/i conf_thresh/f downsample_ratio/i clip_bbox/b scale_x_y/f "
+     "iou_aware/b iou_aware_factor/f",
+     NULL, NULL},
+    {"prior_box", "prior_box", "Input Image", "Boxes Variances",
+     "min_sizes/F max_sizes/F aspect_ratios/F variances/F flip/b clip/b step_w/f step_h/f "
+     "offset/f min_max_aspect_ratios_order/b",
+     "min_sizes/F max_sizes/F aspect_ratios/F variances/F flip/b clip/b step_w/f step_h/f "
+     "offset/f min_max_aspect_ratios_order/b",
+     NULL, NULL},
+    /* sort family */
+    {"topk", "top_k_v2", "X =k:i|K", "Out Indices", "axis/i largest/b sorted/b",
+     "k/i axis/i largest/b sorted/b", NULL, NULL},
+    {"argsort", "argsort", "X", "Out Indices", "axis/i descending/b stable/b",
+     "axis/i descending/b stable/b", NULL, NULL},
     /* reductions */
     {"cumsum", "cumsum", "X =axis:i", "Out", "flatten/b exclusive/b reverse/b",
      "axis/i flatten/b exclusive/b reverse/b", NULL, NULL},

@@ -11,6 +11,7 @@
  * slots are data-dependent and resolved by the functions the kernels share.
  */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "ops/opdef.h"
@@ -500,6 +501,131 @@ static pds_status infer_pad(const void *params, const pdsi_slot *in, const pdsi_
 static const pdsi_opdef pad3d_def = PAD_OP(PAD3D, "pad3d", parse_pad3d);
 static const pdsi_opdef pad2d_def = PAD_OP(PAD2D, "pad2d", parse_pad2d);
 
+/* ---- pixel_shuffle ---------------------------------------------------------- */
+
+static pds_status parse_pixel_shuffle(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_pixel_shuffle_params *p = params;
+    const char *fmt;
+    pds_status st;
+    if ((st = pdsi_attr_int(attrs, "upscale_factor", 1, &p->r, err)) ||
+        (st = pdsi_attr_string(attrs, "data_format", "NCHW", &fmt, err)))
+        return st;
+    if (p->r < 1 || p->r > 65536)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attribute 'upscale_factor' is %lld, "
+                         "expected 1 to 65536", (long long)p->r);
+    if (strcmp(fmt, "NCHW") != 0 && strcmp(fmt, "NHWC") != 0)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attribute 'data_format' is \"%s\", "
+                         "expected \"NCHW\" or \"NHWC\"", fmt);
+    p->nhwc = strcmp(fmt, "NHWC") == 0;
+    return PDS_OK;
+}
+
+static pds_status infer_pixel_shuffle(const void *params, const pdsi_slot *in,
+                                      const pdsi_slot *out, pds_error *err)
+{
+    const pdsi_pixel_shuffle_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    char b[160];
+    if (!x)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "pixel_shuffle: input 'X' is missing");
+    if (x->rank != 4 || pds_dtype_size(x->dtype) == 0)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "pixel_shuffle: X is %s %s, expected a 4-D tensor",
+                         pds_dtype_name(x->dtype), pdsi_dims_str(x->dims, x->rank, b, sizeof b));
+    const int ca = p->nhwc ? 3 : 1, ha = p->nhwc ? 1 : 2, wa = p->nhwc ? 2 : 3;
+    const int64_t rr = p->r * p->r;
+    if (x->dims[ca] % rr != 0)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "pixel_shuffle: X %s has %lld channels, expected a "
+                         "multiple of upscale_factor^2 = %lld",
+                         pdsi_dims_str(x->dims, x->rank, b, sizeof b), (long long)x->dims[ca],
+                         (long long)rr);
+    int64_t d[4] = {x->dims[0], x->dims[1], x->dims[2], x->dims[3]};
+    d[ca] /= rr;
+    if (d[ha] > INT64_MAX / p->r || d[wa] > INT64_MAX / p->r)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "pixel_shuffle: output of X %s overflows",
+                         pdsi_dims_str(x->dims, x->rank, b, sizeof b));
+    d[ha] *= p->r;
+    d[wa] *= p->r;
+    pdsi_out_set(out, 0, x->dtype, 4, d);
+    return PDS_OK;
+}
+
+static const pdsi_opdef pixel_shuffle_def = {
+    .id = PDSI_OP_PIXEL_SHUFFLE,
+    .type = "pixel_shuffle",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_pixel_shuffle_params),
+    .parse = parse_pixel_shuffle,
+    .infer = infer_pixel_shuffle,
+};
+
+/* ---- grid_sampler ---------------------------------------------------------- */
+
+static pds_status parse_grid_sample(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_grid_sample_params *p = params;
+    const char *mode, *pad;
+    pds_status st;
+    if ((st = pdsi_attr_string(attrs, "mode", "bilinear", &mode, err)) ||
+        (st = pdsi_attr_string(attrs, "padding_mode", "zeros", &pad, err)) ||
+        (st = pdsi_attr_bool(attrs, "align_corners", true, &p->align_corners, err)))
+        return st;
+    if (strcmp(mode, "bilinear") != 0 && strcmp(mode, "nearest") != 0)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attribute 'mode' is \"%s\", expected "
+                         "\"bilinear\" or \"nearest\"", mode);
+    p->nearest = strcmp(mode, "nearest") == 0;
+    if (strcmp(pad, "zeros") == 0)
+        p->padding = PDSI_GS_ZEROS;
+    else if (strcmp(pad, "border") == 0)
+        p->padding = PDSI_GS_BORDER;
+    else if (strcmp(pad, "reflection") == 0)
+        p->padding = PDSI_GS_REFLECTION;
+    else
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attribute 'padding_mode' is \"%s\", "
+                         "expected \"zeros\", \"border\" or \"reflection\"", pad);
+    return PDS_OK;
+}
+
+static pds_status infer_grid_sample(const void *params, const pdsi_slot *in,
+                                    const pdsi_slot *out, pds_error *err)
+{
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    const pdsi_tensor *g = pdsi_slot_get(&in[1]);
+    char bx[160], bg[160];
+    pds_status st;
+    (void)params;
+    if ((st = pdsi_check_f32(x, "input 'X'", err)) || (st = pdsi_check_f32(g, "input 'Grid'", err)))
+        return st;
+    pdsi_dims_str(x->dims, x->rank, bx, sizeof bx);
+    pdsi_dims_str(g->dims, g->rank, bg, sizeof bg);
+    if (x->rank != 4)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "grid_sampler: X %s is not 4-D [N, C, H, W] (the "
+                         "5-D form is not supported)", bx);
+    if (g->rank != 4 || g->dims[3] != 2 || g->dims[0] != x->dims[0])
+        return pdsi_fail(err, PDS_ERR_SHAPE, "grid_sampler: Grid %s is not [N, Ho, Wo, 2] with "
+                         "the N of X %s", bg, bx);
+    const int64_t d[4] = {x->dims[0], x->dims[1], g->dims[1], g->dims[2]};
+    int64_t numel;
+    if (!pdsi_shape_numel(d, 4, &numel) || numel > INT64_MAX / 4)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "grid_sampler: output of X %s and Grid %s "
+                         "overflows", bx, bg);
+    pdsi_out_set(out, 0, PDS_FLOAT32, 4, d);
+    return PDS_OK;
+}
+
+static const pdsi_opdef grid_sampler_def = {
+    .id = PDSI_OP_GRID_SAMPLER,
+    .type = "grid_sampler",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}, {"Grid", PDSI_SLOT_REQUIRED}},
+    .out = {{"Output", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_grid_sample_params),
+    .parse = parse_grid_sample,
+    .infer = infer_grid_sample,
+};
+
 const pdsi_opdef *const pdsi_ops_interp[] = {
     &nearest_interp_v2_def,
     &bilinear_interp_v2_def,
@@ -507,5 +633,7 @@ const pdsi_opdef *const pdsi_ops_interp[] = {
     &bilinear_interp_def,
     &pad3d_def,
     &pad2d_def,
+    &pixel_shuffle_def,
+    &grid_sampler_def,
 };
 PDSI_OPDEF_TABLE_CHECK(INTERP, interp);

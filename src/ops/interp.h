@@ -1,7 +1,8 @@
 /*
  * interp.h — parameters and shape rules of the interp family: spatial
  * resampling (nearest_interp[_v2], bilinear_interp[_v2]; NCHW) and spatial
- * padding (pad3d on NCDHW, legacy pad2d on NCHW).
+ * padding (pad3d on NCDHW, legacy pad2d on NCHW), pixel_shuffle (upsampling
+ * by moving channels into space) and grid_sampler (sampling at given points).
  *
  * The output size of both depends on input tensors' values (OutSize,
  * SizeTensor, Scale; Paddings), so each has a resolve function that shape
@@ -9,6 +10,8 @@
  */
 #ifndef PDSI_OPS_INTERP_H
 #define PDSI_OPS_INTERP_H
+
+#include <stdbool.h>
 
 #include "core/error.h"
 #include "core/slot.h"
@@ -66,5 +69,24 @@ pds_status pdsi_pad_resolve(const pdsi_pad_params *p, const pdsi_tensor *x,
 
 /* True for the dtypes pad3d handles (Paddle's: float32, float64, int32, int64). */
 bool pdsi_pad_dtype_ok(pds_dtype dtype);
+
+/* pixel_shuffle: upscale_factor r; X [N, C*r*r, H, W] (NCHW) or
+ * [N, H, W, C*r*r] (NHWC) becomes [N, C, H*r, W*r] (or [N, H*r, W*r, C]):
+ * Out[n, c, h*r + i, w*r + j] = X[n, c*r*r + i*r + j, h, w]. */
+typedef struct pdsi_pixel_shuffle_params {
+    int64_t r;
+    bool nhwc;
+} pdsi_pixel_shuffle_params;
+
+/* grid_sampler (PIR grid_sample): in X [N, C, H, W], Grid [N, Ho, Wo, 2]
+ * (x, y in [-1, 1]); out Output [N, C, Ho, Wo]. mode bilinear or nearest;
+ * padding zeros, border or reflection; align_corners maps -1 and 1 to the
+ * centres of the corner pixels (else to their outer edges). */
+enum { PDSI_GS_ZEROS = 0, PDSI_GS_BORDER = 1, PDSI_GS_REFLECTION = 2 };
+typedef struct pdsi_grid_sample_params {
+    bool nearest;
+    int padding;
+    bool align_corners;
+} pdsi_grid_sample_params;
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * norm.c — parse and shape inference for the normalisation operators:
- * batch_norm (inference with running statistics), layer_norm, softmax and
- * log_softmax.
+ * batch_norm (inference with running statistics), layer_norm, softmax,
+ * log_softmax, instance_norm and group_norm.
  *
  * Attribute ranges follow Paddle's own checks (epsilon in [0, 0.001] for both
  * norms, begin_norm_axis >= 1), so a model Paddle refuses is refused here too.
@@ -12,6 +12,7 @@
 #include "ops/opdef.h"
 #include "ops/norm.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -208,6 +209,104 @@ static pds_status infer_softmax(const void *params, const pdsi_slot *in, const p
     return PDS_OK;
 }
 
+/* ---- instance_norm, group_norm -------------------------------------------- */
+
+static pds_status parse_instance_norm(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_instance_norm_params *p = params;
+    return parse_epsilon(attrs, &p->epsilon, err);
+}
+
+static pds_status parse_group_norm(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_group_norm_params *p = params;
+    const char *layout;
+    int64_t groups;
+    double eps;
+    pds_status st;
+    if ((st = pdsi_attr_float(attrs, "epsilon", 1e-5, &eps, err)) ||
+        (st = pdsi_attr_int(attrs, "groups", 1, &groups, err)) ||
+        (st = pdsi_attr_string(attrs, "data_layout", "NCHW", &layout, err)))
+        return st;
+    if (!(eps >= 0.0 && eps <= 1.0))
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                         "attribute 'epsilon' is %g, expected a value in [0, 1]", eps);
+    if (groups < 1 || groups > INT32_MAX)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attribute 'groups' is %lld, expected at "
+                         "least 1", (long long)groups);
+    if (strcmp(layout, "NCHW") != 0 && strcmp(layout, "NHWC") != 0 &&
+        strcmp(layout, "AnyLayout") != 0)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attribute 'data_layout' is \"%s\", expected "
+                         "\"NCHW\", \"NHWC\" or \"AnyLayout\"", layout);
+    p->epsilon = (float)eps;
+    p->groups = (int)groups;
+    p->nhwc = strcmp(layout, "NHWC") == 0;
+    return PDS_OK;
+}
+
+/* X is float32 [N, C, ...] (rank 2..5) and Scale and Bias, when given, [C]. */
+static pds_status check_channels(const pdsi_slot *in, int c_axis, int64_t *c, pds_error *err)
+{
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    char b[160], bx[160];
+    pds_status st;
+    if ((st = pdsi_check_f32(x, "input 'X'", err)) ||
+        (st = pdsi_check_rank(x, 2, 5, "input 'X'", err)) ||
+        (st = check_numel(x, "input 'X'", PDS_FLOAT32, err)))
+        return st;
+    *c = x->dims[c_axis < 0 ? x->rank - 1 : c_axis];
+    for (int k = 1; k <= 2; k++) {
+        const pdsi_tensor *t = pdsi_slot_get(&in[k]);
+        const char *what = k == 1 ? "input 'Scale'" : "input 'Bias'";
+        if (!t)
+            continue;
+        if ((st = pdsi_check_f32(t, what, err)))
+            return st;
+        if (t->rank != 1 || t->dims[0] != *c)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "%s has shape %s, expected [%lld] (X %s has %lld channels)", what,
+                             pdsi_dims_str(t->dims, t->rank, b, sizeof b), (long long)*c,
+                             pdsi_dims_str(x->dims, x->rank, bx, sizeof bx), (long long)*c);
+    }
+    return PDS_OK;
+}
+
+static pds_status infer_instance_norm(const void *params, const pdsi_slot *in,
+                                      const pdsi_slot *out, pds_error *err)
+{
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    int64_t c;
+    pds_status st = check_channels(in, 1, &c, err);
+    if (st)
+        return st;
+    int64_t nc[1] = {x->dims[0] * c};
+    pdsi_out_set(out, 0, PDS_FLOAT32, x->rank, x->dims);
+    pdsi_out_set(out, 1, PDS_FLOAT32, 1, nc);
+    pdsi_out_set(out, 2, PDS_FLOAT32, 1, nc);
+    return PDS_OK;
+}
+
+static pds_status infer_group_norm(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                   pds_error *err)
+{
+    const pdsi_group_norm_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    int64_t c;
+    char bx[160];
+    pds_status st = check_channels(in, p->nhwc ? -1 : 1, &c, err);
+    if (st)
+        return st;
+    if (c % p->groups != 0)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "attribute 'groups' is %d, which does not divide "
+                         "the %lld channels of X %s (Paddle requires it)", p->groups,
+                         (long long)c, pdsi_dims_str(x->dims, x->rank, bx, sizeof bx));
+    int64_t ng[2] = {x->dims[0], p->groups};
+    pdsi_out_set(out, 0, PDS_FLOAT32, x->rank, x->dims);
+    pdsi_out_set(out, 1, PDS_FLOAT32, 2, ng);
+    pdsi_out_set(out, 2, PDS_FLOAT32, 2, ng);
+    return PDS_OK;
+}
+
 /* ---- opdefs -------------------------------------------------------------- */
 
 static const pdsi_opdef op_batch_norm = {
@@ -266,10 +365,38 @@ static const pdsi_opdef op_log_softmax = {
     .infer = infer_softmax,
 };
 
+static const pdsi_opdef op_instance_norm = {
+    .id = PDSI_OP_INSTANCE_NORM,
+    .type = "instance_norm",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}, {"Scale", PDSI_SLOT_OPTIONAL}, {"Bias", PDSI_SLOT_OPTIONAL}},
+    .out = {{"Y", PDSI_SLOT_REQUIRED},
+            {"SavedMean", PDSI_SLOT_OPTIONAL},
+            {"SavedVariance", PDSI_SLOT_OPTIONAL}},
+    .params_size = sizeof(pdsi_instance_norm_params),
+    .parse = parse_instance_norm,
+    .infer = infer_instance_norm,
+};
+
+static const pdsi_opdef op_group_norm = {
+    .id = PDSI_OP_GROUP_NORM,
+    .type = "group_norm",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}, {"Scale", PDSI_SLOT_OPTIONAL}, {"Bias", PDSI_SLOT_OPTIONAL}},
+    .out = {{"Y", PDSI_SLOT_REQUIRED},
+            {"Mean", PDSI_SLOT_OPTIONAL},
+            {"Variance", PDSI_SLOT_OPTIONAL}},
+    .params_size = sizeof(pdsi_group_norm_params),
+    .parse = parse_group_norm,
+    .infer = infer_group_norm,
+};
+
 const pdsi_opdef *const pdsi_ops_norm[] = {
     &op_batch_norm,
     &op_layer_norm,
     &op_softmax,
     &op_log_softmax,
+    &op_instance_norm,
+    &op_group_norm,
 };
 PDSI_OPDEF_TABLE_CHECK(NORM, norm);

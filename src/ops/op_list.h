@@ -33,7 +33,9 @@
     X(NEAREST_INTERP, nearest_interp)                                                         \
     X(BILINEAR_INTERP, bilinear_interp)                                                       \
     X(PAD3D, pad3d)                                                                           \
-    X(PAD2D, pad2d)
+    X(PAD2D, pad2d)                                                                           \
+    X(PIXEL_SHUFFLE, pixel_shuffle)                                                           \
+    X(GRID_SAMPLER, grid_sampler)
 
 #define PDSI_OPS_ACTIVATION(X)                                                                \
     X(RELU, relu)                                                                             \
@@ -94,7 +96,9 @@
     X(BATCH_NORM, batch_norm)                                                                 \
     X(LAYER_NORM, layer_norm)                                                                 \
     X(SOFTMAX, softmax)                                                                       \
-    X(LOG_SOFTMAX, log_softmax)
+    X(LOG_SOFTMAX, log_softmax)                                                               \
+    X(INSTANCE_NORM, instance_norm)                                                           \
+    X(GROUP_NORM, group_norm)
 
 #define PDSI_OPS_MATMUL(X)                                                                    \
     X(MATMUL_V2, matmul_v2)                                                                   \
@@ -109,7 +113,8 @@
     X(REDUCE_MIN, reduce_min)                                                                 \
     X(ARG_MAX, arg_max)                                                                       \
     X(ARG_MIN, arg_min)                                                                       \
-    X(CUMSUM, cumsum)
+    X(CUMSUM, cumsum)                                                                         \
+    X(P_NORM, p_norm)
 
 #define PDSI_OPS_SHAPE(X)                                                                     \
     X(RESHAPE2, reshape2)                                                                     \
@@ -143,6 +148,30 @@
     X(GATHER_ND, gather_nd)                                                                   \
     X(TAKE_ALONG_AXIS, take_along_axis)
 
+/* Index and sequence operators of NLP and transformer models: embedding
+ * lookup, one-hot, ranges and grids, batch-sized fills, roll, and the
+ * assignment into a slice that `x[...] = v` becomes. */
+#define PDSI_OPS_INDEX(X)                                                                     \
+    X(LOOKUP_TABLE_V2, lookup_table_v2)                                                       \
+    X(ONE_HOT_V2, one_hot_v2)                                                                 \
+    X(RANGE, range)                                                                           \
+    X(LINSPACE, linspace)                                                                     \
+    X(FILL_CONSTANT_BATCH_SIZE_LIKE, fill_constant_batch_size_like)                           \
+    X(MESHGRID, meshgrid)                                                                     \
+    X(ROLL, roll)                                                                             \
+    X(SET_VALUE, set_value)
+
+/* Sorting: the k largest or smallest along an axis, and the sorting
+ * permutation, in Paddle's order for equal values. */
+#define PDSI_OPS_SORT(X)                                                                      \
+    X(TOP_K_V2, top_k_v2)                                                                     \
+    X(ARGSORT, argsort)
+
+/* Detection heads: decoding YOLO outputs, SSD prior boxes. */
+#define PDSI_OPS_DETECT(X)                                                                    \
+    X(YOLO_BOX, yolo_box)                                                                     \
+    X(PRIOR_BOX, prior_box)
+
 /* Made by the load-time passes (passes/passes.h), never named by a model file
  * (PDSI_OPF_INTERNAL). */
 #define PDSI_OPS_FUSED(X)                                                                     \
@@ -161,6 +190,9 @@
     F(MATMUL, matmul)                                                                         \
     F(REDUCE, reduce)                                                                         \
     F(SHAPE, shape)                                                                           \
+    F(INDEX, index)                                                                           \
+    F(SORT, sort)                                                                             \
+    F(DETECT, detect)                                                                         \
     F(FUSED, fused)
 
 /* The ids. Each family opens with PDSI_OPS_<FAMILY>_FIRST, the id of its first

@@ -1,6 +1,7 @@
 /*
  * reduce.c — parse and shape inference for the reduce family:
- * reduce_sum, reduce_mean, reduce_max, reduce_min, arg_max, arg_min, cumsum.
+ * reduce_sum, reduce_mean, reduce_max, reduce_min, arg_max, arg_min, cumsum,
+ * p_norm.
  *
  * Slots and attributes are those of Paddle's legacy op definitions (X -> Out;
  * dim, keep_dim, reduce_all, in_dtype, out_dtype; axis, keepdims, flatten,
@@ -8,6 +9,9 @@
  * Paddle 3. The dims are resolved by pdsi_reduce_resolve / pdsi_arg_resolve,
  * which the kernels share.
  */
+#include <math.h>
+#include <string.h>
+
 #include "ops/opdef.h"
 #include "ops/reduce.h"
 #include "ops/shape.h"
@@ -366,8 +370,88 @@ static const pdsi_opdef op_cumsum = {
     .infer = cumsum_infer,
 };
 
+pds_status pdsi_p_norm_resolve(const pdsi_p_norm_params *p, const pdsi_tensor *x,
+                               pdsi_arg_geom *g, pds_error *err)
+{
+    char b[160];
+    if (!x)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "p_norm: input 'X' is missing");
+    if (x->dtype != PDS_FLOAT32)
+        return pdsi_fail(err, PDS_ERR_DTYPE, "p_norm: X is %s, expected float32",
+                         pds_dtype_name(x->dtype));
+    memset(g, 0, sizeof *g);
+    if (p->asvector) {
+        g->outer = g->inner = 1;
+        g->n = pdsi_tensor_numel(x);
+        g->out_rank = p->keepdim ? x->rank : 0;
+        for (int d = 0; d < g->out_rank; d++)
+            g->out_dims[d] = 1;
+        return PDS_OK;
+    }
+    const int rank = x->rank ? x->rank : 1;
+    if (p->axis < -rank || p->axis >= rank)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "p_norm: axis %lld is out of range for X %s of "
+                         "rank %d", (long long)p->axis,
+                         pdsi_dims_str(x->dims, x->rank, b, sizeof b), x->rank);
+    const int axis = (int)(p->axis < 0 ? p->axis + rank : p->axis);
+    g->outer = g->inner = 1;
+    g->n = x->rank ? x->dims[axis] : 1;
+    for (int d = 0; d < x->rank; d++) {
+        if (d < axis)
+            g->outer *= x->dims[d];
+        else if (d > axis)
+            g->inner *= x->dims[d];
+        if (d != axis)
+            g->out_dims[g->out_rank++] = x->dims[d];
+        else if (p->keepdim)
+            g->out_dims[g->out_rank++] = 1;
+    }
+    return PDS_OK;
+}
+
+static pds_status p_norm_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_p_norm_params *p = params;
+    bool keepdim, asvector;
+    double eps;
+    pds_status st;
+    if ((st = pdsi_attr_float(attrs, "porder", 2.0, &p->porder, err)) ||
+        (st = pdsi_attr_int(attrs, "axis", -1, &p->axis, err)) ||
+        (st = pdsi_attr_float(attrs, "epsilon", 1e-12, &eps, err)) ||
+        (st = pdsi_attr_bool(attrs, "keepdim", false, &keepdim, err)) ||
+        (st = pdsi_attr_bool(attrs, "asvector", false, &asvector, err)))
+        return st;
+    if (isnan(p->porder))
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attribute 'porder' is NaN");
+    p->keepdim = keepdim;
+    p->asvector = asvector;
+    return PDS_OK;
+}
+
+static pds_status p_norm_infer(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                               pds_error *err)
+{
+    pdsi_arg_geom g;
+    pds_status st = pdsi_p_norm_resolve(params, pdsi_slot_get(&in[0]), &g, err);
+    if (st)
+        return st;
+    pdsi_out_set(out, 0, PDS_FLOAT32, g.out_rank, g.out_dims);
+    return PDS_OK;
+}
+
+static const pdsi_opdef op_p_norm = {
+    .id = PDSI_OP_P_NORM,
+    .type = "p_norm",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_p_norm_params),
+    .parse = p_norm_parse,
+    .infer = p_norm_infer,
+};
+
 const pdsi_opdef *const pdsi_ops_reduce[] = {
     &op_reduce_sum, &op_reduce_mean, &op_reduce_max, &op_reduce_min,
-    &op_arg_max,    &op_arg_min,    &op_cumsum,
+    &op_arg_max,    &op_arg_min,    &op_cumsum,     &op_p_norm,
 };
 PDSI_OPDEF_TABLE_CHECK(REDUCE, reduce);

@@ -1,6 +1,7 @@
 /*
  * reduce.h — parameters and shape rules of the reduce family:
- * reduce_sum, reduce_mean, reduce_max, reduce_min, arg_max and arg_min.
+ * reduce_sum, reduce_mean, reduce_max, reduce_min, arg_max, arg_min, cumsum
+ * and p_norm.
  *
  * The reduced dims are resolved (negative dims, reduce_all, empty dim list,
  * keep_dim) by pdsi_reduce_resolve, which shape inference and the kernel both
@@ -85,5 +86,19 @@ typedef struct pdsi_cumsum_geom {
 
 pds_status pdsi_cumsum_resolve(const pdsi_cumsum_params *p, const pdsi_tensor *x,
                                pdsi_cumsum_geom *g, pds_error *err);
+
+/* p_norm: in X (float32); out Out. porder 0 counts non-zeros, +-inf is the
+ * max / min of |x|, anything else (sum |x|^p)^(1/p); asvector reduces all of
+ * X (to 0-D, or all 1s with keepdim). epsilon is parsed and unused, as in
+ * Paddle's forward kernel. */
+typedef struct pdsi_p_norm_params {
+    double porder;
+    int64_t axis;
+    int keepdim, asvector;
+} pdsi_p_norm_params;
+
+/* X viewed as [outer, n, inner], reduced along n. */
+pds_status pdsi_p_norm_resolve(const pdsi_p_norm_params *p, const pdsi_tensor *x,
+                               pdsi_arg_geom *g, pds_error *err);
 
 #endif

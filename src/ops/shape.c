@@ -1720,6 +1720,11 @@ static pds_status parse_str_value(const char *s, double *out, pds_error *err)
     return PDS_OK;
 }
 
+pds_status pdsi_shape_parse_str_value(const char *s, double *out, pds_error *err)
+{
+    return parse_str_value(s, out, err);
+}
+
 static pds_status fill_constant_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
 {
     pdsi_fill_constant_params *p = params;

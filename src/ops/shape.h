@@ -51,6 +51,11 @@ void pdsi_elem_set_i64(void *data, pds_dtype dtype, int64_t i, int64_t v);
 /* True for float16, bfloat16, float32 and float64. */
 bool pdsi_dtype_is_float(pds_dtype dtype);
 
+/* A str_value attribute (fill_constant and its relatives) as Paddle reads it:
+ * "inf", "-inf", "nan" or a decimal number; anything else is
+ * PDS_ERR_MODEL_FORMAT. */
+pds_status pdsi_shape_parse_str_value(const char *s, double *out, pds_error *err);
+
 /* ---- integer lists from tensors ------------------------------------------- */
 
 /* Reads the integers of a shape-like input slot, as Paddle's legacy executor

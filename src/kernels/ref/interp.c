@@ -265,6 +265,118 @@ pds_status pdsi_pad_ref(const void *params, const pdsi_slot *in, const pdsi_slot
     return PDS_OK;
 }
 
+/* ---- pixel_shuffle ------------------------------------------------------ */
+
+pds_status pdsi_pixel_shuffle_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                  pdsi_exec *ex, pds_error *err)
+{
+    const pdsi_pixel_shuffle_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pdsi_tensor *o = pdsi_slot_get(&out[0]);
+    (void)ex;
+    if (!x || !o || x->rank != 4 || o->rank != 4 || o->dtype != x->dtype ||
+        pdsi_tensor_numel(o) != pdsi_tensor_numel(x))
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "pixel_shuffle: Out does not match X");
+    const size_t es = pds_dtype_size(x->dtype);
+    const int64_t r = p->r, n = x->dims[0];
+    /* output dims as (c, oh, ow) whatever the layout */
+    const int64_t c = p->nhwc ? o->dims[3] : o->dims[1];
+    const int64_t oh = p->nhwc ? o->dims[1] : o->dims[2], ow = p->nhwc ? o->dims[2] : o->dims[3];
+    const int64_t h = oh / r, w = ow / r, cin = c * r * r;
+    const char *src = x->data;
+    char *dst = o->data;
+    for (int64_t b = 0; b < n; b++)
+        for (int64_t ch = 0; ch < c; ch++)
+            for (int64_t y = 0; y < oh; y++)
+                for (int64_t z = 0; z < ow; z++) {
+                    const int64_t ci = ch * r * r + (y % r) * r + (z % r), hy = y / r, wz = z / r;
+                    const int64_t si = p->nhwc ? ((b * h + hy) * w + wz) * cin + ci
+                                               : ((b * cin + ci) * h + hy) * w + wz;
+                    const int64_t di = p->nhwc ? ((b * oh + y) * ow + z) * c + ch
+                                               : ((b * c + ch) * oh + y) * ow + z;
+                    memcpy(dst + (size_t)di * es, src + (size_t)si * es, es);
+                }
+    return PDS_OK;
+}
+
+/* ---- grid_sampler ---------------------------------------------------------- */
+
+/* Paddle's CPU kernel, in float: unnormalise, then clip (border) or reflect
+ * (reflection), then read the neighbours that lie inside X. */
+static float gs_unnormalize(float g, int64_t size, bool align)
+{
+    const float max_val = (float)(size - 1);
+    return align ? (g + 1.0f) * (max_val * 0.5f) : (g + 1.0f) * ((max_val + 1.0f) * 0.5f) - 0.5f;
+}
+
+static float gs_clip(float v, int64_t size, const pdsi_grid_sample_params *p)
+{
+    const float max_val = (float)(size - 1);
+    if (p->padding == PDSI_GS_BORDER)
+        return fminf(fmaxf(v, 0.0f), max_val);
+    if (p->padding != PDSI_GS_REFLECTION)
+        return v;
+    if (p->align_corners) {
+        if (size <= 1)
+            return 0.0f;
+        const float range = max_val * 2.0f, a = fabsf(v);
+        const float extra = a - floorf(a / range) * range;
+        return fminf(extra, range - extra);
+    }
+    const float range = (max_val + 1.0f) * 2.0f, a = fabsf(v + 0.5f);
+    const float extra = a - floorf(a / range) * range;
+    return fminf(fmaxf(fminf(extra, range - extra) - 0.5f, 0.0f), max_val);
+}
+
+/* X[c][y][x] if (x, y) lies inside the plane, else 0. Coordinates are
+ * compared as floats first so that no out-of-range value is converted. */
+static float gs_at(const float *plane, float xf, float yf, int64_t h, int64_t w)
+{
+    if (!(xf >= 0.0f && xf <= (float)(w - 1) && yf >= 0.0f && yf <= (float)(h - 1)))
+        return 0.0f;
+    return plane[(int64_t)yf * w + (int64_t)xf];
+}
+
+pds_status pdsi_grid_sample_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                pdsi_exec *ex, pds_error *err)
+{
+    const pdsi_grid_sample_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    const pdsi_tensor *g = pdsi_slot_get(&in[1]);
+    pdsi_tensor *o = pdsi_slot_get(&out[0]);
+    (void)ex;
+    if (!x || !g || !o || x->rank != 4 || g->rank != 4 || o->rank != 4 ||
+        o->dims[2] != g->dims[1] || o->dims[3] != g->dims[2] || o->dims[1] != x->dims[1])
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "grid_sampler: Output does not match X and Grid");
+    const int64_t n = x->dims[0], c = x->dims[1], h = x->dims[2], w = x->dims[3];
+    const int64_t oh = g->dims[1], ow = g->dims[2];
+    const float *xd = x->data, *gd = g->data;
+    float *od = o->data;
+    for (int64_t b = 0; b < n; b++) {
+        for (int64_t i = 0; i < oh * ow; i++) {
+            const float *gp = gd + (b * oh * ow + i) * 2;
+            const float gx = gs_clip(gs_unnormalize(gp[0], w, p->align_corners), w, p);
+            const float gy = gs_clip(gs_unnormalize(gp[1], h, p->align_corners), h, p);
+            for (int64_t ch = 0; ch < c; ch++) {
+                const float *plane = xd + (b * c + ch) * h * w;
+                float v;
+                if (p->nearest) {
+                    /* halves to even, as Paddle (6.5 -> 6, -0.5 -> -0) */
+                    v = gs_at(plane, rintf(gx), rintf(gy), h, w);
+                } else {
+                    const float xw = floorf(gx), xe = xw + 1.0f, yn = floorf(gy), ys = yn + 1.0f;
+                    const float dw = gx - xw, de = xe - gx, dn = gy - yn, ds = ys - gy;
+                    v = gs_at(plane, xw, yn, h, w) * de * ds +
+                        gs_at(plane, xe, yn, h, w) * dw * ds +
+                        gs_at(plane, xw, ys, h, w) * de * dn + gs_at(plane, xe, ys, h, w) * dw * dn;
+                }
+                od[(b * c + ch) * oh * ow + i] = v;
+            }
+        }
+    }
+    return PDS_OK;
+}
+
 /* ---- kernels by operator (ops/op_list.h order) ------------------------- */
 
 const pdsi_ref_binding pdsi_ref_interp_kernels[] = {
@@ -274,5 +386,7 @@ const pdsi_ref_binding pdsi_ref_interp_kernels[] = {
     {PDSI_OP_BILINEAR_INTERP, pdsi_interp_ref},
     {PDSI_OP_PAD3D, pdsi_pad_ref},
     {PDSI_OP_PAD2D, pdsi_pad_ref},
+    {PDSI_OP_PIXEL_SHUFFLE, pdsi_pixel_shuffle_ref},
+    {PDSI_OP_GRID_SAMPLER, pdsi_grid_sample_ref},
 };
 PDSI_REF_TABLE_CHECK(INTERP, interp);

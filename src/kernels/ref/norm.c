@@ -219,6 +219,129 @@ pds_status pdsi_ref_softmax(const void *params, const pdsi_slot *in, const pdsi_
     return PDS_OK;
 }
 
+/* ---- instance_norm, group_norm ------------------------------------------ */
+
+/* Normalises `count` blocks of X, block b holding `len` runs of `run`
+ * contiguous elements `stride` apart starting at first(b); channel of
+ * element j of run r: chan(b, r, j). Two-pass statistics in double; writes
+ * the mean and variance of each block to stats when given. */
+typedef struct norm_walk {
+    int64_t first, len, run, stride;
+} norm_walk;
+
+static void norm_block(const float *x, float *y, norm_walk w, const int64_t *chan_of_run,
+                       int64_t chan_step, const float *scale, const float *bias, double eps,
+                       double *mean_out, double *var_out)
+{
+    const int64_t n = w.len * w.run;
+    double mean = 0.0, var = 0.0;
+    for (int64_t r = 0; r < w.len; r++)
+        for (int64_t j = 0; j < w.run; j++)
+            mean += x[w.first + r * w.stride + j];
+    mean = n > 0 ? mean / (double)n : 0.0;
+    for (int64_t r = 0; r < w.len; r++)
+        for (int64_t j = 0; j < w.run; j++) {
+            double d = x[w.first + r * w.stride + j] - mean;
+            var += d * d;
+        }
+    var = n > 0 ? var / (double)n : 0.0;
+    *mean_out = mean;
+    *var_out = var;
+    const double inv = 1.0 / sqrt(var + eps);
+    for (int64_t r = 0; r < w.len; r++)
+        for (int64_t j = 0; j < w.run; j++) {
+            int64_t e = w.first + r * w.stride + j;
+            int64_t ch = chan_of_run[r] + j * chan_step;
+            float v = (float)((x[e] - mean) * inv);
+            if (scale)
+                v *= scale[ch];
+            if (bias)
+                v += bias[ch];
+            y[e] = v;
+        }
+}
+
+pds_status pdsi_ref_instance_norm(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                  pdsi_exec *ex, pds_error *err)
+{
+    (void)ex;
+    const pdsi_instance_norm_params *p = params;
+    const pdsi_tensor *tx = pdsi_slot_get(&in[0]);
+    const pdsi_tensor *ts = pdsi_slot_get(&in[1]);
+    const pdsi_tensor *tb = pdsi_slot_get(&in[2]);
+    pdsi_tensor *ty = pdsi_slot_get(&out[0]);
+    pdsi_tensor *tmean = pdsi_slot_get(&out[1]);
+    pdsi_tensor *tvar = pdsi_slot_get(&out[2]);
+    if (!tx || !ty || tx->rank < 2 || pdsi_tensor_numel(ty) != pdsi_tensor_numel(tx))
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "instance_norm: X and Y do not match");
+    const int64_t n = tx->dims[0], c = tx->dims[1], size = span(tx, 2, tx->rank);
+    for (int64_t b = 0; b < n * c; b++) {
+        /* one run of `size` elements; its channel is b % c */
+        int64_t ch = b % c;
+        norm_walk w = {b * size, 1, size, size};
+        double mean, var;
+        norm_block(tx->data, ty->data, w, &ch, 0, ts ? ts->data : NULL, tb ? tb->data : NULL,
+                   (double)p->epsilon, &mean, &var);
+        if (tmean)
+            ((float *)tmean->data)[b] = (float)mean;
+        if (tvar)
+            ((float *)tvar->data)[b] = (float)(1.0 / sqrt(var + (double)p->epsilon));
+    }
+    return PDS_OK;
+}
+
+pds_status pdsi_ref_group_norm(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                               pdsi_exec *ex, pds_error *err)
+{
+    const pdsi_group_norm_params *p = params;
+    const pdsi_tensor *tx = pdsi_slot_get(&in[0]);
+    const pdsi_tensor *ts = pdsi_slot_get(&in[1]);
+    const pdsi_tensor *tb = pdsi_slot_get(&in[2]);
+    pdsi_tensor *ty = pdsi_slot_get(&out[0]);
+    pdsi_tensor *tmean = pdsi_slot_get(&out[1]);
+    pdsi_tensor *tvar = pdsi_slot_get(&out[2]);
+    if (!tx || !ty || tx->rank < 2 || pdsi_tensor_numel(ty) != pdsi_tensor_numel(tx))
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "group_norm: X and Y do not match");
+    const int64_t n = tx->dims[0];
+    const int64_t c = p->nhwc ? tx->dims[tx->rank - 1] : tx->dims[1];
+    const int64_t size = p->nhwc ? span(tx, 1, tx->rank - 1) : span(tx, 2, tx->rank);
+    const int64_t gsize = (c - 1) / p->groups + 1;
+    /* NHWC: a group is `size` runs of its channels; NCHW: its channels' planes
+     * are one run. The channel of each run: */
+    const int64_t room = size > c ? size : (c > 0 ? c : 1);
+    int64_t *chan = pdsi_exec_scratch(ex, sizeof(int64_t) * (size_t)room);
+    if (!chan)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "group_norm: could not allocate scratch");
+    for (int64_t b = 0; b < n; b++) {
+        for (int64_t g = 0; g < p->groups; g++) {
+            const int64_t c0 = g * gsize, nch = c0 < c ? (c - c0 < gsize ? c - c0 : gsize) : 0;
+            norm_walk w;
+            double mean = 0.0, var = 0.0;
+            if (nch > 0) {
+                if (p->nhwc) {
+                    w = (norm_walk){b * size * c + c0, size, nch, c};
+                    for (int64_t r = 0; r < size; r++)
+                        chan[r] = c0;
+                    norm_block(tx->data, ty->data, w, chan, 1, ts ? ts->data : NULL,
+                               tb ? tb->data : NULL, (double)p->epsilon, &mean, &var);
+                } else {
+                    /* channels c0.. are contiguous planes: one run per channel */
+                    w = (norm_walk){(b * c + c0) * size, nch, size, size};
+                    for (int64_t r = 0; r < nch; r++)
+                        chan[r] = c0 + r;
+                    norm_block(tx->data, ty->data, w, chan, 0, ts ? ts->data : NULL,
+                               tb ? tb->data : NULL, (double)p->epsilon, &mean, &var);
+                }
+            }
+            if (tmean)
+                ((float *)tmean->data)[b * p->groups + g] = (float)mean;
+            if (tvar)
+                ((float *)tvar->data)[b * p->groups + g] = (float)var;
+        }
+    }
+    return PDS_OK;
+}
+
 /* ---- kernels by operator (ops/op_list.h order) ------------------------- */
 
 const pdsi_ref_binding pdsi_ref_norm_kernels[] = {
@@ -226,5 +349,7 @@ const pdsi_ref_binding pdsi_ref_norm_kernels[] = {
     {PDSI_OP_LAYER_NORM, pdsi_ref_layer_norm},
     {PDSI_OP_SOFTMAX, pdsi_ref_softmax},
     {PDSI_OP_LOG_SOFTMAX, pdsi_ref_softmax},
+    {PDSI_OP_INSTANCE_NORM, pdsi_ref_instance_norm},
+    {PDSI_OP_GROUP_NORM, pdsi_ref_group_norm},
 };
 PDSI_REF_TABLE_CHECK(NORM, norm);

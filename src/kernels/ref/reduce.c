@@ -394,6 +394,47 @@ pds_status pdsi_cumsum_ref(const void *params, const pdsi_slot *in, const pdsi_s
     return PDS_OK;
 }
 
+/* p_norm: in double over each reduced run, stored as float. */
+pds_status pdsi_p_norm_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err)
+{
+    const pdsi_p_norm_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pdsi_tensor *o = pdsi_slot_get(&out[0]);
+    pdsi_arg_geom g;
+    pds_status st;
+    (void)ex;
+    if ((st = pdsi_p_norm_resolve(p, x, &g, err)))
+        return st;
+    if (!o || o->dtype != PDS_FLOAT32 || pdsi_tensor_numel(o) != g.outer * g.inner)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "p_norm: output 'Out' does not match its "
+                         "inferred shape");
+    const float *xd = x->data;
+    float *od = o->data;
+    const double q = p->porder;
+    for (int64_t a = 0; a < g.outer; a++) {
+        for (int64_t c = 0; c < g.inner; c++) {
+            const float *r = xd + a * g.n * g.inner + c;
+            double acc = q == -INFINITY ? INFINITY : 0.0;
+            for (int64_t j = 0; j < g.n; j++) {
+                double v = fabs((double)r[j * g.inner]);
+                if (q == 0.0)
+                    acc += v != 0.0;
+                else if (q == INFINITY)
+                    acc = v > acc || isnan(v) ? v : acc;
+                else if (q == -INFINITY)
+                    acc = v < acc || isnan(v) ? v : acc;
+                else
+                    acc += pow(v, q);
+            }
+            if (q != 0.0 && !isinf(q))
+                acc = pow(acc, 1.0 / q);
+            od[a * g.inner + c] = (float)acc;
+        }
+    }
+    return PDS_OK;
+}
+
 const pdsi_ref_binding pdsi_ref_reduce_kernels[] = {
     {PDSI_OP_REDUCE_SUM, pdsi_reduce_ref},
     {PDSI_OP_REDUCE_MEAN, pdsi_reduce_ref},
@@ -402,5 +443,6 @@ const pdsi_ref_binding pdsi_ref_reduce_kernels[] = {
     {PDSI_OP_ARG_MAX, pdsi_arg_ref},
     {PDSI_OP_ARG_MIN, pdsi_arg_ref},
     {PDSI_OP_CUMSUM, pdsi_cumsum_ref},
+    {PDSI_OP_P_NORM, pdsi_p_norm_ref},
 };
 PDSI_REF_TABLE_CHECK(REDUCE, reduce);

@@ -64,6 +64,14 @@ pds_status pdsi_interp_ref(const void *params, const pdsi_slot *in, const pdsi_s
 /* pad3d / pad2d. in: X, Paddings (optional). out: Out. */
 pds_status pdsi_pad_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                         pdsi_exec *ex, pds_error *err);
+/* pixel_shuffle. in: X [N, C*r*r, H, W] (or NHWC); out: Out [N, C, H*r, W*r].
+ * Moves elements of any dtype. */
+pds_status pdsi_pixel_shuffle_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                  pdsi_exec *ex, pds_error *err);
+/* grid_sampler. in: X [N, C, H, W], Grid [N, Ho, Wo, 2]; out: Output
+ * [N, C, Ho, Wo]. float32; a NaN grid coordinate reads zeros. */
+pds_status pdsi_grid_sample_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                pdsi_exec *ex, pds_error *err);
 
 /* ---- activation (ops/activation.h) ------------------------------------- */
 /* Slots: in X (and, for clip, Min and Max; for pow, FactorTensor); out Out. */
@@ -110,6 +118,15 @@ pds_status pdsi_ref_layer_norm(const void *params, const pdsi_slot *in, const pd
 pds_status pdsi_ref_softmax(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                             pdsi_exec *ex, pds_error *err);
 
+/* instance_norm. Slots: in X [N,C,...], Scale, Bias (optional, [C]); out Y,
+ * SavedMean, SavedVariance (optional, [N*C]; the latter 1/sqrt(var + eps)). */
+pds_status pdsi_ref_instance_norm(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                  pdsi_exec *ex, pds_error *err);
+/* group_norm. Slots: in X, Scale, Bias (optional, [C]); out Y, Mean,
+ * Variance (optional, [N, groups]). Statistics in double, two-pass. */
+pds_status pdsi_ref_group_norm(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                               pdsi_exec *ex, pds_error *err);
+
 /* ---- matmul (ops/matmul.h) --------------------------------------------- */
 /* Slots: in X, Y; out Out. */
 pds_status pdsi_ref_matmul(const void *params, const pdsi_slot *in, const pdsi_slot *out,
@@ -128,6 +145,9 @@ pds_status pdsi_arg_ref(const void *params, const pdsi_slot *in, const pdsi_slot
                         pdsi_exec *ex, pds_error *err);
 /* cumsum (pdsi_cumsum_params). */
 pds_status pdsi_cumsum_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err);
+/* p_norm (pdsi_p_norm_params). in: X (float32); out: Out. */
+pds_status pdsi_p_norm_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                            pdsi_exec *ex, pds_error *err);
 
 /* ---- shape (ops/shape.h) ----------------------------------------------- */
@@ -163,6 +183,47 @@ pds_status pdsi_expand_ref(const void *params, const pdsi_slot *in, const pdsi_s
  * Index value out of range is PDS_ERR_SHAPE naming it. */
 pds_status pdsi_gather_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                            pdsi_exec *ex, pds_error *err);
+
+/* ---- index (ops/index.h) ----------------------------------------------- */
+/* lookup_table_v2. in: Ids, W; out: Out. An id out of range (other than
+ * padding_idx) is PDS_ERR_SHAPE naming it, before anything is written. */
+pds_status pdsi_embedding_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                              pdsi_exec *ex, pds_error *err);
+/* one_hot_v2. in: X, depth_tensor; out: Out. */
+pds_status pdsi_one_hot_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                            pdsi_exec *ex, pds_error *err);
+/* range (in: Start, End, Step) and linspace (in: Start, Stop, Num); out: Out. */
+pds_status pdsi_range_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                          pdsi_exec *ex, pds_error *err);
+pds_status pdsi_linspace_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                             pdsi_exec *ex, pds_error *err);
+/* fill_constant_batch_size_like. in: Input (dims only); out: Out. */
+pds_status pdsi_fill_bsl_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                             pdsi_exec *ex, pds_error *err);
+/* meshgrid. in: X (list); out: Out (list). */
+pds_status pdsi_meshgrid_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                             pdsi_exec *ex, pds_error *err);
+/* roll. in: X, ShiftsTensor; out: Out. */
+pds_status pdsi_roll_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                         pdsi_exec *ex, pds_error *err);
+/* set_value. in: Input, ValueTensor, StartsTensorList, EndsTensorList,
+ * StepsTensorList; out: Out. */
+pds_status pdsi_set_value_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                              pdsi_exec *ex, pds_error *err);
+
+/* ---- sort (ops/sort.h) ------------------------------------------------- */
+/* top_k_v2 (in X, K; out Out, Indices) and argsort (in X; out Out, Indices),
+ * with Paddle's order for equal values. */
+pds_status pdsi_sort_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                         pdsi_exec *ex, pds_error *err);
+
+/* ---- detect (ops/detect.h) --------------------------------------------- */
+/* yolo_box. in: X, ImgSize (int32 [N, 2]); out: Boxes, Scores. */
+pds_status pdsi_yolo_box_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                             pdsi_exec *ex, pds_error *err);
+/* prior_box. in: Input, Image (dims only); out: Boxes, Variances. */
+pds_status pdsi_prior_box_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                              pdsi_exec *ex, pds_error *err);
 
 /* ---- fused (ops/fused.h) ----------------------------------------------- */
 pds_status pdsi_fused_conv_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
