@@ -120,7 +120,9 @@ func (g *grpcService) ModelStatistics(_ context.Context, r *inferencepb.ModelSta
 			failed += st.failure[i].Load()
 		}
 		ok := st.success.Load()
-		d := func(c, ns uint64) *inferencepb.StatisticDuration { return &inferencepb.StatisticDuration{Count: c, Ns: ns} }
+		d := func(c, ns uint64) *inferencepb.StatisticDuration {
+			return &inferencepb.StatisticDuration{Count: c, Ns: ns}
+		}
 		resp.ModelStats = append(resp.ModelStats, &inferencepb.ModelStatistics{
 			Name: st.model, Version: st.version, LastInference: st.lastInferenceMs.Load(),
 			InferenceCount: st.inferCount.Load(), ExecutionCount: st.execCount.Load(),
@@ -319,5 +321,3 @@ func contentsBytes(name, dt string, c *inferencepb.InferTensorContents, n int64)
 	}
 	return out, nil
 }
-
-

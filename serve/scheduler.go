@@ -69,6 +69,9 @@ func (v *version) retire() {
 	if v.closed.Swap(true) {
 		return
 	}
+	if h := v.hooks; h != nil && h.retiring != nil {
+		h.retiring(v.name)
+	}
 	v.refs.Wait()
 	close(v.stop)
 	v.wg.Wait()
@@ -273,5 +276,6 @@ func (v *version) compute(ctx context.Context, batch []*job, rows int) ([][]wire
 // they synchronise explicitly instead of sleeping.
 type testHooks struct {
 	enqueued  func(model string)
+	retiring  func(model string)
 	beforeRun func(model string, requests, rows int)
 }
