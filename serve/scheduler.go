@@ -84,12 +84,13 @@ func (v *version) retire() {
 func (v *version) submit(j *job) jobResult {
 	j.enq = time.Now()
 	j.done = make(chan jobResult, 1)
+	v.stats.pending.Add(1) // before the send: the worker subtracts once it has the job
 	select {
 	case v.queue <- j:
 	default:
+		v.stats.pending.Add(-1)
 		return jobResult{err: unavailable("model '%s' version %d: the queue is full (%d requests waiting); try again later", v.name, v.ver, cap(v.queue))}
 	}
-	v.stats.pending.Add(1)
 	if h := v.hooks; h != nil && h.enqueued != nil {
 		h.enqueued(v.name)
 	}
