@@ -2,14 +2,16 @@
 # The Go test suites: builds the C libraries (libpdsafe and the PD_*
 # compatibility library libpaddle_inference_c), installs them into
 # build/prefix inside the repository, points pkg-config at it and runs the
-# tests of each Go module -- the package (go/) and the PD_* compatibility test
-# (compat/go/) -- three times:
+# tests of each Go module -- the package (go/), the PD_* compatibility test
+# (compat/go/) and the inference server (serve/) -- three times:
 #   1. go test -race ./...                         (data races)
 #   2. GOEXPERIMENT=cgocheck2 go test ./...        (every cgo pointer rule)
 #   3. go test -asan ./...                         (AddressSanitizer on the Go
 #                                                   side, with the normal C build)
 # plus go vet and gofmt. Extra arguments go to every `go test` (e.g. -run M7).
-# PDSAFE_GO_MODULES chooses the modules (default "go compat/go").
+# PDSAFE_GO_MODULES chooses the modules (default "go compat/go serve"). For
+# serve/, the Python venv with tritonclient (scripts/setup-serve-python.sh)
+# is made first: its tests drive the server with Triton's own clients.
 # Set PDSAFE_GO_SHORT=1 to pass -short (shorter stress and leak tests), and
 # PDSAFE_BUILD_DIR to build the C library somewhere other than build/.
 set -euo pipefail
@@ -61,7 +63,14 @@ run() {
   echo "== $name: passed in $((SECONDS - t0)) s"
 }
 
-for mod in ${PDSAFE_GO_MODULES:-go compat/go}; do
+modules=${PDSAFE_GO_MODULES:-go compat/go serve}
+if [[ " $modules " == *" serve "* ]]; then
+  echo "== serve: the tritonclient venv"
+  PDSAFE_SERVE_PYTHON=$(bash "$root/scripts/setup-serve-python.sh")
+  export PDSAFE_SERVE_PYTHON PDSAFE_REQUIRE_TRITONCLIENT=1
+fi
+
+for mod in $modules; do
   cd "$root/$mod"
   echo "== $mod: gofmt, go vet"
   unformatted=$(gofmt -l .)

@@ -3,7 +3,7 @@
 # tool) and as a summary on stdout:
 #   clang-tidy  the C sources (src/, cli/, compat/src/) with .clang-tidy and
 #               the compile_commands.json of a configure in build-lint/;
-#   go vet      the Go modules (go/, compat/go/, tools/pdsafe-vet/);
+#   go vet      the Go modules (go/, compat/go/, serve/, tools/pdsafe-vet/);
 #   pdsafe-vet  the cgo lifetime analyzers (tools/pdsafe-vet) on go/.
 # compat/go is left out of pdsafe-vet: it reproduces Paddle's Go API,
 # mistakes included, so that its tests show pdsafe surviving them (see
@@ -47,7 +47,7 @@ for pc in pdsafe paddle_inference_c; do
 done
 export PKG_CONFIG_PATH="$tmp/pc"
 : >"$tmp/govet.json"
-for m in go compat/go tools/pdsafe-vet; do
+for m in go compat/go serve tools/pdsafe-vet; do
   (cd "$root/$m" && "$GO" vet -json ./... 2>>"$tmp/govet.json" >/dev/null)
 done
 

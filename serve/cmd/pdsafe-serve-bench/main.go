@@ -1,0 +1,214 @@
+// Command pdsafe-serve-bench measures pdsafe-serve against the library's own
+// Pool.Run in the same process and the same run: a fixture model is served
+// twice from a temporary repository, without and with dynamic batching, and
+// loaded on loopback at each concurrency by closed-loop clients sending the
+// binary tensor protocol (REST) for a fixed time. It prints a Markdown table
+// of throughput and latency percentiles (serve/BENCHMARKS.md holds a run).
+//
+//	pdsafe-serve-bench -fixtures tests/fixtures -model pplcnet -concurrency 1,2,4,8,16,32,64 -duration 5s
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	pdsafe "github.com/pdsafe/pdsafe/go"
+	"github.com/pdsafe/pdsafe/serve"
+)
+
+func main() {
+	fix := flag.String("fixtures", "tests/fixtures", "the fixtures directory")
+	model := flag.String("model", "pplcnet", "fixture model (one input, dim 0 free)")
+	conc := flag.String("concurrency", "1,2,4,8,16,32,64", "client concurrencies")
+	dur := flag.Duration("duration", 5*time.Second, "measuring time per point")
+	instances := flag.Int("instances", 2, "instance_group count (predictors)")
+	delay := flag.Int("max-queue-delay-us", 2000, "max_queue_delay_microseconds of the batching variant")
+	maxBatch := flag.Int("max-batch-size", 16, "max_batch_size")
+	flag.Parse()
+	var cs []int
+	for _, s := range strings.Split(*conc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			log.Fatalf("-concurrency: %q is not a positive number", s)
+		}
+		cs = append(cs, n)
+	}
+	src := filepath.Join(*fix, *model)
+	m, err := pdsafe.LoadModel(filepath.Join(src, "inference.pdmodel"), "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	in := m.Inputs()[0]
+	shape := slices.Clone(in.Shape)
+	shape[0] = 1
+	n := int64(1)
+	for _, d := range shape {
+		if d < 0 {
+			log.Fatalf("input %s has a free dim besides the first", in)
+		}
+		n *= d
+	}
+	data := make([]float32, n)
+	for i := range data {
+		data[i] = float32(i%255) / 255
+	}
+	repo, err := os.MkdirTemp("", "pdsafe-serve-bench")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(repo)
+	dims := strings.Trim(fmt.Sprint(in.Shape[1:]), "[]")
+	dims = strings.ReplaceAll(dims, " ", ", ")
+	base := fmt.Sprintf("max_batch_size: %d\ninput [ { name: %q data_type: TYPE_FP32 dims: [ %s ] } ]\ninstance_group [ { count: %d } ]\n",
+		*maxBatch, in.Name, dims, *instances)
+	for name, extra := range map[string]string{
+		"plain":   "",
+		"batched": fmt.Sprintf("dynamic_batching { max_queue_delay_microseconds: %d }\n", *delay),
+	} {
+		vdir := filepath.Join(repo, name, "1")
+		must(os.MkdirAll(vdir, 0o755))
+		for _, f := range []string{"inference.pdmodel", "inference.pdiparams"} {
+			b, err := os.ReadFile(filepath.Join(src, f))
+			must(err)
+			must(os.WriteFile(filepath.Join(vdir, f), b, 0o644))
+		}
+		must(os.WriteFile(filepath.Join(repo, name, "config.pbtxt"), []byte(base+extra), 0o644))
+	}
+	s, err := serve.New(serve.Options{ModelRepository: repo, MaxQueueSize: 1024,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	must(err)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(err)
+	go func() { _ = s.ServeHTTP(l, s.Handler()) }()
+	defer s.Shutdown(context.Background())
+
+	hdr, _ := json.Marshal(map[string]any{
+		"inputs":     []any{map[string]any{"name": in.Name, "shape": shape, "datatype": "FP32", "parameters": map[string]any{"binary_data_size": 4 * n}}},
+		"parameters": map[string]any{"binary_data_output": true},
+	})
+	raw := make([]byte, 4*n)
+	for i, f := range data {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(f))
+	}
+	body := append(hdr, raw...)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
+
+	pool, err := m.NewPool(*instances)
+	must(err)
+	defer pool.Close()
+	x, err := pdsafe.NewTensor(shape, data)
+	must(err)
+
+	fmt.Printf("model %s (%s), %d predictors, GOMAXPROCS %d, %s per point, max_batch_size %d, max_queue_delay %d us\n\n",
+		*model, in, *instances, runtime.GOMAXPROCS(0), *dur, *maxBatch, *delay)
+	fmt.Println("| concurrency | Pool.Run infer/s | p50 | p99 | serve infer/s | p50 | p99 | serve + batching infer/s | p50 | p99 |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
+	for _, c := range cs {
+		lib := load(c, *dur, func() error { _, err := pool.Run(context.Background(), x); return err })
+		post := func(name string) func() error {
+			url := "http://" + l.Addr().String() + "/v2/models/" + name + "/infer"
+			return func() error {
+				req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+				req.Header.Set("Inference-Header-Content-Length", strconv.Itoa(len(hdr)))
+				resp, err := client.Do(req)
+				if err != nil {
+					return err
+				}
+				defer resp.Body.Close()
+				if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+					return err
+				}
+				if resp.StatusCode != 200 {
+					return fmt.Errorf("status %d", resp.StatusCode)
+				}
+				return nil
+			}
+		}
+		plain := load(c, *dur, post("plain"))
+		batched := load(c, *dur, post("batched"))
+		fmt.Printf("| %d | %s | %s | %s |\n", c, lib, plain, batched)
+	}
+}
+
+type result struct {
+	rate     float64
+	p50, p99 time.Duration
+	errs     int
+}
+
+func (r result) String() string {
+	s := fmt.Sprintf("%.0f | %s | %s", r.rate, us(r.p50), us(r.p99))
+	if r.errs > 0 {
+		s += fmt.Sprintf(" (%d errors)", r.errs)
+	}
+	return s
+}
+
+func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d.Nanoseconds())/1e3) }
+
+// load runs c closed-loop callers of f for d (after a short warm-up) and
+// returns the rate and latency percentiles.
+func load(c int, d time.Duration, f func() error) result {
+	for i := 0; i < 3*c; i++ {
+		_ = f()
+	}
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	stop := time.Now().Add(d)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < c; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			bad := 0
+			for time.Now().Before(stop) {
+				t0 := time.Now()
+				if err := f(); err != nil {
+					bad++
+					continue
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			errs += bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	slices.Sort(lat)
+	r := result{rate: float64(len(lat)) / el.Seconds(), errs: errs}
+	if len(lat) > 0 {
+		r.p50 = lat[len(lat)/2]
+		r.p99 = lat[min(len(lat)-1, len(lat)*99/100)]
+	}
+	return r
+}
+
+func must(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}

@@ -1,0 +1,282 @@
+package serve
+
+// One served model version: its pdsafe model and pool, a bounded queue and
+// the workers that take requests from it, one per predictor. With dynamic
+// batching a worker gathers queued requests whose non-batch dims agree into
+// one run along dim 0 (up to max_batch_size, waiting at most
+// max_queue_delay_microseconds for more, and no longer once a preferred
+// size is reached) and hands each request its rows of the outputs.
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	pdsafe "github.com/pdsafe/pdsafe/go"
+)
+
+type job struct {
+	ctx    context.Context
+	inputs []wireTensor // in the order of cfg.Inputs
+	batch  int          // rows along dim 0 (1 without batching)
+	enq    time.Time
+	done   chan jobResult // buffered: a worker never waits for the caller
+}
+
+type jobResult struct {
+	outs    []wireTensor // every output of cfg.Outputs, in that order
+	err     error
+	queue   time.Duration
+	compute time.Duration
+	batched int // requests in the run that served this one
+}
+
+type version struct {
+	name   string
+	ver    int64
+	dir    string
+	cfg    *ModelConfig
+	model  *pdsafe.Model
+	pool   *pdsafe.Pool
+	queue  chan *job
+	stats  *modelStats
+	hooks  *testHooks
+	refs   sync.WaitGroup // requests that hold the version
+	stop   chan struct{}
+	wg     sync.WaitGroup // workers
+	closed atomic.Bool
+}
+
+func (v *version) verString() string { return strconv.FormatInt(v.ver, 10) }
+
+// start starts one worker per predictor.
+func (v *version) start() {
+	v.stop = make(chan struct{})
+	for i := 0; i < v.pool.Size(); i++ {
+		v.wg.Add(1)
+		go v.worker()
+	}
+}
+
+// retire waits for the requests that hold the version, stops its workers
+// and closes its pool and model. The caller has already made the version
+// unreachable for new requests.
+func (v *version) retire() {
+	if v.closed.Swap(true) {
+		return
+	}
+	if h := v.hooks; h != nil && h.retiring != nil {
+		h.retiring(v.name)
+	}
+	v.refs.Wait()
+	close(v.stop)
+	v.wg.Wait()
+	_ = v.pool.Close()
+	_ = v.model.Close()
+}
+
+// submit queues a job and waits for its result or for ctx. A full queue
+// fails at once with 503: the queue never grows past its size.
+func (v *version) submit(j *job) jobResult {
+	j.enq = time.Now()
+	j.done = make(chan jobResult, 1)
+	v.stats.pending.Add(1) // before the send: the worker subtracts once it has the job
+	select {
+	case v.queue <- j:
+	default:
+		v.stats.pending.Add(-1)
+		return jobResult{err: unavailable("model '%s' version %d: the queue is full (%d requests waiting); try again later", v.name, v.ver, cap(v.queue))}
+	}
+	if h := v.hooks; h != nil && h.enqueued != nil {
+		h.enqueued(v.name)
+	}
+	select {
+	case r := <-j.done:
+		return r
+	case <-j.ctx.Done():
+		// The worker drops the job when it reaches it, or stops its run.
+		return jobResult{err: fmt.Errorf("model '%s': the request ended while it was queued or running: %w", v.name, context.Cause(j.ctx))}
+	}
+}
+
+func (v *version) worker() {
+	defer v.wg.Done()
+	var held *job
+	for {
+		first := held
+		held = nil
+		if first == nil {
+			select {
+			case first = <-v.queue:
+				v.stats.pending.Add(-1)
+			case <-v.stop:
+				return
+			}
+		}
+		if first.ctx.Err() != nil {
+			first.done <- jobResult{err: context.Cause(first.ctx)}
+			continue
+		}
+		batch := []*job{first}
+		if d := v.cfg.Dynamic; d != nil {
+			batch, held = v.gather(batch, d)
+		}
+		v.run(batch)
+	}
+}
+
+// gather adds queued jobs to batch while they fit; a job that does not fit
+// is returned to start the next batch.
+func (v *version) gather(batch []*job, d *DynamicBatching) ([]*job, *job) {
+	rows := batch[0].batch
+	full := func() bool {
+		return rows >= v.cfg.MaxBatchSize || slices.Contains(d.PreferredBatchSizes, rows)
+	}
+	var timer <-chan time.Time
+	if d.MaxQueueDelayMicros > 0 {
+		t := time.NewTimer(time.Duration(d.MaxQueueDelayMicros) * time.Microsecond)
+		defer t.Stop()
+		timer = t.C
+	}
+	for !full() {
+		var j *job
+		if timer == nil {
+			select {
+			case j = <-v.queue:
+			default:
+				return batch, nil
+			}
+		} else {
+			select {
+			case j = <-v.queue:
+			case <-timer:
+				return batch, nil
+			case <-v.stop:
+				return batch, nil
+			}
+		}
+		v.stats.pending.Add(-1)
+		if j.ctx.Err() != nil {
+			j.done <- jobResult{err: context.Cause(j.ctx)}
+			continue
+		}
+		if rows+j.batch > v.cfg.MaxBatchSize || !sameRows(batch[0], j) {
+			return batch, j
+		}
+		batch = append(batch, j)
+		rows += j.batch
+	}
+	return batch, nil
+}
+
+// sameRows reports whether two jobs' inputs agree in every dim but the first.
+func sameRows(a, b *job) bool {
+	for i := range a.inputs {
+		if !slices.Equal(a.inputs[i].Shape[1:], b.inputs[i].Shape[1:]) {
+			return false
+		}
+	}
+	return true
+}
+
+// run runs a batch of jobs as one model run and answers each.
+func (v *version) run(batch []*job) {
+	start := time.Now()
+	ctx := batch[0].ctx
+	if len(batch) > 1 {
+		// The run stops only when every request in it has ended.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(context.Background())
+		defer cancel()
+		var left atomic.Int32
+		left.Store(int32(len(batch)))
+		for _, j := range batch {
+			stop := context.AfterFunc(j.ctx, func() {
+				if left.Add(-1) == 0 {
+					cancel()
+				}
+			})
+			defer stop()
+		}
+	}
+	rows := 0
+	for _, j := range batch {
+		rows += j.batch
+	}
+	if h := v.hooks; h != nil && h.beforeRun != nil {
+		h.beforeRun(v.name, len(batch), rows)
+	}
+	outs, err := v.compute(ctx, batch, rows)
+	compute := time.Since(start)
+	v.stats.execCount.Add(1)
+	for i, j := range batch {
+		r := jobResult{err: err, queue: start.Sub(j.enq), compute: compute, batched: len(batch)}
+		if err == nil {
+			r.outs = outs[i]
+		}
+		j.done <- r
+	}
+}
+
+// compute builds the inputs (concatenated along dim 0 for a batch), runs
+// them and splits the outputs back per job.
+func (v *version) compute(ctx context.Context, batch []*job, rows int) ([][]wireTensor, error) {
+	ins := make([]pdsafe.AnyTensor, len(v.cfg.Inputs))
+	for i, ic := range v.cfg.Inputs {
+		shape := slices.Clone(batch[0].inputs[i].Shape)
+		parts := make([][]byte, len(batch))
+		for k, j := range batch {
+			parts[k] = j.inputs[i].Data
+		}
+		if len(batch) > 1 {
+			shape[0] = int64(rows)
+		}
+		t, err := newInput(ic.DataType, shape, parts)
+		if err != nil {
+			return nil, err
+		}
+		ins[i] = t
+	}
+	res, err := v.pool.Run(ctx, ins...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]wireTensor, len(batch))
+	for _, oc := range v.cfg.Outputs {
+		idx := res.Index(oc.Name)
+		if idx < 0 {
+			return nil, fmt.Errorf("model '%s': the run returned no output '%s'", v.name, oc.Name)
+		}
+		dt, data := outputBytes(res, idx)
+		shape := res.Info(idx).Shape
+		if len(batch) == 1 {
+			out[0] = append(out[0], wireTensor{Name: oc.Name, DataType: dt, Shape: shape, Data: data})
+			continue
+		}
+		if len(shape) == 0 || shape[0] != int64(rows) {
+			return nil, fmt.Errorf("model '%s': output '%s' has shape %v for a batch of %d rows; it cannot be split per request (turn dynamic_batching off for this model)", v.name, oc.Name, shape, rows)
+		}
+		rowBytes := len(data) / rows
+		off := 0
+		for k, j := range batch {
+			s := slices.Clone(shape)
+			s[0] = int64(j.batch)
+			n := rowBytes * j.batch
+			out[k] = append(out[k], wireTensor{Name: oc.Name, DataType: dt, Shape: s, Data: data[off : off+n : off+n]})
+			off += n
+		}
+	}
+	return out, nil
+}
+
+// testHooks let tests hold a run or learn that a request was queued, so that
+// they synchronise explicitly instead of sleeping.
+type testHooks struct {
+	enqueued  func(model string)
+	retiring  func(model string)
+	beforeRun func(model string, requests, rows int)
+}
