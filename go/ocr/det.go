@@ -288,9 +288,12 @@ func boxScore(prob []float32, w, h int, box [4]pt) float64 {
 	return sum / float64(cnt)
 }
 
-// unclip grows the rectangle by area·ratio/perimeter on every side (what a
-// round-joined polygon offset followed by a minimum-area rectangle gives for
-// a rectangle) and returns it ordered as miniBox does, with its shorter side.
+// unclip offsets the box outwards by area·ratio/perimeter with round joins
+// and returns the minimum-area rectangle of the result, ordered as miniBox
+// does, with its shorter side. It reproduces what PaddleOCR does with
+// pyclipper (Clipper's ClipperOffset, JT_ROUND, arc tolerance 0.25): the
+// corners are truncated to integers first, and every vertex of the offset
+// polygon is rounded to integers.
 func unclip(box [4]pt, ratio float64) ([4]pt, float64) {
 	var area, perim float64
 	for i := 0; i < 4; i++ {
@@ -302,22 +305,80 @@ func unclip(box [4]pt, ratio float64) ([4]pt, float64) {
 	if perim == 0 {
 		return box, 0
 	}
-	d := area * ratio / perim
-	c := pt{(box[0].x + box[1].x + box[2].x + box[3].x) / 4, (box[0].y + box[1].y + box[2].y + box[3].y) / 4}
-	// Axis vectors of the rectangle: along 0→1 and along 0→3.
-	ux, uy := box[1].x-box[0].x, box[1].y-box[0].y
-	vx, vy := box[3].x-box[0].x, box[3].y-box[0].y
-	lu, lv := math.Hypot(ux, uy), math.Hypot(vx, vy)
-	if lu == 0 || lv == 0 {
+	delta := area * ratio / perim
+	// Clipper's integer polygon, without repeated points, positively oriented.
+	var q []pt
+	for _, b := range box {
+		p := pt{math.Trunc(b.x), math.Trunc(b.y)}
+		if len(q) == 0 || p != q[len(q)-1] {
+			q = append(q, p)
+		}
+	}
+	for len(q) > 1 && q[0] == q[len(q)-1] {
+		q = q[:len(q)-1]
+	}
+	if len(q) < 3 {
 		return box, 0
 	}
-	ux, uy, vx, vy = ux/lu, uy/lu, vx/lv, vy/lv
-	hu, hv := lu/2+d, lv/2+d
-	var out [4]pt
-	for i, s := range [4][2]float64{{-1, -1}, {1, -1}, {1, 1}, {-1, 1}} {
-		out[i] = pt{c.x + s[0]*hu*ux + s[1]*hv*vx, c.y + s[0]*hu*uy + s[1]*hv*vy}
+	var a2 float64
+	for i := range q {
+		a, b := q[i], q[(i+1)%len(q)]
+		a2 += a.x*b.y - b.x*a.y
 	}
-	return miniBox(out[:])
+	if a2 < 0 {
+		for i, j := 0, len(q)-1; i < j; i, j = i+1, j-1 {
+			q[i], q[j] = q[j], q[i]
+		}
+	}
+	n := len(q)
+	normals := make([]pt, n)
+	for i := range q {
+		d := pt{q[(i+1)%n].x - q[i].x, q[(i+1)%n].y - q[i].y}
+		f := 1 / math.Hypot(d.x, d.y)
+		normals[i] = pt{d.y * f, -d.x * f}
+	}
+	y := 0.25
+	if y > delta*0.25 {
+		y = delta * 0.25
+	}
+	steps := math.Pi / math.Acos(1-y/delta)
+	if steps > delta*math.Pi {
+		steps = delta * math.Pi
+	}
+	sinS, cosS := math.Sin(2*math.Pi/steps), math.Cos(2*math.Pi/steps)
+	perRad := steps / (2 * math.Pi)
+	round := func(v float64) float64 { // Clipper's Round: half away from zero
+		if v < 0 {
+			return math.Trunc(v - 0.5)
+		}
+		return math.Trunc(v + 0.5)
+	}
+	var out []pt
+	for j := 0; j < n; j++ {
+		k := (j + n - 1) % n
+		nk, nj := normals[k], normals[j]
+		sinA := nk.x*nj.y - nj.x*nk.y
+		cosA := nk.x*nj.x + nk.y*nj.y
+		if sinA*delta < 0 { // a concave corner: the two offset points
+			out = append(out, pt{round(q[j].x + nk.x*delta), round(q[j].y + nk.y*delta)})
+			out = append(out, q[j])
+			out = append(out, pt{round(q[j].x + nj.x*delta), round(q[j].y + nj.y*delta)})
+			continue
+		}
+		if cosA > 0 && math.Abs(sinA) < 1e-12 { // straight on
+			out = append(out, pt{round(q[j].x + nj.x*delta), round(q[j].y + nj.y*delta)})
+			continue
+		}
+		a := math.Atan2(sinA, cosA)
+		st := max(int(round(perRad*math.Abs(a))), 1)
+		x, yy := nk.x, nk.y
+		for i := 0; i < st; i++ {
+			out = append(out, pt{round(q[j].x + x*delta), round(q[j].y + yy*delta)})
+			x, yy = x*cosS-sinS*yy, x*sinS+yy*cosS
+		}
+		out = append(out, pt{round(q[j].x + nj.x*delta), round(q[j].y + nj.y*delta)})
+	}
+	return miniBox(hull(out))
 }
 
 // orderClockwise orders four points as top-left, top-right, bottom-right,

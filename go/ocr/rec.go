@@ -169,9 +169,9 @@ func lineInput(dst []float32, img *bgr, height, width int) {
 	plane := height * width
 	resizeEach(img, rw, height, func(x, y int, b, g, r uint8) {
 		i := y*width + x
-		dst[i] = float32(b)/127.5 - 1
-		dst[plane+i] = float32(g)/127.5 - 1
-		dst[2*plane+i] = float32(r)/127.5 - 1
+		dst[i] = (float32(b)/255 - 0.5) / 0.5
+		dst[plane+i] = (float32(g)/255 - 0.5) / 0.5
+		dst[2*plane+i] = (float32(r)/255 - 0.5) / 0.5
 	})
 }
 

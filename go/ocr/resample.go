@@ -7,18 +7,22 @@ import "math"
 // at +0.5, bilinear resize clamped at the edges, bicubic with a = -0.75 and
 // replicated borders for the perspective crop.
 
+// axisTab holds, per output index, the two source indices and their weights
+// in OpenCV's 11-bit fixed point (INTER_RESIZE_COEF_SCALE).
 type axisTab struct {
 	i0, i1 []int32
-	w1     []float32
+	a0, a1 []int32
 }
 
+const resizeCoefScale = 2048
+
 func linearTab(dst, src int) axisTab {
-	t := axisTab{make([]int32, dst), make([]int32, dst), make([]float32, dst)}
-	scale := float64(src) / float64(dst)
+	t := axisTab{make([]int32, dst), make([]int32, dst), make([]int32, dst), make([]int32, dst)}
+	scale := 1 / (float64(dst) / float64(src))
 	for d := 0; d < dst; d++ {
-		f := (float64(d)+0.5)*scale - 0.5
-		s := int(math.Floor(f))
-		f -= float64(s)
+		f := float32((float64(d)+0.5)*scale - 0.5)
+		s := int(math.Floor(float64(f)))
+		f -= float32(s)
 		if s < 0 {
 			s, f = 0, 0
 		}
@@ -29,30 +33,35 @@ func linearTab(dst, src int) axisTab {
 		if s1 > src-1 {
 			s1 = src - 1
 		}
-		t.i0[d], t.i1[d], t.w1[d] = int32(s), int32(s1), float32(f)
+		t.i0[d], t.i1[d] = int32(s), int32(s1)
+		t.a0[d] = int32(math.RoundToEven(float64((1 - f) * resizeCoefScale)))
+		t.a1[d] = int32(math.RoundToEven(float64(f * resizeCoefScale)))
 	}
 	return t
 }
 
-// resizeInto resizes src to w×h with bilinear interpolation and hands each
-// output pixel's three samples (B, G, R, rounded to 8 bits as OpenCV stores
-// them) to put, row by row.
+// resizeEach resizes src to w×h with bilinear interpolation computed as
+// OpenCV computes it for 8-bit images (fixed-point weights, a horizontal
+// then a vertical pass) and hands each output pixel's B, G, R samples to
+// put, row by row.
 func resizeEach(src *bgr, w, h int, put func(x, y int, b, g, r uint8)) {
 	tx, ty := linearTab(w, src.w), linearTab(h, src.h)
-	row0 := make([]float32, 3*w)
-	row1 := make([]float32, 3*w)
-	hline := func(dst []float32, y int) {
+	row0 := make([]int32, 3*w)
+	row1 := make([]int32, 3*w)
+	hline := func(dst []int32, y int) {
 		s := src.pix[3*y*src.w:]
 		for x := 0; x < w; x++ {
-			a, b, f := int(tx.i0[x])*3, int(tx.i1[x])*3, tx.w1[x]
+			a, b := int(tx.i0[x])*3, int(tx.i1[x])*3
+			a0, a1 := tx.a0[x], tx.a1[x]
 			for c := 0; c < 3; c++ {
-				dst[3*x+c] = float32(s[a+c])*(1-f) + float32(s[b+c])*f
+				dst[3*x+c] = int32(s[a+c])*a0 + int32(s[b+c])*a1
 			}
 		}
 	}
 	last0, last1 := -1, -1
 	for y := 0; y < h; y++ {
-		y0, y1, f := int(ty.i0[y]), int(ty.i1[y]), ty.w1[y]
+		y0, y1 := int(ty.i0[y]), int(ty.i1[y])
+		b0, b1 := ty.a0[y], ty.a1[y]
 		if y0 != last0 {
 			if y0 == last1 {
 				row0, row1 = row1, row0
@@ -69,11 +78,23 @@ func resizeEach(src *bgr, w, h int, put func(x, y int, b, g, r uint8)) {
 		for x := 0; x < w; x++ {
 			var v [3]uint8
 			for c := 0; c < 3; c++ {
-				v[c] = sat(row0[3*x+c]*(1-f) + row1[3*x+c]*f)
+				// OpenCV's vector path: 16-bit high products, then >> 2.
+				s := (((row0[3*x+c] >> 4) * b0) >> 16) + (((row1[3*x+c] >> 4) * b1) >> 16)
+				v[c] = sat8((s + 2) >> 2)
 			}
 			put(x, y, v[0], v[1], v[2])
 		}
 	}
+}
+
+func sat8(v int32) uint8 {
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
 }
 
 func sat(v float32) uint8 {
@@ -134,9 +155,9 @@ func perspective(from, to [4][2]float64) (h [9]float64, ok bool) {
 	return h, true
 }
 
-func cubicW(t float64) [4]float64 {
+func cubicW(t float32) [4]float32 {
 	const A = -0.75
-	var w [4]float64
+	var w [4]float32
 	w[0] = ((A*(t+1)-5*A)*(t+1)+8*A)*(t+1) - 4*A
 	w[1] = ((A+2)*t-(A+3))*t*t + 1
 	w[2] = ((A+2)*(1-t)-(A+3))*(1-t)*(1-t) + 1
@@ -144,9 +165,47 @@ func cubicW(t float64) [4]float64 {
 	return w
 }
 
+// cubicTab[fy*32+fx] is OpenCV's 4×4 bicubic kernel for the source position
+// fractions fx/32, fy/32, in 15-bit fixed point summing exactly to 1<<15.
+var cubicTab = func() (tab [32 * 32][16]int32) {
+	const scale = 1 << 15
+	for i := 0; i < 32; i++ {
+		wy := cubicW(float32(i) / 32)
+		for j := 0; j < 32; j++ {
+			wx := cubicW(float32(j) / 32)
+			k := &tab[i*32+j]
+			sum := int32(0)
+			for a := 0; a < 4; a++ {
+				for b := 0; b < 4; b++ {
+					k[a*4+b] = int32(math.RoundToEven(float64(wy[a] * wx[b] * scale)))
+					sum += k[a*4+b]
+				}
+			}
+			if diff := sum - scale; diff != 0 {
+				mk, Mk := 1*4+1, 1*4+1
+				for a := 1; a < 3; a++ {
+					for b := 1; b < 3; b++ {
+						if k[a*4+b] < k[mk] {
+							mk = a*4 + b
+						} else if k[a*4+b] > k[Mk] {
+							Mk = a*4 + b
+						}
+					}
+				}
+				if diff < 0 {
+					k[Mk] -= diff
+				} else {
+					k[mk] -= diff
+				}
+			}
+		}
+	}
+	return
+}()
+
 // warp fills a w×h image whose pixel (x, y) is src at the homography
-// inv·(x, y, 1), bicubic, borders replicated (OpenCV's warpPerspective with
-// WARP_INVERSE_MAP semantics, INTER_CUBIC, BORDER_REPLICATE).
+// inv·(x, y, 1): OpenCV's warpPerspective with INTER_CUBIC and
+// BORDER_REPLICATE (source positions in 1/32 pixel, fixed-point kernel).
 func warp(src *bgr, inv [9]float64, w, h int) *bgr {
 	out := newBGR(w, h)
 	clampi := func(v, n int) int {
@@ -163,29 +222,28 @@ func warp(src *bgr, inv [9]float64, w, h int) *bgr {
 			fx, fy := float64(x), float64(y)
 			W := inv[6]*fx + inv[7]*fy + inv[8]
 			if W != 0 {
-				W = 1 / W
+				W = 32 / W
 			}
-			sx := (inv[0]*fx + inv[1]*fy + inv[2]) * W
-			sy := (inv[3]*fx + inv[4]*fy + inv[5]) * W
-			// OpenCV quantises the source position to 1/32 of a pixel.
-			sx = math.Round(sx*32) / 32
-			sy = math.Round(sy*32) / 32
-			x0, y0 := int(math.Floor(sx)), int(math.Floor(sy))
-			wx, wy := cubicW(sx-float64(x0)), cubicW(sy-float64(y0))
-			var acc [3]float64
+			X := int(math.RoundToEven(clampf((inv[0]*fx+inv[1]*fy+inv[2])*W, -1<<30, 1<<30)))
+			Y := int(math.RoundToEven(clampf((inv[3]*fx+inv[4]*fy+inv[5])*W, -1<<30, 1<<30)))
+			x0, y0 := X>>5, Y>>5
+			k := &cubicTab[(Y&31)*32+(X&31)]
+			var acc [3]int32
 			for j := 0; j < 4; j++ {
 				yy := clampi(y0-1+j, src.h)
 				for i := 0; i < 4; i++ {
 					xx := clampi(x0-1+i, src.w)
-					k := wx[i] * wy[j]
+					c := k[j*4+i]
 					p := 3 * (yy*src.w + xx)
-					acc[0] += k * float64(src.pix[p])
-					acc[1] += k * float64(src.pix[p+1])
-					acc[2] += k * float64(src.pix[p+2])
+					acc[0] += c * int32(src.pix[p])
+					acc[1] += c * int32(src.pix[p+1])
+					acc[2] += c * int32(src.pix[p+2])
 				}
 			}
 			o := 3 * (y*w + x)
-			out.pix[o], out.pix[o+1], out.pix[o+2] = sat(float32(acc[0])), sat(float32(acc[1])), sat(float32(acc[2]))
+			for c := 0; c < 3; c++ {
+				out.pix[o+c] = sat8((acc[c] + 1<<14) >> 15)
+			}
 		}
 	}
 	return out
