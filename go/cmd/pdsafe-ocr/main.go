@@ -25,6 +25,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
+	"time"
 
 	"github.com/pdsafe/pdsafe/go/ocr"
 )
@@ -90,6 +92,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	workers := fs.Int("workers", runtime.NumCPU(), "predictors per model")
 	threads := fs.Int("threads", 1, "intra-op threads per run")
 	maxSide := fs.Int("max-side", 960, "longer side of the detection input at most")
+	bench := fs.Int("bench", 0, "time N rounds over the images instead of printing text (JSON times)")
+	callers := fs.Int("callers", 1, "with -bench: goroutines calling the one engine at once")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: pdsafe-ocr [flags] IMAGE...")
 		fs.PrintDefaults()
@@ -122,6 +126,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	defer eng.Close()
 	ctx := context.Background()
+	if *bench > 0 {
+		return runBench(ctx, eng, fs.Args(), *bench, *callers, stdout)
+	}
 	var docs []jsonImage
 	failed := 0
 	for _, path := range fs.Args() {
@@ -174,6 +181,45 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%d of %d images could not be read", failed, fs.NArg())
 	}
 	return nil
+}
+
+// runBench recognises every image rounds times (after one warm-up round),
+// from callers goroutines at once, each call timed from the file to the
+// text, and prints the times as JSON.
+func runBench(ctx context.Context, eng *ocr.Engine, paths []string, rounds, callers int, stdout io.Writer) error {
+	for _, p := range paths {
+		if _, err := eng.RecognizeFile(ctx, p); err != nil {
+			return err
+		}
+	}
+	var work []string
+	for r := 0; r < rounds; r++ {
+		work = append(work, paths...)
+	}
+	times := make([]float64, len(work))
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for c := 0; c < callers; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := c; i < len(work); i += callers {
+				s := time.Now()
+				if _, err := eng.RecognizeFile(ctx, work[i]); err != nil {
+					errs[c] = err
+					return
+				}
+				times[i] = time.Since(s).Seconds()
+			}
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(t0).Seconds()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(map[string]any{"times": times, "wall": wall, "images": len(work)})
 }
 
 // writeAnnotated draws each line's box in red on a copy of img.
