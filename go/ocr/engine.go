@@ -381,15 +381,18 @@ func batches(crops []*bgr, n int) [][]int {
 	return out
 }
 
-// parallel runs f on every batch at once (the pool bounds the runs in C)
-// and returns the first error.
-func parallel(bs [][]int, f func([]int) error) error {
+// parallel runs f on the batches, at most n at once (the pool's size: a
+// batch's input is made only when a predictor could take it), and returns
+// their errors joined.
+func parallel(bs [][]int, n int, f func([]int) error) error {
 	errs := make([]error, len(bs))
+	sem := make(chan struct{}, max(n, 1))
 	var wg sync.WaitGroup
 	for i, b := range bs {
 		wg.Add(1)
+		sem <- struct{}{}
 		go func() {
-			defer wg.Done()
+			defer func() { <-sem; wg.Done() }()
 			errs[i] = f(b)
 		}()
 	}
@@ -401,7 +404,7 @@ const lineH = 48
 
 func (e *Engine) classify(ctx context.Context, crops []*bgr, rotated []bool) error {
 	const w = 192
-	return parallel(batches(crops, e.opt.RecBatch), func(b []int) error {
+	return parallel(batches(crops, e.opt.RecBatch), e.opt.Workers, func(b []int) error {
 		plane := 3 * lineH * w
 		data := make([]float32, len(b)*plane)
 		for k, i := range b {
@@ -435,7 +438,7 @@ func (e *Engine) classify(ctx context.Context, crops []*bgr, rotated []bool) err
 func (e *Engine) recognize(ctx context.Context, crops []*bgr) ([]string, []float64, error) {
 	texts := make([]string, len(crops))
 	scores := make([]float64, len(crops))
-	err := parallel(batches(crops, e.opt.RecBatch), func(b []int) error {
+	err := parallel(batches(crops, e.opt.RecBatch), e.opt.Workers, func(b []int) error {
 		maxRatio := 320.0 / lineH
 		for _, i := range b {
 			maxRatio = math.Max(maxRatio, float64(crops[i].w)/float64(crops[i].h))

@@ -249,8 +249,9 @@ func TestAgreesWithPaddle(t *testing.T) {
 	}
 }
 
-// One Engine serves many goroutines at once: every result equals the one
-// computed alone (run with -race).
+// One Engine serves many goroutines at once: 8 goroutines (4 with -short)
+// read 8 images each, starting at different images, and every result equals
+// the one computed alone (run with -race).
 func TestConcurrentCallers(t *testing.T) {
 	e := engine(t, "v5")
 	tc := loadTruth(t)
@@ -258,28 +259,26 @@ func TestConcurrentCallers(t *testing.T) {
 	for _, c := range tc {
 		want[c.Image] = fmt.Sprint(recognizeFile(t, e, c.Image))
 	}
-	rounds := 2
+	callers, each := 8, 8
 	if testing.Short() {
-		rounds = 1
+		callers = 4
 	}
 	var wg sync.WaitGroup
-	errc := make(chan error, 64)
-	for g := 0; g < 16; g++ {
+	errc := make(chan error, callers)
+	for g := 0; g < callers; g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for r := 0; r < rounds; r++ {
-				for i := range tc {
-					c := tc[(i+g)%len(tc)]
-					got, err := e.RecognizeFile(context.Background(), filepath.Join("testdata", "images", c.Image))
-					if err != nil {
-						errc <- err
-						return
-					}
-					if s := fmt.Sprint(got); s != want[c.Image] {
-						errc <- fmt.Errorf("%s: %s, alone %s", c.Image, s, want[c.Image])
-						return
-					}
+			for i := 0; i < each; i++ {
+				c := tc[(2*g+i)%len(tc)]
+				got, err := e.RecognizeFile(context.Background(), filepath.Join("testdata", "images", c.Image))
+				if err != nil {
+					errc <- err
+					return
+				}
+				if s := fmt.Sprint(got); s != want[c.Image] {
+					errc <- fmt.Errorf("%s: %s, alone %s", c.Image, s, want[c.Image])
+					return
 				}
 			}
 		}()
