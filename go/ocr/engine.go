@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	pdsafe "github.com/pdsafe/pdsafe/go"
 )
@@ -145,6 +147,31 @@ type Engine struct {
 	closed        bool
 	mean, std     [3]float32
 	recClasses    int
+	// Totals for Stats, in nanoseconds.
+	nCalls, nTotal, nInfer atomic.Int64
+}
+
+// Stats are an Engine's totals since New: calls to Recognize that returned
+// lines or no lines (not errors), their time end to end (decoding excluded),
+// and the part of it spent in the models' runs (summed over the parallel
+// runs of one call, so it can exceed the call's time).
+type Stats struct {
+	Calls     int64
+	Total     time.Duration
+	Inference time.Duration
+}
+
+// Stats returns the totals so far; it is safe for concurrent use.
+func (e *Engine) Stats() Stats {
+	return Stats{Calls: e.nCalls.Load(), Total: time.Duration(e.nTotal.Load()), Inference: time.Duration(e.nInfer.Load())}
+}
+
+// run runs a pool and counts its time as inference.
+func (e *Engine) run(ctx context.Context, p *pdsafe.Pool, x pdsafe.AnyTensor) (*pdsafe.Result, error) {
+	t := time.Now()
+	res, err := p.Run(ctx, x)
+	e.nInfer.Add(int64(time.Since(t)))
+	return res, err
 }
 
 // New loads the models and makes their pools.
@@ -244,7 +271,7 @@ func (e *Engine) RecognizeBytes(ctx context.Context, data []byte) ([]Line, error
 }
 
 // Recognize finds the text lines of img and reads them, in reading order.
-func (e *Engine) Recognize(ctx context.Context, img image.Image) ([]Line, error) {
+func (e *Engine) Recognize(ctx context.Context, img image.Image) (_ []Line, err error) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	if e.closed {
@@ -257,6 +284,13 @@ func (e *Engine) Recognize(ctx context.Context, img image.Image) ([]Line, error)
 	if px := int64(b.Dx()) * int64(b.Dy()); px > e.opt.Limits.norm().MaxPixels {
 		return nil, imageErr("could not recognise the image: %dx%d is %d pixels, the limit is %d", b.Dx(), b.Dy(), px, e.opt.Limits.norm().MaxPixels)
 	}
+	start := time.Now()
+	defer func() {
+		if err == nil {
+			e.nCalls.Add(1)
+			e.nTotal.Add(int64(time.Since(start)))
+		}
+	}()
 	src := toBGR(img)
 	// A very flat or very wide image gets black bands above and below, as
 	// PaddleOCR's pipeline adds, so that the detector sees text of a usual
@@ -325,7 +359,7 @@ func (e *Engine) detect(ctx context.Context, img *bgr) ([][4]pt, []float64, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := e.det.Run(ctx, x)
+	res, err := e.run(ctx, e.det, x)
 	if err != nil {
 		return nil, nil, fmt.Errorf("ocr: detection: %w", err)
 	}
@@ -414,7 +448,7 @@ func (e *Engine) classify(ctx context.Context, crops []*bgr, rotated []bool) err
 		if err != nil {
 			return err
 		}
-		res, err := e.cls.Run(ctx, x)
+		res, err := e.run(ctx, e.cls, x)
 		if err != nil {
 			return fmt.Errorf("ocr: angle classifier: %w", err)
 		}
@@ -453,7 +487,7 @@ func (e *Engine) recognize(ctx context.Context, crops []*bgr) ([]string, []float
 		if err != nil {
 			return err
 		}
-		res, err := e.rec.Run(ctx, x)
+		res, err := e.run(ctx, e.rec, x)
 		if err != nil {
 			return fmt.Errorf("ocr: recognition: %w", err)
 		}

@@ -219,7 +219,9 @@ func runBench(ctx context.Context, eng *ocr.Engine, paths []string, rounds, call
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	return json.NewEncoder(stdout).Encode(map[string]any{"times": times, "wall": wall, "images": len(work)})
+	st := eng.Stats()
+	return json.NewEncoder(stdout).Encode(map[string]any{"times": times, "wall": wall, "images": len(work),
+		"inference_share": float64(st.Inference) / float64(st.Total)})
 }
 
 // writeAnnotated draws each line's box in red on a copy of img.
