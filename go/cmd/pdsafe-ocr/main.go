@@ -47,22 +47,31 @@ type usageError struct{ msg string }
 func (u usageError) Error() string { return u.msg }
 
 // defaultModels is $PDSAFE_OCR_MODELS, else models/ocr in the repository
-// that holds the working directory (found by walking up to go/go.mod's
-// parent), else models/ocr.
+// that holds the working directory or the executable (build/pdsafe-ocr),
+// found by walking up to the directory with scripts/fetch-ocr-models.sh,
+// else models/ocr.
 func defaultModels() string {
 	if d := os.Getenv("PDSAFE_OCR_MODELS"); d != "" {
 		return d
 	}
-	dir, err := os.Getwd()
-	for err == nil {
-		if _, e := os.Stat(filepath.Join(dir, "scripts", "fetch-ocr-models.sh")); e == nil {
-			return filepath.Join(dir, "models", "ocr")
+	var starts []string
+	if wd, err := os.Getwd(); err == nil {
+		starts = append(starts, wd)
+	}
+	if exe, err := os.Executable(); err == nil {
+		starts = append(starts, filepath.Dir(exe))
+	}
+	for _, dir := range starts {
+		for {
+			if _, e := os.Stat(filepath.Join(dir, "scripts", "fetch-ocr-models.sh")); e == nil {
+				return filepath.Join(dir, "models", "ocr")
+			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				break
+			}
+			dir = parent
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
 	}
 	return filepath.Join("models", "ocr")
 }
