@@ -14,6 +14,8 @@ echo "== setup: Debian packages and a Go toolchain (installed only if missing)"
 gobin=$(bash "$root/scripts/setup.sh" --go)
 export PATH="$gobin:$PATH"
 export PDSAFE_REQUIRE_GO=1
+# The report test draws `pdsafe report`'s page in chromium: fail, not skip, without it.
+export PDSAFE_REQUIRE_BROWSER=1
 
 echo "== build: release, -Werror"
 bash "$root/scripts/build.sh" "$root/build" -DPDSAFE_WERROR=ON

@@ -427,6 +427,8 @@ pds_status pds_predictor_destroy(pds_predictor predictor, pds_error *err)
     pdsi_handles_unlock();
     if (!st)
         pdsi_predictor_free(obj);
+    if (st != PDS_ERR_BUSY) /* handle errors were recorded by the lookup */
+        return st;
     return pdsi_guard_check(predictor, "predictor", "pds_predictor_destroy", st, err);
 }
 

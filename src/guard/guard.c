@@ -473,6 +473,11 @@ static pds_status note_locked(pds_guard_note *n, pds_error *err)
                 pdsi_grecs[r].destroyed.origin = origin;
             return PDS_OK;
         }
+        if (r && pdsi_grecs[r].native)
+            return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                             "%s: object 0x%016" PRIx64 " is a live library handle: its destroy "
+                             "function records its destruction (attach an origin after it with "
+                             "PDS_GUARD_ORIGIN)", fn, n->object);
         if (r) {
             rec_destroyed(r, n->function, trace ? pdsi_site_capture(skip) : 0);
             pdsi_grecs[r].destroyed.origin = origin;
