@@ -11,7 +11,7 @@
 #include "guard/guard.h"
 #include "guard/sites.h"
 
-/* The exit report's format: text, the newest incident of each root cause. */
+/* The exit report's format: text, leaks in full, incidents only counted. */
 #define PDSI_GUARD_REPORT_COMPACT 0x100u
 
 #define PDSI_GUARD_THREADS 4             /* distinct threads remembered per object */

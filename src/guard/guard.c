@@ -374,7 +374,7 @@ static pthread_once_t g_exit_once = PTHREAD_ONCE_INIT;
 
 static void exit_report(void)
 {
-    if (pdsi_g_n_incidents == 0 && !pdsi_guard_any_live())
+    if (!pdsi_guard_any_live())
         return;
     size_t need = 0;
     (void)pds_guard_report(PDSI_GUARD_REPORT_COMPACT, NULL, 0, &need, NULL);

@@ -393,8 +393,8 @@ static void text_event(sb *b, const char *label, const char *olabel, const pdsi_
     sb_printf(b, "    %-10s thread %" PRIu64 "\n", "", e->thread);
 }
 
-/* compact: per root cause only the newest incident in full (the exit
- * report of PDSAFE_GUARD=1). */
+/* compact: the incidents counted by root cause, not listed (the exit report
+ * of PDSAFE_GUARD=1, about leaks). */
 static void text_report(sb *b, bool compact)
 {
     uint64_t first, kept = kept_incidents(&first);
@@ -408,10 +408,9 @@ static void text_report(sb *b, bool compact)
               " object%s recorded, %" PRIu64 " alive\n",
               pdsi_g_n_incidents, pdsi_g_n_incidents == 1 ? "" : "s", kept, tracked,
               tracked == 1 ? "" : "s", live);
-    uint64_t newest[25] = {0}, count[25] = {0};
+    uint64_t count[25] = {0};
     for (uint64_t k = first; k < first + kept; k++) {
         const pdsi_gincident *in = &pdsi_gincidents[(k - 1) % PDS_GUARD_MAX_INCIDENTS];
-        newest[in->root % 25] = k;
         count[in->root % 25]++;
     }
     if (compact && kept) {
@@ -419,12 +418,10 @@ static void text_report(sb *b, bool compact)
         for (int r = 1; r <= 24; r++)
             if (count[r])
                 sb_printf(b, " %s x%" PRIu64, pdsi_guard_root_name((uint32_t)r), count[r]);
-        sb_printf(b, " (the newest of each follows; pds_guard_report lists all)\n");
+        sb_printf(b, " (pds_guard_report lists them)\n");
     }
-    for (uint64_t k = first; k < first + kept; k++) {
+    for (uint64_t k = first; k < first + kept && !compact; k++) {
         const pdsi_gincident *in = &pdsi_gincidents[(k - 1) % PDS_GUARD_MAX_INCIDENTS];
-        if (compact && newest[in->root % 25] != k)
-            continue;
         sb_printf(b, "\nincident %" PRIu64 ": %s, %s\n  %s on %s 0x%016" PRIx64 ": %s\n", in->n,
                   pdsi_guard_root_name(in->root), causes[in->root % 25].title, in->function,
                   in->kind[0] ? in->kind : "object", in->object, in->message);
@@ -522,7 +519,8 @@ pds_status pds_guard_describe(uint64_t object, char *buf, size_t cap, size_t *ne
         sb_printf(&b, ", destroyed by %s at %s on thread %" PRIu64, g->destroyed_by, gone,
                   g->destroyed.thread);
     }
-    sb_printf(&b, "; %" PRIu64 " calls", g->calls);
+    if (g->native) /* a binding's objects count no calls */
+        sb_printf(&b, "; %" PRIu64 " calls", g->calls);
     pthread_mutex_unlock(&pdsi_guard_mu);
     return hand_over(&b, fn, buf, cap, needed, err);
 }
