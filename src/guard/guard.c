@@ -59,9 +59,30 @@ uint64_t pdsi_guard_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The OS thread id, asked of the kernel once per thread: gettid is a system
+ * call, and guard mode asks on every call of a guarded object. The cache is
+ * an identity, not state a caller could read (M16); a forked child's thread
+ * forgets the parent's id. */
+static _Thread_local uint64_t t_tid;
+static pthread_once_t g_tid_once = PTHREAD_ONCE_INIT;
+
+static void tid_forget(void)
+{
+    t_tid = 0;
+}
+
+static void tid_register(void)
+{
+    (void)pthread_atfork(NULL, NULL, tid_forget);
+}
+
 uint64_t pdsi_guard_thread(void)
 {
-    return (uint64_t)syscall(SYS_gettid);
+    if (!t_tid) {
+        pthread_once(&g_tid_once, tid_register);
+        t_tid = (uint64_t)syscall(SYS_gettid);
+    }
+    return t_tid;
 }
 
 /* Under the lock: allocates every table on first use. */
