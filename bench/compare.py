@@ -476,8 +476,18 @@ def write_md(args, names, threads, results, conc, conc_model, peak, flops, load_
     w("## Where a target is missed, and why")
     w("")
     w(GAPS)
+    # Sections other benchmarks write (bench/guard_overhead.sh) follow the
+    # marker; keep them.
+    kept = ""
+    if os.path.exists(args.out):
+        old = open(args.out).read()
+        if KEEP_MARK in old:
+            kept = "\n" + old[old.index(KEEP_MARK):]
     with open(args.out, "w") as f:
-        f.write("\n".join(L) + "\n")
+        f.write("\n".join(L) + "\n" + kept)
+
+
+KEEP_MARK = "<!-- sections below are not written by bench/compare.py -->"
 
 
 def faster_slower(ratio):

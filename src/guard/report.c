@@ -463,7 +463,7 @@ static pds_status hand_over(sb *b, const char *fn, char *buf, size_t cap, size_t
     if (needed)
         *needed = n;
     pds_status st = PDS_OK;
-    if (cap < n)
+    if (cap < n || !buf)
         st = pdsi_fail(err, PDS_ERR_BUFFER_SIZE, "%s: the report needs %zu bytes, cap is %zu",
                        fn, n, cap);
     else
