@@ -16,6 +16,8 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -582,6 +584,50 @@ static void test_bounds(void)
     CHECK_NO_LIVE_OBJECTS();
 }
 
+/* fork (DESIGN 2.7) with guard mode on: the child uses the guarded objects,
+ * records its own incidents with its own thread id, and makes a report. */
+static void test_fork_child(void)
+{
+    pds_error err;
+    char mp[4096], pp[4096];
+    fixture_paths("pplcnet", mp, pp, sizeof mp);
+    pds_model_options o = guard_options();
+    pds_model m = 0;
+    pds_predictor p = 0;
+    CHECK_OK(pds_model_load_files(mp, pp, &o, &m, &err), &err);
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    pds_tensor in = pplcnet_input(), out = big_output();
+    CHECK_OK(pds_predictor_run(p, &in, 1, &out, 1, &err), &err);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int bad = 0;
+        bad |= pds_predictor_run(p, &in, 1, &out, 1, NULL) != PDS_OK;
+        pds_tensor shortin = in;
+        shortin.byte_length = 4;
+        bad |= pds_predictor_run(p, &shortin, 1, &out, 1, &err) != PDS_ERR_BUFFER_SIZE;
+        char want[64];
+        snprintf(want, sizeof want, "(M8): created at ");
+        bad |= strstr(err.message, want) == NULL;
+        size_t need = 0;
+        pds_guard_report(PDS_GUARD_REPORT_TEXT, NULL, 0, &need, NULL);
+        char *text = malloc(need + 65536);
+        bad |= pds_guard_report(PDS_GUARD_REPORT_TEXT, text, need + 65536, NULL, NULL) != PDS_OK;
+        char tid[64];
+        snprintf(tid, sizeof tid, "thread %ld\n", (long)getpid());
+        bad |= strstr(text, tid) == NULL; /* the child's main thread: tid == pid */
+        free(text);
+        bad |= pds_predictor_destroy(p, NULL) != PDS_OK || pds_model_destroy(m, NULL) != PDS_OK;
+        _exit(bad);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    CHECK_NO_LIVE_OBJECTS();
+}
+
 int main(void)
 {
     RUN_TEST(test_off);
@@ -592,5 +638,6 @@ int main(void)
     RUN_TEST(test_m15_leak_report);
     RUN_TEST(test_binding_notes);
     RUN_TEST(test_bounds);
+    RUN_TEST(test_fork_child);
     return pdst_summary();
 }

@@ -98,12 +98,14 @@ static pds_status publish_model(pdsi_graph *g, pds_model *out, pds_error *err)
 static void fork_prepare(void)
 {
     pdsi_handles_lock();
+    pdsi_guard_fork_prepare();
     pdsi_executor_fork_prepare();
 }
 
 static void fork_parent(void)
 {
     pdsi_executor_fork_parent();
+    pdsi_guard_fork_parent();
     pdsi_handles_unlock();
 }
 
@@ -121,6 +123,7 @@ static void fork_child(void)
 {
     pdsi_executor_fork_child();
     pdsi_handles_each_locked(PDSI_KIND_PREDICTOR, predictor_after_fork);
+    pdsi_guard_fork_child();
     pdsi_handles_unlock();
 }
 
@@ -477,6 +480,12 @@ static pds_status run_held(pdsi_predictor *p, const char *fn, uint64_t id, uint3
                            const pds_tensor *inputs, size_t n_inputs, pds_tensor *outputs,
                            size_t n_outputs, pds_error *err)
 {
+    pds_error own; /* guard mode files the failure by its message: make one */
+    if (!err && pdsi_guard_active()) {
+        own.code = PDS_OK;
+        own.message[0] = '\0';
+        err = &own;
+    }
     pdsi_predictor_begin(p, id, wait_at);
     pds_status st = pdsi_predictor_run(p, inputs, n_inputs, outputs, n_outputs, err);
     pdsi_predictor_end(p);

@@ -62,27 +62,30 @@ uint64_t pdsi_guard_now_ns(void)
 /* The OS thread id, asked of the kernel once per thread: gettid is a system
  * call, and guard mode asks on every call of a guarded object. The cache is
  * an identity, not state a caller could read (M16); a forked child's thread
- * forgets the parent's id. */
+ * forgets the parent's id (pdsi_guard_fork_child). */
 static _Thread_local uint64_t t_tid;
-static pthread_once_t g_tid_once = PTHREAD_ONCE_INIT;
-
-static void tid_forget(void)
-{
-    t_tid = 0;
-}
-
-static void tid_register(void)
-{
-    (void)pthread_atfork(NULL, NULL, tid_forget);
-}
 
 uint64_t pdsi_guard_thread(void)
 {
-    if (!t_tid) {
-        pthread_once(&g_tid_once, tid_register);
+    if (!t_tid)
         t_tid = (uint64_t)syscall(SYS_gettid);
-    }
     return t_tid;
+}
+
+void pdsi_guard_fork_prepare(void)
+{
+    pthread_mutex_lock(&pdsi_guard_mu);
+}
+
+void pdsi_guard_fork_parent(void)
+{
+    pthread_mutex_unlock(&pdsi_guard_mu);
+}
+
+void pdsi_guard_fork_child(void)
+{
+    t_tid = 0;
+    pthread_mutex_unlock(&pdsi_guard_mu);
 }
 
 /* Under the lock: allocates every table on first use. */

@@ -59,6 +59,13 @@ void pdsi_guard_destroyed(uint32_t rec, const char *fn);
 pds_status pdsi_guard_failed(uint64_t handle, const char *kind, const char *fn, pds_status st,
                              pds_error *err);
 
+/* fork (DESIGN 2.7): the API's fork handlers take the guard's lock after
+ * the handle table's (the order every other path takes them in) and release
+ * it on both sides; the child's thread forgets its cached thread id. */
+void pdsi_guard_fork_prepare(void);
+void pdsi_guard_fork_parent(void);
+void pdsi_guard_fork_child(void);
+
 /* pdsi_guard_failed when guard mode is on, st otherwise: the one call the
  * API makes on a failure path. */
 static inline pds_status pdsi_guard_check(uint64_t handle, const char *kind, const char *fn,
