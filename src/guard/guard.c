@@ -338,10 +338,14 @@ static pdsi_gincident *incident_new(uint64_t id, const char *kind, const char *f
     return in;
 }
 
-/* Appends "; ..." to err's message: the object's sites and the incident. */
+/* Appends " [guard incident ...]" to err's message: the incident and the
+ * object's sites. Not for an object created while guard mode was off (an
+ * unguarded object in a process where another one turned guard mode on):
+ * its incident is in the report, its caller's message stays as it was. A
+ * handle that names no object at all (M4) is annotated. */
 static void annotate(pds_error *err, const pdsi_gincident *in)
 {
-    if (!err)
+    if (!err || (!in->tracked && in->root != 4))
         return;
     char made[160], gone[160];
     size_t len = strnlen(err->message, sizeof err->message - 1);
