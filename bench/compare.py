@@ -476,15 +476,19 @@ def write_md(args, names, threads, results, conc, conc_model, peak, flops, load_
     w("## Where a target is missed, and why")
     w("")
     w(GAPS)
-    # bench/ocr.sh's section (between its markers) is its own: keep it.
+    # Sections other benchmarks write (bench/ocr.sh between its markers,
+    # bench/guard_overhead.sh after KEEP_MARK) are theirs: keep them.
     kept = ""
     if os.path.exists(args.out):
         old = open(args.out).read()
-        i, j = old.find("<!-- ocr:begin -->"), old.find("<!-- ocr:end -->")
-        if 0 <= i < j:
-            kept = "\n" + old[i:j + len("<!-- ocr:end -->")] + "\n"
+        starts = [i for i in (old.find(KEEP_MARK), old.find("<!-- ocr:begin -->")) if i >= 0]
+        if starts:
+            kept = "\n" + old[min(starts):]
     with open(args.out, "w") as f:
         f.write("\n".join(L) + "\n" + kept)
+
+
+KEEP_MARK = "<!-- sections below are not written by bench/compare.py -->"
 
 
 def faster_slower(ratio):

@@ -6,6 +6,7 @@
  *   pdsafe run MODEL [PARAMS] --input NAME=FILE.npy ... [--output-dir DIR]
  *   pdsafe bench | profile ...        (cli/bench.c, cli/profile.c)
  *   pdsafe ops [--json | --markdown]  (cli/ops.c)
+ *   pdsafe report FILE.json           (cli/report.c)
  *   pdsafe version
  *   pdsafe help [COMMAND]
  *
@@ -47,6 +48,7 @@ static void overview(FILE *f)
             "  pdsafe bench MODEL [PARAMS] [options]    (latency, throughput, memory)\n"
             "  pdsafe profile MODEL [PARAMS] [options]  (per-operator times, Chrome trace)\n"
             "  pdsafe ops [--json | --markdown]         (the operators the library knows)\n"
+            "  pdsafe report FILE.json [-o FILE.html]   (a guard report as a web page)\n"
             "  pdsafe version                           (also --version)\n"
             "  pdsafe help [COMMAND]                    (also COMMAND --help)\n");
     cli_model_help(f);
@@ -90,8 +92,8 @@ static void help_help(FILE *f)
     fprintf(f,
             "usage: %s\n"
             "Without COMMAND, lists the commands; with one, prints its usage (the same as\n"
-            "pdsafe COMMAND --help). COMMAND is info, run, bench, profile, ops, version or\n"
-            "help.\n",
+            "pdsafe COMMAND --help). COMMAND is info, run, bench, profile, ops, report,\n"
+            "version or help.\n",
             help_cmd.synopsis);
 }
 
@@ -453,6 +455,7 @@ static const struct {
     {"info", cmd_info},   {"run", cmd_run},         {"bench", pdsafe_bench_main},
     {"profile", pdsafe_profile_main}, {"ops", pdsafe_ops_main},  {"version", cmd_version},
     {"help", cmd_help},
+    {"report", pdsafe_report_main},
 };
 
 static int (*find_command(const char *name))(int, char **)

@@ -729,7 +729,7 @@ static void decode_op(state *s, block *bk, rd *r, op *x, uint8_t code)
         case 5: x->po.num_threads = 1 + x->b % 4; break;
         case 6: x->po.num_threads = 64; break;
         case 7: x->po.struct_size = x->b % 8; x->po_bad = true; break;
-        case 8: x->po.flags = 4u << (x->b % 28); x->po_bad = true; break;
+        case 8: x->po.flags = 8u << (x->b % 28); x->po_bad = true; break; /* 4: GUARD */
         default: x->po.num_threads = (x->b & 1) ? -1 - x->b : 1025 + x->b; x->po_bad = true; break;
         }
         break;

@@ -44,6 +44,7 @@ func statusError(op string, st C.pds_status, e *C.pds_error) *Error {
 	if msg == "" {
 		msg = Code(st).text()
 	}
+	noteIncidentOrigin(msg)
 	return newError(Code(st), op, msg)
 }
 
@@ -60,6 +61,9 @@ func (c *modelConfig) cOptions() C.pds_model_options {
 	o.max_file_bytes = C.uint64_t(c.maxFileBytes)
 	o.max_ops = C.uint32_t(c.maxOps)
 	o.max_values = C.uint32_t(c.maxValues)
+	if c.guard {
+		o.flags |= C.PDS_MODEL_GUARD
+	}
 	return o
 }
 

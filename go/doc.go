@@ -41,6 +41,14 @@
 // records the stack that created it and such a leak is reported with that
 // stack.
 //
+// WithGuard (or PDSAFE_GUARD=1) also turns on the C library's guard mode
+// (docs/GUARD.md): every misuse, whether the library or this package finds
+// it, becomes an incident filed under its root cause (M1..M24 of
+// docs/DESIGN.md) with the goroutine ids and stacks that created, closed and
+// misused the object; errors of such calls end with "[guard incident N
+// (Mk)...]". ReadGuardReport returns the incidents, objects and leaks as a
+// struct, GuardReportJSON as JSON for `pdsafe report FILE.json` (a web page).
+//
 // The library has no global initialisation or teardown, installs no signal
 // handlers and changes no process-wide state; libpdsafe is linked with
 // -z nodelete, so its code is never unmapped under live objects.

@@ -40,6 +40,10 @@ type guard struct {
 	handler LeakHandler
 	created []uintptr
 	closed  atomic.Pointer[[]uintptr]
+	// id is the object's id in the C library's guard records: its handle,
+	// or for a pool an id of the package's own (poolIDs); 0 before attach.
+	id   uint64
+	pool bool
 }
 
 // newGuard records the caller's stack; skip is the number of pdsafe frames
@@ -113,5 +117,6 @@ func (g *guard) report(kind string, h uint64) {
 			fmt.Fprintf(os.Stderr, "pdsafe: the LeakHandler panicked on a %s leak report: %v\n", kind, v)
 		}
 	}()
+	g.noteLeak(kind)
 	g.handler(LeakReport{Kind: kind, Handle: h, Stack: formatStack(g.created)})
 }

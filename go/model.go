@@ -196,6 +196,7 @@ func newModel(op string, h uint64, c *modelConfig) (*Model, error) {
 	m := &Model{h: h, inputs: ins, outputs: outs, stats: stats, ops: ops}
 	if c.guard {
 		m.guard = newGuard(c.leakHandler, 2)
+		m.guard.attach(h, "model")
 	}
 	m.cleanup = runtime.AddCleanup(m, modelCleanup, modelRes{h: h, guard: m.guard})
 	checkCMemory()
@@ -228,7 +229,11 @@ func cloneInfos(in []TensorInfo) []TensorInfo {
 
 // closedError is the ErrClosed error for op on an object with guard g.
 func closedError(op, what string, g *guard) error {
-	return newError(CodeClosed, op, what+" is closed"+g.closedNote())
+	msg := what + " is closed" + g.closedNote()
+	if n := g.noteMisuse(op, 1, what+" is closed"); n != 0 {
+		msg += fmt.Sprintf(" [guard incident %d (M1)]", n)
+	}
+	return newError(CodeClosed, op, msg)
 }
 
 // NewPredictor creates a predictor over the model: the activations and
@@ -255,7 +260,9 @@ func (m *Model) newPredictor(op string, c *predictorConfig, pooled bool, skip in
 	if err != nil {
 		return nil, err
 	}
-	p := newPredictor(m, h, c, m.guard.child(skip+1), pooled)
+	g := m.guard.child(skip + 1)
+	g.attach(h, "predictor")
+	p := newPredictor(m, h, c, g, pooled)
 	checkCMemory()
 	return p, nil
 }
@@ -275,6 +282,7 @@ func (m *Model) Close() error {
 	m.cleanup.Stop()
 	m.guard.markClosed()
 	err := cModelDestroy("Model.Close", m.h)
+	m.guard.noteClosed("Model.Close")
 	runtime.KeepAlive(m)
 	return err
 }

@@ -52,6 +52,7 @@ func (m *Model) NewPool(n int, opts ...PredictorOption) (*Pool, error) {
 		// A leaked pool's predictors are freed by their own cleanups; the
 		// pool's reports the leak once, with the stack that created it.
 		p.guard = m.guard.child(1)
+		p.guard.attachPool()
 		p.cleanup = runtime.AddCleanup(p, poolCleanup, p.guard)
 	}
 	return p, nil
@@ -141,6 +142,7 @@ func (p *Pool) Close() error {
 	p.closed = true
 	close(p.closing)
 	p.guard.markClosed()
+	p.guard.noteClosed("Pool.Close")
 	p.mu.Unlock()
 	p.working.Wait()
 	var first error

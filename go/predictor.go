@@ -143,6 +143,7 @@ func (p *Predictor) Close() error {
 	p.closed = true
 	p.cleanup.Stop()
 	p.res.guard.markClosed()
+	p.res.guard.noteClosed("Predictor.Close")
 	if w := p.res.w.Swap(nil); w != nil {
 		w.stop() // idle: runs join their watcher, and none is in progress
 	}

@@ -207,9 +207,19 @@ typedef uint64_t pds_predictor; /* 0 = none */
  * pre-packed for the backends that want them. Results agree with the
  * reference kernels within the fp32 tolerance. */
 #define PDS_MODEL_REFERENCE_KERNELS 1u
+/* Guard mode for this model and every predictor created from it: each
+ * records where it was created and destroyed, which threads called it and
+ * how often, and every misuse of it is an incident with those sites (see
+ * "Guard mode" below and docs/GUARD.md). The same as PDSAFE_GUARD=1 for one
+ * model. */
+#define PDS_MODEL_GUARD 2u
 
 /* Environment variables, read when a model is loaded (each load reads them
  * again; the library reads no others):
+ *   PDSAFE_GUARD     "1": guard mode for every model (as PDS_MODEL_GUARD) and
+ *                    a report of incidents and leaked objects on standard
+ *                    error at exit; "0": the default, guard mode only where
+ *                    a flag asks for it.
  *   PDSAFE_KERNELS   "ref": as PDS_MODEL_REFERENCE_KERNELS for every model
  *                    (the ref backend only);
  *                    "fast": the default, the whole backend list built in
@@ -361,6 +371,9 @@ PDS_API pds_status pds_model_check_files(const char *model_path, const char *par
 #define PDS_PREDICTOR_SERIALIZE 1u
 /* Record the duration of every step of each run (pds_predictor_get_profile). */
 #define PDS_PREDICTOR_PROFILE 2u
+/* Guard mode for this predictor (as PDS_MODEL_GUARD; a predictor of a
+ * guarded model is guarded without it). */
+#define PDS_PREDICTOR_GUARD 4u
 
 /* Threads. With the fast path, runs execute on a small set of threads owned
  * by the library, never on the calling thread, so that any number of calling
@@ -651,6 +664,121 @@ PDS_API size_t pds_op_count(void);
  * than the first version of the struct, or an index out of range.
  * Thread-safe. */
 PDS_API pds_status pds_op_get_info(size_t index, pds_op_info *info, pds_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Guard mode                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Guard mode explains misuse (docs/GUARD.md). It is off until a model or
+ * predictor is created with PDS_MODEL_GUARD / PDS_PREDICTOR_GUARD, a model is
+ * loaded with PDSAFE_GUARD=1, or a binding adds a note; then it stays on for
+ * the process. A guarded object records its creation and destruction sites
+ * (the C call stack, symbolised to function and file:line when a report is
+ * made; the library's own frames left out), an origin string for each that a
+ * binding may attach (the Go package attaches the goroutine's id and stack),
+ * the threads that called it and its call count. Every misuse the library
+ * detects while guard mode is on is an incident: its root cause (the id of
+ * the table in docs/DESIGN.md, "M1".."M24"), the object, the call (function,
+ * site, OS thread) and the object's creation and destruction sites; the
+ * pds_error message of the failing call then ends with those sites and
+ * "[guard incident N]". Memory is bounded: PDS_GUARD_MAX_INCIDENTS incidents
+ * (a ring, the newest kept), PDS_GUARD_MAX_OBJECTS records (the oldest
+ * destroyed ones are dropped first; objects created while every record is
+ * live are not tracked), PDS_GUARD_MAX_SITES distinct call stacks and
+ * PDS_GUARD_ORIGIN_BYTES of origin text; what does not fit is counted in the
+ * report. */
+#define PDS_GUARD_MAX_INCIDENTS 256
+#define PDS_GUARD_MAX_OBJECTS 4096
+#define PDS_GUARD_MAX_SITES 4096
+#define PDS_GUARD_ORIGIN_BYTES (1u << 20)
+
+/* What a pds_guard_note tells. Values are only ever appended. */
+typedef enum pds_guard_event {
+    PDS_GUARD_CREATED = 1,   /* the binding created object `object` */
+    PDS_GUARD_DESTROYED = 2, /* the binding destroyed it */
+    PDS_GUARD_INCIDENT = 3,  /* the binding detected a misuse of it */
+    PDS_GUARD_ORIGIN = 4     /* attach `origin` to an event already recorded:
+                              * of_event CREATED or DESTROYED of `object`, or
+                              * INCIDENT number `incident` */
+} pds_guard_event;
+
+/* Leave out of the recorded C site every frame of the library (shared object)
+ * that called pds_guard_note_add: a binding library (libpaddle_inference_c)
+ * reports the site of its own caller. */
+#define PDS_GUARD_NOTE_SKIP_CALLER_OBJECT 1u
+/* Record no C call stack for this note (the origin says it all: a Go call). */
+#define PDS_GUARD_NOTE_NO_BACKTRACE 2u
+
+/* A binding's note to guard mode. Initialise with pds_guard_note_init. Every
+ * string is copied during pds_guard_note_add; nothing is kept. */
+typedef struct pds_guard_note {
+    uint32_t struct_size;  /* sizeof(pds_guard_note) */
+    uint32_t event;        /* pds_guard_event */
+    uint64_t object;       /* a pds_model / pds_predictor handle, or the
+                            * binding's own non-zero 64-bit id for its object */
+    const char *kind;      /* the binding object's type name ("PD_Predictor",
+                            * at most 31 bytes kept); NULL for a pds handle */
+    const char *function;  /* the call the note is about ("PD_PredictorRun",
+                            * "Predictor.Run"; at most 63 bytes kept) */
+    const char *origin;    /* optional text (origin_length bytes, at most
+                            * 16 KiB kept): who made the call, e.g. a Go stack */
+    size_t origin_length;
+    const char *message;   /* PDS_GUARD_INCIDENT: what was wrong (NUL-terminated,
+                            * at most 511 bytes kept) */
+    uint32_t root_cause;   /* PDS_GUARD_INCIDENT: 1..24, the M-number */
+    uint32_t of_event;     /* PDS_GUARD_ORIGIN: CREATED, DESTROYED or INCIDENT */
+    uint64_t incident;     /* PDS_GUARD_INCIDENT: receives the incident number;
+                            * PDS_GUARD_ORIGIN of an INCIDENT: its number */
+    uint32_t flags;        /* PDS_GUARD_NOTE_* */
+    uint32_t reserved;
+} pds_guard_note;
+
+/* As pds_model_options_init: inline, sized by the caller's header. */
+static inline void pds_guard_note_init(pds_guard_note *note)
+{
+    if (note) {
+        pds_guard_note zero = {0};
+        *note = zero;
+        note->struct_size = (uint32_t)sizeof *note;
+    }
+}
+
+/* Reports whether guard mode is on (*on = 1) or off (0), reading
+ * PDSAFE_GUARD first: "1" turns it on as a load would. PDS_ERR_INVALID_ARGUMENT
+ * for another value of PDSAFE_GUARD (naming it) or a NULL on. Thread-safe. */
+PDS_API pds_status pds_guard_enabled(int *on, pds_error *err);
+
+/* Adds a binding's note (turning guard mode on). PDS_OK;
+ * PDS_ERR_INVALID_ARGUMENT for a NULL note, a struct_size too small, an
+ * unknown event, object 0, a root_cause outside 1..24, or an ORIGIN naming an
+ * incident no longer kept (PDS_ERR_RESULT_GONE) or an object not tracked.
+ * Thread-safe. */
+PDS_API pds_status pds_guard_note_add(pds_guard_note *note, pds_error *err);
+
+/* Copies into buf the one-paragraph description guard mode has of object
+ * (a handle or a binding's id): its kind, creation site and origin,
+ * destruction site and origin, calls and threads; NUL-terminated. With
+ * needed, the size needed (NUL included). PDS_ERR_BUFFER_SIZE if cap is too
+ * small; PDS_ERR_INVALID_STATE if the object is not tracked. Thread-safe. */
+PDS_API pds_status pds_guard_describe(uint64_t object, char *buf, size_t cap, size_t *needed,
+                                      pds_error *err);
+
+/* Report formats. */
+#define PDS_GUARD_REPORT_TEXT 1u
+#define PDS_GUARD_REPORT_JSON 2u
+
+/* Copies guard mode's report into buf, NUL-terminated: the incidents kept
+ * (oldest first), every tracked object with its sites, the objects alive now
+ * (leaks, if the program is about to exit), the interned sites and what the
+ * bounds dropped. JSON's schema is in docs/GUARD.md (`pdsafe report` renders
+ * it as a web page). With needed, the size needed, NUL included (also on
+ * success). PDS_ERR_BUFFER_SIZE if cap is too small (the report may grow
+ * between two calls: retry with room to spare); PDS_ERR_INVALID_ARGUMENT for
+ * an unknown format or a NULL buf with cap > 0. The report is made under the
+ * guard's lock, symbolising new sites (the first report of a process reads
+ * debug information and may take a while). Thread-safe. */
+PDS_API pds_status pds_guard_report(uint32_t format, char *buf, size_t cap, size_t *needed,
+                                    pds_error *err);
 
 #ifdef __cplusplus
 }

@@ -177,7 +177,7 @@ if [ "$mode" = find-go ]; then
   exit 0
 fi
 
-pkgs=(build-essential cmake ninja-build pkg-config protobuf-c-compiler libprotobuf-c-dev libdnnl-dev libjansson-dev clang-tidy python3 python3-pip)
+pkgs=(build-essential cmake ninja-build pkg-config protobuf-c-compiler libprotobuf-c-dev libdnnl-dev libjansson-dev libdw-dev clang-tidy python3 python3-pip chromium)
 go_bin=""
 go_arch_=""
 if [ "$mode" = go ]; then

@@ -16,6 +16,8 @@ export PATH="$gobin:$PATH"
 export PDSAFE_REQUIRE_GO=1
 # go/ocr's tests need the PP-OCR models (go-test.sh fetches them from PyPI).
 export PDSAFE_REQUIRE_OCR_MODELS=1
+# The report test draws `pdsafe report`'s page in chromium: fail, not skip, without it.
+export PDSAFE_REQUIRE_BROWSER=1
 
 echo "== build: release, -Werror"
 bash "$root/scripts/build.sh" "$root/build" -DPDSAFE_WERROR=ON

@@ -9,7 +9,8 @@
 #   graph, kernels <- backend <- plan <- runtime <- api
 # Each `#include "dir/..."` of a file under src/ must name a folder its own
 # folder may use:
-#   src/core/     core
+#   src/core/     core guard  (the handle table calls guard mode's hooks)
+#   src/guard/    core guard
 #   src/ops/      core ops
 #   src/graph/    core ops graph
 #   src/kernels/  core ops kernels
@@ -31,7 +32,8 @@ root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 # nothing when the folder is not checked.
 allowed() {
   case $1 in
-    core) echo "core" ;;
+    core) echo "core guard" ;;
+    guard) echo "core guard" ;;
     ops) echo "core ops" ;;
     graph) echo "core ops graph" ;;
     kernels) echo "core ops kernels" ;;

@@ -876,7 +876,8 @@ static void test_env_values(void)
     const struct {
         const char *name, *value, *want;
     } bad[] = {{"PDSAFE_KERNELS", "refs", "PDSAFE_KERNELS is 'refs', expected 'ref', 'fast'"},
-               {"PDSAFE_WINOGRAD", "yes", "PDSAFE_WINOGRAD is 'yes', expected '0', '1'"}};
+               {"PDSAFE_WINOGRAD", "yes", "PDSAFE_WINOGRAD is 'yes', expected '0', '1'"},
+               {"PDSAFE_GUARD", "on", "PDSAFE_GUARD is 'on', expected '0', '1'"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         setenv(bad[i].name, bad[i].value, 1);
         pds_model m = 0;

@@ -22,6 +22,7 @@ void cp_misuse(const char *call, const char *fmt, ...)
  * sets it. */
 void cp_last_error_clear(void);
 
+
 /* ---- encoded handles ----------------------------------------------------
  * A handle is a 64-bit value: bits 63..56 a tag (0xD0 | kind), 55..24 the
  * slot's generation, 23..0 the slot index. The tag makes every handle a
@@ -31,6 +32,16 @@ void cp_last_error_clear(void);
 typedef enum cp_kind { CP_CONFIG = 1, CP_PREDICTOR = 2, CP_TENSOR = 3 } cp_kind;
 
 const char *cp_kind_name(cp_kind kind); /* "PD_Config", ... */
+
+/* A misuse of object h (of that kind), root cause `root` (the M-number of
+ * docs/DESIGN.md): cp_misuse's report, and with guard mode on
+ * (PDSAFE_GUARD=1) also an incident of pdsafe's guard report, the report
+ * then ending with the object's creation and destruction sites:
+ *   "... [guard incident N (M1): PD_Predictor 0x... created at f (file.c:12)
+ *    on thread T, destroyed by PD_PredictorDestroy at g (file.c:20) on thread
+ *    T; 0 calls]". */
+void cp_misuse_obj(cp_kind kind, uint64_t h, unsigned root, const char *call, const char *fmt,
+                   ...) __attribute__((format(printf, 5, 6)));
 
 /* Registers obj; returns its handle, or 0 if the table is full (reported). */
 uint64_t cp_handle_new(cp_kind kind, void *obj, void (*free_fn)(void *), const char *call);

@@ -3,6 +3,7 @@
  * public structs (see compat.h).
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,78 @@ void cp_misuse(const char *call, const char *fmt, ...)
     (void)!write(2, line, len);
     if (g_abort_on_misuse)
         abort();
+}
+
+/* ---- guard mode ------------------------------------------------------------
+ * With PDSAFE_GUARD=1 (read once, at the first handle), every handle is a
+ * guard record of pdsafe's: its creation and destruction sites (the caller's
+ * C frames: this library's own are left out), and each misuse of it an
+ * incident. */
+
+static pthread_once_t g_guard_once = PTHREAD_ONCE_INIT;
+static int g_guard;
+
+static void read_guard(void)
+{
+    pds_error e;
+    int on = 0;
+    if (pds_guard_enabled(&on, &e) != PDS_OK) {
+        cp_misuse("PDSAFE_GUARD", "%s; guard mode stays off", e.message);
+        return;
+    }
+    g_guard = on;
+}
+
+static int guard_on(void)
+{
+    pthread_once(&g_guard_once, read_guard);
+    return g_guard;
+}
+
+static void guard_note(pds_guard_event ev, cp_kind kind, uint64_t h, const char *call)
+{
+    if (!guard_on())
+        return;
+    pds_guard_note n;
+    pds_guard_note_init(&n);
+    n.event = ev;
+    n.object = h;
+    n.kind = cp_kind_name(kind);
+    n.function = call;
+    n.flags = PDS_GUARD_NOTE_SKIP_CALLER_OBJECT;
+    (void)pds_guard_note_add(&n, NULL);
+}
+
+void cp_misuse_obj(cp_kind kind, uint64_t h, unsigned root, const char *call, const char *fmt,
+                   ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!guard_on()) {
+        cp_misuse(call, "%s", msg);
+        return;
+    }
+    pds_guard_note n;
+    pds_guard_note_init(&n);
+    n.event = PDS_GUARD_INCIDENT;
+    n.object = h;
+    n.kind = cp_kind_name(kind);
+    n.function = call;
+    n.message = msg;
+    n.root_cause = root;
+    n.flags = PDS_GUARD_NOTE_SKIP_CALLER_OBJECT;
+    if (pds_guard_note_add(&n, NULL) != PDS_OK) {
+        cp_misuse(call, "%s", msg);
+        return;
+    }
+    char desc[512];
+    if (pds_guard_describe(h, desc, sizeof desc, NULL, NULL) != PDS_OK)
+        snprintf(desc, sizeof desc, "the object is not tracked");
+    cp_misuse(call, "%s [guard incident %" PRIu64 " (M%u): %s]", msg, (uint64_t)n.incident, root,
+              desc);
 }
 
 /* ---- the handle table ---------------------------------------------------- */
@@ -165,6 +238,7 @@ uint64_t cp_handle_new(cp_kind kind, void *obj, void (*free_fn)(void *), const c
     s->free_fn = free_fn;
     uint64_t h = encode(kind, s->gen, i);
     pthread_mutex_unlock(&g_mu);
+    guard_note(PDS_GUARD_CREATED, kind, h, call);
     return h;
 }
 
@@ -193,19 +267,23 @@ static int classify(cp_kind kind, uint64_t h, uint32_t *index, cp_kind *other)
 
 static void report(cp_kind kind, uint64_t h, const char *call, int why, cp_kind other)
 {
+    bool destroy = strstr(call, "Destroy") != NULL;
     switch (why) {
     case 1:
-        cp_misuse(call, "%s 0x%016" PRIx64 " was already destroyed; the call does nothing",
-                  cp_kind_name(kind), h);
+        cp_misuse_obj(kind, h, destroy ? 2 : 1, call,
+                      "%s 0x%016" PRIx64 " was already destroyed; the call does nothing",
+                      cp_kind_name(kind), h);
         break;
     case 2:
-        cp_misuse(call, "%s 0x%016" PRIx64 " was never issued by this library (forged, "
-                  "corrupted or from another library); the call does nothing",
-                  cp_kind_name(kind), h);
+        cp_misuse_obj(kind, h, 4, call,
+                      "%s 0x%016" PRIx64 " was never issued by this library (forged, "
+                      "corrupted or from another library); the call does nothing",
+                      cp_kind_name(kind), h);
         break;
     case 3:
-        cp_misuse(call, "0x%016" PRIx64 " is a %s, not a %s; the call does nothing", h,
-                  cp_kind_name(other), cp_kind_name(kind));
+        cp_misuse_obj(other, h, 5, call,
+                      "0x%016" PRIx64 " is a %s, not a %s; the call does nothing", h,
+                      cp_kind_name(other), cp_kind_name(kind));
         break;
     }
 }
@@ -314,6 +392,8 @@ void cp_handle_destroy(cp_kind kind, uint64_t h, const char *call, int quiet)
             s->dead = 1;
     }
     pthread_mutex_unlock(&g_mu);
+    if (why == 0)
+        guard_note(PDS_GUARD_DESTROYED, kind, h, call);
     if (why != 0 && !quiet)
         report(kind, h, call, why, other);
     if (free_fn)

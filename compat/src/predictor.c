@@ -393,9 +393,10 @@ static int pred_lock(cp_predictor *p, uint64_t h, const char *call)
 {
     if (pthread_mutex_trylock(&p->mu) == 0)
         return 0;
-    cp_misuse(call, "PD_Predictor 0x%016" PRIx64 " is in use by another thread (a predictor "
-              "serves one thread at a time; give each thread its own, e.g. with "
-              "PD_PredictorClone); the call does nothing", h);
+    cp_misuse_obj(CP_PREDICTOR, h, 6, call,
+                  "PD_Predictor 0x%016" PRIx64 " is in use by another thread (a predictor "
+                  "serves one thread at a time; give each thread its own, e.g. with "
+                  "PD_PredictorClone); the call does nothing", h);
     return -1;
 }
 
@@ -537,9 +538,10 @@ static int tensor_enter(PD_Tensor *h, const char *call, tctx *x)
     void *obj = NULL;
     int why = cp_handle_get_quiet(CP_PREDICTOR, x->t->predictor, &obj, &x->ps);
     if (why != 0) {
-        cp_misuse(call, "PD_Tensor 0x%016" PRIx64 " (\"%s\") belongs to PD_Predictor 0x%016"
-                  PRIx64 ", which was already destroyed; the call does nothing", cp_h(h),
-                  x->t->name, x->t->predictor);
+        cp_misuse_obj(CP_PREDICTOR, x->t->predictor, 3, call,
+                      "PD_Tensor 0x%016" PRIx64 " (\"%s\") belongs to PD_Predictor 0x%016"
+                      PRIx64 ", which was already destroyed; the call does nothing", cp_h(h),
+                      x->t->name, x->t->predictor);
         cp_handle_release(x->ts);
         return -1;
     }

@@ -4,12 +4,15 @@
  * (one ctest per scenario); the scenario runs in a child process, so a crash
  * fails the test, and its stderr must be exactly the reports it expects.
  */
+#define _GNU_SOURCE /* syscall(SYS_gettid): the thread ids guard mode reports */
 #include "compat_test.h"
 
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pdsafe.h"
 
@@ -606,6 +609,56 @@ static int status_calls(FILE *e)
     return ct_failures;
 }
 
+/* Guard mode (PDSAFE_GUARD=1): the reports name where the object was created
+ * and destroyed, as file:line of this file, and each is an incident of
+ * pdsafe's guard report (M1, M2, M3, M4). */
+static int guard_sites(FILE *e)
+{
+    setenv("PDSAFE_GUARD", "1", 1);
+    unsigned long tid = (unsigned long)syscall(SYS_gettid);
+    snprintf(g_dir, sizeof g_dir, "%s/pplcnet", ct_fixtures());
+    PD_Config *cfg = ct_config(g_dir, "inference.pdmodel");
+    PD_Predictor *p = PD_PredictorCreate(cfg); const int L_make = __LINE__;
+    CT_CHECK(p != NULL);
+    PD_Tensor *t = PD_PredictorGetInputHandle(p, "x");
+    CT_CHECK(t != NULL);
+    PD_PredictorDestroy(p); const int L_gone = __LINE__;
+    char sites[512];
+    snprintf(sites, sizeof sites, "PD_Predictor 0x%016" PRIx64 " created at guard_sites "
+             "(compat_misuse_test.c:%d) on thread %lu, destroyed by PD_PredictorDestroy at "
+             "guard_sites (compat_misuse_test.c:%d) on thread %lu]\n", hv(p), L_make, tid,
+             L_gone, tid);
+    CT_CHECK_EQ(PD_PredictorRun(p), FALSE);
+    fprintf(e, PFX "PD_PredictorRun: PD_Predictor 0x%016" PRIx64 " was already destroyed; the "
+            "call does nothing [guard incident 1 (M1): %s", hv(p), sites);
+    PD_PredictorDestroy(p);
+    fprintf(e, PFX "PD_PredictorDestroy: PD_Predictor 0x%016" PRIx64 " was already destroyed; "
+            "the call does nothing [guard incident 2 (M2): %s", hv(p), sites);
+    int32_t shape[4] = {1, 3, 64, 64};
+    PD_TensorReshape(t, 4, shape);
+    fprintf(e, PFX "PD_TensorReshape: PD_Tensor 0x%016" PRIx64 " (\"x\") belongs to "
+            "PD_Predictor 0x%016" PRIx64 ", which was already destroyed; the call does nothing "
+            "[guard incident 3 (M3): %s", hv(t), hv(p), sites);
+    PD_TensorDestroy(t);
+    uint64_t fake = 0xD2000000FF000001ull;
+    CT_CHECK_EQ(PD_PredictorGetInputNum((PD_Predictor *)(uintptr_t)fake), 0);
+    fprintf(e, PFX "PD_PredictorGetInputNum: PD_Predictor 0x%016" PRIx64 " was never issued by "
+            "this library (forged, corrupted or from another library); the call does nothing "
+            "[guard incident 4 (M4): the object is not tracked]\n", fake);
+    /* The same incidents, with the sites, are in pdsafe's report. */
+    size_t need = 0;
+    pds_guard_report(PDS_GUARD_REPORT_JSON, NULL, 0, &need, NULL);
+    char *rep = malloc(need + 65536);
+    CT_CHECK(pds_guard_report(PDS_GUARD_REPORT_JSON, rep, need + 65536, NULL, NULL) == PDS_OK);
+    char want[96];
+    snprintf(want, sizeof want, "\"file\":\"%s\",\"line\":%d", __FILE__, L_gone);
+    CT_CHECK(strstr(rep, want) != NULL);
+    CT_CHECK(strstr(rep, "\"root_cause\":\"M3\",\"status\":\"\",\"object\""));
+    CT_CHECK(strstr(rep, "\"kind\":\"PD_Predictor\",\"function\":\"PD_TensorReshape\""));
+    free(rep);
+    return ct_failures;
+}
+
 static const struct {
     const char *name;
     int (*fn)(FILE *);
@@ -629,6 +682,7 @@ static const struct {
     {"status_calls", status_calls, NULL, 0},
     {"abort_mode", abort_mode, "abort", SIGABRT},
     {"unknown_mode", unknown_mode, "sometimes", 0},
+    {"guard_sites", guard_sites, NULL, 0},
 };
 
 int main(int argc, char **argv)

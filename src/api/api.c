@@ -14,6 +14,7 @@
 #include "backend/backend.h"
 #include "core/executor.h"
 #include "core/handle.h"
+#include "guard/guard.h"
 #include "model/loader.h"
 #include "runtime/runtime.h"
 
@@ -82,6 +83,8 @@ static pds_status publish_model(pdsi_graph *g, pds_model *out, pds_error *err)
         pdsi_model_release(m);
         return st;
     }
+    if (m->guard)
+        pdsi_handle_guard(h);
     *out = h;
     return PDS_OK;
 }
@@ -95,12 +98,14 @@ static pds_status publish_model(pdsi_graph *g, pds_model *out, pds_error *err)
 static void fork_prepare(void)
 {
     pdsi_handles_lock();
+    pdsi_guard_fork_prepare();
     pdsi_executor_fork_prepare();
 }
 
 static void fork_parent(void)
 {
     pdsi_executor_fork_parent();
+    pdsi_guard_fork_parent();
     pdsi_handles_unlock();
 }
 
@@ -118,6 +123,7 @@ static void fork_child(void)
 {
     pdsi_executor_fork_child();
     pdsi_handles_each_locked(PDSI_KIND_PREDICTOR, predictor_after_fork);
+    pdsi_guard_fork_child();
     pdsi_handles_unlock();
 }
 
@@ -370,6 +376,9 @@ pds_status pds_predictor_create(pds_model model, const pds_predictor_options *op
         pdsi_predictor_free(p);
         return st;
     }
+    p->handle = h;
+    if (p->model->guard || (p->options.flags & PDS_PREDICTOR_GUARD))
+        pdsi_handle_guard(h);
     *out = h;
     return PDS_OK;
 }
@@ -421,7 +430,9 @@ pds_status pds_predictor_destroy(pds_predictor predictor, pds_error *err)
     pdsi_handles_unlock();
     if (!st)
         pdsi_predictor_free(obj);
-    return st;
+    if (st != PDS_ERR_BUSY) /* handle errors were recorded by the lookup */
+        return st;
+    return pdsi_guard_check(predictor, "predictor", "pds_predictor_destroy", st, err);
 }
 
 /* Takes the predictor's run lock, or reports BUSY unless it serialises. */
@@ -432,12 +443,14 @@ static pds_status pred_lock_run(pdsi_predictor *p, pds_predictor h, const char *
         pthread_mutex_lock(&p->run_mu);
         return PDS_OK;
     }
-    if (pthread_mutex_trylock(&p->run_mu) != 0)
-        return pdsi_fail(err, PDS_ERR_BUSY,
-                         "%s: predictor 0x%016llx is already running on another thread (one run "
-                         "per predictor at a time; use one predictor per thread, a pool, or "
-                         "PDS_PREDICTOR_SERIALIZE)",
-                         fn, (unsigned long long)h);
+    if (pthread_mutex_trylock(&p->run_mu) != 0) {
+        pds_status st = pdsi_fail(err, PDS_ERR_BUSY,
+                                  "%s: predictor 0x%016llx is already running on another thread "
+                                  "(one run per predictor at a time; use one predictor per "
+                                  "thread, a pool, or PDS_PREDICTOR_SERIALIZE)",
+                                  fn, (unsigned long long)h);
+        return pdsi_guard_check(h, "predictor", fn, st, err);
+    }
     return PDS_OK;
 }
 
@@ -463,15 +476,21 @@ static void pred_end_call(pdsi_predictor *p)
 
 /* The run of pds_predictor_run and _v2 once the predictor is held: id is
  * the run's id, already checked. */
-static pds_status run_held(pdsi_predictor *p, uint64_t id, uint32_t wait_at,
+static pds_status run_held(pdsi_predictor *p, const char *fn, uint64_t id, uint32_t wait_at,
                            const pds_tensor *inputs, size_t n_inputs, pds_tensor *outputs,
                            size_t n_outputs, pds_error *err)
 {
+    pds_error own; /* guard mode files the failure by its message: make one */
+    if (!err && pdsi_guard_active()) {
+        own.code = PDS_OK;
+        own.message[0] = '\0';
+        err = &own;
+    }
     pdsi_predictor_begin(p, id, wait_at);
     pds_status st = pdsi_predictor_run(p, inputs, n_inputs, outputs, n_outputs, err);
     pdsi_predictor_end(p);
     pred_end_call(p);
-    return st;
+    return pdsi_guard_check(p->handle, "predictor", fn, st, err);
 }
 
 pds_status pds_predictor_run(pds_predictor predictor, const pds_tensor *inputs, size_t n_inputs,
@@ -481,7 +500,7 @@ pds_status pds_predictor_run(pds_predictor predictor, const pds_tensor *inputs, 
     pds_status st = pred_begin_call(predictor, &p, "pds_predictor_run", err);
     if (st)
         return st;
-    return run_held(p, pdsi_run_id_new(), 0, inputs, n_inputs, outputs, n_outputs, err);
+    return run_held(p, "pds_predictor_run", pdsi_run_id_new(), 0, inputs, n_inputs, outputs, n_outputs, err);
 }
 
 pds_run_id pds_run_id_new(void)
@@ -521,7 +540,7 @@ pds_status pds_predictor_run_v2(pds_predictor predictor, pds_run_options *option
     }
     if (!id)
         options->run_id = id = pdsi_run_id_new();
-    return run_held(p, id, options->wait_at_checkpoint, inputs, n_inputs, outputs, n_outputs,
+    return run_held(p, fn, id, options->wait_at_checkpoint, inputs, n_inputs, outputs, n_outputs,
                     err);
 }
 
@@ -534,7 +553,7 @@ static pds_status fetch_common(pds_predictor predictor, uint64_t id, pds_tensor 
         return st;
     st = pdsi_predictor_fetch(p, id, outputs, n_outputs, err);
     pred_end_call(p);
-    return st;
+    return pdsi_guard_check(predictor, "predictor", fn, st, err);
 }
 
 pds_status pds_predictor_fetch(pds_predictor predictor, pds_tensor *outputs, size_t n_outputs,

@@ -8,6 +8,8 @@
  */
 #include "core/handle.h"
 
+#include "guard/guard.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@ typedef struct slot {
     uint8_t kind;      /* kind of the live object, or of the last one */
     bool live;
     uint32_t next_free;
+    uint32_t guard; /* guard mode's record of the live object, 0 if unguarded */
 } slot;
 
 static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -90,6 +93,7 @@ pds_status pdsi_handle_alloc(pdsi_kind kind, void *obj, uint64_t *handle, pds_er
     slots[i].obj = obj;
     slots[i].kind = (uint8_t)kind;
     slots[i].live = true;
+    slots[i].guard = 0;
     n_live++;
     *handle = make_handle((uint8_t)kind, slots[i].gen, i);
 out:
@@ -97,8 +101,8 @@ out:
     return st;
 }
 
-pds_status pdsi_handle_lookup(uint64_t handle, pdsi_kind kind, void **obj, const char *fn,
-                              pds_error *err)
+static pds_status lookup(uint64_t handle, pdsi_kind kind, void **obj, const char *fn,
+                         pds_error *err)
 {
     uint8_t hkind = (uint8_t)(handle >> 56);
     uint32_t gen = (uint32_t)(handle >> INDEX_BITS);
@@ -136,13 +140,36 @@ pds_status pdsi_handle_lookup(uint64_t handle, pdsi_kind kind, void **obj, const
                          "%s: handle 0x%016llx is a %s handle, expected a %s handle", fn,
                          (unsigned long long)handle, pdsi_kind_name((pdsi_kind)hkind), want);
     *obj = s->obj;
+    if (s->guard)
+        pdsi_guard_used(s->guard);
     return PDS_OK;
+}
+
+pds_status pdsi_handle_lookup(uint64_t handle, pdsi_kind kind, void **obj, const char *fn,
+                              pds_error *err)
+{
+    pds_status st = lookup(handle, kind, obj, fn, err);
+    return pdsi_guard_check(handle, pdsi_kind_name(kind), fn, st, err);
+}
+
+void pdsi_handle_guard(uint64_t handle)
+{
+    uint32_t index = (uint32_t)(handle & (MAX_SLOTS - 1));
+    pthread_mutex_lock(&table_mu);
+    if (index < n_slots && slots[index].live)
+        slots[index].guard =
+            pdsi_guard_track(handle, pdsi_kind_name((pdsi_kind)slots[index].kind));
+    pthread_mutex_unlock(&table_mu);
 }
 
 void pdsi_handle_free(uint64_t handle)
 {
     uint32_t index = (uint32_t)(handle & (MAX_SLOTS - 1));
     slot *s = &slots[index];
+    if (s->guard)
+        pdsi_guard_destroyed(s->guard, s->kind == PDSI_KIND_MODEL ? "pds_model_destroy"
+                                                                 : "pds_predictor_destroy");
+    s->guard = 0;
     s->live = false;
     s->obj = NULL;
     s->next_free = free_head;

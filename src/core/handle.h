@@ -41,6 +41,11 @@ pds_status pdsi_handle_alloc(pdsi_kind kind, void *obj, uint64_t *handle, pds_er
 pds_status pdsi_handle_lookup(uint64_t handle, pdsi_kind kind, void **obj, const char *fn,
                               pds_error *err);
 
+/* Guard mode for a handle just allocated: records where it was created and,
+ * from now on, its calls and its destruction (guard/guard.h). Takes the lock
+ * itself. */
+void pdsi_handle_guard(uint64_t handle);
+
 /* With the lock held: invalidates a handle that pdsi_handle_lookup accepted. */
 void pdsi_handle_free(uint64_t handle);
 

@@ -14,6 +14,7 @@
 #endif
 
 #include "core/env.h"
+#include "guard/guard.h"
 #include "core/executor.h"
 #include "passes/passes.h"
 
@@ -56,6 +57,7 @@ static void free_parts(pdsi_model *m)
 typedef struct load_env {
     bool reference; /* PDSAFE_KERNELS=ref */
     bool winograd;  /* PDSAFE_WINOGRAD=1 */
+    bool guard;     /* PDSAFE_GUARD=1 */
 } load_env;
 
 static pds_status read_env(load_env *e, pds_error *err)
@@ -68,6 +70,9 @@ static pds_status read_env(load_env *e, pds_error *err)
         st = pdsi_env_choice("PDSAFE_WINOGRAD", onoff, 2, &w, err);
     e->reference = k == 0;
     e->winograd = w == 1;
+    e->guard = false;
+    if (!st)
+        st = pdsi_guard_env(&e->guard, err);
     return st;
 }
 
@@ -116,6 +121,7 @@ static pds_status prepare(pdsi_model *m, pds_error *err)
         return st;
     /* PDSAFE_KERNELS=ref (or the flag): the ref backend only, graph as
      * loaded. Otherwise the whole list, when it has more than ref. */
+    m->guard = env.guard || (g->limits.flags & PDS_MODEL_GUARD);
     m->fast = pdsi_backends_compiled() > 1 && !env.reference &&
               !(g->limits.flags & PDS_MODEL_REFERENCE_KERNELS);
     if (m->fast && (st = pdsi_passes_run(g, err)))

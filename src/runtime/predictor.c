@@ -57,7 +57,8 @@ pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *opt
                          "could not create predictor: num_threads is %d, expected 0..1024",
                          options ? options->num_threads : 0);
     }
-    if (p->options.flags & ~(PDS_PREDICTOR_SERIALIZE | PDS_PREDICTOR_PROFILE)) {
+    if (p->options.flags &
+        ~(PDS_PREDICTOR_SERIALIZE | PDS_PREDICTOR_PROFILE | PDS_PREDICTOR_GUARD)) {
         unsigned f = p->options.flags;
         free(p);
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,

@@ -31,6 +31,7 @@ typedef struct pdsi_model {
     bool executor;            /* a backend needs the executor: runs go to its threads */
     pdsi_backend_set backends; /* the planner's list and each backend's model state */
     uint64_t param_bytes;     /* plain parameter bytes still held after the passes */
+    bool guard;               /* guard mode: PDS_MODEL_GUARD or PDSAFE_GUARD=1 */
 } pdsi_model;
 
 /* Takes ownership of a finished graph (even on failure, where it is freed).
@@ -57,6 +58,7 @@ typedef struct pdsi_predictor {
     pdsi_model *model;
     pds_predictor_options options;
     atomic_int refs;        /* API calls inside this predictor (guarded by the handle lock) */
+    uint64_t handle;        /* its handle, for guard mode's incidents */
     pthread_mutex_t run_mu; /* one run or fetch at a time */
     /* Cancellation by run id. `active` holds the id of the run in progress
      * (0: none) and PDSI_RUN_CANCELLED once that run is asked to stop; a
