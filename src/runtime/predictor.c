@@ -35,6 +35,7 @@
 #include "core/cancel.h"
 #include "core/executor.h"
 #include "kernels/ref/ref.h"
+#include "trace/trace.h"
 
 pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *options,
                                  pdsi_predictor **out, pds_error *err)
@@ -439,6 +440,19 @@ static pds_status run_step(pdsi_predictor *p, const pdsi_step *s, pds_error *err
     return s->backend->step_run(s->impl, s->in_t, s->out_t, &run, err);
 }
 
+/* A step for the trace (trace/trace.h), named as pds_step_profile names it. */
+static void trace_step(const pdsi_predictor *p, const pdsi_step *s, const pdsi_node *node,
+                       int32_t i, uint64_t t0)
+{
+    if (s->kind == PDSI_STEP_BACKEND)
+        pdsi_trace_step(t0, p->run_id, i, node->index, node->type, s->backend->name,
+                        s->backend->step_impl(s->impl));
+    else
+        pdsi_trace_step(t0, p->run_id, i, node->index,
+                        s->kind == PDSI_STEP_CONVERT ? "reorder" : "copy",
+                        s->kind == PDSI_STEP_CONVERT ? "reorder" : "copy", NULL);
+}
+
 /* Each backend's per-predictor state, made on the thread that runs. */
 static pds_status make_streams(pdsi_predictor *p, pds_error *err)
 {
@@ -470,7 +484,10 @@ static pds_status run_steps(pdsi_predictor *p, pds_error *err)
             return cancelled(p, err, where);
         }
         uint64_t a = prof ? now_ns() : 0;
+        PDSI_TRACE_STEP_BEGIN(tt);
         pds_status st = run_step(p, s, err);
+        if (PDSI_TRACE_STEP_ACTIVE(tt))
+            trace_step(p, s, node, i, tt);
         if (st)
             return pdsi_fail_wrap(err, st, "op #%d (%s)", node->index, node->type);
         if (prof) {
