@@ -6,6 +6,7 @@
  *   pdsafe run MODEL [PARAMS] --input NAME=FILE.npy ... [--output-dir DIR]
  *   pdsafe bench | profile ...        (cli/bench.c, cli/profile.c)
  *   pdsafe ops [--json | --markdown]  (cli/ops.c)
+ *   pdsafe trace summarize FILE       (cli/trace.c)
  *   pdsafe version
  *   pdsafe help [COMMAND]
  *
@@ -47,6 +48,7 @@ static void overview(FILE *f)
             "  pdsafe bench MODEL [PARAMS] [options]    (latency, throughput, memory)\n"
             "  pdsafe profile MODEL [PARAMS] [options]  (per-operator times, Chrome trace)\n"
             "  pdsafe ops [--json | --markdown]         (the operators the library knows)\n"
+            "  pdsafe trace summarize FILE [--top N]    (read a trace: GC overlaps, slow calls)\n"
             "  pdsafe version                           (also --version)\n"
             "  pdsafe help [COMMAND]                    (also COMMAND --help)\n");
     cli_model_help(f);
@@ -451,7 +453,8 @@ static const struct {
     int (*main)(int argc, char **argv);
 } commands[] = {
     {"info", cmd_info},   {"run", cmd_run},         {"bench", pdsafe_bench_main},
-    {"profile", pdsafe_profile_main}, {"ops", pdsafe_ops_main},  {"version", cmd_version},
+    {"profile", pdsafe_profile_main}, {"ops", pdsafe_ops_main},  {"trace", pdsafe_trace_main},
+    {"version", cmd_version},
     {"help", cmd_help},
 };
 

@@ -28,6 +28,8 @@ int pdsafe_bench_main(int argc, char **argv);
 int pdsafe_profile_main(int argc, char **argv);
 /* cli/ops.c: the operator listing. */
 int pdsafe_ops_main(int argc, char **argv);
+/* cli/trace.c: `pdsafe trace summarize FILE`. */
+int pdsafe_trace_main(int argc, char **argv);
 
 typedef struct perf_opts {
     const char *model, *params;
