@@ -24,7 +24,8 @@
 typedef struct ev {
     const char *name, *cat, *status, *kernel, *message, *made;
     long long tid;
-    double ts, end;
+    double ts, end; /* microseconds, exact to the nanosecond (integral ns below) */
+    long long ts_ns, end_ns;
     long long run_id, op_index, step;
 } ev;
 
@@ -81,8 +82,11 @@ static trace read_trace(void)
         e->name = str_or(x, "name");
         e->cat = str_or(x, "cat");
         e->tid = int_or(x, "tid", -1);
-        e->ts = json_number_value(json_object_get(x, "ts"));
-        e->end = e->ts + json_number_value(json_object_get(x, "dur"));
+        /* ts and dur are written with three decimals: whole nanoseconds. */
+        e->ts_ns = llround(json_number_value(json_object_get(x, "ts")) * 1000);
+        e->end_ns = e->ts_ns + llround(json_number_value(json_object_get(x, "dur")) * 1000);
+        e->ts = (double)e->ts_ns / 1000;
+        e->end = (double)e->end_ns / 1000;
         e->status = str_or(args, "status");
         e->kernel = str_or(args, "kernel");
         e->message = str_or(args, "message");
@@ -115,9 +119,9 @@ static int by_start(const void *a, const void *b)
     const ev *x = *(ev *const *)a, *y = *(ev *const *)b;
     if (x->tid != y->tid)
         return x->tid < y->tid ? -1 : 1;
-    if (x->ts != y->ts)
-        return x->ts < y->ts ? -1 : 1;
-    return (x->end < y->end) - (x->end > y->end); /* the outer one first */
+    if (x->ts_ns != y->ts_ns)
+        return x->ts_ns < y->ts_ns ? -1 : 1;
+    return (x->end_ns < y->end_ns) - (x->end_ns > y->end_ns); /* the outer one first */
 }
 
 /* Per thread: any two events either do not overlap or one contains the
@@ -136,10 +140,10 @@ static void check_nesting(const trace *t)
             depth = 0;
             tid = v[i]->tid;
         }
-        CHECK(v[i]->end >= v[i]->ts);
-        while (depth && v[i]->ts >= stack[depth - 1]->end)
+        CHECK(v[i]->end_ns >= v[i]->ts_ns);
+        while (depth && v[i]->ts_ns >= stack[depth - 1]->end_ns)
             depth--;
-        if (depth && v[i]->end > stack[depth - 1]->end)
+        if (depth && v[i]->end_ns > stack[depth - 1]->end_ns)
             PDST_FAIL("thread %lld: %s [%.3f, %.3f] overlaps %s [%.3f, %.3f] without nesting",
                       tid, v[i]->name, v[i]->ts, v[i]->end, stack[depth - 1]->name,
                       stack[depth - 1]->ts, stack[depth - 1]->end);
@@ -219,8 +223,8 @@ static void traced_session(uint32_t model_flags)
         if (!is_call(calls[i], want[i]))
             PDST_FAIL("call %zu is %s, expected %s", i, calls[i]->name, want[i]);
         if (i)
-            CHECK(calls[i]->ts >= calls[i - 1]->end);
-        CHECK(calls[i]->ts >= 0 && (uint64_t)(calls[i]->end * 1000) <= after - base);
+            CHECK(calls[i]->ts_ns >= calls[i - 1]->end_ns);
+        CHECK(calls[i]->ts_ns >= 0 && (uint64_t)calls[i]->end_ns <= after - base);
     }
     if (nc == 8) {
         char h[32];
@@ -244,7 +248,7 @@ static void traced_session(uint32_t model_flags)
                 if (!e->cat || strcmp(e->cat, "op") != 0 || e->run_id != calls[r]->run_id)
                     continue;
                 steps++;
-                CHECK(e->ts >= calls[r]->ts && e->end <= calls[r]->end);
+                CHECK(e->ts_ns >= calls[r]->ts_ns && e->end_ns <= calls[r]->end_ns);
                 CHECK(e->kernel && e->kernel[0]);
                 CHECK(e->op_index >= 0 || strcmp(e->name, "reorder") == 0);
                 CHECK_EQ_INT(e->step, last + 1); /* in plan order in the file */

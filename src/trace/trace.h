@@ -147,14 +147,19 @@ static inline void pdsi_trace_scope_end_(pdsi_trace_scope *s)
 /* CLOCK_MONOTONIC in nanoseconds, the one clock of every event. */
 uint64_t pdsi_trace_now(void);
 
-/* Around one step of a run: t is a local that stays 0 unless tracing is on. */
+/* Around the steps of a run. t is a local, 0 unless tracing was on when the
+ * steps began: PDSI_TRACE_STEP_BEGIN(t) before the first step, then after
+ * each step "if (PDSI_TRACE_STEP_ACTIVE(t)) t = (record it from t)". One
+ * clock read per step: a step's event starts where the previous one ended,
+ * so the checkpoint between two steps (a cancel check; the wait of the
+ * wait_at_checkpoint testing hook) is counted in the step after it. */
 #define PDSI_TRACE_STEP_BEGIN(t) uint64_t t = PDSI_TRACE_ON() ? pdsi_trace_now() : 0
 #define PDSI_TRACE_STEP_ACTIVE(t) PDSI_TRACE_UNLIKELY((t) != 0)
 
-/* Records one step that began at t0 and ends now. kernel is "backend" or
- * "backend:implementation" ("reorder", "copy" for the planner's own steps).
- * The strings are copied. */
-void pdsi_trace_step(uint64_t t0, uint64_t run_id, int32_t step, int32_t op_index,
-                     const char *op_type, const char *backend, const char *impl);
+/* Records one step that began at t0 and ends now, and returns now. kernel
+ * is "backend" or "backend:implementation" ("reorder", "copy" for the
+ * planner's own steps). The strings are copied. */
+uint64_t pdsi_trace_step(uint64_t t0, uint64_t run_id, int32_t step, int32_t op_index,
+                         const char *op_type, const char *backend, const char *impl);
 
 #endif
