@@ -637,9 +637,10 @@ PDS_API const char *pds_build_info(void);
  * the file and starts a session with the default bounds, and the trace is
  * written to it when the process ends through exit() or a return from main
  * (not when it dies of a signal or _exit; a Go program uses the Go package's
- * StartTrace instead, since Go exits without exit()). A file that cannot be
- * created fails that load with PDS_ERR_IO naming the variable. Only the first
- * load that sees the variable acts on it. */
+ * StartTrace instead, since Go exits without exit()). A process forked from
+ * it keeps recording but does not write the file (its parent does). A file
+ * that cannot be created fails that load with PDS_ERR_IO naming the
+ * variable. Only the first load that sees the variable acts on it. */
 
 typedef struct pds_trace_options {
     uint32_t struct_size;   /* sizeof(pds_trace_options) */

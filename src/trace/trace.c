@@ -50,6 +50,7 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 /* The file PDSAFE_TRACE named, written at exit. */
 static char exit_path[4096];
 static atomic_bool exit_registered;
+static pid_t exit_pid; /* the process that read the variable: only it writes the file */
 
 uint64_t pdsi_trace_now(void)
 {
@@ -370,6 +371,8 @@ pds_status pds_trace_write(const char *path, pds_error *err)
  * through exit() or a return from main. */
 static void write_at_exit(void)
 {
+    if (getpid() != exit_pid)
+        return; /* a forked child: the file is its parent's */
     pds_error e;
     (void)pds_trace_stop(NULL);
     if (write_file(exit_path, "PDSAFE_TRACE", &e) != PDS_OK)
@@ -395,6 +398,7 @@ static pds_status trace_from_env(pds_error *err)
         } else {
             fclose(f);
             memcpy(exit_path, path, n + 1);
+            exit_pid = getpid();
             if (atexit(write_at_exit) != 0)
                 s = pdsi_fail(err, PDS_ERR_INTERNAL,
                               "PDSAFE_TRACE: could not register the trace writer at exit");
