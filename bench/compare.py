@@ -476,8 +476,15 @@ def write_md(args, names, threads, results, conc, conc_model, peak, flops, load_
     w("## Where a target is missed, and why")
     w("")
     w(GAPS)
+    # Sections measured by other scripts (bench/trace_overhead.sh writes
+    # "## Tracing overhead") are kept as they are.
+    try:
+        old = open(args.out).read()
+    except OSError:
+        old = ""
+    keep = old.find("\n## Tracing overhead")
     with open(args.out, "w") as f:
-        f.write("\n".join(L) + "\n")
+        f.write("\n".join(L) + "\n" + (old[keep:] if keep >= 0 else ""))
 
 
 def faster_slower(ratio):

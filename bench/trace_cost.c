@@ -13,6 +13,10 @@
  *       per round the p50 and p90 latency of each, one JSON line each.
  *   trace_cost LIB runs-off ROUNDS RUNS FIXTURES_DIR NAME...
  *       the same with tracing off only (for a library without tracing).
+ *   trace_cost ab-calls LIB_A LIB_B ROUNDS
+ *       ns per pds_model_input_count on both libraries in one process,
+ *       tracing off, blocks of 20000 calls in turn: median and p90 of the
+ *       ROUNDS blocks of each.
  *   trace_cost ab LIB_A LIB_B ROUNDS RUNS FIXTURES_DIR NAME...
  *       the same runs on two libraries in one process (B in its own
  *       link-map namespace, dlmopen), tracing off, run by run in turn.
@@ -291,12 +295,54 @@ static void ab(int rounds, int n_runs, const char *fx, const char *spec)
     npy_free(&in);
 }
 
+/* `ab-calls`: ns per pds_model_input_count on library A and library B
+ * (tracing off), blocks of 20000 calls in turn, ROUNDS blocks each. */
+static void ab_calls(int rounds)
+{
+    char path[4096];
+    const char *fx = getenv("PDSAFE_FIXTURES");
+    snprintf(path, sizeof path, "%s/pplcnet/inference.pdmodel", fx ? fx : "tests/fixtures");
+    const lib_api *l[2] = {&api, &api_b};
+    pds_model m[2];
+    pds_error e;
+    for (int k = 0; k < 2; k++)
+        if (l[k]->load(path, NULL, NULL, &m[k], &e)) {
+            fprintf(stderr, "trace_cost: %s: %s\n", path, e.message);
+            exit(1);
+        }
+    enum { N = 20000 };
+    double *ns[2] = {calloc((size_t)rounds, sizeof(double)), calloc((size_t)rounds, sizeof(double))};
+    for (int r = 0; r < rounds; r++)
+        for (int j = 0; j < 2; j++) {
+            int k = (r + j) % 2;
+            size_t n = 0;
+            double t0 = now_ns();
+            for (int i = 0; i < N; i++)
+                l[k]->input_count(m[k], &n, NULL);
+            ns[k][r] = (now_ns() - t0) / N;
+        }
+    printf("{\"mode\":\"ab-calls\",\"a_ns\":%.2f,\"b_ns\":%.2f,\"a_p90_ns\":%.2f,"
+           "\"b_p90_ns\":%.2f}\n",
+           pct(ns[0], rounds, 0.5), pct(ns[1], rounds, 0.5), pct(ns[0], rounds, 0.9),
+           pct(ns[1], rounds, 0.9));
+    for (int k = 0; k < 2; k++) {
+        l[k]->destroy(m[k], NULL);
+        free(ns[k]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
         fprintf(stderr, "usage: trace_cost LIB calls ROUNDS | LIB runs[-off] ROUNDS RUNS "
                         "FIXTURES NAME...\n");
         return 2;
+    }
+    if (strcmp(argv[1], "ab-calls") == 0) {
+        open_lib(argv[2], &api, 0);
+        open_lib(argv[3], &api_b, 1);
+        ab_calls(atoi(argv[4]));
+        return 0;
     }
     if (strcmp(argv[1], "ab") == 0) {
         if (argc < 8) {

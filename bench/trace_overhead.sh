@@ -12,9 +12,9 @@
 #      in one process (one of them in its own dlmopen namespace, which one
 #      alternating by round), runs alternated one by one, tracing off;
 #      the same medians and ratios;
-#   3. the cost of one public call (pds_model_input_count), off and on, and
-#      on the base library: median of 9 rounds of 200000 calls, processes
-#      alternated.
+#   3. the cost of one public call (pds_model_input_count), off and on
+#      (median of 9 blocks of 200000 calls), and with BASE_LIB off against
+#      the base library in one process (blocks of 20000 calls in turn).
 # Runs use each fixture's case0 input (db_det also a 640x640 input, with
 # PDSAFE_TRACE_BIG_RUNS runs, default 40), the fast path and 1 intra-op
 # thread.
@@ -55,10 +55,13 @@ if [ "$base" != - ]; then
           -e "s/\"lib\":\"b\"/\"lib\":\"$lb\"/" >>"$work/base.jsonl"
   done
 fi
-for r in 1 2 3; do
-  "$tc" "$lib" calls 3 | sed 's/}$/,"lib":"new"}/' >>"$work/calls.jsonl"
-  [ "$base" = - ] || "$tc" "$base" calls 3 | sed 's/}$/,"lib":"base"}/' >>"$work/calls.jsonl"
-done
+"$tc" "$lib" calls 9 >"$work/calls.jsonl"
+if [ "$base" != - ]; then
+  # Which library sits in the second namespace alternates: that alone can
+  # cost a few ns per call.
+  "$tc" ab-calls "$base" "$lib" 201 | sed 's/"a_/"base_/g; s/"b_/"new_/g' >>"$work/abcalls.jsonl"
+  "$tc" ab-calls "$lib" "$base" 201 | sed 's/"a_/"new_/g; s/"b_/"base_/g' >>"$work/abcalls.jsonl"
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 python3 - "$work" "$rounds" "$runs" "$models $big" <<'PY'
@@ -96,13 +99,17 @@ b = load("base.jsonl")
 if b:
     print("Tracing off against the base library, both in one process, runs alternated one by one (%d rounds of %s runs each):\n" % (rounds, runs))
     table(b, lambda r: r["lib"] == "base", lambda r: r["lib"] == "new", "base", "off")
-c = load("calls.jsonl")
-new = [r for r in c if r["lib"] == "new"]
-old = [r for r in c if r["lib"] == "base"]
-line = "One public call (pds_model_input_count), median of %d processes: off %.1f ns, on %.1f ns" % (
-    len(new), med(r["off_ns"] for r in new), med(r["on_ns"] for r in new))
-if old:
-    line += ", base library %.1f ns" % med(r["off_ns"] for r in old)
-print(line + ".")
+c = load("calls.jsonl")[0]
+print("One public call (pds_model_input_count, the cheapest that takes a handle), median of 9 "
+      "blocks of 200000: tracing off %.1f ns, on %.1f ns." % (c["off_ns"], c["on_ns"]))
+ab = load("abcalls.jsonl")
+if ab:
+    print("\nThe same call, tracing off, against the base library in one process (blocks of "
+          "20000 calls in turn, 201 each; median / p90 of the blocks):\n")
+    print("| second namespace | base ns | off ns |")
+    print("|---|---|---|")
+    for r, second in zip(ab, ["off", "base"]):
+        print("| %s | %.1f / %.1f | %.1f / %.1f |" % (second, r["base_ns"], r["base_p90_ns"],
+                                                r["new_ns"], r["new_p90_ns"]))
 print("\n(db_det@1x3x640x640: %s runs per round and way.)" % os.environ.get("PDSAFE_TRACE_BIG_RUNS", "40"))
 PY

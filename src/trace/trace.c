@@ -154,25 +154,26 @@ static void put(pdsi_trace_buf *b, const pdsi_trace_event *ev)
     atomic_store_explicit(&b->count, n + 1, memory_order_release);
 }
 
-void pdsi_trace_call_begin(pdsi_trace_scope *s, unsigned fn, uint64_t handle, uint64_t run_id,
-                           const uint64_t *out, pds_error **err)
+pds_error *pdsi_trace_call_begin(pdsi_trace_scope *s, unsigned fn, uint64_t handle,
+                                 uint64_t run_id, const uint64_t *out, pds_error *err)
 {
     pdsi_trace_buf *b = buf_get();
-    s->on = true;
     s->fn = (uint16_t)fn;
-    s->user_err = *err;
+    s->user_err = err;
     s->out = out;
     s->handle = handle;
     s->run_id = run_id;
+    s->redirected = false;
     s->prev = tls_scope;
     tls_scope = s;
     if (b) {
         b->err.code = PDS_OK;
         b->err.message[0] = '\0';
-        *err = &b->err;
+        err = &b->err;
         s->redirected = true;
     }
     s->t0 = pdsi_trace_now();
+    return err;
 }
 
 void pdsi_trace_call_end(pdsi_trace_scope *s)
@@ -212,7 +213,8 @@ static void append(char *dst, size_t cap, size_t *len, const char *src)
 {
     size_t room = cap - 1 - *len;
     size_t n = src ? strnlen(src, room) : 0;
-    memcpy(dst + *len, src, n);
+    if (n)
+        memcpy(dst + *len, src, n);
     *len += n;
     dst[*len] = '\0';
 }
@@ -253,6 +255,26 @@ uint64_t pdsi_trace_step(uint64_t t0, uint64_t run_id, int32_t step, int32_t op_
 }
 
 /* ---- sessions ------------------------------------------------------------ */
+
+/* fork: the registry lock is held across it, so that a child never finds it
+ * taken by a thread that does not exist there. Nothing else is taken under
+ * it, so this cannot deadlock with the library's other fork handlers. */
+static void fork_lock(void)
+{
+    pthread_mutex_lock(&pdsi_trace_st.mu);
+}
+
+static void fork_unlock(void)
+{
+    pthread_mutex_unlock(&pdsi_trace_st.mu);
+}
+
+static void fork_register(void)
+{
+    (void)pthread_atfork(fork_lock, fork_unlock, fork_unlock);
+}
+
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 
 static pds_status start_locked(uint32_t events, uint32_t threads, pds_error *err)
 {
@@ -300,6 +322,7 @@ pds_status pds_trace_start(const pds_trace_options *options, pds_error *err)
         if (options->max_threads)
             threads = options->max_threads;
     }
+    pthread_once(&fork_once, fork_register);
     pthread_mutex_lock(&pdsi_trace_st.mu);
     pds_status st = start_locked(events, threads, err);
     pthread_mutex_unlock(&pdsi_trace_st.mu);
@@ -385,6 +408,7 @@ static pds_status trace_from_env(pds_error *err)
     if (!path || exit_registered)
         return PDS_OK;
     pdsi_trace_state *st = &pdsi_trace_st;
+    pthread_once(&fork_once, fork_register);
     pthread_mutex_lock(&st->mu);
     pds_status s = PDS_OK;
     if (!exit_registered) {
@@ -412,13 +436,15 @@ static pds_status trace_from_env(pds_error *err)
     return s;
 }
 
-pds_status pdsi_trace_load_begin(pdsi_trace_scope *s, unsigned fn, const uint64_t *out,
-                                 pds_error **err)
+pds_status pdsi_trace_load_begin(pdsi_trace_scope *s, pdsi_trace_scope **sp, unsigned fn,
+                                 const uint64_t *out, pds_error **err)
 {
     pds_status st = trace_from_env(*err);
     if (st)
         return st;
-    if (PDSI_TRACE_ON())
-        pdsi_trace_call_begin(s, fn, 0, 0, out, err);
+    if (PDSI_TRACE_ON()) {
+        *sp = s;
+        *err = pdsi_trace_call_begin(s, fn, 0, 0, out, *err);
+    }
     return PDS_OK;
 }

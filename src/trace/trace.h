@@ -60,8 +60,13 @@ typedef enum pdsi_trace_call {
 } pdsi_trace_call;
 
 /* Non-zero while a session records. Read by the hooks only through
- * PDSI_TRACE_ON. */
+ * PDSI_TRACE_ON. Hidden, so that the hooks load it directly rather than
+ * through the GOT. */
+#if defined(__GNUC__)
+extern atomic_int pdsi_trace_active __attribute__((visibility("hidden")));
+#else
 extern atomic_int pdsi_trace_active;
+#endif
 
 #if defined(__GNUC__)
 #define PDSI_TRACE_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -71,10 +76,10 @@ extern atomic_int pdsi_trace_active;
 #define PDSI_TRACE_ON() \
     PDSI_TRACE_UNLIKELY(atomic_load_explicit(&pdsi_trace_active, memory_order_relaxed))
 
-/* The state of one traced call, on the entry point's stack. `on` is set by
- * pdsi_trace_call_begin only; everything else is meaningful only then. */
+/* The state of one traced call, on the entry point's stack. It is left
+ * uninitialised unless the call is traced: the hook's fast path is one store
+ * of a NULL pointer (the cleanup's argument) and one branch. */
 typedef struct pdsi_trace_scope {
-    bool on;
     bool redirected;      /* err points to the buffer's report */
     uint16_t fn;
     pds_error *user_err;  /* the caller's report (may be NULL) */
@@ -83,53 +88,58 @@ typedef struct pdsi_trace_scope {
     struct pdsi_trace_scope *prev;
 } pdsi_trace_scope;
 
-/* Starts recording call fn. While the call runs, *err points to a report of
+/* Starts recording call fn and returns the report the call must fill: one of
  * the calling thread's buffer, so that the status is known at the end even
  * when the caller passed NULL; the end copies it to the caller's report when
  * the call failed (the caller's struct is untouched on success, as always). */
-void pdsi_trace_call_begin(pdsi_trace_scope *s, unsigned fn, uint64_t handle, uint64_t run_id,
-                           const uint64_t *out, pds_error **err);
+pds_error *pdsi_trace_call_begin(pdsi_trace_scope *s, unsigned fn, uint64_t handle,
+                                 uint64_t run_id, const uint64_t *out, pds_error *err);
 void pdsi_trace_call_end(pdsi_trace_scope *s);
 /* The load entry points: reads PDSAFE_TRACE (which may start a session)
- * before beginning the call. Non-zero when the variable asks for a file that
- * cannot be created; the load then fails with that status. */
-pds_status pdsi_trace_load_begin(pdsi_trace_scope *s, unsigned fn, const uint64_t *out,
-                                 pds_error **err);
+ * before beginning the call; when the call is traced, sets *sp to s and
+ * redirects *err. Non-zero when the variable asks for a file that cannot be
+ * created; the load then fails with that status. */
+pds_status pdsi_trace_load_begin(pdsi_trace_scope *s, pdsi_trace_scope **sp, unsigned fn,
+                                 const uint64_t *out, pds_error **err);
 /* Tells the innermost call of this thread the id of the run it holds. */
 void pdsi_trace_set_run_id(uint64_t run_id);
 
-static inline void pdsi_trace_scope_end_(pdsi_trace_scope *s)
+static inline void pdsi_trace_scope_end_(pdsi_trace_scope **sp)
 {
-    if (PDSI_TRACE_UNLIKELY(s->on))
-        pdsi_trace_call_end(s);
+    if (PDSI_TRACE_UNLIKELY(*sp != NULL))
+        pdsi_trace_call_end(*sp);
 }
 
 #if defined(__GNUC__)
-#define PDSI_TRACE_SCOPE_ pdsi_trace_scope pdsi_trace_scope_ \
-    __attribute__((cleanup(pdsi_trace_scope_end_))) = {.on = false}
+#define PDSI_TRACE_SCOPE_                                              \
+    pdsi_trace_scope pdsi_trace_scope_;                                \
+    pdsi_trace_scope *pdsi_trace_sp_                                   \
+        __attribute__((cleanup(pdsi_trace_scope_end_))) = NULL
 
 /* At the top of an entry point: records the call from here to its return.
  * err must be the function's `pds_error *err` parameter (it is redirected
  * while tracing, see pdsi_trace_call_begin). */
-#define PDSI_TRACE_CALL(fn, handle, run_id, err)                                    \
-    PDSI_TRACE_SCOPE_;                                                              \
-    if (PDSI_TRACE_ON())                                                            \
-    pdsi_trace_call_begin(&pdsi_trace_scope_, PDSI_TC_##fn, (handle), (run_id), NULL, &(err))
+#define PDSI_TRACE_CALL(fn, handle, run_id, err)                                            \
+    PDSI_TRACE_SCOPE_;                                                                      \
+    if (PDSI_TRACE_ON())                                                                    \
+    (err) = pdsi_trace_call_begin(pdsi_trace_sp_ = &pdsi_trace_scope_, PDSI_TC_##fn,       \
+                                  (handle), (run_id), NULL, (err))
 
 /* The same for a constructor; out is its `uint64_t *out` (read at the end). */
-#define PDSI_TRACE_CALL_OUT(fn, handle, out, err)                                   \
-    PDSI_TRACE_SCOPE_;                                                              \
-    if (PDSI_TRACE_ON())                                                            \
-    pdsi_trace_call_begin(&pdsi_trace_scope_, PDSI_TC_##fn, (handle), 0, (out), &(err))
+#define PDSI_TRACE_CALL_OUT(fn, handle, out, err)                                           \
+    PDSI_TRACE_SCOPE_;                                                                      \
+    if (PDSI_TRACE_ON())                                                                    \
+    (err) = pdsi_trace_call_begin(pdsi_trace_sp_ = &pdsi_trace_scope_, PDSI_TC_##fn,       \
+                                  (handle), 0, (out), (err))
 
 /* The load entry points (see pdsi_trace_load_begin): may return. */
-#define PDSI_TRACE_LOAD(fn, out, err)                                               \
-    PDSI_TRACE_SCOPE_;                                                              \
-    do {                                                                            \
-        pds_status pdsi_trace_st_ =                                                 \
-            pdsi_trace_load_begin(&pdsi_trace_scope_, PDSI_TC_##fn, (out), &(err)); \
-        if (pdsi_trace_st_)                                                         \
-            return pdsi_trace_st_;                                                  \
+#define PDSI_TRACE_LOAD(fn, out, err)                                                       \
+    PDSI_TRACE_SCOPE_;                                                                      \
+    do {                                                                                    \
+        pds_status pdsi_trace_st_ = pdsi_trace_load_begin(                                  \
+            &pdsi_trace_scope_, &pdsi_trace_sp_, PDSI_TC_##fn, (out), &(err));              \
+        if (pdsi_trace_st_)                                                                 \
+            return pdsi_trace_st_;                                                          \
     } while (0)
 #else
 #define PDSI_TRACE_CALL(fn, handle, run_id, err) ((void)0)
