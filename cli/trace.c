@@ -206,12 +206,12 @@ static int by_dur(const void *a, const void *b)
 
 static void print_slowest(const trace_data *d, int top)
 {
-    const tev **v = malloc(sizeof *v * (d->n + 1));
+    const tev **v = malloc(sizeof(const tev *) * (d->n + 1));
     size_t n = 0;
     for (size_t i = 0; i < d->n; i++)
         if (is_call(&d->ev[i]))
             v[n++] = &d->ev[i];
-    qsort(v, n, sizeof *v, by_dur);
+    qsort(v, n, sizeof(const tev *), by_dur);
     printf("\nslowest calls (%zu calls):\n", n);
     if (n)
         call_header();
@@ -316,7 +316,7 @@ static void print_threads(const trace_data *d)
 
 static void print_alive(const trace_data *d)
 {
-    const tev **made = malloc(sizeof *made * (d->n + 1));
+    const tev **made = malloc(sizeof(const tev *) * (d->n + 1));
     size_t n = 0;
     for (size_t i = 0; i < d->n; i++) {
         const tev *e = &d->ev[i];

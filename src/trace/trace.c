@@ -74,6 +74,8 @@ static void exit_key_make(void)
  * buffer nobody owns yet). False when the events cannot be allocated. */
 static bool buf_reset(pdsi_trace_buf *b, unsigned e, uint32_t cap)
 {
+    if (cap == 0)
+        return false; /* sessions always have a capacity; never reached */
     if (b->cap != cap || !b->events) {
         pdsi_trace_event *ev = calloc(cap, sizeof *ev);
         if (!ev)
@@ -103,7 +105,7 @@ static pdsi_trace_buf *buf_attach(unsigned e)
     if (!b && st->n_bufs < st->max_threads) {
         if (st->n_bufs == st->cap_bufs) {
             uint32_t n = st->cap_bufs ? st->cap_bufs * 2 : 16;
-            pdsi_trace_buf **v = realloc(st->bufs, sizeof *v * n);
+            pdsi_trace_buf **v = realloc(st->bufs, sizeof(pdsi_trace_buf *) * n);
             if (v) {
                 st->bufs = v;
                 st->cap_bufs = n;
