@@ -477,13 +477,15 @@ def write_md(args, names, threads, results, conc, conc_model, peak, flops, load_
     w("")
     w(GAPS)
     # Sections other benchmarks write (bench/ocr.sh between its markers,
-    # bench/guard_overhead.sh after KEEP_MARK) are theirs: keep them.
+    # bench/trace_overhead.sh's "## Tracing overhead", bench/guard_overhead.sh
+    # after KEEP_MARK) are theirs: keep them.
     kept = ""
     if os.path.exists(args.out):
         old = open(args.out).read()
-        starts = [i for i in (old.find(KEEP_MARK), old.find("<!-- ocr:begin -->")) if i >= 0]
+        marks = (KEEP_MARK, "<!-- ocr:begin -->", "\n## Tracing overhead")
+        starts = [i for i in (old.find(m) for m in marks) if i >= 0]
         if starts:
-            kept = "\n" + old[min(starts):]
+            kept = "\n" + old[min(starts):].lstrip("\n")
     with open(args.out, "w") as f:
         f.write("\n".join(L) + "\n" + kept)
 

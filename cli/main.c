@@ -7,6 +7,7 @@
  *   pdsafe bench | profile ...        (cli/bench.c, cli/profile.c)
  *   pdsafe ops [--json | --markdown]  (cli/ops.c)
  *   pdsafe report FILE.json           (cli/report.c)
+ *   pdsafe trace summarize FILE       (cli/trace.c)
  *   pdsafe version
  *   pdsafe help [COMMAND]
  *
@@ -49,6 +50,7 @@ static void overview(FILE *f)
             "  pdsafe profile MODEL [PARAMS] [options]  (per-operator times, Chrome trace)\n"
             "  pdsafe ops [--json | --markdown]         (the operators the library knows)\n"
             "  pdsafe report FILE.json [-o FILE.html]   (a guard report as a web page)\n"
+            "  pdsafe trace summarize FILE [--top N]    (read a trace: GC overlaps, slow calls)\n"
             "  pdsafe version                           (also --version)\n"
             "  pdsafe help [COMMAND]                    (also COMMAND --help)\n");
     cli_model_help(f);
@@ -453,7 +455,8 @@ static const struct {
     int (*main)(int argc, char **argv);
 } commands[] = {
     {"info", cmd_info},   {"run", cmd_run},         {"bench", pdsafe_bench_main},
-    {"profile", pdsafe_profile_main}, {"ops", pdsafe_ops_main},  {"version", cmd_version},
+    {"profile", pdsafe_profile_main}, {"ops", pdsafe_ops_main},  {"trace", pdsafe_trace_main},
+    {"version", cmd_version},
     {"help", cmd_help},
     {"report", pdsafe_report_main},
 };

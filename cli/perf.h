@@ -30,6 +30,8 @@ int pdsafe_profile_main(int argc, char **argv);
 int pdsafe_ops_main(int argc, char **argv);
 /* cli/report.c: a guard report as a web page. */
 int pdsafe_report_main(int argc, char **argv);
+/* cli/trace.c: `pdsafe trace summarize FILE`. */
+int pdsafe_trace_main(int argc, char **argv);
 
 typedef struct perf_opts {
     const char *model, *params;

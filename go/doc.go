@@ -109,4 +109,14 @@
 // library's message (what failed, where, what was expected). Each code has a
 // sentinel for errors.Is (ErrBusy, ErrShape, ...); errors.As gives the
 // *Error. Messages start with "pdsafe: ".
+//
+// # Tracing
+//
+// StartTrace and StopTrace record one timeline of the whole process, on
+// CLOCK_MONOTONIC: every call into the C library (with the goroutine that
+// made it and its Go stack), every step of every run, Go's GC mark phases
+// and stop-the-world pauses, Close calls and cleanups. C calls that
+// overlapped the GC are flagged. The file opens in Perfetto and is read by
+// `pdsafe trace summarize`; docs/TRACING.md in the repository describes it.
+// Tracing uses Go's execution tracer (runtime/trace) while it records.
 package pdsafe

@@ -67,3 +67,7 @@ func LoadsInC() int { return gate.loadsInC() }
 // ABIMismatch is the error a load returns when the library's ABI version
 // (lib) is not the package's (header).
 var ABIMismatch = abiMismatch
+
+// PoolPredictors returns the pool's predictors, for tests that probe which
+// of them a run holds.
+func PoolPredictors(p *Pool) []*Predictor { return append([]*Predictor(nil), p.preds...) }

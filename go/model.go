@@ -125,6 +125,7 @@ type Model struct {
 // modelCleanup is the backstop for a model that was never closed. It gets the
 // handle, not the Model, so that it does not keep the Model reachable.
 func modelCleanup(r modelRes) {
+	defer traceRegion("Model cleanup", r.h)()
 	err := cModelDestroy("Model cleanup", r.h)
 	r.guard.report("model", r.h)
 	testHookCleanup("model", r.h, err)
@@ -273,6 +274,7 @@ func (m *Model) newPredictor(op string, c *predictorConfig, pooled bool, skip in
 // for calls in progress on the model (NewPredictor, NewPool) to return. It is
 // idempotent: a second Close returns nil and does nothing.
 func (m *Model) Close() error {
+	defer traceRegion("Model.Close", m.h)()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {

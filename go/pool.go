@@ -59,6 +59,7 @@ func (m *Model) NewPool(n int, opts ...PredictorOption) (*Pool, error) {
 }
 
 func poolCleanup(g *guard) {
+	defer traceRegion("Pool cleanup", 0)()
 	g.report("pool", 0)
 	testHookCleanup("pool", 0, nil)
 }
@@ -133,6 +134,7 @@ func (p *Pool) RunInto(ctx context.Context, inputs, outputs []AnyTensor) error {
 // Results already returned stay valid. Close is idempotent and safe to call
 // concurrently; every call returns once the pool is closed.
 func (p *Pool) Close() error {
+	defer traceRegion("Pool.Close", 0)()
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()

@@ -105,6 +105,7 @@ func newPredictor(m *Model, h uint64, c *predictorConfig, g *guard, pooled bool)
 // unreachable, so no call of it is in progress (every method keeps its
 // receiver alive until it has left C).
 func predictorCleanup(r *predRes) {
+	defer traceRegion("Predictor cleanup", r.h)()
 	if w := r.w.Swap(nil); w != nil {
 		w.stop()
 	}
@@ -129,6 +130,7 @@ func (p *Predictor) Outputs() []TensorInfo { return p.model.Outputs() }
 // later call returns ErrClosed. Results already returned stay valid: they are
 // Go memory. Close is idempotent: a second Close returns nil.
 func (p *Predictor) Close() error {
+	defer traceRegion("Predictor.Close", p.h)()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {

@@ -227,6 +227,8 @@ typedef uint64_t pds_predictor; /* 0 = none */
  *   PDSAFE_WINOGRAD  "1": let convolution-heavy models use oneDNN's Winograd
  *                    3x3 convolutions (about 5 % faster on ResNet50, 60 % more
  *                    weight memory); "0": the default, never.
+ *   PDSAFE_TRACE     FILE: record a trace of the whole process into FILE,
+ *                    written at exit (see "Tracing" below).
  * Unset or empty means the default. Any other value fails the load with
  * PDS_ERR_INVALID_ARGUMENT naming the variable, so that a typo cannot quietly
  * run another configuration than the one asked for. */
@@ -617,6 +619,87 @@ PDS_API uint64_t pds_memory_held(void);
  * in, "reference kernels only" otherwise. Static, never free it; the same
  * pointer on every call. Thread-safe; cannot fail. */
 PDS_API const char *pds_build_info(void);
+
+/* ------------------------------------------------------------------------ */
+/* Tracing                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* A trace is a timeline of what the library did, for Perfetto
+ * (https://ui.perfetto.dev) or chrome://tracing: every call below that takes
+ * or makes a handle (loads, model queries, predictor create, run, fetch,
+ * stats, profile, cancel, destroy: begin and end, OS thread, handle, run id,
+ * status, the handle made, the start of the error message) and every step of
+ * every run (op index, operator type, backend and implementation, run id),
+ * all on CLOCK_MONOTONIC in nanoseconds. The calls that read only static
+ * data (pds_status_name, pds_version, pds_op_get_info, ...) and the
+ * pds_trace_* calls themselves are not recorded. docs/TRACING.md describes
+ * the file and `pdsafe trace summarize` reads it.
+ *
+ * Recording is process-wide and bounded: each OS thread writes into its own
+ * buffer of buffer_events events (160 bytes each), without locks; a full
+ * buffer keeps its first events and counts the rest, and the output says how
+ * many were dropped and where. At most max_threads threads get a buffer
+ * (events of further threads are counted as dropped). Buffers are allocated
+ * when a thread first records and kept until the process ends, reused by
+ * later sessions, so memory stays below max_threads x buffer_events x 160
+ * bytes. While no session records, each traced call costs one predictable
+ * branch.
+ *
+ * A session starts with pds_trace_start, or when a model is loaded while the
+ * environment variable PDSAFE_TRACE names a file: that load creates (empties)
+ * the file and starts a session with the default bounds, and the trace is
+ * written to it when the process ends through exit() or a return from main
+ * (not when it dies of a signal or _exit; a Go program uses the Go package's
+ * StartTrace instead, since Go exits without exit()). A process forked from
+ * it keeps recording but does not write the file (its parent does). A file
+ * that cannot be created fails that load with PDS_ERR_IO naming the
+ * variable. Only the first load that sees the variable acts on it. */
+
+typedef struct pds_trace_options {
+    uint32_t struct_size;   /* sizeof(pds_trace_options) */
+    uint32_t flags;         /* none defined yet: 0 */
+    uint32_t buffer_events; /* events per thread buffer; 0 = 65536, at most 4194304 */
+    uint32_t max_threads;   /* threads that get a buffer; 0 = 256, at most 4096 */
+} pds_trace_options;
+
+/* As pds_model_options_init: inline, sized by the caller's header. */
+static inline void pds_trace_options_init(pds_trace_options *options)
+{
+    if (options) {
+        pds_trace_options zero = {0};
+        *options = zero;
+        options->struct_size = (uint32_t)sizeof *options;
+    }
+}
+
+/* Starts a trace session (options may be NULL for the defaults; copied). The
+ * events of the previous session are discarded. PDS_ERR_INVALID_STATE if a
+ * session is recording; PDS_ERR_INVALID_ARGUMENT for options out of range.
+ * Thread-safe. */
+PDS_API pds_status pds_trace_start(const pds_trace_options *options, pds_error *err);
+
+/* Stops recording; the events stay for pds_trace_dump and pds_trace_write
+ * until the next start. A call in progress when recording stops is still
+ * recorded when it ends. No session: no-op. Returns PDS_OK. Thread-safe. */
+PDS_API pds_status pds_trace_stop(pds_error *err);
+
+/* Writes the trace of the current (or last) session as Chrome trace-event
+ * JSON into buf[0..cap), NUL-terminated. The caller owns buf. If cap is too
+ * small, returns PDS_ERR_BUFFER_SIZE (buf then holds a cut prefix); when
+ * needed is not NULL it receives the size needed, NUL included, in both
+ * cases. While a session records, the trace grows between two calls: allow
+ * some room, or stop first. buf may be NULL with cap 0 to ask the size.
+ * Thread-safe: other threads keep recording meanwhile. */
+PDS_API pds_status pds_trace_dump(char *buf, size_t cap, size_t *needed, pds_error *err);
+
+/* The same JSON, written to the file at path (created or truncated).
+ * PDS_ERR_IO naming the file and the reason if it cannot be written. */
+PDS_API pds_status pds_trace_write(const char *path, pds_error *err);
+
+/* The trace's clock, CLOCK_MONOTONIC in nanoseconds, for a binding that adds
+ * events of its own to the timeline (the Go package checks its runtime's
+ * clock against it). Thread-safe; cannot fail. */
+PDS_API uint64_t pds_trace_clock_ns(void);
 
 /* ------------------------------------------------------------------------ */
 /* Operators                                                                 */

@@ -155,6 +155,31 @@ if command -v python3 >/dev/null; then
 fi
 expect "bench --json FILE: the file parses alone" 0 '^\{"model": ' -- bash -c "'$bin' bench '$m' --iters 1 --warmup 0 --quiet --json '$tmp/b.json' >/dev/null && cat '$tmp/b.json'"
 
+# --- tracing: PDSAFE_TRACE writes the process's timeline at exit, and
+# `trace summarize` reads it; a hand-written Go trace (tests/data/trace) has
+# known overlaps, totals and a live object.
+expect "PDSAFE_TRACE: the run still works" 0 "output 0:" -- env PDSAFE_TRACE="$tmp/run-trace.json" "$bin" run "$m" --input 0="$in0"
+expect "PDSAFE_TRACE: the file has the run's calls" 0 '"name":"pds_predictor_run".*"status":"PDS_(OK|ERR_BUFFER_SIZE)"' -- cat "$tmp/run-trace.json"
+expect "PDSAFE_TRACE: and its steps" 0 '"cat":"op","name":"conv2d' -- cat "$tmp/run-trace.json"
+expect "PDSAFE_TRACE: an uncreatable file fails the load" 1 "PDSAFE_TRACE names '$tmp/no/such/t.json', which could not be created" -- env PDSAFE_TRACE="$tmp/no/such/t.json" "$bin" run "$m" --input 0="$in0"
+expect "trace summarize: a C-only trace has no GC track" 0 "no Go GC track in this trace" -- "$bin" trace summarize "$tmp/run-trace.json"
+expect "trace summarize: every object made was destroyed" 0 "objects alive at the end: 0 \(of 2 made during the trace\)" -- "$bin" trace summarize "$tmp/run-trace.json"
+expect "trace summarize: operators of the run" 0 "conv2d[^ ]* +[a-z]+[^ ]* +[0-9]+ +[0-9.]+" -- "$bin" trace summarize "$tmp/run-trace.json"
+gt=$fx/../data/trace/go_gc.json
+expect "trace summarize: GC overlaps counted from the GC tracks" 0 "C calls overlapping a GC phase: 2 of 5 \(2 GC phases and pauses\)" -- "$bin" trace summarize "$gt"
+expect "trace summarize: the overlapped phases are named" 0 "during: GC 1 mark phase; stop-the-world \(GC mark termination\)" -- "$bin" trace summarize "$gt"
+expect "trace summarize: slowest call first" 0 "slowest calls \(5 calls\):.*(\n|.)*1\.600 +2\.500  pds_predictor_run_v2 +101 +8  ERR_CANCELLED" -- bash -c "'$bin' trace summarize '$gt' | tr '\n' ' '"
+expect "trace summarize: op totals" 0 "conv2d +ref +2 +0\.400 +200\.0 +88\.9%" -- "$bin" trace summarize "$gt"
+expect "trace summarize: tracks and drops" 0 "tracks \(4; 3 events dropped\)" -- "$bin" trace summarize "$gt"
+expect "trace summarize: the model was never destroyed" 0 "0x0100000001000000 +model +pds_model_load_files +0\.000 +101" -- "$bin" trace summarize "$gt"
+expect "trace summarize: --top 1" 0 "\.\.\. 1 more" -- "$bin" trace summarize "$gt" --top 1
+expect "trace without a subcommand" 2 "missing subcommand" -- "$bin" trace
+expect "trace summarize without FILE" 2 "missing FILE" -- "$bin" trace summarize
+expect "trace with an unknown subcommand" 2 "unknown subcommand 'show'" -- "$bin" trace show x
+expect "trace summarize on a missing file" 1 "could not read $tmp/none.json" -- "$bin" trace summarize "$tmp/none.json"
+echo '{"runs": 3}' >"$tmp/not-trace.json"
+expect "trace summarize on JSON that is no trace" 1 "not a Chrome trace-event file" -- "$bin" trace summarize "$tmp/not-trace.json"
+
 # --- version: the library, its ABI, and what it was built with.
 abi=$(sed -n 's/^#define PDS_ABI_VERSION \([0-9]*\).*/\1/p' "$fx/../../include/pdsafe.h")
 expect "version prints the ABI version of the header" 0 "^ABI version: $abi$" -- "$bin" version

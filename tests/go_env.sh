@@ -37,20 +37,31 @@ go_env_module() {
   pc=$(find "$prefix" -name pdsafe.pc | head -1)
   goversion=$(sed -nE 's/^go[[:space:]]+([0-9.]+)[[:space:]]*$/\1/p' "$src/go/go.mod" | head -1)
   mkdir -p "$dir"
+  # The package's own dependencies (golang.org/x/exp, for StartTrace) come
+  # with it: its requirements and go.sum, fetched once into the module cache
+  # through the module proxy (a no-op when they are there already).
+  local reqs
+  reqs=$(sed -nE 's/^require[[:space:]]+([^ ]+[[:space:]]+v[^ ]+).*$/\1/p; /^require[[:space:]]*\(/,/^\)/{s/^[[:space:]]+([^ ]+[[:space:]]+v[^ ]+).*$/\1/p}' "$src/go/go.mod")
   cat >"$dir/go.mod" <<GOMOD
 module $name
 
 go $goversion
 
 require github.com/pdsafe/pdsafe/go v0.0.0
+$([ -z "$reqs" ] || sed 's/^/require /' <<<"$reqs")
 
 replace github.com/pdsafe/pdsafe/go => $src/go
 GOMOD
+  cp "$src/go/go.sum" "$dir/go.sum"
+  if [ -n "$reqs" ]; then
+    (cd "$src/go" && GOFLAGS=-mod=mod GOWORK=off GOTOOLCHAIN=local go mod download $(tr ' ' '@' <<<"$reqs")) >/dev/null 2>&1 || true
+  fi
   export PKG_CONFIG_PATH="$(dirname "$pc")"
   # The prefix is part of the key too: the cached package records the -L and
   # rpath of the prefix it was built against, and scratch prefixes vanish.
   export CGO_CFLAGS="-O2 -g -DPDSAFE_BUILD_ID=$({ echo "$prefix"; cat "$prefix/include/pdsafe.h" "$(dirname "$pc")/../libpdsafe.so"; } | sha256sum | cut -c1-16)"
-  # Nothing is downloaded: the module has no dependency but the checkout, and
-  # the toolchain is the one found, never another one named by go.mod.
+  # Nothing is downloaded from here on: the dependencies are in the module
+  # cache (above), and the toolchain is the one found, never another one
+  # named by go.mod.
   export GOPROXY=off GOFLAGS= GOWORK=off GOTOOLCHAIN=local
 }

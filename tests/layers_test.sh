@@ -19,6 +19,8 @@
 #                                                reference kernels)
 #   src/backend/  core ops graph kernels backend
 #   src/plan/     core ops graph kernels backend plan
+#   src/trace/    core trace  (the recorder: below runtime and api, which
+#                              call its hooks)
 # Folders not listed (runtime, api) may use every folder.
 # Headers without a folder (pdsafe.h) and <system> headers are always allowed.
 # Prints a "FAIL file:line: ..." line per upward include and a closing
@@ -41,6 +43,7 @@ allowed() {
     passes) echo "core ops graph kernels passes" ;;
     backend) echo "core ops graph kernels backend" ;;
     plan) echo "core ops graph kernels backend plan" ;;
+    trace) echo "core trace" ;;
     *) echo "" ;;
   esac
 }
@@ -104,6 +107,6 @@ if [ ! -d "$root/src" ]; then
   exit 1
 fi
 check "$root"
-echo "--   includes of src/{core,ops,graph,kernels,model,passes,backend,plan} checked against their layers"
+echo "--   includes of src/{core,ops,graph,kernels,model,passes,backend,plan,trace} checked against their layers"
 echo "$n_pass passed, $n_fail failed"
 [ "$n_fail" -eq 0 ]

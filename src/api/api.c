@@ -17,6 +17,7 @@
 #include "guard/guard.h"
 #include "model/loader.h"
 #include "runtime/runtime.h"
+#include "trace/trace.h"
 
 
 uint32_t pds_abi_version(void)
@@ -140,6 +141,7 @@ pds_status pds_model_load_files(const char *model_path, const char *params_path,
     if (!out)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_model_load_files: out is NULL");
     *out = 0;
+    PDSI_TRACE_LOAD(MODEL_LOAD_FILES, out, err);
     if (!model_path)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
                          "pds_model_load_files: model_path is NULL");
@@ -160,6 +162,7 @@ pds_status pds_model_load_files(const char *model_path, const char *params_path,
 pds_status pds_model_check_files(const char *model_path, const char *params_path, char *buf,
                                  size_t cap, size_t *needed, pds_error *err)
 {
+    PDSI_TRACE_CALL(MODEL_CHECK_FILES, 0, 0, err);
     if (!buf && cap)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
                          "pds_model_check_files: buf is NULL, cap %zu", cap);
@@ -195,6 +198,7 @@ pds_status pds_model_load_buffers(const void *model, size_t model_length, const 
     if (!out)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_model_load_buffers: out is NULL");
     *out = 0;
+    PDSI_TRACE_LOAD(MODEL_LOAD_BUFFERS, out, err);
     if (!model || model_length == 0)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
                          "pds_model_load_buffers: the model buffer is %s",
@@ -233,6 +237,7 @@ static pds_status model_acquire(pds_model h, pdsi_model **m, const char *fn, pds
 
 pds_status pds_model_destroy(pds_model model, pds_error *err)
 {
+    PDSI_TRACE_CALL(MODEL_DESTROY, model, 0, err);
     if (model == 0)
         return PDS_OK;
     void *obj;
@@ -262,11 +267,13 @@ static pds_status io_count(pds_model model, size_t *count, bool inputs, const ch
 
 pds_status pds_model_input_count(pds_model model, size_t *count, pds_error *err)
 {
+    PDSI_TRACE_CALL(MODEL_INPUT_COUNT, model, 0, err);
     return io_count(model, count, true, "pds_model_input_count", err);
 }
 
 pds_status pds_model_output_count(pds_model model, size_t *count, pds_error *err)
 {
+    PDSI_TRACE_CALL(MODEL_OUTPUT_COUNT, model, 0, err);
     return io_count(model, count, false, "pds_model_output_count", err);
 }
 
@@ -292,17 +299,20 @@ static pds_status io_info(pds_model model, size_t index, pds_tensor_info *info, 
 pds_status pds_model_input_info(pds_model model, size_t index, pds_tensor_info *info,
                                 pds_error *err)
 {
+    PDSI_TRACE_CALL(MODEL_INPUT_INFO, model, 0, err);
     return io_info(model, index, info, true, "pds_model_input_info", err);
 }
 
 pds_status pds_model_output_info(pds_model model, size_t index, pds_tensor_info *info,
                                  pds_error *err)
 {
+    PDSI_TRACE_CALL(MODEL_OUTPUT_INFO, model, 0, err);
     return io_info(model, index, info, false, "pds_model_output_info", err);
 }
 
 pds_status pds_model_get_stats(pds_model model, pds_model_stats *stats, pds_error *err)
 {
+    PDSI_TRACE_CALL(MODEL_GET_STATS, model, 0, err);
     if (!stats)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_model_get_stats: stats is NULL");
     pds_status st = check_options_size(stats->struct_size, sizeof(pds_model_stats),
@@ -321,6 +331,7 @@ pds_status pds_model_get_stats(pds_model model, pds_model_stats *stats, pds_erro
 pds_status pds_model_op_type(pds_model model, size_t index, char *buf, size_t cap,
                              size_t *needed, pds_error *err)
 {
+    PDSI_TRACE_CALL(MODEL_OP_TYPE, model, 0, err);
     if (!buf && cap)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_model_op_type: buf is NULL, cap %zu",
                          cap);
@@ -351,6 +362,7 @@ pds_status pds_model_op_type(pds_model model, size_t index, char *buf, size_t ca
 pds_status pds_predictor_create(pds_model model, const pds_predictor_options *options,
                                 pds_predictor *out, pds_error *err)
 {
+    PDSI_TRACE_CALL_OUT(PREDICTOR_CREATE, model, out, err);
     if (!out)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_predictor_create: out is NULL");
     *out = 0;
@@ -410,6 +422,7 @@ static void pred_leave(pdsi_predictor *p)
 
 pds_status pds_predictor_destroy(pds_predictor predictor, pds_error *err)
 {
+    PDSI_TRACE_CALL(PREDICTOR_DESTROY, predictor, 0, err);
     if (predictor == 0)
         return PDS_OK;
     void *obj;
@@ -486,6 +499,7 @@ static pds_status run_held(pdsi_predictor *p, const char *fn, uint64_t id, uint3
         own.message[0] = '\0';
         err = &own;
     }
+    PDSI_TRACE_RUN_ID(id);
     pdsi_predictor_begin(p, id, wait_at);
     pds_status st = pdsi_predictor_run(p, inputs, n_inputs, outputs, n_outputs, err);
     pdsi_predictor_end(p);
@@ -496,6 +510,7 @@ static pds_status run_held(pdsi_predictor *p, const char *fn, uint64_t id, uint3
 pds_status pds_predictor_run(pds_predictor predictor, const pds_tensor *inputs, size_t n_inputs,
                              pds_tensor *outputs, size_t n_outputs, pds_error *err)
 {
+    PDSI_TRACE_CALL(PREDICTOR_RUN, predictor, 0, err);
     pdsi_predictor *p;
     pds_status st = pred_begin_call(predictor, &p, "pds_predictor_run", err);
     if (st)
@@ -512,6 +527,7 @@ pds_status pds_predictor_run_v2(pds_predictor predictor, pds_run_options *option
                                 const pds_tensor *inputs, size_t n_inputs, pds_tensor *outputs,
                                 size_t n_outputs, pds_error *err)
 {
+    PDSI_TRACE_CALL(PREDICTOR_RUN_V2, predictor, 0, err);
     const char *fn = "pds_predictor_run_v2";
     if (!options)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "%s: options is NULL (it carries the "
@@ -559,12 +575,14 @@ static pds_status fetch_common(pds_predictor predictor, uint64_t id, pds_tensor 
 pds_status pds_predictor_fetch(pds_predictor predictor, pds_tensor *outputs, size_t n_outputs,
                                pds_error *err)
 {
+    PDSI_TRACE_CALL(PREDICTOR_FETCH, predictor, 0, err);
     return fetch_common(predictor, 0, outputs, n_outputs, "pds_predictor_fetch", err);
 }
 
 pds_status pds_predictor_fetch_v2(pds_predictor predictor, pds_run_id run_id,
                                   pds_tensor *outputs, size_t n_outputs, pds_error *err)
 {
+    PDSI_TRACE_CALL(PREDICTOR_FETCH_V2, predictor, run_id, err);
     if (run_id == 0)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
                          "pds_predictor_fetch_v2: run id 0 names no run (use the id "
@@ -575,6 +593,7 @@ pds_status pds_predictor_fetch_v2(pds_predictor predictor, pds_run_id run_id,
 pds_status pds_predictor_get_stats(pds_predictor predictor, pds_predictor_stats *stats,
                                    pds_error *err)
 {
+    PDSI_TRACE_CALL(PREDICTOR_GET_STATS, predictor, 0, err);
     if (!stats)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_predictor_get_stats: stats is NULL");
     /* `backend` was appended: a caller's struct may end before it. */
@@ -597,6 +616,7 @@ pds_status pds_predictor_get_stats(pds_predictor predictor, pds_predictor_stats 
 pds_status pds_predictor_get_profile(pds_predictor predictor, pds_step_profile *steps, size_t cap,
                                      size_t *count, pds_error *err)
 {
+    PDSI_TRACE_CALL(PREDICTOR_GET_PROFILE, predictor, 0, err);
     if (!count)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT, "pds_predictor_get_profile: count is NULL");
     if (!steps && cap)
@@ -633,11 +653,13 @@ static pds_status cancel_common(pds_predictor predictor, uint64_t id, const char
 
 pds_status pds_predictor_cancel(pds_predictor predictor, pds_error *err)
 {
+    PDSI_TRACE_CALL(PREDICTOR_CANCEL, predictor, 0, err);
     return cancel_common(predictor, 0, "pds_predictor_cancel", err);
 }
 
 pds_status pds_predictor_cancel_run(pds_predictor predictor, pds_run_id run_id, pds_error *err)
 {
+    PDSI_TRACE_CALL(PREDICTOR_CANCEL_RUN, predictor, run_id, err);
     if (run_id == 0)
         return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
                          "pds_predictor_cancel_run: run id 0 names no run");

@@ -30,3 +30,9 @@ pds_status pdsi_env_choice(const char *name, const char *const *values, int n, i
                      "the environment variable %s is '%.64s', expected %s or unset", name, v,
                      accepted);
 }
+
+const char *pdsi_env_path(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}

@@ -18,4 +18,8 @@
 pds_status pdsi_env_choice(const char *name, const char *const *values, int n, int *choice,
                            pds_error *err);
 
+/* The value of variable `name` when it is set and not empty, else NULL: for
+ * the variables whose value is a path (PDSAFE_TRACE=FILE). */
+const char *pdsi_env_path(const char *name);
+
 #endif

@@ -35,6 +35,7 @@
 #include "core/cancel.h"
 #include "core/executor.h"
 #include "kernels/ref/ref.h"
+#include "trace/trace.h"
 
 pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *options,
                                  pdsi_predictor **out, pds_error *err)
@@ -440,6 +441,18 @@ static pds_status run_step(pdsi_predictor *p, const pdsi_step *s, pds_error *err
     return s->backend->step_run(s->impl, s->in_t, s->out_t, &run, err);
 }
 
+/* A step for the trace (trace/trace.h), named as pds_step_profile names it;
+ * returns its end, the next step's start. */
+static uint64_t trace_step(const pdsi_predictor *p, const pdsi_step *s, const pdsi_node *node,
+                           int32_t i, uint64_t t0)
+{
+    if (s->kind == PDSI_STEP_BACKEND)
+        return pdsi_trace_step(t0, p->run_id, i, node->index, node->type, s->backend->name,
+                               s->backend->step_impl(s->impl));
+    const char *k = s->kind == PDSI_STEP_CONVERT ? "reorder" : "copy";
+    return pdsi_trace_step(t0, p->run_id, i, node->index, k, k, NULL);
+}
+
 /* Each backend's per-predictor state, made on the thread that runs. */
 static pds_status make_streams(pdsi_predictor *p, pds_error *err)
 {
@@ -461,6 +474,7 @@ static pds_status run_steps(pdsi_predictor *p, pds_error *err)
     const pdsi_plan *pl = p->cur;
     bool prof = (p->options.flags & PDS_PREDICTOR_PROFILE) != 0;
     uint64_t t0 = prof ? now_ns() : 0;
+    PDSI_TRACE_STEP_BEGIN(tt);
     for (int32_t i = 0; i < pl->n_steps; i++) {
         const pdsi_step *s = &pl->steps[i];
         const pdsi_node *node = &g->nodes[s->node];
@@ -472,6 +486,8 @@ static pds_status run_steps(pdsi_predictor *p, pds_error *err)
         }
         uint64_t a = prof ? now_ns() : 0;
         pds_status st = run_step(p, s, err);
+        if (PDSI_TRACE_STEP_ACTIVE(tt))
+            tt = trace_step(p, s, node, i, tt);
         if (st)
             return pdsi_fail_wrap(err, st, "op #%d (%s)", node->index, node->type);
         if (prof) {
