@@ -27,7 +27,8 @@ const doc = `report finalizer and cleanup mistakes around C handles
     refers to obj: obj stays reachable, the cleanup never runs (M15).
   - runtime.SetFinalizer on a type that owns C memory and has no Close (or
     Free, Release, Destroy) method: memory is freed only when the GC gets to
-    it, late or never (M15).`
+    it, late or never (M15). Not for a type kept in a sync.Pool, which drops
+    its values silently: there the finalizer is the only release.`
 
 // Analyzer is the keepalive pass.
 var Analyzer = &analysis.Analyzer{
