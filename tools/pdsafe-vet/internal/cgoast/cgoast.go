@@ -123,6 +123,36 @@ func IsCPointer(t types.Type) bool {
 	return IsCType(t)
 }
 
+// IsOpaqueCPointer reports whether t points to an incomplete C type (a
+// struct C declares but does not define, such as ZSTD_CCtx): cgo defines it
+// as runtime/cgo.Incomplete, a not-in-heap struct Go cannot allocate, so such
+// a pointer can only hold C memory.
+func IsOpaqueCPointer(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	p, ok := types.Unalias(t).Underlying().(*types.Pointer)
+	if !ok {
+		return false
+	}
+	st, ok := types.Unalias(p.Elem()).Underlying().(*types.Struct)
+	if !ok {
+		return false
+	}
+	for i := 0; i < st.NumFields(); i++ {
+		n, ok := types.Unalias(st.Field(i).Type()).(*types.Named)
+		if !ok || n.Obj().Pkg() == nil {
+			continue
+		}
+		switch path := n.Obj().Pkg().Path(); {
+		case n.Obj().Name() == "Incomplete" && path == "runtime/cgo",
+			n.Obj().Name() == "NotInHeap" && (path == "internal/runtime/sys" || path == "runtime/internal/sys"):
+			return true
+		}
+	}
+	return false
+}
+
 // CTypeName is the C spelling of a C type ("PD_Predictor") or "".
 func CTypeName(t types.Type) string {
 	for t != nil {

@@ -59,6 +59,9 @@ func where(info *types.Info, temps Temps, defs Defs, e ast.Expr, depth int) Mem 
 		return Unknown
 	}
 	e = StripConv(info, temps.Resolve(info, e))
+	if IsOpaqueCPointer(info.TypeOf(e)) {
+		return CMem // Go cannot allocate an incomplete C type
+	}
 	switch x := e.(type) {
 	case *ast.UnaryExpr:
 		if x.Op == token.AND {

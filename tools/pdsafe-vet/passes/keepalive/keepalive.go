@@ -27,7 +27,8 @@ const doc = `report finalizer and cleanup mistakes around C handles
     refers to obj: obj stays reachable, the cleanup never runs (M15).
   - runtime.SetFinalizer on a type that owns C memory and has no Close (or
     Free, Release, Destroy) method: memory is freed only when the GC gets to
-    it, late or never (M15).`
+    it, late or never (M15). Not for a type kept in a sync.Pool, which drops
+    its values silently: there the finalizer is the only release.`
 
 // Analyzer is the keepalive pass.
 var Analyzer = &analysis.Analyzer{
@@ -81,9 +82,12 @@ func run(pass *analysis.Pass) (any, error) {
 	if len(finalized) == 0 {
 		return nil, nil
 	}
-	// 2. a finalized type owning C memory needs an explicit release.
+	// 2. a finalized type owning C memory needs an explicit release, unless
+	// the package keeps its values in a sync.Pool: the pool drops them
+	// silently at a GC, so the finalizer is the only release there can be.
+	pooled := pooledTypes(pass)
 	for tn, reg := range finalized {
-		if !ownsC(tn) {
+		if !ownsC(tn) || pooled[tn] {
 			continue
 		}
 		if _, ok := reg.(*ast.CallExpr); ok && cgoast.IsFunc(info, reg.(*ast.CallExpr), "runtime", "SetFinalizer") && !hasRelease(tn) {
@@ -355,6 +359,47 @@ func named(t types.Type) *types.TypeName {
 		return n.Origin().Obj()
 	}
 	return nil
+}
+
+// pooledTypes lists the package's types whose values it puts into a
+// sync.Pool or takes out of one (pool.Get().(*T)).
+func pooledTypes(pass *analysis.Pass) map[*types.TypeName]bool {
+	info := pass.TypesInfo
+	pooled := map[*types.TypeName]bool{}
+	for _, file := range pass.Files {
+		ast.Inspect(file, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.CallExpr:
+				if poolMethod(info, x, "Put") && len(x.Args) == 1 {
+					if tn := named(info.TypeOf(cgoast.StripConv(info, x.Args[0]))); tn != nil {
+						pooled[tn] = true
+					}
+				}
+			case *ast.TypeAssertExpr:
+				if call, ok := cgoast.Unparen(x.X).(*ast.CallExpr); ok && x.Type != nil && poolMethod(info, call, "Get") {
+					if tn := named(info.TypeOf(x.Type)); tn != nil {
+						pooled[tn] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	return pooled
+}
+
+// poolMethod reports whether call calls the method name of sync.Pool.
+func poolMethod(info *types.Info, call *ast.CallExpr, name string) bool {
+	sel, ok := cgoast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != name {
+		return false
+	}
+	fn, ok := info.Uses[sel.Sel].(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "sync" {
+		return false
+	}
+	recv := fn.Type().(*types.Signature).Recv()
+	return recv != nil && named(recv.Type()) != nil && named(recv.Type()).Name() == "Pool"
 }
 
 func ownsC(tn *types.TypeName) bool {

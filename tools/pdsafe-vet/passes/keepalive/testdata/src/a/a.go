@@ -80,6 +80,24 @@ func NewBare() *Bare {
 	return b
 }
 
+// Pooled owns C memory and has only a finalizer, but lives in a sync.Pool
+// that drops its values silently at a GC: the finalizer is the only release
+// there can be, and the pool bounds how many are waiting for it.
+type pooled struct{ c *C.obj }
+
+var objPool = sync.Pool{New: func() any {
+	p := &pooled{c: C.obj_new()}
+	runtime.SetFinalizer(p, func(p *pooled) { C.obj_free(p.c) })
+	return p
+}}
+
+func withPooled() int {
+	p := objPool.Get().(*pooled)
+	n := int(C.obj_run(p.c))
+	objPool.Put(p)
+	return n
+}
+
 type Cycle struct {
 	c    *C.obj
 	self *Cycle

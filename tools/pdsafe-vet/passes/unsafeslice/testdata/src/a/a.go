@@ -8,6 +8,7 @@ static void use(void *p) { (void)p; }
 #include <stdint.h>
 static void use_addr(uintptr_t a) { (void)a; }
 static void zero(void *p, size_t n) { (void)p; (void)n; }
+typedef struct opaque opaque; // declared, never defined
 */
 import "C"
 
@@ -76,7 +77,20 @@ func passAddr(p unsafe.Pointer) {
 
 func callsPassAddrGo() { passAddr(goBox()) }
 
+// A pointer to a complete C struct taken as a parameter may point into Go
+// memory (a C struct declared in Go): laundering it is reported.
+func completeCParam(b *C.buf) {
+	C.use_addr(C.uintptr_t(uintptr(unsafe.Pointer(b)))) // want `pointer passed to C.use_addr through a uintptr`
+}
+
 // --- false positives that must stay quiet ---
+
+// A pointer to an incomplete C type (the handle of a C library's object)
+// taken as a parameter: Go cannot allocate such a type, so it is C memory
+// and an integer of it hides nothing from the GC, whoever the caller.
+func OpaqueParam(o *C.opaque) {
+	C.use_addr(C.uintptr_t(uintptr(unsafe.Pointer(o))))
+}
 
 // A uintptr that is a size, not an address, converted to C.size_t.
 type buffer[T ~float32 | ~int64] struct {
