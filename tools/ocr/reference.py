@@ -17,7 +17,10 @@ dictionary of the model's inference.yml.
 
 With --bench N it instead times the pipeline end to end (image file to text)
 over the images, N rounds, and prints the per-image times as JSON (used by
-bench/ocr.sh).
+bench/ocr.sh). With --serve it warms up as --bench does, prints
+{"ready": true}, then times the images named on each line of stdin (paths
+separated by spaces) from --callers threads and prints one JSON line each:
+bench/ocr.sh alternates those requests with pdsafe-ocr -bench-serve's.
 """
 import argparse
 import json
@@ -97,12 +100,13 @@ def main():
     ap.add_argument("--images", default=str(ROOT / "go" / "ocr" / "testdata"))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--bench", type=int, default=0, help="rounds of timing instead of results")
-    ap.add_argument("--callers", type=int, default=1, help="with --bench: concurrent callers, one engine each")
+    ap.add_argument("--callers", type=int, default=1, help="with --bench/--serve: concurrent callers, one engine each")
+    ap.add_argument("--serve", action="store_true", help="time the images named on each stdin line (one JSON line each)")
     a = ap.parse_args()
     import paddle
     truth = json.load(open(Path(a.images) / "truth.json", encoding="utf-8"))
     paths = [Path(a.images) / "images" / t["image"] for t in truth]
-    if not a.bench:
+    if not a.bench and not a.serve:
         eng = make_engine(a.version, Path(a.models), a.threads)
         out = {"pipeline": "rapidocr_paddle 1.4.5 on paddlepaddle " + paddle.__version__,
                "models": a.version, "results": []}
@@ -130,26 +134,34 @@ def main():
     for e in engines:  # warm up: the first runs build Paddle's kernels
         for p in paths:
             recognise(e, p)
-    times = []
-    infer[0] = 0.0
 
-    def caller(e, work):
-        for p in work:
-            t0 = time.perf_counter()
-            recognise(e, p)
-            dt = time.perf_counter() - t0
-            with lock:
-                times.append(dt)
+    def time_pass(work):
+        times = [0.0] * len(work)
+        infer[0] = 0.0
 
-    work = [p for _ in range(a.bench) for p in paths]
-    t0 = time.perf_counter()
-    ts = [threading.Thread(target=caller, args=(engines[i], work[i::a.callers])) for i in range(a.callers)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    wall = time.perf_counter() - t0
-    json.dump({"times": times, "wall": wall, "images": len(work), "inference_share": infer[0] / sum(times)}, sys.stdout)
+        def caller(c):
+            for i in range(c, len(work), a.callers):
+                t0 = time.perf_counter()
+                recognise(engines[c], work[i])
+                times[i] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        ts = [threading.Thread(target=caller, args=(c,)) for c in range(a.callers)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        wall = time.perf_counter() - t0
+        return {"times": times, "wall": wall, "images": len(work), "inference_share": infer[0] / sum(times)}
+
+    if a.serve:
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            work = line.split()
+            if work:
+                print(json.dumps(time_pass(work)), flush=True)
+        return
+    json.dump(time_pass([p for _ in range(a.bench) for p in paths]), sys.stdout)
     sys.stdout.write("\n")
 
 
