@@ -32,28 +32,29 @@ def loadavg():
 
 
 class Side:
-    def __init__(self, name, cmd):
+    def __init__(self, name, cmd, log):
         self.name = name
+        self.log = log
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, text=True, bufsize=1)
+                                  stderr=open(log, "w"), text=True, bufsize=1)
 
     def wait_ready(self):
         line = self.p.stdout.readline()
         if json.loads(line or "{}").get("ready") is not True:
-            sys.exit(f"ocr_interleave: {self.name} did not start (said {line!r}; exit status {self.p.poll()})")
+            sys.exit(f"ocr_interleave: {self.name} did not start (said {line!r}; exit status {self.p.poll()}; its stderr is in {self.log})")
 
     def time(self, paths):
         self.p.stdin.write(" ".join(paths) + "\n")
         self.p.stdin.flush()
         line = self.p.stdout.readline()
         if not line:
-            sys.exit(f"ocr_interleave: {self.name} stopped on {paths} (exit status {self.p.wait()})")
+            sys.exit(f"ocr_interleave: {self.name} stopped on {paths} (exit status {self.p.wait()}; its stderr is in {self.log})")
         return json.loads(line)
 
     def close(self):
         self.p.stdin.close()
         if self.p.wait() != 0:
-            sys.exit(f"ocr_interleave: {self.name} exited with status {self.p.returncode}")
+            sys.exit(f"ocr_interleave: {self.name} exited with status {self.p.returncode} (its stderr is in {self.log})")
 
 
 def q(t, p):
@@ -61,13 +62,13 @@ def q(t, p):
     return t[min(len(t) - 1, int(p * len(t)))] * 1000
 
 
-def phase(version, callers, rounds, pdsafe_ocr, imgs):
+def phase(out, version, callers, rounds, pdsafe_ocr, imgs):
     go = Side(f"pdsafe-ocr ({callers} callers)",
               [pdsafe_ocr, "-version", version, "-workers", str(callers), "-threads", "1",
-               "-callers", str(callers), "-bench-serve", *imgs])
+               "-callers", str(callers), "-bench-serve", *imgs], f"{out}/ocr-{version}-go-{callers}.stderr")
     py = Side(f"reference.py ({callers} callers)",
               [sys.executable, str(ROOT / "tools" / "ocr" / "reference.py"), "--version", version,
-               "--threads", "1", "--callers", str(callers), "--serve"])
+               "--threads", "1", "--callers", str(callers), "--serve"], f"{out}/ocr-{version}-py-{callers}.stderr")
     go.wait_ready()
     py.wait_ready()
     res = {"go": [], "py": []}
@@ -100,10 +101,10 @@ def main():
     load0 = loadavg()
     print(f"== {version}: {len(imgs)} images x {rounds} rounds, the two sides interleaved "
           f"({os.cpu_count()} CPUs, load {load0})", flush=True)
-    one = phase(version, 1, rounds, pdsafe_ocr, imgs)
+    one = phase(out, version, 1, rounds, pdsafe_ocr, imgs)
     load1 = loadavg()
     print(f"   1 caller done (load {load1})", flush=True)
-    four = phase(version, 4, rounds, pdsafe_ocr, imgs)
+    four = phase(out, version, 4, rounds, pdsafe_ocr, imgs)
     load2 = loadavg()
     print(f"   4 callers done (load {load2})", flush=True)
     json.dump({"one": one, "four": four, "load": [load0, load1, load2]},

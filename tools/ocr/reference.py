@@ -131,29 +131,45 @@ def main():
                 infer[0] += time.perf_counter() - t0
 
     ie.PaddleInferSession.__call__ = timed
-    for e in engines:  # warm up: the first runs build Paddle's kernels
-        for p in paths:
-            recognise(e, p)
+
+    # One long-lived thread per engine, fed through a queue: Paddle
+    # Inference's oneDNN kernels keep per-thread state, and a predictor
+    # that moves to a new thread per request stops with "could not execute
+    # a primitive" (v4, oneDNN on), so every request goes to the same threads.
+    import queue
+    inbox = [queue.Queue() for _ in range(a.callers)]
+    done = queue.Queue()
+
+    def caller(c):
+        while True:
+            work, times = inbox[c].get()
+            try:
+                for i in range(c, len(work), a.callers):
+                    t0 = time.perf_counter()
+                    recognise(engines[c], work[i])
+                    times[i] = time.perf_counter() - t0
+                done.put(None)
+            except Exception as e:  # reported by time_pass
+                done.put(e)
 
     def time_pass(work):
         times = [0.0] * len(work)
         infer[0] = 0.0
-
-        def caller(c):
-            for i in range(c, len(work), a.callers):
-                t0 = time.perf_counter()
-                recognise(engines[c], work[i])
-                times[i] = time.perf_counter() - t0
-
         t0 = time.perf_counter()
-        ts = [threading.Thread(target=caller, args=(c,)) for c in range(a.callers)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
+        for q in inbox:
+            q.put((work, times))
+        errs = [done.get() for _ in inbox]
         wall = time.perf_counter() - t0
+        for e in errs:
+            if e is not None:
+                raise e
         return {"times": times, "wall": wall, "images": len(work), "inference_share": infer[0] / sum(times)}
 
+    for c in range(a.callers):
+        threading.Thread(target=caller, args=(c,), daemon=True).start()
+    # Warm up, each engine on every image in its own thread: the first runs
+    # build Paddle's kernels.
+    time_pass([p for p in paths for _ in range(a.callers)])
     if a.serve:
         print(json.dumps({"ready": True}), flush=True)
         for line in sys.stdin:
