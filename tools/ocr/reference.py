@@ -17,7 +17,10 @@ dictionary of the model's inference.yml.
 
 With --bench N it instead times the pipeline end to end (image file to text)
 over the images, N rounds, and prints the per-image times as JSON (used by
-bench/ocr.sh).
+bench/ocr.sh). With --serve it warms up as --bench does, prints
+{"ready": true}, then times the images named on each line of stdin (paths
+separated by spaces) from --callers threads and prints one JSON line each:
+bench/ocr.sh alternates those requests with pdsafe-ocr -bench-serve's.
 """
 import argparse
 import json
@@ -97,12 +100,13 @@ def main():
     ap.add_argument("--images", default=str(ROOT / "go" / "ocr" / "testdata"))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--bench", type=int, default=0, help="rounds of timing instead of results")
-    ap.add_argument("--callers", type=int, default=1, help="with --bench: concurrent callers, one engine each")
+    ap.add_argument("--callers", type=int, default=1, help="with --bench/--serve: concurrent callers, one engine each")
+    ap.add_argument("--serve", action="store_true", help="time the images named on each stdin line (one JSON line each)")
     a = ap.parse_args()
     import paddle
     truth = json.load(open(Path(a.images) / "truth.json", encoding="utf-8"))
     paths = [Path(a.images) / "images" / t["image"] for t in truth]
-    if not a.bench:
+    if not a.bench and not a.serve:
         eng = make_engine(a.version, Path(a.models), a.threads)
         out = {"pipeline": "rapidocr_paddle 1.4.5 on paddlepaddle " + paddle.__version__,
                "models": a.version, "results": []}
@@ -127,29 +131,53 @@ def main():
                 infer[0] += time.perf_counter() - t0
 
     ie.PaddleInferSession.__call__ = timed
-    for e in engines:  # warm up: the first runs build Paddle's kernels
-        for p in paths:
-            recognise(e, p)
-    times = []
-    infer[0] = 0.0
 
-    def caller(e, work):
-        for p in work:
-            t0 = time.perf_counter()
-            recognise(e, p)
-            dt = time.perf_counter() - t0
-            with lock:
-                times.append(dt)
+    # One long-lived thread per engine, fed through a queue: Paddle
+    # Inference's oneDNN kernels keep per-thread state, and a predictor
+    # that moves to a new thread per request stops with "could not execute
+    # a primitive" (v4, oneDNN on), so every request goes to the same threads.
+    import queue
+    inbox = [queue.Queue() for _ in range(a.callers)]
+    done = queue.Queue()
 
-    work = [p for _ in range(a.bench) for p in paths]
-    t0 = time.perf_counter()
-    ts = [threading.Thread(target=caller, args=(engines[i], work[i::a.callers])) for i in range(a.callers)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    wall = time.perf_counter() - t0
-    json.dump({"times": times, "wall": wall, "images": len(work), "inference_share": infer[0] / sum(times)}, sys.stdout)
+    def caller(c):
+        while True:
+            work, times = inbox[c].get()
+            try:
+                for i in range(c, len(work), a.callers):
+                    t0 = time.perf_counter()
+                    recognise(engines[c], work[i])
+                    times[i] = time.perf_counter() - t0
+                done.put(None)
+            except Exception as e:  # reported by time_pass
+                done.put(e)
+
+    def time_pass(work):
+        times = [0.0] * len(work)
+        infer[0] = 0.0
+        t0 = time.perf_counter()
+        for q in inbox:
+            q.put((work, times))
+        errs = [done.get() for _ in inbox]
+        wall = time.perf_counter() - t0
+        for e in errs:
+            if e is not None:
+                raise e
+        return {"times": times, "wall": wall, "images": len(work), "inference_share": infer[0] / sum(times)}
+
+    for c in range(a.callers):
+        threading.Thread(target=caller, args=(c,), daemon=True).start()
+    # Warm up, each engine on every image in its own thread: the first runs
+    # build Paddle's kernels.
+    time_pass([p for p in paths for _ in range(a.callers)])
+    if a.serve:
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            work = line.split()
+            if work:
+                print(json.dumps(time_pass(work)), flush=True)
+        return
+    json.dump(time_pass([p for _ in range(a.bench) for p in paths]), sys.stdout)
     sys.stdout.write("\n")
 
 

@@ -12,6 +12,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,7 +34,7 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "pdsafe-ocr:", err)
 		var u usageError
 		if errors.As(err, &u) {
@@ -90,7 +92,7 @@ type jsonImage struct {
 	Error string     `json:"error,omitempty"`
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("pdsafe-ocr", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	models := fs.String("models", defaultModels(), "directory of the models (scripts/fetch-ocr-models.sh)")
@@ -102,7 +104,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	threads := fs.Int("threads", 1, "intra-op threads per run")
 	maxSide := fs.Int("max-side", 960, "longer side of the detection input at most")
 	bench := fs.Int("bench", 0, "time N rounds over the images instead of printing text (JSON times)")
-	callers := fs.Int("callers", 1, "with -bench: goroutines calling the one engine at once")
+	callers := fs.Int("callers", 1, "with -bench or -bench-serve: goroutines calling the one engine at once")
+	benchServe := fs.Bool("bench-serve", false, "after a warm-up round over the images, time the images named on each line of stdin (one JSON line each)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: pdsafe-ocr [flags] IMAGE...")
 		fs.PrintDefaults()
@@ -135,6 +138,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	defer eng.Close()
 	ctx := context.Background()
+	if *callers < 1 {
+		return usageError{fmt.Sprintf("-callers is %d, expected at least 1", *callers)}
+	}
+	if *benchServe {
+		return serveBench(ctx, eng, fs.Args(), *callers, stdin, stdout)
+	}
 	if *bench > 0 {
 		return runBench(ctx, eng, fs.Args(), *bench, *callers, stdout)
 	}
@@ -196,18 +205,70 @@ func run(args []string, stdout, stderr io.Writer) error {
 // from callers goroutines at once, each call timed from the file to the
 // text, and prints the times as JSON.
 func runBench(ctx context.Context, eng *ocr.Engine, paths []string, rounds, callers int, stdout io.Writer) error {
-	for _, p := range paths {
-		if _, err := eng.RecognizeFile(ctx, p); err != nil {
-			return err
-		}
+	if err := warmUp(ctx, eng, paths); err != nil {
+		return err
 	}
 	var work []string
 	for r := 0; r < rounds; r++ {
 		work = append(work, paths...)
 	}
+	res, err := timePass(ctx, eng, work, callers)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(res)
+}
+
+// serveBench is the timing side of bench/ocr.sh's interleaved comparison:
+// after a warm-up round over the images it prints {"ready": true}, then for
+// each line of stdin (image paths separated by spaces) recognises those
+// images from callers goroutines and prints one JSON line of times, as
+// runBench does; it returns at the end of stdin. The driver alternates its
+// requests with the other side's, so both run under the same load.
+func serveBench(ctx context.Context, eng *ocr.Engine, paths []string, callers int, stdin io.Reader, stdout io.Writer) error {
+	if err := warmUp(ctx, eng, paths); err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	if err := enc.Encode(map[string]bool{"ready": true}); err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(stdin)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		work := strings.Fields(sc.Text())
+		if len(work) == 0 {
+			continue
+		}
+		res, err := timePass(ctx, eng, work, callers)
+		if err != nil {
+			return err
+		}
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+func warmUp(ctx context.Context, eng *ocr.Engine, paths []string) error {
+	for _, p := range paths {
+		if _, err := eng.RecognizeFile(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// timePass recognises work from callers goroutines, each taking every
+// callers-th image, and returns each image's time from the file to the text
+// (seconds), the wall time, and the share of the engine's time spent in the
+// models' runs during the pass.
+func timePass(ctx context.Context, eng *ocr.Engine, work []string, callers int) (map[string]any, error) {
 	times := make([]float64, len(work))
 	errs := make([]error, callers)
 	var wg sync.WaitGroup
+	st0 := eng.Stats()
 	t0 := time.Now()
 	for c := 0; c < callers; c++ {
 		wg.Add(1)
@@ -226,11 +287,14 @@ func runBench(ctx context.Context, eng *ocr.Engine, paths []string, rounds, call
 	wg.Wait()
 	wall := time.Since(t0).Seconds()
 	if err := errors.Join(errs...); err != nil {
-		return err
+		return nil, err
 	}
 	st := eng.Stats()
-	return json.NewEncoder(stdout).Encode(map[string]any{"times": times, "wall": wall, "images": len(work),
-		"inference_share": float64(st.Inference) / float64(st.Total)})
+	share := 0.0
+	if d := st.Total - st0.Total; d > 0 {
+		share = float64(st.Inference-st0.Inference) / float64(d)
+	}
+	return map[string]any{"times": times, "wall": wall, "images": len(work), "inference_share": share}, nil
 }
 
 // writeAnnotated draws each line's box in red on a copy of img.
