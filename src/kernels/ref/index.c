@@ -133,13 +133,18 @@ static pds_status seq_run(int kind, const void *params, const pdsi_slot *in,
     if (kind == 0) {
         /* start, start + step, (start + step) + step, ... in the output type */
         if (g.dtype == PDS_FLOAT32) {
-            float v = (float)g.f0, s = (float)g.df;
-            for (int64_t i = 0; i < n; i++, v += s)
+            float v = (float)g.f0;
+            const float s = (float)g.df;
+            for (int64_t i = 0; i < n; i++) {
                 ((float *)d)[i] = v;
+                v += s;
+            }
         } else if (g.dtype == PDS_FLOAT64) {
             double v = g.f0;
-            for (int64_t i = 0; i < n; i++, v += g.df)
+            for (int64_t i = 0; i < n; i++) {
                 ((double *)d)[i] = v;
+                v += g.df;
+            }
         } else {
             /* n steps stay within [start, end]: no overflow before the last */
             int64_t v = g.i0;
