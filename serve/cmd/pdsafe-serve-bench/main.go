@@ -31,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,6 +57,7 @@ func main() {
 	soakSample := flag.Duration("soak-sample", 30*time.Second, "sampling period of RSS and goroutines (-soak)")
 	soakReload := flag.Duration("soak-reload", 5*time.Second, "model reload period (-soak)")
 	soakMax := flag.Int64("soak-max-requests", 10_000_000, "bound on the soak's requests")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the benchmark (client, server and Pool.Run) to this file")
 	flag.Parse()
 	if *rounds < 1 {
 		log.Fatalf("-rounds %d: expected at least 1", *rounds)
@@ -157,11 +159,17 @@ func main() {
 
 	fmt.Printf("model %s (%s), %d predictors, GOMAXPROCS %d, %d x %s per point, max_batch_size %d, max_queue_delay %d us\n\n",
 		*model, in, *instances, runtime.GOMAXPROCS(0), *rounds, *dur, *maxBatch, *delay)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		must(err)
+		must(pprof.StartCPUProfile(f))
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	fmt.Println("| concurrency | Pool.Run infer/s | p50 | p99 | serve infer/s | p50 | p99 | serve + batching infer/s | p50 | p99 |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
 	type point struct {
-		c                   int
-		lib, plain, batched result
+		c                       int
+		lib, plain, batched, rt result
 	}
 	var points []point
 	for _, c := range cs {
@@ -185,21 +193,33 @@ func main() {
 				return nil
 			}
 		}
-		var lib, plain, batched samples
+		// The HTTP round trip alone: GET /v2/health/live on the same
+		// client and server, for the share of the overhead that is transport.
+		live := func() error {
+			resp, err := client.Get("http://" + l.Addr().String() + "/v2/health/live")
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			_, err = io.Copy(io.Discard, resp.Body)
+			return err
+		}
+		var lib, plain, batched, rt samples
 		for r := 0; r < *rounds; r++ {
 			lib.add(load(c, *dur, libRun))
 			plain.add(load(c, *dur, post("plain")))
 			batched.add(load(c, *dur, post("batched")))
+			rt.add(load(c, *dur/4, live))
 		}
-		p := point{c, lib.result(), plain.result(), batched.result()}
+		p := point{c, lib.result(), plain.result(), batched.result(), rt.result()}
 		points = append(points, p)
 		fmt.Printf("| %d | %s | %s | %s |\n", c, p.lib, p.plain, p.batched)
 	}
 	fmt.Println()
-	fmt.Println("| concurrency | serve p50 - Pool.Run p50 | serve / Pool.Run infer/s | batching / no batching infer/s |")
-	fmt.Println("|---|---|---|---|")
+	fmt.Println("| concurrency | serve p50 - Pool.Run p50 | GET /v2/health/live p50 | serve / Pool.Run infer/s | batching / no batching infer/s |")
+	fmt.Println("|---|---|---|---|---|")
 	for _, p := range points {
-		fmt.Printf("| %d | %s | %.2f | %.2f |\n", p.c, us(p.plain.p50-p.lib.p50), p.plain.rate/p.lib.rate, p.batched.rate/p.plain.rate)
+		fmt.Printf("| %d | %s | %s | %.2f | %.2f |\n", p.c, us(p.plain.p50-p.lib.p50), us(p.rt.p50), p.plain.rate/p.lib.rate, p.batched.rate/p.plain.rate)
 	}
 }
 
