@@ -9,8 +9,12 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"os"
+	"runtime"
+	rtmetrics "runtime/metrics"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -114,6 +118,44 @@ func (m *metrics) write(b *bytes.Buffer) {
 		u(func(s *modelStats) uint64 { return s.computeInferUs.Load() }))
 	family("nv_inference_pending_request_count", "gauge", "Instantaneous number of pending requests awaiting execution per-model.",
 		func(s *modelStats) string { return strconv.FormatInt(s.pending.Load(), 10) })
+	writeProcessMetrics(b)
+}
+
+// writeProcessMetrics writes the process's own gauges under the names of the
+// Prometheus Go client (go_goroutines, go_memstats_heap_alloc_bytes,
+// process_resident_memory_bytes), so that a long run can be watched for
+// goroutine and memory growth from /metrics alone. The resident size comes
+// from /proc/self/statm and is left out where that file does not exist.
+func writeProcessMetrics(b *bytes.Buffer) {
+	fmt.Fprintf(b, "# HELP go_goroutines Number of goroutines that currently exist.\n# TYPE go_goroutines gauge\ngo_goroutines %d\n",
+		runtime.NumGoroutine())
+	sample := []rtmetrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	rtmetrics.Read(sample)
+	if sample[0].Value.Kind() == rtmetrics.KindUint64 {
+		fmt.Fprintf(b, "# HELP go_memstats_heap_alloc_bytes Number of heap bytes allocated and still in use.\n# TYPE go_memstats_heap_alloc_bytes gauge\ngo_memstats_heap_alloc_bytes %d\n",
+			sample[0].Value.Uint64())
+	}
+	if rss, ok := residentBytes(); ok {
+		fmt.Fprintf(b, "# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %d\n", rss)
+	}
+}
+
+// residentBytes reads the resident set size from /proc/self/statm (its
+// second field, in pages).
+func residentBytes() (uint64, bool) {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, false
+	}
+	pages, err := strconv.ParseUint(f[1], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return pages * uint64(os.Getpagesize()), true
 }
 
 func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -192,3 +192,34 @@ func waitPending(t *testing.T, ts *testServer, model, ver string, n int64) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// lateTimerCtx is a context whose deadline has passed but whose timer has
+// not fired: what a worker can see on a busy machine.
+type lateTimerCtx struct {
+	context.Context
+	deadline time.Time
+}
+
+func (c lateTimerCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+
+// TestEndedDeadlinePassed: a request whose deadline has passed is not started
+// even when its context does not say so yet; one with time left is.
+func TestEndedDeadlinePassed(t *testing.T) {
+	past := lateTimerCtx{context.Background(), time.Now().Add(-time.Microsecond)}
+	if err := ended(past); err != context.DeadlineExceeded {
+		t.Errorf("deadline passed, timer not fired: ended = %v, want context.DeadlineExceeded", err)
+	}
+	if err := asAPIError(fmt.Errorf("model 'm': %w", ended(past))); err.status != http.StatusGatewayTimeout {
+		t.Errorf("deadline passed: status %d, want 504", err.status)
+	}
+	future := lateTimerCtx{context.Background(), time.Now().Add(time.Hour)}
+	if err := ended(future); err != nil {
+		t.Errorf("deadline an hour away: ended = %v, want nil", err)
+	}
+	cancelled, cancel := context.WithCancelCause(context.Background())
+	cause := fmt.Errorf("the client went away")
+	cancel(cause)
+	if err := ended(cancelled); err != cause {
+		t.Errorf("cancelled: ended = %v, want its cause", err)
+	}
+}

@@ -117,8 +117,8 @@ func (v *version) worker() {
 				return
 			}
 		}
-		if first.ctx.Err() != nil {
-			first.done <- jobResult{err: context.Cause(first.ctx)}
+		if err := ended(first.ctx); err != nil {
+			first.done <- jobResult{err: err}
 			continue
 		}
 		batch := []*job{first}
@@ -160,8 +160,8 @@ func (v *version) gather(batch []*job, d *DynamicBatching) ([]*job, *job) {
 			}
 		}
 		v.stats.pending.Add(-1)
-		if j.ctx.Err() != nil {
-			j.done <- jobResult{err: context.Cause(j.ctx)}
+		if err := ended(j.ctx); err != nil {
+			j.done <- jobResult{err: err}
 			continue
 		}
 		if rows+j.batch > v.cfg.MaxBatchSize || !sameRows(batch[0], j) {
@@ -181,6 +181,20 @@ func sameRows(a, b *job) bool {
 		}
 	}
 	return true
+}
+
+// ended reports why a request may no longer start: its context is done, or
+// its deadline has passed although the context's timer has not fired yet (on
+// a busy machine the timer's goroutine can run late, and a fast model would
+// then answer a request whose deadline had passed before it was taken).
+func ended(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // run runs a batch of jobs as one model run and answers each.

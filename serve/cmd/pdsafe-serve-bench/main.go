@@ -4,8 +4,15 @@
 // loaded on loopback at each concurrency by closed-loop clients sending the
 // binary tensor protocol (REST) for a fixed time. It prints a Markdown table
 // of throughput and latency percentiles (serve/BENCHMARKS.md holds a run).
+// With -rounds N each point is measured N times, the three variants taking
+// turns, so that a change in the machine's load falls on all three alike.
 //
 //	pdsafe-serve-bench -fixtures tests/fixtures -model pplcnet -concurrency 1,2,4,8,16,32,64 -duration 5s
+//
+// With -soak DURATION it runs the mixed-load soak of soak.go instead, against
+// a pdsafe-serve process (-server) on 127.0.0.1:
+//
+//	pdsafe-serve-bench -fixtures tests/fixtures -model pplcnet -soak 10m -server build/pdsafe-serve
 package main
 
 import (
@@ -24,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,7 +50,18 @@ func main() {
 	instances := flag.Int("instances", 2, "instance_group count (predictors)")
 	delay := flag.Int("max-queue-delay-us", 2000, "max_queue_delay_microseconds of the batching variant")
 	maxBatch := flag.Int("max-batch-size", 16, "max_batch_size")
+	rounds := flag.Int("rounds", 1, "measurements of each point, the variants taking turns (-duration each)")
+	soak := flag.Duration("soak", 0, "run the mixed-load soak for this long instead of the benchmark")
+	server := flag.String("server", "build/pdsafe-serve", "the pdsafe-serve binary (-soak)")
+	soakWorkers := flag.Int("soak-workers", 8, "closed-loop clients (-soak)")
+	soakSample := flag.Duration("soak-sample", 30*time.Second, "sampling period of RSS and goroutines (-soak)")
+	soakReload := flag.Duration("soak-reload", 5*time.Second, "model reload period (-soak)")
+	soakMax := flag.Int64("soak-max-requests", 10_000_000, "bound on the soak's requests")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the benchmark (client, server and Pool.Run) to this file")
 	flag.Parse()
+	if *rounds < 1 {
+		log.Fatalf("-rounds %d: expected at least 1", *rounds)
+	}
 	var cs []int
 	for _, s := range strings.Split(*conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -92,6 +111,37 @@ func main() {
 		}
 		must(os.WriteFile(filepath.Join(repo, name, "config.pbtxt"), []byte(base+extra), 0o644))
 	}
+	raw := make([]byte, 4*n)
+	for i, f := range data {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(f))
+	}
+	pool, err := m.NewPool(*instances)
+	must(err)
+	defer pool.Close()
+	x, err := pdsafe.NewTensor(shape, data)
+	must(err)
+
+	if *soak > 0 {
+		hdr, _ := json.Marshal(map[string]any{
+			"inputs":     []any{map[string]any{"name": in.Name, "shape": shape, "datatype": "FP32", "parameters": map[string]any{"binary_data_size": 4 * n}}},
+			"outputs":    []any{map[string]any{"name": m.Outputs()[0].Name, "parameters": map[string]any{"binary_data_output": true}}},
+			"parameters": map[string]any{"binary_data_output": true},
+		})
+		res, err := pool.Run(context.Background(), x)
+		must(err)
+		want, err := pdsafe.OutputAt[float32](res, 0)
+		must(err)
+		err = runSoak(soakConfig{server: *server, repo: repo, dur: *soak, workers: *soakWorkers,
+			sample: *soakSample, reload: *soakReload, maxRequests: *soakMax,
+			inputName: in.Name, shape: shape, hdr: hdr, raw: raw, want: want.Data, outName: m.Outputs()[0].Name})
+		if err != nil {
+			pool.Close()
+			os.RemoveAll(repo)
+			log.Fatal(err)
+		}
+		return
+	}
+
 	s, err := serve.New(serve.Options{ModelRepository: repo, MaxQueueSize: 1024,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	must(err)
@@ -104,25 +154,26 @@ func main() {
 		"inputs":     []any{map[string]any{"name": in.Name, "shape": shape, "datatype": "FP32", "parameters": map[string]any{"binary_data_size": 4 * n}}},
 		"parameters": map[string]any{"binary_data_output": true},
 	})
-	raw := make([]byte, 4*n)
-	for i, f := range data {
-		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(f))
-	}
 	body := append(hdr, raw...)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
 
-	pool, err := m.NewPool(*instances)
-	must(err)
-	defer pool.Close()
-	x, err := pdsafe.NewTensor(shape, data)
-	must(err)
-
-	fmt.Printf("model %s (%s), %d predictors, GOMAXPROCS %d, %s per point, max_batch_size %d, max_queue_delay %d us\n\n",
-		*model, in, *instances, runtime.GOMAXPROCS(0), *dur, *maxBatch, *delay)
+	fmt.Printf("model %s (%s), %d predictors, GOMAXPROCS %d, %d x %s per point, max_batch_size %d, max_queue_delay %d us\n\n",
+		*model, in, *instances, runtime.GOMAXPROCS(0), *rounds, *dur, *maxBatch, *delay)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		must(err)
+		must(pprof.StartCPUProfile(f))
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	fmt.Println("| concurrency | Pool.Run infer/s | p50 | p99 | serve infer/s | p50 | p99 | serve + batching infer/s | p50 | p99 |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
+	type point struct {
+		c                       int
+		lib, plain, batched, rt result
+	}
+	var points []point
 	for _, c := range cs {
-		lib := load(c, *dur, func() error { _, err := pool.Run(context.Background(), x); return err })
+		libRun := func() error { _, err := pool.Run(context.Background(), x); return err }
 		post := func(name string) func() error {
 			url := "http://" + l.Addr().String() + "/v2/models/" + name + "/infer"
 			return func() error {
@@ -142,10 +193,57 @@ func main() {
 				return nil
 			}
 		}
-		plain := load(c, *dur, post("plain"))
-		batched := load(c, *dur, post("batched"))
-		fmt.Printf("| %d | %s | %s | %s |\n", c, lib, plain, batched)
+		// The HTTP round trip alone: GET /v2/health/live on the same
+		// client and server, for the share of the overhead that is transport.
+		live := func() error {
+			resp, err := client.Get("http://" + l.Addr().String() + "/v2/health/live")
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			_, err = io.Copy(io.Discard, resp.Body)
+			return err
+		}
+		var lib, plain, batched, rt samples
+		for r := 0; r < *rounds; r++ {
+			lib.add(load(c, *dur, libRun))
+			plain.add(load(c, *dur, post("plain")))
+			batched.add(load(c, *dur, post("batched")))
+			rt.add(load(c, *dur/4, live))
+		}
+		p := point{c, lib.result(), plain.result(), batched.result(), rt.result()}
+		points = append(points, p)
+		fmt.Printf("| %d | %s | %s | %s |\n", c, p.lib, p.plain, p.batched)
 	}
+	fmt.Println()
+	fmt.Println("| concurrency | serve p50 - Pool.Run p50 | GET /v2/health/live p50 | serve / Pool.Run infer/s | batching / no batching infer/s |")
+	fmt.Println("|---|---|---|---|---|")
+	for _, p := range points {
+		fmt.Printf("| %d | %s | %s | %.2f | %.2f |\n", p.c, us(p.plain.p50-p.lib.p50), us(p.rt.p50), p.plain.rate/p.lib.rate, p.batched.rate/p.plain.rate)
+	}
+}
+
+// samples gathers the measurements of one variant over the rounds.
+type samples struct {
+	lat  []time.Duration
+	el   time.Duration
+	errs int
+}
+
+func (s *samples) add(lat []time.Duration, el time.Duration, errs int) {
+	s.lat = append(s.lat, lat...)
+	s.el += el
+	s.errs += errs
+}
+
+func (s *samples) result() result {
+	slices.Sort(s.lat)
+	r := result{rate: float64(len(s.lat)) / s.el.Seconds(), errs: s.errs}
+	if len(s.lat) > 0 {
+		r.p50 = s.lat[len(s.lat)/2]
+		r.p99 = s.lat[min(len(s.lat)-1, len(s.lat)*99/100)]
+	}
+	return r
 }
 
 type result struct {
@@ -165,8 +263,9 @@ func (r result) String() string {
 func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d.Nanoseconds())/1e3) }
 
 // load runs c closed-loop callers of f for d (after a short warm-up) and
-// returns the rate and latency percentiles.
-func load(c int, d time.Duration, f func() error) result {
+// returns the latencies of the calls that succeeded, the time taken and the
+// number of errors.
+func load(c int, d time.Duration, f func() error) ([]time.Duration, time.Duration, int) {
 	for i := 0; i < 3*c; i++ {
 		_ = f()
 	}
@@ -197,14 +296,7 @@ func load(c int, d time.Duration, f func() error) result {
 		}()
 	}
 	wg.Wait()
-	el := time.Since(start)
-	slices.Sort(lat)
-	r := result{rate: float64(len(lat)) / el.Seconds(), errs: errs}
-	if len(lat) > 0 {
-		r.p50 = lat[len(lat)/2]
-		r.p99 = lat[min(len(lat)-1, len(lat)*99/100)]
-	}
-	return r
+	return lat, time.Since(start), errs
 }
 
 func must(err error) {
