@@ -15,13 +15,7 @@ import (
 // (deploy/validate.py), and checks that the validation is real: a manifest
 // with a misspelt field fails it.
 func TestDeployManifests(t *testing.T) {
-	py := os.Getenv("PDSAFE_SERVE_PYTHON")
-	if py == "" {
-		if os.Getenv("PDSAFE_REQUIRE_TRITONCLIENT") == "1" {
-			t.Fatal("PDSAFE_SERVE_PYTHON is not set (run: export PDSAFE_SERVE_PYTHON=$(bash scripts/setup-serve-python.sh))")
-		}
-		t.Skip("PDSAFE_SERVE_PYTHON is not set: no kubernetes-validate to test with")
-	}
+	py := servePython(t, "kubernetes-validate")
 	run := func(files ...string) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()

@@ -399,3 +399,19 @@ func mustStatus(t testing.TB, what string, got, want int, body []byte) {
 		t.Fatalf("%s: status %d, want %d; body %s", what, got, want, body)
 	}
 }
+
+// servePython returns the Python of the serve tests' venv
+// (PDSAFE_SERVE_PYTHON, printed by scripts/setup-serve-python.sh), which
+// has `needs` installed. Without it the test is skipped, or fails when
+// PDSAFE_REQUIRE_TRITONCLIENT=1 (scripts/go-test.sh sets both).
+func servePython(t *testing.T, needs string) string {
+	t.Helper()
+	py := os.Getenv("PDSAFE_SERVE_PYTHON")
+	if py == "" {
+		if os.Getenv("PDSAFE_REQUIRE_TRITONCLIENT") == "1" {
+			t.Fatal("PDSAFE_SERVE_PYTHON is not set (run: export PDSAFE_SERVE_PYTHON=$(bash scripts/setup-serve-python.sh))")
+		}
+		t.Skipf("PDSAFE_SERVE_PYTHON is not set: no %s to test with", needs)
+	}
+	return py
+}

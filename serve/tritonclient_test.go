@@ -2,7 +2,6 @@ package serve
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -17,13 +16,7 @@ import (
 // (scripts/setup-serve-python.sh prints it); without it the test is skipped,
 // unless PDSAFE_REQUIRE_TRITONCLIENT=1 (scripts/go-test.sh sets both).
 func TestTritonClient(t *testing.T) {
-	py := os.Getenv("PDSAFE_SERVE_PYTHON")
-	if py == "" {
-		if os.Getenv("PDSAFE_REQUIRE_TRITONCLIENT") == "1" {
-			t.Fatal("PDSAFE_SERVE_PYTHON is not set (run: export PDSAFE_SERVE_PYTHON=$(bash scripts/setup-serve-python.sh))")
-		}
-		t.Skip("PDSAFE_SERVE_PYTHON is not set: no tritonclient to test with")
-	}
+	py := servePython(t, "tritonclient")
 	ts := mathServer(t, mathConfig, Options{})
 	script, err := filepath.Abs("tests/tritonclient_check.py")
 	if err != nil {
