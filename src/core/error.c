@@ -38,7 +38,8 @@ const char *pds_version(void)
         PDS_VERSION_PATCH);
 }
 
-pds_status pdsi_fail(pds_error *err, pds_status code, const char *fmt, ...)
+/* The name in parentheses: under __clang_analyzer__ it is also a macro (error.h). */
+pds_status (pdsi_fail)(pds_error *err, pds_status code, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
