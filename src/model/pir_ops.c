@@ -949,6 +949,12 @@ static const opspec SPECS[] = {
      "min_sizes/F max_sizes/F aspect_ratios/F variances/F flip/b clip/b step_w/f step_h/f "
      "offset/f min_max_aspect_ratios_order/b",
      NULL, NULL},
+    {"multiclass_nms3", "multiclass_nms3", "BBoxes Scores RoisNum", "Out Index NmsRoisNum",
+     "score_threshold/f nms_top_k/i keep_top_k/i nms_threshold/f normalized/b nms_eta/f "
+     "background_label/i",
+     "score_threshold/f nms_top_k/i keep_top_k/i nms_threshold/f normalized/b nms_eta/f "
+     "background_label/i",
+     NULL, NULL},
     /* sort family */
     {"topk", "top_k_v2", "X =k:i|K", "Out Indices", "axis/i largest/b sorted/b",
      "k/i axis/i largest/b sorted/b", NULL, NULL},

@@ -1,9 +1,12 @@
 /*
- * detect.c — parse and shape inference for the detect family: yolo_box and
- * prior_box (ops/detect.h). Slots and attributes are those of Paddle's
- * legacy operators; PIR's pd_op.yolo_box and pd_op.prior_box map onto them.
+ * detect.c — parse and shape inference for the detect family: yolo_box,
+ * prior_box and multiclass_nms3 (ops/detect.h), and the suppression itself,
+ * which multiclass_nms3's shape inference and its kernel share. Slots and
+ * attributes are those of Paddle's legacy operators; PIR's pd_op.yolo_box,
+ * pd_op.prior_box and pd_op.multiclass_nms3 map onto them.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops/detect.h"
@@ -206,8 +209,348 @@ static const pdsi_opdef op_prior_box = {
     .infer = prior_box_infer,
 };
 
+/* ---- multiclass_nms3 --------------------------------------------------------- */
+
+static pds_status nms_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_nms_params *p = params;
+    double score, nms, eta;
+    pds_status st;
+    if ((st = pdsi_attr_float(attrs, "score_threshold", 0.0, &score, err)) ||
+        (st = pdsi_attr_int(attrs, "nms_top_k", -1, &p->nms_top_k, err)) ||
+        (st = pdsi_attr_int(attrs, "keep_top_k", -1, &p->keep_top_k, err)) ||
+        (st = pdsi_attr_float(attrs, "nms_threshold", 0.3, &nms, err)) ||
+        (st = pdsi_attr_float(attrs, "nms_eta", 1.0, &eta, err)) ||
+        (st = pdsi_attr_bool(attrs, "normalized", true, &p->normalized, err)) ||
+        (st = pdsi_attr_int(attrs, "background_label", 0, &p->background_label, err)))
+        return st;
+    if (p->nms_top_k < -1 || p->keep_top_k < -1)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attributes 'nms_top_k' (%lld) and "
+                         "'keep_top_k' (%lld) must be -1 (no limit) or >= 0",
+                         (long long)p->nms_top_k, (long long)p->keep_top_k);
+    p->score_threshold = (float)score;
+    p->nms_threshold = (float)nms;
+    p->nms_eta = (float)eta;
+    return PDS_OK;
+}
+
+/* The checked layout of multiclass_nms3's inputs. */
+typedef struct nms_geom {
+    bool two_d;          /* Scores [M, C], BBoxes [M, C, 4], images by RoisNum */
+    int64_t n_img;       /* images: N, or the length of RoisNum */
+    int64_t m, c;        /* boxes per image (3-D) or rows in all (2-D); classes */
+    const float *boxes, *scores;
+    const pdsi_tensor *rois;
+} nms_geom;
+
+static int64_t rois_at(const pdsi_tensor *r, int64_t i)
+{
+    return r->dtype == PDS_INT32 ? (int64_t)((const int32_t *)r->data)[i]
+                                 : ((const int64_t *)r->data)[i];
+}
+
+static pds_status nms_check(const pdsi_slot *in, nms_geom *g, pds_error *err)
+{
+    const pdsi_tensor *b = pdsi_slot_get(&in[0]);
+    const pdsi_tensor *s = pdsi_slot_get(&in[1]);
+    const pdsi_tensor *r = in[2].n > 0 ? pdsi_slot_get(&in[2]) : NULL;
+    char bb[160], bs[160];
+    pds_status st;
+    if ((st = pdsi_check_f32(b, "input 'BBoxes'", err)) ||
+        (st = pdsi_check_f32(s, "input 'Scores'", err)))
+        return st;
+    pdsi_dims_str(b->dims, b->rank, bb, sizeof bb);
+    pdsi_dims_str(s->dims, s->rank, bs, sizeof bs);
+    memset(g, 0, sizeof *g);
+    g->two_d = s->rank == 2;
+    if (b->rank != 3 || (s->rank != 2 && s->rank != 3))
+        return pdsi_fail(err, PDS_ERR_SHAPE, "multiclass_nms3: BBoxes %s and Scores %s are neither "
+                         "[N, M, 4] and [N, C, M] nor [M, C, 4] and [M, C]", bb, bs);
+    const int64_t box = b->dims[2];
+    if (box == 8 || box == 16 || box == 24 || box == 32)
+        return pdsi_fail(err, PDS_ERR_UNSUPPORTED_OP, "multiclass_nms3: BBoxes %s holds %lld-value "
+                         "polygon boxes: pdsafe supports 4-value boxes (x1, y1, x2, y2) only",
+                         bb, (long long)box);
+    if (g->two_d) {
+        g->m = s->dims[0];
+        g->c = s->dims[1];
+        if (b->dims[0] != g->m || b->dims[1] != g->c || box != 4)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "multiclass_nms3: BBoxes %s is not [M, C, 4] "
+                             "with the M and C of Scores %s", bb, bs);
+        if (!r)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "multiclass_nms3: Scores %s is 2-D, which needs "
+                             "input 'RoisNum' (boxes per image)", bs);
+    } else {
+        g->n_img = s->dims[0];
+        g->c = s->dims[1];
+        g->m = s->dims[2];
+        if (b->dims[0] != g->n_img || b->dims[1] != g->m || box != 4)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "multiclass_nms3: BBoxes %s is not [N, M, 4] "
+                             "with the N and M of Scores %s", bb, bs);
+    }
+    if (g->m > 0 && g->c > INT32_MAX / g->m / (g->two_d ? 1 : (g->n_img ? g->n_img : 1)))
+        return pdsi_fail(err, PDS_ERR_SHAPE, "multiclass_nms3: Scores %s has more entries than "
+                         "the int32 Index can number", bs);
+    if (g->two_d) {
+        if (r->dtype != PDS_INT32 && r->dtype != PDS_INT64)
+            return pdsi_fail(err, PDS_ERR_DTYPE, "multiclass_nms3: input 'RoisNum' is %s, "
+                             "expected int32 or int64", pds_dtype_name(r->dtype));
+        if (r->rank != 1)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "multiclass_nms3: RoisNum has rank %d, "
+                             "expected 1", r->rank);
+        g->n_img = r->dims[0];
+        if (g->n_img > 0 && !r->data)
+            return pdsi_fail(err, PDS_ERR_SHAPE, "multiclass_nms3: the values of RoisNum are "
+                             "not known yet");
+        int64_t sum = 0;
+        for (int64_t i = 0; i < g->n_img; i++) {
+            int64_t v = rois_at(r, i);
+            if (v < 0 || v > g->m - sum)
+                return pdsi_fail(err, PDS_ERR_SHAPE, "multiclass_nms3: RoisNum[%lld] is %lld: "
+                                 "the counts must be >= 0 and add up to at most the %lld rows "
+                                 "of Scores %s", (long long)i, (long long)v, (long long)g->m, bs);
+            sum += v;
+        }
+        g->rois = r;
+    }
+    if ((pdsi_tensor_numel(b) > 0 && !b->data) || (pdsi_tensor_numel(s) > 0 && !s->data))
+        return pdsi_fail(err, PDS_ERR_SHAPE, "multiclass_nms3: the values of BBoxes and Scores "
+                         "are not known yet");
+    g->boxes = b->data;
+    g->scores = s->data;
+    return PDS_OK;
+}
+
+/* A candidate of one class, and a kept box of one image. */
+typedef struct nms_cand {
+    float score;
+    int32_t idx;
+} nms_cand;
+
+typedef struct nms_kept {
+    float score;
+    int32_t label, idx, ord;
+} nms_kept;
+
+/* Descending score, equal scores in ascending box order: the order of
+ * Paddle's stable_sort over candidates collected in box order. */
+static int cand_cmp(const void *a, const void *b)
+{
+    const nms_cand *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* Descending score, then the earlier kept (labels ascending, then kept order). */
+static int kept_score_cmp(const void *a, const void *b)
+{
+    const nms_kept *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return (x->ord > y->ord) - (x->ord < y->ord);
+}
+
+/* Ascending label, then ord (set by the caller: score order or box order). */
+static int kept_label_cmp(const void *a, const void *b)
+{
+    const nms_kept *x = a, *y = b;
+    if (x->label != y->label)
+        return x->label < y->label ? -1 : 1;
+    return (x->ord > y->ord) - (x->ord < y->ord);
+}
+
+/* Paddle's BBoxArea and JaccardOverlap, in float and in their operand order
+ * (std::max(a, b) is a < b ? b : a, std::min(a, b) is b < a ? b : a). */
+static float nms_area(const float *b, bool normalized)
+{
+    if (b[2] < b[0] || b[3] < b[1])
+        return 0.0f;
+    const float w = b[2] - b[0], h = b[3] - b[1];
+    return normalized ? w * h : (w + 1.0f) * (h + 1.0f);
+}
+
+static float nms_iou(const float *b1, const float *b2, bool normalized)
+{
+    if (b2[0] > b1[2] || b2[2] < b1[0] || b2[1] > b1[3] || b2[3] < b1[1])
+        return 0.0f;
+    const float xmin = b1[0] < b2[0] ? b2[0] : b1[0];
+    const float ymin = b1[1] < b2[1] ? b2[1] : b1[1];
+    const float xmax = b2[2] < b1[2] ? b2[2] : b1[2];
+    const float ymax = b2[3] < b1[3] ? b2[3] : b1[3];
+    const float norm = normalized ? 0.0f : 1.0f;
+    const float iw = xmax - xmin + norm, ih = ymax - ymin + norm;
+    const float inter = iw * ih;
+    return inter / (nms_area(b1, normalized) + nms_area(b2, normalized) - inter);
+}
+
+/* One image: rows [row0, row0 + m) of the 2-D layout, or image i of the 3-D
+ * one. Box of (class, idx) and its score. */
+typedef struct nms_image {
+    const nms_geom *g;
+    int64_t i, row0, m;
+} nms_image;
+
+static const float *img_box(const nms_image *im, int64_t c, int64_t idx)
+{
+    const nms_geom *g = im->g;
+    return g->two_d ? g->boxes + ((im->row0 + idx) * g->c + c) * 4
+                    : g->boxes + (im->i * g->m + idx) * 4;
+}
+
+static float img_score(const nms_image *im, int64_t c, int64_t idx)
+{
+    const nms_geom *g = im->g;
+    return g->two_d ? g->scores[(im->row0 + idx) * g->c + c]
+                    : g->scores[(im->i * g->c + c) * g->m + idx];
+}
+
+/* NMSFast for class c of one image: appends the kept boxes to kept. */
+static int64_t nms_class(const pdsi_nms_params *p, const nms_image *im, int64_t c,
+                         nms_cand *cand, nms_kept *kept, int64_t nk)
+{
+    int64_t nc = 0;
+    for (int64_t k = 0; k < im->m; k++) {
+        const float s = img_score(im, c, k);
+        if (s > p->score_threshold)
+            cand[nc++] = (nms_cand){s, (int32_t)k};
+    }
+    if (nc > 1)
+        qsort(cand, (size_t)nc, sizeof *cand, cand_cmp);
+    if (p->nms_top_k > -1 && p->nms_top_k < nc)
+        nc = p->nms_top_k;
+    const int64_t first = nk;
+    float adaptive = p->nms_threshold;
+    for (int64_t k = 0; k < nc; k++) {
+        const float *box = img_box(im, c, cand[k].idx);
+        bool keep = true;
+        for (int64_t j = first; j < nk && keep; j++)
+            keep = nms_iou(box, img_box(im, c, kept[j].idx), p->normalized) <= adaptive;
+        if (!keep)
+            continue;
+        kept[nk] = (nms_kept){cand[k].score, (int32_t)c, cand[k].idx, (int32_t)(nk - first)};
+        nk++;
+        if (p->nms_eta < 1.0f && adaptive > 0.5f)
+            adaptive *= p->nms_eta;
+    }
+    if (im->g->two_d) {
+        for (int64_t j = first; j < nk; j++)
+            kept[j].ord = kept[j].idx;
+        qsort(kept + first, (size_t)(nk - first), sizeof *kept, kept_label_cmp);
+    }
+    return nk;
+}
+
+/* MultiClassNMS for one image: the kept boxes, in output order. */
+static int64_t nms_image_run(const pdsi_nms_params *p, const nms_image *im, nms_cand *cand,
+                             nms_kept *kept)
+{
+    int64_t nk = 0;
+    for (int64_t c = 0; c < im->g->c; c++)
+        if (c != p->background_label)
+            nk = nms_class(p, im, c, cand, kept, nk);
+    if (p->keep_top_k > -1 && nk > p->keep_top_k) {
+        for (int64_t j = 0; j < nk; j++)
+            kept[j].ord = (int32_t)j;
+        qsort(kept, (size_t)nk, sizeof *kept, kept_score_cmp);
+        nk = p->keep_top_k;
+        for (int64_t j = 0; j < nk; j++)
+            kept[j].ord = im->g->two_d ? kept[j].idx : (int32_t)j;
+        qsort(kept, (size_t)nk, sizeof *kept, kept_label_cmp);
+    }
+    return nk;
+}
+
+pds_status pdsi_nms_compute(const pdsi_nms_params *p, const pdsi_slot *in, float *out,
+                            int32_t *index, int64_t cap, int32_t *per_image, int64_t *total,
+                            pds_error *err)
+{
+    nms_geom g;
+    pds_status st = nms_check(in, &g, err);
+    if (st)
+        return st;
+    *total = 0;
+    const int64_t cap_m = g.m > 0 ? g.m : 1, cap_c = g.c > 0 ? g.c : 1;
+    nms_cand *cand = malloc(sizeof *cand * (size_t)cap_m);
+    nms_kept *kept = malloc(sizeof *kept * (size_t)cap_m * (size_t)cap_c);
+    if (!cand || !kept) {
+        free(cand);
+        free(kept);
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "multiclass_nms3: could not allocate the "
+                         "working memory for %lld boxes of %lld classes", (long long)g.m,
+                         (long long)g.c);
+    }
+    int64_t row0 = 0;
+    for (int64_t i = 0; i < g.n_img; i++) {
+        nms_image im = {&g, i, row0, g.two_d ? rois_at(g.rois, i) : g.m};
+        row0 += g.two_d ? im.m : 0;
+        const int64_t nk = im.m > 0 ? nms_image_run(p, &im, cand, kept) : 0;
+        per_image[i] = (int32_t)nk;
+        if (out && nk > cap - *total) {
+            st = pdsi_fail(err, PDS_ERR_INTERNAL, "multiclass_nms3: more rows kept than the %lld "
+                           "Out was inferred with", (long long)cap);
+            break;
+        }
+        for (int64_t j = 0; j < nk && out; j++) {
+            const nms_kept *k = &kept[j];
+            float *o = out + (*total + j) * 6;
+            o[0] = (float)k->label;
+            o[1] = k->score;
+            memcpy(o + 2, img_box(&im, k->label, k->idx), 4 * sizeof(float));
+            if (index)
+                index[*total + j] = g.two_d ? (int32_t)((im.row0 + k->idx) * g.c + k->label)
+                                            : (int32_t)(i * g.m + k->idx);
+        }
+        *total += nk;
+    }
+    free(cand);
+    free(kept);
+    return st;
+}
+
+static pds_status nms_infer(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                            pds_error *err)
+{
+    nms_geom g;
+    pds_status st = nms_check(in, &g, err);
+    if (st)
+        return st;
+    int32_t *per_image = malloc(sizeof *per_image * (size_t)(g.n_img > 0 ? g.n_img : 1));
+    if (!per_image)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "multiclass_nms3: could not allocate the "
+                         "counts of %lld images", (long long)g.n_img);
+    int64_t total;
+    st = pdsi_nms_compute(params, in, NULL, NULL, 0, per_image, &total, err);
+    free(per_image);
+    if (st)
+        return st;
+    const int64_t od[2] = {total, 6}, id[2] = {total, 1}, nd[1] = {g.n_img};
+    pdsi_out_set(out, 0, PDS_FLOAT32, 2, od);
+    pdsi_out_set(out, 1, PDS_INT32, 2, id);
+    pdsi_out_set(out, 2, PDS_INT32, 1, nd);
+    return PDS_OK;
+}
+
+static const pdsi_opdef op_multiclass_nms3 = {
+    .id = PDSI_OP_MULTICLASS_NMS3,
+    .type = "multiclass_nms3",
+    .family = FAMILY,
+    .in = {{"BBoxes", PDSI_SLOT_REQUIRED},
+           {"Scores", PDSI_SLOT_REQUIRED},
+           {"RoisNum", PDSI_SLOT_OPTIONAL}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED},
+            {"Index", PDSI_SLOT_OPTIONAL},
+            {"NmsRoisNum", PDSI_SLOT_OPTIONAL}},
+    .params_size = sizeof(pdsi_nms_params),
+    .parse = nms_parse,
+    .infer = nms_infer,
+    /* the number of rows is known only from the boxes and scores */
+    .data_dependent_inputs = 0x7u,
+};
+
 const pdsi_opdef *const pdsi_ops_detect[] = {
     &op_yolo_box,
     &op_prior_box,
+    &op_multiclass_nms3,
 };
 PDSI_OPDEF_TABLE_CHECK(DETECT, detect);
