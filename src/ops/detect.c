@@ -69,7 +69,7 @@ static pds_status yolo_box_infer(const void *params, const pdsi_slot *in, const 
     const int64_t an = p->n_anchors / 2;
     if (x->rank != 4 || x->dims[1] != an * (5 + p->class_num))
         return pdsi_fail(err, PDS_ERR_SHAPE, "yolo_box: X %s is not [N, %lld, H, W] (%lld anchors "
-                         "x (5 + %lld classes))", bx, (long long)(an * (5 + p->class_num)),
+                         "x (5 + %lld classes))", bx, (long long)an * (5 + (long long)p->class_num),
                          (long long)an, (long long)p->class_num);
     if (sz->dtype != PDS_INT32)
         return pdsi_fail(err, PDS_ERR_DTYPE, "yolo_box: input 'ImgSize' is %s, expected int32",
@@ -470,6 +470,11 @@ pds_status pdsi_nms_compute(const pdsi_nms_params *p, const pdsi_slot *in, float
     if (st)
         return st;
     *total = 0;
+    if (!g.boxes || !g.scores) { /* no boxes or no classes: nothing is kept */
+        for (int64_t i = 0; i < g.n_img; i++)
+            per_image[i] = 0;
+        return PDS_OK;
+    }
     const int64_t cap_m = g.m > 0 ? g.m : 1, cap_c = g.c > 0 ? g.c : 1;
     nms_cand *cand = malloc(sizeof *cand * (size_t)cap_m);
     nms_kept *kept = malloc(sizeof *kept * (size_t)cap_m * (size_t)cap_c);
