@@ -1,11 +1,11 @@
 /*
  * test_ops_detect.c — the detect family (yolo_box, prior_box,
- * multiclass_nms3) through the real parse -> infer -> kernel path, against
- * values Paddle 3.3.1 computed on CPU (paddle.vision.ops.yolo_box /
+ * multiclass_nms3, matrix_nms) through the real parse -> infer -> kernel
+ * path, against values Paddle 3.3.1 computed on CPU (paddle.vision.ops.yolo_box /
  * prior_box, which run the legacy operators' phi kernels, and
- * paddle._C_ops.multiclass_nms3 for the suppression; printed once with the
- * paddlepaddle wheel and copied here). The fixtures op_detect and op_nms run
- * them as programs in both formats.
+ * paddle._C_ops.multiclass_nms3 / matrix_nms for the suppressions; printed
+ * once with the paddlepaddle wheel and copied here). The fixtures op_detect,
+ * op_nms and op_matrix_nms run them as programs in both formats.
  */
 #include <math.h>
 #include <stdint.h>
@@ -301,6 +301,90 @@ static void test_multiclass_nms3_errors(void)
               (const int32_t[]){0, 2, 5, 7}, 2, (const int32_t[]){2, 2});
 }
 
+/* matrix_nms on seven boxes (0-4 disjoint, 5 overlaps 0, 6 overlaps 2) and
+ * two classes of equal scores: the order of equal scores is the one
+ * libstdc++'s std::partial_sort (a heap) leaves, as in Paddle. Rows, indices
+ * and counts are Paddle's (paddle._C_ops.matrix_nms on these inputs). */
+static const float mnms_boxes[28] = {0, 0, 4, 4, 10, 0, 14, 4, 20, 0, 24, 4, 30, 0, 34, 4,
+                                     40, 0, 44, 4, 1, 1, 5, 5, 20, 1, 24, 5};
+static const float mnms_scores[14] = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f,
+                                      0.25f, 0.75f, 0.25f, 0.75f, 0.25f, 0.75f, 0.5f};
+
+typedef struct mnms_case {
+    const char *what;
+    double score_threshold, post_threshold;
+    int nms_top_k, keep_top_k, use_gaussian, normalized;
+    int rows;
+    int32_t label[14], index[14];
+    float score[14];
+} mnms_case;
+
+static void run_mnms_case(const mnms_case *c)
+{
+    pds_error err = {0};
+    pdsi_attr at[7] = {pdst_attr_float("score_threshold", c->score_threshold),
+                       pdst_attr_float("post_threshold", c->post_threshold),
+                       pdst_attr_int("nms_top_k", c->nms_top_k),
+                       pdst_attr_int("keep_top_k", c->keep_top_k),
+                       pdst_attr_bool("use_gaussian", c->use_gaussian),
+                       pdst_attr_bool("normalized", c->normalized),
+                       pdst_attr_int("background_label", -1)};
+    pdsi_tensor *o = pdst_mk_out(), *ix = pdst_mk_out(), *nr = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("matrix_nms", at, 7,
+                          (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 3, DIMS(1, 7, 4), mnms_boxes),
+                                            pdst_mk(PDS_FLOAT32, 3, DIMS(1, 2, 7), mnms_scores)},
+                          2, (pdsi_tensor *[]){o, ix, nr}, 3, &err),
+             &err);
+    CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(c->rows, 6));
+    CHECK_SHAPE(ix, PDS_INT32, 2, DIMS(c->rows, 1));
+    CHECK_SHAPE(nr, PDS_INT32, 1, DIMS(1));
+    if (o->dims[0] != c->rows || ix->dims[0] != c->rows)
+        return;
+    CHECK_EQ_INT(((const int32_t *)nr->data)[0], c->rows);
+    const float *od = o->data;
+    const int32_t *id = ix->data;
+    for (int r = 0; r < c->rows; r++) {
+        if (id[r] != c->index[r] || od[6 * r] != (float)c->label[r])
+            PDST_FAIL("%s: row %d is label %g box %d, Paddle has label %d box %d", c->what, r,
+                      (double)od[6 * r], id[r], c->label[r], c->index[r]);
+        pdst_check_close(c->what, od + 6 * r + 1, &c->score[r], 1, PDST_ATOL, PDST_RTOL);
+        if (memcmp(od + 6 * r + 2, mnms_boxes + 4 * c->index[r], 4 * sizeof(float)) != 0)
+            PDST_FAIL("%s: row %d's box is not box %d", c->what, r, c->index[r]);
+    }
+}
+
+static void test_matrix_nms_vs_paddle(void)
+{
+    static const mnms_case cases[] = {
+        {"linear decay, no limits", 0.1, 0.0, -1, -1, 0, 1, 14,
+         {1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 1},
+         {3, 1, 5, 0, 4, 6, 3, 2, 1, 5, 4, 6, 0, 2},
+         {0.75f, 0.75f, 0.75f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.30434781312942505f, 0.25f,
+          0.19999998807907104f, 0.15217390656471252f, 0.09999999403953552f}},
+        {"keep_top_k 5 among equal scores", 0.1, 0.0, -1, 5, 0, 1, 5,
+         {1, 1, 1, 0, 0}, {1, 5, 3, 0, 3}, {0.75f, 0.75f, 0.75f, 0.5f, 0.5f}},
+        {"nms_top_k 4 among equal scores, post_threshold 0.3", 0.1, 0.3, 4, -1, 0, 1, 8,
+         {1, 1, 1, 0, 1, 0, 0, 0}, {1, 5, 3, 2, 6, 3, 1, 0},
+         {0.75f, 0.75f, 0.75f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f}},
+        {"gaussian decay in pixels, post_threshold 0.2", 0.1, 0.2, -1, -1, 1, 0, 12,
+         {1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0}, {3, 1, 5, 0, 4, 6, 2, 3, 1, 5, 4, 6},
+         {0.75f, 0.75f, 0.75f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.32108360528945923f, 0.25f,
+          0.20555612444877625f}},
+        {"nothing above score_threshold 0.9: Out [0, 6]", 0.9, 0.0, -1, -1, 0, 1, 0, {0}, {0},
+         {0}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        run_mnms_case(&cases[k]);
+    pds_error err = {0};
+    CHECK_STATUS(pdst_run_op1("matrix_nms", NULL, 0,
+                              (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 3, DIMS(1, 7, 4), NULL),
+                                                pdst_mk(PDS_FLOAT32, 3, DIMS(1, 2, 6), NULL)},
+                              2, (pdsi_tensor *[]){pdst_mk_out(), NULL, NULL}, 3, &err),
+                 PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "matrix_nms: BBoxes [1,7,4] and Scores [1,2,6] are not [N, M, 4] and "
+                   "[N, C, M]");
+}
+
 int main(void)
 {
     RUN_TEST(test_yolo_box);
@@ -308,5 +392,6 @@ int main(void)
     RUN_TEST(test_multiclass_nms3_vs_paddle);
     RUN_TEST(test_multiclass_nms3_rois_num);
     RUN_TEST(test_multiclass_nms3_errors);
+    RUN_TEST(test_matrix_nms_vs_paddle);
     return pdst_summary();
 }

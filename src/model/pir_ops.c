@@ -955,6 +955,12 @@ static const opspec SPECS[] = {
      "score_threshold/f nms_top_k/i keep_top_k/i nms_threshold/f normalized/b nms_eta/f "
      "background_label/i",
      NULL, NULL},
+    {"matrix_nms", "matrix_nms", "BBoxes Scores", "Out Index RoisNum",
+     "score_threshold/f nms_top_k/i keep_top_k/i post_threshold/f use_gaussian/b "
+     "gaussian_sigma/f background_label/i normalized/b",
+     "score_threshold/f nms_top_k/i keep_top_k/i post_threshold/f use_gaussian/b "
+     "gaussian_sigma/f background_label/i normalized/b",
+     NULL, NULL},
     /* sort family */
     {"topk", "top_k_v2", "X =k:i|K", "Out Indices", "axis/i largest/b sorted/b",
      "k/i axis/i largest/b sorted/b", NULL, NULL},

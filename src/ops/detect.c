@@ -1,9 +1,10 @@
 /*
  * detect.c — parse and shape inference for the detect family: yolo_box,
- * prior_box and multiclass_nms3 (ops/detect.h), and the suppression itself,
- * which multiclass_nms3's shape inference and its kernel share. Slots and
+ * prior_box, multiclass_nms3 and matrix_nms (ops/detect.h), and the
+ * suppressions themselves, which each one's shape inference and kernel
+ * share. Slots and
  * attributes are those of Paddle's legacy operators; PIR's pd_op.yolo_box,
- * pd_op.prior_box and pd_op.multiclass_nms3 map onto them.
+ * pd_op.prior_box, pd_op.multiclass_nms3 and pd_op.matrix_nms map onto them.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -553,9 +554,312 @@ static const pdsi_opdef op_multiclass_nms3 = {
     .data_dependent_inputs = 0x7u,
 };
 
+/* ---- matrix_nms -------------------------------------------------------------- */
+
+static pds_status matrix_nms_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_matrix_nms_params *p = params;
+    double score, post, sigma;
+    pds_status st;
+    if ((st = pdsi_attr_float(attrs, "score_threshold", 0.0, &score, err)) ||
+        (st = pdsi_attr_float(attrs, "post_threshold", 0.0, &post, err)) ||
+        (st = pdsi_attr_int(attrs, "nms_top_k", -1, &p->nms_top_k, err)) ||
+        (st = pdsi_attr_int(attrs, "keep_top_k", -1, &p->keep_top_k, err)) ||
+        (st = pdsi_attr_bool(attrs, "use_gaussian", false, &p->use_gaussian, err)) ||
+        (st = pdsi_attr_float(attrs, "gaussian_sigma", 2.0, &sigma, err)) ||
+        (st = pdsi_attr_int(attrs, "background_label", 0, &p->background_label, err)) ||
+        (st = pdsi_attr_bool(attrs, "normalized", true, &p->normalized, err)))
+        return st;
+    if (p->nms_top_k < -1 || p->keep_top_k < -1)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attributes 'nms_top_k' (%lld) and "
+                         "'keep_top_k' (%lld) must be -1 (no limit) or >= 0",
+                         (long long)p->nms_top_k, (long long)p->keep_top_k);
+    p->score_threshold = (float)score;
+    p->post_threshold = (float)post;
+    p->gaussian_sigma = (float)sigma;
+    return PDS_OK;
+}
+
+/* BBoxes [N, M, 4] and Scores [N, C, M], float32, with their data. */
+static pds_status matrix_nms_check(const pdsi_slot *in, nms_geom *g, pds_error *err)
+{
+    const pdsi_tensor *b = pdsi_slot_get(&in[0]);
+    const pdsi_tensor *s = pdsi_slot_get(&in[1]);
+    char bb[160], bs[160];
+    pds_status st;
+    if ((st = pdsi_check_f32(b, "input 'BBoxes'", err)) ||
+        (st = pdsi_check_f32(s, "input 'Scores'", err)))
+        return st;
+    pdsi_dims_str(b->dims, b->rank, bb, sizeof bb);
+    pdsi_dims_str(s->dims, s->rank, bs, sizeof bs);
+    memset(g, 0, sizeof *g);
+    if (b->rank != 3 || s->rank != 3 || b->dims[0] != s->dims[0] || b->dims[1] != s->dims[2] ||
+        b->dims[2] != 4)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "matrix_nms: BBoxes %s and Scores %s are not "
+                         "[N, M, 4] and [N, C, M]", bb, bs);
+    g->n_img = s->dims[0];
+    g->c = s->dims[1];
+    g->m = s->dims[2];
+    if (g->m > 0 && g->c > INT32_MAX / g->m / (g->n_img ? g->n_img : 1))
+        return pdsi_fail(err, PDS_ERR_SHAPE, "matrix_nms: Scores %s has more entries than the "
+                         "int32 Index can number", bs);
+    if ((pdsi_tensor_numel(b) > 0 && !b->data) || (pdsi_tensor_numel(s) > 0 && !s->data))
+        return pdsi_fail(err, PDS_ERR_SHAPE, "matrix_nms: the values of BBoxes and Scores are "
+                         "not known yet");
+    g->boxes = b->data;
+    g->scores = s->data;
+    return PDS_OK;
+}
+
+/* libstdc++'s std::partial_sort(a, a + mid, a + n, key[x] > key[y]) on
+ * indices a: heap select, then heap sort, step by step as GCC's library
+ * does, so that equal keys come out in the same order as in Paddle. */
+typedef struct keyed_heap {
+    const float *key;
+    int32_t *a;
+} keyed_heap;
+
+static bool kh_before(const keyed_heap *h, int32_t x, int32_t y)
+{
+    return h->key[x] > h->key[y];
+}
+
+static void kh_push(keyed_heap *h, int64_t hole, int64_t top, int32_t v)
+{
+    int64_t parent = (hole - 1) / 2;
+    while (hole > top && kh_before(h, h->a[parent], v)) {
+        h->a[hole] = h->a[parent];
+        hole = parent;
+        parent = (hole - 1) / 2;
+    }
+    h->a[hole] = v;
+}
+
+static void kh_adjust(keyed_heap *h, int64_t hole, int64_t len, int32_t v)
+{
+    const int64_t top = hole;
+    int64_t child = hole;
+    while (child < (len - 1) / 2) {
+        child = 2 * (child + 1);
+        if (kh_before(h, h->a[child], h->a[child - 1]))
+            child--;
+        h->a[hole] = h->a[child];
+        hole = child;
+    }
+    if ((len & 1) == 0 && child == (len - 2) / 2) {
+        child = 2 * (child + 1);
+        h->a[hole] = h->a[child - 1];
+        hole = child - 1;
+    }
+    kh_push(h, hole, top, v);
+}
+
+static void kh_pop(keyed_heap *h, int64_t len, int64_t r)
+{
+    int32_t v = h->a[r];
+    h->a[r] = h->a[0];
+    kh_adjust(h, 0, len, v);
+}
+
+static void kh_partial_sort(const float *key, int32_t *a, int64_t mid, int64_t n)
+{
+    keyed_heap h = {key, a};
+    if (mid >= 2)
+        for (int64_t parent = (mid - 2) / 2;; parent--) {
+            kh_adjust(&h, parent, mid, a[parent]);
+            if (parent == 0)
+                break;
+        }
+    for (int64_t i = mid; i < n; i++)
+        if (kh_before(&h, a[i], a[0]))
+            kh_pop(&h, mid, i);
+    for (int64_t l = mid; l > 1;) {
+        l--;
+        kh_pop(&h, l, l);
+    }
+}
+
+/* Working memory of one image. */
+typedef struct mnms_work {
+    int32_t *perm;       /* m: candidates of a class */
+    float *iou, *iou_max; /* the candidates' lower triangle, and each one's max */
+    int64_t iou_cap;     /* entries of iou */
+    int32_t *idx, *cls;  /* c * m: kept boxes of the image */
+    float *score;        /* their decayed scores */
+    int32_t *order;      /* c * m: their output order */
+} mnms_work;
+
+/* NMSMatrix for class c of image i: appends to the kept lists from nk. */
+static pds_status mnms_class(const pdsi_matrix_nms_params *p, const nms_geom *g, int64_t i,
+                             int64_t c, mnms_work *w, int64_t *nk, pds_error *err)
+{
+    const float *sc = g->scores + (i * g->c + c) * g->m;
+    const float *bx = g->boxes + i * g->m * 4;
+    int64_t n = 0;
+    for (int64_t k = 0; k < g->m; k++)
+        if (!(sc[k] <= p->score_threshold))
+            w->perm[n++] = (int32_t)k;
+    if (n == 0)
+        return PDS_OK;
+    int64_t pre = p->nms_top_k > -1 && n > p->nms_top_k ? p->nms_top_k : n;
+    if (pre == 0)
+        return PDS_OK;
+    kh_partial_sort(sc, w->perm, pre, n);
+    const int64_t tri = pre * (pre - 1) / 2;
+    if (tri > w->iou_cap) {
+        if (tri > (int64_t)1 << 28)
+            return pdsi_fail(err, PDS_ERR_LIMIT, "matrix_nms: %lld candidates of class %lld "
+                             "need a %lld-entry IoU matrix, over 2^28: lower nms_top_k",
+                             (long long)pre, (long long)c, (long long)tri);
+        float *t = realloc(w->iou, sizeof *t * (size_t)tri);
+        if (!t)
+            return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "matrix_nms: could not allocate the "
+                             "%lld-entry IoU matrix", (long long)tri);
+        w->iou = t;
+        w->iou_cap = tri;
+    }
+    w->iou_max[0] = 0.0f;
+    for (int64_t a = 1; a < pre; a++) {
+        float mx = 0.0f;
+        for (int64_t b = 0; b < a; b++) {
+            const float v = nms_iou(bx + (int64_t)w->perm[a] * 4, bx + (int64_t)w->perm[b] * 4,
+                                    p->normalized);
+            mx = mx < v ? v : mx;
+            w->iou[a * (a - 1) / 2 + b] = v;
+        }
+        w->iou_max[a] = mx;
+    }
+    if (sc[w->perm[0]] > p->post_threshold) {
+        w->idx[*nk] = w->perm[0];
+        w->cls[*nk] = (int32_t)c;
+        w->score[(*nk)++] = sc[w->perm[0]];
+    }
+    for (int64_t a = 1; a < pre; a++) {
+        float min_decay = 1.0f;
+        for (int64_t b = 0; b < a; b++) {
+            const float mx = w->iou_max[b], v = w->iou[a * (a - 1) / 2 + b];
+            /* Paddle's linear decay divides in double (1. - iou) */
+            const float d = p->use_gaussian
+                                ? expf((mx * mx - v * v) * p->gaussian_sigma)
+                                : (float)((1. - (double)v) / (1. - (double)mx));
+            min_decay = d < min_decay ? d : min_decay;
+        }
+        const float ds = min_decay * sc[w->perm[a]];
+        if (ds <= p->post_threshold)
+            continue;
+        w->idx[*nk] = w->perm[a];
+        w->cls[*nk] = (int32_t)c;
+        w->score[(*nk)++] = ds;
+    }
+    return PDS_OK;
+}
+
+pds_status pdsi_matrix_nms_compute(const pdsi_matrix_nms_params *p, const pdsi_slot *in,
+                                   float *out, int32_t *index, int64_t cap, int32_t *per_image,
+                                   int64_t *total, pds_error *err)
+{
+    nms_geom g;
+    pds_status st = matrix_nms_check(in, &g, err);
+    if (st)
+        return st;
+    *total = 0;
+    if (!g.boxes || !g.scores) { /* no boxes or no classes: nothing is kept */
+        for (int64_t i = 0; i < g.n_img; i++)
+            per_image[i] = 0;
+        return PDS_OK;
+    }
+    const size_t m = (size_t)g.m, cm = (size_t)g.c * m;
+    mnms_work w = {0};
+    w.perm = malloc(sizeof *w.perm * m);
+    w.iou_max = malloc(sizeof *w.iou_max * m);
+    w.idx = malloc(sizeof *w.idx * cm);
+    w.cls = malloc(sizeof *w.cls * cm);
+    w.score = malloc(sizeof *w.score * cm);
+    w.order = malloc(sizeof *w.order * cm);
+    if (!w.perm || !w.iou_max || !w.idx || !w.cls || !w.score || !w.order)
+        st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "matrix_nms: could not allocate the working "
+                       "memory for %lld boxes of %lld classes", (long long)g.m, (long long)g.c);
+    for (int64_t i = 0; !st && i < g.n_img; i++) {
+        int64_t nk = 0;
+        for (int64_t c = 0; !st && c < g.c; c++)
+            if (c != p->background_label)
+                st = mnms_class(p, &g, i, c, &w, &nk, err);
+        if (st)
+            break;
+        int64_t keep = p->keep_top_k > -1 && nk > p->keep_top_k ? p->keep_top_k : nk;
+        for (int64_t k = 0; k < nk; k++)
+            w.order[k] = (int32_t)k;
+        if (keep > 0)
+            kh_partial_sort(w.score, w.order, keep, nk);
+        per_image[i] = (int32_t)keep;
+        if (out && keep > cap - *total) {
+            st = pdsi_fail(err, PDS_ERR_INTERNAL, "matrix_nms: more rows kept than the %lld Out "
+                           "was inferred with", (long long)cap);
+            break;
+        }
+        for (int64_t k = 0; k < keep && out; k++) {
+            const int32_t q = w.order[k];
+            float *o = out + (*total + k) * 6;
+            o[0] = (float)w.cls[q];
+            o[1] = w.score[q];
+            memcpy(o + 2, g.boxes + (i * g.m + w.idx[q]) * 4, 4 * sizeof(float));
+            if (index)
+                index[*total + k] = (int32_t)(i * g.m + w.idx[q]);
+        }
+        *total += keep;
+    }
+    free(w.perm);
+    free(w.iou);
+    free(w.iou_max);
+    free(w.idx);
+    free(w.cls);
+    free(w.score);
+    free(w.order);
+    return st;
+}
+
+static pds_status matrix_nms_infer(const void *params, const pdsi_slot *in,
+                                   const pdsi_slot *out, pds_error *err)
+{
+    nms_geom g;
+    pds_status st = matrix_nms_check(in, &g, err);
+    if (st)
+        return st;
+    int32_t *per_image = malloc(sizeof *per_image * (size_t)(g.n_img > 0 ? g.n_img : 1));
+    if (!per_image)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "matrix_nms: could not allocate the "
+                         "counts of %lld images", (long long)g.n_img);
+    int64_t total;
+    st = pdsi_matrix_nms_compute(params, in, NULL, NULL, 0, per_image, &total, err);
+    free(per_image);
+    if (st)
+        return st;
+    const int64_t od[2] = {total, 6}, id[2] = {total, 1}, nd[1] = {g.n_img};
+    pdsi_out_set(out, 0, PDS_FLOAT32, 2, od);
+    pdsi_out_set(out, 1, PDS_INT32, 2, id);
+    pdsi_out_set(out, 2, PDS_INT32, 1, nd);
+    return PDS_OK;
+}
+
+static const pdsi_opdef op_matrix_nms = {
+    .id = PDSI_OP_MATRIX_NMS,
+    .type = "matrix_nms",
+    .family = FAMILY,
+    .in = {{"BBoxes", PDSI_SLOT_REQUIRED}, {"Scores", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED},
+            {"Index", PDSI_SLOT_OPTIONAL},
+            {"RoisNum", PDSI_SLOT_OPTIONAL}},
+    .params_size = sizeof(pdsi_matrix_nms_params),
+    .parse = matrix_nms_parse,
+    .infer = matrix_nms_infer,
+    /* the number of rows is known only from the boxes and scores */
+    .data_dependent_inputs = 0x3u,
+};
+
 const pdsi_opdef *const pdsi_ops_detect[] = {
     &op_yolo_box,
     &op_prior_box,
     &op_multiclass_nms3,
+    &op_matrix_nms,
 };
 PDSI_OPDEF_TABLE_CHECK(DETECT, detect);

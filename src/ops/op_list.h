@@ -171,7 +171,8 @@
 #define PDSI_OPS_DETECT(X)                                                                    \
     X(YOLO_BOX, yolo_box)                                                                     \
     X(PRIOR_BOX, prior_box)                                                                   \
-    X(MULTICLASS_NMS3, multiclass_nms3)
+    X(MULTICLASS_NMS3, multiclass_nms3)                                                       \
+    X(MATRIX_NMS, matrix_nms)
 
 /* Made by the load-time passes (passes/passes.h), never named by a model file
  * (PDSI_OPF_INTERNAL). */

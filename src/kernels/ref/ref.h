@@ -228,6 +228,9 @@ pds_status pdsi_prior_box_ref(const void *params, const pdsi_slot *in, const pds
  * NmsRoisNum (both optional). */
 pds_status pdsi_multiclass_nms3_ref(const void *params, const pdsi_slot *in,
                                     const pdsi_slot *out, pdsi_exec *ex, pds_error *err);
+/* matrix_nms. in: BBoxes, Scores; out: Out, Index, RoisNum (both optional). */
+pds_status pdsi_matrix_nms_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                               pdsi_exec *ex, pds_error *err);
 
 /* ---- fused (ops/fused.h) ----------------------------------------------- */
 pds_status pdsi_fused_conv_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
