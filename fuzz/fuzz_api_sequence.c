@@ -1508,7 +1508,12 @@ static void check_op(const state *s, const block *bk, op *x)
     case OP_PRED_INFO: {
         allowed = handle_outcome(s, bk, x, KIND_PRED, &go, &o, &lenient);
         int which = x->a % 6;
-        bool bad = (which == 1) || which == 4 || which == 5;
+        /* Case 1 is refused for NULL stats or a struct_size (b % sizeof)
+         * that ends before `backend`; one that reaches into `backend`
+         * (appended later) is an older caller's, and accepted. */
+        bool short_stats = (x->b & 1) || x->b % sizeof x->pstats < offsetof(pds_predictor_stats,
+                                                                             backend);
+        bool bad = (which == 1 && short_stats) || which == 4 || which == 5;
         if (bad)
             allowed |= BIT(PDS_ERR_INVALID_ARGUMENT);
         else if (go) {

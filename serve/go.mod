@@ -1,6 +1,6 @@
 module github.com/pdsafe/pdsafe/serve
 
-go 1.24.0
+go 1.25.0
 
 require (
 	github.com/pdsafe/pdsafe/go v0.0.0
@@ -9,6 +9,7 @@ require (
 )
 
 require (
+	golang.org/x/exp v0.0.0-20260813180055-c1d0aacb2297 // indirect
 	golang.org/x/net v0.49.0 // indirect
 	golang.org/x/sys v0.40.0 // indirect
 	golang.org/x/text v0.33.0 // indirect

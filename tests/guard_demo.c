@@ -51,7 +51,12 @@ static void *worker(void *arg)
     pds_run_options_init(&o);
     o.run_id = j->id;
     o.wait_at_checkpoint = 1;
-    pds_predictor_run_v2(j->p, &o, &j->in, 1, &j->out, 1, NULL);
+    /* The main thread polls the predictor (pds_predictor_get_stats) until
+     * this run holds it; a poll that holds it at the moment this run starts
+     * makes the run PDS_ERR_BUSY, and the poll would then wait for ever:
+     * try again until the run is the one holding it. */
+    while (pds_predictor_run_v2(j->p, &o, &j->in, 1, &j->out, 1, NULL) == PDS_ERR_BUSY)
+        sched_yield();
     return NULL;
 }
 
@@ -71,6 +76,7 @@ static void handle_request(pds_predictor p)
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* a hang shows how far it got */
     if (argc != 3) {
         fprintf(stderr, "usage: guard_demo FIXTURES_DIR REPORT.json\n");
         return 2;

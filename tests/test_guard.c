@@ -296,7 +296,11 @@ static void *held_main(void *arg)
     pds_run_options_init(&o);
     o.run_id = h->id;
     o.wait_at_checkpoint = 1;
-    h->status = pds_predictor_run_v2(h->p, &o, &h->in, 1, &h->out, 1, &h->err);
+    /* The test's thread polls the predictor until this run holds it; a poll
+     * that holds it as this run starts makes the run BUSY: try again. */
+    while ((h->status = pds_predictor_run_v2(h->p, &o, &h->in, 1, &h->out, 1, &h->err)) ==
+           PDS_ERR_BUSY)
+        sched_yield();
     return NULL;
 }
 

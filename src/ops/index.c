@@ -26,21 +26,6 @@
 /* helpers                                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* An output whose element count fits int64 may still have a byte size that
- * wraps size_t; no object can be larger than PTRDIFF_MAX. */
-static pds_status check_out_size(pds_dtype dt, int rank, const int64_t *dims, const char *op,
-                                 pds_error *err)
-{
-    char b[200];
-    int64_t numel;
-    size_t bytes;
-    if (!pdsi_shape_numel(dims, rank, &numel) || !pdsi_bytes_of(dt, numel, &bytes) ||
-        bytes > (size_t)PTRDIFF_MAX)
-        return pdsi_fail(err, PDS_ERR_SHAPE, "%s: output %s (%s) has a size that overflows", op,
-                         pdsi_dims_str(dims, rank, b, sizeof b), pds_dtype_name(dt));
-    return PDS_OK;
-}
-
 /* A dtype attribute holding a Paddle VarType number; absent: dflt. */
 static pds_status parse_vartype(const pdsi_attrs *attrs, const char *name, pds_dtype dflt,
                                 pds_dtype *out, pds_error *err)
@@ -504,7 +489,8 @@ static pds_status embedding_infer(const void *params, const pdsi_slot *in, const
     int64_t dims[PDSI_MAX_RANK];
     memcpy(dims, ids->dims, sizeof *dims * (size_t)ids->rank);
     dims[ids->rank] = w->dims[1];
-    pds_status st = check_out_size(w->dtype, ids->rank + 1, dims, "lookup_table_v2", err);
+    pds_status st =
+        pdsi_check_out_size(w->dtype, ids->rank + 1, dims, "lookup_table_v2: output", err);
     if (st)
         return st;
     pdsi_out_set(out, 0, w->dtype, ids->rank + 1, dims);
@@ -560,7 +546,7 @@ static pds_status one_hot_infer(const void *params, const pdsi_slot *in, const p
     int64_t dims[PDSI_MAX_RANK];
     memcpy(dims, x->dims, sizeof *dims * (size_t)x->rank);
     dims[x->rank] = depth;
-    if ((st = check_out_size(p->dtype, x->rank + 1, dims, "one_hot_v2", err)))
+    if ((st = pdsi_check_out_size(p->dtype, x->rank + 1, dims, "one_hot_v2: output", err)))
         return st;
     pdsi_out_set(out, 0, p->dtype, x->rank + 1, dims);
     return PDS_OK;
@@ -600,7 +586,8 @@ static pds_status seq_infer(int kind, const void *params, const pdsi_slot *in,
     pdsi_seq_geom g;
     pds_status st;
     if ((st = pdsi_seq_resolve(params, kind, in, &g, err)) ||
-        (st = check_out_size(g.dtype, 1, &g.n, kind ? "linspace" : "range", err)))
+        (st = pdsi_check_out_size(g.dtype, 1, &g.n, kind ? "linspace: output" : "range: output",
+                                  err)))
         return st;
     pdsi_out_set(out, 0, g.dtype, 1, &g.n);
     return PDS_OK;
@@ -700,8 +687,8 @@ static pds_status fill_bsl_infer(const void *params, const pdsi_slot *in, const 
     int64_t dims[PDSI_MAX_RANK];
     memcpy(dims, p->shape, sizeof *dims * (size_t)p->n_shape);
     dims[p->output_dim_idx] = x->dims[p->input_dim_idx];
-    pds_status st = check_out_size(p->dtype, p->n_shape, dims, "fill_constant_batch_size_like",
-                                   err);
+    pds_status st = pdsi_check_out_size(p->dtype, p->n_shape, dims,
+                                        "fill_constant_batch_size_like: output", err);
     if (st)
         return st;
     pdsi_out_set(out, 0, p->dtype, p->n_shape, dims);
@@ -748,7 +735,7 @@ static pds_status meshgrid_infer(const void *params, const pdsi_slot *in, const 
                              "dtype %s", k, pds_dtype_name(x->dtype), pds_dtype_name(x0->dtype));
         dims[k] = x->rank ? x->dims[0] : 1;
     }
-    pds_status st = check_out_size(x0->dtype, n, dims, "meshgrid", err);
+    pds_status st = pdsi_check_out_size(x0->dtype, n, dims, "meshgrid: output", err);
     if (st)
         return st;
     for (int k = 0; k < n; k++)

@@ -4,7 +4,10 @@
  */
 #include "ops/opdef.h"
 
+#include <stdint.h>
 #include <string.h>
+
+#include "core/tensor.h"
 
 typedef struct family {
     const pdsi_opdef *const *defs;
@@ -78,5 +81,18 @@ pds_status pdsi_check_f32(const pdsi_tensor *t, const char *what, pds_error *err
     if (t->dtype != PDS_FLOAT32)
         return pdsi_fail(err, PDS_ERR_DTYPE, "%s is %s, expected float32", what,
                          pds_dtype_name(t->dtype));
+    return PDS_OK;
+}
+
+pds_status pdsi_check_out_size(pds_dtype dt, int rank, const int64_t *dims, const char *what,
+                               pds_error *err)
+{
+    char b[200];
+    int64_t numel;
+    size_t bytes;
+    if (!pdsi_shape_numel(dims, rank, &numel) || !pdsi_bytes_of(dt, numel, &bytes) ||
+        bytes > (size_t)PTRDIFF_MAX)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "%s %s (%s) has a size that overflows", what,
+                         pdsi_dims_str(dims, rank, b, sizeof b), pds_dtype_name(dt));
     return PDS_OK;
 }

@@ -134,4 +134,11 @@ pds_status pdsi_check_rank(const pdsi_tensor *t, int lo, int hi, const char *wha
 /* PDS_ERR_DTYPE unless t->dtype == PDS_FLOAT32. */
 pds_status pdsi_check_f32(const pdsi_tensor *t, const char *what, pds_error *err);
 
+/* PDS_ERR_SHAPE if an output of these dims and dtype has a byte size that
+ * wraps size_t or exceeds PTRDIFF_MAX: an element count that fits int64 may
+ * still, and a shape can come straight from the model (fill_constant) or
+ * from data. `what` starts the message ("the concatenation", "range: output"). */
+pds_status pdsi_check_out_size(pds_dtype dt, int rank, const int64_t *dims, const char *what,
+                               pds_error *err);
+
 #endif

@@ -873,23 +873,6 @@ static pds_status check_sized(const pdsi_tensor *t, const char *what, pds_error 
     return PDS_OK;
 }
 
-/* An output whose element count fits int64 may still have a byte size that
- * wraps size_t (fill_constant's shape comes straight from the model). No
- * object can be larger than PTRDIFF_MAX, which also keeps the allocator's
- * rounding from wrapping. */
-static pds_status check_out_size(pds_dtype dt, int rank, const int64_t *dims, const char *what,
-                                 pds_error *err)
-{
-    char b[200];
-    int64_t numel;
-    size_t bytes;
-    if (!pdsi_shape_numel(dims, rank, &numel) || !pdsi_bytes_of(dt, numel, &bytes) ||
-        bytes > (size_t)PTRDIFF_MAX)
-        return pdsi_fail(err, PDS_ERR_SHAPE, "%s %s (%s) has a size that overflows", what,
-                         pdsi_dims_str(dims, rank, b, sizeof b), pds_dtype_name(dt));
-    return PDS_OK;
-}
-
 /* XShape (legacy bookkeeping for gradients) is [0, dims of X...]: no elements.
  * When that rank does not fit, [0] says the same. */
 static void set_xshape(const pdsi_slot *out, int k, const pdsi_tensor *x)
@@ -1400,7 +1383,7 @@ static pds_status concat_infer(const void *params, const pdsi_slot *in, const pd
     if ((st = pdsi_concat_resolve(params, in, &axis, dims, err)))
         return st;
     const pdsi_tensor *x0 = in[0].t[0];
-    if ((st = check_out_size(x0->dtype, x0->rank, dims, "the concatenation", err)))
+    if ((st = pdsi_check_out_size(x0->dtype, x0->rank, dims, "the concatenation", err)))
         return st;
     pdsi_out_set(out, 0, x0->dtype, x0->rank, dims);
     return PDS_OK;
@@ -1477,7 +1460,7 @@ static pds_status stack_infer(const void *params, const pdsi_slot *in, const pds
     const pdsi_tensor *x0 = in[0].t[0];
     for (int d = 0, k = 0; d <= x0->rank; d++)
         dims[d] = d == axis ? in[0].n : x0->dims[k++];
-    if ((st = check_out_size(x0->dtype, x0->rank + 1, dims, "the stack", err)))
+    if ((st = pdsi_check_out_size(x0->dtype, x0->rank + 1, dims, "the stack", err)))
         return st;
     pdsi_out_set(out, 0, x0->dtype, x0->rank + 1, dims);
     return PDS_OK;
@@ -1771,7 +1754,7 @@ static pds_status fill_constant_infer(const void *params, const pdsi_slot *in,
         return pdsi_fail(err, PDS_ERR_SHAPE,
                          "%s is %s, expected sizes >= 0 with an element count that fits int64",
                          src, pdsi_dims_str(shape, n, b, sizeof b));
-    if ((st = check_out_size(p->dtype, n, shape, "output 'Out'", err)) ||
+    if ((st = pdsi_check_out_size(p->dtype, n, shape, "output 'Out'", err)) ||
         (st = pdsi_fill_constant_value(p, in, &fv, &iv, &is_int, err)))
         return st;
     pdsi_out_set(out, 0, p->dtype, n, shape);
@@ -1990,7 +1973,7 @@ static pds_status expand_infer(const void *params, const pdsi_slot *in, const pd
         return st;
     if ((st = pdsi_expand_resolve(params, in, &g, err)))
         return st;
-    if ((st = check_out_size(x->dtype, g.rank, g.out_dims, "the expanded shape", err)))
+    if ((st = pdsi_check_out_size(x->dtype, g.rank, g.out_dims, "the expanded shape", err)))
         return st;
     pdsi_out_set(out, 0, x->dtype, g.rank, g.out_dims);
     return PDS_OK;
@@ -2081,7 +2064,7 @@ static pds_status gather_infer(const void *params, const pdsi_slot *in, const pd
         return st;
     if ((st = pdsi_gather_resolve(params, in, &g, err)))
         return st;
-    if ((st = check_out_size(x->dtype, g.out_rank, g.out_dims, "the gathered shape", err)))
+    if ((st = pdsi_check_out_size(x->dtype, g.out_rank, g.out_dims, "the gathered shape", err)))
         return st;
     pdsi_out_set(out, 0, x->dtype, g.out_rank, g.out_dims);
     return PDS_OK;
