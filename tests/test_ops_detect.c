@@ -1,12 +1,15 @@
 /*
- * test_ops_detect.c — the detect family (yolo_box, prior_box) through the
- * real parse -> infer -> kernel path, against values Paddle 3.3.1 computed
- * on CPU (paddle.vision.ops.yolo_box / prior_box, which run the legacy
- * operators' phi kernels; printed once with the paddlepaddle wheel and
- * copied here). The fixture op_detect runs both as programs in both formats.
+ * test_ops_detect.c — the detect family (yolo_box, prior_box,
+ * multiclass_nms3, matrix_nms) through the real parse -> infer -> kernel
+ * path, against values Paddle 3.3.1 computed on CPU (paddle.vision.ops.yolo_box /
+ * prior_box, which run the legacy operators' phi kernels, and
+ * paddle._C_ops.multiclass_nms3 / matrix_nms for the suppressions; printed
+ * once with the paddlepaddle wheel and copied here). The fixtures op_detect,
+ * op_nms and op_matrix_nms run them as programs in both formats.
  */
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "harness.h"
 
@@ -89,9 +92,306 @@ static void test_prior_box(void)
                  PDS_ERR_MODEL_FORMAT, &err);
 }
 
+/* Five boxes, two classes, every kept score 0.75: which boxes survive and
+ * their order is decided by Paddle's tie-breaking alone. b1 overlaps b0 with
+ * IoU 81/119 = 0.681 normalized and 100/142 = 0.704 in pixels (+1), b4 b2
+ * likewise, b3 is b0. Expected rows, indices and counts are Paddle's
+ * (paddle._C_ops.multiclass_nms3 on these inputs). */
+static const float nms_boxes[20] = {0, 0, 10, 10, 1, 1, 11, 11, 20, 20, 30, 30,
+                                    0, 0, 10, 10, 21, 21, 31, 31};
+static const float nms_scores[10] = {0.75f, 0.75f, 0.75f, 0.25f, 0.75f,
+                                     0.75f, 0.25f, 0.75f, 0.75f, 0.125f};
+
+typedef struct nms_case {
+    const char *what;
+    double score_threshold, nms_threshold, nms_eta;
+    int nms_top_k, keep_top_k, background_label, normalized;
+    int rows;
+    int32_t index[8]; /* the label of each row is its class; box = nms_boxes[index] */
+    int32_t label[8];
+    float score[8];
+} nms_case;
+
+static void run_nms_case(const nms_case *c)
+{
+    pds_error err = {0};
+    pdsi_attr at[7] = {pdst_attr_float("score_threshold", c->score_threshold),
+                       pdst_attr_int("nms_top_k", c->nms_top_k),
+                       pdst_attr_int("keep_top_k", c->keep_top_k),
+                       pdst_attr_float("nms_threshold", c->nms_threshold),
+                       pdst_attr_bool("normalized", c->normalized),
+                       pdst_attr_float("nms_eta", c->nms_eta),
+                       pdst_attr_int("background_label", c->background_label)};
+    pdsi_tensor *b = pdst_mk(PDS_FLOAT32, 3, DIMS(1, 5, 4), nms_boxes);
+    pdsi_tensor *s = pdst_mk(PDS_FLOAT32, 3, DIMS(1, 2, 5), nms_scores);
+    pdsi_tensor *o = pdst_mk_out(), *ix = pdst_mk_out(), *nr = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("multiclass_nms3", at, 7, (pdsi_tensor *[]){b, s, NULL}, 3,
+                          (pdsi_tensor *[]){o, ix, nr}, 3, &err),
+             &err);
+    CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(c->rows, 6));
+    CHECK_SHAPE(ix, PDS_INT32, 2, DIMS(c->rows, 1));
+    CHECK_SHAPE(nr, PDS_INT32, 1, DIMS(1));
+    if (o->rank != 2 || o->dims[0] != c->rows || ix->dims[0] != c->rows)
+        return;
+    CHECK_EQ_INT(((const int32_t *)nr->data)[0], c->rows);
+    const float *od = o->data;
+    const int32_t *id = ix->data;
+    for (int r = 0; r < c->rows; r++) {
+        float want[6] = {(float)c->label[r], c->score[r]};
+        memcpy(want + 2, nms_boxes + 4 * c->index[r], 4 * sizeof(float));
+        if (id[r] != c->index[r] || memcmp(od + 6 * r, want, sizeof want) != 0)
+            PDST_FAIL("%s: row %d is (%g, %g, box %g %g %g %g) index %d, Paddle has (%g, %g, "
+                      "box %g %g %g %g) index %d", c->what, r, (double)od[6 * r],
+                      (double)od[6 * r + 1], (double)od[6 * r + 2], (double)od[6 * r + 3],
+                      (double)od[6 * r + 4], (double)od[6 * r + 5], id[r], (double)want[0],
+                      (double)want[1], (double)want[2], (double)want[3], (double)want[4],
+                      (double)want[5], c->index[r]);
+    }
+}
+
+static void test_multiclass_nms3_vs_paddle(void)
+{
+    static const nms_case cases[] = {
+        {"keep_top_k 3 among equal scores", 0.2, 0.5, 1.0, -1, 3, -1, 1, 3,
+         {0, 2, 0}, {0, 0, 1}, {0.75f, 0.75f, 0.75f}},
+        {"no limits", 0.2, 0.5, 1.0, -1, -1, -1, 1, 4,
+         {0, 2, 0, 2}, {0, 0, 1, 1}, {0.75f, 0.75f, 0.75f, 0.75f}},
+        {"threshold 0.69 normalized (IoU 0.681 kept)", 0.2, 0.69, 1.0, -1, -1, -1, 1, 7,
+         {0, 1, 2, 4, 0, 2, 1}, {0, 0, 0, 0, 1, 1, 1},
+         {0.75f, 0.75f, 0.75f, 0.75f, 0.75f, 0.75f, 0.25f}},
+        {"threshold 0.69 in pixels (IoU 0.704 suppressed)", 0.2, 0.69, 1.0, -1, -1, -1, 0, 4,
+         {0, 2, 0, 2}, {0, 0, 1, 1}, {0.75f, 0.75f, 0.75f, 0.75f}},
+        {"threshold 0.69, nms_eta 0.7 (0.483 after the first box)", 0.2, 0.69, 0.7, -1, -1, -1,
+         1, 4, {0, 2, 0, 2}, {0, 0, 1, 1}, {0.75f, 0.75f, 0.75f, 0.75f}},
+        {"threshold 0.69, keep_top_k 5 cuts among six 0.75s", 0.2, 0.69, 1.0, -1, 5, -1, 1, 5,
+         {0, 1, 2, 4, 0}, {0, 0, 0, 0, 1}, {0.75f, 0.75f, 0.75f, 0.75f, 0.75f}},
+        {"nms_top_k 2 (b0, b1 by box order), background 1", 0.2, 0.5, 1.0, 2, -1, 1, 1, 1,
+         {0}, {0}, {0.75f}},
+        {"nothing above score_threshold 0.8: Out [0, 6]", 0.8, 0.5, 1.0, -1, -1, -1, 1, 0,
+         {0}, {0}, {0}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        run_nms_case(&cases[k]);
+}
+
+/* Compares multiclass_nms3's three outputs with Paddle's, exactly. */
+static void check_nms(const char *what, const pdsi_tensor *o, const pdsi_tensor *ix,
+                      const pdsi_tensor *nr, int rows, const float *want_out,
+                      const int32_t *want_idx, int n_img, const int32_t *want_num)
+{
+    CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(rows, 6));
+    CHECK_SHAPE(ix, PDS_INT32, 2, DIMS(rows, 1));
+    CHECK_SHAPE(nr, PDS_INT32, 1, DIMS(n_img));
+    if (o->dims[0] != rows || ix->dims[0] != rows || nr->dims[0] != n_img)
+        return;
+    if (rows && memcmp(o->data, want_out, sizeof(float) * 6 * (size_t)rows) != 0)
+        PDST_FAIL("%s: Out differs from Paddle's", what);
+    for (int r = 0; r < rows; r++)
+        if (((const int32_t *)ix->data)[r] != want_idx[r])
+            PDST_FAIL("%s: Index[%d] is %d, Paddle has %d", what, r,
+                      ((const int32_t *)ix->data)[r], want_idx[r]);
+    for (int i = 0; i < n_img; i++)
+        CHECK_EQ_INT(((const int32_t *)nr->data)[i], want_num[i]);
+}
+
+/* 2-D scores [M, C] with boxes [M, C, 4], split into images by RoisNum
+ * (int64 here): an image without boxes, Index = row * C + label, each
+ * label's rows in row order (image 0, label 0: row 0 at 0.25 before row 1
+ * at 0.5), and keep_top_k per image. Values are Paddle's. */
+static void test_multiclass_nms3_rois_num(void)
+{
+    static const float boxes[40] = {0, 0, 4, 4, 0, 0, 4, 4, 5, 5, 9, 9, 0, 0, 4, 4,
+                                    0, 0, 4, 4, 0, 0, 4, 4, 0, 0, 4, 4, 8, 8, 9, 9,
+                                    0, 0, 4, 4, 1, 1, 4, 4};
+    static const float scores[10] = {0.25f, 0.25f, 0.5f, 0.75f, 0.5f, 0.5f,
+                                     0.75f, 0.5f, 0.0f, 0.5f};
+    static const float want_all[36] = {0, 0.25f, 0, 0, 4, 4, 0, 0.5f, 5, 5, 9, 9,
+                                       1, 0.75f, 0, 0, 4, 4, 0, 0.75f, 0, 0, 4, 4,
+                                       1, 0.5f, 0, 0, 4, 4, 1, 0.5f, 8, 8, 9, 9};
+    static const float want_top2[24] = {0, 0.5f, 5, 5, 9, 9, 1, 0.75f, 0, 0, 4, 4,
+                                        0, 0.75f, 0, 0, 4, 4, 1, 0.5f, 0, 0, 4, 4};
+    pds_error err = {0};
+    pdsi_tensor *b = pdst_mk(PDS_FLOAT32, 3, DIMS(5, 2, 4), boxes);
+    pdsi_tensor *s = pdst_mk(PDS_FLOAT32, 2, DIMS(5, 2), scores);
+    pdsi_tensor *rn = pdst_mk(PDS_INT64, 1, DIMS(3), (const int64_t[]){2, 0, 3});
+    for (int top = 0; top < 2; top++) {
+        pdsi_attr at[4] = {pdst_attr_float("score_threshold", 0.1),
+                           pdst_attr_int("keep_top_k", top ? 2 : -1),
+                           pdst_attr_float("nms_threshold", 0.5),
+                           pdst_attr_int("background_label", -1)};
+        pdsi_tensor *o = pdst_mk_out(), *ix = pdst_mk_out(), *nr = pdst_mk_out();
+        CHECK_OK(pdst_run_op1("multiclass_nms3", at, 4, (pdsi_tensor *[]){b, s, rn}, 3,
+                              (pdsi_tensor *[]){o, ix, nr}, 3, &err),
+                 &err);
+        if (top)
+            check_nms("2-D, keep_top_k 2", o, ix, nr, 4, want_top2,
+                      (const int32_t[]){2, 3, 6, 5}, 3, (const int32_t[]){2, 0, 2});
+        else
+            check_nms("2-D", o, ix, nr, 6, want_all, (const int32_t[]){0, 2, 3, 6, 5, 7}, 3,
+                      (const int32_t[]){3, 0, 3});
+    }
+}
+
+/* What multiclass_nms3 refuses, and its optional outputs. */
+static void test_multiclass_nms3_errors(void)
+{
+    pds_error err = {0};
+    pdsi_attr at[1] = {pdst_attr_float("score_threshold", 0.2)};
+    pdsi_tensor *b = pdst_mk(PDS_FLOAT32, 3, DIMS(1, 5, 4), nms_boxes);
+    pdsi_tensor *s = pdst_mk(PDS_FLOAT32, 3, DIMS(1, 2, 5), nms_scores);
+#define NMS(want, msg, ...)                                                                    \
+    do {                                                                                      \
+        CHECK_STATUS(pdst_run_op1("multiclass_nms3", at, 1, (pdsi_tensor *[]){__VA_ARGS__}, 3,\
+                                  (pdsi_tensor *[]){pdst_mk_out(), pdst_mk_out(),             \
+                                                    pdst_mk_out()},                           \
+                                  3, &err),                                                   \
+                     want, &err);                                                             \
+        CHECK_MSG(err, msg);                                                                  \
+    } while (0)
+    NMS(PDS_ERR_UNSUPPORTED_OP,
+        "multiclass_nms3: BBoxes [1,5,8] holds 8-value polygon boxes: pdsafe supports 4-value "
+        "boxes (x1, y1, x2, y2) only",
+        pdst_mk(PDS_FLOAT32, 3, DIMS(1, 5, 8), NULL), s, NULL);
+    NMS(PDS_ERR_SHAPE,
+        "multiclass_nms3: BBoxes [1,6,4] is not [N, M, 4] with the N and M of Scores [1,2,5]",
+        pdst_mk(PDS_FLOAT32, 3, DIMS(1, 6, 4), NULL), s, NULL);
+    NMS(PDS_ERR_SHAPE, "multiclass_nms3: Scores [5,2] is 2-D, which needs input 'RoisNum'",
+        pdst_mk(PDS_FLOAT32, 3, DIMS(5, 2, 4), NULL), pdst_mk(PDS_FLOAT32, 2, DIMS(5, 2), NULL),
+          NULL);
+    NMS(PDS_ERR_SHAPE, "multiclass_nms3: RoisNum[1] is 3: the counts must be >= 0 and add up to "
+        "at most the 5 rows of Scores [5,2]",
+        pdst_mk(PDS_FLOAT32, 3, DIMS(5, 2, 4), NULL), pdst_mk(PDS_FLOAT32, 2, DIMS(5, 2), NULL),
+          pdst_mk(PDS_INT32, 1, DIMS(2), (const int32_t[]){3, 3}));
+    NMS(PDS_ERR_DTYPE, "multiclass_nms3: input 'RoisNum' is float32, expected int32 or int64",
+        pdst_mk(PDS_FLOAT32, 3, DIMS(5, 2, 4), NULL), pdst_mk(PDS_FLOAT32, 2, DIMS(5, 2), NULL),
+          pdst_mk(PDS_FLOAT32, 1, DIMS(1), NULL));
+    NMS(PDS_ERR_DTYPE, "input 'Scores' is int64, expected float32",
+        b, pdst_mk(PDS_INT64, 3, DIMS(1, 2, 5), NULL), NULL);
+#undef NMS
+    pdsi_attr bad[1] = {pdst_attr_int("keep_top_k", -2)};
+    CHECK_STATUS(pdst_run_op1("multiclass_nms3", bad, 1, (pdsi_tensor *[]){b, s, NULL}, 3,
+                              (pdsi_tensor *[]){pdst_mk_out(), NULL, NULL}, 3, &err),
+                 PDS_ERR_MODEL_FORMAT, &err);
+    CHECK_MSG(err, "'keep_top_k' (-2) must be -1 (no limit) or >= 0");
+    /* Out alone (Index and NmsRoisNum absent), then all three; batch 2 of
+     * the same image, with the defaults background_label 0 (class 0 is
+     * skipped) and nms_threshold 0.3: Paddle's rows, the second image's
+     * indices after the first's boxes */
+    float b2[40], s2[20];
+    memcpy(b2, nms_boxes, sizeof nms_boxes);
+    memcpy(b2 + 20, nms_boxes, sizeof nms_boxes);
+    memcpy(s2, nms_scores, sizeof nms_scores);
+    memcpy(s2 + 10, nms_scores, sizeof nms_scores);
+    pdsi_attr k3[2] = {pdst_attr_float("score_threshold", 0.2), pdst_attr_int("keep_top_k", 3)};
+    pdsi_tensor *o = pdst_mk_out(), *ix = pdst_mk_out(), *nr = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("multiclass_nms3", k3, 2,
+                          (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 3, DIMS(2, 5, 4), b2),
+                                            pdst_mk(PDS_FLOAT32, 3, DIMS(2, 2, 5), s2), NULL},
+                          3, (pdsi_tensor *[]){o, NULL, NULL}, 3, &err),
+             &err);
+    CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(4, 6));
+    CHECK_OK(pdst_run_op1("multiclass_nms3", k3, 2,
+                          (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 3, DIMS(2, 5, 4), b2),
+                                            pdst_mk(PDS_FLOAT32, 3, DIMS(2, 2, 5), s2), NULL},
+                          3, (pdsi_tensor *[]){pdst_mk_out(), ix, nr}, 3, &err),
+             &err);
+    check_nms("batch 2, defaults", o, ix, nr, 4,
+              (const float[]){1, 0.75f, 0, 0, 10, 10, 1, 0.75f, 20, 20, 30, 30,
+                              1, 0.75f, 0, 0, 10, 10, 1, 0.75f, 20, 20, 30, 30},
+              (const int32_t[]){0, 2, 5, 7}, 2, (const int32_t[]){2, 2});
+}
+
+/* matrix_nms on seven boxes (0-4 disjoint, 5 overlaps 0, 6 overlaps 2) and
+ * two classes of equal scores: the order of equal scores is the one
+ * libstdc++'s std::partial_sort (a heap) leaves, as in Paddle. Rows, indices
+ * and counts are Paddle's (paddle._C_ops.matrix_nms on these inputs). */
+static const float mnms_boxes[28] = {0, 0, 4, 4, 10, 0, 14, 4, 20, 0, 24, 4, 30, 0, 34, 4,
+                                     40, 0, 44, 4, 1, 1, 5, 5, 20, 1, 24, 5};
+static const float mnms_scores[14] = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f,
+                                      0.25f, 0.75f, 0.25f, 0.75f, 0.25f, 0.75f, 0.5f};
+
+typedef struct mnms_case {
+    const char *what;
+    double score_threshold, post_threshold;
+    int nms_top_k, keep_top_k, use_gaussian, normalized;
+    int rows;
+    int32_t label[14], index[14];
+    float score[14];
+} mnms_case;
+
+static void run_mnms_case(const mnms_case *c)
+{
+    pds_error err = {0};
+    pdsi_attr at[7] = {pdst_attr_float("score_threshold", c->score_threshold),
+                       pdst_attr_float("post_threshold", c->post_threshold),
+                       pdst_attr_int("nms_top_k", c->nms_top_k),
+                       pdst_attr_int("keep_top_k", c->keep_top_k),
+                       pdst_attr_bool("use_gaussian", c->use_gaussian),
+                       pdst_attr_bool("normalized", c->normalized),
+                       pdst_attr_int("background_label", -1)};
+    pdsi_tensor *o = pdst_mk_out(), *ix = pdst_mk_out(), *nr = pdst_mk_out();
+    CHECK_OK(pdst_run_op1("matrix_nms", at, 7,
+                          (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 3, DIMS(1, 7, 4), mnms_boxes),
+                                            pdst_mk(PDS_FLOAT32, 3, DIMS(1, 2, 7), mnms_scores)},
+                          2, (pdsi_tensor *[]){o, ix, nr}, 3, &err),
+             &err);
+    CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(c->rows, 6));
+    CHECK_SHAPE(ix, PDS_INT32, 2, DIMS(c->rows, 1));
+    CHECK_SHAPE(nr, PDS_INT32, 1, DIMS(1));
+    if (o->dims[0] != c->rows || ix->dims[0] != c->rows)
+        return;
+    CHECK_EQ_INT(((const int32_t *)nr->data)[0], c->rows);
+    const float *od = o->data;
+    const int32_t *id = ix->data;
+    for (int r = 0; r < c->rows; r++) {
+        if (id[r] != c->index[r] || od[6 * r] != (float)c->label[r])
+            PDST_FAIL("%s: row %d is label %g box %d, Paddle has label %d box %d", c->what, r,
+                      (double)od[6 * r], id[r], c->label[r], c->index[r]);
+        pdst_check_close(c->what, od + 6 * r + 1, &c->score[r], 1, PDST_ATOL, PDST_RTOL);
+        if (memcmp(od + 6 * r + 2, mnms_boxes + 4 * c->index[r], 4 * sizeof(float)) != 0)
+            PDST_FAIL("%s: row %d's box is not box %d", c->what, r, c->index[r]);
+    }
+}
+
+static void test_matrix_nms_vs_paddle(void)
+{
+    static const mnms_case cases[] = {
+        {"linear decay, no limits", 0.1, 0.0, -1, -1, 0, 1, 14,
+         {1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 1},
+         {3, 1, 5, 0, 4, 6, 3, 2, 1, 5, 4, 6, 0, 2},
+         {0.75f, 0.75f, 0.75f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.30434781312942505f, 0.25f,
+          0.19999998807907104f, 0.15217390656471252f, 0.09999999403953552f}},
+        {"keep_top_k 5 among equal scores", 0.1, 0.0, -1, 5, 0, 1, 5,
+         {1, 1, 1, 0, 0}, {1, 5, 3, 0, 3}, {0.75f, 0.75f, 0.75f, 0.5f, 0.5f}},
+        {"nms_top_k 4 among equal scores, post_threshold 0.3", 0.1, 0.3, 4, -1, 0, 1, 8,
+         {1, 1, 1, 0, 1, 0, 0, 0}, {1, 5, 3, 2, 6, 3, 1, 0},
+         {0.75f, 0.75f, 0.75f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f}},
+        {"gaussian decay in pixels, post_threshold 0.2", 0.1, 0.2, -1, -1, 1, 0, 12,
+         {1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0}, {3, 1, 5, 0, 4, 6, 2, 3, 1, 5, 4, 6},
+         {0.75f, 0.75f, 0.75f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.32108360528945923f, 0.25f,
+          0.20555612444877625f}},
+        {"nothing above score_threshold 0.9: Out [0, 6]", 0.9, 0.0, -1, -1, 0, 1, 0, {0}, {0},
+         {0}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        run_mnms_case(&cases[k]);
+    pds_error err = {0};
+    CHECK_STATUS(pdst_run_op1("matrix_nms", NULL, 0,
+                              (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 3, DIMS(1, 7, 4), NULL),
+                                                pdst_mk(PDS_FLOAT32, 3, DIMS(1, 2, 6), NULL)},
+                              2, (pdsi_tensor *[]){pdst_mk_out(), NULL, NULL}, 3, &err),
+                 PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "matrix_nms: BBoxes [1,7,4] and Scores [1,2,6] are not [N, M, 4] and "
+                   "[N, C, M]");
+}
+
 int main(void)
 {
     RUN_TEST(test_yolo_box);
     RUN_TEST(test_prior_box);
+    RUN_TEST(test_multiclass_nms3_vs_paddle);
+    RUN_TEST(test_multiclass_nms3_rois_num);
+    RUN_TEST(test_multiclass_nms3_errors);
+    RUN_TEST(test_matrix_nms_vs_paddle);
     return pdst_summary();
 }

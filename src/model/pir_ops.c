@@ -949,6 +949,18 @@ static const opspec SPECS[] = {
      "min_sizes/F max_sizes/F aspect_ratios/F variances/F flip/b clip/b step_w/f step_h/f "
      "offset/f min_max_aspect_ratios_order/b",
      NULL, NULL},
+    {"multiclass_nms3", "multiclass_nms3", "BBoxes Scores RoisNum", "Out Index NmsRoisNum",
+     "score_threshold/f nms_top_k/i keep_top_k/i nms_threshold/f normalized/b nms_eta/f "
+     "background_label/i",
+     "score_threshold/f nms_top_k/i keep_top_k/i nms_threshold/f normalized/b nms_eta/f "
+     "background_label/i",
+     NULL, NULL},
+    {"matrix_nms", "matrix_nms", "BBoxes Scores", "Out Index RoisNum",
+     "score_threshold/f nms_top_k/i keep_top_k/i post_threshold/f use_gaussian/b "
+     "gaussian_sigma/f background_label/i normalized/b",
+     "score_threshold/f nms_top_k/i keep_top_k/i post_threshold/f use_gaussian/b "
+     "gaussian_sigma/f background_label/i normalized/b",
+     NULL, NULL},
     /* sort family */
     {"topk", "top_k_v2", "X =k:i|K", "Out Indices", "axis/i largest/b sorted/b",
      "k/i axis/i largest/b sorted/b", NULL, NULL},

@@ -1,6 +1,7 @@
 /*
  * detect.h — parameters and shape rules of the detect family: yolo_box and
- * prior_box, the box decoding of YOLOv3-style and SSD-style detection heads.
+ * prior_box, the box decoding of YOLOv3-style and SSD-style detection heads,
+ * and multiclass_nms3 and matrix_nms, the suppressions detectors end with.
  *
  * Semantics are those of Paddle 3.3's CPU kernels, in float as they compute:
  * yolo_box decodes each anchor of each cell into a box in image pixels and
@@ -46,5 +47,58 @@ typedef struct pdsi_prior_box_params {
 
 /* Number of priors per cell. */
 int pdsi_prior_box_count(const pdsi_prior_box_params *p);
+
+/* multiclass_nms3: in BBoxes, Scores, RoisNum (optional, int32 or int64);
+ * out Out [K, 6] float32 rows (label, score, x1, y1, x2, y2), Index [K, 1]
+ * int32 (the box's row in BBoxes flattened), NmsRoisNum [n] int32 (rows per
+ * image). Two layouts, as Paddle's: BBoxes [N, M, 4] with Scores [N, C, M]
+ * (RoisNum then ignored, n = N), or BBoxes [M, C, 4] with Scores [M, C] split
+ * into images by RoisNum (required then, n = its length). Only 4-value boxes:
+ * Paddle's polygon boxes (8 to 32 values) are refused. K is known only from
+ * the data: shape inference computes the suppression (pdsi_nms_compute). */
+typedef struct pdsi_nms_params {
+    float score_threshold, nms_threshold, nms_eta;
+    int64_t nms_top_k, keep_top_k, background_label;
+    bool normalized;
+} pdsi_nms_params;
+
+/* Runs multiclass_nms3 on checked inputs (in: BBoxes, Scores, RoisNum slots)
+ * with Paddle's order: per image, classes in ascending order; per class,
+ * candidates with score > score_threshold by descending score, equal scores
+ * in ascending box order (Paddle's stable sort), cut at nms_top_k, then
+ * greedy suppression (IoU > the adaptive threshold); over keep_top_k, the
+ * kept boxes of the image sorted by descending score (equal scores: lower
+ * label, then earlier kept first), cut, and grouped by label again; with 2-D
+ * scores each label's boxes in ascending box order. Writes the per-image
+ * counts to per_image (n entries) and their sum to *total; when out is not
+ * NULL also the rows (at most cap: more is PDS_ERR_INTERNAL), and when index
+ * is not NULL the indices. Allocates its working memory
+ * (PDS_ERR_OUT_OF_MEMORY). */
+pds_status pdsi_nms_compute(const pdsi_nms_params *p, const pdsi_slot *in, float *out,
+                            int32_t *index, int64_t cap, int32_t *per_image, int64_t *total,
+                            pds_error *err);
+
+/* matrix_nms (SOLOv2's Matrix NMS, PP-YOLOE's exports): in BBoxes [N, M, 4],
+ * Scores [N, C, M]; out Out [K, 6] float32 (label, decayed score, x1, y1, x2,
+ * y2), Index [K, 1] int32 (i * M + box), RoisNum [N] int32. Scores are
+ * decayed, not suppressed: linear (1 - iou) / (1 - max_iou), or gaussian
+ * exp((max_iou^2 - iou^2) * gaussian_sigma). */
+typedef struct pdsi_matrix_nms_params {
+    float score_threshold, post_threshold, gaussian_sigma;
+    int64_t nms_top_k, keep_top_k, background_label;
+    bool use_gaussian, normalized;
+} pdsi_matrix_nms_params;
+
+/* Runs matrix_nms on checked inputs (in: BBoxes, Scores) in Paddle's order:
+ * per image and class (ascending, background skipped), the boxes with score
+ * > score_threshold ordered by libstdc++'s std::partial_sort (a heap: equal
+ * scores come out in the order the heap leaves them, as in Paddle) up to
+ * nms_top_k, each decayed by its overlaps with the higher ones and kept when
+ * its decayed score is > post_threshold; then the image's kept boxes by the
+ * same partial_sort on the decayed scores, up to keep_top_k. Outputs as
+ * pdsi_nms_compute. */
+pds_status pdsi_matrix_nms_compute(const pdsi_matrix_nms_params *p, const pdsi_slot *in,
+                                   float *out, int32_t *index, int64_t cap, int32_t *per_image,
+                                   int64_t *total, pds_error *err);
 
 #endif

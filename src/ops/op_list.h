@@ -167,10 +167,12 @@
     X(TOP_K_V2, top_k_v2)                                                                     \
     X(ARGSORT, argsort)
 
-/* Detection heads: decoding YOLO outputs, SSD prior boxes. */
+/* Detection heads: decoding YOLO outputs, SSD prior boxes, multi-class NMS. */
 #define PDSI_OPS_DETECT(X)                                                                    \
     X(YOLO_BOX, yolo_box)                                                                     \
-    X(PRIOR_BOX, prior_box)
+    X(PRIOR_BOX, prior_box)                                                                   \
+    X(MULTICLASS_NMS3, multiclass_nms3)                                                       \
+    X(MATRIX_NMS, matrix_nms)
 
 /* Made by the load-time passes (passes/passes.h), never named by a model file
  * (PDSI_OPF_INTERNAL). */

@@ -1,12 +1,15 @@
 /*
  * detect.c — portable reference kernels of the detect family (ops/detect.h):
- * yolo_box and prior_box, in float with the operand order of Paddle 3.3's
- * CPU kernels.
+ * yolo_box, prior_box, multiclass_nms3 and matrix_nms, in float with the
+ * operand order of Paddle 3.3's CPU kernels (the suppressions themselves are
+ * pdsi_nms_compute and pdsi_matrix_nms_compute, which shape inference runs
+ * too).
  */
 #include "kernels/ref/ref.h"
 #include "ops/detect.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static float sigmoidf_(float x)
@@ -151,8 +154,76 @@ pds_status pdsi_prior_box_ref(const void *params, const pdsi_slot *in, const pds
     return PDS_OK;
 }
 
+pds_status pdsi_multiclass_nms3_ref(const void *params, const pdsi_slot *in,
+                                    const pdsi_slot *out, pdsi_exec *ex, pds_error *err)
+{
+    pdsi_tensor *to = pdsi_slot_get(&out[0]);
+    pdsi_tensor *ti = out[1].n > 0 ? pdsi_slot_get(&out[1]) : NULL;
+    pdsi_tensor *tn = out[2].n > 0 ? pdsi_slot_get(&out[2]) : NULL;
+    const pdsi_tensor *s = pdsi_slot_get(&in[1]);
+    (void)ex;
+    /* images: N of 3-D Scores, else the length of RoisNum (checked by infer) */
+    const int64_t n_img = s->rank == 3 ? s->dims[0] : pdsi_slot_get(&in[2])->dims[0];
+    int32_t one, *per_image = tn ? tn->data : &one;
+    int32_t *heap = NULL;
+    if (!tn && n_img > 1) {
+        heap = malloc(sizeof *heap * (size_t)n_img);
+        if (!heap)
+            return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "multiclass_nms3: could not allocate "
+                             "the counts of %lld images", (long long)n_img);
+        per_image = heap;
+    }
+    int64_t total;
+    if (to->rank != 2 || to->dims[1] != 6 || (ti && ti->dims[0] != to->dims[0]) ||
+        (tn && tn->dims[0] != n_img)) {
+        free(heap);
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "multiclass_nms3: outputs do not match the "
+                         "inferred shapes");
+    }
+    pds_status st = pdsi_nms_compute(params, in, to->data, ti ? ti->data : NULL, to->dims[0],
+                                     per_image, &total, err);
+    free(heap);
+    if (!st && to->dims[0] != total)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "multiclass_nms3: %lld rows kept, Out was "
+                         "inferred with %lld", (long long)total, (long long)to->dims[0]);
+    return st;
+}
+
+pds_status pdsi_matrix_nms_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                               pdsi_exec *ex, pds_error *err)
+{
+    pdsi_tensor *to = pdsi_slot_get(&out[0]);
+    pdsi_tensor *ti = out[1].n > 0 ? pdsi_slot_get(&out[1]) : NULL;
+    pdsi_tensor *tn = out[2].n > 0 ? pdsi_slot_get(&out[2]) : NULL;
+    const int64_t n_img = pdsi_slot_get(&in[1])->dims[0];
+    (void)ex;
+    if (to->rank != 2 || to->dims[1] != 6 || (ti && ti->dims[0] != to->dims[0]) ||
+        (tn && tn->dims[0] != n_img))
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "matrix_nms: outputs do not match the inferred "
+                         "shapes");
+    int32_t one, *per_image = tn ? tn->data : &one;
+    int32_t *heap = NULL;
+    if (!tn && n_img > 1) {
+        heap = malloc(sizeof *heap * (size_t)n_img);
+        if (!heap)
+            return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "matrix_nms: could not allocate the "
+                             "counts of %lld images", (long long)n_img);
+        per_image = heap;
+    }
+    int64_t total;
+    pds_status st = pdsi_matrix_nms_compute(params, in, to->data, ti ? ti->data : NULL,
+                                            to->dims[0], per_image, &total, err);
+    free(heap);
+    if (!st && to->dims[0] != total)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "matrix_nms: %lld rows kept, Out was inferred "
+                         "with %lld", (long long)total, (long long)to->dims[0]);
+    return st;
+}
+
 const pdsi_ref_binding pdsi_ref_detect_kernels[] = {
     {PDSI_OP_YOLO_BOX, pdsi_yolo_box_ref},
     {PDSI_OP_PRIOR_BOX, pdsi_prior_box_ref},
+    {PDSI_OP_MULTICLASS_NMS3, pdsi_multiclass_nms3_ref},
+    {PDSI_OP_MATRIX_NMS, pdsi_matrix_nms_ref},
 };
 PDSI_REF_TABLE_CHECK(DETECT, detect);

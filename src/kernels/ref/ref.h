@@ -224,6 +224,13 @@ pds_status pdsi_yolo_box_ref(const void *params, const pdsi_slot *in, const pdsi
 /* prior_box. in: Input, Image (dims only); out: Boxes, Variances. */
 pds_status pdsi_prior_box_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                               pdsi_exec *ex, pds_error *err);
+/* multiclass_nms3. in: BBoxes, Scores, RoisNum (optional); out: Out, Index,
+ * NmsRoisNum (both optional). */
+pds_status pdsi_multiclass_nms3_ref(const void *params, const pdsi_slot *in,
+                                    const pdsi_slot *out, pdsi_exec *ex, pds_error *err);
+/* matrix_nms. in: BBoxes, Scores; out: Out, Index, RoisNum (both optional). */
+pds_status pdsi_matrix_nms_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                               pdsi_exec *ex, pds_error *err);
 
 /* ---- fused (ops/fused.h) ----------------------------------------------- */
 pds_status pdsi_fused_conv_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
