@@ -10,7 +10,10 @@
 #      root-cause table of docs/DESIGN.md (section 6);
 #   3. a row of that table names a test that does not exist: a Go test
 #      function, a C test function that its test program runs, or a test
-#      program (tests/NAME.c, tests/NAME.sh, fuzz/NAME.c).
+#      program (tests/NAME.c, tests/NAME.sh, fuzz/NAME.c);
+#   4. an environment variable the library reads (a pdsi_env_* call in src/
+#      with a literal "PDSAFE_..." name) is not named in README.md and in
+#      docs/DESIGN.md (which say they are the only ones).
 # The files checked are those git knows of, tracked or new but not ignored
 # (every file under ROOT when ROOT is not a git checkout), minus .ci/.
 # Prints a "FAIL file:line: ..." line per problem, a summary line per check
@@ -133,6 +136,22 @@ while IFS= read -r row; do
   done
 done <"$tmp/rows"
 echo "--   $n_named test names checked in $(wc -l <"$tmp/rows") rows of $design"
+
+# 4. The library's environment variables are documented where the docs say
+# which ones it reads.
+n_env=0
+for v in $(grep -rhoE 'pdsi_env_[a-z_]+\("PDSAFE_[A-Z_]+"' src 2>/dev/null |
+           grep -oE 'PDSAFE_[A-Z_]+' | sort -u); do
+  n_env=$((n_env + 1))
+  for doc in README.md docs/DESIGN.md; do
+    if grep -q "\b$v\b" "$doc"; then
+      pass
+    else
+      fail "$doc: does not name $v, which the library reads (src/, pdsi_env_*)"
+    fi
+  done
+done
+echo "--   $n_env environment variables the library reads, checked in README.md and docs/DESIGN.md"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
