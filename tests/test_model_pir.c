@@ -1285,10 +1285,14 @@ static void test_fixtures_load(void)
     while ((e = readdir(d))) {
         char m[1024], p[1024];
         snprintf(m, sizeof m, "%s/%s/inference.json", root, e->d_name);
-        snprintf(p, sizeof p, "%s/%s/inference.pdiparams", root, e->d_name);
+        /* the PIR export's own parameters when they differ from the legacy
+         * file's (inference.json.pdiparams, as the library looks it up) */
+        snprintf(p, sizeof p, "%s/%s/inference.json.pdiparams", root, e->d_name);
         struct stat sb;
         if (e->d_name[0] == '.' || stat(m, &sb) != 0)
             continue;
+        if (stat(p, &sb) != 0)
+            snprintf(p, sizeof p, "%s/%s/inference.pdiparams", root, e->d_name);
         pdsi_graph g;
         pds_error err;
         pdsi_graph_init(&g, NULL);

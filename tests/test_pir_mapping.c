@@ -164,6 +164,8 @@ static void attr_value(const char *pir, const char *legacy, const emitted *e, pd
             a->i = 1;
         else if (strcmp(n, "num") == 0)
             a->i = 2;
+        else if (strcmp(n, "qmax") == 0)
+            a->i = 127;
         else if (strcmp(n, "out_dtype") == 0 || strcmp(n, "in_dtype") == 0)
             a->i = 5; /* FP32 */
         else if (strcmp(n, "dtype") == 0)

@@ -961,6 +961,14 @@ static const opspec SPECS[] = {
      "score_threshold/f nms_top_k/i keep_top_k/i post_threshold/f use_gaussian/b "
      "gaussian_sigma/f background_label/i normalized/b",
      NULL, NULL},
+    /* quant family: the training-only operands (InAccum, InState) and results
+     * (OutState, OutAccum, OutScale) stay unconnected at inference */
+    {"quantize_linear", "quantize_linear", "X Scale ZeroPoint InAccum InState", "Y - - -",
+     "quant_axis/i bit_length:-/i qmin:-/i qmax/i round_type/i is_test/b only_observer/b",
+     "quant_axis/i qmax/i round_type/i is_test/b only_observer/b", NULL, NULL},
+    {"dequantize_linear", "dequantize_linear", "X Scale ZeroPoint InAccum InState", "Y - - -",
+     "quant_axis/i bit_length:-/i qmin:-/i qmax/i round_type/i is_test:-/b only_observer/b",
+     "quant_axis/i qmax/i round_type/i only_observer/b", NULL, NULL},
     /* sort family */
     {"topk", "top_k_v2", "X =k:i|K", "Out Indices", "axis/i largest/b sorted/b",
      "k/i axis/i largest/b sorted/b", NULL, NULL},

@@ -174,6 +174,11 @@
     X(MULTICLASS_NMS3, multiclass_nms3)                                                       \
     X(MATRIX_NMS, matrix_nms)
 
+/* PaddleSlim's QDQ pairs, simulated in float as Paddle's CPU kernels do. */
+#define PDSI_OPS_QUANT(X)                                                                     \
+    X(QUANTIZE_LINEAR, quantize_linear)                                                       \
+    X(DEQUANTIZE_LINEAR, dequantize_linear)
+
 /* Made by the load-time passes (passes/passes.h), never named by a model file
  * (PDSI_OPF_INTERNAL). */
 #define PDSI_OPS_FUSED(X)                                                                     \
@@ -195,6 +200,7 @@
     F(INDEX, index)                                                                           \
     F(SORT, sort)                                                                             \
     F(DETECT, detect)                                                                         \
+    F(QUANT, quant)                                                                           \
     F(FUSED, fused)
 
 /* The ids. Each family opens with PDSI_OPS_<FAMILY>_FIRST, the id of its first

@@ -232,6 +232,12 @@ pds_status pdsi_multiclass_nms3_ref(const void *params, const pdsi_slot *in,
 pds_status pdsi_matrix_nms_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                                pdsi_exec *ex, pds_error *err);
 
+/* ---- quant (ops/quant.h) ---------------------------------------------- */
+/* quantize_linear and dequantize_linear. in: X, Scale (ZeroPoint, InAccum,
+ * InState unread); out: Y. */
+pds_status pdsi_quant_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                          pdsi_exec *ex, pds_error *err);
+
 /* ---- fused (ops/fused.h) ----------------------------------------------- */
 pds_status pdsi_fused_conv_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                                pdsi_exec *ex, pds_error *err);
