@@ -514,6 +514,39 @@ pds_status pdsi_nms_compute(const pdsi_nms_params *p, const pdsi_slot *in, float
     return st;
 }
 
+/* Counts the rows an NMS keeps, over all n_img images (a compute call
+ * without output buffers). */
+typedef pds_status (*nms_count_fn)(const void *params, const pdsi_slot *in, int32_t *per_image,
+                                   int64_t *total, pds_error *err);
+
+/* The shapes of an NMS: Out [total, 6], Index [total, 1], RoisNum [n_img],
+ * total found by running the suppression (the row count depends on data). */
+static pds_status nms_shapes(const char *op, nms_count_fn count, int64_t n_img,
+                             const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                             pds_error *err)
+{
+    int32_t *per_image = malloc(sizeof *per_image * (size_t)(n_img > 0 ? n_img : 1));
+    if (!per_image)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "%s: could not allocate the counts of %lld "
+                         "images", op, (long long)n_img);
+    int64_t total;
+    pds_status st = count(params, in, per_image, &total, err);
+    free(per_image);
+    if (st)
+        return st;
+    const int64_t od[2] = {total, 6}, id[2] = {total, 1}, nd[1] = {n_img};
+    pdsi_out_set(out, 0, PDS_FLOAT32, 2, od);
+    pdsi_out_set(out, 1, PDS_INT32, 2, id);
+    pdsi_out_set(out, 2, PDS_INT32, 1, nd);
+    return PDS_OK;
+}
+
+static pds_status nms_count(const void *params, const pdsi_slot *in, int32_t *per_image,
+                            int64_t *total, pds_error *err)
+{
+    return pdsi_nms_compute(params, in, NULL, NULL, 0, per_image, total, err);
+}
+
 static pds_status nms_infer(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                             pds_error *err)
 {
@@ -521,20 +554,7 @@ static pds_status nms_infer(const void *params, const pdsi_slot *in, const pdsi_
     pds_status st = nms_check(in, &g, err);
     if (st)
         return st;
-    int32_t *per_image = malloc(sizeof *per_image * (size_t)(g.n_img > 0 ? g.n_img : 1));
-    if (!per_image)
-        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "multiclass_nms3: could not allocate the "
-                         "counts of %lld images", (long long)g.n_img);
-    int64_t total;
-    st = pdsi_nms_compute(params, in, NULL, NULL, 0, per_image, &total, err);
-    free(per_image);
-    if (st)
-        return st;
-    const int64_t od[2] = {total, 6}, id[2] = {total, 1}, nd[1] = {g.n_img};
-    pdsi_out_set(out, 0, PDS_FLOAT32, 2, od);
-    pdsi_out_set(out, 1, PDS_INT32, 2, id);
-    pdsi_out_set(out, 2, PDS_INT32, 1, nd);
-    return PDS_OK;
+    return nms_shapes("multiclass_nms3", nms_count, g.n_img, params, in, out, err);
 }
 
 static const pdsi_opdef op_multiclass_nms3 = {
@@ -818,6 +838,12 @@ pds_status pdsi_matrix_nms_compute(const pdsi_matrix_nms_params *p, const pdsi_s
     return st;
 }
 
+static pds_status matrix_nms_count(const void *params, const pdsi_slot *in,
+                                   int32_t *per_image, int64_t *total, pds_error *err)
+{
+    return pdsi_matrix_nms_compute(params, in, NULL, NULL, 0, per_image, total, err);
+}
+
 static pds_status matrix_nms_infer(const void *params, const pdsi_slot *in,
                                    const pdsi_slot *out, pds_error *err)
 {
@@ -825,20 +851,7 @@ static pds_status matrix_nms_infer(const void *params, const pdsi_slot *in,
     pds_status st = matrix_nms_check(in, &g, err);
     if (st)
         return st;
-    int32_t *per_image = malloc(sizeof *per_image * (size_t)(g.n_img > 0 ? g.n_img : 1));
-    if (!per_image)
-        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "matrix_nms: could not allocate the "
-                         "counts of %lld images", (long long)g.n_img);
-    int64_t total;
-    st = pdsi_matrix_nms_compute(params, in, NULL, NULL, 0, per_image, &total, err);
-    free(per_image);
-    if (st)
-        return st;
-    const int64_t od[2] = {total, 6}, id[2] = {total, 1}, nd[1] = {g.n_img};
-    pdsi_out_set(out, 0, PDS_FLOAT32, 2, od);
-    pdsi_out_set(out, 1, PDS_INT32, 2, id);
-    pdsi_out_set(out, 2, PDS_INT32, 1, nd);
-    return PDS_OK;
+    return nms_shapes("matrix_nms", matrix_nms_count, g.n_img, params, in, out, err);
 }
 
 static const pdsi_opdef op_matrix_nms = {
