@@ -952,6 +952,71 @@ static void test_plan_cache(void)
     pds_model_destroy(m, NULL);
 }
 
+/* ---- the adaptive thread policy (runtime/adapt.h) ------------------------------ */
+
+/* A 2-thread predictor probes one thread at its 8th run, whatever the
+ * machine's speed: runs_one_thread counts it, the 1-thread team has a plan
+ * of its own (its kernels are made for that team), and both teams compute
+ * the same outputs. With PDSAFE_THREAD_POLICY=fixed nothing of that happens. */
+static void run_mobilenet_20(bool fixed, pds_predictor_stats *st, float *max_diff)
+{
+    char path[1024], params[1024];
+    snprintf(path, sizeof path, "%s/mobilenetv3/inference.pdmodel", pdst_fixtures_dir());
+    snprintf(params, sizeof params, "%s/mobilenetv3/inference.pdiparams", pdst_fixtures_dir());
+    if (fixed)
+        setenv("PDSAFE_THREAD_POLICY", "fixed", 1);
+    pds_error err;
+    pds_model m = 0;
+    pds_predictor p = 0;
+    CHECK_OK(pds_model_load_files(path, params, NULL, &m, &err), &err);
+    unsetenv("PDSAFE_THREAD_POLICY");
+    pds_predictor_options po;
+    pds_predictor_options_init(&po);
+    po.num_threads = 2;
+    CHECK_OK(pds_predictor_create(m, &po, &p, &err), &err);
+    static float in[1 * 3 * 64 * 64];
+    float first[10], out[10];
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++)
+        in[i] = (float)(i % 251) / 251.0f;
+    *max_diff = 0;
+    for (int r = 0; r < 20; r++) {
+        pds_tensor x = {.dtype = PDS_FLOAT32, .rank = 4, .dims = {1, 3, 64, 64}, .data = in,
+                        .byte_length = sizeof in};
+        pds_tensor y = {.data = r ? out : first, .byte_length = sizeof out};
+        CHECK_OK(pds_predictor_run(p, &x, 1, &y, 1, &err), &err);
+        for (int k = 0; r && k < 10; k++) {
+            float d = fabsf(out[k] - first[k]) / (fabsf(first[k]) + 1e-3f);
+            *max_diff = d > *max_diff ? d : *max_diff;
+        }
+    }
+    *st = (pds_predictor_stats){.struct_size = sizeof *st};
+    CHECK_OK(pds_predictor_get_stats(p, st, &err), &err);
+    pds_predictor_destroy(p, NULL);
+    pds_model_destroy(m, NULL);
+}
+
+static void test_adaptive_threads(void)
+{
+    if (!have_onednn() || pdsi_executor_cpus() < 2) {
+        printf("     (no oneDNN or one CPU: runs have one thread, nothing to adapt)\n");
+        return;
+    }
+    pds_predictor_stats st;
+    float diff;
+    run_mobilenet_20(false, &st, &diff);
+    CHECK_EQ_INT(st.num_threads, 2);
+    CHECK(st.runs_one_thread >= 1);
+    /* Probes at runs 8 (it plans, so its time is not kept) and 16; if one
+     * thread was faster there, runs 17-20 use it too. */
+    CHECK(st.runs_one_thread <= 6);
+    CHECK_EQ_INT(st.plans_cached, 2);
+    CHECK(diff < 1e-4f);
+    run_mobilenet_20(true, &st, &diff);
+    CHECK_EQ_INT(st.runs_one_thread, 0);
+    CHECK_EQ_INT(st.plans_cached, 1);
+    CHECK(diff == 0.0f);
+}
+
 /* ---- backends in the public statistics and profile --------------------------- */
 
 /* Loads mobilenetv3 (reference kernels or the whole list), runs it once with
@@ -1230,6 +1295,7 @@ int main(void)
     RUN_TEST(test_broadcast_residual);
     RUN_TEST(test_static_shape_folding);
     RUN_TEST(test_plan_cache);
+    RUN_TEST(test_adaptive_threads);
     RUN_TEST(test_backend_report);
     RUN_TEST(test_fixtures_both_ways);
     return pdst_summary();

@@ -63,6 +63,7 @@ typedef struct pdsi_plan {
     int32_t n_fast;       /* BACKEND steps of a backend other than ref */
     int32_t n_convert;
     uint64_t last_used;
+    int team; /* the OpenMP team size its kernels were made for (0: any) */
 } pdsi_plan;
 
 /* Builds the shape signature of the current shapes of tensors (all values

@@ -115,6 +115,7 @@ pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *opt
         }
     }
     p->exec.num_threads = p->options.num_threads ? p->options.num_threads : 1;
+    pdsi_adapt_init(&p->adapt);
     if (m->executor && p->exec.num_threads > pdsi_executor_cpus())
         p->exec.num_threads = pdsi_executor_cpus();
     p->key = malloc(sizeof *p->key * (pdsi_plan_key_len(g) + 1));
@@ -357,6 +358,7 @@ static pds_status find_plan(pdsi_predictor *p, pds_error *err)
     pdsi_plan *pl = NULL;
     for (int i = 0; i < p->n_plans && !pl; i++)
         if (p->plans[i]->hash == h && p->plans[i]->key_len == len &&
+            p->plans[i]->team == p->run_team &&
             memcmp(p->plans[i]->key, p->key, sizeof *p->key * len) == 0)
             pl = p->plans[i];
     if (!pl) {
@@ -370,6 +372,7 @@ static pds_status find_plan(pdsi_predictor *p, pds_error *err)
         }
         if (st)
             return st;
+        pl->team = p->run_team;
         p->plans_built++;
         if (p->n_plans == PDSI_PLAN_CACHE) {
             int lru = 0;
@@ -531,8 +534,12 @@ static pds_status run_body(pdsi_predictor *p, const pds_tensor *inputs, size_t n
     pds_status st;
     if (!p->streams_made && (st = make_streams(p, err)))
         return st;
-    if ((st = infer_all(p, err)) || (st = find_plan(p, err)) || (st = run_steps(p, err)))
+    if ((st = infer_all(p, err)) || (st = find_plan(p, err)))
         return st;
+    uint64_t t0 = now_ns();
+    if ((st = run_steps(p, err)))
+        return st;
+    p->steps_ns = now_ns() - t0;
     for (int32_t i = 0; i < g->n_outputs; i++)
         p->result[i] = p->cur->out[i];
     p->have_result = true;
@@ -565,12 +572,27 @@ pds_status pdsi_predictor_run(pdsi_predictor *p, const pds_tensor *inputs, size_
         st = check_input(m, i, &inputs[i], err);
     if (st)
         return st;
-    if (!m->executor)
+    if (!m->executor) {
+        p->run_team = 0;
         return run_body(p, inputs, n_inputs, outputs, n_outputs, err);
+    }
+    int full = p->exec.num_threads;
+    bool adapt = m->adaptive && full > 1;
+    p->run_team = adapt ? pdsi_adapt_team(&p->adapt, full) : full;
+    uint64_t built = p->plans_built;
     run_job j = {p, inputs, n_inputs, outputs, n_outputs, err, PDS_OK};
-    if ((st = pdsi_executor_run(run_job_main, &j, p->exec.num_threads, err)))
-        return st;
-    return j.status;
+    st = pdsi_executor_run(run_job_main, &j, p->run_team, err);
+    if (!st)
+        st = j.status;
+    if (adapt) {
+        /* A run that planned (oneDNN compiles kernels then) says nothing of
+         * the team's speed. */
+        if (!st && p->plans_built == built && p->cur)
+            pdsi_adapt_record(&p->adapt, p->cur->hash, p->run_team == 1, p->steps_ns);
+        else
+            pdsi_adapt_skip(&p->adapt);
+    }
+    return st;
 }
 
 static atomic_ullong run_ids;
@@ -678,6 +700,7 @@ void pdsi_predictor_stats(pdsi_predictor *p, pds_predictor_stats *s)
     s->scratch_bytes = p->scratch_cap + p->exec.scratch_cap;
     s->weights_bytes = m->param_bytes + pdsi_backend_set_packed_bytes(&m->backends);
     copy_str(s->backend, sizeof s->backend, m->backends.b[0]->name);
+    s->runs_one_thread = p->adapt.runs_one;
 }
 
 size_t pdsi_predictor_profile(pdsi_predictor *p, pds_step_profile *out, size_t cap)
