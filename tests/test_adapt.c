@@ -39,34 +39,54 @@ static tally play(pdsi_adapt *a, scenario s, uint64_t key)
     return t;
 }
 
-/* Idle: two threads twice as fast. The first probe comes at run 8, then the
- * interval doubles to 128: 1000 runs hold 8 + 16 + 32 + 64 + 128 + 6 x 128
- * ... that is at most 11 probes. */
+/* Idle: two threads twice as fast. The first probe comes at run 2; as one
+ * thread is 2x slower its probes are then at least 16 runs apart
+ * (PDSI_ADAPT_PROBE_COST), doubling to 128: 10 probes in 1000 runs. */
 static void test_idle_keeps_full_team(void)
 {
     pdsi_adapt a;
     pdsi_adapt_init(&a);
     tally t = play(&a, (scenario){10000, 20000, 1000}, KEY);
-    CHECK(t.one >= 5);
-    CHECK(t.one <= 11);
+    CHECK_EQ_INT(t.one, 10);
     CHECK_EQ_INT(a.mode, 0);
     CHECK_EQ_INT(a.probe_every, PDSI_ADAPT_MAX_PROBE);
     CHECK_EQ_INT(a.runs_one, (uint64_t)t.one);
 }
 
-/* Busy: the full team is stalled (5x slower than one thread). After the
- * first probe (run 8) one thread runs; probes of the full team then become
- * rare too. */
+/* Busy: the full team is stalled (5x slower than one thread). From the
+ * first probe (run 2) on, one thread runs; probes of the full team then
+ * become rare too. */
 static void test_busy_switches_to_one(void)
 {
     pdsi_adapt a;
     pdsi_adapt_init(&a);
-    tally t = play(&a, (scenario){100000, 20000, 8}, KEY);
+    tally t = play(&a, (scenario){100000, 20000, 2}, KEY);
     CHECK_EQ_INT(t.one, 1); /* the probe */
     CHECK_EQ_INT(a.mode, 1);
     t = play(&a, (scenario){100000, 20000, 1000}, KEY);
-    CHECK(t.full <= 11);
+    CHECK(t.full <= 12); /* probes only, as on an idle machine */
     CHECK_EQ_INT(t.last_team, 1);
+}
+
+/* A full team stalled 50x: its probes cost 49 runs each, so they come at
+ * most once in 8 x 50 runs. */
+static void test_costly_probes_are_rare(void)
+{
+    pdsi_adapt a;
+    pdsi_adapt_init(&a);
+    play(&a, (scenario){1000000, 20000, 10}, KEY);
+    CHECK_EQ_INT(a.mode, 1);
+    tally t = play(&a, (scenario){1000000, 20000, 2000}, KEY);
+    CHECK(t.full <= 2000 / (PDSI_ADAPT_PROBE_COST * 50) + 1);
+    CHECK_EQ_INT(a.probe_every, PDSI_ADAPT_PROBE_COST * 50);
+    /* One thread's times are noisy on a busy machine: a run 3x its median,
+     * still far faster than the stalled team, probes nothing. */
+    while (a.since_probe + 2 >= a.probe_every)
+        play(&a, (scenario){1000000, 20000, 1}, KEY);
+    CHECK_EQ_INT(pdsi_adapt_team(&a, FULL), 1);
+    pdsi_adapt_record(&a, KEY, true, 60000);
+    CHECK_EQ_INT(pdsi_adapt_team(&a, FULL), 1);
+    CHECK(!a.probing);
 }
 
 /* Busy, then idle again: the full team's old times are replaced by probes,
@@ -134,6 +154,34 @@ static void test_skipped_probe(void)
     CHECK(!a.probing);
     CHECK_EQ_INT(a.n[1], 0);
     CHECK_EQ_INT(a.probe_every, PDSI_ADAPT_FIRST_PROBE);
+    /* It measured nothing: the next run probes again. */
+    CHECK_EQ_INT(pdsi_adapt_team(&a, FULL), 1);
+    CHECK(a.probing);
+}
+
+/* Contention starting: a full-team run more than twice its team's median
+ * brings the next probe forward, however long the interval has grown. */
+static void test_slow_run_probes_next(void)
+{
+    pdsi_adapt a;
+    pdsi_adapt_init(&a);
+    play(&a, (scenario){10000, 20000, 300}, KEY);
+    CHECK_EQ_INT(a.mode, 0);
+    CHECK_EQ_INT(a.probe_every, PDSI_ADAPT_MAX_PROBE);
+    /* Make sure the next scheduled probe is far away. */
+    while (a.since_probe > PDSI_ADAPT_MAX_PROBE / 2)
+        play(&a, (scenario){10000, 20000, 1}, KEY);
+    CHECK_EQ_INT(pdsi_adapt_team(&a, FULL), FULL);
+    pdsi_adapt_record(&a, KEY, false, 25000); /* 2.5x the median */
+    CHECK_EQ_INT(pdsi_adapt_team(&a, FULL), 1);
+    CHECK(a.probing);
+    pdsi_adapt_record(&a, KEY, true, 20000);
+    /* One thread (20 us) beats the full team's median (10 us)? No: it stays. */
+    CHECK_EQ_INT(a.mode, 0);
+    /* A noisy run under twice the median does not probe. */
+    CHECK_EQ_INT(pdsi_adapt_team(&a, FULL), FULL);
+    pdsi_adapt_record(&a, KEY, false, 19000);
+    CHECK_EQ_INT(pdsi_adapt_team(&a, FULL), FULL);
 }
 
 /* One thread asked for: nothing to choose, never a probe. */
@@ -151,10 +199,12 @@ int main(void)
 {
     RUN_TEST(test_idle_keeps_full_team);
     RUN_TEST(test_busy_switches_to_one);
+    RUN_TEST(test_costly_probes_are_rare);
     RUN_TEST(test_idle_again_brings_full_team_back);
     RUN_TEST(test_noise_changes_nothing);
     RUN_TEST(test_new_shapes_start_afresh);
     RUN_TEST(test_skipped_probe);
+    RUN_TEST(test_slow_run_probes_next);
     RUN_TEST(test_one_thread_asked);
     return pdst_summary();
 }

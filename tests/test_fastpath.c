@@ -954,8 +954,8 @@ static void test_plan_cache(void)
 
 /* ---- the adaptive thread policy (runtime/adapt.h) ------------------------------ */
 
-/* A 2-thread predictor probes one thread at its 8th run, whatever the
- * machine's speed: runs_one_thread counts it, the 1-thread team has a plan
+/* A 2-thread predictor probes one thread at its 2nd and 3rd runs, whatever
+ * the machine's speed: runs_one_thread counts it, the 1-thread team has a plan
  * of its own (its kernels are made for that team), and both teams compute
  * the same outputs. With PDSAFE_THREAD_POLICY=fixed nothing of that happens. */
 static void run_mobilenet_20(bool fixed, pds_predictor_stats *st, float *max_diff)
@@ -1005,10 +1005,11 @@ static void test_adaptive_threads(void)
     float diff;
     run_mobilenet_20(false, &st, &diff);
     CHECK_EQ_INT(st.num_threads, 2);
-    CHECK(st.runs_one_thread >= 1);
-    /* Probes at runs 8 (it plans, so its time is not kept) and 16; if one
-     * thread was faster there, runs 17-20 use it too. */
-    CHECK(st.runs_one_thread <= 6);
+    /* Run 1 plans with two threads; run 2 probes one thread (it plans, so
+     * its time is not kept) and run 3 probes again, whatever the machine's
+     * speed. How many runs follow with one thread depends on the load. */
+    CHECK(st.runs_one_thread >= 2);
+    CHECK(st.runs_one_thread <= 19);
     CHECK_EQ_INT(st.plans_cached, 2);
     CHECK(diff < 1e-4f);
     run_mobilenet_20(true, &st, &diff);

@@ -6,8 +6,13 @@
  * one is at least 10 % faster, so that noise does not flip it back and
  * forth. A probe is one run with the other team size; the interval between
  * probes doubles each time a probe confirms the current choice and starts
- * again at PDSI_ADAPT_FIRST_PROBE after a change. New shapes start afresh
- * with the full team: times of other shapes say nothing about them.
+ * again at PDSI_ADAPT_FIRST_PROBE after a change. A probe whose run planned
+ * (so measured nothing) is repeated at the next run, and a run slower than
+ * PDSI_ADAPT_JUMP times its team's median brings the next probe forward.
+ * Probes of a team much slower than the current one are spaced by their
+ * cost (PDSI_ADAPT_PROBE_COST), so they never dominate the mean. New
+ * shapes start afresh with the full team: times of other shapes say nothing
+ * about them.
  */
 #include "runtime/adapt.h"
 
@@ -52,8 +57,17 @@ static uint64_t median(const pdsi_adapt *a, int m)
     return v[n / 2];
 }
 
+/* The next run is a probe. */
+static void probe_next(pdsi_adapt *a)
+{
+    a->since_probe = a->probe_every;
+}
+
 void pdsi_adapt_skip(pdsi_adapt *a)
 {
+    /* A probe that planned measured nothing: the next run probes again. */
+    if (a->probing)
+        probe_next(a);
     a->probing = false;
 }
 
@@ -70,6 +84,12 @@ void pdsi_adapt_record(pdsi_adapt *a, uint64_t key, bool one, uint64_t ns)
         a->probes = was.probes;
     }
     int m = one ? 1 : 0;
+    /* Contention starting: this team is suddenly slow, and slower than the
+     * other one was (under a busy machine one thread's times are noisy too,
+     * and probing a stalled team for them would only cost). */
+    if (!probe && m == a->mode && a->n[m] == PDSI_ADAPT_SAMPLES &&
+        ns > PDSI_ADAPT_JUMP * median(a, m) && (!a->n[!m] || ns > median(a, !m)))
+        probe_next(a);
     a->ns[m][a->next[m]] = ns;
     a->next[m] = (uint8_t)((a->next[m] + 1) % PDSI_ADAPT_SAMPLES);
     if (a->n[m] < PDSI_ADAPT_SAMPLES)
@@ -83,5 +103,18 @@ void pdsi_adapt_record(pdsi_adapt *a, uint64_t key, bool one, uint64_t ns)
         a->since_probe = 0;
     } else if (probe && a->probe_every < PDSI_ADAPT_MAX_PROBE) {
         a->probe_every *= 2;
+    }
+    /* A probe of a team R times slower costs R - 1 runs: space such probes
+     * at least PDSI_ADAPT_PROBE_COST * R runs apart (a 2-thread team stalled
+     * by a busy machine measured 20-100 times slower than one thread). */
+    cur = median(a, a->mode);
+    other = median(a, !a->mode);
+    if (cur && other > cur) {
+        uint64_t ratio = other / cur;
+        uint64_t need = ratio > PDSI_ADAPT_MAX_SLOW / PDSI_ADAPT_PROBE_COST
+                            ? PDSI_ADAPT_MAX_SLOW
+                            : PDSI_ADAPT_PROBE_COST * ratio;
+        if (need > a->probe_every)
+            a->probe_every = (uint32_t)need;
     }
 }

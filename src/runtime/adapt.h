@@ -13,7 +13,9 @@
  * the last few times of each for the shapes it is running, and runs with
  * whichever has been faster. On an idle machine the probes become rare (one
  * run in 128) and T stays; under contention 1 wins within a few probes, and
- * T comes back when it is faster again.
+ * T comes back when it is faster again. A run much slower than its team's
+ * median (contention starting) brings the next probe forward, so a predictor
+ * does not run stalled until its next scheduled probe.
  *
  * Pure logic, no clock and no lock: the predictor feeds it the time of each
  * run's steps (its run lock serialises the calls). Tests drive it with
@@ -27,8 +29,11 @@
 
 enum {
     PDSI_ADAPT_SAMPLES = 3,     /* times kept per team size: their median decides */
-    PDSI_ADAPT_FIRST_PROBE = 8, /* runs between probes after a change */
+    PDSI_ADAPT_FIRST_PROBE = 2, /* runs between probes after a change */
     PDSI_ADAPT_MAX_PROBE = 128, /* ... doubling up to this while nothing changes */
+    PDSI_ADAPT_JUMP = 2,        /* a run this many times its team's median: probe next */
+    PDSI_ADAPT_PROBE_COST = 8,  /* probes of a team R times slower: at most 1 in 8R runs */
+    PDSI_ADAPT_MAX_SLOW = 1024, /* ... up to this many runs apart */
 };
 
 typedef struct pdsi_adapt {
