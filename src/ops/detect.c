@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/heap.h"
 #include "ops/detect.h"
 #include "ops/opdef.h"
 
@@ -648,73 +649,15 @@ static pds_status matrix_nms_check(const pdsi_slot *in, bool with_data, nms_geom
     return PDS_OK;
 }
 
-/* libstdc++'s std::partial_sort(a, a + mid, a + n, key[x] > key[y]) on
- * indices a: heap select, then heap sort, step by step as GCC's library
- * does, so that equal keys come out in the same order as in Paddle. */
-typedef struct keyed_heap {
-    const float *key;
-    int32_t *a;
-} keyed_heap;
-
-static bool kh_before(const keyed_heap *h, int32_t x, int32_t y)
+/* Indices ordered by descending key with libstdc++'s std::partial_sort
+ * (core/heap.h), so that equal keys come out in the same order as in
+ * Paddle. */
+static bool key_before(const float *key, const int32_t *x, const int32_t *y)
 {
-    return h->key[x] > h->key[y];
+    return key[*x] > key[*y];
 }
 
-static void kh_push(keyed_heap *h, int64_t hole, int64_t top, int32_t v)
-{
-    int64_t parent = (hole - 1) / 2;
-    while (hole > top && kh_before(h, h->a[parent], v)) {
-        h->a[hole] = h->a[parent];
-        hole = parent;
-        parent = (hole - 1) / 2;
-    }
-    h->a[hole] = v;
-}
-
-static void kh_adjust(keyed_heap *h, int64_t hole, int64_t len, int32_t v)
-{
-    const int64_t top = hole;
-    int64_t child = hole;
-    while (child < (len - 1) / 2) {
-        child = 2 * (child + 1);
-        if (kh_before(h, h->a[child], h->a[child - 1]))
-            child--;
-        h->a[hole] = h->a[child];
-        hole = child;
-    }
-    if ((len & 1) == 0 && child == (len - 2) / 2) {
-        child = 2 * (child + 1);
-        h->a[hole] = h->a[child - 1];
-        hole = child - 1;
-    }
-    kh_push(h, hole, top, v);
-}
-
-static void kh_pop(keyed_heap *h, int64_t len, int64_t r)
-{
-    int32_t v = h->a[r];
-    h->a[r] = h->a[0];
-    kh_adjust(h, 0, len, v);
-}
-
-static void kh_partial_sort(const float *key, int32_t *a, int64_t mid, int64_t n)
-{
-    keyed_heap h = {key, a};
-    if (mid >= 2)
-        for (int64_t parent = (mid - 2) / 2;; parent--) {
-            kh_adjust(&h, parent, mid, a[parent]);
-            if (parent == 0)
-                break;
-        }
-    for (int64_t i = mid; i < n; i++)
-        if (kh_before(&h, a[i], a[0]))
-            kh_pop(&h, mid, i);
-    for (int64_t l = mid; l > 1;) {
-        l--;
-        kh_pop(&h, l, l);
-    }
-}
+PDSI_HEAP_DEFINE(kh, int32_t, float, key_before)
 
 /* Working memory of one image. */
 typedef struct mnms_work {
@@ -741,7 +684,7 @@ static pds_status mnms_class(const pdsi_matrix_nms_params *p, const nms_geom *g,
     int64_t pre = p->nms_top_k > -1 && n > p->nms_top_k ? p->nms_top_k : n;
     if (pre == 0)
         return PDS_OK;
-    kh_partial_sort(sc, w->perm, pre, n);
+    kh_partial_sort(sc, w->perm, 0, pre, n);
     const int64_t tri = pre * (pre - 1) / 2;
     if (tri > w->iou_cap) {
         if (tri > (int64_t)1 << 28)
@@ -827,7 +770,7 @@ pds_status pdsi_matrix_nms_compute(const pdsi_matrix_nms_params *p, const pdsi_s
         for (int64_t k = 0; k < nk; k++)
             w.order[k] = (int32_t)k;
         if (keep > 0)
-            kh_partial_sort(w.score, w.order, keep, nk);
+            kh_partial_sort(w.score, w.order, 0, keep, nk);
         per_image[i] = (int32_t)keep;
         if (out && keep > cap - *total) {
             st = pdsi_fail(err, PDS_ERR_INTERNAL, "matrix_nms: more rows kept than the %lld Out "
