@@ -75,7 +75,9 @@ enum {
      * real dim 0 (pdsi_tensor_shrink_rows), never more than the bound and
      * never any other dim. Every operator reading such an output, and all
      * that depends on it, is "late" (graph/graph.h): re-inferred from the
-     * real shapes and run after the plan's steps. */
+     * real shapes and run after the plan's steps. A backend that takes such
+     * an operator must write its outputs in plain layout (as ref does): the
+     * planner's conversions are sized at plan time, from the bound. */
     PDSI_OPF_SIZE_AFTER_RUN = 1u << 7,
 };
 
