@@ -732,7 +732,9 @@ typedef struct pds_op_info {
      * (element-wise, Out[i] = f(X[i])), binary (element-wise with
      * broadcasting), inplace (Out may share X's buffer), identity (Out = X
      * at inference, always or for some attributes), post_op (fusable into a
-     * convolution or matrix product), internal. */
+     * convolution or matrix product), internal, size_after_run (its outputs'
+     * leading dim is known only once it ran: the outputs handed back have
+     * the real size). */
     char flags[128];
     /* Slots in order: "Name" exactly one tensor, "Name?" zero or one,
      * "Name+" one or more, "Name*" zero or more. */

@@ -877,6 +877,81 @@ static void test_fast_log_softmax(void)
     both_ways_expect("log_softmax", g_log_softmax, 6, want);
 }
 
+/* A backbone value (a convolution's output, in the fast backend's layout)
+ * read after an NMS by an operator that also reads the NMS output: the
+ * late-node path (graph.h). The NMS (size_after_run) is planned at its
+ * bound; reduce_sum of its Out and the add of that to r1 are late, so they
+ * are re-inferred and run on ref after the steps, from r1 kept alive to the
+ * plan's end and converted to plain layout. c2, planned after r1, shows that
+ * r1's storage was not reused while the late add still needed it. */
+static void g_nms_late(tb *b)
+{
+    const int64_t xd[4] = {1, 16, 8, 8}, bd[3] = {1, 12, 4}, sd[3] = {1, 3, 12};
+    tb_input(b, "x", 4, xd);
+    tb_input(b, "boxes", 3, bd);
+    tb_input(b, "scores", 3, sd);
+    conv(b, "conv2d", "x", "c1", 16, 32, 3, 1, 1, 1, 1, NULL);
+    unary(b, "relu", "c1", "r1", NULL, 0);
+    conv(b, "conv2d", "r1", "c2", 32, 32, 3, 1, 1, 1, 1, NULL);
+    unary(b, "relu", "c2", "r2", NULL, 0);
+    pdsi_attr na[6] = {pdst_attr_float("score_threshold", -0.5), A_INT("nms_top_k", 8),
+                       A_INT("keep_top_k", 5), pdst_attr_float("nms_threshold", 0.5),
+                       A_INT("background_label", -1), pdst_attr_bool("normalized", 1)};
+    tb_op(b, "multiclass_nms3", LIST("BBoxes=boxes", "Scores=scores"),
+          LIST("Out=nms", "Index=nms_i", "NmsRoisNum=nms_n"), na, 6);
+    pdsi_attr ra[2] = {pdst_attr_bool("reduce_all", 1), pdst_attr_bool("keep_dim", 0)};
+    unary(b, "reduce_sum", "nms", "total", ra, 2);
+    binary(b, "elementwise_add", "r1", "total", "late", -1);
+    tb_output(b, "late");
+    tb_output(b, "r2");
+    tb_output(b, "nms");
+}
+
+static void test_late_nodes(void)
+{
+    /* the two convolutions, each with its relu fused, on oneDNN */
+    const fast_count want[] = {{"conv2d+relu", 2, 0}, {NULL, 0, 0}};
+    both_ways_expect("nms_late", g_nms_late, 2, want);
+    /* what the plan did for them */
+    tb b;
+    tb_init(&b, false);
+    g_nms_late(&b);
+    pdsi_model *m = tb_model(&b);
+    if (!m)
+        return;
+    CHECK_EQ_INT(m->info.n_late, 2);
+    pds_error err;
+    pdsi_predictor *p;
+    CHECK_OK(pdsi_predictor_create(m, NULL, &p, &err), &err);
+    io in = {0};
+    random_inputs(m, &in, 99);
+    pthread_mutex_lock(&p->run_mu);
+    pdsi_predictor_begin(p, pdsi_run_id_new(), 0);
+    CHECK_OK(pdsi_predictor_run(p, in.t, (size_t)in.n, NULL, 0, &err), &err);
+    const pdsi_plan *pl = p->cur;
+    /* r1 and the NMS's Out, read by the late nodes, kept to the end */
+    CHECK_EQ_INT(pl->n_late_in, 2);
+    /* r1 leaves oneDNN's convolution in its own layout: the late add reads
+     * a plain conversion of it; the NMS's Out is plain already */
+    for (int32_t k = 0; k < pl->n_late_in; k++) {
+        const pdsi_tensor *own = &p->tensors[pl->late_in_value[k]];
+        if (strcmp(m->graph.values[pl->late_in_value[k]].name, "r1") == 0)
+            CHECK(have_onednn() ? pl->late_in[k] != own : pl->late_in[k] == own);
+        else
+            CHECK(pl->late_in[k] == own);
+    }
+    for (int32_t s = 0; s < pl->n_steps; s++)
+        CHECK(strcmp(m->graph.nodes[pl->steps[s].node].type, "reduce_sum") != 0);
+    /* 5 rows kept of the bound 5; the late add saw the real rows' sum */
+    CHECK_EQ_INT(p->result[2]->dims[0], 5);
+    CHECK_EQ_INT(p->result[0]->rank, 4);
+    pdsi_predictor_end(p);
+    pthread_mutex_unlock(&p->run_mu);
+    pdsi_predictor_free(p);
+    io_free(&in);
+    pdsi_model_release(m);
+}
+
 /* ---- the memory planner ------------------------------------------------------ */
 
 static void test_arena_planner(void)
@@ -1293,6 +1368,7 @@ int main(void)
     RUN_TEST(test_fast_batch_norm);
     RUN_TEST(test_fast_bilinear);
     RUN_TEST(test_fast_log_softmax);
+    RUN_TEST(test_late_nodes);
     RUN_TEST(test_broadcast_residual);
     RUN_TEST(test_static_shape_folding);
     RUN_TEST(test_plan_cache);
