@@ -683,7 +683,7 @@ static void test_op_listing(void)
         if (o.internal && o.pir_ops[0])
             PDST_FAIL("internal op '%s' has PIR names '%s'", o.name, o.pir_ops);
     }
-    CHECK_EQ_INT(n_internal, 2);
+    CHECK_EQ_INT(n_internal, 3); /* pdsafe_conv, pdsafe_matmul, pdsafe_affine */
     CHECK(n_pir > 50);
     /* Known entries, found by name. */
     bool seen_erf = false, seen_shape = false, seen_conv = false;

@@ -398,6 +398,42 @@ static void g_conv_chain(tb *b)
     tb_output(b, "r9");
 }
 
+/* PP-LCNetV3's learnable affine blocks: s * x + t with 1-element parameters
+ * after convolutions and activations. The passes turn them into affines,
+ * merge each pair, fold one right after a convolution into its weights and
+ * fuse the rest as a post-op, which stays the last post-op (a convolution
+ * with [linear, hardswish, linear] computed wrong values on oneDNN 2.6): so
+ * conv + relu + affine fuses and the hard_swish after it runs alone. An
+ * affine of an input runs alone too. */
+static void g_scalar_affine(tb *b)
+{
+    const int64_t xd[4] = {2, 8, 13, 11}, one = 1, c16 = 16;
+    tb_input(b, "x", 4, xd);
+    conv(b, "conv2d", "x", "c1", 8, 16, 3, 1, 1, 1, 1, NULL);
+    tb_param(b, "c1_b", 1, &c16, -0.2f, 0.2f);
+    binary(b, "elementwise_add", "c1", "c1_b", "c1b", 1);
+    const char *sc[] = {"s1", "t1", "s2", "t2", "s3", "t3", "s4", "s5", "t5"};
+    for (int k = 0; k < 9; k++)
+        tb_param(b, sc[k], 1, &one, sc[k][0] == 's' ? 0.5f : -0.5f, sc[k][0] == 's' ? 1.5f : 0.5f);
+    binary(b, "elementwise_mul", "s1", "c1b", "a1", -1); /* the parameter as X, as LCNetV3 */
+    binary(b, "elementwise_add", "a1", "t1", "a2", -1);
+    unary(b, "hard_swish", "a2", "h1", NULL, 0);
+    binary(b, "elementwise_mul", "s2", "h1", "a3", -1);
+    binary(b, "elementwise_add", "a3", "t2", "a4", -1);
+    conv(b, "depthwise_conv2d", "a4", "c2", 16, 16, 3, 1, 1, 16, 1, NULL);
+    unary(b, "relu", "c2", "r2", NULL, 0);
+    binary(b, "elementwise_mul", "r2", "s3", "a5", -1);
+    binary(b, "elementwise_add", "t3", "a5", "a6", -1);
+    unary(b, "hard_swish", "a6", "h2", NULL, 0);
+    tb_output(b, "h2");
+    const int64_t yd[2] = {5, 7};
+    tb_input(b, "y", 2, yd);
+    binary(b, "elementwise_mul", "y", "s4", "b1", -1);
+    binary(b, "elementwise_mul", "b1", "s5", "b2", -1);
+    binary(b, "elementwise_add", "b2", "t5", "b3", -1);
+    tb_output(b, "b3");
+}
+
 /* Eight convolutions reading one filter: the load-time packing threads
  * reorder it at the same time, and its plain data may be dropped only when
  * the last of them is done with it (ASan watches for a read after free). */
@@ -836,6 +872,17 @@ static void test_fast_shared_filter(void)
 static void test_fast_deconv(void) { both_ways("transposed conv", g_deconv, 4); }
 static void test_fast_pool(void) { both_ways("pool", g_pool, 8); }
 static void test_fast_eltwise(void) { both_ways("eltwise", g_eltwise, 12); }
+static void test_fast_scalar_affine(void)
+{
+    const fast_count want[] = {
+        {"conv2d+elementwise_add+elementwise_mul+elementwise_add+hard_swish+elementwise_mul+"
+         "elementwise_add", 1, 0},
+        {"depthwise_conv2d+relu+elementwise_mul+elementwise_add", 1, 0},
+        {"hard_swish", 1, 0},
+        {"elementwise_mul+elementwise_mul+elementwise_add", 1, 0},
+        {NULL, 0, 0}};
+    both_ways_expect("scalar affines", g_scalar_affine, 4, want);
+}
 static void test_fast_matmul(void) { both_ways("matmul", g_matmul, 5); }
 
 static void test_fast_matmul_v1(void)
@@ -1362,6 +1409,7 @@ int main(void)
     RUN_TEST(test_fast_deconv);
     RUN_TEST(test_fast_pool);
     RUN_TEST(test_fast_eltwise);
+    RUN_TEST(test_fast_scalar_affine);
     RUN_TEST(test_fast_matmul);
     RUN_TEST(test_fast_matmul_v1);
     RUN_TEST(test_fast_fc_mul);

@@ -47,8 +47,9 @@ static void test_ids_dense_in_list_order(void)
      * family's 2 (top_k_v2, argsort), instance_norm and group_norm (norm),
      * p_norm (reduce), pixel_shuffle and grid_sampler (interp), and the detect
      * family's 4 (yolo_box, prior_box, multiclass_nms3, matrix_nms), and the
-     * quant family's 2 (quantize_linear, dequantize_linear). */
-    CHECK_EQ_INT(PDSI_OP_COUNT, 83 + 7 + 11 + 8 + 8 + 2 + 5 + 4 + 2);
+     * quant family's 2 (quantize_linear, dequantize_linear); the passes'
+     * pdsafe_affine (fused). */
+    CHECK_EQ_INT(PDSI_OP_COUNT, 83 + 7 + 11 + 8 + 8 + 2 + 5 + 4 + 2 + 1);
     for (int i = 0; i < N_LISTED; i++) {
         CHECK_EQ_INT(op_list[i].id, i);
         const pdsi_opdef *d = pdsi_opdef_at(i);
@@ -235,9 +236,9 @@ static void test_flags_match_slots(void)
                 PDST_FAIL("internal op '%s' is not of the fused family", d->type);
         }
     }
-    CHECK_EQ_INT(n_unary, 24 + 7);
+    CHECK_EQ_INT(n_unary, 24 + 7 + 1); /* + pdsafe_affine */
     CHECK_EQ_INT(n_binary, 9);
-    CHECK_EQ_INT(n_post, 21);
+    CHECK_EQ_INT(n_post, 21 + 1);
     CHECK_EQ_INT(n_identity, 3);
     CHECK_EQ_INT(n_dims, 2); /* shape, fill_constant_batch_size_like */
     CHECK_EQ_INT(n_internal, PDSI_OPS_FUSED_COUNT);
