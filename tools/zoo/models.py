@@ -99,8 +99,7 @@ def _vision(fname, size, **kw):
                                     img(size), build=build, dynamic=(0,))
 
 
-for _f, _s in [("resnet18", 128), ("resnet50", 128), ("resnext50_32x4d", 128), ("wide_resnet50_2", 96),
-               ("mobilenet_v1", 128), ("mobilenet_v2", 128), ("mobilenet_v3_small", 128),
+for _f, _s in [("resnet18", 128), ("resnet50", 128), ("mobilenet_v1", 128), ("mobilenet_v2", 128), ("mobilenet_v3_small", 128),
                ("mobilenet_v3_large", 128), ("vgg11", 64), ("alexnet", 128), ("squeezenet1_1", 128),
                ("shufflenet_v2_x1_0", 128), ("densenet121", 128), ("googlenet", 128), ("inception_v3", 128)]:
     _vision(_f, _s)
@@ -122,16 +121,13 @@ def _clas(fname, size, dynamic=(0,), **kw):
 
 
 for _f, _s in [("ViT_small_patch16_224", 224), ("DeiT_tiny_patch16_224", 224),
-               ("DeiT_tiny_distilled_patch16_224", 224),
                ("SwinTransformer_tiny_patch4_window7_224", 224), ("CSWinTransformer_tiny_224", 224),
                ("PVT_V2_B0", 224), ("LeViT_128S", 224), ("MobileViT_XXS", 256),
                ("ConvNeXt_tiny", 128), ("EfficientNetB0", 128), ("PPLCNet_x1_0", 128),
                ("PPLCNetV2_base", 128), ("PPHGNet_small", 128), ("PPHGNetV2_B0", 128),
                ("ResNet50_vd", 128), ("RepVGG_A0", 128), ("GhostNet_x1_0", 128), ("ESNet_x0_5", 128),
-               ("DLA34", 128), ("HRNet_W18_C", 128), ("Res2Net50_26w_4s", 128), ("RedNet26", 128),
-               ("Xception41", 128), ("MixNet_S", 128), ("ReXNet_1_0", 128), ("DPN68", 128),
-               ("MicroNet_M0", 128), ("VAN_B0", 128), ("TNT_small", 224), ("MobileNetV4_conv_small", 128),
-               ("StarNet_S1", 128), ("CvT_13_224", 224), ("UniFormer_small", 224)]:
+               ("DLA34", 128), ("HRNet_W18_C", 128), ("RedNet26", 128), ("VAN_B0", 128),
+               ("MobileNetV4_conv_small", 128), ("StarNet_S1", 128)]:
     _clas(_f, _s, dynamic=() if _s == 224 or _f.startswith("MobileViT") else (0,))
 
 
@@ -160,8 +156,6 @@ _seg("DeepLabV3P_ResNet18_vd", 256,
 _seg("PPMobileSeg_Tiny", 256, lambda: _seg_models().PPMobileSeg(2, _seg_models().backbones.MobileSeg_Tiny()))
 _seg("TopFormer_Tiny", 256, lambda: _seg_models().TopFormer(2, _seg_models().backbones.TopTransformer_Tiny()))
 _seg("FastSCNN", 256, lambda: _seg_models().FastSCNN(2))
-_seg("OCRNet_HRNet_W18_Small_V1", 256,
-     lambda: _seg_models().OCRNet(2, _seg_models().backbones.HRNet_W18_Small_V1(), backbone_indices=(0,)))
 
 
 # ---- paddlenlp: ERNIE 3.0 (random init from the published configs) ---------------
@@ -182,10 +176,9 @@ def _ernie(name, hidden, layers, heads, inter, vocab):
                                 build=build, dynamic=(0, 1))
 
 
-# ernie-3.0-mini-zh and ernie-3.0-micro-zh / ernie-3.0-tiny-mini-v2-zh sizes
+# the sizes of ernie-3.0-mini-zh and ernie-3.0-micro-zh
 _ernie("ernie-3.0-mini-zh", 384, 6, 12, 1536, 40000)
 _ernie("ernie-3.0-micro-zh", 384, 4, 12, 1536, 40000)
-_ernie("ernie-3.0-tiny-mini-v2-zh", 384, 6, 12, 1536, 40000)
 
 
 # ---- quantized: paddle.quantization QDQ on paddle.vision networks ----------------------
