@@ -551,8 +551,9 @@ def main():
         # the families the zoo exists for first, so that a run cut short has them
         rank = {"ocr": 0, "detection": 1, "segmentation": 2, "nlp": 3, "quantized": 4, "classification": 5}
         first = ("ViT", "DeiT", "Swin")
+        pos = {n: k for k, n in enumerate(names)}
         names.sort(key=lambda n: (rank.get(models.ARCHS[n].family, 9),
-                                  0 if any(k in n for k in first) else 1, names.index(n)))
+                                  0 if any(k in n for k in first) else 1, pos[n]))
     if args.only:
         names = [n.strip() for n in args.only.split(",") if n.strip()]
         bad = [n for n in names if n not in models.ARCHS]
