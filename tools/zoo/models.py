@@ -216,8 +216,9 @@ DET_IMAGE = 320
 
 
 def _det_inputs(im_shape=True):
-    """image, im_shape, scale_factor as ppdet's exporter feeds them; PicoDet
-    does not read im_shape, and an unused feed cannot be exported to PIR."""
+    """image, im_shape, scale_factor as ppdet's exporter feeds them; PP-YOLOE
+    and PicoDet do not read im_shape, and an unused feed cannot be exported
+    to PIR."""
     ins = [("image", [1, 3, DET_IMAGE, DET_IMAGE], "float32", "image"),
            ("im_shape", [1, 2], "float32", "const:%d,%d" % (DET_IMAGE, DET_IMAGE)),
            ("scale_factor", [1, 2], "float32", "const:1,1")]
@@ -306,7 +307,7 @@ _det("PP-YOLOE+_s", "PPYOLOE", {
                     "static_assigner": {"name": "ATSSAssigner", "topk": 9},
                     "assigner": {"name": "TaskAlignedAssigner", "topk": 13, "alpha": 1.0, "beta": 6.0},
                     "nms": dict(_NMS, score_threshold=0.01, nms_threshold=0.7)},
-})
+}, im_shape=False)
 _det("PicoDet_s_LCNet", "PicoDet", {
     "num_classes": 80,
     "PicoDet": {"backbone": "LCNet", "neck": "LCPAN", "head": "PicoHeadV2"},

@@ -184,97 +184,102 @@ def quantize(a, layer):
     return tool.convert(qmodel, inplace=False)
 
 
-def worker_paddle(mdir, fmts, timing=False):
-    """Paddle Inference on each format: reference outputs (paddle.json,
-    cached), or, with timing, p50 of each optimised configuration
-    (paddle_time.json, measured right after pdsafe on every zoo run so both
-    see the same machine load)."""
-    import numpy as np
+def paddle_predictor(mdir, fmt, ir, onednn):
     from paddle import inference
+    d = os.path.join(mdir, fmt)
+    cfg = inference.Config(os.path.join(d, MODEL_FILE[fmt]), os.path.join(d, "inference.pdiparams"))
+    cfg.disable_gpu()
+    cfg.set_cpu_math_library_num_threads(1)
+    cfg.disable_glog_info()
+    cfg.switch_ir_optim(ir)
+    if onednn:
+        cfg.enable_mkldnn()
+    else:
+        cfg.disable_mkldnn()
+    return inference.create_predictor(cfg)
+
+
+def paddle_feeds(mdir):
+    import numpy as np
+    meta = json.load(open(os.path.join(mdir, "inputs.json")))
+    return {n: np.load(os.path.join(mdir, f)) for n, f in meta}
+
+
+def paddle_run(p, feeds):
+    import numpy as np
+    for n in p.get_input_names():
+        h = p.get_input_handle(n)
+        h.reshape(list(feeds[n].shape))
+        h.copy_from_cpu(np.ascontiguousarray(feeds[n]))
+    p.run()
+    return [p.get_output_handle(n).copy_to_cpu() for n in p.get_output_names()]
+
+
+def worker_ref(mdir, fmts):
+    """Reference outputs of each format: Paddle Inference with IR optimisation
+    and oneDNN off, i.e. the saved program's own semantics (paddle.json,
+    ref_<fmt>/out<j>.npy; cached)."""
+    import numpy as np
+    feeds = paddle_feeds(mdir)
     res = {}
     for fmt in fmts:
-        d = os.path.join(mdir, fmt)
-        model = os.path.join(d, MODEL_FILE[fmt])
-        params = os.path.join(d, "inference.pdiparams")
-        meta = json.load(open(os.path.join(mdir, "inputs.json")))
-        feeds = {n: np.load(os.path.join(mdir, f)) for n, f in meta}
-
-        def predictor(ir, onednn):
-            cfg = inference.Config(model, params)
-            cfg.disable_gpu()
-            cfg.set_cpu_math_library_num_threads(1)
-            cfg.disable_glog_info()
-            cfg.switch_ir_optim(ir)
-            if onednn:
-                cfg.enable_mkldnn()
-            else:
-                cfg.disable_mkldnn()
-            return inference.create_predictor(cfg)
-
-        def run(p):
-            for n in p.get_input_names():
-                h = p.get_input_handle(n)
-                h.reshape(list(feeds[n].shape))
-                h.copy_from_cpu(np.ascontiguousarray(feeds[n]))
-            p.run()
-            return [p.get_output_handle(n).copy_to_cpu() for n in p.get_output_names()]
-
         r = {"errors": {}}
         try:
-            p = predictor(False, False)
+            p = paddle_predictor(mdir, fmt, False, False)
             names = p.get_input_names()
             if sorted(names) != sorted(feeds):
                 raise RuntimeError("inputs %s, the zoo feeds %s" % (names, sorted(feeds)))
-            outs = run(p)
-            r["outputs"] = []
+            outs = paddle_run(p, feeds)
             rdir = os.path.join(mdir, "ref_" + fmt)
             os.makedirs(rdir, exist_ok=True)
+            r["outputs"] = []
             for j, (n, v) in enumerate(zip(p.get_output_names(), outs)):
-                if not timing:
-                    np.save(os.path.join(rdir, "out%d.npy" % j), v)
+                np.save(os.path.join(rdir, "out%d.npy" % j), v)
                 r["outputs"].append([n, list(v.shape), str(v.dtype)])
-            del p
         except Exception as e:  # a result: Paddle itself cannot run this export
             r["errors"]["reference"] = first_line(e)
-            res[fmt] = r
-            continue
-        r["p50"] = {}
-        r["diff_vs_plain"] = {}
-        for label, onednn in (("plain", False), ("oneDNN", True)):
-            try:
-                p = predictor(True, onednn)
-                t0 = time.perf_counter()
-                got = run(p)
-                first = time.perf_counter() - t0
-                if timing:
-                    n = max(5, min(30, int(BENCH_SECONDS / max(first, 1e-4))))
-                    for _ in range(2):
-                        run(p)
-                    ts = []
-                    for _ in range(n):
-                        t0 = time.perf_counter()
-                        run(p)
-                        ts.append(time.perf_counter() - t0)
-                    r["p50"][label] = sorted(ts)[len(ts) // 2] * 1e3
-                    r["iters"] = r.get("iters", {})
-                    r["iters"][label] = n
-                else:
-                    r["p50"][label] = first * 1e3  # one cold run: only says the configuration works
-                if onednn and not timing:
-                    odir = os.path.join(mdir, "ref_%s_onednn" % fmt)
-                    os.makedirs(odir, exist_ok=True)
-                    for j, v in enumerate(got):
-                        np.save(os.path.join(odir, "out%d.npy" % j), v)
-                r["diff_vs_plain"][label] = max(
-                    (float(np.max(np.abs(g.astype("float64") - o.astype("float64")))) if g.size and g.shape == o.shape
-                     else (0.0 if g.shape == o.shape else float("inf")))
-                    for g, o in zip(got, outs))
-                del p
-            except Exception as e:
-                r["errors"][label] = first_line(e)
         res[fmt] = r
-    with open(os.path.join(mdir, "paddle_time.json" if timing else "paddle.json"), "w") as f:
+    with open(os.path.join(mdir, "paddle.json"), "w") as f:
         json.dump(res, f, indent=1)
+
+
+def worker_time(mdir, label, fmts):
+    """p50 at 1 thread of one optimised configuration (IR passes on; oneDNN
+    off for "plain", on for "oneDNN") on each format, in a process of its own
+    because Paddle's passes can crash the process (paddle_time_<label>.json).
+    The oneDNN configuration's outputs are kept too (ref_<fmt>_onednn/): int8
+    models legitimately differ between Paddle's two CPU paths."""
+    import numpy as np
+    feeds = paddle_feeds(mdir)
+    res = {}
+    path = os.path.join(mdir, "paddle_time_%s.json" % label)
+    for fmt in fmts:
+        r = {}
+        try:
+            p = paddle_predictor(mdir, fmt, True, label == "oneDNN")
+            t0 = time.perf_counter()
+            got = paddle_run(p, feeds)
+            first = time.perf_counter() - t0
+            n = max(5, min(30, int(BENCH_SECONDS / max(first, 1e-4))))
+            for _ in range(2):
+                paddle_run(p, feeds)
+            ts = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                paddle_run(p, feeds)
+                ts.append(time.perf_counter() - t0)
+            r["p50"] = sorted(ts)[len(ts) // 2] * 1e3
+            r["iters"] = n
+            if label == "oneDNN":
+                odir = os.path.join(mdir, "ref_%s_onednn" % fmt)
+                os.makedirs(odir, exist_ok=True)
+                for j, v in enumerate(got):
+                    np.save(os.path.join(odir, "out%d.npy" % j), v)
+        except Exception as e:
+            r["error"] = first_line(e)
+        res[fmt] = r
+        with open(path, "w") as f:
+            json.dump(res, f, indent=1)
 
 
 def first_line(e):
@@ -335,9 +340,6 @@ def prepare(a, mdir, fresh, log):
         shutil.rmtree(mdir)
     os.makedirs(mdir, exist_ok=True)
     status_path = os.path.join(mdir, "status.json")
-    tpath = os.path.join(mdir, "paddle_time.json")
-    if os.path.exists(tpath):
-        os.remove(tpath)
     if os.path.exists(status_path):
         return json.load(open(status_path))
     status = {}
@@ -365,7 +367,7 @@ def prepare(a, mdir, fresh, log):
             status[fmt] = None if rc == 0 else tail_error(log)
     ok = [f for f in FORMATS if f in status and status[f] is None]
     if ok:
-        if run_worker(["--worker-paddle", mdir] + ok, {}, log) != 0:
+        if run_worker(["--worker-ref", mdir] + ok, {}, log) != 0:
             for f in ok:
                 status[f] = "Paddle Inference worker failed: " + tail_error(log)
     json.dump(status, open(status_path, "w"))
@@ -468,7 +470,7 @@ def result(a, fmt, status, mdir, pdsafe, log):
     else:
         ok, text, _ = compare_dense(ref, outs)
         odir = os.path.join(mdir, "ref_%s_onednn" % fmt)
-        if not ok and os.path.isdir(odir) and "oneDNN" in (pj.get("p50") or {}):
+        if not ok and os.path.isdir(odir):
             # Paddle's own two CPU paths can disagree (int8 rounding in oneDNN):
             # matching either one is matching Paddle
             ref2 = [np.load(os.path.join(odir, "out%d.npy" % j)) for j in range(len(ref))]
@@ -519,6 +521,38 @@ def write_md(rows, path, cmdline, pdsafe_version):
                 f.write("- `%s` (%s): %s\n" % (r["model"], r["format"], r["paddle_note"].replace("|", "\\|")))
 
 
+def ready_formats(status, mdir):
+    """The formats exported and run by Paddle's reference predictor."""
+    pj = {}
+    if os.path.exists(os.path.join(mdir, "paddle.json")):
+        pj = json.load(open(os.path.join(mdir, "paddle.json")))
+    return [f for f in FORMATS if f in status and status[f] is None and "outputs" in pj.get(f, {})]
+
+
+def time_paddle(mdir, fmts, log):
+    """Paddle's p50 per format and configuration, each configuration in its own
+    worker; returns ({fmt: {label: ms}}, {fmt: [notes on failed configurations]})."""
+    p50s = {f: {} for f in fmts}
+    notes = {f: [] for f in fmts}
+    for f in fmts:
+        shutil.rmtree(os.path.join(mdir, "ref_%s_onednn" % f), ignore_errors=True)
+    for label in ("plain", "oneDNN") if fmts else ():
+        tpath = os.path.join(mdir, "paddle_time_%s.json" % label)
+        if os.path.exists(tpath):
+            os.remove(tpath)
+        rc = run_worker(["--worker-time", mdir, label] + fmts, {}, log)
+        pt = json.load(open(tpath)) if os.path.exists(tpath) else {}
+        for f in fmts:
+            t = pt.get(f)
+            if t and "p50" in t:
+                p50s[f][label] = t["p50"]
+            elif t and "error" in t:
+                notes[f].append("%s: %s" % (label, t["error"]))
+            else:
+                notes[f].append("%s: Paddle Inference crashed (exit %d): %s" % (label, rc, tail_error(log)))
+    return p50s, notes
+
+
 def cmdline(args):
     return "python tools/zoo/zoo.py" + (" --only " + args.only if args.only else "")
 
@@ -527,13 +561,11 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--worker-export":
         worker_export(sys.argv[2], sys.argv[3], sys.argv[4])
         return
-    if len(sys.argv) > 1 and sys.argv[1] == "--worker-paddle":
-        # reference outputs, then (saving a paddle import) this run's timing
-        worker_paddle(sys.argv[2], sys.argv[3:])
-        worker_paddle(sys.argv[2], sys.argv[3:], timing=True)
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker-ref":
+        worker_ref(sys.argv[2], sys.argv[3:])
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--worker-time":
-        worker_paddle(sys.argv[2], sys.argv[3:], timing=True)
+        worker_time(sys.argv[2], sys.argv[3], sys.argv[4:])
         return
     ap = argparse.ArgumentParser(description="pdsafe model zoo (see the module docstring)")
     ap.add_argument("--list", action="store_true", help="list the architectures and exit")
@@ -572,24 +604,19 @@ def main():
         t0 = time.time()
         try:
             status = prepare(a, mdir, args.fresh, log)
+            timed = ready_formats(status, mdir)
+            p50s, notes = time_paddle(mdir, timed, log)
             mine = [result(a, fmt, status, mdir, args.pdsafe, log) for fmt in FORMATS if fmt in status]
         except Exception as e:  # the harness's own failure on one model: recorded, the rest go on
             mine = [{"model": a.name, "family": a.family, "source": pkg_version(a.source), "format": "-",
                      "export_error": "zoo harness error: %s: %s (log: %s)" % (type(e).__name__, e, log)}]
-        timed = [r["format"] for r in mine if r.get("timed")]
-        tpath = os.path.join(mdir, "paddle_time.json")
-        if timed and not os.path.exists(tpath):  # else the reference worker just timed it
-            run_worker(["--worker-time", mdir] + timed, {}, log)
-        pt = json.load(open(tpath)) if os.path.exists(tpath) else {}
+            p50s, notes = {}, {}
         for r in mine:
-            t = pt.get(r["format"], {})
-            if t.get("p50"):
-                r["paddle_config"], r["p50_paddle"] = min(t["p50"].items(), key=lambda kv: kv[1])
-            notes = ["%s: %s" % (k, v) for k, v in sorted(t.get("errors", {}).items())]
-            if r.get("timed") and not t:
-                notes.append("the timing worker failed: " + tail_error(log))
-            if notes:
-                r["paddle_note"] = "; ".join(notes)
+            f = r["format"]
+            if p50s.get(f):
+                r["paddle_config"], r["p50_paddle"] = min(p50s[f].items(), key=lambda kv: kv[1])
+            if notes.get(f):
+                r["paddle_note"] = "; ".join(notes[f])
         for r in mine:
             rows.append(r)
             print("[%d/%d %4.0fs] %s" % (i + 1, len(names), time.time() - t0,
