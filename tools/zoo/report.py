@@ -56,7 +56,7 @@ def row_cells(r):
     """One table row from a result dict (see zoo.py: result())."""
     loads = "yes" if r.get("loads") else ("no" if r.get("loads") is False else "-")
     if r.get("export_error"):
-        loads = "not exported"
+        loads = "not exported" if r.get("loads") is None else "Paddle fails; pdsafe " + ("loads" if r["loads"] else "no")
     match = r.get("match") or "-"
     pd, pp = r.get("p50_pdsafe"), r.get("p50_paddle")
     ratio = "-"

@@ -454,6 +454,13 @@ def result(a, fmt, status, mdir, pdsafe, log):
     pj = json.load(open(os.path.join(mdir, "paddle.json"))).get(fmt, {})
     if "reference" in pj.get("errors", {}):
         r["export_error"] = "Paddle Inference cannot run it: " + pj["errors"]["reference"]
+        # still a result for pdsafe: does it load (and if not, what is missing)?
+        js, lerr, _ = run_pdsafe(pdsafe, a, mdir, fmt, log)
+        r["loads"] = lerr is None
+        if lerr:
+            r["export_error"] += "; pdsafe: " + lerr
+        else:
+            r["p50_pdsafe"] = js.get("p50_ms")
         return r
     r["paddle_diff"] = pj.get("diff_vs_plain")
     r["timed"] = True
