@@ -520,8 +520,9 @@ def write_md(rows, path, cmdline, pdsafe_version):
                 "  jobs, so a ratio is indicative only; rerun with `--only` for a quieter figure.\n"
                 % (BENCH_SECONDS, BENCH_SECONDS))
         f.write("- **Loads** `no`: pdsafe's one error is listed below the table (every unsupported\n"
-                "  operator type with its count); `not exported`: Paddle itself could not write or\n"
-                "  run that format (its error is below).\n\n")
+                "  operator type with its count); `not exported`: Paddle 3.3.1 could not write that\n"
+                "  format; `Paddle fails`: it wrote it but Paddle Inference cannot run it (no\n"
+                "  reference), and whether pdsafe loads it. Every such error is listed below.\n\n")
         f.write("Command: `%s`  \npdsafe: %s\n\n" % (cmdline, pdsafe_version))
         f.write(report.table(rows) + "\n")
         if fails:
