@@ -153,7 +153,9 @@ _seg("SegFormer_B0", 256, lambda: _seg_models().SegFormer(2, _seg_models().backb
 _seg("DeepLabV3P_ResNet18_vd", 256,
      lambda: _seg_models().DeepLabV3P(2, _seg_models().backbones.ResNet18_vd(output_stride=8),
                                       backbone_indices=(0, 3)))
-_seg("PPMobileSeg_Tiny", 256, lambda: _seg_models().PPMobileSeg(2, _seg_models().backbones.MobileSeg_Tiny()))
+# the backbone arguments of PaddleSeg's pp_mobileseg_tiny config
+_seg("PPMobileSeg_Tiny", 256, lambda: _seg_models().PPMobileSeg(
+    2, _seg_models().backbones.MobileSeg_Tiny(inj_type="AAMSx8", out_feat_chs=[32, 64, 128]), upsample="vim"))
 _seg("TopFormer_Tiny", 256, lambda: _seg_models().TopFormer(2, _seg_models().backbones.TopTransformer_Tiny()))
 _seg("FastSCNN", 256, lambda: _seg_models().FastSCNN(2))
 
