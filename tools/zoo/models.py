@@ -100,8 +100,8 @@ def _vision(fname, size, **kw):
 
 
 for _f, _s in [("resnet18", 128), ("resnet50", 128), ("mobilenet_v1", 128), ("mobilenet_v2", 128), ("mobilenet_v3_small", 128),
-               ("mobilenet_v3_large", 128), ("vgg11", 64), ("alexnet", 128), ("squeezenet1_1", 128),
-               ("shufflenet_v2_x1_0", 128), ("densenet121", 128), ("googlenet", 128), ("inception_v3", 128)]:
+               ("mobilenet_v3_large", 128), ("vgg11", 64), ("alexnet", 224), ("squeezenet1_1", 128),
+               ("shufflenet_v2_x1_0", 128), ("densenet121", 128), ("googlenet", 224), ("inception_v3", 128)]:
     _vision(_f, _s)
 
 
