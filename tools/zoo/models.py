@@ -54,6 +54,9 @@ def _ppcls():
     if root not in sys.path:
         sys.path.insert(0, root)
     import ppcls.arch.backbone as b
+    from ppcls.utils import logger
+    if getattr(logger, "_logger", None) is None:
+        logger.init_logger()  # some backbones log a deprecation warning on construction
     return b
 
 
