@@ -95,6 +95,8 @@ static void common_help(FILE *f)
             "  --time SECONDS          run for this long instead of --iters\n"
             "  --warmup N              unmeasured runs first (default 5)\n"
             "  --reference             the portable reference kernels (no oneDNN)\n"
+            "  --precision fp32|bf16   convolutions and matmuls in float32 (default) or\n"
+            "                          bfloat16 (needs a CPU with AVX512_BF16 or AMX)\n"
             "  --quiet, -q             no progress line\n");
 }
 
@@ -211,6 +213,9 @@ static int parse_common_option(const cli_command *c, int argc, char **argv, int 
         o->iters = 0;
     } else if (strcmp(s, "--reference") == 0) {
         o->reference = true;
+    } else if (strcmp(s, "--precision") == 0) {
+        if (!(v = cli_option_value(c, argc, argv, a)) || !cli_parse_precision(c, v, &o->precision))
+            return -1;
     } else if (strcmp(s, "--quiet") == 0 || strcmp(s, "-q") == 0) {
         o->quiet = true;
     } else {
@@ -317,6 +322,7 @@ int perf_load(const cli_command *cmd, const perf_opts *o, perf_ctx *c)
     pds_model_options_init(&mo);
     if (o->reference)
         mo.flags |= PDS_MODEL_REFERENCE_KERNELS;
+    mo.precision = o->precision;
     pds_error err;
     c->rss_before_kb = perf_rss_kb(false);
     double t0 = perf_now_ms();
