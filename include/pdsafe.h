@@ -218,9 +218,9 @@ typedef uint64_t pds_predictor; /* 0 = none */
  * .precision), chosen per model at load. Inputs and outputs keep the dtypes
  * the model declares whatever the precision.
  *   PDS_PRECISION_FP32  the default: float32 everywhere.
- *   PDS_PRECISION_BF16  convolutions and matrix products (conv2d, depthwise
- *                       and grouped convolutions, matmul, mul, fc with
- *                       constant weights) run on oneDNN with bfloat16
+ *   PDS_PRECISION_BF16  convolutions and matrix products (conv2d and grouped
+ *                       convolutions, matmul, mul, fc with constant
+ *                       weights) run on oneDNN with bfloat16
  *                       activations and weights (the weights are packed to
  *                       bf16 once, at load) and float32 accumulation, bias,
  *                       activations and output; every other operator
@@ -233,8 +233,9 @@ typedef uint64_t pds_predictor; /* 0 = none */
  *                       PDS_MODEL_REFERENCE_KERNELS or PDSAFE_KERNELS=ref,
  *                       or in a build without oneDNN, the load fails with
  *                       PDS_ERR_INVALID_ARGUMENT saying what is missing; it
- *                       is never emulated. Transposed convolutions run in
- *                       float32.
+ *                       is never emulated. Depthwise and transposed
+ *                       convolutions, and products of two activations,
+ *                       run in float32.
  * Any other value fails the load with PDS_ERR_INVALID_ARGUMENT. */
 #define PDS_PRECISION_FP32 0u
 #define PDS_PRECISION_BF16 1u

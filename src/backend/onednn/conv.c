@@ -412,9 +412,13 @@ pds_status pdsi_dnn_conv(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_nod
             return deconv_as_matmul(&c, in, out, step, err);
     }
     conv_layout(dm, &c);
-    /* bf16: forward convolutions (not Winograd, which has no bf16 form
-     * here); one oneDNN cannot run fast in bf16 runs in float32. */
-    c.bf16 = pdsi_dnn_model_bf16(dm) && !c.tr;
+    /* bf16: forward convolutions but depthwise ones (memory-bound: on
+     * mobilenet_v3_large their bf16 form with its input conversion cost 8 %
+     * more CPU time than float32), and not Winograd (no bf16 form in oneDNN
+     * 2.6). One that oneDNN cannot run fast in bf16 runs in float32. */
+    const pdsi_conv_geom *geo = &c.geo;
+    c.bf16 = pdsi_dnn_model_bf16(dm) && !c.tr &&
+             !(geo->groups > 1 && geo->groups == geo->c && geo->groups == geo->m);
     if (c.bf16)
         c.wino = false;
     if (!conv_mds(&c))
