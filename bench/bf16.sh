@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # bf16 against float32 (PDS_PRECISION_BF16, BENCHMARKS.md "bf16"):
-#   bench/bf16.sh PDSAFE_BIN MODEL_DIR... [-- ROUNDS ITERS THREADS N_INPUTS]
+#   bench/bf16.sh PDSAFE_BIN MODEL_DIR[@SHAPE]... [-- ROUNDS ITERS THREADS N_INPUTS]
 # PDSAFE_BIN is a built pdsafe (build/pdsafe); each MODEL_DIR holds
-# inference.pdmodel (bench/models.py exports them) and, for dynamic input
-# dims, input.npy. Defaults: 5 rounds of 30 runs, 1 thread, 50 inputs.
+# inference.pdmodel or inference.json (bench/models.py exports the former;
+# scripts/fetch-ocr-models.sh fetches trained PP-OCR models as the latter)
+# and, for dynamic input dims, input.npy or a SHAPE ("1x3x640x640") after
+# an @. Defaults: 5 rounds of 30 runs, 1 thread, 50 inputs.
 #
 # Speed: per round and model, `pdsafe bench --precision fp32` and
 # `--precision bf16` one after the other (which goes first alternates by
 # round), the same input (input.npy when present), 5 warm-up runs; the
 # table gives the median over the rounds of each one's p50 and p90 latency
 # and of the per-round speed-up fp32 p50 / bf16 p50 (with its smallest and
-# largest round), and the CPU time per run.
+# largest round), and the median CPU time per run of each (on a shared
+# machine the steadier figure) with their ratio.
 # Accuracy: bench/bf16_accuracy.c (compiled here against the library beside
 # PDSAFE_BIN) on N_INPUTS seeded random inputs, bf16 against float32.
 # Nothing here asserts a figure: it reports them.
@@ -33,20 +36,28 @@ ${CC:-gcc} -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$root/include" -I"$root/cli
   "$root/bench/bf16_accuracy.c" "$root/cli/npy.c" -L"$libdir" -lpdsafe \
   -Wl,-rpath,"$libdir" -lm -o "$work/bf16_accuracy"
 
+# The program file of MODEL_DIR.
+program() {
+  if [ -f "$1/inference.pdmodel" ]; then echo "$1/inference.pdmodel"; else echo "$1/inference.json"; fi
+}
 for ((r = 0; r < rounds; r++)); do
-  for dir in "${models[@]}"; do
+  for spec in "${models[@]}"; do
+    dir=${spec%@*}
     in=()
-    [ -f "$dir/input.npy" ] && in=(-i "0=$dir/input.npy")
+    if [[ $spec == *@* ]]; then in=(--shape "0=${spec#*@}")
+    elif [ -f "$dir/input.npy" ]; then in=(-i "0=$dir/input.npy"); fi
     if ((r % 2 == 0)); then order="fp32 bf16"; else order="bf16 fp32"; fi
     for p in $order; do
-      "$bin" bench "$dir/inference.pdmodel" "${in[@]}" --precision "$p" --threads "$threads" \
+      "$bin" bench "$(program "$dir")" "${in[@]}" --precision "$p" --threads "$threads" \
         --iters "$iters" --warmup 5 --quiet --json - 2>/dev/null |
         sed "s|^{|{\"round\": $r, \"dir\": \"$dir\", |" >>"$work/speed.jsonl"
     done
   done
 done
-for dir in "${models[@]}"; do
-  "$work/bf16_accuracy" "$dir/inference.pdmodel" "$n_inputs" 12345 >>"$work/acc.jsonl"
+for spec in "${models[@]}"; do
+  shape=()
+  [[ $spec == *@* ]] && shape=("${spec#*@}")
+  "$work/bf16_accuracy" "$(program "${spec%@*}")" "$n_inputs" 12345 "${shape[@]}" >>"$work/acc.jsonl"
 done
 
 python3 - "$work/speed.jsonl" "$work/acc.jsonl" "$rounds" "$iters" "$threads" "$n_inputs" <<'EOF'
@@ -57,7 +68,7 @@ rounds, iters, threads, n_inputs = sys.argv[3:7]
 print(f"{rounds} rounds x {iters} runs per precision, {threads} thread(s); "
       f"accuracy over {n_inputs} random inputs, bf16 against fp32\n")
 print("| model | fp32 p50 / p90 ms | bf16 p50 / p90 ms | speed-up (fp32/bf16 p50: median [min, max] of rounds) "
-      "| CPU ms/run fp32 / bf16 | weights MB fp32 / bf16 | max / mean rel. error | top-1 agree |")
+      "| CPU ms/run fp32 / bf16 (ratio) | weights MB fp32 / bf16 | max / mean rel. error | top-1 agree |")
 print("|---|---|---|---|---|---|---|---|")
 med = statistics.median
 for d in dict.fromkeys(s["dir"] for s in speed):
@@ -75,6 +86,7 @@ for d in dict.fromkeys(s["dir"] for s in speed):
           f"| {f('bf16','p50_ms'):.2f} / {f('bf16','p90_ms'):.2f} "
           f"| {med(ratios):.2f}× [{min(ratios):.2f}, {max(ratios):.2f}] "
           f"| {f('fp32','cpu_ms_per_run'):.2f} / {f('bf16','cpu_ms_per_run'):.2f} "
+          f"({f('fp32','cpu_ms_per_run') / f('bf16','cpu_ms_per_run'):.2f}×) "
           f"| {f('fp32','weights_bytes')/1e6:.1f} / {f('bf16','weights_bytes')/1e6:.1f} "
           f"| {a.get('max_rel', float('nan')):.1e} / {a.get('mean_rel', float('nan')):.1e} | {top} |")
 EOF

@@ -2,12 +2,13 @@
  * bf16_accuracy.c — how far a model's bf16 outputs are from its float32 ones
  * (bench/bf16.sh compiles and runs it; not part of the library).
  *
- *   bf16_accuracy MODEL N SEED
+ *   bf16_accuracy MODEL N SEED [SHAPE]
  *
  * Loads MODEL (a .pdmodel or .json; parameters found by the library) twice,
  * with PDS_PRECISION_FP32 and PDS_PRECISION_BF16, and runs both on N inputs
  * of the shape of the model's first input (dynamic dims: those of
- * input.npy beside the model; without one, a dynamic batch dim is 1), float32 values drawn from a standard normal
+ * SHAPE, "DxDx...", when given; else those of input.npy beside the model;
+ * without one, a dynamic batch dim is 1), float32 values drawn from a standard normal
  * distribution (seeded with SEED: the same inputs every time). Per input
  * and output it takes
  *   max relative error  = max |bf16 - fp32| / max |fp32|
@@ -60,8 +61,8 @@ static pds_model load(const char *path, uint32_t precision)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: bf16_accuracy MODEL N SEED\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: bf16_accuracy MODEL N SEED [SHAPE]\n");
         return 2;
     }
     const char *path = argv[1];
@@ -85,7 +86,14 @@ int main(int argc, char **argv)
     bool dynamic = false;
     for (int d = 0; d < ti.rank; d++)
         dynamic |= ti.dims[d] < 0;
-    if (dynamic) {
+    if (argc == 5) {
+        in.rank = 0;
+        for (const char *s = argv[4]; *s && in.rank < PDS_MAX_RANK;) {
+            char *end;
+            in.dims[in.rank++] = strtoll(s, &end, 10);
+            s = *end ? end + 1 : end;
+        }
+    } else if (dynamic) {
         char npy[4096], msg[256];
         const char *slash = strrchr(path, '/');
         snprintf(npy, sizeof npy, "%.*s/input.npy", slash ? (int)(slash - path) : 1,
