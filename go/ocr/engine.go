@@ -80,7 +80,7 @@ type Options struct {
 	// Precision of the three models' convolutions and matrix products
 	// (pdsafe.WithPrecision); 0: pdsafe.FP32.
 	Precision pdsafe.Precision
-	Limits      Limits  // of RecognizeFile and RecognizeBytes
+	Limits    Limits // of RecognizeFile and RecognizeBytes
 }
 
 func (o Options) norm() Options {
