@@ -95,6 +95,8 @@ static void common_help(FILE *f)
             "  --time SECONDS          run for this long instead of --iters\n"
             "  --warmup N              unmeasured runs first (default 5)\n"
             "  --reference             the portable reference kernels (no oneDNN)\n"
+            "  --precision fp32|bf16   convolutions and matmuls in float32 (default) or\n"
+            "                          bfloat16 (needs a CPU with AVX512_BF16 or AMX)\n"
             "  --quiet, -q             no progress line\n");
 }
 
@@ -211,6 +213,9 @@ static int parse_common_option(const cli_command *c, int argc, char **argv, int 
         o->iters = 0;
     } else if (strcmp(s, "--reference") == 0) {
         o->reference = true;
+    } else if (strcmp(s, "--precision") == 0) {
+        if (!(v = cli_option_value(c, argc, argv, a)) || !cli_parse_precision(c, v, &o->precision))
+            return -1;
     } else if (strcmp(s, "--quiet") == 0 || strcmp(s, "-q") == 0) {
         o->quiet = true;
     } else {
@@ -317,6 +322,7 @@ int perf_load(const cli_command *cmd, const perf_opts *o, perf_ctx *c)
     pds_model_options_init(&mo);
     if (o->reference)
         mo.flags |= PDS_MODEL_REFERENCE_KERNELS;
+    mo.precision = o->precision;
     pds_error err;
     c->rss_before_kb = perf_rss_kb(false);
     double t0 = perf_now_ms();
@@ -540,6 +546,7 @@ typedef struct bench {
 /* Every figure the report shows. */
 typedef struct bench_stats {
     const char *model;
+    uint32_t precision;     /* PDS_PRECISION_* the model was loaded with */
     pds_predictor_stats ps; /* of the first caller's predictor */
     int callers, extra, peak_threads, base_threads;
     long runs, warmup;
@@ -697,7 +704,7 @@ static int bench_summarize(bench *b, bench_stats *s)
         }
     qsort(all, (size_t)n, sizeof *all, cmp_double);
     *s = (bench_stats){
-        .model = o->model, .callers = o->callers, .extra = o->extra, .runs = n,
+        .model = o->model, .precision = o->precision, .callers = o->callers, .extra = o->extra, .runs = n,
         .warmup = o->warmup, .load_ms = b->c.load_ms, .first_ms = b->w[0].first_ms,
         .wall_ms = b->wall_ms, .p50 = pct(all, n, 0.5), .p90 = pct(all, n, 0.9),
         .p99 = pct(all, n, 0.99), .mean = n ? sum / (double)n : 0, .min = n ? all[0] : 0,
@@ -733,10 +740,11 @@ static void bench_report(const bench_stats *s, FILE *human, FILE *json)
     const pds_predictor_stats *ps = &s->ps;
     fprintf(human, "model:        %s\n", s->model);
     bool ref_only = strcmp(ps->backend, "ref") == 0;
-    fprintf(human, "kernels:      %s backend%s, %d intra-op thread%s per run, %d caller%s\n",
+    fprintf(human, "kernels:      %s backend%s, %d intra-op thread%s per run, %d caller%s%s\n",
             ps->backend, ref_only ? " (reference kernels)" : ", ref for the rest",
             ps->num_threads, ps->num_threads == 1 ? "" : "s", s->callers,
-            s->callers == 1 ? "" : "s");
+            s->callers == 1 ? "" : "s",
+            s->precision == PDS_PRECISION_BF16 ? ", bf16 convolutions and matmuls" : "");
     if (ps->num_threads > 1)
         fprintf(human, "              %llu runs with 1 thread (the adaptive thread policy: "
                        "probes, and runs while 1 thread was faster)\n",
@@ -780,6 +788,7 @@ static void bench_report(const bench_stats *s, FILE *human, FILE *json)
     cli_json_str(json, s->model);
     fprintf(json, "\", \"backend\": \"");
     cli_json_str(json, ps->backend);
+    fprintf(json, "\", \"precision\": \"%s", s->precision == PDS_PRECISION_BF16 ? "bf16" : "fp32");
     fprintf(json,
             "\", \"fast\": %u, \"threads\": %d, \"callers\": %d, "
             "\"runs\": %ld, \"load_ms\": %.3f, \"first_run_ms\": %.3f, \"p50_ms\": %.4f, "

@@ -48,6 +48,9 @@ const char *cli_option_value(const cli_command *c, int argc, char **argv, int *a
  * error message. */
 bool cli_parse_long(const cli_command *c, const char *opt, const char *s, long lo, long hi,
                     long *out);
+/* Parses --precision's value, "fp32" or "bf16", into a PDS_PRECISION_*;
+ * false after a usage error message. */
+bool cli_parse_precision(const cli_command *c, const char *s, uint32_t *out);
 /* Takes a positional argument as MODEL, then PARAMS; false after a usage
  * error message for a third one. */
 bool cli_positional(const cli_command *c, const char *arg, const char **model,

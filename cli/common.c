@@ -76,6 +76,19 @@ bool cli_parse_long(const cli_command *c, const char *opt, const char *s, long l
     return true;
 }
 
+bool cli_parse_precision(const cli_command *c, const char *s, uint32_t *out)
+{
+    if (strcmp(s, "fp32") == 0) {
+        *out = PDS_PRECISION_FP32;
+    } else if (strcmp(s, "bf16") == 0) {
+        *out = PDS_PRECISION_BF16;
+    } else {
+        cli_usage_error(c, "--precision %s: expected fp32 or bf16", s);
+        return false;
+    }
+    return true;
+}
+
 bool cli_positional(const cli_command *c, const char *arg, const char **model,
                     const char **params)
 {

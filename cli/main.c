@@ -73,6 +73,8 @@ static void help_run(FILE *f)
             "Runs the model once on the given inputs (one --input per model input) and\n"
             "prints each output's shape and a summary of its values.\n"
             "  --input, -i NAME=FILE.npy  an input; NAME is its name or index\n"
+            "  --precision fp32|bf16      convolutions and matmuls in float32 (default) or\n"
+            "                             bfloat16 (needs a CPU with AVX512_BF16 or AMX)\n"
             "  --output-dir, -o DIR       also write every output as DIR/<index>_<name>.npy\n"
             "                             (<name> with '/' and '\\' as '_'); DIR and its\n"
             "                             missing parents are created\n",
@@ -118,11 +120,14 @@ static void print_unsupported(const char *model_path, const char *params_path,
 }
 
 static int load_reporting(const char *model_path, const char *params_path, pds_model *m,
-                          bool whole_list)
+                          bool whole_list, uint32_t precision)
 {
     pds_error err;
+    pds_model_options mo;
+    pds_model_options_init(&mo);
+    mo.precision = precision;
     /* params_path NULL: the library finds the parameters (pdsafe.h). */
-    pds_status st = pds_model_load_files(model_path, params_path, NULL, m, &err);
+    pds_status st = pds_model_load_files(model_path, params_path, &mo, m, &err);
     if (st) {
         fprintf(stderr, "pdsafe: could not load model %s: %s\n", model_path, err.message);
         if (st == PDS_ERR_UNSUPPORTED_OP && whole_list)
@@ -132,9 +137,10 @@ static int load_reporting(const char *model_path, const char *params_path, pds_m
     return 0;
 }
 
-static int load(const char *model_path, const char *params_path, pds_model *m)
+static int load(const char *model_path, const char *params_path, pds_model *m,
+                uint32_t precision)
 {
-    return load_reporting(model_path, params_path, m, false);
+    return load_reporting(model_path, params_path, m, false, precision);
 }
 
 static void print_info(FILE *f, const char *label, const pds_tensor_info *ti, size_t i)
@@ -154,7 +160,7 @@ typedef struct {
 static int info_print(const char *model_path, const char *params_path)
 {
     pds_model m;
-    if (load_reporting(model_path, params_path, &m, true))
+    if (load_reporting(model_path, params_path, &m, true, PDS_PRECISION_FP32))
         return 1;
     pds_error err;
     pds_model_stats stats = {.struct_size = sizeof stats};
@@ -277,6 +283,7 @@ typedef struct run_opts {
     const char *model, *params, *out_dir;
     const char *in_spec[MAX_INPUTS]; /* NAME=FILE.npy */
     int n_spec;
+    uint32_t precision; /* PDS_PRECISION_* (--precision) */
 } run_opts;
 
 /* What one run holds, freed by run_free. */
@@ -308,6 +315,10 @@ static int run_parse(int argc, char **argv, run_opts *o)
         } else if (strcmp(s, "--output-dir") == 0 || strcmp(s, "-o") == 0) {
             if (!(o->out_dir = cli_option_value(&run_cmd, argc, argv, &a)))
                 return CLI_USAGE;
+        } else if (strcmp(s, "--precision") == 0) {
+            if (!(v = cli_option_value(&run_cmd, argc, argv, &a)) ||
+                !cli_parse_precision(&run_cmd, v, &o->precision))
+                return CLI_USAGE;
         } else if (cli_is_option(s)) {
             return cli_usage_error(&run_cmd, "unknown option %s", s);
         } else if (!cli_positional(&run_cmd, s, &o->model, &o->params)) {
@@ -323,7 +334,7 @@ static int run_parse(int argc, char **argv, run_opts *o)
 static int run_load(const run_opts *o, run_state *r)
 {
     pds_error err;
-    if (load(o->model, o->params, &r->m))
+    if (load(o->model, o->params, &r->m, o->precision))
         return CLI_FAIL;
     if (pds_model_input_count(r->m, &r->n_in, &err) ||
         pds_model_output_count(r->m, &r->n_out, &err)) {

@@ -46,6 +46,7 @@ typedef struct perf_opts {
     double time_s;     /* time budget when iters is 0 */
     long warmup;
     bool reference;    /* PDS_MODEL_REFERENCE_KERNELS */
+    uint32_t precision; /* PDS_PRECISION_* (--precision) */
     bool quiet;
     const char *json;  /* bench: write a JSON summary here ("-": stdout) */
     const char *out_dir; /* bench: write the last outputs as .npy (cli_output_path) */

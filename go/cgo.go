@@ -61,6 +61,7 @@ func (c *modelConfig) cOptions() C.pds_model_options {
 	o.max_file_bytes = C.uint64_t(c.maxFileBytes)
 	o.max_ops = C.uint32_t(c.maxOps)
 	o.max_values = C.uint32_t(c.maxValues)
+	o.precision = C.uint32_t(c.precision)
 	if c.guard {
 		o.flags |= C.PDS_MODEL_GUARD
 	}

@@ -61,6 +61,35 @@ type modelConfig struct {
 	maxOps, maxValues            uint32
 	guard                        bool
 	leakHandler                  LeakHandler
+	precision                    Precision
+}
+
+// Precision is the arithmetic precision of a model's convolutions and matrix
+// products (WithPrecision). Inputs and outputs keep the dtypes the model
+// declares whatever the precision.
+type Precision uint32
+
+const (
+	// FP32 is the default: float32 everywhere.
+	FP32 Precision = 0
+	// BF16 runs convolutions and matrix products with constant weights in
+	// bfloat16 with float32 accumulation (oneDNN); everything else stays
+	// float32. Expect relative differences around 1e-2 from FP32. It needs a
+	// CPU with native bf16 (AVX512_BF16 or AMX-BF16) and the oneDNN backend:
+	// elsewhere the load fails with ErrInvalidArgument saying what is
+	// missing, it is never emulated.
+	BF16 Precision = 1
+)
+
+// String returns "fp32", "bf16", or "Precision(N)" for another value.
+func (p Precision) String() string {
+	switch p {
+	case FP32:
+		return "fp32"
+	case BF16:
+		return "bf16"
+	}
+	return fmt.Sprintf("Precision(%d)", uint32(p))
 }
 
 // ModelOption configures LoadModel and LoadModelBytes; options are pure
@@ -101,6 +130,13 @@ func WithMaxValues(n uint32) ModelOption {
 // the object was closed. It costs one stack capture per object.
 func WithGuard(h LeakHandler) ModelOption {
 	return func(c *modelConfig) { c.guard, c.leakHandler = true, h }
+}
+
+// WithPrecision chooses the precision of the model's convolutions and matrix
+// products (see Precision); the default is FP32. A value other than FP32 and
+// BF16 fails the load with ErrInvalidArgument.
+func WithPrecision(p Precision) ModelOption {
+	return func(c *modelConfig) { c.precision = p }
 }
 
 // Model is a loaded model (its graph and weights, immutable once loaded) and

@@ -214,6 +214,32 @@ typedef uint64_t pds_predictor; /* 0 = none */
  * model. */
 #define PDS_MODEL_GUARD 2u
 
+/* Arithmetic precision of the compute-heavy operators (pds_model_options
+ * .precision), chosen per model at load. Inputs and outputs keep the dtypes
+ * the model declares whatever the precision.
+ *   PDS_PRECISION_FP32  the default: float32 everywhere.
+ *   PDS_PRECISION_BF16  convolutions and matrix products (conv2d and grouped
+ *                       convolutions, matmul, mul, fc with constant
+ *                       weights) run on oneDNN with bfloat16
+ *                       activations and weights (the weights are packed to
+ *                       bf16 once, at load) and float32 accumulation, bias,
+ *                       activations and output; every other operator
+ *                       (softmax, normalisations, reductions, elementwise)
+ *                       stays float32. About 2-3 significant decimal digits:
+ *                       expect relative differences around 1e-2 from the
+ *                       float32 results. It needs a CPU with native bf16
+ *                       arithmetic (AVX512_BF16 or AMX-BF16) and the oneDNN
+ *                       backend: on another CPU, with
+ *                       PDS_MODEL_REFERENCE_KERNELS or PDSAFE_KERNELS=ref,
+ *                       or in a build without oneDNN, the load fails with
+ *                       PDS_ERR_INVALID_ARGUMENT saying what is missing; it
+ *                       is never emulated. Depthwise and transposed
+ *                       convolutions, and products of two activations,
+ *                       run in float32.
+ * Any other value fails the load with PDS_ERR_INVALID_ARGUMENT. */
+#define PDS_PRECISION_FP32 0u
+#define PDS_PRECISION_BF16 1u
+
 /* Environment variables, read when a model is loaded (each load reads them
  * again; the library reads no others):
  *   PDSAFE_GUARD     "1": guard mode for every model (as PDS_MODEL_GUARD) and
@@ -247,6 +273,10 @@ typedef struct pds_model_options {
     uint32_t max_values;       /* most values (variables) in a program; default 1000000 */
     uint32_t flags;            /* PDS_MODEL_* */
     uint32_t reserved2;
+    /* Appended after reserved2: a caller built with a header without it
+     * passes a smaller struct_size and gets the default. */
+    uint32_t precision;        /* PDS_PRECISION_*; default (0) PDS_PRECISION_FP32 */
+    uint32_t reserved3;
 } pds_model_options;
 
 /* Zeroes *options and sets struct_size to the size the CALLER was compiled

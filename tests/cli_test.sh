@@ -180,6 +180,12 @@ expect "trace summarize on a missing file" 1 "could not read $tmp/none.json" -- 
 echo '{"runs": 3}' >"$tmp/not-trace.json"
 expect "trace summarize on JSON that is no trace" 1 "not a Chrome trace-event file" -- "$bin" trace summarize "$tmp/not-trace.json"
 
+# --- --precision: fp32 or bf16, nothing else; bf16 never on the reference kernels.
+expect_streams "run --precision with an unknown precision" 2 "^$" "pdsafe run: --precision fp16: expected fp32 or bf16" -- "$bin" run "$m" --precision fp16 -i 0="$fx/pplcnet/case0.in0.npy"
+expect_streams "bench --precision with an unknown precision" 2 "^$" "pdsafe bench: --precision bf: expected fp32 or bf16" -- "$bin" bench "$m" --precision bf --iters 1
+expect "run --precision fp32 is the default" 0 "output 0: " -- "$bin" run "$m" --precision fp32 -i 0="$fx/pplcnet/case0.in0.npy"
+expect "bench --reference --precision bf16 is refused" 1 "could not load model .*precision bf16: no backend of this model runs bf16" -- "$bin" bench "$m" --reference --precision bf16 --iters 1 --quiet
+
 # --- version: the library, its ABI, and what it was built with.
 abi=$(sed -n 's/^#define PDS_ABI_VERSION \([0-9]*\).*/\1/p' "$fx/../../include/pdsafe.h")
 expect "version prints the ABI version of the header" 0 "^ABI version: $abi$" -- "$bin" version

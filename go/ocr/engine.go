@@ -77,7 +77,10 @@ type Options struct {
 	ClsThresh   float64 // a crop is turned when the classifier says 180° above this; 0: 0.9
 	NoCls       bool    // do not run the angle classifier even if Models has one
 	RecBatch    int     // crops per recognition run (sorted by aspect ratio); 0: 6
-	Limits      Limits  // of RecognizeFile and RecognizeBytes
+	// Precision of the three models' convolutions and matrix products
+	// (pdsafe.WithPrecision); 0: pdsafe.FP32.
+	Precision pdsafe.Precision
+	Limits    Limits // of RecognizeFile and RecognizeBytes
 }
 
 func (o Options) norm() Options {
@@ -193,7 +196,7 @@ func New(m Models, opt Options) (*Engine, error) {
 	e := &Engine{opt: opt, dict: dict,
 		mean: [3]float32{0.485, 0.456, 0.406}, std: [3]float32{0.229, 0.224, 0.225}}
 	load := func(model, params string) (*pdsafe.Pool, error) {
-		md, err := pdsafe.LoadModel(model, params)
+		md, err := pdsafe.LoadModel(model, params, pdsafe.WithPrecision(opt.Precision))
 		if err != nil {
 			return nil, err
 		}

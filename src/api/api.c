@@ -67,8 +67,16 @@ static pds_status check_model_options(const pds_model_options *options, pds_erro
 {
     if (!options)
         return PDS_OK;
-    return check_options_size(options->struct_size, offsetof(pds_model_options, max_ops),
-                              "pds_model_options", err);
+    pds_status st = check_options_size(options->struct_size, offsetof(pds_model_options, max_ops),
+                                       "pds_model_options", err);
+    /* precision exists only for callers whose struct reaches it. */
+    if (!st && options->struct_size >= offsetof(pds_model_options, reserved3) &&
+        options->precision != PDS_PRECISION_FP32 && options->precision != PDS_PRECISION_BF16)
+        st = pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                       "pds_model_options.precision is %u, expected PDS_PRECISION_FP32 (0) or "
+                       "PDS_PRECISION_BF16 (1)",
+                       options->precision);
+    return st;
 }
 
 /* Registers a freshly loaded graph as a model and hands out its handle. */

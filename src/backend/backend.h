@@ -78,15 +78,22 @@ typedef struct pdsi_backend_run {
     void *temp;      /* step_temp_bytes bytes of this step's intermediates, 64-byte aligned */
 } pdsi_backend_run;
 
-/* Load-time settings from the environment (core/env.c). */
+/* Load-time settings from the environment (core/env.c) and the model's
+ * options. */
 typedef struct pdsi_backend_opts {
-    bool winograd; /* PDSAFE_WINOGRAD=1 */
+    bool winograd;      /* PDSAFE_WINOGRAD=1 */
+    uint32_t precision; /* pds_model_options.precision (PDS_PRECISION_*) */
 } pdsi_backend_opts;
 
 typedef struct pdsi_backend {
     const char *name;    /* "onednn", "ref": profile kernels read "<name>:<impl>" */
     bool needs_executor; /* steps are created and run on executor threads only */
     bool plain_params;   /* its steps read parameters' plain data (see param_plain) */
+    /* It honours PDS_PRECISION_BF16: its model_create fails when the CPU
+     * cannot run bf16 natively, and its steps then run the compute-heavy
+     * operators in bf16. A set asked for bf16 must hold one such backend
+     * (pdsi_backend_set_make). Backends without it run float32. */
+    bool bf16;
     /* What it runs on, for version reports (pds_build_info): writes e.g.
      * "onednn 3.0.0" into buf. NULL for a backend with nothing to name. */
     void (*describe)(char *buf, size_t cap);
@@ -166,7 +173,9 @@ const pdsi_backend *pdsi_backend_at(int i);
 const pdsi_backend *pdsi_backend_find(const char *name);
 
 /* Fills set with every compiled-in backend (fast) or with ref only, and makes
- * their model states from g. On failure set is freed. */
+ * their model states from g. On failure set is freed; asking for
+ * PDS_PRECISION_BF16 of a set without a bf16 backend is a failure
+ * (PDS_ERR_INVALID_ARGUMENT saying why there is none). */
 pds_status pdsi_backend_set_make(pdsi_backend_set *set, bool fast, const pdsi_graph *g,
                                  const pdsi_backend_opts *opts, pds_error *err);
 void pdsi_backend_set_free(pdsi_backend_set *set);

@@ -65,6 +65,20 @@ pds_status pdsi_backend_set_make(pdsi_backend_set *set, bool fast, const pdsi_gr
                                  const pdsi_backend_opts *opts, pds_error *err)
 {
     memset(set, 0, sizeof *set);
+    if (opts->precision == PDS_PRECISION_BF16) {
+        /* Never a silent float32 run of a model asked for in bf16. */
+        bool any = false;
+        for (int i = fast ? 0 : N_COMPILED - 1; i < N_COMPILED; i++)
+            any |= compiled[i]->bf16;
+        if (!any)
+            return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                             "precision bf16: no backend of this model runs bf16 (%s); load "
+                             "with PDS_PRECISION_FP32",
+                             N_COMPILED > 1 ? "it runs on the reference kernels only, as "
+                                              "PDS_MODEL_REFERENCE_KERNELS or PDSAFE_KERNELS=ref "
+                                              "ask"
+                                            : "this library is built without oneDNN");
+    }
     for (int i = fast ? 0 : N_COMPILED - 1; i < N_COMPILED; i++) {
         const pdsi_backend *b = compiled[i];
         set->b[set->n] = b;

@@ -30,6 +30,7 @@ import (
 	"sync"
 	"time"
 
+	pdsafe "github.com/pdsafe/pdsafe/go"
 	"github.com/pdsafe/pdsafe/go/ocr"
 )
 
@@ -103,6 +104,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	workers := fs.Int("workers", runtime.NumCPU(), "predictors per model")
 	threads := fs.Int("threads", 1, "intra-op threads per run")
 	maxSide := fs.Int("max-side", 960, "longer side of the detection input at most")
+	precision := fs.String("precision", "fp32", "fp32, or bf16 (convolutions and matmuls in bfloat16; needs a CPU with AVX512_BF16 or AMX)")
 	bench := fs.Int("bench", 0, "time N rounds over the images instead of printing text (JSON times)")
 	callers := fs.Int("callers", 1, "with -bench or -bench-serve: goroutines calling the one engine at once")
 	benchServe := fs.Bool("bench-serve", false, "after a warm-up round over the images, time the images named on each line of stdin (one JSON line each)")
@@ -132,7 +134,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	default:
 		return usageError{fmt.Sprintf("-version is %q, expected v4 or v5", *version)}
 	}
-	eng, err := ocr.New(m, ocr.Options{Workers: *workers, Threads: *threads, MaxSide: *maxSide, NoCls: *noCls})
+	var prec pdsafe.Precision
+	switch *precision {
+	case "fp32":
+		prec = pdsafe.FP32
+	case "bf16":
+		prec = pdsafe.BF16
+	default:
+		return usageError{fmt.Sprintf("-precision is %q, expected fp32 or bf16", *precision)}
+	}
+	eng, err := ocr.New(m, ocr.Options{Workers: *workers, Threads: *threads, MaxSide: *maxSide,
+		NoCls: *noCls, Precision: prec})
 	if err != nil {
 		return err
 	}

@@ -108,6 +108,10 @@ func TestErrors(t *testing.T) {
 	if err := run([]string{"-models", d, "-version", "v3", sample}, nil, &out, &errb); err == nil || !strings.Contains(err.Error(), "expected v4 or v5") {
 		t.Fatalf("-version v3: %v", err)
 	}
+	if err := run([]string{"-models", d, "-precision", "fp16", sample}, nil, &out, &errb); err == nil ||
+		err.Error() != `-precision is "fp16", expected fp32 or bf16` {
+		t.Fatalf("-precision fp16: %v", err)
+	}
 }
 
 // -bench-serve (bench/ocr.sh's interleaved timing): ready after the warm-up,

@@ -26,7 +26,8 @@ static pds_status model_create(const pdsi_graph *g, const pdsi_backend_opts *opt
                                pds_error *err)
 {
     pdsi_dnn_model *dm;
-    pds_status st = pdsi_dnn_model_create(&dm, opts->winograd, err);
+    pds_status st = pdsi_dnn_model_create(&dm, opts->winograd,
+                                          opts->precision == PDS_PRECISION_BF16, err);
     if (st)
         return st;
     pdsi_dnn_model_configure(dm, g);
@@ -252,6 +253,7 @@ const pdsi_backend pdsi_backend_onednn = {
     .describe = describe,
     .needs_executor = true,
     .plain_params = false,
+    .bf16 = true,
     .model_create = model_create,
     .model_free = model_free,
     .packed_bytes = packed_bytes,

@@ -26,7 +26,9 @@ typedef struct conv_cfg {
     dnnl_dims_t strides, dil, pad_l, pad_r;
     uint8_t lay;              /* the activations' layout */
     bool wino;                /* try Winograd first */
+    bool bf16;                /* bf16 source and filter (PDS_PRECISION_BF16) */
     dnnl_memory_desc_t src, dst, w_any, w_plain, bias;
+    dnnl_memory_desc_t src16; /* bf16: the source's bf16 copy */
 } conv_cfg;
 
 /* The flat io index of slot k's tensor, or -1 when the slot is empty. */
@@ -134,11 +136,14 @@ static bool conv_mds(conv_cfg *c)
                                    : (G == 1 ? dnnl_oihw : dnnl_goihw);
     const int64_t ydims[4] = {g->n, g->m, g->oh, g->ow};
     if (pdsi_dnn_md(&c->src, c->x->dims, 4, c->lay) || pdsi_dnn_md(&c->dst, ydims, 4, c->lay) ||
-        dnnl_memory_desc_init_by_tag(&c->w_any, wrank, wdims, dnnl_f32, dnnl_format_tag_any) ||
+        dnnl_memory_desc_init_by_tag(&c->w_any, wrank, wdims, c->bf16 ? dnnl_bf16 : dnnl_f32,
+                                     dnnl_format_tag_any) ||
         dnnl_memory_desc_init_by_tag(&c->w_plain, wrank, wdims, dnnl_f32, wtag))
         return false;
     if (c->ib >= 0 && pdsi_dnn_md(&c->bias, &g->m, 1, PDSI_LAYOUT_PLAIN))
         return false;
+    if (c->bf16)
+        pdsi_dnn_md_bf16(&c->src16, &c->src);
     return c->y->rank == 4 && memcmp(c->y->dims, ydims, sizeof ydims) == 0;
 }
 
@@ -148,7 +153,8 @@ static dnnl_primitive_desc_t conv_pd_alg(const conv_cfg *c, dnnl_alg_kind_t alg,
 {
     dnnl_convolution_desc_t cd;
     if (dnnl_dilated_convolution_forward_desc_init(
-            &cd, dnnl_forward_inference, alg, &c->src, &c->w_any, c->ib >= 0 ? &c->bias : NULL,
+            &cd, dnnl_forward_inference, alg, c->bf16 ? &c->src16 : &c->src, &c->w_any,
+            c->ib >= 0 ? &c->bias : NULL,
             &c->dst, c->strides, c->dil, c->pad_l, c->pad_r) != dnnl_success)
         return NULL;
     return pdsi_dnn_pd(&cd, po, NULL);
@@ -236,12 +242,24 @@ static pds_status conv_step(const conv_cfg *c, dnnl_primitive_desc_t pd,
     }
     pdsi_dnn_arg args[4];
     int n = 0;
-    args[n++] = (pdsi_dnn_arg){DNNL_ARG_SRC, &c->src, c->ix, NULL};
+    pds_status st = PDS_OK;
+    if (c->bf16) {
+        /* The source converted to bf16 first (dnn-impl.h). */
+        size_t off;
+        if ((st = pdsi_dnn_step_to_bf16(s, &c->src, c->ix, &c->src16, &off, err)) ||
+            (st = pdsi_dnn_step_arg_temp(s, DNNL_ARG_SRC, &c->src16, off, err))) {
+            dnnl_primitive_desc_destroy(pd);
+            pdsi_dnn_step_free(s);
+            return st;
+        }
+    } else {
+        args[n++] = (pdsi_dnn_arg){DNNL_ARG_SRC, &c->src, c->ix, NULL};
+    }
     args[n++] = (pdsi_dnn_arg){DNNL_ARG_WEIGHTS, w_md, PDSI_BIND_CONST, wdata};
     if (!c->tr && c->ib >= 0)
         args[n++] = (pdsi_dnn_arg){DNNL_ARG_BIAS, &c->bias, PDSI_BIND_CONST, bias};
     args[n++] = (pdsi_dnn_arg){DNNL_ARG_DST, &c->dst, PDSI_BIND_OUT0, NULL};
-    pds_status st = pdsi_dnn_step_part(s, pd, args, n, err);
+    st = pdsi_dnn_step_part(s, pd, args, n, err);
     bool post = c->tr && (c->ib >= 0 || c->p->n_post > 0);
     if (!st && post)
         st = bias_and_post(s, c->p, bias, &c->dst, c->geo.m, err);
@@ -394,9 +412,24 @@ pds_status pdsi_dnn_conv(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_nod
             return deconv_as_matmul(&c, in, out, step, err);
     }
     conv_layout(dm, &c);
+    /* bf16: forward convolutions but depthwise ones (memory-bound: on
+     * mobilenet_v3_large their bf16 form with its input conversion cost 8 %
+     * more CPU time than float32), and not Winograd (no bf16 form in oneDNN
+     * 2.6). One that oneDNN cannot run fast in bf16 runs in float32. */
+    const pdsi_conv_geom *geo = &c.geo;
+    c.bf16 = pdsi_dnn_model_bf16(dm) && !c.tr &&
+             !(geo->groups > 1 && geo->groups == geo->c && geo->groups == geo->m);
+    if (c.bf16)
+        c.wino = false;
     if (!conv_mds(&c))
         return PDS_OK;
     dnnl_primitive_desc_t pd = conv_pd(&c);
+    if (!pd && c.bf16) {
+        c.bf16 = false;
+        if (!conv_mds(&c))
+            return PDS_OK;
+        pd = conv_pd(&c);
+    }
     if (!pd)
         return PDS_OK;
     const dnnl_memory_desc_t *w_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);

@@ -116,6 +116,29 @@ pds_status pdsi_dnn_weights(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t val
 /* The model's layout mode (pdsi_dnn_model_configure). */
 bool pdsi_dnn_model_blocked(const pdsi_dnn_model *dm);
 
+/* ---- bf16 (PDS_PRECISION_BF16) ----
+ * A bf16 convolution or matmul is a step of two parts: a reorder of the
+ * float32 activation input into a bf16 copy among the step's intermediates
+ * (in the arena), then the primitive with bf16 source and weights (packed
+ * to bf16 once per model, like any packed weights), float32 accumulation,
+ * bias, post-ops and float32 output. Every tensor the planner sees stays
+ * float32, so no other operator, layout conversion or output changes. */
+
+/* True if the model runs its convolutions and matmuls in bf16. */
+bool pdsi_dnn_model_bf16(const pdsi_dnn_model *dm);
+
+/* The same tensor description as f32md (dims, layout, strides) with bf16
+ * elements. */
+void pdsi_dnn_md_bf16(dnnl_memory_desc_t *out, const dnnl_memory_desc_t *f32md);
+
+/* Adds a part to s that converts input `bind` (described by f32md) into a
+ * new bf16 intermediate (described by bf16md); *offset is where it lives
+ * among the step's intermediates (for pdsi_dnn_step_arg_temp). The step's
+ * implementation is still named by the next part. */
+pds_status pdsi_dnn_step_to_bf16(pdsi_dnn_step *s, const dnnl_memory_desc_t *f32md, int bind,
+                                 const dnnl_memory_desc_t *bf16md, size_t *offset,
+                                 pds_error *err);
+
 /* A convolution Winograd F(2,3) can run: 3x3, stride 1, undilated,
  * ungrouped, explicit padding, forward, channels multiples of 16, at least 64. */
 bool pdsi_dnn_wino_candidate(const void *fconv_params, const pdsi_tensor *filter);

@@ -158,7 +158,7 @@ pds_status pdsi_dnn_step_arg_temp(pdsi_dnn_step *s, int arg, const dnnl_memory_d
 
 pds_status pdsi_dnn_step_finish(pdsi_dnn_step *s, dnnl_primitive_desc_t pd, pds_error *err)
 {
-    if (s->n_parts == 0) {
+    if (!s->impl[0]) {
         const char *impl = NULL;
         if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success &&
             impl) {
@@ -296,6 +296,75 @@ pds_status pdsi_dnn_reorder_create(const pdsi_tensor *t, uint8_t from, uint8_t t
     return PDS_OK;
 }
 
+/* ---- bf16 -------------------------------------------------------------------- */
+
+void pdsi_dnn_md_bf16(dnnl_memory_desc_t *out, const dnnl_memory_desc_t *f32md)
+{
+    /* oneDNN 2.x descriptors are plain structs whose strides and blocks
+     * count elements, so only the element type changes. */
+    *out = *f32md;
+    out->data_type = dnnl_bf16;
+}
+
+pds_status pdsi_dnn_step_to_bf16(pdsi_dnn_step *s, const dnnl_memory_desc_t *f32md, int bind,
+                                 const dnnl_memory_desc_t *bf16md, size_t *offset,
+                                 pds_error *err)
+{
+    *offset = pdsi_dnn_step_temp(s, dnnl_memory_desc_get_size(bf16md));
+    dnnl_primitive_attr_t attr = pdsi_dnn_attr_make(NULL, NULL);
+    if (!attr)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not make a oneDNN attribute");
+    dnnl_primitive_desc_t pd;
+    dnnl_status_t ds = dnnl_reorder_primitive_desc_create(&pd, f32md, pdsi_dnn_engine(), bf16md,
+                                                          pdsi_dnn_engine(), attr);
+    dnnl_primitive_attr_destroy(attr);
+    if (ds != dnnl_success)
+        return pdsi_dnn_fail(err, ds, "create a float32-to-bf16 conversion");
+    pds_status st;
+    if ((st = add_arg(s, DNNL_ARG_FROM, f32md, bind, NULL, 0, err)) ||
+        (st = add_arg(s, DNNL_ARG_TO, bf16md, PDSI_BIND_TEMP, NULL, *offset, err))) {
+        dnnl_primitive_desc_destroy(pd);
+        return st;
+    }
+    st = pdsi_dnn_step_finish(s, pd, err);
+    s->impl[0] = '\0'; /* named by the convolution or matmul that follows */
+    return st;
+}
+
+/* The CPU's instruction set as oneDNN uses it, for messages. */
+static const char *isa_name(dnnl_cpu_isa_t isa)
+{
+    switch (isa) {
+    case dnnl_cpu_isa_sse41: return "SSE4.1";
+    case dnnl_cpu_isa_avx: return "AVX";
+    case dnnl_cpu_isa_avx2: return "AVX2";
+    case dnnl_cpu_isa_avx2_vnni: return "AVX2 with VNNI";
+    case dnnl_cpu_isa_avx512_mic: return "AVX-512 (Xeon Phi)";
+    case dnnl_cpu_isa_avx512_mic_4ops: return "AVX-512 (Xeon Phi 4ops)";
+    case dnnl_cpu_isa_avx512_core: return "AVX-512";
+    case dnnl_cpu_isa_avx512_core_vnni: return "AVX-512 with VNNI";
+    case dnnl_cpu_isa_avx512_core_bf16: return "AVX-512 with BF16";
+    case dnnl_cpu_isa_avx512_core_amx: return "AVX-512 with AMX";
+    default: return "no vector extension oneDNN uses";
+    }
+}
+
+/* Fails unless oneDNN runs bf16 arithmetic natively on this CPU. oneDNN's
+ * effective ISA is what it will use: the CPU's, capped by DNNL_MAX_CPU_ISA
+ * when that is set. */
+static pds_status check_bf16(pds_error *err)
+{
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    if (((unsigned)isa & (unsigned)dnnl_cpu_isa_avx512_core_bf16) ==
+        (unsigned)dnnl_cpu_isa_avx512_core_bf16)
+        return PDS_OK;
+    return pdsi_fail(err, PDS_ERR_INVALID_ARGUMENT,
+                     "precision bf16: this CPU has no native bf16 arithmetic (oneDNN runs %s "
+                     "here; bf16 needs AVX512_BF16 or AMX-BF16, and DNNL_MAX_CPU_ISA, when set, "
+                     "caps what oneDNN uses); load with PDS_PRECISION_FP32",
+                     isa_name(isa));
+}
+
 /* ---- the weight cache -------------------------------------------------------- */
 
 typedef struct wentry {
@@ -316,6 +385,7 @@ struct pdsi_dnn_model {
     wentry *head;
     size_t bytes;
     bool winograd; /* Winograd allowed (PDSAFE_WINOGRAD=1) */
+    bool bf16;     /* PDS_PRECISION_BF16 */
     bool blocked;  /* nChw16c + Winograd mode (pdsi_dnn_model_configure) */
     /* Load-time packing runs on every CPU, each reorder outside mu (ResNet50's
      * load: 135 -> 110 ms on 2 CPUs). A parameter whose plain data a reorder
@@ -328,6 +398,11 @@ struct pdsi_dnn_model {
 bool pdsi_dnn_model_blocked(const pdsi_dnn_model *dm)
 {
     return dm && dm->blocked;
+}
+
+bool pdsi_dnn_model_bf16(const pdsi_dnn_model *dm)
+{
+    return dm && dm->bf16;
 }
 
 void pdsi_dnn_model_configure(pdsi_dnn_model *dm, const pdsi_graph *g)
@@ -354,8 +429,12 @@ void pdsi_dnn_model_configure(pdsi_dnn_model *dm, const pdsi_graph *g)
     dm->blocked = dm->winograd && wino >= 4 && wino * 8 >= dense;
 }
 
-pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, pds_error *err)
+pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, bool bf16, pds_error *err)
 {
+    *out = NULL;
+    pds_status st = bf16 ? check_bf16(err) : PDS_OK;
+    if (st)
+        return st;
     *out = calloc(1, sizeof **out);
     if (!*out)
         return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate the weight cache");
@@ -365,6 +444,7 @@ pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, pds_error 
         return pdsi_fail(err, PDS_ERR_INTERNAL, "could not create the weight cache's mutex");
     }
     (*out)->winograd = winograd;
+    (*out)->bf16 = bf16;
     return PDS_OK;
 }
 

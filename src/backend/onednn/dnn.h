@@ -37,9 +37,13 @@ typedef struct pdsi_dnn_model pdsi_dnn_model;
 typedef struct pdsi_dnn_step pdsi_dnn_step;
 typedef struct pdsi_dnn_stream pdsi_dnn_stream;
 
-/* Per-model state (the weight cache). */
-/* winograd: Winograd 3x3 convolutions may be chosen (PDSAFE_WINOGRAD=1). */
-pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, pds_error *err);
+/* Per-model state (the weight cache). winograd: Winograd 3x3 convolutions
+ * may be chosen (PDSAFE_WINOGRAD=1). bf16: convolutions and matmuls with
+ * constant weights run in bf16 (PDS_PRECISION_BF16); fails with
+ * PDS_ERR_INVALID_ARGUMENT, saying what the CPU lacks, unless oneDNN runs
+ * bf16 natively here (AVX512_BF16 or AMX: never its emulation on plain
+ * AVX-512, which is slower than float32). */
+pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, bool bf16, pds_error *err);
 void pdsi_dnn_model_free(pdsi_dnn_model *dm);
 /* Bytes held by packed weights (for statistics). */
 size_t pdsi_dnn_model_packed_bytes(pdsi_dnn_model *dm);

@@ -73,6 +73,8 @@ static bool mm_shape(const pdsi_fmatmul_params *p, const pdsi_tensor *x, const p
 typedef struct mm_mds {
     dnnl_memory_desc_t x, y, out, bias;
     dnnl_memory_desc_t y_any; /* y, or y with the layout left to oneDNN (a parameter Y) */
+    bool bf16;                /* bf16 X and Y (a parameter Y, PDS_PRECISION_BF16) */
+    dnnl_memory_desc_t x16;   /* bf16: X's bf16 copy */
 } mm_mds;
 
 static bool mm_descs(const pdsi_matmul_plan *mp, bool tx, bool ty, bool has_bias, bool y_param,
@@ -100,10 +102,16 @@ static bool mm_descs(const pdsi_matmul_plan *mp, bool tx, bool ty, bool has_bias
         dnnl_dims_t wd;
         for (int i = 0; i < d->y.ndims; i++)
             wd[i] = d->y.dims[i];
-        if (dnnl_memory_desc_init_by_tag(&d->y_any, d->y.ndims, wd, dnnl_f32,
-                                         dnnl_format_tag_any) != dnnl_success)
+        if (dnnl_memory_desc_init_by_tag(&d->y_any, d->y.ndims, wd,
+                                         d->bf16 ? dnnl_bf16 : dnnl_f32,
+                                         dnnl_format_tag_any) != dnnl_success) {
+            if (d->bf16)
+                return false;
             d->y_any = d->y;
+        }
     }
+    if (d->bf16)
+        pdsi_dnn_md_bf16(&d->x16, &d->x);
     return true;
 }
 
@@ -118,11 +126,36 @@ static dnnl_primitive_desc_t mm_pd(const pdsi_fmatmul_params *p, const mm_mds *d
         return NULL;
     dnnl_primitive_desc_t pd = NULL;
     dnnl_matmul_desc_t md;
-    if (dnnl_matmul_desc_init(&md, &d->x, &d->y_any, has_bias ? &d->bias : NULL, &d->out) ==
-        dnnl_success)
+    if (dnnl_matmul_desc_init(&md, d->bf16 ? &d->x16 : &d->x, &d->y_any,
+                              has_bias ? &d->bias : NULL, &d->out) == dnnl_success)
         pd = pdsi_dnn_fast_pd(&md, po, p->mm.alpha != 1.0f ? &p->mm.alpha : NULL);
     dnnl_post_ops_destroy(po);
     return pd;
+}
+
+/* A bf16 step (dnn-impl.h): X converted to bf16, then the product with
+ * args (all but the source). Takes pd. */
+static pds_status mm_step_bf16(dnnl_primitive_desc_t pd, const mm_mds *d, const pdsi_dnn_arg *args,
+                               int n, pdsi_dnn_step **step, pds_error *err)
+{
+    pdsi_dnn_step *s = pdsi_dnn_step_new();
+    if (!s) {
+        dnnl_primitive_desc_destroy(pd);
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate a step");
+    }
+    size_t off;
+    pds_status st;
+    if ((st = pdsi_dnn_step_to_bf16(s, &d->x, 0, &d->x16, &off, err)) ||
+        (st = pdsi_dnn_step_arg_temp(s, DNNL_ARG_SRC, &d->x16, off, err)))
+        dnnl_primitive_desc_destroy(pd);
+    else
+        st = pdsi_dnn_step_part(s, pd, args, n, err);
+    if (st) {
+        pdsi_dnn_step_free(s);
+        return st;
+    }
+    *step = s;
+    return PDS_OK;
 }
 
 pds_status pdsi_dnn_matmul(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_node *node,
@@ -140,11 +173,22 @@ pds_status pdsi_dnn_matmul(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_n
     pdsi_matmul_plan mp;
     bool tx, ty;
     mm_mds d;
+    memset(&d, 0, sizeof d);
     const bool wparam = in[1].param;
+    /* bf16 for products with constant weights (fc, linear layers); a
+     * product of two activations (attention scores) stays float32. */
+    d.bf16 = wparam && pdsi_dnn_model_bf16(dm);
     if (!mm_shape(p, x, y, ib >= 0 ? in[ib].t : NULL, &mp, &tx, &ty) ||
         !mm_descs(&mp, tx, ty, ib >= 0, wparam, &d))
         return PDS_OK;
     dnnl_primitive_desc_t pd = mm_pd(p, &d, ib >= 0);
+    if (!pd && d.bf16) {
+        /* oneDNN cannot run this one fast in bf16: float32. */
+        d.bf16 = false;
+        if (!mm_descs(&mp, tx, ty, ib >= 0, wparam, &d))
+            return PDS_OK;
+        pd = mm_pd(p, &d, ib >= 0);
+    }
     if (!pd)
         return PDS_OK;
     const void *wdata = NULL;
@@ -161,12 +205,17 @@ pds_status pdsi_dnn_matmul(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_n
     }
     pdsi_dnn_arg args[4];
     int n = 0;
-    args[n++] = (pdsi_dnn_arg){DNNL_ARG_SRC, &d.x, 0, NULL};
+    if (!d.bf16)
+        args[n++] = (pdsi_dnn_arg){DNNL_ARG_SRC, &d.x, 0, NULL};
     args[n++] = (pdsi_dnn_arg){DNNL_ARG_WEIGHTS, w_md, wparam ? PDSI_BIND_CONST : 1, wdata};
     if (ib >= 0)
         args[n++] = (pdsi_dnn_arg){DNNL_ARG_BIAS, &d.bias, PDSI_BIND_CONST, in[ib].t->data};
     args[n++] = (pdsi_dnn_arg){DNNL_ARG_DST, &d.out, PDSI_BIND_OUT0, NULL};
-    if ((st = pdsi_dnn_make_step(pd, args, n, step, err)) || !*step)
+    if (d.bf16)
+        st = mm_step_bf16(pd, &d, args, n, step, err);
+    else
+        st = pdsi_dnn_make_step(pd, args, n, step, err);
+    if (st || !*step)
         return st;
     for (int k = 0; k < n_in; k++)
         in[k].want = PDSI_LAYOUT_PLAIN;
