@@ -53,6 +53,21 @@ int ct_compare_f32(const char *what, const char *dir, const float *got, const fl
     return bad;
 }
 
+void ct_copy_out_compare(PD_Tensor *y, size_t n, const char *what, const char *dir,
+                         const float *want)
+{
+    float *got = malloc((n + 1) * sizeof *got);
+    if (!got) {
+        CT_FAIL("%s: out of memory", what);
+        return;
+    }
+    got[n] = 12345.0f;
+    PD_TensorCopyToCpuFloat(y, got);
+    CT_CHECK(got[n] == 12345.0f);
+    ct_compare_f32(what, dir, got, want, n);
+    free(got);
+}
+
 PD_Config *ct_config(const char *dir, const char *prog_name)
 {
     char prog[4096], params[4096];
@@ -104,14 +119,9 @@ int ct_run_case(PD_Predictor *pred, const char *dir, int k)
     if (ct_failures == before && want.dtype == PDS_FLOAT32) {
         CT_CHECK_EQ(n * sizeof(float), want.byte_length);
         /* One float more than the shape, as a canary: copy-out must not touch it. */
-        float *got = malloc((n + 1) * sizeof *got);
-        got[n] = 12345.0f;
-        PD_TensorCopyToCpuFloat(y, got);
-        CT_CHECK(got[n] == 12345.0f);
         char what[4200];
         snprintf(what, sizeof what, "%s case %d", dir, k);
-        ct_compare_f32(what, dir, got, want.data, n);
-        free(got);
+        ct_copy_out_compare(y, n, what, dir, want.data);
     } else if (ct_failures == before) {
         CT_FAIL("%s case %d: Paddle's output is %s; expected float32", dir, k,
                 pds_dtype_name(want.dtype));

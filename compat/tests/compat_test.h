@@ -46,6 +46,12 @@ int ct_npy(const char *dir, const char *name, npy_array *a);
 int ct_compare_f32(const char *what, const char *dir, const float *got, const float *want,
                    size_t n);
 
+/* Copies n float32 values out of y into a buffer one float longer, checks
+ * that copy-out left that canary alone, and compares them with want (as
+ * ct_compare_f32, reported as `what`). */
+void ct_copy_out_compare(PD_Tensor *y, size_t n, const char *what, const char *dir,
+                         const float *want);
+
 /* A config for dir's program (prog_name: "inference.pdmodel" or
  * "inference.json") and inference.pdiparams. */
 PD_Config *ct_config(const char *dir, const char *prog_name);
