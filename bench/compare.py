@@ -730,7 +730,7 @@ def versions():
         try:
             v[pip] = md.version(pip)
         except md.PackageNotFoundError:
-            v[pip] = None
+            v[pip] = "(not installed)"
     return v
 
 
@@ -860,7 +860,7 @@ def main():
 
     conds = []
     lb = os.getloadavg()
-    conds.append(("idle", "no added load", bench.latency("idle", engines), lb, os.getloadavg()))
+    conds.append(("base", "no load added by this script", bench.latency("base", engines), lb, os.getloadavg()))
     extra = {}
     if "pdsafe" in engines:
         for n in args.names:
@@ -933,9 +933,11 @@ def precision_of(s):
     return {"<Type: 'float32'>": "f32", "<Type: 'bfloat16'>": "bf16", "<Type: 'float16'>": "f16"}.get(p, p)
 
 
-def agree_cell(agree, eng, s):
+def agree_cell(agree, eng, s, ref=None):
     if "p50" not in s:
         return "—"
+    if eng == ref:
+        return "reference"
     a = agree.get(eng)
     if a is None:
         return "no Paddle output to compare"
@@ -985,7 +987,10 @@ def write_md(args, engines, bench, conds, extra, tput, batch, peak, flops, load_
       " threads 1: %s." % "; ".join(engine_desc(args, e, v) for e in engines))
     w("- %d rounds of %d timed runs (after %d warm-up runs) per engine; p50 / p99 over all runs of"
       " all rounds (pdsafe: median of the rounds' p50, worst p99). Ratios are the engine's p50 over"
-      " %s's p50: below 1 means that engine is faster." % (args.rounds, args.iters, args.warmup, args.label))
+      " %s's p50: below 1 means that engine is faster. The Python engines are timed around their"
+      " Python call (input copy, run, output copy), pdsafe inside `pdsafe bench` (C): the Python"
+      " call adds some µs, which shows only on the smallest models."
+      % (args.rounds, args.iters, args.warmup, args.label))
     w("- Outputs: relative L2 difference ||a − b|| / ||b|| against Paddle's output (Paddle native;"
       " Paddle+oneDNN where native was not run); agreement means ≤ 1e-3.")
     for e, why in bench.unavailable.items():
@@ -993,7 +998,7 @@ def write_md(args, engines, bench, conds, extra, tput, batch, peak, flops, load_
     for n, why in bench.onnx_failed.items():
         w("- **ONNX Runtime on %s: %s**" % (n, why))
     w("")
-    w("### Latency, idle machine (p50 ms of %s, and each engine's p50 over it)" % args.label)
+    w("### Latency, no load added (p50 ms of %s, and each engine's p50 over it)" % args.label)
     w("")
     w("| model | threads | " + " | ".join("%s p50 ms" % args.label if e == "pdsafe" else label(args, e)
                                            for e in engines) + " |")
@@ -1012,7 +1017,7 @@ def write_md(args, engines, bench, conds, extra, tput, batch, peak, flops, load_
                     cells.append(c)
             w("| %s | %d | %s |" % (n, t, " | ".join(cells)))
     w("")
-    w("### Every engine: latency, output, load time, memory (idle machine)")
+    w("### Every engine: latency, output, load time, memory (no load added)")
     w("")
     w("Load = creating the predictor / compiling the model + its first run, ms (median of the"
       " rounds). Peak RSS is the whole process's (Python, and the framework's import, included for"
@@ -1032,9 +1037,9 @@ def write_md(args, engines, bench, conds, extra, tput, batch, peak, flops, load_
                 rss = "%.0f" % x["rss_mb"] + (" (%.0f)" % x["rss_import_mb"] if "rss_import_mb" in x else "")
                 note = "" if not x["failed_rounds"] else " (%d round(s) failed: %s)" % (x["failed_rounds"], x["errors"][0])
                 w("| %s | %d | %s%s | %.2f%s | %.2f | %s | %s | %.0f | %s | %d |" % (
-                    n, t, label(args, e), " (%s)" % precision_of(x) if e.startswith("ov") else "",
+                    n, t, label(args, e), " (%s)" % precision_of(x) if e == "ov_def" or (e == "ov_f32" and precision_of(x) != "f32") else "",
                     x["p50"], note, x["p99"], "—" if e == "pdsafe" else ratio_cell(x, s.get("pdsafe")),
-                    agree_cell(r["agree"], e, x), x["load_ms"], rss, x["threads"]))
+                    agree_cell(r["agree"], e, x, r["ref"]), x["load_ms"], rss, x["threads"]))
             if "pd_on_vs_off" in r["agree"]:
                 w("| %s | %d | (Paddle+oneDNN vs Paddle native, for scale) | | | | %.1e | | | |"
                   % (n, t, r["agree"]["pd_on_vs_off"][1]))
@@ -1104,7 +1109,7 @@ def write_md(args, engines, bench, conds, extra, tput, batch, peak, flops, load_
                     cells.append("**%.1f**" % tp if e == "pdsafe" else "%.1f" % tp)
                 else:
                     st = ok[-1].get("info", {}).get("streams")
-                    cells.append("%.2f×%s" % (tp / base, " (%d streams)" % st if st else ""))
+                    cells.append("%.2f×%s" % (tp / base, " (streams: %d)" % st if st else ""))
             w("| %s | %d | %d | %s |" % (n, c, t, " | ".join(cells)))
         w("")
     if batch:
@@ -1191,7 +1196,8 @@ def engine_desc(args, e, v):
     if e == "pdsafe_b":
         return "%s = `%s bench`" % (args.label_b, args.pdsafe_b)
     if e in ("pd_on", "pd_off"):
-        return "%s = paddlepaddle %s `paddle.inference` (IR and memory optimisation on)" % (TITLES[e], v["paddlepaddle"])
+        return "%s = paddlepaddle %s `paddle.inference`, oneDNN %s (IR and memory optimisation on)" % (
+            TITLES[e], v["paddlepaddle"], "on" if e == "pd_on" else "off")
     if e == "ov_f32":
         return "OpenVINO f32 = openvino %s, CPU plugin, Paddle frontend, LATENCY hint, 1 stream, INFERENCE_PRECISION_HINT=f32" % v["openvino"]
     if e == "ov_def":
