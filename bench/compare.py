@@ -501,6 +501,11 @@ def own_cgroup(controller):
     return None
 
 
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
 def make_quota(cpus):
     """A cgroup limited to `cpus` CPUs of CFS time: (procs file, description,
     directory) or (None, why not, None). cgroup v2 first (cpu.max), then the
@@ -513,10 +518,10 @@ def make_quota(cpus):
     v2 = "/sys/fs/cgroup/cgroup.controllers"
     if os.path.exists(v2):
         try:
-            if "cpu" not in open(v2).read().split():
+            if "cpu" not in read_text(v2).split():
                 raise OSError("the cpu controller is not in %s" % v2)
             parent = os.path.join("/sys/fs/cgroup", (own_cgroup(None) or "/").lstrip("/"))
-            if "cpu" not in open(os.path.join(parent, "cgroup.subtree_control")).read().split():
+            if "cpu" not in read_text(os.path.join(parent, "cgroup.subtree_control")).split():
                 with open(os.path.join(parent, "cgroup.subtree_control"), "w") as f:
                     f.write("+cpu")
             d = os.path.join(parent, name)
@@ -695,7 +700,10 @@ def summarize(eng, runs):
     errors = [r["error"] for r in runs if "error" in r]
     if not ok:
         return {"error": errors[0] if errors else "not run"}
-    s = {"rounds": len(ok), "failed_rounds": len(errors), "errors": errors}
+    # Each round's p50, None for a failed round: for ratios paired round by round.
+    rp50 = [None if "error" in r else r["p50_ms"] if eng.startswith("pdsafe") else pct(r["lat"], 0.5)
+            for r in runs]
+    s = {"rounds": len(ok), "failed_rounds": len(errors), "errors": errors, "round_p50": rp50}
     if eng.startswith("pdsafe"):
         s.update({"p50": pct([r["p50_ms"] for r in ok], 0.5), "p99": max(r["p99_ms"] for r in ok),
                   "load_ms": pct([r["load_ms"] + r["first_run_ms"] for r in ok], 0.5),
@@ -947,6 +955,17 @@ def agree_cell(agree, eng, s, ref=None):
     return "%s (%.1e)" % ("yes" if ok else "**NO**", rel)
 
 
+def paired(s, e):
+    """An engine's p50 over pdsafe's, round by round (the two ran next to each
+    other in the same round, so the machine's state was the same for both):
+    (median, min, max) of the rounds' ratios, or None."""
+    a, b = s.get("pdsafe", {}).get("round_p50"), s.get(e, {}).get("round_p50")
+    if not a or not b:
+        return None
+    r = [y / x for x, y in zip(a, b) if x and y]
+    return (pct(r, 0.5), min(r), max(r)) if r else None
+
+
 def summary_text(args, engines, conds):
     out = []
     for cond, desc, res, lb, la in conds:
@@ -959,8 +978,9 @@ def summary_text(args, engines, conds):
                 if e not in s:
                     continue
                 c = cell_ms(s[e])
-                if e != "pdsafe" and base is not None and "p50" in s[e] and "p50" in base:
-                    c += " (%.2f×)" % (s[e]["p50"] / base["p50"])
+                pr = paired(s, e) if e != "pdsafe" else None
+                if pr:
+                    c += " (%.2f×, rounds %.2f–%.2f)" % pr
                 cells.append("%s %s" % (label(args, e), c))
             out.append("  %-18s %dT  %s" % (n, t, "  ".join(cells)))
     return "\n".join(out)
@@ -991,6 +1011,9 @@ def write_md(args, engines, bench, conds, extra, tput, batch, peak, flops, load_
       " Python call (input copy, run, output copy), pdsafe inside `pdsafe bench` (C): the Python"
       " call adds some µs, which shows only on the smallest models."
       % (args.rounds, args.iters, args.warmup, args.label))
+    if "pdsafe_b" in engines:
+        w("- %s against %s: its p50 over %s's, and in brackets the range of the ratio taken round by"
+          " round (the two ran one after the other in each round)." % (args.label_b, args.label, args.label))
     w("- Outputs: relative L2 difference ||a − b|| / ||b|| against Paddle's output (Paddle native;"
       " Paddle+oneDNN where native was not run); agreement means ≤ 1e-3.")
     for e, why in bench.unavailable.items():
@@ -1012,6 +1035,9 @@ def write_md(args, engines, bench, conds, extra, tput, batch, peak, flops, load_
                     cells.append("**%s**" % cell_ms(s[e]))
                 else:
                     c = ratio_cell(s[e], s.get("pdsafe"))
+                    pr = paired(s, e) if e == "pdsafe_b" else None
+                    if pr and len(s[e]["round_p50"]) > 1:
+                        c += " (rounds %.2f–%.2f)" % pr[1:]
                     if e == "ov_def" and precision_of(s[e]):
                         c += " (%s)" % precision_of(s[e])
                     cells.append(c)
@@ -1211,7 +1237,10 @@ def engine_desc(args, e, v):
 def replace_section(path, md):
     """Rewrites the text between BEGIN_MARK and END_MARK in path; the rest of the file stays."""
     block = BEGIN_MARK + "\n" + md.rstrip("\n") + "\n" + END_MARK + "\n"
-    old = open(path).read() if os.path.exists(path) else ""
+    old = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
     i, j = old.find(BEGIN_MARK), old.find(END_MARK)
     if i >= 0 and j > i:
         rest = old[j + len(END_MARK):].lstrip("\n")
