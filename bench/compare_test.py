@@ -127,7 +127,7 @@ class Report(unittest.TestCase):
         conds = [("base", "no load added", self.result(4.0, 2.0, 5.0, 3.0), (1.0,), (1.0,)),
                  ("busy1", "1 busy neighbour", self.result(5.0, 9.0, 6.0, 4.0), (2.0,), (2.0,))]
         md = compare.write_md(fake_args(), ["ov_f32", "ort", "pdsafe"], bench, conds, {}, [], [], {}, {},
-                              (1.0,), (1.0,), "now", None)
+                              (1.0,), (1.0,), "now", "cgroup v2: no; cgroup v1: no")
         lines = md.splitlines()
         self.assertIn("| m | 1 | 1.25× | unavailable | **4.00** |", lines)
         self.assertIn("| m | 2 | 1.50× | unavailable | **2.00** |", lines)
@@ -139,7 +139,13 @@ class Report(unittest.TestCase):
         self.assertIn("| m | ONNX Runtime | unavailable | — | unavailable | — |", lines)
         # pdsafe 2T over OpenVINO 2T: 2/3 no worse, 9/4 worse.
         self.assertIn("| m | 0.67 (no worse) | 2.25 (**worse**) |", lines)
-        self.assertIn("CPU quota: **not available on this machine** (None).", lines)
+        self.assertIn("CPU quota: **not available on this machine** (cgroup v2: no; cgroup v1: no).", lines)
+        self.assertNotIn("Partial", md)
+        md = compare.write_md(fake_args(), ["ov_f32", "ort", "pdsafe"], bench, conds[:1], {}, [], [], {}, {},
+                              (1.0,), (1.0,), "now", None, ["the contention conditions"])
+        self.assertIn("**Partial: written while the run went on; not measured yet: the contention conditions.**",
+                      md.splitlines())
+        self.assertNotIn("Under contention", md)
 
     def test_a_bf16_output_is_not_called_a_disagreement(self):
         s = compare.summarize("ov_def", [peer_round([1.0], "<Type: 'bfloat16'>")])
