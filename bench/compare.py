@@ -1025,6 +1025,11 @@ def write_md(args, engines, bench, conds, extra, tput, batch, peak, flops, load_
     w("- CPU: %s, %d CPUs available; load average (1 min) %.2f before, %.2f %s."
       % (cpu_model(), len(os.sched_getaffinity(0)), load_before[0], load_after[0],
          "when this was written" if pending else "after the whole run"))
+    ncpu = len(os.sched_getaffinity(0))
+    if load_before[0] > ncpu:
+        w("- **The machine was already loaded when the run began (load average %.1f on %d CPUs): 'no"
+          " load added' is not an idle machine, and with more runnable threads than CPUs every"
+          " engine's 2-thread figures suffer.**" % (load_before[0], ncpu))
     w("- Engines, each in its own process, on the same model files (bench/models.py, random weights,"
       " legacy `.pdmodel`) and the same input, intra-op threads = the row's thread count, inter-op"
       " threads 1: %s." % "; ".join(engine_desc(args, e, v) for e in engines))

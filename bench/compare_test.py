@@ -141,6 +141,11 @@ class Report(unittest.TestCase):
         self.assertIn("| m | 0.67 (no worse) | 2.25 (**worse**) |", lines)
         self.assertIn("CPU quota: **not available on this machine** (cgroup v2: no; cgroup v1: no).", lines)
         self.assertNotIn("Partial", md)
+        self.assertNotIn("already loaded", md)
+        loaded = compare.write_md(fake_args(), ["pdsafe"], bench, conds, {}, [], [], {}, {},
+                                  (len(os.sched_getaffinity(0)) + 0.5,), (1.0,), "now", "x")
+        self.assertIn("- **The machine was already loaded when the run began (load average %.1f on %d CPUs)"
+                      % (len(os.sched_getaffinity(0)) + 0.5, len(os.sched_getaffinity(0))), loaded)
         md = compare.write_md(fake_args(), ["ov_f32", "ort", "pdsafe"], bench, conds[:1], {}, [], [], {}, {},
                               (1.0,), (1.0,), "now", None, ["the contention conditions"])
         self.assertIn("**Partial: written while the run went on; not measured yet: the contention conditions.**",
