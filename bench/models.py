@@ -15,6 +15,11 @@ both load:
   ocr_rec             PP-OCR-style recogniser: MobileNetV1-enhanced x0.5
                       backbone, SVTR neck (2 transformer blocks), CTC head with
                       6625 classes, 1x3x48x320
+  yolo_det            YOLOv3-style detector: paddle.vision mobilenet_v3_small
+                      features, a 1x1 head (3 anchors x (5 + 80 classes)),
+                      yolo_box and multiclass_nms3 (the NMS keeps a number of
+                      rows known only once it ran), 1x3x416x416; not in
+                      compare.py's default list (see BENCHMARKS.md)
 
 The layer layouts follow PaddleOCR / PaddleClas (written here from their
 published architecture descriptions); exact parameter counts may differ
@@ -37,6 +42,7 @@ INPUTS = {
     "pplcnet": [1, 3, 224, 224],
     "ocr_det": [1, 3, 640, 640],
     "ocr_rec": [1, 3, 48, 320],
+    "yolo_det": [1, 3, 416, 416],
 }
 
 
@@ -383,6 +389,68 @@ class OCRRec(nn.Layer):
         return F.softmax(self.fc(z), axis=2)
 
 
+# ---- YOLOv3-style detector ---------------------------------------------------------
+
+@paddle.jit.not_to_static
+def _yolo_box(x, img_size, anchors, class_num, ratio):
+    if not _legacy_static():
+        return paddle.vision.ops.yolo_box(x, img_size, anchors, class_num, 0.005, ratio, clip_bbox=True)
+    helper = LayerHelper("yolo_box")
+    boxes = helper.create_variable_for_type_inference(x.dtype)
+    scores = helper.create_variable_for_type_inference(x.dtype)
+    helper.append_op(type="yolo_box", inputs={"X": [x], "ImgSize": [img_size]},
+                     outputs={"Boxes": [boxes], "Scores": [scores]},
+                     attrs={"anchors": anchors, "class_num": class_num, "conf_thresh": 0.005,
+                            "downsample_ratio": ratio, "clip_bbox": True, "scale_x_y": 1.0,
+                            "iou_aware": False, "iou_aware_factor": 0.5})
+    return boxes, scores
+
+
+_NMS = {"score_threshold": 0.01, "nms_top_k": 1000, "keep_top_k": 100, "nms_threshold": 0.45,
+        "normalized": False, "nms_eta": 1.0, "background_label": -1}
+
+
+@paddle.jit.not_to_static
+def _multiclass_nms3(boxes, scores):
+    a = _NMS
+    if not _legacy_static():
+        out, _, num = paddle._C_ops.multiclass_nms3(
+            boxes, scores, None, a["score_threshold"], a["nms_top_k"], a["keep_top_k"], a["nms_threshold"],
+            a["normalized"], a["nms_eta"], a["background_label"])
+        return out, num
+    helper = LayerHelper("multiclass_nms3")
+    out = helper.create_variable_for_type_inference(boxes.dtype)
+    index = helper.create_variable_for_type_inference("int32")
+    num = helper.create_variable_for_type_inference("int32")
+    helper.append_op(type="multiclass_nms3", inputs={"BBoxes": [boxes], "Scores": [scores]},
+                     outputs={"Out": [out], "Index": [index], "NmsRoisNum": [num]}, attrs=dict(a))
+    return out, num
+
+
+class YOLODet(nn.Layer):
+    """mobilenet_v3_small's features (stride 32, 576 channels), a YOLOv3 head,
+    box decoding and multiclass NMS: the shape of PaddleDetection's
+    YOLOv3-MobileNetV3 export at one scale."""
+
+    def __init__(self, classes=80):
+        super().__init__()
+        mb = paddle.vision.models.mobilenet_v3_small()
+        self.conv, self.blocks, self.lastconv = mb.conv, mb.blocks, mb.lastconv
+        self.anchors = [116, 90, 156, 198, 373, 326]
+        self.classes = classes
+        self.neck = nn.Sequential(nn.Conv2D(576, 256, 1), nn.BatchNorm2D(256), nn.LeakyReLU(0.1),
+                                  nn.Conv2D(256, 512, 3, padding=1), nn.BatchNorm2D(512), nn.LeakyReLU(0.1))
+        self.head = nn.Conv2D(512, 3 * (5 + classes), 1)
+
+    def forward(self, x):
+        f = self.lastconv(self.blocks(self.conv(x)))
+        y = self.head(self.neck(f))
+        img = paddle.full([1, 2], INPUTS["yolo_det"][2], dtype="int32")
+        boxes, scores = _yolo_box(y, img, self.anchors, self.classes, 32)
+        out, num = _multiclass_nms3(boxes, scores.transpose([0, 2, 1]))
+        return out, num
+
+
 # ---- export ---------------------------------------------------------------------
 
 def _randomise(layer, seed):
@@ -423,9 +491,15 @@ def build(name):
         m = OCRDet()
     elif name == "ocr_rec":
         m = OCRRec()
+    elif name == "yolo_det":
+        m = YOLODet()
     else:
         raise ValueError(name)
     _randomise(m, 1234)
+    if name == "yolo_det":
+        # He-scaled random logits saturate every sigmoid at 1.0, where the
+        # NMS order is decided by the last bit; small ones spread the scores
+        m.head.weight.set_value(m.head.weight.numpy() * 0.02)
     m.eval()
     return m
 

@@ -18,6 +18,7 @@ Only one side works at a time: the other waits for its next request.
 """
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -140,11 +141,18 @@ def main():
                " per model; 4 callers: 4 goroutines on one Engine with 4 predictors per model, against 4 Python threads with"
                " a pipeline each. The machine is shared: both sides stay loaded and take turns, so its load falls on both"
                " alike.", ""]
-    for f in sorted(Path(out).glob("ocr-v*.md"), reverse=True):
-        section.append(f.read_text())
-    section.append("<!-- ocr:end -->")
     md = open(bench_md).read() if os.path.exists(bench_md) else ""
     i, j = md.find("<!-- ocr:begin -->"), md.find("<!-- ocr:end -->")
+    # Each version's subsection: this run's for its version, the one already
+    # in BENCHMARKS.md for the others (a run measures one version only).
+    blocks = {}
+    if 0 <= i < j:
+        for b in re.split(r"(?m)^(?=### PP-OCR)", md[i:j])[1:]:
+            blocks[b.split()[1]] = b.rstrip("\n") + "\n"
+    blocks[f"PP-OCR{version}"] = text + "\n"
+    for name in sorted(blocks, reverse=True):
+        section.append(blocks[name])
+    section.append("<!-- ocr:end -->")
     if 0 <= i < j:
         md = md[:i] + "\n".join(section) + md[j + len("<!-- ocr:end -->"):]
     else:

@@ -706,6 +706,12 @@ static int bench_summarize(bench *b, bench_stats *s)
     free(all);
     s->ps.struct_size = sizeof s->ps;
     pds_predictor_get_stats(b->w[0].p, &s->ps, NULL);
+    /* Runs with one thread (the adaptive policy), over every caller. */
+    for (int i = 1; i < o->callers; i++) {
+        pds_predictor_stats other = {.struct_size = sizeof other};
+        if (pds_predictor_get_stats(b->w[i].p, &other, NULL) == PDS_OK)
+            s->ps.runs_one_thread += other.runs_one_thread;
+    }
     s->throughput = b->wall_ms > 0 ? (double)n / (b->wall_ms / 1e3) : 0;
     /* Process-wide (callers, library threads, the sampler), over the window. */
     const struct rusage *r0 = &b->ru0, *r1 = &b->ru1;
@@ -731,6 +737,10 @@ static void bench_report(const bench_stats *s, FILE *human, FILE *json)
             ps->backend, ref_only ? " (reference kernels)" : ", ref for the rest",
             ps->num_threads, ps->num_threads == 1 ? "" : "s", s->callers,
             s->callers == 1 ? "" : "s");
+    if (ps->num_threads > 1)
+        fprintf(human, "              %llu runs with 1 thread (the adaptive thread policy: "
+                       "probes, and runs while 1 thread was faster)\n",
+                (unsigned long long)ps->runs_one_thread);
     fprintf(human, "load:         %.1f ms; first run %.1f ms (load to first result %.1f ms)\n",
             s->load_ms, s->first_ms, s->load_ms + s->first_ms);
     fprintf(human, "runs:         %ld measured (%ld warm-up per caller) in %.2f s\n", s->runs,
@@ -779,14 +789,14 @@ static void bench_report(const bench_stats *s, FILE *human, FILE *json)
             "\"rss_before_load_kb\": %ld, \"weights_bytes\": %llu, \"arena_bytes\": %llu, "
             "\"naive_bytes\": %llu, \"scratch_bytes\": %llu, \"steps\": %u, "
             "\"fast_steps\": %u, \"conversions\": %u, \"peak_threads\": %d, "
-            "\"base_threads\": %d, \"extra_predictor_kb\": %.1f}\n",
+            "\"base_threads\": %d, \"extra_predictor_kb\": %.1f, \"runs_one_thread\": %llu}\n",
             ps->fast, ps->num_threads, s->callers, s->runs, s->load_ms, s->first_ms, s->p50,
             s->p90, s->p99, s->mean, s->min, s->throughput, s->cpu_per_run,
             s->switches_per_run, s->peak_rss_kb, s->rss_load_kb, s->rss_before_kb,
             (unsigned long long)ps->weights_bytes, (unsigned long long)ps->arena_bytes,
             (unsigned long long)ps->naive_bytes, (unsigned long long)ps->scratch_bytes,
             ps->steps, ps->fast_steps, ps->conversions, s->peak_threads, s->base_threads,
-            s->extra_kb);
+            s->extra_kb, (unsigned long long)ps->runs_one_thread);
 }
 
 static int bench_close_json(bench *b)

@@ -213,9 +213,9 @@ func TestRunIntoMatchesRunAndFetch(t *testing.T) {
 	wantCode(t, "OutputAt out of range", err, pdsafe.ErrInvalidArgument, "index 3 is out of range")
 }
 
-// RunInto allocates nothing once its buffers exist, with a plain context
-// and with a cancellable one (the cancel watcher is reused, not started per
-// run).
+// RunInto allocates nothing once its buffers exist with a plain context;
+// with a cancellable one, only context.AfterFunc's registration (two small
+// objects the context package allocates; no goroutine starts).
 func TestRunIntoAllocatesNothing(t *testing.T) {
 	m := load(t, "op_dropout")
 	p := newPredictor(t, m)
@@ -242,12 +242,14 @@ func TestRunIntoAllocatesNothing(t *testing.T) {
 			}
 		})
 		mustOK(t, "RunInto", runErr)
-		if allocs != 0 {
-			t.Errorf("RunInto with a %s context: %v allocations per run, want 0", c.name, allocs)
+		want := 0.0
+		if c.name == "WithCancel" {
+			want = 2
 		}
-	}
-	if !pdsafe.HasWatcher(p) {
-		t.Error("a run with a cancellable context did not start the watcher")
+		if allocs > want {
+			t.Errorf("RunInto with a %s context: %v allocations per run, want at most %v",
+				c.name, allocs, want)
+		}
 	}
 	atol, rtol := tolerance("op_dropout")
 	for j, o := range outs {

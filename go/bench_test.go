@@ -101,3 +101,67 @@ func BenchmarkPoolThroughput(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBesideGC runs db_det on a 1x3x320x320 input while another
+// goroutine allocates without pause, so that Go's GC workers run beside the
+// inference and take CPUs from its OpenMP team, as in a busy Go service.
+// Sub-benchmarks: 1 and 2 intra-op threads, with the thread policy fixed and
+// adaptive (PDSAFE_THREAD_POLICY, read at load), timed after 30 unmeasured
+// runs under the same load (planning, the policy's first probes). Under such load a fixed
+// 2-thread team stalls whenever one of its threads is preempted; the
+// adaptive policy falls back to one thread while that is faster.
+func BenchmarkBesideGC(b *testing.B) {
+	const side = 320
+	data := make([]float32, 3*side*side)
+	for i := range data {
+		data[i] = float32(i%255) / 255
+	}
+	x, err := pdsafe.NewTensor([]int64{1, 3, side, side}, data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		policy  string
+		threads int
+	}{{"fixed", 1}, {"fixed", 2}, {"adaptive", 2}} {
+		b.Run(fmt.Sprintf("policy=%s/threads=%d", c.policy, c.threads), func(b *testing.B) {
+			b.Setenv("PDSAFE_THREAD_POLICY", c.policy)
+			m := load(b, "db_det")
+			p := newPredictor(b, m, pdsafe.WithThreads(c.threads))
+			stop := make(chan struct{})
+			var churned sync.WaitGroup
+			churned.Add(1)
+			go func() { // garbage, as fast as it can be made
+				defer churned.Done()
+				var keep [][]byte
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					keep = append(keep, make([]byte, 64<<10))
+					if len(keep) == 64 {
+						keep = keep[:0]
+					}
+				}
+			}()
+			// Unmeasured: planning both team sizes, and the adaptive
+			// policy's first probes (what a service pays once per shape).
+			for i := 0; i < 30; i++ {
+				if _, err := p.Run(bg, x); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := p.Run(bg, x); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			close(stop)
+			churned.Wait()
+		})
+	}
+}

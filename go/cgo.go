@@ -260,9 +260,10 @@ func cPredictorDestroy(op string, h uint64) error {
 	return nil
 }
 
-// cPredictorCancelRun asks run id to stop. It is only called by a run's
-// watcher, which the run joins before returning, so the handle is never one
-// that Close has destroyed (and a stale one would only be reported).
+// cPredictorCancelRun asks run id to stop. It is only called by the cancel
+// a run registers on its context, which the run stops or joins before
+// returning, so the handle is never one that Close has destroyed (and a stale
+// one would only be reported).
 func cPredictorCancelRun(h, id uint64) Code {
 	return Code(C.pds_predictor_cancel_run(C.pds_predictor(h), C.pds_run_id(id), nil))
 }

@@ -65,7 +65,8 @@
 // needed).
 //
 // Every blocking call takes a context. If it ends while a run is in C, a
-// watcher goroutine asks the library to stop that run — named by its run id,
+// cancel registered with context.AfterFunc (no goroutine, no thread hand-off
+// unless the context ends) asks the library to stop that run — named by its run id,
 // so that no other caller's run on the same predictor can be hit — at its next
 // checkpoint (between operators, between nodes while a new input shape is
 // planned, every few MiB of an input copy), and is joined before Run returns;

@@ -42,9 +42,6 @@ var ABIVersions = cABIVersions
 // CodeText is the Go description of a code.
 func CodeText(c Code) string { return c.text() }
 
-// HasWatcher reports whether the predictor has started its cancel watcher.
-func HasWatcher(p *Predictor) bool { return p.res.w.Load() != nil }
-
 // SetWaitAtCheckpoint makes every later run of p hold at its checkpoint k
 // (0: off) until its context ends: the wait_at_checkpoint testing hook of
 // pds_run_options, so that a test can cancel a run "mid-run" on any machine.

@@ -84,10 +84,8 @@ type predRes struct {
 	guard  *guard
 	pooled bool // a Pool's predictor: the Pool reports the leak
 
-	state     atomic.Pointer[runState] // reused by the next call
-	watchBusy atomic.Bool              // a run owns w
-	w         atomic.Pointer[watcher]
-	waitAt    atomic.Uint32 // testing hook: wait_at_checkpoint of every run
+	state  atomic.Pointer[runState] // reused by the next call
+	waitAt atomic.Uint32            // testing hook: wait_at_checkpoint of every run
 
 	shapes shapeMemo // input shapes of recent runs (cmem.go)
 }
@@ -106,9 +104,6 @@ func newPredictor(m *Model, h uint64, c *predictorConfig, g *guard, pooled bool)
 // receiver alive until it has left C).
 func predictorCleanup(r *predRes) {
 	defer traceRegion("Predictor cleanup", r.h)()
-	if w := r.w.Swap(nil); w != nil {
-		w.stop()
-	}
 	err := cPredictorDestroy("Predictor cleanup", r.h)
 	if !r.pooled {
 		r.guard.report("predictor", r.h)
@@ -146,9 +141,6 @@ func (p *Predictor) Close() error {
 	p.cleanup.Stop()
 	p.res.guard.markClosed()
 	p.res.guard.noteClosed("Predictor.Close")
-	if w := p.res.w.Swap(nil); w != nil {
-		w.stop() // idle: runs join their watcher, and none is in progress
-	}
 	p.res.state.Store(nil)
 	runtime.KeepAlive(p)
 	return err
@@ -409,10 +401,12 @@ func numel(dims []int64) int {
 
 // cross makes the one cgo call of a run (or a fetch). A run gets a new run
 // id, which is kept in s.runID: a fetch after it asks for that run's result
-// (s.runID 0: the last result). While a run is in C, a watcher turns the end
-// of ctx into pds_predictor_cancel_run for that id, which cannot stop any
-// other call's run; the watcher is joined before cross returns, so it never
-// touches the predictor after the call.
+// (s.runID 0: the last result). While a run is in C, the end of ctx turns
+// into pds_predictor_cancel_run for that id, which cannot stop any other
+// call's run: context.AfterFunc registers the cancel for the call and no
+// goroutine starts unless ctx ends. Before cross returns the registration is
+// stopped, or, if the cancel has started, joined, so it never touches the
+// predictor after the call.
 func (p *Predictor) cross(ctx context.Context, s *runState, fetch bool) C.pds_status {
 	var in, out *C.pds_tensor
 	if len(s.in) > 0 {
@@ -436,13 +430,13 @@ func (p *Predictor) cross(ctx context.Context, s *runState, fetch bool) C.pds_st
 	// whose address goes to C would escape, one allocation per run.
 	o := &s.opts
 	*o = C.pds_run_options{struct_size: C.uint32_t(unsafe.Sizeof(*o))}
-	var w *watcher
-	if done := ctx.Done(); done != nil {
-		// The id is taken before the call so that the watcher can name the
+	var stop func() bool
+	if ctx.Done() != nil {
+		// The id is taken before the call so that the cancel can name the
 		// run even before the library has admitted it.
 		o.run_id = C.pds_run_id_new()
-		w = p.res.takeWatcher()
-		w.start <- watch{done: done, id: uint64(o.run_id)}
+		s.cancelH, s.cancelID = p.res.h, uint64(o.run_id)
+		stop = context.AfterFunc(ctx, s.cancelRun)
 	}
 	o.wait_at_checkpoint = C.uint32_t(p.res.waitAt.Load())
 	// s.in and s.out are Go memory handed to C as arguments (pinned by cgo
@@ -452,9 +446,8 @@ func (p *Predictor) cross(ctx context.Context, s *runState, fetch bool) C.pds_st
 	st = C.pds_predictor_run_v2(C.pds_predictor(p.h), o, in, C.size_t(len(s.in)), out,
 		C.size_t(len(s.out)), &s.cerr)
 	s.runID = uint64(o.run_id)
-	if w != nil {
-		w.finish <- struct{}{} // join: the watcher has stopped cancelling
-		p.res.putWatcher(w)
+	if stop != nil && !stop() {
+		<-s.cancelDone // ctx ended during the call: join the cancel
 	}
 	runtime.KeepAlive(p) // the cleanup must not destroy the handle under the call
 	return st
@@ -470,6 +463,11 @@ type runState struct {
 	pin     runtime.Pinner
 	opts    C.pds_run_options
 	runID   uint64 // the id of the last run crossed with this state
+	// The cancel of the call in progress (see cross): cancelRun is bound
+	// once, so that registering it allocates no closure per call.
+	cancelH, cancelID uint64
+	cancelRun         func()
+	cancelDone        chan struct{} // cancelRun has returned
 	// Run's record of the previous outputs, to size the next buffers.
 	lastDType []DType
 	lastBytes []int
@@ -480,8 +478,20 @@ func (r *predRes) acquire(nIn, nOut int) *runState {
 	if s := r.state.Swap(nil); s != nil {
 		return s
 	}
-	return &runState{in: make([]C.pds_tensor, nIn), out: make([]C.pds_tensor, nOut),
-		lastDType: make([]DType, nOut), lastBytes: make([]int, nOut)}
+	s := &runState{in: make([]C.pds_tensor, nIn), out: make([]C.pds_tensor, nOut),
+		lastDType: make([]DType, nOut), lastBytes: make([]int, nOut),
+		cancelDone: make(chan struct{}, 1)}
+	s.cancelRun = s.fireCancel
+	return s
+}
+
+// fireCancel runs in its own goroutine when a call's ctx ends while the call
+// is in C (context.AfterFunc). One cancel suffices: the library stops the run
+// with this id at its next checkpoint, or as it begins if it has not begun
+// yet, and never any other run.
+func (s *runState) fireCancel() {
+	cPredictorCancelRun(s.cancelH, s.cancelID)
+	s.cancelDone <- struct{}{}
 }
 
 func (r *predRes) release(s *runState) {
@@ -736,64 +746,4 @@ func sliceBuffer(b any, n, elem int) any {
 		return v[: n*elem : n*elem]
 	}
 	return b
-}
-
-// watcher turns the end of a run's context into pds_predictor_cancel_run.
-// One is kept per predictor and owned by one call at a time (a concurrent
-// call, which the library refuses as BUSY, gets a temporary one). Its
-// goroutine holds the predictor's predRes, never the Predictor.
-type watcher struct {
-	r      *predRes
-	start  chan watch    // a call begins
-	finish chan struct{} // the call has left C
-	once   sync.Once
-}
-
-// watch is what a call gives its watcher: its ctx.Done() and its run id.
-type watch struct {
-	done <-chan struct{}
-	id   uint64
-}
-
-func newWatcher(r *predRes) *watcher {
-	w := &watcher{r: r, start: make(chan watch), finish: make(chan struct{})}
-	go w.loop()
-	return w
-}
-
-func (w *watcher) stop() { w.once.Do(func() { close(w.start) }) }
-
-func (w *watcher) loop() {
-	for c := range w.start {
-		select {
-		case <-w.finish:
-			continue
-		case <-c.done:
-		}
-		// One cancel suffices: the library stops the run with this id at its
-		// next checkpoint, or as it begins if it has not begun yet, and
-		// never any other run.
-		cPredictorCancelRun(w.r.h, c.id)
-		<-w.finish
-	}
-}
-
-func (r *predRes) takeWatcher() *watcher {
-	if r.watchBusy.CompareAndSwap(false, true) {
-		w := r.w.Load()
-		if w == nil {
-			w = newWatcher(r)
-			r.w.Store(w)
-		}
-		return w
-	}
-	return newWatcher(r)
-}
-
-func (r *predRes) putWatcher(w *watcher) {
-	if r.w.Load() == w {
-		r.watchBusy.Store(false)
-		return
-	}
-	w.stop()
 }

@@ -227,6 +227,11 @@ typedef uint64_t pds_predictor; /* 0 = none */
  *   PDSAFE_WINOGRAD  "1": let convolution-heavy models use oneDNN's Winograd
  *                    3x3 convolutions (about 5 % faster on ResNet50, 60 % more
  *                    weight memory); "0": the default, never.
+ *   PDSAFE_THREAD_POLICY
+ *                    "adaptive": the default; a predictor with more than one
+ *                    thread now and then runs with one, and keeps running
+ *                    with one while that is faster (on a busy machine, where
+ *                    OpenMP teams stall); "fixed": always num_threads.
  *   PDSAFE_TRACE     FILE: record a trace of the whole process into FILE,
  *                    written at exit (see "Tracing" below).
  * Unset or empty means the default. Any other value fails the load with
@@ -542,6 +547,10 @@ typedef struct pds_predictor_stats {
     /* Appended in 0.1 (older callers' structs end before it and still work): */
     char backend[32];        /* the model's primary backend, the first of its list:
                               * "onednn", or "ref" (reference kernels only) */
+    /* Appended in 0.2: */
+    uint64_t runs_one_thread; /* runs made with 1 thread although num_threads > 1: the
+                               * adaptive thread policy's choice on a busy machine, and
+                               * its probes (PDSAFE_THREAD_POLICY, docs/DESIGN.md) */
 } pds_predictor_stats;
 
 /* Fills *stats (the caller sets stats->struct_size first). A struct_size that
@@ -723,7 +732,9 @@ typedef struct pds_op_info {
      * (element-wise, Out[i] = f(X[i])), binary (element-wise with
      * broadcasting), inplace (Out may share X's buffer), identity (Out = X
      * at inference, always or for some attributes), post_op (fusable into a
-     * convolution or matrix product), internal. */
+     * convolution or matrix product), internal, size_after_run (its outputs'
+     * leading dim is known only once it ran: the outputs handed back have
+     * the real size). */
     char flags[128];
     /* Slots in order: "Name" exactly one tensor, "Name?" zero or one,
      * "Name+" one or more, "Name*" zero or more. */

@@ -390,7 +390,7 @@ func (s *Server) httpInferInner(w http.ResponseWriter, r *http.Request, model, v
 	if r.ContentLength > lim.MaxBodyBytes {
 		return 0, tooLarge("the request body is %d bytes, more than the limit of %d", r.ContentLength, lim.MaxBodyBytes)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, lim.MaxBodyBytes))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, lim.MaxBodyBytes), r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -503,4 +503,25 @@ func encodeInferResponse(v *version, req *inferRequest, outs []wireTensor) ([]by
 func appendJSONString(b []byte, s string) []byte {
 	q, _ := json.Marshal(s)
 	return append(b, q...)
+}
+
+// readBody reads the whole body. With a Content-Length (already checked
+// against the limit) it allocates the buffer once: io.ReadAll grows its buffer
+// from 512 bytes, which for a 49 KB tensor meant a dozen reallocations, each
+// cleared and copied (4 % of a benchmark's CPU). A body shorter than announced
+// fails as it did with io.ReadAll (unexpected EOF); one longer is read on, so
+// that the limit reader still reports it.
+func readBody(r io.Reader, contentLength int64) ([]byte, error) {
+	if contentLength <= 0 {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, contentLength, contentLength+1)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	rest, err := io.ReadAll(r)
+	return append(buf, rest...), err
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -314,6 +316,35 @@ func TestBadInput(t *testing.T) {
 	mustStatus(t, "metrics", st, 200, body)
 	if !strings.Contains(string(body), `nv_inference_request_success{model="math",version="2"} 1`) {
 		t.Fatalf("metrics:\n%s", body)
+	} // A body shorter than its Content-Length: the server reads to the end it
+	// was promised and answers 400, naming the read that failed.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /v2/models/math/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n%s", good[:10])
+	_ = conn.(*net.TCPConn).CloseWrite()
+	raw, _ := io.ReadAll(conn)
+	conn.Close()
+	if !strings.HasPrefix(string(raw), "HTTP/1.1 400") || !strings.Contains(string(raw), "could not read the request body: unexpected EOF") {
+		t.Errorf("short body: got %q, want 400 naming the unexpected EOF", raw)
+	}
+	// A body without a Content-Length (chunked) is read whole.
+	req, err := http.NewRequest("POST", ts.base+"/v2/models/math/infer", io.MultiReader(strings.NewReader(good)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunked, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("chunked body: status %d (%s), want 200", resp.StatusCode, chunked)
+	}
+	if req.ContentLength != 0 {
+		t.Errorf("chunked body: the request had a Content-Length (%d); the test needs none", req.ContentLength)
 	}
 }
 

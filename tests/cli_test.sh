@@ -148,7 +148,7 @@ expect "profile checks --trace before loading" 1 "could not create the trace fil
 expect "bench checks --json before loading" 1 "could not create the JSON file $tmp/no/such/b.json" -- "$bin" bench "$tmp/nonexistent.pdmodel" --json "$tmp/no/such/b.json"
 
 # --- bench --json -: stdout is the JSON alone; the report goes to stderr.
-expect_streams "bench --json -: JSON on stdout, the report on stderr" 0 '^\{"model": ".*"extra_predictor_kb": -?[0-9.]+\}$' "latency ms: +p50" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --json - --output-dir "$tmp/json-out"
+expect_streams "bench --json -: JSON on stdout, the report on stderr" 0 '^\{"model": ".*"extra_predictor_kb": -?[0-9.]+, "runs_one_thread": [0-9]+\}$' "latency ms: +p50" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --json - --output-dir "$tmp/json-out"
 expect "bench --json -: stdout is one line" 0 "^1$" -- bash -c "wc -l <'$tmp/stdout'"
 if command -v python3 >/dev/null; then
   expect "bench --json -: stdout parses as JSON" 0 "^runs 2$" -- bash -c "python3 -c 'import json,sys; print(\"runs\", json.load(sys.stdin)[\"runs\"])' <'$tmp/stdout'"

@@ -683,7 +683,7 @@ static void test_op_listing(void)
         if (o.internal && o.pir_ops[0])
             PDST_FAIL("internal op '%s' has PIR names '%s'", o.name, o.pir_ops);
     }
-    CHECK_EQ_INT(n_internal, 2);
+    CHECK_EQ_INT(n_internal, 3); /* pdsafe_conv, pdsafe_matmul, pdsafe_affine */
     CHECK(n_pir > 50);
     /* Known entries, found by name. */
     bool seen_erf = false, seen_shape = false, seen_conv = false;
@@ -877,7 +877,9 @@ static void test_env_values(void)
         const char *name, *value, *want;
     } bad[] = {{"PDSAFE_KERNELS", "refs", "PDSAFE_KERNELS is 'refs', expected 'ref', 'fast'"},
                {"PDSAFE_WINOGRAD", "yes", "PDSAFE_WINOGRAD is 'yes', expected '0', '1'"},
-               {"PDSAFE_GUARD", "on", "PDSAFE_GUARD is 'on', expected '0', '1'"}};
+               {"PDSAFE_GUARD", "on", "PDSAFE_GUARD is 'on', expected '0', '1'"},
+               {"PDSAFE_THREAD_POLICY", "auto",
+                "PDSAFE_THREAD_POLICY is 'auto', expected 'fixed', 'adaptive'"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         setenv(bad[i].name, bad[i].value, 1);
         pds_model m = 0;
@@ -890,7 +892,8 @@ static void test_env_values(void)
     /* Known values and empty ones load; "ref" runs the reference kernels. */
     const char *good[][2] = {{"PDSAFE_KERNELS", "ref"}, {"PDSAFE_KERNELS", "fast"},
                              {"PDSAFE_KERNELS", ""},    {"PDSAFE_WINOGRAD", "0"},
-                             {"PDSAFE_WINOGRAD", "1"}};
+                             {"PDSAFE_WINOGRAD", "1"},  {"PDSAFE_THREAD_POLICY", "fixed"},
+                             {"PDSAFE_THREAD_POLICY", "adaptive"}};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         setenv(good[i][0], good[i][1], 1);
         pds_model m = 0;

@@ -1,7 +1,9 @@
 /*
  * test_executor.c — the executor's guarantees (core/executor.h), checked on
  * the executor alone, with jobs that only count and wait:
- *  - jobs run on executor threads, never on the caller's;
+ *  - a job wider than one thread runs on an executor thread, never on the
+ *    caller's; a 1-thread job that can start at once runs on its caller,
+ *    with the caller's OpenMP team size 1 for the job and restored after;
  *  - at most E threads compute at once, and the library's threads stay
  *    within sum_i max(1, E / i), whatever the number of callers;
  *  - jobs start in arrival order, and a wide job at the head is not passed
@@ -17,6 +19,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifdef PDSAFE_HAVE_ONEDNN
+#include <omp.h>
+#endif
 
 #include "core/executor.h"
 #include "harness.h"
@@ -43,7 +49,9 @@ static bool wait_queued(int want)
 
 static atomic_int computing;     /* threads of the jobs running now */
 static atomic_int most_computing;
-static atomic_int off_worker;    /* jobs that ran outside an executor thread */
+static atomic_int off_worker;    /* jobs wider than 1 that ran outside an executor */
+static atomic_int on_caller;     /* 1-thread jobs that ran on their caller's thread */
+static atomic_int caller_team;   /* omp_get_max_threads() in the last such job */
 
 typedef struct counted {
     int threads;
@@ -53,8 +61,12 @@ typedef struct counted {
 static void counted_main(void *arg)
 {
     const counted *c = arg;
-    if (!pdsi_executor_on_worker())
-        atomic_fetch_add(&off_worker, 1);
+    if (!pdsi_executor_on_worker()) {
+        atomic_fetch_add(c->threads > 1 ? &off_worker : &on_caller, 1);
+#ifdef PDSAFE_HAVE_ONEDNN
+        atomic_store(&caller_team, omp_get_max_threads());
+#endif
+    }
     int now = atomic_fetch_add(&computing, c->threads) + c->threads;
     int old = atomic_load(&most_computing);
     while (now > old && !atomic_compare_exchange_weak(&most_computing, &old, now))
@@ -84,8 +96,8 @@ static void *caller_main(void *arg)
 }
 
 /* Many callers, jobs of every width: never more than E threads compute, no
- * job runs off an executor thread, and the process never holds more than the
- * callers plus the bound. */
+ * wide job runs off an executor thread, and the process never holds more
+ * than the callers plus the bound. */
 static void test_bound_and_tokens(void)
 {
     int base = pdst_count_threads();
@@ -117,6 +129,38 @@ static void test_bound_and_tokens(void)
     CHECK(peak <= base + N + bound);
     pdsi_executor_release();
     CHECK_EQ_INT(pdst_count_threads(), base);
+}
+
+/* An idle executor: a 1-thread job runs on the caller, with a team of 1
+ * while it runs and the caller's own team size afterwards; a wide job is
+ * handed to an executor thread. */
+static void test_narrow_job_runs_on_caller(void)
+{
+    int e = pdsi_executor_cpus();
+    pds_error err;
+    atomic_store(&off_worker, 0);
+    atomic_store(&on_caller, 0);
+    atomic_store(&caller_team, 0);
+#ifdef PDSAFE_HAVE_ONEDNN
+    omp_set_num_threads(e + 3); /* the caller's own setting, which must survive */
+#endif
+    pdsi_executor_acquire();
+    counted narrow = {1, 0};
+    CHECK_OK(pdsi_executor_run(counted_main, &narrow, 1, &err), &err);
+    CHECK_EQ_INT(atomic_load(&on_caller), 1);
+#ifdef PDSAFE_HAVE_ONEDNN
+    CHECK_EQ_INT(atomic_load(&caller_team), 1);
+    CHECK_EQ_INT(omp_get_max_threads(), e + 3);
+#endif
+    if (e >= 2) {
+        counted wide = {e, 0};
+        CHECK_OK(pdsi_executor_run(counted_main, &wide, e, &err), &err);
+        CHECK_EQ_INT(atomic_load(&on_caller), 1);
+        CHECK_EQ_INT(atomic_load(&off_worker), 0);
+    }
+    /* The job holds its token: nothing else may use it meanwhile, so at
+     * most E threads compute (test_bound_and_tokens counts them). */
+    pdsi_executor_release();
 }
 
 /* ---- arrival order ----------------------------------------------------- */
@@ -218,6 +262,10 @@ static void test_arrival_order(void)
     int e = pdsi_executor_cpus();
     int widths[6] = {e, e, e, e, e, e};
     run_in_order(e, widths, 6);
+    /* No token free: a 1-thread job queues too (run_in_order fails if it is
+     * not queued), instead of running on its caller. */
+    int narrow[1] = {1};
+    run_in_order(e, narrow, 1);
 }
 
 /* One token is free while a wide job waits at the head: the narrow job
@@ -356,6 +404,7 @@ static void test_fork_while_submitting(void)
 int main(void)
 {
     RUN_TEST(test_bound_and_tokens);
+    RUN_TEST(test_narrow_job_runs_on_caller);
     RUN_TEST(test_arrival_order);
     RUN_TEST(test_wide_head_not_passed);
     RUN_TEST(test_many_tiny_jobs);

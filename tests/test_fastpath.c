@@ -398,6 +398,42 @@ static void g_conv_chain(tb *b)
     tb_output(b, "r9");
 }
 
+/* PP-LCNetV3's learnable affine blocks: s * x + t with 1-element parameters
+ * after convolutions and activations. The passes turn them into affines,
+ * merge each pair, fold one right after a convolution into its weights and
+ * fuse the rest as a post-op, which stays the last post-op (a convolution
+ * with [linear, hardswish, linear] computed wrong values on oneDNN 2.6): so
+ * conv + relu + affine fuses and the hard_swish after it runs alone. An
+ * affine of an input runs alone too. */
+static void g_scalar_affine(tb *b)
+{
+    const int64_t xd[4] = {2, 8, 13, 11}, one = 1, c16 = 16;
+    tb_input(b, "x", 4, xd);
+    conv(b, "conv2d", "x", "c1", 8, 16, 3, 1, 1, 1, 1, NULL);
+    tb_param(b, "c1_b", 1, &c16, -0.2f, 0.2f);
+    binary(b, "elementwise_add", "c1", "c1_b", "c1b", 1);
+    const char *sc[] = {"s1", "t1", "s2", "t2", "s3", "t3", "s4", "s5", "t5"};
+    for (int k = 0; k < 9; k++)
+        tb_param(b, sc[k], 1, &one, sc[k][0] == 's' ? 0.5f : -0.5f, sc[k][0] == 's' ? 1.5f : 0.5f);
+    binary(b, "elementwise_mul", "s1", "c1b", "a1", -1); /* the parameter as X, as LCNetV3 */
+    binary(b, "elementwise_add", "a1", "t1", "a2", -1);
+    unary(b, "hard_swish", "a2", "h1", NULL, 0);
+    binary(b, "elementwise_mul", "s2", "h1", "a3", -1);
+    binary(b, "elementwise_add", "a3", "t2", "a4", -1);
+    conv(b, "depthwise_conv2d", "a4", "c2", 16, 16, 3, 1, 1, 16, 1, NULL);
+    unary(b, "relu", "c2", "r2", NULL, 0);
+    binary(b, "elementwise_mul", "r2", "s3", "a5", -1);
+    binary(b, "elementwise_add", "t3", "a5", "a6", -1);
+    unary(b, "hard_swish", "a6", "h2", NULL, 0);
+    tb_output(b, "h2");
+    const int64_t yd[2] = {5, 7};
+    tb_input(b, "y", 2, yd);
+    binary(b, "elementwise_mul", "y", "s4", "b1", -1);
+    binary(b, "elementwise_mul", "b1", "s5", "b2", -1);
+    binary(b, "elementwise_add", "b2", "t5", "b3", -1);
+    tb_output(b, "b3");
+}
+
 /* Eight convolutions reading one filter: the load-time packing threads
  * reorder it at the same time, and its plain data may be dropped only when
  * the last of them is done with it (ASan watches for a read after free). */
@@ -836,6 +872,17 @@ static void test_fast_shared_filter(void)
 static void test_fast_deconv(void) { both_ways("transposed conv", g_deconv, 4); }
 static void test_fast_pool(void) { both_ways("pool", g_pool, 8); }
 static void test_fast_eltwise(void) { both_ways("eltwise", g_eltwise, 12); }
+static void test_fast_scalar_affine(void)
+{
+    const fast_count want[] = {
+        {"conv2d+elementwise_add+elementwise_mul+elementwise_add+hard_swish+elementwise_mul+"
+         "elementwise_add", 1, 0},
+        {"depthwise_conv2d+relu+elementwise_mul+elementwise_add", 1, 0},
+        {"hard_swish", 1, 0},
+        {"elementwise_mul+elementwise_mul+elementwise_add", 1, 0},
+        {NULL, 0, 0}};
+    both_ways_expect("scalar affines", g_scalar_affine, 4, want);
+}
 static void test_fast_matmul(void) { both_ways("matmul", g_matmul, 5); }
 
 static void test_fast_matmul_v1(void)
@@ -875,6 +922,81 @@ static void test_fast_log_softmax(void)
 {
     const fast_count want[] = {{"log_softmax", 3, 0}, {"softmax", 1, 0}, {NULL, 0, 0}};
     both_ways_expect("log_softmax", g_log_softmax, 6, want);
+}
+
+/* A backbone value (a convolution's output, in the fast backend's layout)
+ * read after an NMS by an operator that also reads the NMS output: the
+ * late-node path (graph.h). The NMS (size_after_run) is planned at its
+ * bound; reduce_sum of its Out and the add of that to r1 are late, so they
+ * are re-inferred and run on ref after the steps, from r1 kept alive to the
+ * plan's end and converted to plain layout. c2, planned after r1, shows that
+ * r1's storage was not reused while the late add still needed it. */
+static void g_nms_late(tb *b)
+{
+    const int64_t xd[4] = {1, 16, 8, 8}, bd[3] = {1, 12, 4}, sd[3] = {1, 3, 12};
+    tb_input(b, "x", 4, xd);
+    tb_input(b, "boxes", 3, bd);
+    tb_input(b, "scores", 3, sd);
+    conv(b, "conv2d", "x", "c1", 16, 32, 3, 1, 1, 1, 1, NULL);
+    unary(b, "relu", "c1", "r1", NULL, 0);
+    conv(b, "conv2d", "r1", "c2", 32, 32, 3, 1, 1, 1, 1, NULL);
+    unary(b, "relu", "c2", "r2", NULL, 0);
+    pdsi_attr na[6] = {pdst_attr_float("score_threshold", -0.5), A_INT("nms_top_k", 8),
+                       A_INT("keep_top_k", 5), pdst_attr_float("nms_threshold", 0.5),
+                       A_INT("background_label", -1), pdst_attr_bool("normalized", 1)};
+    tb_op(b, "multiclass_nms3", LIST("BBoxes=boxes", "Scores=scores"),
+          LIST("Out=nms", "Index=nms_i", "NmsRoisNum=nms_n"), na, 6);
+    pdsi_attr ra[2] = {pdst_attr_bool("reduce_all", 1), pdst_attr_bool("keep_dim", 0)};
+    unary(b, "reduce_sum", "nms", "total", ra, 2);
+    binary(b, "elementwise_add", "r1", "total", "late", -1);
+    tb_output(b, "late");
+    tb_output(b, "r2");
+    tb_output(b, "nms");
+}
+
+static void test_late_nodes(void)
+{
+    /* the two convolutions, each with its relu fused, on oneDNN */
+    const fast_count want[] = {{"conv2d+relu", 2, 0}, {NULL, 0, 0}};
+    both_ways_expect("nms_late", g_nms_late, 2, want);
+    /* what the plan did for them */
+    tb b;
+    tb_init(&b, false);
+    g_nms_late(&b);
+    pdsi_model *m = tb_model(&b);
+    if (!m)
+        return;
+    CHECK_EQ_INT(m->info.n_late, 2);
+    pds_error err;
+    pdsi_predictor *p;
+    CHECK_OK(pdsi_predictor_create(m, NULL, &p, &err), &err);
+    io in = {0};
+    random_inputs(m, &in, 99);
+    pthread_mutex_lock(&p->run_mu);
+    pdsi_predictor_begin(p, pdsi_run_id_new(), 0);
+    CHECK_OK(pdsi_predictor_run(p, in.t, (size_t)in.n, NULL, 0, &err), &err);
+    const pdsi_plan *pl = p->cur;
+    /* r1 and the NMS's Out, read by the late nodes, kept to the end */
+    CHECK_EQ_INT(pl->n_late_in, 2);
+    /* r1 leaves oneDNN's convolution in its own layout: the late add reads
+     * a plain conversion of it; the NMS's Out is plain already */
+    for (int32_t k = 0; k < pl->n_late_in; k++) {
+        const pdsi_tensor *own = &p->tensors[pl->late_in_value[k]];
+        if (strcmp(m->graph.values[pl->late_in_value[k]].name, "r1") == 0)
+            CHECK(have_onednn() ? pl->late_in[k] != own : pl->late_in[k] == own);
+        else
+            CHECK(pl->late_in[k] == own);
+    }
+    for (int32_t s = 0; s < pl->n_steps; s++)
+        CHECK(strcmp(m->graph.nodes[pl->steps[s].node].type, "reduce_sum") != 0);
+    /* 5 rows kept of the bound 5; the late add saw the real rows' sum */
+    CHECK_EQ_INT(p->result[2]->dims[0], 5);
+    CHECK_EQ_INT(p->result[0]->rank, 4);
+    pdsi_predictor_end(p);
+    pthread_mutex_unlock(&p->run_mu);
+    pdsi_predictor_free(p);
+    io_free(&in);
+    pdsi_model_release(m);
 }
 
 /* ---- the memory planner ------------------------------------------------------ */
@@ -950,6 +1072,72 @@ static void test_plan_cache(void)
     }
     pds_predictor_destroy(p, NULL);
     pds_model_destroy(m, NULL);
+}
+
+/* ---- the adaptive thread policy (runtime/adapt.h) ------------------------------ */
+
+/* A 2-thread predictor probes one thread at its 2nd and 3rd runs, whatever
+ * the machine's speed: runs_one_thread counts it, the 1-thread team has a plan
+ * of its own (its kernels are made for that team), and both teams compute
+ * the same outputs. With PDSAFE_THREAD_POLICY=fixed nothing of that happens. */
+static void run_mobilenet_20(bool fixed, pds_predictor_stats *st, float *max_diff)
+{
+    char path[1024], params[1024];
+    snprintf(path, sizeof path, "%s/mobilenetv3/inference.pdmodel", pdst_fixtures_dir());
+    snprintf(params, sizeof params, "%s/mobilenetv3/inference.pdiparams", pdst_fixtures_dir());
+    if (fixed)
+        setenv("PDSAFE_THREAD_POLICY", "fixed", 1);
+    pds_error err;
+    pds_model m = 0;
+    pds_predictor p = 0;
+    CHECK_OK(pds_model_load_files(path, params, NULL, &m, &err), &err);
+    unsetenv("PDSAFE_THREAD_POLICY");
+    pds_predictor_options po;
+    pds_predictor_options_init(&po);
+    po.num_threads = 2;
+    CHECK_OK(pds_predictor_create(m, &po, &p, &err), &err);
+    static float in[1 * 3 * 64 * 64];
+    float first[10], out[10];
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++)
+        in[i] = (float)(i % 251) / 251.0f;
+    *max_diff = 0;
+    for (int r = 0; r < 20; r++) {
+        pds_tensor x = {.dtype = PDS_FLOAT32, .rank = 4, .dims = {1, 3, 64, 64}, .data = in,
+                        .byte_length = sizeof in};
+        pds_tensor y = {.data = r ? out : first, .byte_length = sizeof out};
+        CHECK_OK(pds_predictor_run(p, &x, 1, &y, 1, &err), &err);
+        for (int k = 0; r && k < 10; k++) {
+            float d = fabsf(out[k] - first[k]) / (fabsf(first[k]) + 1e-3f);
+            *max_diff = d > *max_diff ? d : *max_diff;
+        }
+    }
+    *st = (pds_predictor_stats){.struct_size = sizeof *st};
+    CHECK_OK(pds_predictor_get_stats(p, st, &err), &err);
+    pds_predictor_destroy(p, NULL);
+    pds_model_destroy(m, NULL);
+}
+
+static void test_adaptive_threads(void)
+{
+    if (!have_onednn() || pdsi_executor_cpus() < 2) {
+        printf("     (no oneDNN or one CPU: runs have one thread, nothing to adapt)\n");
+        return;
+    }
+    pds_predictor_stats st;
+    float diff;
+    run_mobilenet_20(false, &st, &diff);
+    CHECK_EQ_INT(st.num_threads, 2);
+    /* Run 1 plans with two threads; run 2 probes one thread (it plans, so
+     * its time is not kept) and run 3 probes again, whatever the machine's
+     * speed. How many runs follow with one thread depends on the load. */
+    CHECK(st.runs_one_thread >= 2);
+    CHECK(st.runs_one_thread <= 19);
+    CHECK_EQ_INT(st.plans_cached, 2);
+    CHECK(diff < 1e-4f);
+    run_mobilenet_20(true, &st, &diff);
+    CHECK_EQ_INT(st.runs_one_thread, 0);
+    CHECK_EQ_INT(st.plans_cached, 1);
+    CHECK(diff == 0.0f);
 }
 
 /* ---- backends in the public statistics and profile --------------------------- */
@@ -1221,15 +1409,18 @@ int main(void)
     RUN_TEST(test_fast_deconv);
     RUN_TEST(test_fast_pool);
     RUN_TEST(test_fast_eltwise);
+    RUN_TEST(test_fast_scalar_affine);
     RUN_TEST(test_fast_matmul);
     RUN_TEST(test_fast_matmul_v1);
     RUN_TEST(test_fast_fc_mul);
     RUN_TEST(test_fast_batch_norm);
     RUN_TEST(test_fast_bilinear);
     RUN_TEST(test_fast_log_softmax);
+    RUN_TEST(test_late_nodes);
     RUN_TEST(test_broadcast_residual);
     RUN_TEST(test_static_shape_folding);
     RUN_TEST(test_plan_cache);
+    RUN_TEST(test_adaptive_threads);
     RUN_TEST(test_backend_report);
     RUN_TEST(test_fixtures_both_ways);
     return pdst_summary();

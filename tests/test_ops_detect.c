@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "ops/detect.h"
 
 #define DIMS(...) ((const int64_t[]){__VA_ARGS__})
 #define NARGS(T, ...) ((int)(sizeof((T[]){__VA_ARGS__}) / sizeof(T)))
@@ -385,6 +386,70 @@ static void test_matrix_nms_vs_paddle(void)
                    "[N, C, M]");
 }
 
+/* The rows the suppressions are planned at (size_after_run): shape
+ * inference from descriptors alone (no data: it must read none), the most
+ * rows Paddle's semantics allow. Per image: classes other than the
+ * background, each at most min(nms_top_k, boxes) candidates, at most
+ * keep_top_k in all; 2-D layout: images share the M rows (RoisNum's values
+ * unread). RoisNum's own shape is exact. */
+static void test_nms_row_bounds(void)
+{
+    static const struct {
+        int two_d;               /* Scores [M=7, C=3] + RoisNum [3], else [N=2, C=3, M=10] */
+        int matrix;              /* matrix_nms */
+        int64_t top, keep, bg;   /* nms_top_k, keep_top_k, background_label */
+        int64_t rows;
+    } cases[] = {
+        {0, 0, -1, -1, -1, 2 * 3 * 10}, {0, 0, -1, -1, 0, 2 * 2 * 10},
+        {0, 0, -1, -1, 5, 2 * 3 * 10} /* a background outside the classes */,
+        {0, 0, 4, -1, -1, 2 * 3 * 4},   {0, 0, 40, -1, -1, 2 * 3 * 10},
+        {0, 0, -1, 5, -1, 2 * 5},       {0, 0, 4, 100, 2, 2 * 2 * 4},
+        {0, 0, 0, -1, -1, 0},           {0, 0, -1, 0, -1, 0},
+        {1, 0, -1, -1, -1, 3 * 7},      {1, 0, -1, -1, 1, 2 * 7},
+        {1, 0, 1, -1, -1, 3 * 3} /* 3 images x 1 candidate per class */,
+        {1, 0, -1, 2, -1, 3 * 2},       {1, 0, 5, 4, -1, 3 * 4},
+        {0, 1, -1, -1, 0, 2 * 2 * 10},  {0, 1, 3, -1, -1, 2 * 3 * 3},
+        {0, 1, -1, 7, -1, 2 * 7},       {0, 1, 3, 100, -1, 2 * 3 * 3},
+    };
+    pds_error err = {0};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        /* descriptors without data */
+        pdsi_tensor bt = {0}, st_ = {0}, rt = {0};
+        if (cases[k].two_d) {
+            pdsi_tensor_set_shape(&bt, PDS_FLOAT32, 3, DIMS(7, 3, 4));
+            pdsi_tensor_set_shape(&st_, PDS_FLOAT32, 2, DIMS(7, 3));
+            pdsi_tensor_set_shape(&rt, PDS_INT32, 1, DIMS(3));
+        } else {
+            pdsi_tensor_set_shape(&bt, PDS_FLOAT32, 3, DIMS(2, 10, 4));
+            pdsi_tensor_set_shape(&st_, PDS_FLOAT32, 3, DIMS(2, 3, 10));
+        }
+        pdsi_tensor *b = &bt, *s = &st_, *r = cases[k].two_d ? &rt : NULL;
+        pdsi_tensor *o = pdst_mk_out(), *ix = pdst_mk_out(), *nr = pdst_mk_out();
+        pds_status st;
+        if (cases[k].matrix) {
+            pdsi_matrix_nms_params p = {.score_threshold = 0.1f, .nms_top_k = cases[k].top,
+                                        .keep_top_k = cases[k].keep,
+                                        .background_label = cases[k].bg};
+            st = pdst_infer_op1("matrix_nms", &p, sizeof p, (pdsi_tensor *[]){b, s}, 2,
+                                (pdsi_tensor *[]){o, ix, nr}, 3, &err);
+        } else {
+            pdsi_nms_params p = {.score_threshold = 0.1f, .nms_threshold = 0.5f,
+                                 .nms_eta = 1.0f, .nms_top_k = cases[k].top,
+                                 .keep_top_k = cases[k].keep, .background_label = cases[k].bg};
+            st = pdst_infer_op1("multiclass_nms3", &p, sizeof p, (pdsi_tensor *[]){b, s, r}, 3,
+                                (pdsi_tensor *[]){o, ix, nr}, 3, &err);
+        }
+        CHECK_OK(st, &err);
+        if (st)
+            continue;
+        if (!CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(cases[k].rows, 6)))
+            PDST_FAIL("case %zu: Out planned at %lld rows, expected %lld", k,
+                      (long long)o->dims[0], (long long)cases[k].rows);
+        CHECK_SHAPE(ix, PDS_INT32, 2, DIMS(cases[k].rows, 1));
+        CHECK_SHAPE(nr, PDS_INT32, 1, DIMS(cases[k].two_d ? 3 : 2));
+    }
+}
+
 int main(void)
 {
     RUN_TEST(test_yolo_box);
@@ -393,5 +458,6 @@ int main(void)
     RUN_TEST(test_multiclass_nms3_rois_num);
     RUN_TEST(test_multiclass_nms3_errors);
     RUN_TEST(test_matrix_nms_vs_paddle);
+    RUN_TEST(test_nms_row_bounds);
     return pdst_summary();
 }

@@ -47,8 +47,9 @@ static void test_ids_dense_in_list_order(void)
      * family's 2 (top_k_v2, argsort), instance_norm and group_norm (norm),
      * p_norm (reduce), pixel_shuffle and grid_sampler (interp), and the detect
      * family's 4 (yolo_box, prior_box, multiclass_nms3, matrix_nms), and the
-     * quant family's 2 (quantize_linear, dequantize_linear). */
-    CHECK_EQ_INT(PDSI_OP_COUNT, 83 + 7 + 11 + 8 + 8 + 2 + 5 + 4 + 2);
+     * quant family's 2 (quantize_linear, dequantize_linear); the passes'
+     * pdsafe_affine (fused). */
+    CHECK_EQ_INT(PDSI_OP_COUNT, 83 + 7 + 11 + 8 + 8 + 2 + 5 + 4 + 2 + 1);
     for (int i = 0; i < N_LISTED; i++) {
         CHECK_EQ_INT(op_list[i].id, i);
         const pdsi_opdef *d = pdsi_opdef_at(i);
@@ -162,6 +163,7 @@ static void check_slot_names_unique(const pdsi_opdef *d, const pdsi_slotdef *s, 
 static void test_flags_match_slots(void)
 {
     int n_unary = 0, n_binary = 0, n_post = 0, n_identity = 0, n_dims = 0, n_internal = 0;
+    int n_after_run = 0;
     for (int i = 0; i < PDSI_OP_COUNT; i++) {
         const pdsi_opdef *d = pdsi_opdef_at(i);
         if (!d)
@@ -174,7 +176,8 @@ static void test_flags_match_slots(void)
             PDST_FAIL("op '%s' marks data-dependent input slots it does not have (0x%x, %d "
                       "slots)", d->type, d->data_dependent_inputs, n_in);
         if (f & ~(PDSI_OPF_DIMS_ONLY | PDSI_OPF_UNARY | PDSI_OPF_BINARY | PDSI_OPF_INPLACE |
-                  PDSI_OPF_IDENTITY | PDSI_OPF_POST_OP | PDSI_OPF_INTERNAL))
+                  PDSI_OPF_IDENTITY | PDSI_OPF_POST_OP | PDSI_OPF_INTERNAL |
+                  PDSI_OPF_SIZE_AFTER_RUN))
             PDST_FAIL("op '%s' has unknown flags 0x%x", d->type, f);
         if (f & PDSI_OPF_UNARY) {
             n_unary++;
@@ -219,18 +222,29 @@ static void test_flags_match_slots(void)
                 PDST_FAIL("dims-only op '%s' has %d inputs, data mask 0x%x", d->type, n_in,
                           d->data_dependent_inputs);
         }
+        if (f & PDSI_OPF_SIZE_AFTER_RUN) {
+            n_after_run++;
+            /* the point of the flag: shape inference reads no data, so
+             * nothing upstream is pulled into phase 1 */
+            if (d->data_dependent_inputs != 0 || (f & ~PDSI_OPF_SIZE_AFTER_RUN))
+                PDST_FAIL("size-after-run op '%s' reads data in shape inference (0x%x) or has "
+                          "other flags (0x%x)", d->type, d->data_dependent_inputs, f);
+        }
         if (f & PDSI_OPF_INTERNAL) {
             n_internal++;
             if (strcmp(d->family, "fused") != 0)
                 PDST_FAIL("internal op '%s' is not of the fused family", d->type);
         }
     }
-    CHECK_EQ_INT(n_unary, 24 + 7);
+    CHECK_EQ_INT(n_unary, 24 + 7 + 1); /* + pdsafe_affine */
     CHECK_EQ_INT(n_binary, 9);
-    CHECK_EQ_INT(n_post, 21);
+    CHECK_EQ_INT(n_post, 21 + 1);
     CHECK_EQ_INT(n_identity, 3);
     CHECK_EQ_INT(n_dims, 2); /* shape, fill_constant_batch_size_like */
     CHECK_EQ_INT(n_internal, PDSI_OPS_FUSED_COUNT);
+    CHECK_EQ_INT(n_after_run, 2);
+    CHECK(pdsi_opdef_at(PDSI_OP_MULTICLASS_NMS3)->flags == PDSI_OPF_SIZE_AFTER_RUN);
+    CHECK(pdsi_opdef_at(PDSI_OP_MATRIX_NMS)->flags == PDSI_OPF_SIZE_AFTER_RUN);
     /* The ones the passes and the planner single out. */
     CHECK(pdsi_opdef_at(PDSI_OP_SHAPE)->flags == PDSI_OPF_DIMS_ONLY);
     CHECK(pdsi_opdef_at(PDSI_OP_ASSIGN)->flags == PDSI_OPF_IDENTITY);

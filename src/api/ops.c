@@ -45,7 +45,7 @@ static const struct {
     {PDSI_OPF_DIMS_ONLY, "dims_only"}, {PDSI_OPF_UNARY, "unary"},
     {PDSI_OPF_BINARY, "binary"},       {PDSI_OPF_INPLACE, "inplace"},
     {PDSI_OPF_IDENTITY, "identity"},   {PDSI_OPF_POST_OP, "post_op"},
-    {PDSI_OPF_INTERNAL, "internal"},
+    {PDSI_OPF_INTERNAL, "internal"},   {PDSI_OPF_SIZE_AFTER_RUN, "size_after_run"},
 };
 
 static void list_flags(field *f, unsigned flags)

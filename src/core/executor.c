@@ -22,6 +22,15 @@
  *    2 CPUs the executor was often the thread that the waking caller had
  *    preempted: a lock convoy that left CPUs idle.
  * Wake-ups are sent after the mutex is released, for the same reason.
+ *
+ * The caller runs a job itself when the job is 1 thread wide, nothing is
+ * queued ahead of it and a token is free (pdsi_executor_run only). There is
+ * then nothing to hand over: the hand-off (two wake-ups and two context
+ * switches, 25-30 us on a tiny model, more on a busy machine) was most of
+ * the fixed cost of a small run. The bound holds: the caller's OpenMP team
+ * size is 1 for the job (set on its own thread and restored afterwards, so
+ * its OpenMP state is as it was), and a team of 1 starts no thread; the job
+ * holds its token like any other, so at most E threads still compute.
  */
 #define _GNU_SOURCE
 #include "core/executor.h"
@@ -66,7 +75,8 @@ static struct {
     bool stopping;
     bool forking; /* fork() waits for running jobs; none may start */
     int n_started;
-    int tokens; /* free compute threads */
+    int inline_running; /* jobs running on their callers' threads */
+    int tokens;         /* free compute threads */
     job *head, *tail;
     executor ex[MAX_EXECUTORS];
 } X = {.mu = PTHREAD_MUTEX_INITIALIZER, .idle_cv = PTHREAD_COND_INITIALIZER};
@@ -362,8 +372,49 @@ pds_status pdsi_executor_run_many(void (*fn)(void *arg), void *const *args, int 
     return PDS_OK;
 }
 
+/* Runs fn(arg) on the calling thread if a 1-thread job may start now (no
+ * job queued, a token free, no fork waiting); false if it must be handed
+ * over instead. */
+static bool run_on_caller(void (*fn)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&X.mu);
+    bool can = !X.head && !X.forking && X.tokens >= 1;
+    if (can) {
+        X.tokens--;
+        X.inline_running++;
+    }
+    pthread_mutex_unlock(&X.mu);
+    if (!can)
+        return false;
+#ifdef PDSAFE_HAVE_ONEDNN
+    /* Inside a parallel region of the caller's own, oneDNN runs serially
+     * anyway; elsewhere a team size of 1 keeps its loops on this thread. */
+    int had = omp_get_max_threads();
+    if (had != 1)
+        omp_set_num_threads(1);
+#endif
+    fn(arg);
+#ifdef PDSAFE_HAVE_ONEDNN
+    if (had != 1)
+        omp_set_num_threads(had);
+#endif
+    wake_list w = {.n = 0};
+    pthread_mutex_lock(&X.mu);
+    X.tokens++;
+    X.inline_running--;
+    /* The token may be what the head of the queue waited for. */
+    dispatch(NULL, &w);
+    if (X.forking && X.inline_running == 0)
+        pthread_cond_broadcast(&X.idle_cv);
+    pthread_mutex_unlock(&X.mu);
+    wake_all(&w);
+    return true;
+}
+
 pds_status pdsi_executor_run(void (*fn)(void *arg), void *arg, int threads, pds_error *err)
 {
+    if (threads <= 1 && run_on_caller(fn, arg))
+        return PDS_OK;
     void *args[1] = {arg};
     return pdsi_executor_run_many(fn, args, 1, threads, err);
 }
@@ -380,7 +431,7 @@ void pdsi_executor_fork_prepare(void)
     pthread_mutex_lock(&X.mu);
     X.forking = true;
     for (;;) {
-        bool busy = false;
+        bool busy = X.inline_running > 0;
         for (int i = 0; i < X.n_started; i++)
             busy |= X.ex[i].job != NULL;
         if (!busy)
@@ -410,6 +461,7 @@ void pdsi_executor_fork_child(void)
      * initialised when executors start again. */
     memset(X.ex, 0, sizeof X.ex);
     X.n_started = 0;
+    X.inline_running = 0;
     X.head = X.tail = NULL;
     X.tokens = pdsi_executor_cpus();
     /* Other threads may have been waiting on it in the parent. */

@@ -8,8 +8,10 @@
  * calling OS thread (a Go program with 64 goroutines in cgo: 64 teams), and
  * setting the team size would change the callers' OpenMP state. Instead, a
  * caller hands a job to the executor and waits for it; the job runs on one of
- * at most E = online CPUs executor threads, which alone ever call
- * omp_set_num_threads (on themselves).
+ * at most E = online CPUs executor threads, which alone ever set a team size
+ * above 1 (on themselves). A 1-thread job that could start at once runs on
+ * its caller's thread instead, with a team of 1 (pdsi_executor_run says how):
+ * a team of 1 starts no thread, and a tiny run then costs no hand-off.
  *
  * The bound: executor i (0-based) only runs jobs of at most
  * T_i = max(1, E / (i + 1)) threads, so the OpenMP team it leads never grows
@@ -40,14 +42,17 @@
 void pdsi_executor_acquire(void);
 void pdsi_executor_release(void);
 
-/* Runs fn(arg) on an executor thread whose OpenMP team size is `threads`
- * (clamped to 1..E) and returns when it has finished. The caller must hold a
- * reference. PDS_ERR_INTERNAL if no executor thread can be started. */
+/* Runs fn(arg) with an OpenMP team of `threads` threads (clamped to 1..E)
+ * and returns when it has finished. The caller must hold a reference. A job
+ * of 1 thread that can start at once (no job queued, a token free) runs on
+ * the calling thread, with that thread's OpenMP team size set to 1 for the
+ * job and restored after it; any other job runs on an executor thread.
+ * PDS_ERR_INTERNAL if no executor thread can be started. */
 pds_status pdsi_executor_run(void (*fn)(void *arg), void *arg, int threads, pds_error *err);
 
-/* Runs fn(args[i]) for i in [0, n) as n jobs of `threads` threads each,
- * concurrently as far as executors and tokens allow, and returns when all
- * have finished (n <= 16). */
+/* Runs fn(args[i]) for i in [0, n) as n jobs of `threads` threads each, on
+ * executor threads, concurrently as far as executors and tokens allow, and
+ * returns when all have finished (n <= 16). */
 pds_status pdsi_executor_run_many(void (*fn)(void *arg), void *const *args, int n, int threads,
                                   pds_error *err);
 

@@ -232,6 +232,14 @@ void pdsi_buffer_free(void *p, size_t cap)
 #endif
 }
 
+bool pdsi_tensor_shrink_rows(pdsi_tensor *t, int64_t rows)
+{
+    if (t->rank < 1 || rows < 0 || rows > t->dims[0])
+        return false;
+    t->dims[0] = rows;
+    return true;
+}
+
 void pdsi_tensor_release(pdsi_tensor *t)
 {
     if (t->cap)

@@ -74,6 +74,13 @@ uint64_t pdsi_buffer_held(void);
  * contents are not preserved. */
 bool pdsi_tensor_reserve(pdsi_tensor *t);
 
+/* Lowers dim 0 of a tensor of rank >= 1 to rows, keeping its data (the
+ * first rows rows of a row-major buffer stay where they are): how a kernel
+ * whose output size is known only once it ran (PDSI_OPF_SIZE_AFTER_RUN)
+ * reports it. False, and nothing changed, if rows is negative, above dim 0,
+ * or the tensor has rank 0. */
+bool pdsi_tensor_shrink_rows(pdsi_tensor *t, int64_t rows);
+
 /* Frees an owned buffer and zeroes the tensor. */
 void pdsi_tensor_release(pdsi_tensor *t);
 

@@ -126,6 +126,17 @@ typedef struct pdsi_graph_info {
     uint8_t *early_value; /* per value: computed in phase 1 (or a graph input) */
     int32_t *last_use;    /* per value: the last node reading it (-1: none) */
     uint8_t *is_output;   /* per value: a graph output */
+    /* Sizes known after a kernel (PDSI_OPF_SIZE_AFTER_RUN): a value is late
+     * when such an operator, or a late node, produces it; a node is late
+     * when it reads a late value. Late nodes are neither early nor planned:
+     * they run after the plan's steps, on the reference kernels, with their
+     * shapes inferred from the real ones (runtime/predictor.c). late_read
+     * marks the values that are not late but that a late node reads: the
+     * plan keeps them alive to its end and in plain layout. */
+    uint8_t *late_node;
+    uint8_t *late_value;
+    uint8_t *late_read;
+    int32_t n_late;       /* late nodes */
 } pdsi_graph_info;
 
 pds_status pdsi_graph_info_make(const pdsi_graph *g, pdsi_graph_info *info, pds_error *err);

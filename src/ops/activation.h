@@ -45,6 +45,7 @@ typedef enum pdsi_unary_kind {
     PDSI_UNARY_ROUND,        /* halves to even, as Paddle 3.3's CPU kernel (rint) */
     PDSI_UNARY_SIGN,         /* -1, 0 or 1; 0 for NaN */
     PDSI_UNARY_RECIPROCAL,
+    PDSI_UNARY_LINEAR,       /* a * x + b: pdsafe_affine, made by the passes */
 } pdsi_unary_kind;
 
 /* One float32 unary function; a, b, c are its attributes as listed above. */

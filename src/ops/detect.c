@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/heap.h"
 #include "ops/detect.h"
 #include "ops/opdef.h"
 
@@ -250,7 +251,9 @@ static int64_t rois_at(const pdsi_tensor *r, int64_t i)
                                  : ((const int64_t *)r->data)[i];
 }
 
-static pds_status nms_check(const pdsi_slot *in, nms_geom *g, pds_error *err)
+/* Checks the inputs' dtypes and shapes; with_data (the kernel), also that
+ * their values are there and RoisNum's counts fit the rows. */
+static pds_status nms_check(const pdsi_slot *in, bool with_data, nms_geom *g, pds_error *err)
 {
     const pdsi_tensor *b = pdsi_slot_get(&in[0]);
     const pdsi_tensor *s = pdsi_slot_get(&in[1]);
@@ -300,6 +303,8 @@ static pds_status nms_check(const pdsi_slot *in, nms_geom *g, pds_error *err)
             return pdsi_fail(err, PDS_ERR_SHAPE, "multiclass_nms3: RoisNum has rank %d, "
                              "expected 1", r->rank);
         g->n_img = r->dims[0];
+        if (!with_data)
+            return PDS_OK;
         if (g->n_img > 0 && !r->data)
             return pdsi_fail(err, PDS_ERR_SHAPE, "multiclass_nms3: the values of RoisNum are "
                              "not known yet");
@@ -314,9 +319,11 @@ static pds_status nms_check(const pdsi_slot *in, nms_geom *g, pds_error *err)
         }
         g->rois = r;
     }
+    if (!with_data)
+        return PDS_OK;
     if ((pdsi_tensor_numel(b) > 0 && !b->data) || (pdsi_tensor_numel(s) > 0 && !s->data))
-        return pdsi_fail(err, PDS_ERR_SHAPE, "multiclass_nms3: the values of BBoxes and Scores "
-                         "are not known yet");
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "multiclass_nms3: the values of BBoxes and Scores "
+                         "are missing");
     g->boxes = b->data;
     g->scores = s->data;
     return PDS_OK;
@@ -467,7 +474,7 @@ pds_status pdsi_nms_compute(const pdsi_nms_params *p, const pdsi_slot *in, float
                             pds_error *err)
 {
     nms_geom g;
-    pds_status st = nms_check(in, &g, err);
+    pds_status st = nms_check(in, true, &g, err);
     if (st)
         return st;
     *total = 0;
@@ -514,53 +521,62 @@ pds_status pdsi_nms_compute(const pdsi_nms_params *p, const pdsi_slot *in, float
     return st;
 }
 
-/* Counts the rows an NMS keeps, over all n_img images (a compute call
- * without output buffers). */
-typedef pds_status (*nms_count_fn)(const void *params, const pdsi_slot *in, int32_t *per_image,
-                                   int64_t *total, pds_error *err);
-
-/* The shapes of an NMS: Out [total, 6], Index [total, 1], RoisNum [n_img],
- * total found by running the suppression (the row count depends on data). */
-static pds_status nms_shapes(const char *op, nms_count_fn count, int64_t n_img,
-                             const void *params, const pdsi_slot *in, const pdsi_slot *out,
-                             pds_error *err)
+/* The most rows an NMS keeps (PDSI_OPF_SIZE_AFTER_RUN: the kernel sets the
+ * real count), from Paddle's semantics: per image, each class but the
+ * background (when it is one of the c classes) keeps at most its
+ * candidates, at most min(nms_top_k, boxes) of them, and the image keeps at
+ * most keep_top_k of all its classes'. n_img images share m boxes: each has
+ * m (3-D layout), or their counts add up to at most m (2-D, split by
+ * RoisNum, whose values are read only by the kernel), which bounds the sum
+ * over images of min(keep_top_k, classes * min(nms_top_k, boxes of the
+ * image)) by min(n_img * keep_top_k, classes * min(m, n_img * nms_top_k)).
+ * nms_check bounds c * m * n_img by INT32_MAX, so nothing here overflows. */
+static int64_t nms_rows_bound(bool two_d, int64_t n_img, int64_t m, int64_t c,
+                              int64_t background, int64_t nms_top_k, int64_t keep_top_k)
 {
-    int32_t *per_image = malloc(sizeof *per_image * (size_t)(n_img > 0 ? n_img : 1));
-    if (!per_image)
-        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "%s: could not allocate the counts of %lld "
-                         "images", op, (long long)n_img);
-    int64_t total;
-    pds_status st = count(params, in, per_image, &total, err);
-    free(per_image);
-    if (st)
-        return st;
-    const int64_t od[2] = {total, 6}, id[2] = {total, 1}, nd[1] = {n_img};
+    const int64_t classes = c - (background >= 0 && background < c ? 1 : 0);
+    if (two_d) {
+        int64_t cand = nms_top_k > -1 && n_img * nms_top_k < m ? n_img * nms_top_k : m;
+        int64_t rows = classes * cand;
+        return keep_top_k > -1 && n_img * keep_top_k < rows ? n_img * keep_top_k : rows;
+    }
+    int64_t cand = nms_top_k > -1 && nms_top_k < m ? nms_top_k : m;
+    int64_t per = classes * cand;
+    if (keep_top_k > -1 && keep_top_k < per)
+        per = keep_top_k;
+    return n_img * per;
+}
+
+/* The shapes of an NMS at their bound: Out [rows, 6], Index [rows, 1],
+ * RoisNum [n_img] (exact). */
+static void nms_set_shapes(const pdsi_slot *out, int64_t rows, int64_t n_img)
+{
+    const int64_t od[2] = {rows, 6}, id[2] = {rows, 1}, nd[1] = {n_img};
     pdsi_out_set(out, 0, PDS_FLOAT32, 2, od);
     pdsi_out_set(out, 1, PDS_INT32, 2, id);
     pdsi_out_set(out, 2, PDS_INT32, 1, nd);
-    return PDS_OK;
-}
-
-static pds_status nms_count(const void *params, const pdsi_slot *in, int32_t *per_image,
-                            int64_t *total, pds_error *err)
-{
-    return pdsi_nms_compute(params, in, NULL, NULL, 0, per_image, total, err);
 }
 
 static pds_status nms_infer(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                             pds_error *err)
 {
+    const pdsi_nms_params *p = params;
     nms_geom g;
-    pds_status st = nms_check(in, &g, err);
+    pds_status st = nms_check(in, false, &g, err);
     if (st)
         return st;
-    return nms_shapes("multiclass_nms3", nms_count, g.n_img, params, in, out, err);
+    nms_set_shapes(out, nms_rows_bound(g.two_d, g.n_img, g.m, g.c, p->background_label,
+                                       p->nms_top_k, p->keep_top_k),
+                   g.n_img);
+    return PDS_OK;
 }
 
 static const pdsi_opdef op_multiclass_nms3 = {
     .id = PDSI_OP_MULTICLASS_NMS3,
     .type = "multiclass_nms3",
     .family = FAMILY,
+    /* the rows kept are known from the boxes and scores, after the kernel */
+    .flags = PDSI_OPF_SIZE_AFTER_RUN,
     .in = {{"BBoxes", PDSI_SLOT_REQUIRED},
            {"Scores", PDSI_SLOT_REQUIRED},
            {"RoisNum", PDSI_SLOT_OPTIONAL}},
@@ -570,8 +586,6 @@ static const pdsi_opdef op_multiclass_nms3 = {
     .params_size = sizeof(pdsi_nms_params),
     .parse = nms_parse,
     .infer = nms_infer,
-    /* the number of rows is known only from the boxes and scores */
-    .data_dependent_inputs = 0x7u,
 };
 
 /* ---- matrix_nms -------------------------------------------------------------- */
@@ -600,8 +614,10 @@ static pds_status matrix_nms_parse(const pdsi_attrs *attrs, void *params, pds_er
     return PDS_OK;
 }
 
-/* BBoxes [N, M, 4] and Scores [N, C, M], float32, with their data. */
-static pds_status matrix_nms_check(const pdsi_slot *in, nms_geom *g, pds_error *err)
+/* BBoxes [N, M, 4] and Scores [N, C, M], float32; with_data (the kernel),
+ * also their values. */
+static pds_status matrix_nms_check(const pdsi_slot *in, bool with_data, nms_geom *g,
+                                   pds_error *err)
 {
     const pdsi_tensor *b = pdsi_slot_get(&in[0]);
     const pdsi_tensor *s = pdsi_slot_get(&in[1]);
@@ -623,81 +639,25 @@ static pds_status matrix_nms_check(const pdsi_slot *in, nms_geom *g, pds_error *
     if (g->m > 0 && g->c > INT32_MAX / g->m / (g->n_img ? g->n_img : 1))
         return pdsi_fail(err, PDS_ERR_SHAPE, "matrix_nms: Scores %s has more entries than the "
                          "int32 Index can number", bs);
+    if (!with_data)
+        return PDS_OK;
     if ((pdsi_tensor_numel(b) > 0 && !b->data) || (pdsi_tensor_numel(s) > 0 && !s->data))
-        return pdsi_fail(err, PDS_ERR_SHAPE, "matrix_nms: the values of BBoxes and Scores are "
-                         "not known yet");
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "matrix_nms: the values of BBoxes and Scores are "
+                         "missing");
     g->boxes = b->data;
     g->scores = s->data;
     return PDS_OK;
 }
 
-/* libstdc++'s std::partial_sort(a, a + mid, a + n, key[x] > key[y]) on
- * indices a: heap select, then heap sort, step by step as GCC's library
- * does, so that equal keys come out in the same order as in Paddle. */
-typedef struct keyed_heap {
-    const float *key;
-    int32_t *a;
-} keyed_heap;
-
-static bool kh_before(const keyed_heap *h, int32_t x, int32_t y)
+/* Indices ordered by descending key with libstdc++'s std::partial_sort
+ * (core/heap.h), so that equal keys come out in the same order as in
+ * Paddle. */
+static bool key_before(const float *key, const int32_t *x, const int32_t *y)
 {
-    return h->key[x] > h->key[y];
+    return key[*x] > key[*y];
 }
 
-static void kh_push(keyed_heap *h, int64_t hole, int64_t top, int32_t v)
-{
-    int64_t parent = (hole - 1) / 2;
-    while (hole > top && kh_before(h, h->a[parent], v)) {
-        h->a[hole] = h->a[parent];
-        hole = parent;
-        parent = (hole - 1) / 2;
-    }
-    h->a[hole] = v;
-}
-
-static void kh_adjust(keyed_heap *h, int64_t hole, int64_t len, int32_t v)
-{
-    const int64_t top = hole;
-    int64_t child = hole;
-    while (child < (len - 1) / 2) {
-        child = 2 * (child + 1);
-        if (kh_before(h, h->a[child], h->a[child - 1]))
-            child--;
-        h->a[hole] = h->a[child];
-        hole = child;
-    }
-    if ((len & 1) == 0 && child == (len - 2) / 2) {
-        child = 2 * (child + 1);
-        h->a[hole] = h->a[child - 1];
-        hole = child - 1;
-    }
-    kh_push(h, hole, top, v);
-}
-
-static void kh_pop(keyed_heap *h, int64_t len, int64_t r)
-{
-    int32_t v = h->a[r];
-    h->a[r] = h->a[0];
-    kh_adjust(h, 0, len, v);
-}
-
-static void kh_partial_sort(const float *key, int32_t *a, int64_t mid, int64_t n)
-{
-    keyed_heap h = {key, a};
-    if (mid >= 2)
-        for (int64_t parent = (mid - 2) / 2;; parent--) {
-            kh_adjust(&h, parent, mid, a[parent]);
-            if (parent == 0)
-                break;
-        }
-    for (int64_t i = mid; i < n; i++)
-        if (kh_before(&h, a[i], a[0]))
-            kh_pop(&h, mid, i);
-    for (int64_t l = mid; l > 1;) {
-        l--;
-        kh_pop(&h, l, l);
-    }
-}
+PDSI_HEAP_DEFINE(kh, int32_t, float, key_before)
 
 /* Working memory of one image. */
 typedef struct mnms_work {
@@ -724,7 +684,7 @@ static pds_status mnms_class(const pdsi_matrix_nms_params *p, const nms_geom *g,
     int64_t pre = p->nms_top_k > -1 && n > p->nms_top_k ? p->nms_top_k : n;
     if (pre == 0)
         return PDS_OK;
-    kh_partial_sort(sc, w->perm, pre, n);
+    kh_partial_sort(sc, w->perm, 0, pre, n);
     const int64_t tri = pre * (pre - 1) / 2;
     if (tri > w->iou_cap) {
         if (tri > (int64_t)1 << 28)
@@ -779,7 +739,7 @@ pds_status pdsi_matrix_nms_compute(const pdsi_matrix_nms_params *p, const pdsi_s
                                    int64_t *total, pds_error *err)
 {
     nms_geom g;
-    pds_status st = matrix_nms_check(in, &g, err);
+    pds_status st = matrix_nms_check(in, true, &g, err);
     if (st)
         return st;
     *total = 0;
@@ -810,7 +770,7 @@ pds_status pdsi_matrix_nms_compute(const pdsi_matrix_nms_params *p, const pdsi_s
         for (int64_t k = 0; k < nk; k++)
             w.order[k] = (int32_t)k;
         if (keep > 0)
-            kh_partial_sort(w.score, w.order, keep, nk);
+            kh_partial_sort(w.score, w.order, 0, keep, nk);
         per_image[i] = (int32_t)keep;
         if (out && keep > cap - *total) {
             st = pdsi_fail(err, PDS_ERR_INTERNAL, "matrix_nms: more rows kept than the %lld Out "
@@ -838,26 +798,26 @@ pds_status pdsi_matrix_nms_compute(const pdsi_matrix_nms_params *p, const pdsi_s
     return st;
 }
 
-static pds_status matrix_nms_count(const void *params, const pdsi_slot *in,
-                                   int32_t *per_image, int64_t *total, pds_error *err)
-{
-    return pdsi_matrix_nms_compute(params, in, NULL, NULL, 0, per_image, total, err);
-}
-
 static pds_status matrix_nms_infer(const void *params, const pdsi_slot *in,
                                    const pdsi_slot *out, pds_error *err)
 {
+    const pdsi_matrix_nms_params *p = params;
     nms_geom g;
-    pds_status st = matrix_nms_check(in, &g, err);
+    pds_status st = matrix_nms_check(in, false, &g, err);
     if (st)
         return st;
-    return nms_shapes("matrix_nms", matrix_nms_count, g.n_img, params, in, out, err);
+    nms_set_shapes(out, nms_rows_bound(false, g.n_img, g.m, g.c, p->background_label,
+                                       p->nms_top_k, p->keep_top_k),
+                   g.n_img);
+    return PDS_OK;
 }
 
 static const pdsi_opdef op_matrix_nms = {
     .id = PDSI_OP_MATRIX_NMS,
     .type = "matrix_nms",
     .family = FAMILY,
+    /* the rows kept are known from the boxes and scores, after the kernel */
+    .flags = PDSI_OPF_SIZE_AFTER_RUN,
     .in = {{"BBoxes", PDSI_SLOT_REQUIRED}, {"Scores", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED},
             {"Index", PDSI_SLOT_OPTIONAL},
@@ -865,8 +825,6 @@ static const pdsi_opdef op_matrix_nms = {
     .params_size = sizeof(pdsi_matrix_nms_params),
     .parse = matrix_nms_parse,
     .infer = matrix_nms_infer,
-    /* the number of rows is known only from the boxes and scores */
-    .data_dependent_inputs = 0x3u,
 };
 
 const pdsi_opdef *const pdsi_ops_detect[] = {

@@ -55,7 +55,9 @@ int pdsi_prior_box_count(const pdsi_prior_box_params *p);
  * (RoisNum then ignored, n = N), or BBoxes [M, C, 4] with Scores [M, C] split
  * into images by RoisNum (required then, n = its length). Only 4-value boxes:
  * Paddle's polygon boxes (8 to 32 values) are refused. K is known only from
- * the data: shape inference computes the suppression (pdsi_nms_compute). */
+ * the data (PDSI_OPF_SIZE_AFTER_RUN): shape inference sets Out and Index to
+ * the most rows Paddle's semantics allow, and the kernel sets the rows it
+ * kept. */
 typedef struct pdsi_nms_params {
     float score_threshold, nms_threshold, nms_eta;
     int64_t nms_top_k, keep_top_k, background_label;

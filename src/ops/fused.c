@@ -6,6 +6,7 @@
 #include "ops/fused.h"
 #include "ops/opdef.h"
 
+#include "ops/activation.h"
 #include "ops/elementwise.h"
 
 #include <string.h>
@@ -115,8 +116,41 @@ static const pdsi_opdef op_fused_matmul = {
     .infer = infer_fmatmul,
 };
 
+/* x * s + t from elementwise_mul / elementwise_add with 1-element float32
+ * parameters (passes/passes.c): the shape is the activation's, as the
+ * broadcast of a [1] against it gives (rank 0 broadcasts to [1]). */
+static pds_status infer_faffine(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                pds_error *err)
+{
+    (void)params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pds_status st = pdsi_check_f32(x, "input 'X'", err);
+    if (st)
+        return st;
+    pdsi_tensor *o = pdsi_slot_get(&out[0]);
+    if (x->rank == 0) {
+        const int64_t one[1] = {1};
+        pdsi_tensor_set_shape(o, PDS_FLOAT32, 1, one);
+    } else {
+        pdsi_tensor_set_shape(o, PDS_FLOAT32, x->rank, x->dims);
+    }
+    return PDS_OK;
+}
+
+static const pdsi_opdef op_fused_affine = {
+    .id = PDSI_OP_PDSAFE_AFFINE,
+    .type = "pdsafe_affine",
+    .family = FAMILY,
+    .flags = PDSI_OPF_INTERNAL | PDSI_OPF_UNARY | PDSI_OPF_INPLACE | PDSI_OPF_POST_OP,
+    .in = {{"X", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_unary_params),
+    .infer = infer_faffine,
+};
+
 const pdsi_opdef *const pdsi_ops_fused[] = {
     &op_fused_conv,
     &op_fused_matmul,
+    &op_fused_affine,
 };
 PDSI_OPDEF_TABLE_CHECK(FUSED, fused);

@@ -183,7 +183,8 @@
  * (PDSI_OPF_INTERNAL). */
 #define PDSI_OPS_FUSED(X)                                                                     \
     X(PDSAFE_CONV, pdsafe_conv)                                                               \
-    X(PDSAFE_MATMUL, pdsafe_matmul)
+    X(PDSAFE_MATMUL, pdsafe_matmul)                                                           \
+    X(PDSAFE_AFFINE, pdsafe_affine)
 
 /* The families in id order: F(FAMILY, name); name is the family's file name
  * in ops/ and kernels/ref/ and the opdef's `family`. */

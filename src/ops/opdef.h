@@ -69,6 +69,16 @@ enum {
     /* Made by the load-time passes; a model file cannot name it
      * (pdsi_opdef_find does not find it). */
     PDSI_OPF_INTERNAL = 1u << 6,
+    /* Output sizes known after the kernel (multiclass_nms3, matrix_nms):
+     * infer reads no data and sets an upper bound on dim 0 of each output;
+     * the kernel writes at most that many rows and then sets each output's
+     * real dim 0 (pdsi_tensor_shrink_rows), never more than the bound and
+     * never any other dim. Every operator reading such an output, and all
+     * that depends on it, is "late" (graph/graph.h): re-inferred from the
+     * real shapes and run after the plan's steps. A backend that takes such
+     * an operator must write its outputs in plain layout (as ref does): the
+     * planner's conversions are sized at plan time, from the bound. */
+    PDSI_OPF_SIZE_AFTER_RUN = 1u << 7,
 };
 
 typedef struct pdsi_slotdef {

@@ -636,6 +636,52 @@ static pds_status fold_bias_add(rewriter *r, int32_t filter, int32_t *bias, int3
     return st;
 }
 
+/* An affine a * y + b of the output folded into filter w and bias: a * w and
+ * a * bias + b (one scale for every channel, so the filter's layout does not
+ * matter). */
+static pds_status fold_affine(rewriter *r, int32_t *filter, int32_t *bias, int64_t M,
+                              const pdsi_unary_params *u)
+{
+    pdsi_graph *g = r->g;
+    const pdsi_tensor *w = &g->values[*filter].data;
+    int64_t numel = pdsi_tensor_numel(w);
+    if (w->dtype != PDS_FLOAT32 || !w->data || w->rank != 4)
+        return PDS_ERR_UNSUPPORTED_OP;
+    size_t nw_cap = 0, nb_cap;
+    float *nw = u->a != 1.0f ? pdsi_buffer_alloc(sizeof *nw * (size_t)numel, &nw_cap) : NULL;
+    float *nb = pdsi_buffer_alloc(sizeof *nb * (size_t)M, &nb_cap);
+    if ((u->a != 1.0f && !nw) || !nb) {
+        pdsi_buffer_free(nw, nw_cap);
+        pdsi_buffer_free(nb, nb_cap);
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not fold an affine");
+    }
+    const float *ob = *bias >= 0 ? g->values[*bias].data.data : NULL;
+    for (int64_t m = 0; m < M; m++)
+        nb[m] = u->a * (ob ? ob[m] : 0.0f) + u->b;
+    const char *base = g->values[*filter].name;
+    int64_t wdims[4];
+    memcpy(wdims, w->dims, sizeof wdims);
+    int32_t nf = *filter, nbias;
+    pds_status st = PDS_OK;
+    if (nw) {
+        scale_floats(nw, w->data, numel, u->a);
+        if ((st = new_param(r, base, "w", 4, wdims, nw, nw_cap, &nf))) {
+            pdsi_buffer_free(nb, nb_cap);
+            return st;
+        }
+    }
+    const int64_t bd[1] = {M};
+    if ((st = new_param(r, base, "b", 1, bd, nb, nb_cap, &nbias)))
+        return st;
+    if (nf != *filter)
+        drop_if_unshared(r, *filter);
+    if (*bias >= 0)
+        drop_if_unshared(r, *bias);
+    *filter = nf;
+    *bias = nbias;
+    return PDS_OK;
+}
+
 static bool same_nominal(const rewriter *r, int32_t a, int32_t b)
 {
     if (!r->nominal || a >= r->n_nominal || b >= r->n_nominal)
@@ -807,7 +853,9 @@ static pds_status absorb_chain(rewriter *r, int32_t i, int32_t *y, absorb_fn abs
             return st;
         if (next < 0)
             return pdsi_fail(r->err, PDS_ERR_INTERNAL, "fused operator without an output");
-        if ((st = extend_type(r, &r->g->nodes[i], cn->def->type)))
+        /* An internal operator (a rewritten one) is named by what it was. */
+        const char *t = cn->def->flags & PDSI_OPF_INTERNAL ? cn->type : cn->def->type;
+        if ((st = extend_type(r, &r->g->nodes[i], t)))
             return st;
         r->dead[c] = 1;
         *y = next;
@@ -817,9 +865,109 @@ static pds_status absorb_chain(rewriter *r, int32_t i, int32_t *y, absorb_fn abs
 }
 
 /* A unary post-op (attribute form) applied to the fusion's output y. */
-static bool takes_unary(const pdsi_node *cn, int32_t y, int32_t n_post, pdsi_unary_params *u)
+static bool takes_unary(const pdsi_node *cn, int32_t y, const pdsi_post_op *post, int32_t n_post,
+                        pdsi_unary_params *u)
 {
+    /* oneDNN 2.6 computed a convolution with the post-ops [linear, hardswish]
+     * wrongly (PP-OCRv4's detector: 345 of 706560 pixels flipped between 0
+     * and 1; [hardswish, linear] and each alone are right): a linear post-op
+     * stays the last one. */
+    if (n_post > 0 && !post[n_post - 1].residual &&
+        post[n_post - 1].unary.kind == PDSI_UNARY_LINEAR)
+        return false;
     return fusable_unary(cn, u) && in_value(cn, "X") == y && n_post < PDSI_FUSED_MAX_POST;
+}
+
+/* ---- scalar affines: x * s and x + t with 1-element parameters ------------------- */
+
+/* PP-LCNetV3 (the PP-OCRv4 detector's backbone) follows every convolution
+ * and activation with a "learnable affine block", s * x + t with s and t
+ * parameters of one element: 124 binary operators on the detector, a quarter
+ * of its time, each a broadcast binary primitive over the whole activation.
+ * As pdsafe_affine (unary a * x + b) they merge pairwise and fuse into the
+ * convolution before them as post-ops. */
+
+/* v is a 1-element float32 parameter of rank 0 or 1: its value. */
+static bool scalar_param(const pdsi_graph *g, int32_t v, float *value)
+{
+    if (!is_param(g, v))
+        return false;
+    const pdsi_tensor *t = &g->values[v].data;
+    if (t->dtype != PDS_FLOAT32 || t->rank > 1 || pdsi_tensor_numel(t) != 1 || !t->data)
+        return false;
+    *value = *(const float *)t->data;
+    return true;
+}
+
+/* elementwise_mul / elementwise_add of a float32 activation of rank >= 1
+ * (at nominal shapes) and a scalar parameter becomes pdsafe_affine. */
+static pds_status to_affine(rewriter *r, int32_t i)
+{
+    pdsi_graph *g = r->g;
+    pdsi_node *node = &g->nodes[i];
+    pdsi_op_id id = node->def->id;
+    if (id != PDSI_OP_ELEMENTWISE_MUL && id != PDSI_OP_ELEMENTWISE_ADD)
+        return PDS_OK;
+    int32_t x = in_value(node, "X"), y = in_value(node, "Y"), out = out_value(node, "Out");
+    float s;
+    int32_t v = -1, param = -1;
+    if (x >= 0 && y >= 0 && x != y && scalar_param(g, y, &s) && !is_param(g, x))
+        v = x, param = y;
+    else if (x >= 0 && y >= 0 && x != y && scalar_param(g, x, &s) && !is_param(g, y))
+        v = y, param = x;
+    if (v < 0 || out < 0 || v >= r->n_nominal || r->nominal[v].dtype != PDS_FLOAT32 ||
+        r->nominal[v].rank < 1)
+        return PDS_OK;
+    pdsi_unary_params *u = calloc(1, sizeof *u);
+    if (!u)
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not rewrite a scalar affine");
+    u->kind = PDSI_UNARY_LINEAR;
+    u->a = id == PDSI_OP_ELEMENTWISE_MUL ? s : 1.0f;
+    u->b = id == PDSI_OP_ELEMENTWISE_MUL ? 0.0f : s;
+    drop_if_unshared(r, param);
+    const int32_t ins[1] = {v}, outs[1] = {out};
+    return reslot(r, node, pdsi_opdef_at(PDSI_OP_PDSAFE_AFFINE), ins, 1, outs, 1, u);
+}
+
+/* absorb_fn of an affine: the affine that reads its output, composed. */
+static pds_status affine_absorb(rewriter *r, void *fusion, const pdsi_node *cn, bool *taken,
+                                int32_t *next)
+{
+    (void)r;
+    pdsi_unary_params *u = fusion;
+    if (cn->def->id != PDSI_OP_PDSAFE_AFFINE)
+        return PDS_OK;
+    const pdsi_unary_params *c = cn->params;
+    u->b = c->a * u->b + c->b;
+    u->a = c->a * u->a;
+    *taken = true;
+    *next = out_value(cn, "Out");
+    return PDS_OK;
+}
+
+static pds_status scalar_affines(rewriter *r)
+{
+    pdsi_graph *g = r->g;
+    if (!r->nominal)
+        return PDS_OK;
+    pds_status st = PDS_OK;
+    for (int32_t i = 0; i < g->n_nodes && !st; i++)
+        if (!r->dead[i])
+            st = to_affine(r, i);
+    if (st || (st = count_users(r)))
+        return st;
+    for (int32_t i = 0; i < g->n_nodes && !st; i++) {
+        pdsi_node *node = &g->nodes[i];
+        if (r->dead[i] || node->def->id != PDSI_OP_PDSAFE_AFFINE)
+            continue;
+        int32_t y = out_value(node, "Out");
+        st = absorb_chain(r, i, &y, affine_absorb, node->params);
+        if (!st && y != out_value(node, "Out")) {
+            node->vals[node->out_off[0]] = y;
+            g->values[y].producer = i;
+        }
+    }
+    return st;
 }
 
 /* ---- fusing a convolution -------------------------------------------------------- */
@@ -939,7 +1087,14 @@ static pds_status conv_absorb(rewriter *r, void *fusion, const pdsi_node *cn, bo
     } else if (cn->def->id == PDSI_OP_ELEMENTWISE_ADD) {
         st = conv_absorb_add(r, f, cn, taken);
         *next = out_value(cn, "Out");
-    } else if (takes_unary(cn, f->y, f->p->n_post, &u)) {
+    } else if (cn->def->id == PDSI_OP_PDSAFE_AFFINE && f->p->n_post == 0 && f->res < 0) {
+        /* Before any post-op it folds into the weights: no work per run. */
+        st = fold_affine(r, &f->filter, &f->bias, f->M, cn->params);
+        if (st == PDS_ERR_UNSUPPORTED_OP)
+            return PDS_OK;
+        *taken = st == PDS_OK;
+        *next = out_value(cn, "Out");
+    } else if (takes_unary(cn, f->y, f->p->post, f->p->n_post, &u)) {
         f->p->post[f->p->n_post++].unary = u;
         *taken = true;
         *next = out_value(cn, "Out");
@@ -1062,7 +1217,7 @@ static pds_status matmul_absorb(rewriter *r, void *fusion, const pdsi_node *cn, 
         if (!bias_fits_last_dim(r, f->y, &r->g->values[b].data))
             return PDS_OK;
         f->bias = b;
-    } else if (takes_unary(cn, f->y, f->p->n_post, &u)) {
+    } else if (takes_unary(cn, f->y, f->p->post, f->p->n_post, &u)) {
         f->p->post[f->p->n_post++].unary = u;
     } else {
         return PDS_OK;
@@ -1179,7 +1334,7 @@ pds_status pdsi_passes_run(pdsi_graph *g, pds_error *err)
             have_info = true;
         }
     }
-    if ((st = count_users(&r)))
+    if ((st = count_users(&r)) || (st = scalar_affines(&r)))
         goto out;
     for (int32_t i = 0; i < g->n_nodes; i++) {
         if (r.dead[i])

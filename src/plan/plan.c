@@ -19,13 +19,15 @@ size_t pdsi_plan_key_len(const pdsi_graph *g)
     return (size_t)g->n_values * KEY_STRIDE;
 }
 
-uint64_t pdsi_plan_key(const pdsi_graph *g, const pdsi_tensor *tensors, int64_t *key)
+uint64_t pdsi_plan_key(const pdsi_graph *g, const pdsi_graph_info *info,
+                       const pdsi_tensor *tensors, int64_t *key)
 {
     uint64_t h = 1469598103934665603ull;
     for (int32_t v = 0; v < g->n_values; v++) {
         int64_t *k = &key[(size_t)v * KEY_STRIDE];
         memset(k, 0, sizeof *k * KEY_STRIDE);
-        if (g->values[v].kind != PDSI_VALUE_PARAM) {
+        /* late values are not planned: their shapes are the last run's */
+        if (g->values[v].kind != PDSI_VALUE_PARAM && !info->late_value[v]) {
             const pdsi_tensor *t = &tensors[v];
             k[0] = t->dtype;
             k[1] = t->rank;
@@ -65,6 +67,8 @@ typedef struct builder {
     int32_t *alias;        /* per tensor index: shares storage with (-1) */
     int32_t n_tensors_cap;
     int32_t *outs;         /* per graph output: the plain tensor handed out */
+    int32_t *late_in, *late_in_value; /* plain tensors late nodes read, and their values */
+    int32_t n_late_in;
     size_t *temp_off;      /* per step: arena offset of its intermediates */
     pds_error *err;
 } builder;
@@ -233,6 +237,13 @@ static bool in_arena(const builder *b, int32_t i)
     return b->g->values[i].kind != PDSI_VALUE_PARAM && !b->info->early_value[i];
 }
 
+/* Is value v read after the plan's steps (handed out, or read by a late
+ * node)? */
+static bool kept_to_end(const builder *b, int32_t v)
+{
+    return b->info->is_output[v] || b->info->late_read[v];
+}
+
 /* Does anything after step `node` (in node order) still read tensor i, or is
  * it handed out? Extras made for one node die with it. */
 static bool dies_at(const builder *b, int32_t i, int32_t node)
@@ -241,10 +252,10 @@ static bool dies_at(const builder *b, int32_t i, int32_t node)
         /* An extra conversion may be shared by later readers of its value. */
         for (int32_t v = 0; v < b->nv; v++)
             if (b->conv_of[v] == i)
-                return b->info->last_use[v] <= node && !b->info->is_output[v];
+                return b->info->last_use[v] <= node && !kept_to_end(b, v);
         return true;
     }
-    return b->info->last_use[i] <= node && !b->info->is_output[i];
+    return b->info->last_use[i] <= node && !kept_to_end(b, i);
 }
 
 /* Offers node i to the set's backends in order; the first that accepts it
@@ -430,6 +441,8 @@ static pds_status place(builder *b, pdsi_plan *pl)
     }
     for (int32_t i = 0; i < b->g->n_outputs; i++)
         lastu[b->outs[i]] = b->n_steps;
+    for (int32_t k = 0; k < b->n_late_in; k++)
+        lastu[b->late_in[k]] = b->n_steps;
     /* One usage record per storage group (a tensor and those aliasing it),
      * then one per step with intermediates (alive for that step only). */
     size_t n_rec = 0;
@@ -501,7 +514,40 @@ static void builder_free(builder *b)
     free(b->conv_of);
     free(b->alias);
     free(b->outs);
+    free(b->late_in);
+    free(b->late_in_value);
     free(b->temp_off);
+}
+
+/* The values late nodes read from the steps (graph.h, late_read): in plain
+ * layout, alive to the end (kept_to_end), listed with the tensor that holds
+ * them plain; parameters a backend packed get their plain data back. */
+static pds_status keep_late_inputs(builder *b)
+{
+    const pdsi_graph *g = b->g;
+    int32_t n = 0;
+    for (int32_t v = 0; v < g->n_values; v++)
+        n += b->info->late_read[v] && in_arena(b, v);
+    if (!b->info->n_late)
+        return PDS_OK;
+    b->late_in = malloc(sizeof *b->late_in * ((size_t)n + 1));
+    b->late_in_value = malloc(sizeof *b->late_in_value * ((size_t)n + 1));
+    if (!b->late_in || !b->late_in_value)
+        return oom(b, "late inputs");
+    pds_status st = PDS_OK;
+    for (int32_t v = 0; v < g->n_values && !st; v++) {
+        if (!b->info->late_read[v])
+            continue;
+        if (g->values[v].kind == PDSI_VALUE_PARAM) {
+            st = restore_plain(b, v);
+        } else if (in_arena(b, v)) {
+            b->late_in_value[b->n_late_in] = v;
+            st = converted(b, g->n_nodes ? g->n_nodes - 1 : 0, v, PDSI_LAYOUT_PLAIN,
+                           &b->late_in[b->n_late_in]);
+            b->n_late_in += !st;
+        }
+    }
+    return st;
 }
 
 pds_status pdsi_plan_build(const pdsi_graph *g, const pdsi_graph_info *info,
@@ -531,9 +577,11 @@ pds_status pdsi_plan_build(const pdsi_graph *g, const pdsi_graph_info *info,
                            g->nodes[i].index, g->nodes[i].type, i, g->n_nodes);
             goto fail;
         }
-        if (!info->early_node[i] && (st = plan_node(&b, i)))
+        if (!info->early_node[i] && !info->late_node[i] && (st = plan_node(&b, i)))
             goto fail;
     }
+    if ((st = keep_late_inputs(&b)))
+        goto fail;
     /* Graph outputs are handed out in plain layout. */
     b.outs = malloc(sizeof *b.outs * ((size_t)g->n_outputs + 1));
     if (!b.outs) {
@@ -559,6 +607,19 @@ pds_status pdsi_plan_build(const pdsi_graph *g, const pdsi_graph_info *info,
     b.extra = NULL;
     for (int32_t i = 0; i < g->n_outputs; i++)
         pl->out[i] = pdsi_plan_tensor(pl, tensors, b.outs[i]);
+    if (b.n_late_in) {
+        pl->late_in = calloc((size_t)b.n_late_in, sizeof *pl->late_in);
+        pl->late_in_value = malloc(sizeof *pl->late_in_value * (size_t)b.n_late_in);
+        if (!pl->late_in || !pl->late_in_value) {
+            st = oom(&b, "late inputs");
+            goto fail;
+        }
+        for (int32_t k = 0; k < b.n_late_in; k++) {
+            pl->late_in[k] = pdsi_plan_tensor(pl, tensors, b.late_in[k]);
+            pl->late_in_value[k] = b.late_in_value[k];
+        }
+        pl->n_late_in = b.n_late_in;
+    }
     if ((st = finish_steps(&b, pl)))
         goto fail;
     for (int32_t s = 0; s < pl->n_steps; s++)
@@ -598,6 +659,8 @@ void pdsi_plan_free(pdsi_plan *pl)
     free(pl->extra);
     free(pl->offset);
     free(pl->out);
+    free(pl->late_in);
+    free(pl->late_in_value);
     free(pl->key);
     free(pl);
 }

@@ -16,6 +16,10 @@
  *     output in place) are placed together;
  *   - the graph outputs: which tensor holds each one in plain layout.
  *
+ * Late nodes (graph.h: downstream of an operator whose output sizes are
+ * known only after its kernel ran) are not planned: the runtime infers and
+ * runs them after the steps, from what late_in lists.
+ *
  * Values computed in phase 1 (graph inputs and the small shape computations
  * that later shapes depend on) and parameters stay outside the arena.
  */
@@ -57,18 +61,27 @@ typedef struct pdsi_plan {
     int32_t n_extra;
     size_t *offset;    /* per tensor (value or extra): arena offset, SIZE_MAX = not in the arena */
     pdsi_tensor **out; /* per graph output: the plain tensor to hand out */
+    /* What late nodes (graph.h) read from the steps: value late_in_value[k]
+     * is in plain layout in late_in[k] (the value's own tensor, or a
+     * conversion of it), alive after the last step. */
+    pdsi_tensor **late_in;
+    int32_t *late_in_value;
+    int32_t n_late_in;
     size_t arena_bytes;   /* planned */
     size_t naive_bytes;   /* every arena tensor in its own buffer */
     size_t scratch_bytes; /* backend scratch, shared by all steps */
     int32_t n_fast;       /* BACKEND steps of a backend other than ref */
     int32_t n_convert;
     uint64_t last_used;
+    int team; /* the OpenMP team size its kernels were made for (0: any) */
 } pdsi_plan;
 
 /* Builds the shape signature of the current shapes of tensors (all values
- * that are not parameters). key must hold pdsi_plan_key_len entries. */
+ * that are neither parameters nor late, info's late_value). key must hold
+ * pdsi_plan_key_len entries. */
 size_t pdsi_plan_key_len(const pdsi_graph *g);
-uint64_t pdsi_plan_key(const pdsi_graph *g, const pdsi_tensor *tensors, int64_t *key);
+uint64_t pdsi_plan_key(const pdsi_graph *g, const pdsi_graph_info *info,
+                       const pdsi_tensor *tensors, int64_t *key);
 
 /* Builds a plan for the shapes now in tensors (phase 1 done), offering each
  * node to the backends of set in order. Parameters whose plain data a

@@ -58,18 +58,23 @@ typedef struct load_env {
     bool reference; /* PDSAFE_KERNELS=ref */
     bool winograd;  /* PDSAFE_WINOGRAD=1 */
     bool guard;     /* PDSAFE_GUARD=1 */
+    bool adaptive;  /* PDSAFE_THREAD_POLICY=adaptive (or unset) */
 } load_env;
 
 static pds_status read_env(load_env *e, pds_error *err)
 {
     static const char *const kernels[] = {"ref", "fast"};
     static const char *const onoff[] = {"0", "1"};
-    int k, w;
+    static const char *const policies[] = {"fixed", "adaptive"};
+    int k = -1, w = -1, t = -1;
     pds_status st = pdsi_env_choice("PDSAFE_KERNELS", kernels, 2, &k, err);
     if (!st)
         st = pdsi_env_choice("PDSAFE_WINOGRAD", onoff, 2, &w, err);
+    if (!st)
+        st = pdsi_env_choice("PDSAFE_THREAD_POLICY", policies, 2, &t, err);
     e->reference = k == 0;
     e->winograd = w == 1;
+    e->adaptive = t != 0;
     e->guard = false;
     if (!st)
         st = pdsi_guard_env(&e->guard, err);
@@ -122,6 +127,7 @@ static pds_status prepare(pdsi_model *m, pds_error *err)
     /* PDSAFE_KERNELS=ref (or the flag): the ref backend only, graph as
      * loaded. Otherwise the whole list, when it has more than ref. */
     m->guard = env.guard || (g->limits.flags & PDS_MODEL_GUARD);
+    m->adaptive = env.adaptive;
     m->fast = pdsi_backends_compiled() > 1 && !env.reference &&
               !(g->limits.flags & PDS_MODEL_REFERENCE_KERNELS);
     if (m->fast && (st = pdsi_passes_run(g, err)))

@@ -14,7 +14,11 @@
  * When a backend of the model needs the executor (needs_executor), the whole
  * run executes on an executor thread (core/executor.h) while the caller
  * waits; with the ref backend alone it runs on the caller's thread. Phase 1
- * runs its early nodes on the reference kernels (backend/ref/ref.h). Nothing the caller passes is kept after the call (M12):
+ * runs its early nodes on the reference kernels (backend/ref/ref.h). Nodes
+ * downstream of an operator whose output sizes are known only after its
+ * kernel ran (graph_info's "late" nodes) are inferred and run, on the
+ * reference kernels too, after phase 2. Nothing the caller passes is kept
+ * after the call (M12):
  * inputs are copied in, outputs copied out.
  *
  * Every run has an id (pds_run_id). Cancellation names the id, and the kept
@@ -115,6 +119,7 @@ pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *opt
         }
     }
     p->exec.num_threads = p->options.num_threads ? p->options.num_threads : 1;
+    pdsi_adapt_init(&p->adapt);
     if (m->executor && p->exec.num_threads > pdsi_executor_cpus())
         p->exec.num_threads = pdsi_executor_cpus();
     p->key = malloc(sizeof *p->key * (pdsi_plan_key_len(g) + 1));
@@ -312,38 +317,73 @@ static pds_status check_output(const pdsi_graph *g, const pdsi_node *node, int k
     return PDS_OK;
 }
 
-/* Phase 1: every shape, and the values later shapes are computed from. */
+/* Infers node i's shapes and, with run, gives its outputs buffers and runs
+ * it on the reference kernels (an early node in phase 1, a late one after
+ * phase 2). */
+static pds_status infer_node(pdsi_predictor *p, int32_t i, bool run, pds_error *err)
+{
+    const pdsi_graph *g = &p->model->graph;
+    const pdsi_node *node = &g->nodes[i];
+    const pdsi_slot *in = &p->slots[p->slot_base[i]];
+    const pdsi_slot *out = in + node->n_in_slots;
+    if (run_should_stop(p)) {
+        char where[192];
+        snprintf(where, sizeof where, "before inferring the shapes of op #%d (%s)",
+                 node->index, node->type);
+        return cancelled(p, err, where);
+    }
+    pds_status st = node->def->infer(node->params, in, out, err);
+    if (st)
+        return pdsi_fail_wrap(err, st, "op #%d (%s)", node->index, node->type);
+    for (int k = 0; k < node->n_out_slots; k++)
+        for (int a = 0; a < out[k].n; a++) {
+            pdsi_tensor *t = out[k].t[a];
+            if ((st = check_output(g, node, k, t, err)))
+                return st;
+            if (run && !pdsi_tensor_reserve(t))
+                return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
+                                 "op #%d (%s): could not allocate %zu bytes for output '%s'",
+                                 node->index, node->type, pdsi_tensor_bytes(t),
+                                 node->def->out[k].name);
+        }
+    if (run && (st = pdsi_ref_run_node(node, in, out, &p->exec, err)))
+        return pdsi_fail_wrap(err, st, "op #%d (%s)", node->index, node->type);
+    return PDS_OK;
+}
+
+/* Phase 1: every shape, and the values later shapes are computed from. Late
+ * nodes wait for run_late. */
 static pds_status infer_all(pdsi_predictor *p, pds_error *err)
 {
-    const pdsi_model *m = p->model;
-    const pdsi_graph *g = &m->graph;
-    for (int32_t i = 0; i < g->n_nodes; i++) {
-        const pdsi_node *node = &g->nodes[i];
-        const pdsi_slot *in = &p->slots[p->slot_base[i]];
-        const pdsi_slot *out = in + node->n_in_slots;
-        if (run_should_stop(p)) {
-            char where[192];
-            snprintf(where, sizeof where, "before inferring the shapes of op #%d (%s)",
-                     node->index, node->type);
-            return cancelled(p, err, where);
-        }
-        pds_status st = node->def->infer(node->params, in, out, err);
+    const pdsi_graph_info *info = &p->model->info;
+    for (int32_t i = 0; i < p->model->graph.n_nodes; i++) {
+        pds_status st = info->late_node[i] ? PDS_OK : infer_node(p, i, info->early_node[i], err);
         if (st)
-            return pdsi_fail_wrap(err, st, "op #%d (%s)", node->index, node->type);
-        bool early = m->info.early_node[i];
-        for (int k = 0; k < node->n_out_slots; k++)
-            for (int a = 0; a < out[k].n; a++) {
-                pdsi_tensor *t = out[k].t[a];
-                if ((st = check_output(g, node, k, t, err)))
-                    return st;
-                if (early && !pdsi_tensor_reserve(t))
-                    return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
-                                     "op #%d (%s): could not allocate %zu bytes for output '%s'",
-                                     node->index, node->type, pdsi_tensor_bytes(t),
-                                     node->def->out[k].name);
-            }
-        if (early && (st = pdsi_ref_run_node(node, in, out, &p->exec, err)))
-            return pdsi_fail_wrap(err, st, "op #%d (%s)", node->index, node->type);
+            return st;
+    }
+    return PDS_OK;
+}
+
+/* After phase 2: the late nodes (graph/graph.h), whose shapes follow from
+ * the real sizes a PDSI_OPF_SIZE_AFTER_RUN kernel set, inferred and run in
+ * graph order on the reference kernels, from the plain tensors the plan
+ * kept for them. */
+static pds_status run_late(pdsi_predictor *p, pds_error *err)
+{
+    const pdsi_graph_info *info = &p->model->info;
+    const pdsi_plan *pl = p->cur;
+    if (!info->n_late)
+        return PDS_OK;
+    for (int32_t k = 0; k < pl->n_late_in; k++) {
+        pdsi_tensor *t = &p->tensors[pl->late_in_value[k]];
+        /* the arena is bound again before the next run (find_plan) */
+        if (pl->late_in[k] != t)
+            t->data = pl->late_in[k]->data;
+    }
+    for (int32_t i = 0; i < p->model->graph.n_nodes; i++) {
+        pds_status st = info->late_node[i] ? infer_node(p, i, true, err) : PDS_OK;
+        if (st)
+            return st;
     }
     return PDS_OK;
 }
@@ -353,10 +393,11 @@ static pds_status find_plan(pdsi_predictor *p, pds_error *err)
     pdsi_model *m = p->model;
     const pdsi_graph *g = &m->graph;
     size_t len = pdsi_plan_key_len(g);
-    uint64_t h = pdsi_plan_key(g, p->tensors, p->key);
+    uint64_t h = pdsi_plan_key(g, &m->info, p->tensors, p->key);
     pdsi_plan *pl = NULL;
     for (int i = 0; i < p->n_plans && !pl; i++)
         if (p->plans[i]->hash == h && p->plans[i]->key_len == len &&
+            p->plans[i]->team == p->run_team &&
             memcmp(p->plans[i]->key, p->key, sizeof *p->key * len) == 0)
             pl = p->plans[i];
     if (!pl) {
@@ -370,6 +411,7 @@ static pds_status find_plan(pdsi_predictor *p, pds_error *err)
         }
         if (st)
             return st;
+        pl->team = p->run_team;
         p->plans_built++;
         if (p->n_plans == PDSI_PLAN_CACHE) {
             int lru = 0;
@@ -531,7 +573,13 @@ static pds_status run_body(pdsi_predictor *p, const pds_tensor *inputs, size_t n
     pds_status st;
     if (!p->streams_made && (st = make_streams(p, err)))
         return st;
-    if ((st = infer_all(p, err)) || (st = find_plan(p, err)) || (st = run_steps(p, err)))
+    if ((st = infer_all(p, err)) || (st = find_plan(p, err)))
+        return st;
+    uint64_t t0 = now_ns();
+    if ((st = run_steps(p, err)))
+        return st;
+    p->steps_ns = now_ns() - t0;
+    if ((st = run_late(p, err)))
         return st;
     for (int32_t i = 0; i < g->n_outputs; i++)
         p->result[i] = p->cur->out[i];
@@ -565,12 +613,27 @@ pds_status pdsi_predictor_run(pdsi_predictor *p, const pds_tensor *inputs, size_
         st = check_input(m, i, &inputs[i], err);
     if (st)
         return st;
-    if (!m->executor)
+    if (!m->executor) {
+        p->run_team = 0;
         return run_body(p, inputs, n_inputs, outputs, n_outputs, err);
+    }
+    int full = p->exec.num_threads;
+    bool adapt = m->adaptive && full > 1;
+    p->run_team = adapt ? pdsi_adapt_team(&p->adapt, full) : full;
+    uint64_t built = p->plans_built;
     run_job j = {p, inputs, n_inputs, outputs, n_outputs, err, PDS_OK};
-    if ((st = pdsi_executor_run(run_job_main, &j, p->exec.num_threads, err)))
-        return st;
-    return j.status;
+    st = pdsi_executor_run(run_job_main, &j, p->run_team, err);
+    if (!st)
+        st = j.status;
+    if (adapt) {
+        /* A run that planned (oneDNN compiles kernels then) says nothing of
+         * the team's speed. */
+        if (!st && p->plans_built == built && p->cur)
+            pdsi_adapt_record(&p->adapt, p->cur->hash, p->run_team == 1, p->steps_ns);
+        else
+            pdsi_adapt_skip(&p->adapt);
+    }
+    return st;
 }
 
 static atomic_ullong run_ids;
@@ -678,6 +741,7 @@ void pdsi_predictor_stats(pdsi_predictor *p, pds_predictor_stats *s)
     s->scratch_bytes = p->scratch_cap + p->exec.scratch_cap;
     s->weights_bytes = m->param_bytes + pdsi_backend_set_packed_bytes(&m->backends);
     copy_str(s->backend, sizeof s->backend, m->backends.b[0]->name);
+    s->runs_one_thread = p->adapt.runs_one;
 }
 
 size_t pdsi_predictor_profile(pdsi_predictor *p, pds_step_profile *out, size_t cap)

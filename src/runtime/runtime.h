@@ -18,6 +18,7 @@
 #include "backend/backend.h"
 #include "graph/graph.h"
 #include "plan/plan.h"
+#include "runtime/adapt.h"
 
 typedef struct pdsi_model {
     atomic_int refs;
@@ -32,6 +33,7 @@ typedef struct pdsi_model {
     pdsi_backend_set backends; /* the planner's list and each backend's model state */
     uint64_t param_bytes;     /* plain parameter bytes still held after the passes */
     bool guard;               /* guard mode: PDS_MODEL_GUARD or PDSAFE_GUARD=1 */
+    bool adaptive;            /* PDSAFE_THREAD_POLICY=adaptive (the default): adapt.h */
 } pdsi_model;
 
 /* Takes ownership of a finished graph (even on failure, where it is freed).
@@ -82,7 +84,14 @@ typedef struct pdsi_predictor {
     int32_t *slot_base;     /* node -> first entry in slots */
     pdsi_tensor **ptrs;     /* storage the slots point into */
     pdsi_exec exec;
-    /* Plans, one per shape signature, least recently used evicted. */
+    /* The team size of the run in progress (0: the reference path, where it
+     * does not matter), the adaptive policy choosing it, and how long the
+     * last run's steps took. */
+    int run_team;
+    pdsi_adapt adapt;
+    uint64_t steps_ns;
+    /* Plans, one per shape signature and team size, least recently used
+     * evicted. */
     pdsi_plan *plans[PDSI_PLAN_CACHE];
     int n_plans;
     uint64_t clock;

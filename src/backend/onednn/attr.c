@@ -61,6 +61,7 @@ bool pdsi_dnn_post_unary(dnnl_post_ops_t po, int kind, float a, float b, float c
     case PDSI_UNARY_SQUARE: alg = dnnl_eltwise_square; break;
     case PDSI_UNARY_ELU: alg = dnnl_eltwise_elu; alpha = a; break;
     case PDSI_UNARY_POW: alg = dnnl_eltwise_pow; alpha = 1.0f; beta = a; break;
+    case PDSI_UNARY_LINEAR: alg = dnnl_eltwise_linear; alpha = a; beta = b; break;
     default: return false;
     }
     return dnnl_post_ops_append_eltwise(po, 1.0f, alg, alpha, beta) == dnnl_success;

@@ -208,6 +208,10 @@ pds_status pdsi_ref_unary(const void *params, const pdsi_slot *in, const pdsi_sl
         for (int64_t i = 0; i < n; i++)
             o[i] = 1.0f / x[i];
         break;
+    case PDSI_UNARY_LINEAR:
+        for (int64_t i = 0; i < n; i++)
+            o[i] = a * x[i] + b;
+        break;
     default:
         return pdsi_fail(err, PDS_ERR_INTERNAL, "unary kernel: unknown kind %d", (int)p->kind);
     }

@@ -2,8 +2,9 @@
  * detect.c — portable reference kernels of the detect family (ops/detect.h):
  * yolo_box, prior_box, multiclass_nms3 and matrix_nms, in float with the
  * operand order of Paddle 3.3's CPU kernels (the suppressions themselves are
- * pdsi_nms_compute and pdsi_matrix_nms_compute, which shape inference runs
- * too).
+ * pdsi_nms_compute and pdsi_matrix_nms_compute). The two suppressions are
+ * PDSI_OPF_SIZE_AFTER_RUN: their Out and Index come in at the bound shape
+ * inference set, and leave with the rows kept.
  */
 #include "kernels/ref/ref.h"
 #include "ops/detect.h"
@@ -183,9 +184,10 @@ pds_status pdsi_multiclass_nms3_ref(const void *params, const pdsi_slot *in,
     pds_status st = pdsi_nms_compute(params, in, to->data, ti ? ti->data : NULL, to->dims[0],
                                      per_image, &total, err);
     free(heap);
-    if (!st && to->dims[0] != total)
+    /* the rows kept, at most the bound Out was inferred with (compute checks) */
+    if (!st && (!pdsi_tensor_shrink_rows(to, total) || (ti && !pdsi_tensor_shrink_rows(ti, total))))
         return pdsi_fail(err, PDS_ERR_INTERNAL, "multiclass_nms3: %lld rows kept, Out was "
-                         "inferred with %lld", (long long)total, (long long)to->dims[0]);
+                         "inferred with at most %lld", (long long)total, (long long)to->dims[0]);
     return st;
 }
 
@@ -214,9 +216,9 @@ pds_status pdsi_matrix_nms_ref(const void *params, const pdsi_slot *in, const pd
     pds_status st = pdsi_matrix_nms_compute(params, in, to->data, ti ? ti->data : NULL,
                                             to->dims[0], per_image, &total, err);
     free(heap);
-    if (!st && to->dims[0] != total)
+    if (!st && (!pdsi_tensor_shrink_rows(to, total) || (ti && !pdsi_tensor_shrink_rows(ti, total))))
         return pdsi_fail(err, PDS_ERR_INTERNAL, "matrix_nms: %lld rows kept, Out was inferred "
-                         "with %lld", (long long)total, (long long)to->dims[0]);
+                         "with at most %lld", (long long)total, (long long)to->dims[0]);
     return st;
 }
 

@@ -98,5 +98,6 @@ pds_status pdsi_fused_matmul_ref(const void *params, const pdsi_slot *in, const 
 const pdsi_ref_binding pdsi_ref_fused_kernels[] = {
     {PDSI_OP_PDSAFE_CONV, pdsi_fused_conv_ref},
     {PDSI_OP_PDSAFE_MATMUL, pdsi_fused_matmul_ref},
+    {PDSI_OP_PDSAFE_AFFINE, pdsi_ref_unary},
 };
 PDSI_REF_TABLE_CHECK(FUSED, fused);

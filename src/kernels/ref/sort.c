@@ -19,6 +19,7 @@
  * fixture keeps some of them). None of this is in the C library: qsort's
  * order of equal elements is unspecified.
  */
+#include "core/heap.h"
 #include "kernels/ref/ref.h"
 #include "ops/shape.h"
 #include "ops/sort.h"
@@ -70,79 +71,9 @@ static int floor_log2(int64_t n)
     return k;
 }
 
-/* ---- heaps ---------------------------------------------------------------- */
+/* ---- heaps (core/heap.h) -------------------------------------------------- */
 
-static void push_heap(sorter *s, int64_t f, int64_t hole, int64_t top, item v)
-{
-    int64_t parent = (hole - 1) / 2;
-    while (hole > top && comp(s, &s->a[f + parent], &v)) {
-        s->a[f + hole] = s->a[f + parent];
-        hole = parent;
-        parent = (hole - 1) / 2;
-    }
-    s->a[f + hole] = v;
-}
-
-static void adjust_heap(sorter *s, int64_t f, int64_t hole, int64_t len, item v)
-{
-    const int64_t top = hole;
-    int64_t child = hole;
-    while (child < (len - 1) / 2) {
-        child = 2 * (child + 1);
-        if (cmp_at(s, f + child, f + child - 1))
-            child--;
-        s->a[f + hole] = s->a[f + child];
-        hole = child;
-    }
-    if ((len & 1) == 0 && child == (len - 2) / 2) {
-        child = 2 * (child + 1);
-        s->a[f + hole] = s->a[f + child - 1];
-        hole = child - 1;
-    }
-    push_heap(s, f, hole, top, v);
-}
-
-static void make_heap(sorter *s, int64_t f, int64_t l)
-{
-    const int64_t len = l - f;
-    if (len < 2)
-        return;
-    for (int64_t parent = (len - 2) / 2;; parent--) {
-        adjust_heap(s, f, parent, len, s->a[f + parent]);
-        if (parent == 0)
-            return;
-    }
-}
-
-/* Moves the top of heap [f, l) to r and puts r's element into the heap. */
-static void pop_heap(sorter *s, int64_t f, int64_t l, int64_t r)
-{
-    item v = s->a[r];
-    s->a[r] = s->a[f];
-    adjust_heap(s, f, 0, l - f, v);
-}
-
-static void heap_select(sorter *s, int64_t f, int64_t m, int64_t l)
-{
-    make_heap(s, f, m);
-    for (int64_t i = m; i < l; i++)
-        if (cmp_at(s, i, f))
-            pop_heap(s, f, m, i);
-}
-
-static void sort_heap(sorter *s, int64_t f, int64_t l)
-{
-    while (l - f > 1) {
-        l--;
-        pop_heap(s, f, l, l);
-    }
-}
-
-static void partial_sort(sorter *s, int64_t f, int64_t m, int64_t l)
-{
-    heap_select(s, f, m, l);
-    sort_heap(s, f, m);
-}
+PDSI_HEAP_DEFINE(heap, item, sorter, comp)
 
 /* ---- partitions and insertion sort ---------------------------------------- */
 
@@ -220,7 +151,7 @@ static void introsort_loop(sorter *s, int64_t f, int64_t l, int depth)
 {
     while (l - f > SORT_THRESHOLD) {
         if (depth == 0) {
-            partial_sort(s, f, l, l);
+            heap_partial_sort(s, s->a, f, l, l);
             return;
         }
         depth--;
@@ -251,7 +182,7 @@ static void nth_element(sorter *s, int64_t f, int64_t nth, int64_t l)
     int depth = floor_log2(l - f) * 2;
     while (l - f > 3) {
         if (depth == 0) {
-            heap_select(s, f, nth + 1, l);
+            heap_select(s, s->a, f, nth + 1, l);
             swap_at(s, f, nth);
             return;
         }
@@ -330,7 +261,7 @@ pds_status pdsi_sort_ref(const void *params, const pdsi_slot *in, const pdsi_slo
                 else
                     std_sort(&s, 0, g.n);
             } else if (g.k * 64 < g.n) {
-                partial_sort(&s, 0, g.k, g.n);
+                heap_partial_sort(&s, s.a, 0, g.k, g.n);
             } else {
                 nth_element(&s, 0, g.k - 1, g.n);
                 if (p->sorted)
