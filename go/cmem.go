@@ -138,8 +138,8 @@ func checkCMemory() {
 // pays for a checkCMemory.
 type shapeMemo struct {
 	mu   sync.Mutex
-	sigs [8][]int64 // each: rank, dims..., for every input in turn
-	next int        // the slot to overwrite next
+	sigs [32][]int64 // each: rank, dims..., for every input in turn
+	next int         // the slot to overwrite next
 }
 
 // seen reports whether in matches a remembered signature, and remembers it

@@ -45,16 +45,19 @@ func TestM15_ShapeMemo(t *testing.T) {
 			t.Errorf("%v %v was reported as seen", c.a, c.b)
 		}
 	}
-	// Five signatures are remembered now; four more push the first out.
-	for i := int64(10); i < 14; i++ {
+	// Five signatures are remembered now; as many more as the memo holds,
+	// less four, push the first out.
+	keep := int64(len(r.shapes.sigs))
+	last := 10 + keep - 5
+	for i := int64(10); i <= last; i++ {
 		if seen([]int64{i}, []int64{i}) {
 			t.Errorf("[%d] [%d] was reported as seen", i, i)
 		}
 	}
 	if seen([]int64{1, 3}, []int64{2}) {
-		t.Error("the oldest of nine signatures is still remembered (eight are kept)")
+		t.Errorf("the oldest of %d signatures is still remembered (%d are kept)", keep+1, keep)
 	}
-	if !seen([]int64{13}, []int64{13}) {
+	if !seen([]int64{last}, []int64{last}) {
 		t.Error("the newest signature was forgotten")
 	}
 }

@@ -46,7 +46,7 @@ void pdsi_model_retain(pdsi_model *m);
 const char *pdsi_model_op_type(const pdsi_model *m, uint64_t index);
 void pdsi_model_release(pdsi_model *m);
 
-#define PDSI_PLAN_CACHE 8
+#define PDSI_PLAN_CACHE 32
 
 /* The cancel bit of pdsi_predictor.active (run ids stay below it). */
 #define PDSI_RUN_CANCELLED (1ull << 63)
