@@ -268,17 +268,24 @@ const char *pdst_fixtures_dir(void)
     return e && *e ? e : PDSAFE_FIXTURES_DEFAULT;
 }
 
-pds_model pdst_load_fixture(const char *name, uint32_t flags)
+pds_status pdst_load_fixture_with(const char *name, const pds_model_options *o, pds_model *m,
+                                  pds_error *err)
 {
     char mp[4096], pp[4096];
     snprintf(mp, sizeof mp, "%s/%s/inference.pdmodel", pdst_fixtures_dir(), name);
     snprintf(pp, sizeof pp, "%s/%s/inference.pdiparams", pdst_fixtures_dir(), name);
+    *m = 0;
+    return pds_model_load_files(mp, pp, o, m, err);
+}
+
+pds_model pdst_load_fixture(const char *name, uint32_t flags)
+{
     pds_model_options o;
     pds_model_options_init(&o);
     o.flags = flags;
     pds_model m = 0;
     pds_error err;
-    pds_status st = pds_model_load_files(mp, pp, &o, &m, &err);
+    pds_status st = pdst_load_fixture_with(name, &o, &m, &err);
     if (st)
         PDST_FAIL("loading fixture %s: %s: %s", name, pds_status_name(st), err.message);
     return m;

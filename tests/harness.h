@@ -139,6 +139,10 @@ const char *pdst_fixtures_dir(void);
 /* Loads fixture `name` (its inference.pdmodel and .pdiparams) with the load
  * flags given (PDS_MODEL_*); records a failure and returns 0 if it fails. */
 pds_model pdst_load_fixture(const char *name, uint32_t flags);
+/* Loads fixture `name` (inference.pdmodel + inference.pdiparams) with options
+ * o (NULL: the defaults) and returns the status, for tests of load errors. */
+pds_status pdst_load_fixture_with(const char *name, const pds_model_options *o, pds_model *m,
+                                  pds_error *err);
 
 /* Threads of this process now (/proc/self/task), -1 if it cannot be read. */
 int pdst_count_threads(void);

@@ -68,15 +68,11 @@ static bool have_onednn(void)
 static pds_status load(const char *fixture, uint32_t flags, uint32_t precision, pds_model *m,
                        pds_error *err)
 {
-    char mp[4096], pp[4096];
-    snprintf(mp, sizeof mp, "%s/%s/inference.pdmodel", pdst_fixtures_dir(), fixture);
-    snprintf(pp, sizeof pp, "%s/%s/inference.pdiparams", pdst_fixtures_dir(), fixture);
     pds_model_options o;
     pds_model_options_init(&o);
     o.flags = flags;
     o.precision = precision;
-    *m = 0;
-    return pds_model_load_files(mp, pp, &o, m, err);
+    return pdst_load_fixture_with(fixture, &o, m, err);
 }
 
 /* ---- the option ----------------------------------------------------------- */
