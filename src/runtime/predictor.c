@@ -575,10 +575,14 @@ static pds_status run_body(pdsi_predictor *p, const pds_tensor *inputs, size_t n
         return st;
     if ((st = infer_all(p, err)) || (st = find_plan(p, err)))
         return st;
-    uint64_t t0 = now_ns();
+    /* Only the adaptive thread policy reads the time: a predictor it does
+     * not apply to pays no clock reads per run. */
+    bool timed = m->executor && m->adaptive && p->exec.num_threads > 1;
+    uint64_t t0 = timed ? now_ns() : 0;
     if ((st = run_steps(p, err)))
         return st;
-    p->steps_ns = now_ns() - t0;
+    if (timed)
+        p->steps_ns = now_ns() - t0;
     if ((st = run_late(p, err)))
         return st;
     for (int32_t i = 0; i < g->n_outputs; i++)
