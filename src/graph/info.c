@@ -61,6 +61,9 @@ pds_status pdsi_graph_info_make(const pdsi_graph *g, pdsi_graph_info *info, pds_
         info->is_output[g->outputs[i]] = 1;
     mark_late(g, info, need);
     memset(need, 0, nv);
+    /* Phase 1 decides which branches run: their conditions are early. */
+    for (int32_t k = 0; k < g->n_guards; k++)
+        need[g->guards[k].cond] = 1;
     /* Values are defined before they are read, so walking backwards sees
      * every reader of a value before its producer. */
     for (int32_t i = g->n_nodes - 1; i >= 0; i--) {

@@ -175,6 +175,9 @@
     X(MATRIX_NMS, matrix_nms)
 
 /* PaddleSlim's QDQ pairs, simulated in float as Paddle's CPU kernels do. */
+/* Control flow: what joins the branches of a conditional (ops/control.h). */
+#define PDSI_OPS_CONTROL(X) X(SELECT_INPUT, select_input)
+
 #define PDSI_OPS_QUANT(X)                                                                     \
     X(QUANTIZE_LINEAR, quantize_linear)                                                       \
     X(DEQUANTIZE_LINEAR, dequantize_linear)
@@ -202,6 +205,7 @@
     F(SORT, sort)                                                                             \
     F(DETECT, detect)                                                                         \
     F(QUANT, quant)                                                                           \
+    F(CONTROL, control)                                                                       \
     F(FUSED, fused)
 
 /* The ids. Each family opens with PDSI_OPS_<FAMILY>_FIRST, the id of its first
