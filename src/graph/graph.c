@@ -472,6 +472,11 @@ pds_status pdsi_graph_node_runs(const pdsi_graph *g, int32_t i, const pdsi_tenso
     for (int32_t k = g->nodes[i].guard, depth = 0; k > 0 && depth <= g->n_guards; depth++) {
         const pdsi_guard *gd = &g->guards[k - 1];
         bool v;
+        /* a condition computed in an enclosing branch that did not run */
+        if (pdsi_absent(&tensors[gd->cond])) {
+            *runs = false;
+            return PDS_OK;
+        }
         pds_status st = cond_value(g, gd, &tensors[gd->cond], &v, err);
         if (st)
             return st;
