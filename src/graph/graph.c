@@ -439,9 +439,8 @@ pds_status pdsi_graph_add_guard(pdsi_graph *g, int32_t cond, bool want, int32_t 
     return PDS_OK;
 }
 
-/* The truth of a condition tensor: one element, nonzero. */
-static pds_status cond_value(const pdsi_graph *g, const pdsi_guard *gd, const pdsi_tensor *t,
-                             bool *v, pds_error *err)
+pds_status pdsi_guard_value(const pdsi_graph *g, const pdsi_guard *gd, const pdsi_tensor *t,
+                            bool *v, pds_error *err)
 {
     int64_t n = pdsi_tensor_numel(t);
     if (n != 1 || !t->data)
@@ -477,7 +476,7 @@ pds_status pdsi_graph_node_runs(const pdsi_graph *g, int32_t i, const pdsi_tenso
             *runs = false;
             return PDS_OK;
         }
-        pds_status st = cond_value(g, gd, &tensors[gd->cond], &v, err);
+        pds_status st = pdsi_guard_value(g, gd, &tensors[gd->cond], &v, err);
         if (st)
             return st;
         if (v != gd->want) {

@@ -148,6 +148,11 @@ static inline bool pdsi_absent(const pdsi_tensor *t)
 pds_status pdsi_graph_add_guard(pdsi_graph *g, int32_t cond, bool want, int32_t parent,
                                 int32_t index, int32_t *guard, pds_error *err);
 
+/* The truth of guard gd's condition, held in t: one element, nonzero.
+ * PDS_ERR_SHAPE / PDS_ERR_DTYPE otherwise. */
+pds_status pdsi_guard_value(const pdsi_graph *g, const pdsi_guard *gd, const pdsi_tensor *t,
+                            bool *v, pds_error *err);
+
 /* Does node i run, given the current tensors of the values its guards read
  * (their conditions are computed in phase 1)? PDS_ERR_SHAPE / PDS_ERR_DTYPE
  * for a condition that is not one number. */

@@ -620,7 +620,7 @@ static pds_status region_ops(ld *L, const json_t *regions, int r, const json_t *
 static pds_status walk_region(ld *L, const json_t *regions, int r, int32_t guard, int n,
                               int32_t *vals)
 {
-    const json_t *ops;
+    const json_t *ops = NULL;
     pds_status st = region_ops(L, regions, r, &ops);
     if (st)
         return st;
