@@ -110,8 +110,8 @@ def merge_md(old, new, keys, command):
     document written for just those rows), everything else kept where it was.
     The introduction is new's (it may have changed with the harness); the
     command line says which command updated which rows. A row old lacks goes
-    after its last row; a bullet at the end of its section (the whole section
-    of new, if old has none)."""
+    after its last row; a bullet where the row's old bullets were, or at the
+    end of its section (the whole section of new, if old has none)."""
     keys = set(keys)
     olines, nlines = old.splitlines(), new.splitlines()
     rows = [ln for ln in nlines if _row_key(ln) in keys]
@@ -134,23 +134,34 @@ def merge_md(old, new, keys, command):
             sec = ln
         k = _row_key(ln)
         if ln.startswith("Command: "):
-            ln = ln.rstrip() + "; rows %s by `%s`" % (", ".join("%s (%s)" % kk for kk in sorted(keys)),
-                                                       command)
+            # (two trailing spaces: a markdown line break before "pdsafe: ...")
+            ln = ln.rstrip() + "; rows %s by `%s`  " % (", ".join("%s (%s)" % kk for kk in sorted(keys)),
+                                                         command)
+        bk = _bullet_key(ln) if k is None and sec else None
         if k in keys:
             if k in pending:
                 out.append(pending.pop(k))
-        elif not (k is None and sec and _bullet_key(ln) in keys):
+        elif bk in keys:
+            # the new lines of this row go where its old ones were
+            mine = [b for b in bullets.get(sec, []) if _bullet_key(b) == bk]
+            out.extend(mine)
+            if sec in bullets:
+                bullets[sec] = [b for b in bullets[sec] if b not in mine]
+        else:
             out.append(ln)
         if i == last_row:
             out.extend(ln for ln in rows if _row_key(ln) in pending)
             pending.clear()
     for title, lines in bullets.items():
+        if not lines:
+            continue
         if title in out:
             at = _section_end(out, out.index(title))
             out[at:at] = lines
         else:
             s = sec_at[title]
-            out += [""] + nlines[s:_section_end(nlines, s)]
+            out += [""] + [ln for ln in nlines[s:_section_end(nlines, s)]
+                           if _bullet_key(ln) is None or _bullet_key(ln) in keys]
     return "\n".join(out) + "\n"
 
 
