@@ -175,12 +175,12 @@
     X(MATRIX_NMS, matrix_nms)
 
 /* PaddleSlim's QDQ pairs, simulated in float as Paddle's CPU kernels do. */
-/* Control flow: what joins the branches of a conditional (ops/control.h). */
-#define PDSI_OPS_CONTROL(X) X(SELECT_INPUT, select_input)
-
 #define PDSI_OPS_QUANT(X)                                                                     \
     X(QUANTIZE_LINEAR, quantize_linear)                                                       \
     X(DEQUANTIZE_LINEAR, dequantize_linear)
+
+/* Control flow: what joins the branches of a conditional (ops/control.h). */
+#define PDSI_OPS_CONTROL(X) X(SELECT_INPUT, select_input)
 
 /* Made by the load-time passes (passes/passes.h), never named by a model file
  * (PDSI_OPF_INTERNAL). */
