@@ -455,7 +455,7 @@ static const char *dialect_name(const char *id, size_t n)
 
 static bool is_if(const char *dialect, const char *base)
 {
-    return strcmp(dialect, "pd_op") == 0 && strcmp(base, "if") == 0;
+    return dialect && base && strcmp(dialect, "pd_op") == 0 && strcmp(base, "if") == 0;
 }
 
 /* The op's name "#" ("1.conv2d"): sets L->opname, *dialect and *base (the
@@ -648,12 +648,15 @@ static pds_status walk_region(ld *L, const json_t *regions, int r, int32_t guard
             st = lfail(L, PDS_ERR_MODEL_FORMAT, ".I", "yields %s%zu values, expected %d (one "
                        "per result of the pd_op.if)", json_is_array(I) ? "" : "no array: ",
                        json_is_array(I) ? json_array_size(I) : 0, n);
-        int32_t *in = st ? NULL : malloc(sizeof *in * (size_t)(n ? n : 1));
-        if (!st && !in)
-            st = oom(L);
+        int32_t *in = st ? NULL : calloc((size_t)(n ? n : 1), sizeof *in);
+        if (!st && !in) {
+            L->g->cur_guard = outer;
+            L->sub[sub_len] = '\0';
+            return oom(L);
+        }
         if (!st)
             st = bind_operands(L, I, in);
-        for (int k = 0; k < n && !st; k++) {
+        for (int k = 0; in && k < n && !st; k++) {
             char where[32];
             const char *name;
             snprintf(where, sizeof where, ".I[%d]", k);
@@ -661,6 +664,8 @@ static pds_status walk_region(ld *L, const json_t *regions, int r, int32_t guard
                 st = lfail(L, PDS_ERR_MODEL_FORMAT, where, "yields the absent value %%0, "
                            "expected a tensor");
             else if (!(st = tensor_arg(L, in[k], where, &name)))
+                /* tensor_arg sets name whenever it returns PDS_OK */
+                /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
                 vals[k] = pdsi_graph_find(L->g, name);
         }
         free(in);
@@ -694,7 +699,7 @@ static pds_status do_if(ld *L, const json_t *op, const json_t *I, const json_t *
     if (n_out > 4096)
         return lfail(L, PDS_ERR_LIMIT, ".O", "%zu results, at most 4096 supported", n_out);
     int n = (int)n_out;
-    int32_t cin, *out = NULL, *vals = NULL, guards[2];
+    int32_t cin = -1, *out = NULL, *vals = NULL, guards[2];
     int64_t *out_ids = NULL;
     const char *cname;
     pds_status st = bind_operands(L, I, &cin);
@@ -704,6 +709,8 @@ static pds_status do_if(ld *L, const json_t *op, const json_t *I, const json_t *
         return lfail(L, PDS_ERR_MODEL_FORMAT, ".I[0]", "the condition is the absent value %%0");
     if ((st = tensor_arg(L, cin, ".I[0]", &cname)))
         return st;
+    /* tensor_arg sets cname whenever it returns PDS_OK */
+    /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
     int32_t cond = pdsi_graph_find(L->g, cname);
     pds_dtype cdt = L->g->values[cond].dtype;
     if (cdt != PDS_DTYPE_UNKNOWN && cdt != PDS_BOOL)
@@ -714,11 +721,15 @@ static pds_status do_if(ld *L, const json_t *op, const json_t *I, const json_t *
         st = pdsi_graph_add_guard(L->g, cond, r == 0, outer, L->op, &guards[r], L->err);
     if (st)
         return lfail(L, st, "", "%s", L->err->message);
-    out = malloc(sizeof *out * (n_out + 1));
-    out_ids = malloc(sizeof *out_ids * (n_out + 1));
-    vals = malloc(sizeof *vals * (2 * n_out + 1));
-    if (!out || !out_ids || !vals)
-        st = oom(L);
+    out = calloc(n_out + 1, sizeof *out);
+    out_ids = calloc(n_out + 1, sizeof *out_ids);
+    vals = calloc(2 * n_out + 1, sizeof *vals);
+    if (!out || !out_ids || !vals) {
+        free(out);
+        free(out_ids);
+        free(vals);
+        return oom(L);
+    }
     /* vals[k]: the true branch's result k; vals[n + k]: the false one's */
     for (int r = 0; r < 2 && !st; r++)
         st = walk_region(L, regions, r, guards[r], n, vals + r * n);
