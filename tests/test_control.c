@@ -13,7 +13,9 @@
  *   - malformed regions (no cf.yield, wrong arity, mismatched dtype, a
  *     condition that is not bool, a region count other than two, a value
  *     used outside its region) fail the load with PDS_ERR_MODEL_FORMAT
- *     naming what and where (DESIGN M19), never a crash.
+ *     naming what and where (DESIGN M19), never a crash;
+ *   - a condition of more than one element fails that run with
+ *     PDS_ERR_SHAPE, and the predictor runs the next one.
  */
 #include <sys/stat.h>
 
@@ -269,10 +271,62 @@ static void test_malformed_regions(void)
     free(params);
 }
 
+/* Loads op_cond with its first condition made from mean(x) over dims 1..3
+ * (one value per image) instead of over everything: one image gives one
+ * element and runs; two give two, and the run fails with PDS_ERR_SHAPE
+ * naming the if, and the predictor stays usable. */
+static void test_condition_of_many_elements(void)
+{
+    size_t nj, np;
+    char *json = fixture_file("op_cond", "inference.json", &nj);
+    char *params = fixture_file("op_cond", "inference.pdiparams", &np);
+    if (!json || !params)
+        return;
+    char *bad = replace1(json,
+                         "\"D\":[]},\"N\":\"value\"},{\"AT\":{\"#\":\"1.a_dtype\",\"D\":\"int64\"},"
+                         "\"N\":\"dtype\"},{\"AT\":{\"#\":\"1.a_place\",\"D\":[1,0,\"\"]},\"N\":"
+                         "\"place\"}],\"I\":[],\"O\":[{\"%\":6,\"TT\":{\"#\":\"0.t_dtensor\",\"D\":"
+                         "[{\"#\":\"0.t_i64\"},[0]",
+                         "\"D\":[{\"#\":\"0.a_i64\",\"D\":1},{\"#\":\"0.a_i64\",\"D\":2},{\"#\":"
+                         "\"0.a_i64\",\"D\":3}]},\"N\":\"value\"},{\"AT\":{\"#\":\"1.a_dtype\",\"D\":"
+                         "\"int64\"},\"N\":\"dtype\"},{\"AT\":{\"#\":\"1.a_place\",\"D\":[1,0,\"\"]},"
+                         "\"N\":\"place\"}],\"I\":[],\"O\":[{\"%\":6,\"TT\":{\"#\":\"0.t_dtensor\","
+                         "\"D\":[{\"#\":\"0.t_i64\"},[3]");
+    pds_model m = 0;
+    pds_predictor p = 0;
+    pds_error err;
+    if (bad) {
+        CHECK_OK(load_text(bad, params, np, 0, &m, &err), &err);
+        CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    }
+    for (int k = 0; p && k < 3; k++) {
+        /* cases 0 (one image), 1 (two), 0 again */
+        float x[2 * 3 * 8 * 8];
+        for (int i = 0; i < 2 * 3 * 8 * 8; i++)
+            x[i] = (float)((i % 7) - 3);
+        int64_t nb = k == 1 ? 2 : 1;
+        pds_tensor in = {.dtype = PDS_FLOAT32, .rank = 4, .dims = {nb, 3, 8, 8}, .data = x,
+                         .byte_length = sizeof(float) * (size_t)nb * 3 * 8 * 8};
+        if (k == 1) {
+            CHECK_STATUS(pds_predictor_run(p, &in, 1, NULL, 0, &err), PDS_ERR_SHAPE, &err);
+            CHECK_MSG(err, "has 2 elements, expected 1");
+            CHECK_MSG(err, "op #9");
+        } else {
+            CHECK_OK(pds_predictor_run(p, &in, 1, NULL, 0, &err), &err);
+        }
+    }
+    pds_predictor_destroy(p, NULL);
+    pds_model_destroy(m, NULL);
+    free(bad);
+    free(json);
+    free(params);
+}
+
 int main(void)
 {
     RUN_TEST(test_branches_one_predictor);
     RUN_TEST(test_constant_condition_folded);
     RUN_TEST(test_malformed_regions);
+    RUN_TEST(test_condition_of_many_elements);
     return pdst_summary();
 }
