@@ -4,12 +4,15 @@
  *
  * The numbers are checked against Paddle by tests/test_models.c on the
  * fixtures op_cond (conditions computed from the input, every branch taken
- * by some case, an if nested in a branch) and op_cond_const (a parameter
- * condition), written by tools/fixtures/make_cond_fixtures.py. Here:
+ * by some case, an if nested in a branch), op_cond_const (a parameter
+ * condition) and op_cond_shape (a condition on the batch size, branches of
+ * different result shapes), written by tools/fixtures/make_cond_fixtures.py.
+ * Here:
  *   - one predictor alternating between branches reuses one plan per
  *     (shapes, branches taken), and gives the same numbers as a fresh one;
- *   - a condition known at load is folded by the passes (no select_input
- *     step left), and kept as a run-time choice on the reference kernels;
+ *   - a condition known at load (a parameter; a shape, when the input's is
+ *     fixed) is folded by the passes (no select_input step left), and kept
+ *     as a run-time choice on the reference kernels;
  *   - malformed regions (no cf.yield, wrong arity, mismatched dtype, a
  *     condition that is not bool, a region count other than two, a value
  *     used outside its region) fail the load with PDS_ERR_MODEL_FORMAT
@@ -322,11 +325,65 @@ static void test_condition_of_many_elements(void)
     free(params);
 }
 
+/* op_cond_shape branches on the batch size. Declared [-1, 3, 8, 8], the
+ * condition is computed each run from the input's shape (both branches are
+ * test_models.c's); declared [2, 3, 8, 8], the passes fold the shape, then
+ * the comparison, then the conditional: no select_input step is left, and
+ * the result is the true branch's [2, 2, 8, 8]. */
+static void test_shape_condition_folded_when_static(void)
+{
+    size_t nj, np;
+    char *json = fixture_file("op_cond_shape", "inference.json", &nj);
+    char *params = fixture_file("op_cond_shape", "inference.pdiparams", &np);
+    if (!json || !params)
+        return;
+    /* the data op's shape attribute, then its result's type */
+    char *half = replace1(json, "\"D\":[-1,3,8,8]},\"N\":\"shape\"",
+                          "\"D\":[2,3,8,8]},\"N\":\"shape\"");
+    char *fixed = half ? replace1(half, "[{\"#\":\"0.t_f32\"},[-1,3,8,8]",
+                                  "[{\"#\":\"0.t_f32\"},[2,3,8,8]")
+                       : NULL;
+    free(half);
+    pds_predictor_options po;
+    pds_predictor_options_init(&po);
+    po.flags = PDS_PREDICTOR_PROFILE;
+    pds_model m = 0;
+    pds_predictor p = 0;
+    pds_error err;
+    if (fixed) {
+        CHECK_OK(load_text(fixed, params, np, 0, &m, &err), &err);
+        CHECK_OK(pds_predictor_create(m, &po, &p, &err), &err);
+    }
+    if (p) {
+        float x[2 * 3 * 8 * 8], y[2 * 2 * 8 * 8];
+        for (int i = 0; i < 2 * 3 * 8 * 8; i++)
+            x[i] = (float)((i % 5) - 2) * 0.25f;
+        pds_tensor in = {.dtype = PDS_FLOAT32, .rank = 4, .dims = {2, 3, 8, 8}, .data = x,
+                         .byte_length = sizeof x};
+        pds_tensor out = {.data = y, .byte_length = sizeof y};
+        CHECK_OK(pds_predictor_run(p, &in, 1, &out, 1, &err), &err);
+        CHECK_EQ_INT(out.rank, 4);
+        CHECK_EQ_INT(out.dims[1], 2);
+        pds_step_profile steps[64];
+        size_t count = 0, selects = 0;
+        CHECK_OK(pds_predictor_get_profile(p, steps, 64, &count, &err), &err);
+        for (size_t k = 0; k < count && k < 64; k++)
+            selects += strstr(steps[k].op_type, "select_input") != NULL;
+        CHECK_EQ_INT(selects, pdsi_backends_compiled() > 1 ? 0 : 1);
+    }
+    pds_predictor_destroy(p, NULL);
+    pds_model_destroy(m, NULL);
+    free(fixed);
+    free(json);
+    free(params);
+}
+
 int main(void)
 {
     RUN_TEST(test_branches_one_predictor);
     RUN_TEST(test_constant_condition_folded);
     RUN_TEST(test_malformed_regions);
     RUN_TEST(test_condition_of_many_elements);
+    RUN_TEST(test_shape_condition_folded_when_static);
     return pdst_summary();
 }
