@@ -170,6 +170,7 @@ func main() {
 	type point struct {
 		c                       int
 		lib, plain, batched, rt result
+		rowsPerRun              float64 // of the batching variant
 	}
 	var points []point
 	for _, c := range cs {
@@ -205,22 +206,51 @@ func main() {
 			return err
 		}
 		var lib, plain, batched, rt samples
+		inf0, exec0 := counts(client, l.Addr().String(), "batched")
 		for r := 0; r < *rounds; r++ {
 			lib.add(load(c, *dur, libRun))
 			plain.add(load(c, *dur, post("plain")))
 			batched.add(load(c, *dur, post("batched")))
 			rt.add(load(c, *dur/4, live))
 		}
-		p := point{c, lib.result(), plain.result(), batched.result(), rt.result()}
+		inf1, exec1 := counts(client, l.Addr().String(), "batched")
+		p := point{c, lib.result(), plain.result(), batched.result(), rt.result(), (inf1 - inf0) / max(exec1-exec0, 1)}
 		points = append(points, p)
 		fmt.Printf("| %d | %s | %s | %s |\n", c, p.lib, p.plain, p.batched)
 	}
 	fmt.Println()
-	fmt.Println("| concurrency | serve p50 - Pool.Run p50 | GET /v2/health/live p50 | serve / Pool.Run infer/s | batching / no batching infer/s |")
-	fmt.Println("|---|---|---|---|---|")
+	fmt.Println("| concurrency | serve p50 - Pool.Run p50 | GET /v2/health/live p50 | serve / Pool.Run infer/s | batching / no batching infer/s | rows per batched run |")
+	fmt.Println("|---|---|---|---|---|---|")
 	for _, p := range points {
-		fmt.Printf("| %d | %s | %s | %.2f | %.2f |\n", p.c, us(p.plain.p50-p.lib.p50), us(p.rt.p50), p.plain.rate/p.lib.rate, p.batched.rate/p.plain.rate)
+		fmt.Printf("| %d | %s | %s | %.2f | %.2f | %.1f |\n", p.c, us(p.plain.p50-p.lib.p50), us(p.rt.p50), p.plain.rate/p.lib.rate, p.batched.rate/p.plain.rate, p.rowsPerRun)
 	}
+}
+
+// counts reads a model's nv_inference_count and nv_inference_exec_count
+// from the server's /metrics.
+func counts(client *http.Client, addr, model string) (infer, exec float64) {
+	resp, err := client.Get("http://" + addr + "/metrics")
+	must(err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	must(err)
+	for _, line := range strings.Split(string(b), "\n") {
+		name, rest, ok := strings.Cut(line, "{")
+		if !ok || !strings.Contains(rest, "model=\""+model+"\"") {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "nv_inference_count":
+			infer += v
+		case "nv_inference_exec_count":
+			exec += v
+		}
+	}
+	return infer, exec
 }
 
 // samples gathers the measurements of one variant over the rounds.
