@@ -36,6 +36,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	pdsafe "github.com/pdsafe/pdsafe/go"
@@ -219,10 +220,13 @@ func main() {
 		fmt.Printf("| %d | %s | %s | %s |\n", c, p.lib, p.plain, p.batched)
 	}
 	fmt.Println()
-	fmt.Println("| concurrency | serve p50 - Pool.Run p50 | GET /v2/health/live p50 | serve / Pool.Run infer/s | batching / no batching infer/s | rows per batched run |")
-	fmt.Println("|---|---|---|---|---|---|")
+	fmt.Println("| concurrency | serve p50 - Pool.Run p50 | GET /v2/health/live p50 | serve / Pool.Run infer/s | batching / no batching infer/s | rows per batched run | CPU µs per request: Pool.Run / serve / serve + batching | no batching / batching CPU per request |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for _, p := range points {
-		fmt.Printf("| %d | %s | %s | %.2f | %.2f | %.1f |\n", p.c, us(p.plain.p50-p.lib.p50), us(p.rt.p50), p.plain.rate/p.lib.rate, p.batched.rate/p.plain.rate, p.rowsPerRun)
+		fmt.Printf("| %d | %s | %s | %.2f | %.2f | %.1f | %.0f / %.0f / %.0f | %.2f |\n", p.c, us(p.plain.p50-p.lib.p50), us(p.rt.p50),
+			p.plain.rate/p.lib.rate, p.batched.rate/p.plain.rate, p.rowsPerRun,
+			usf(p.lib.cpuPerCall), usf(p.plain.cpuPerCall), usf(p.batched.cpuPerCall),
+			float64(p.plain.cpuPerCall)/float64(max(p.batched.cpuPerCall, 1)))
 	}
 }
 
@@ -257,18 +261,23 @@ func counts(client *http.Client, addr, model string) (infer, exec float64) {
 type samples struct {
 	lat  []time.Duration
 	el   time.Duration
+	cpu  time.Duration
 	errs int
 }
 
-func (s *samples) add(lat []time.Duration, el time.Duration, errs int) {
-	s.lat = append(s.lat, lat...)
-	s.el += el
-	s.errs += errs
+func (s *samples) add(l loadResult) {
+	s.lat = append(s.lat, l.lat...)
+	s.el += l.el
+	s.cpu += l.cpu
+	s.errs += l.errs
 }
 
 func (s *samples) result() result {
 	slices.Sort(s.lat)
 	r := result{rate: float64(len(s.lat)) / s.el.Seconds(), errs: s.errs}
+	if len(s.lat) > 0 {
+		r.cpuPerCall = s.cpu / time.Duration(len(s.lat))
+	}
 	if len(s.lat) > 0 {
 		r.p50 = s.lat[len(s.lat)/2]
 		r.p99 = s.lat[min(len(s.lat)-1, len(s.lat)*99/100)]
@@ -277,9 +286,10 @@ func (s *samples) result() result {
 }
 
 type result struct {
-	rate     float64
-	p50, p99 time.Duration
-	errs     int
+	rate       float64
+	p50, p99   time.Duration
+	cpuPerCall time.Duration // the process's CPU time (client and server) per call
+	errs       int
 }
 
 func (r result) String() string {
@@ -290,12 +300,28 @@ func (r result) String() string {
 	return s
 }
 
-func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d.Nanoseconds())/1e3) }
+func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", usf(d)) }
+
+func usf(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
+
+type loadResult struct {
+	lat     []time.Duration // of the calls that succeeded
+	el, cpu time.Duration   // wall time taken, the process's CPU time meanwhile
+	errs    int
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	must(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // load runs c closed-loop callers of f for d (after a short warm-up) and
-// returns the latencies of the calls that succeeded, the time taken and the
-// number of errors.
-func load(c int, d time.Duration, f func() error) ([]time.Duration, time.Duration, int) {
+// measures them. The CPU time is the whole process's (clients, server and
+// library): per call it is what a request costs, which on a loaded machine
+// is steadier than the rate.
+func load(c int, d time.Duration, f func() error) loadResult {
 	for i := 0; i < 3*c; i++ {
 		_ = f()
 	}
@@ -304,7 +330,7 @@ func load(c int, d time.Duration, f func() error) ([]time.Duration, time.Duratio
 	errs := 0
 	stop := time.Now().Add(d)
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for i := 0; i < c; i++ {
 		wg.Add(1)
 		go func() {
@@ -326,7 +352,7 @@ func load(c int, d time.Duration, f func() error) ([]time.Duration, time.Duratio
 		}()
 	}
 	wg.Wait()
-	return lat, time.Since(start), errs
+	return loadResult{lat: lat, el: time.Since(start), cpu: cpuTime() - cpu0, errs: errs}
 }
 
 func must(err error) {
