@@ -18,6 +18,10 @@ Engines (--engines, comma-separated; default all of them):
   ort       ONNX Runtime (CPU provider) on the paddle2onnx export of the same
             files (exported once per model into --work)
   pdsafe    `pdsafe bench --json` (oneDNN fast path), the binary of --pdsafe
+  pdsafe_bf16  `pdsafe bench --precision bf16` with the binary of --pdsafe
+            (convolutions and matmuls in bfloat16; only when listed in
+            --engines, and only on a CPU with AVX512_BF16 or AMX: the one to
+            read beside ov_def, which runs bf16 on such CPUs)
   pdsafe_b  the same with the binary of --pdsafe-b (only with --pdsafe-b):
             two builds of pdsafe, labelled --label / --label-b, in one run
 
@@ -76,7 +80,7 @@ ROOT = os.path.dirname(HERE)
 BEGIN_MARK = "<!-- compare.py:begin -->"
 END_MARK = "<!-- compare.py:end -->"
 
-ALL_ENGINES = ["pd_on", "pd_off", "ov_f32", "ov_def", "ort", "pdsafe", "pdsafe_b"]
+ALL_ENGINES = ["pd_on", "pd_off", "ov_f32", "ov_def", "ort", "pdsafe", "pdsafe_bf16", "pdsafe_b"]
 TITLES = {"pd_on": "Paddle+oneDNN", "pd_off": "Paddle native", "ov_f32": "OpenVINO f32",
           "ov_def": "OpenVINO default", "ort": "ONNX Runtime"}
 # The Python package each peer needs (import name, pip name).
@@ -578,7 +582,7 @@ class Bench:
     def __init__(self, args, dirs):
         self.args = args
         self.dirs = dirs
-        self.binaries = {"pdsafe": args.pdsafe, "pdsafe_b": args.pdsafe_b}
+        self.binaries = {"pdsafe": args.pdsafe, "pdsafe_bf16": args.pdsafe, "pdsafe_b": args.pdsafe_b}
 
     def outdir(self, *parts):
         d = os.path.join(self.args.work, "out", *[str(p) for p in parts])
@@ -594,7 +598,8 @@ class Bench:
         try:
             if eng.startswith("pdsafe"):
                 r = run_pdsafe(self.binaries[eng], self.dirs[n], t, iters, warmup, outd,
-                               callers=callers, batch=batch, cgroup=cgroup)
+                               callers=callers, batch=batch, cgroup=cgroup,
+                               extra=("--precision", "bf16") if eng == "pdsafe_bf16" else ())
                 if callers == 1:
                     r["save"] = pdsafe_output(outd, 0)
                 return r
@@ -728,6 +733,8 @@ def label(args, eng):
         return args.label
     if eng == "pdsafe_b":
         return args.label_b
+    if eng == "pdsafe_bf16":
+        return args.label + " bf16"
     return TITLES[eng]
 
 
@@ -822,13 +829,15 @@ def main():
     for e in engines:
         if e not in ALL_ENGINES:
             sys.exit("compare.py: unknown engine %r in --engines (known: %s)" % (e, ",".join(ALL_ENGINES)))
-    if not args.engines and not args.pdsafe_b:
-        engines.remove("pdsafe_b")
+    if not args.engines:
+        engines.remove("pdsafe_bf16")
+        if not args.pdsafe_b:
+            engines.remove("pdsafe_b")
     if "pdsafe_b" in engines and not args.pdsafe_b:
         sys.exit("compare.py: --engines lists pdsafe_b but no --pdsafe-b binary is given")
-    for e, flag in (("pdsafe", "--pdsafe"), ("pdsafe_b", "--pdsafe-b")):
+    for e, flag in (("pdsafe", "--pdsafe"), ("pdsafe_bf16", "--pdsafe"), ("pdsafe_b", "--pdsafe-b")):
         if e in engines:
-            err = check_pdsafe(args.pdsafe if e == "pdsafe" else args.pdsafe_b, flag)
+            err = check_pdsafe(args.pdsafe_b if e == "pdsafe_b" else args.pdsafe, flag)
             if err:
                 sys.exit("compare.py: " + err)
     os.makedirs(args.work, exist_ok=True)
@@ -923,7 +932,7 @@ def main():
         phases.remove("the contention conditions")
         if phases:
             save(phases)
-    peng = [e for e in engines if e in ("pdsafe", "pdsafe_b", "ort", "ov_f32", "ov_def")]
+    peng = [e for e in engines if e in ("pdsafe", "pdsafe_bf16", "pdsafe_b", "ort", "ov_f32", "ov_def")]
     if args.callers:
         tput.extend(bench.throughput(peng))
         phases.remove("the callers")
@@ -969,6 +978,8 @@ def agree_cell(agree, eng, s, ref=None):
     if a is None:
         return "no Paddle output to compare"
     ok, rel = a
+    if not ok and eng == "pdsafe_bf16":
+        return "%.1e (bf16: not expected within 1e-3)" % rel
     if not ok and precision_of(s) in ("bf16", "f16"):
         return "%.1e (%s: not expected within 1e-3)" % (rel, precision_of(s))
     return "%s (%.1e)" % ("yes" if ok else "**NO**", rel)
@@ -1134,7 +1145,7 @@ def write_md(args, engines, bench, conds, extra, tput, batch, peak, flops, load_
                 w("| %d | %.2f | %.0f | %.0f %% |" % (t, p["p50"], rate, 100.0 * rate / peak[min(t, 2)]))
         w("")
     if tput:
-        teng = [e for e in engines if e in ("pdsafe", "pdsafe_b", "ort", "ov_f32", "ov_def")]
+        teng = [e for e in engines if e in ("pdsafe", "pdsafe_bf16", "pdsafe_b", "ort", "ov_f32", "ov_def")]
         w("### Throughput with concurrent callers (runs/s, median of the rounds)")
         w("")
         w("%s: `pdsafe bench --callers N --threads T` (N threads, one predictor each). ONNX Runtime: N"
@@ -1167,7 +1178,7 @@ def write_md(args, engines, bench, conds, extra, tput, batch, peak, flops, load_
             w("| %s | %d | %d | %s |" % (n, c, t, " | ".join(cells)))
         w("")
     if batch:
-        beng = [e for e in engines if e in ("pdsafe", "pdsafe_b", "ort", "ov_f32", "ov_def")]
+        beng = [e for e in engines if e in ("pdsafe", "pdsafe_bf16", "pdsafe_b", "ort", "ov_f32", "ov_def")]
         w("### Batch of %d: time per image (ms, p50 of the batch / %d)" % (args.batch, args.batch))
         w("")
         w("| model | threads | " + " | ".join(label(args, e) for e in beng) + " |")
@@ -1249,6 +1260,8 @@ def engine_desc(args, e, v):
                                                        if args.pdsafe.startswith(ROOT) else args.pdsafe)
     if e == "pdsafe_b":
         return "%s = `%s bench`" % (args.label_b, args.pdsafe_b)
+    if e == "pdsafe_bf16":
+        return "%s bf16 = `%s bench --precision bf16`" % (args.label, args.pdsafe)
     if e in ("pd_on", "pd_off"):
         return "%s = paddlepaddle %s `paddle.inference`, oneDNN %s (IR and memory optimisation on)" % (
             TITLES[e], v["paddlepaddle"], "on" if e == "pd_on" else "off")

@@ -43,6 +43,7 @@ INPUTS = {
     "ocr_det": [1, 3, 640, 640],
     "ocr_rec": [1, 3, 48, 320],
     "yolo_det": [1, 3, 416, 416],
+    "mlp": [1, 256],
 }
 
 
@@ -427,6 +428,24 @@ def _multiclass_nms3(boxes, scores):
     return out, num
 
 
+class MLP(nn.Layer):
+    """A small fully connected classifier (256 -> 1024 -> 1024 -> 1024 -> 16,
+    2.4 M weights): at batch 1 each layer is a matrix-vector product that
+    reads all its weights for one row, so rows batched together share that
+    cost (the model the server's dynamic batching is measured on)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.LayerList([nn.Linear(256, 1024), nn.Linear(1024, 1024),
+                                nn.Linear(1024, 1024)])
+        self.out = nn.Linear(1024, 16)
+
+    def forward(self, x):
+        for fc in self.fc:
+            x = F.relu(fc(x))
+        return F.softmax(self.out(x))
+
+
 class YOLODet(nn.Layer):
     """mobilenet_v3_small's features (stride 32, 576 channels), a YOLOv3 head,
     box decoding and multiclass NMS: the shape of PaddleDetection's
@@ -493,6 +512,8 @@ def build(name):
         m = OCRRec()
     elif name == "yolo_det":
         m = YOLODet()
+    elif name == "mlp":
+        m = MLP()
     else:
         raise ValueError(name)
     _randomise(m, 1234)

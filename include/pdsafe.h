@@ -603,7 +603,10 @@ typedef struct pds_step_profile {
 } pds_step_profile;
 
 /* Copies the steps of the last run into steps[0..cap) and stores their number
- * in *count (which may exceed cap: call again with a larger array). *count is
+ * in *count (which may exceed cap: call again with a larger array). The plan's
+ * steps come first; then, for a model whose later shapes depend on values an
+ * operator computed (a detector's NMS and what follows it), the operators run
+ * after them on the reference kernels, one step each ("ref"). *count is
  * 0 when the predictor was not created with PDS_PREDICTOR_PROFILE or has not
  * run. Busy rules as for run. */
 PDS_API pds_status pds_predictor_get_profile(pds_predictor predictor, pds_step_profile *steps,

@@ -59,12 +59,19 @@ var protoDTypes = map[string]pdsafe.DType{
 	"FP64": pdsafe.Float64, "BF16": pdsafe.BFloat16,
 }
 
+// protoNames is protoDTypes the other way round.
+var protoNames = func() map[pdsafe.DType]string {
+	m := make(map[pdsafe.DType]string, len(protoDTypes))
+	for n, d := range protoDTypes {
+		m[d] = n
+	}
+	return m
+}()
+
 // protoName returns the protocol's name of a pdsafe element type.
 func protoName(d pdsafe.DType) string {
-	for n, v := range protoDTypes {
-		if v == d {
-			return n
-		}
+	if n, ok := protoNames[d]; ok {
+		return n
 	}
 	return "INVALID"
 }

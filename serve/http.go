@@ -448,7 +448,14 @@ func encodeInferResponse(v *version, req *inferRequest, outs []wireTensor) ([]by
 		}
 		any = any || binary[i]
 	}
-	b := make([]byte, 0, 256)
+	size := 256 + len(req.ID)
+	for i, o := range outs {
+		size += 96 + len(o.Name)
+		if binary[i] {
+			size += len(o.Data)
+		}
+	}
+	b := make([]byte, 0, size)
 	b = append(b, `{"model_name":`...)
 	b = appendJSONString(b, v.name)
 	b = append(b, `,"model_version":`...)
@@ -500,9 +507,19 @@ func encodeInferResponse(v *version, req *inferRequest, outs []wireTensor) ([]by
 	return b, jsonLen, nil
 }
 
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it (names and ids are nearly always plain ASCII, which needs no
+// escaping and no allocation).
 func appendJSONString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s)
-	return append(b, q...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // readBody reads the whole body. With a Content-Length (already checked

@@ -235,8 +235,8 @@ func (r *repository) loadVersion(name string, ver int64, dir string, cfg *ModelC
 		q = cfg.Dynamic.MaxQueueSize
 	}
 	v := &version{name: name, ver: ver, dir: dir, cfg: cfg, model: m, pool: pool,
-		queue: make(chan *job, q), stats: r.metrics.model(name, strconv.FormatInt(ver, 10)), hooks: r.hooks}
-	v.start()
+		stats: r.metrics.model(name, strconv.FormatInt(ver, 10)), hooks: r.hooks}
+	v.start(q)
 	return v, nil
 }
 

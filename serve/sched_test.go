@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -78,15 +79,24 @@ func TestQueueFullAndDeadlines(t *testing.T) {
 		t.Fatalf("deadline: %s", body)
 	}
 	<-g.queued
-	// The timed-out job still occupies the queue slot until the worker
-	// drops it; fill the queue for certain with a request that waits.
+	// The request that timed out left the queue when it ended; fill the
+	// queue for certain with a request that waits.
+	waitPending(t, ts, "math", "2", 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := grpcClient(t, ts)
 	rpc := &inferencepb.ModelInferRequest{ModelName: "math",
 		Inputs:           []*inferencepb.ModelInferRequest_InferInputTensor{{Name: "x", Datatype: "FP32", Shape: in.shape}},
 		RawInputContents: [][]byte{f32bytes(in.data)}}
-	// The queue holds the expired job: the next request is refused at once.
+	fctx, fcancel := context.WithCancel(ctx)
+	filler := make(chan error, 1)
+	go func() {
+		_, err := c.ModelInfer(fctx, rpc)
+		filler <- err
+	}()
+	<-g.queued
+	waitPending(t, ts, "math", "2", 1)
+	// The queue is full: the next request is refused at once.
 	st, _, body = ts.do(t, "POST", "/v2/models/math/infer", req, nil)
 	mustStatus(t, "full queue", st, http.StatusServiceUnavailable, body)
 	if !strings.Contains(string(body), "the queue is full (1 requests waiting)") {
@@ -96,14 +106,18 @@ func TestQueueFullAndDeadlines(t *testing.T) {
 	if status.Code(err) != codes.Unavailable {
 		t.Fatalf("gRPC on a full queue: %v", err)
 	}
+	// A queued request whose client gives up leaves the queue at once.
+	fcancel()
+	if err := <-filler; status.Code(err) != codes.Canceled {
+		t.Fatalf("cancelled queued request: %v", err)
+	}
+	waitPending(t, ts, "math", "2", 0)
 	g.open()
 	if st := <-held; st != 200 {
 		t.Fatalf("held request: %d", st)
 	}
-	// A gRPC deadline while the worker is held and the queue has room:
-	// DEADLINE_EXCEEDED. First the worker drops the expired job that is
-	// still queued.
-	waitPending(t, ts, "math", "2", 0)
+	// A gRPC deadline while the run is held and the queue has room:
+	// DEADLINE_EXCEEDED.
 	g.arm()
 	go func() {
 		st, _, _ := ts.do(t, "POST", "/v2/models/math/infer", req, nil)
@@ -124,10 +138,13 @@ func TestQueueFullAndDeadlines(t *testing.T) {
 	mustStatus(t, "after", st, 200, body)
 	r, bins := parseInferResp(t, hdr, body)
 	checkMathOutputs(t, "after a full queue", r, bins, want)
+	// A client sees its cancel or deadline before the server has counted
+	// it: wait (bounded) for the server's count.
+	waitFailures(t, ts, "math", "2", 1, 3)
 	_, _, body = ts.do(t, "GET", "/metrics", nil, nil)
 	for _, want := range []string{
 		`nv_inference_request_failure{model="math",reason="REJECTED",version="2"} 2`,
-		`nv_inference_request_failure{model="math",reason="CANCELED",version="2"} 2`,
+		`nv_inference_request_failure{model="math",reason="CANCELED",version="2"} 3`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Fatalf("metrics lack %q:\n%s", want, body)
@@ -193,6 +210,19 @@ func waitPending(t *testing.T, ts *testServer, model, ver string, n int64) {
 	}
 }
 
+// waitFailures waits (bounded) until a version has counted n failures of
+// failureReasons[reason].
+func waitFailures(t *testing.T, ts *testServer, model, ver string, reason int, n uint64) {
+	t.Helper()
+	st := ts.s.metrics.model(model, ver)
+	for i := 0; st.failure[reason].Load() < n; i++ {
+		if i > 10000 {
+			t.Fatalf("model %s version %s: %d %s failures, waited for %d", model, ver, st.failure[reason].Load(), failureReasons[reason], n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // lateTimerCtx is a context whose deadline has passed but whose timer has
 // not fired: what a worker can see on a busy machine.
 type lateTimerCtx struct {
@@ -219,7 +249,13 @@ func TestEndedDeadlinePassed(t *testing.T) {
 	cancelled, cancel := context.WithCancelCause(context.Background())
 	cause := fmt.Errorf("the client went away")
 	cancel(cause)
-	if err := ended(cancelled); err != cause {
-		t.Errorf("cancelled: ended = %v, want its cause", err)
+	// Its cause, still matching context.Canceled: a request cancelled with
+	// a cause of its own (gRPC's) is counted and answered as cancelled.
+	err := ended(cancelled)
+	if !errors.Is(err, cause) || !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: ended = %v, want its cause wrapping context.Canceled", err)
+	}
+	if ae := asAPIError(err); ae.reason != "CANCELED" || ae.status != statusClientClosed {
+		t.Errorf("cancelled with a cause: reason %s status %d, want CANCELED %d", ae.reason, ae.status, statusClientClosed)
 	}
 }

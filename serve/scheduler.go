@@ -1,14 +1,20 @@
 package serve
 
-// One served model version: its pdsafe model and pool, a bounded queue and
-// the workers that take requests from it, one per predictor. With dynamic
-// batching a worker gathers queued requests whose non-batch dims agree into
-// one run along dim 0 (up to max_batch_size, waiting at most
-// max_queue_delay_microseconds for more, and no longer once a preferred
-// size is reached) and hands each request its rows of the outputs.
+// One served model version: its pdsafe model and pool and a bounded queue.
+//
+// Without dynamic batching a request runs on its own goroutine: it takes a
+// queue slot (none free: 503 at once), waits for a run token (one per
+// predictor; the wait is the queue time) and calls the pool, so no request
+// crosses to another goroutine and back. With dynamic batching the queue is
+// a channel served by one worker per predictor, which gathers queued
+// requests whose non-batch dims agree into one run along dim 0 (up to
+// max_batch_size, waiting at most max_queue_delay_microseconds for more, and
+// no longer once a preferred size is reached) and hands each request its
+// rows of the outputs.
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -42,7 +48,10 @@ type version struct {
 	cfg    *ModelConfig
 	model  *pdsafe.Model
 	pool   *pdsafe.Pool
-	queue  chan *job
+	queue  chan *job     // dynamic batching: the queue the workers serve
+	slots  chan struct{} // without: one per request queued or running
+	tokens chan struct{} // without: one per request running (pool size)
+	queueN int           // the queue's size, in requests
 	stats  *modelStats
 	hooks  *testHooks
 	refs   sync.WaitGroup // requests that hold the version
@@ -53,9 +62,17 @@ type version struct {
 
 func (v *version) verString() string { return strconv.FormatInt(v.ver, 10) }
 
-// start starts one worker per predictor.
-func (v *version) start() {
+// start sets up the queue: the run tokens without dynamic batching, else one
+// worker per predictor.
+func (v *version) start(queueSize int) {
 	v.stop = make(chan struct{})
+	v.queueN = queueSize
+	if v.cfg.Dynamic == nil {
+		v.slots = make(chan struct{}, queueSize+v.pool.Size())
+		v.tokens = make(chan struct{}, v.pool.Size())
+		return
+	}
+	v.queue = make(chan *job, queueSize)
 	for i := 0; i < v.pool.Size(); i++ {
 		v.wg.Add(1)
 		go v.worker()
@@ -84,12 +101,15 @@ func (v *version) retire() {
 func (v *version) submit(j *job) jobResult {
 	j.enq = time.Now()
 	j.done = make(chan jobResult, 1)
+	if v.cfg.Dynamic == nil {
+		return v.submitDirect(j)
+	}
 	v.stats.pending.Add(1) // before the send: the worker subtracts once it has the job
 	select {
 	case v.queue <- j:
 	default:
 		v.stats.pending.Add(-1)
-		return jobResult{err: unavailable("model '%s' version %d: the queue is full (%d requests waiting); try again later", v.name, v.ver, cap(v.queue))}
+		return jobResult{err: v.queueFull()}
 	}
 	if h := v.hooks; h != nil && h.enqueued != nil {
 		h.enqueued(v.name)
@@ -99,8 +119,55 @@ func (v *version) submit(j *job) jobResult {
 		return r
 	case <-j.ctx.Done():
 		// The worker drops the job when it reaches it, or stops its run.
-		return jobResult{err: fmt.Errorf("model '%s': the request ended while it was queued or running: %w", v.name, context.Cause(j.ctx))}
+		return jobResult{err: v.canceled(j.ctx)}
 	}
+}
+
+func (v *version) queueFull() error {
+	return unavailable("model '%s' version %d: the queue is full (%d requests waiting); try again later", v.name, v.ver, v.queueN)
+}
+
+func (v *version) canceled(ctx context.Context) error {
+	return fmt.Errorf("model '%s': the request ended while it was queued or running: %w", v.name, ctxError(ctx))
+}
+
+// ctxError is why a context ended: its cause, which still matches ctx.Err()
+// when the cause is some other error (gRPC ends a stream's context with a
+// cause of its own; the request is cancelled all the same).
+func ctxError(ctx context.Context) error {
+	err, cause := ctx.Err(), context.Cause(ctx)
+	if cause == nil || errors.Is(cause, err) {
+		return cause
+	}
+	return fmt.Errorf("%w (%w)", cause, err)
+}
+
+// submitDirect runs a job on the caller's goroutine once a run token is free
+// (versions without dynamic batching).
+func (v *version) submitDirect(j *job) jobResult {
+	select {
+	case v.slots <- struct{}{}:
+	default:
+		return jobResult{err: v.queueFull()}
+	}
+	defer func() { <-v.slots }()
+	v.stats.pending.Add(1)
+	if h := v.hooks; h != nil && h.enqueued != nil {
+		h.enqueued(v.name)
+	}
+	select {
+	case v.tokens <- struct{}{}:
+	case <-j.ctx.Done():
+		v.stats.pending.Add(-1)
+		return jobResult{err: v.canceled(j.ctx)}
+	}
+	v.stats.pending.Add(-1)
+	defer func() { <-v.tokens }()
+	if err := ended(j.ctx); err != nil {
+		return jobResult{err: fmt.Errorf("model '%s': the request ended while it was queued: %w", v.name, err)}
+	}
+	v.run([]*job{j}) // answers on j.done, which is buffered
+	return <-j.done
 }
 
 func (v *version) worker() {
@@ -189,7 +256,7 @@ func sameRows(a, b *job) bool {
 // then answer a request whose deadline had passed before it was taken).
 func ended(ctx context.Context) error {
 	if ctx.Err() != nil {
-		return context.Cause(ctx)
+		return ctxError(ctx)
 	}
 	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
 		return context.DeadlineExceeded
@@ -265,8 +332,9 @@ func (v *version) compute(ctx context.Context, batch []*job, rows int) ([][]wire
 		if idx < 0 {
 			return nil, fmt.Errorf("model '%s': the run returned no output '%s'", v.name, oc.Name)
 		}
-		dt, data := outputBytes(res, idx)
-		shape := res.Info(idx).Shape
+		info := res.Info(idx)
+		dt, data := outputBytes(res, idx, info)
+		shape := info.Shape
 		if len(batch) == 1 {
 			out[0] = append(out[0], wireTensor{Name: oc.Name, DataType: dt, Shape: shape, Data: data})
 			continue

@@ -101,8 +101,7 @@ func fill[T pdsafe.Element](shape []int64, parts [][]byte, n int) (pdsafe.AnyTen
 
 // outputBytes returns output i of a result as raw bytes (a view of the
 // result's memory, no copy) with its protocol datatype.
-func outputBytes(r *pdsafe.Result, i int) (string, []byte) {
-	info := r.Info(i)
+func outputBytes(r *pdsafe.Result, i int, info pdsafe.TensorInfo) (string, []byte) {
 	dt := protoName(info.DType)
 	switch t := r.Tensor(i).(type) {
 	case *pdsafe.Tensor[float32]:

@@ -128,8 +128,24 @@ static void check_backends(pds_predictor p, const char *what)
     CHECK_OK(pds_predictor_get_profile(p, steps, 64, &n, &err), &err);
     CHECK(n > 0 && n <= 64);
     bool fast = have_fast_path(p);
-    int convs = 0, nms = 0;
+    int convs = 0, nms = 0, late = 0;
+    uint64_t steps_end = 0;
     for (size_t i = 0; i < n && i < 64; i++) {
+        /* The operators after the NMS run once its sizes are known, after
+         * the plan's steps, on the reference kernels: they come last. */
+        if (strcmp(steps[i].op_type, "scale") == 0 || strcmp(steps[i].op_type, "shape") == 0) {
+            late++;
+            CHECK(strcmp(steps[i].kernel, "ref") == 0);
+            if (steps[i].start_ns < steps_end)
+                PDST_FAIL("%s: late step %zu (%s, op #%d) starts at %llu ns, before the plan's "
+                          "steps end (%llu ns)", what, i, steps[i].op_type, steps[i].op_index,
+                          (unsigned long long)steps[i].start_ns, (unsigned long long)steps_end);
+            continue;
+        }
+        if (late)
+            PDST_FAIL("%s: step %zu (%s) comes after a late step", what, i, steps[i].op_type);
+        if (steps[i].start_ns + steps[i].duration_ns > steps_end)
+            steps_end = steps[i].start_ns + steps[i].duration_ns;
         if (strncmp(steps[i].op_type, "conv2d", 6) == 0) {
             convs++;
             if (fast && strncmp(steps[i].kernel, "onednn:", 7) != 0)
@@ -145,9 +161,10 @@ static void check_backends(pds_predictor p, const char *what)
         }
     }
     /* four convolutions (the bias adds and relus fused into them on the
-     * fast path), two NMS; the scale and shape after them are not steps */
+     * fast path), two NMS, and the scale and shape after them */
     CHECK_EQ_INT(convs, 4);
     CHECK_EQ_INT(nms, 2);
+    CHECK_EQ_INT(late, 2);
 }
 
 /* Every case on one predictor, in the order 0 1 2 3 2 1 0: empty after

@@ -277,6 +277,61 @@ static void test_trace_run_reference(void)
     traced_session(PDS_MODEL_REFERENCE_KERNELS);
 }
 
+/* The detector fixture: the operators after its NMS, run once the NMS has
+ * set their sizes (after the plan's steps, on the reference kernels), are
+ * traced as steps numbered on from the plan's, each after the one before. */
+static void test_trace_late_nodes(void)
+{
+    pds_error err;
+    npy_array in[3] = {{0}};
+    pds_tensor x[3];
+    char msg[256], file[32];
+    for (int i = 0; i < 3; i++) {
+        snprintf(file, sizeof file, "case0.in%d.npy", i);
+        if (npy_read(fixture("detector", file), &in[i], msg, sizeof msg)) {
+            PDST_FAIL("%s", msg);
+            return;
+        }
+        x[i] = (pds_tensor){.dtype = in[i].dtype, .rank = in[i].rank, .data = in[i].data,
+                            .byte_length = in[i].byte_length};
+        memcpy(x[i].dims, in[i].dims, sizeof x[i].dims);
+    }
+    pds_model m = pdst_load_fixture("detector", 0);
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, NULL, &p, &err), &err);
+    CHECK_OK(pds_trace_start(NULL, &err), &err);
+    CHECK_OK(pds_predictor_run(p, x, 3, NULL, 0, &err), &err);
+    CHECK_OK(pds_trace_stop(&err), &err);
+    pds_predictor_stats stats = {.struct_size = sizeof stats};
+    CHECK_OK(pds_predictor_get_stats(p, &stats, &err), &err);
+
+    trace t = read_trace();
+    long long steps = 0, last = -1, late = 0, prev_end = -1;
+    for (size_t i = 0; i < t.n; i++) {
+        const ev *e = &t.e[i];
+        if (!e->cat || strcmp(e->cat, "op") != 0)
+            continue;
+        CHECK_EQ_INT(e->step, last + 1);
+        last = e->step;
+        CHECK(e->ts_ns >= prev_end);
+        prev_end = e->end_ns;
+        if (e->step >= (long long)stats.steps) {
+            late++;
+            CHECK(e->kernel && strcmp(e->kernel, "ref") == 0);
+            CHECK(strcmp(e->name, "scale") == 0 || strcmp(e->name, "shape") == 0);
+        }
+        steps++;
+    }
+    CHECK_EQ_INT(late, 2);
+    CHECK_EQ_INT(steps, (long long)stats.steps + 2);
+    trace_free(&t);
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    for (int i = 0; i < 3; i++)
+        npy_free(&in[i]);
+    CHECK_NO_LIVE_OBJECTS();
+}
+
 /* A buffer of 4 events keeps the first 4 and counts the other 6, in the
  * figures and as an instant event on the thread's track. */
 static void test_trace_drops_when_full(void)
@@ -382,6 +437,7 @@ int main(void)
 {
     RUN_TEST(test_trace_run_fast);
     RUN_TEST(test_trace_run_reference);
+    RUN_TEST(test_trace_late_nodes);
     RUN_TEST(test_trace_drops_when_full);
     RUN_TEST(test_trace_session_rules);
     RUN_TEST(test_trace_keeps_error_contract);

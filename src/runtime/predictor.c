@@ -375,13 +375,22 @@ static pds_status infer_all(pdsi_predictor *p, pds_error *err)
     return PDS_OK;
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* After phase 2: the late nodes (graph/graph.h), whose shapes follow from
  * the real sizes a PDSI_OPF_SIZE_AFTER_RUN kernel set, inferred and run in
  * graph order on the reference kernels, from the plain tensors the plan
- * kept for them. */
+ * kept for them. Profiled and traced as steps after the plan's, each one
+ * covering its node's shape inference and kernel. */
 static pds_status run_late(pdsi_predictor *p, pds_error *err)
 {
     const pdsi_graph_info *info = &p->model->info;
+    const pdsi_graph *g = &p->model->graph;
     const pdsi_plan *pl = p->cur;
     if (!info->n_late)
         return PDS_OK;
@@ -391,10 +400,26 @@ static pds_status run_late(pdsi_predictor *p, pds_error *err)
         if (pl->late_in[k] != t)
             t->data = pl->late_in[k]->data;
     }
-    for (int32_t i = 0; i < p->model->graph.n_nodes; i++) {
-        pds_status st = info->late_node[i] ? infer_node(p, i, true, err) : PDS_OK;
+    bool prof = (p->options.flags & PDS_PREDICTOR_PROFILE) != 0;
+    pdsi_prof *lp = prof ? p->prof + pl->n_steps : NULL;
+    int32_t step = pl->n_steps;
+    PDSI_TRACE_STEP_BEGIN(tt);
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        if (!info->late_node[i])
+            continue;
+        uint64_t a = prof ? now_ns() : 0;
+        pds_status st = infer_node(p, i, true, err);
+        if (PDSI_TRACE_STEP_ACTIVE(tt))
+            tt = pdsi_trace_step(tt, p->run_id, step, g->nodes[i].index, g->nodes[i].type,
+                                 "ref", NULL);
         if (st)
             return st;
+        if (prof) {
+            lp->start_ns = a - p->prof_t0;
+            lp->duration_ns = now_ns() - a;
+            lp++;
+        }
+        step++;
     }
     return PDS_OK;
 }
@@ -451,12 +476,13 @@ static pds_status find_plan(pdsi_predictor *p, pds_error *err)
             return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
                              "could not allocate %zu bytes of kernel scratch", pl->scratch_bytes);
     }
-    if ((p->options.flags & PDS_PREDICTOR_PROFILE) && pl->n_steps > p->cap_prof) {
-        pdsi_prof *pr = realloc(p->prof, sizeof *pr * (size_t)pl->n_steps);
+    int32_t n_prof = pl->n_steps + m->info.n_late;
+    if ((p->options.flags & PDS_PREDICTOR_PROFILE) && n_prof > p->cap_prof) {
+        pdsi_prof *pr = realloc(p->prof, sizeof *pr * (size_t)n_prof);
         if (!pr)
             return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate the profile");
         p->prof = pr;
-        p->cap_prof = pl->n_steps;
+        p->cap_prof = n_prof;
     }
     /* Bind the arena: every arena tensor's data at its planned offset. */
     int32_t nt = pl->n_values + pl->n_extra;
@@ -468,13 +494,6 @@ static pds_status find_plan(pdsi_predictor *p, pds_error *err)
         }
     p->cur = pl;
     return PDS_OK;
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static pds_status run_step(pdsi_predictor *p, const pdsi_step *s, pds_error *err)
@@ -527,6 +546,7 @@ static pds_status run_steps(pdsi_predictor *p, pds_error *err)
     const pdsi_plan *pl = p->cur;
     bool prof = (p->options.flags & PDS_PREDICTOR_PROFILE) != 0;
     uint64_t t0 = prof ? now_ns() : 0;
+    p->prof_t0 = t0;
     PDSI_TRACE_STEP_BEGIN(tt);
     for (int32_t i = 0; i < pl->n_steps; i++) {
         const pdsi_step *s = &pl->steps[i];
@@ -793,5 +813,22 @@ size_t pdsi_predictor_profile(pdsi_predictor *p, pds_step_profile *out, size_t c
             break;
         }
     }
-    return (size_t)pl->n_steps;
+    /* Then the late nodes, run on the reference kernels after the steps. */
+    const pdsi_graph_info *info = &p->model->info;
+    int32_t i = pl->n_steps;
+    for (int32_t n = 0; n < g->n_nodes && info->n_late; n++) {
+        if (!info->late_node[n])
+            continue;
+        if ((size_t)i < cap) {
+            pds_step_profile *r = &out[i];
+            memset(r, 0, sizeof *r);
+            r->op_index = g->nodes[n].index;
+            r->start_ns = p->prof[i].start_ns;
+            r->duration_ns = p->prof[i].duration_ns;
+            copy_str(r->op_type, sizeof r->op_type, g->nodes[n].type);
+            copy_str(r->kernel, sizeof r->kernel, "ref");
+        }
+        i++;
+    }
+    return (size_t)i;
 }

@@ -105,8 +105,9 @@ typedef struct pdsi_predictor {
     bool streams_made;
     pdsi_tensor **result;   /* per output: the tensor handed out (have_result) */
     uint64_t runs, plans_built;
-    pdsi_prof *prof;        /* per step of cur, when profiling */
+    pdsi_prof *prof;        /* per step of cur, then per late node, when profiling */
     int32_t cap_prof;
+    uint64_t prof_t0;       /* when the last run's steps began (profiling) */
 } pdsi_predictor;
 
 pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *options,

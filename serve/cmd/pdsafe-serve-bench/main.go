@@ -36,6 +36,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	pdsafe "github.com/pdsafe/pdsafe/go"
@@ -170,6 +171,7 @@ func main() {
 	type point struct {
 		c                       int
 		lib, plain, batched, rt result
+		rowsPerRun              float64 // of the batching variant
 	}
 	var points []point
 	for _, c := range cs {
@@ -205,40 +207,77 @@ func main() {
 			return err
 		}
 		var lib, plain, batched, rt samples
+		inf0, exec0 := counts(client, l.Addr().String(), "batched")
 		for r := 0; r < *rounds; r++ {
 			lib.add(load(c, *dur, libRun))
 			plain.add(load(c, *dur, post("plain")))
 			batched.add(load(c, *dur, post("batched")))
 			rt.add(load(c, *dur/4, live))
 		}
-		p := point{c, lib.result(), plain.result(), batched.result(), rt.result()}
+		inf1, exec1 := counts(client, l.Addr().String(), "batched")
+		p := point{c, lib.result(), plain.result(), batched.result(), rt.result(), (inf1 - inf0) / max(exec1-exec0, 1)}
 		points = append(points, p)
 		fmt.Printf("| %d | %s | %s | %s |\n", c, p.lib, p.plain, p.batched)
 	}
 	fmt.Println()
-	fmt.Println("| concurrency | serve p50 - Pool.Run p50 | GET /v2/health/live p50 | serve / Pool.Run infer/s | batching / no batching infer/s |")
-	fmt.Println("|---|---|---|---|---|")
+	fmt.Println("| concurrency | serve p50 - Pool.Run p50 | GET /v2/health/live p50 | serve / Pool.Run infer/s | batching / no batching infer/s | rows per batched run | CPU µs per request: Pool.Run / serve / serve + batching | no batching / batching CPU per request |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for _, p := range points {
-		fmt.Printf("| %d | %s | %s | %.2f | %.2f |\n", p.c, us(p.plain.p50-p.lib.p50), us(p.rt.p50), p.plain.rate/p.lib.rate, p.batched.rate/p.plain.rate)
+		fmt.Printf("| %d | %s | %s | %.2f | %.2f | %.1f | %.0f / %.0f / %.0f | %.2f |\n", p.c, us(p.plain.p50-p.lib.p50), us(p.rt.p50),
+			p.plain.rate/p.lib.rate, p.batched.rate/p.plain.rate, p.rowsPerRun,
+			usf(p.lib.cpuPerCall), usf(p.plain.cpuPerCall), usf(p.batched.cpuPerCall),
+			float64(p.plain.cpuPerCall)/float64(max(p.batched.cpuPerCall, 1)))
 	}
+}
+
+// counts reads a model's nv_inference_count and nv_inference_exec_count
+// from the server's /metrics.
+func counts(client *http.Client, addr, model string) (infer, exec float64) {
+	resp, err := client.Get("http://" + addr + "/metrics")
+	must(err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	must(err)
+	for _, line := range strings.Split(string(b), "\n") {
+		name, rest, ok := strings.Cut(line, "{")
+		if !ok || !strings.Contains(rest, "model=\""+model+"\"") {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "nv_inference_count":
+			infer += v
+		case "nv_inference_exec_count":
+			exec += v
+		}
+	}
+	return infer, exec
 }
 
 // samples gathers the measurements of one variant over the rounds.
 type samples struct {
 	lat  []time.Duration
 	el   time.Duration
+	cpu  time.Duration
 	errs int
 }
 
-func (s *samples) add(lat []time.Duration, el time.Duration, errs int) {
-	s.lat = append(s.lat, lat...)
-	s.el += el
-	s.errs += errs
+func (s *samples) add(l loadResult) {
+	s.lat = append(s.lat, l.lat...)
+	s.el += l.el
+	s.cpu += l.cpu
+	s.errs += l.errs
 }
 
 func (s *samples) result() result {
 	slices.Sort(s.lat)
 	r := result{rate: float64(len(s.lat)) / s.el.Seconds(), errs: s.errs}
+	if len(s.lat) > 0 {
+		r.cpuPerCall = s.cpu / time.Duration(len(s.lat))
+	}
 	if len(s.lat) > 0 {
 		r.p50 = s.lat[len(s.lat)/2]
 		r.p99 = s.lat[min(len(s.lat)-1, len(s.lat)*99/100)]
@@ -247,9 +286,10 @@ func (s *samples) result() result {
 }
 
 type result struct {
-	rate     float64
-	p50, p99 time.Duration
-	errs     int
+	rate       float64
+	p50, p99   time.Duration
+	cpuPerCall time.Duration // the process's CPU time (client and server) per call
+	errs       int
 }
 
 func (r result) String() string {
@@ -260,12 +300,28 @@ func (r result) String() string {
 	return s
 }
 
-func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d.Nanoseconds())/1e3) }
+func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", usf(d)) }
+
+func usf(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
+
+type loadResult struct {
+	lat     []time.Duration // of the calls that succeeded
+	el, cpu time.Duration   // wall time taken, the process's CPU time meanwhile
+	errs    int
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	must(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // load runs c closed-loop callers of f for d (after a short warm-up) and
-// returns the latencies of the calls that succeeded, the time taken and the
-// number of errors.
-func load(c int, d time.Duration, f func() error) ([]time.Duration, time.Duration, int) {
+// measures them. The CPU time is the whole process's (clients, server and
+// library): per call it is what a request costs, which on a loaded machine
+// is steadier than the rate.
+func load(c int, d time.Duration, f func() error) loadResult {
 	for i := 0; i < 3*c; i++ {
 		_ = f()
 	}
@@ -274,7 +330,7 @@ func load(c int, d time.Duration, f func() error) ([]time.Duration, time.Duratio
 	errs := 0
 	stop := time.Now().Add(d)
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for i := 0; i < c; i++ {
 		wg.Add(1)
 		go func() {
@@ -296,7 +352,7 @@ func load(c int, d time.Duration, f func() error) ([]time.Duration, time.Duratio
 		}()
 	}
 	wg.Wait()
-	return lat, time.Since(start), errs
+	return loadResult{lat: lat, el: time.Since(start), cpu: cpuTime() - cpu0, errs: errs}
 }
 
 func must(err error) {
