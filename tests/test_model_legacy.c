@@ -1104,6 +1104,28 @@ static void test_program_semantic_errors(void)
     expect(p, &pb, NULL, PDS_ERR_UNSUPPORTED_OP, "while (1, first at op 3)", NULL);
     arena_free();
 
+    /* paddle.static.nn.cond as Paddle 2.x wrote it: conditional_block with a
+     * sub-block, then select_input. pdsafe knows select_input (it joins PIR's
+     * pd_op.if branches) but not sub-blocks: only conditional_block is listed. */
+    p = std_prog();
+    o = op_new(p, "conditional_block");
+    op_in(o, "Cond", 1, "y");
+    op_in(o, "Input", 1, "y");
+    op_out(o, "Out", 1, "q");
+    op_out(o, "Scope", 1, "scope");
+    a = attr(o, "sub_block", AT(BLOCK));
+    a->has_block_idx = 1;
+    a->block_idx = 1;
+    attr_b(o, "is_scalar_condition", 1);
+    o = op_new(p, "select_input");
+    op_in(o, "X", 2, "y", "q");
+    op_in(o, "Mask", 1, "y");
+    op_out(o, "Out", 1, "r");
+    expect(p, &pb, NULL, PDS_ERR_UNSUPPORTED_OP,
+           "<model buffer>: 1 operator type is not supported: conditional_block (1, first at op 3)",
+           NULL);
+    arena_free();
+
     /* An op without a type, a slot without a name. */
     p = std_prog();
     p->blk->ops[1]->type = NULL;

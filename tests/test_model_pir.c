@@ -879,11 +879,17 @@ static void test_unsupported(void)
                    "supported: custom_op.my_custom (1, first at op 1)", NULL);
     expect_variant(json, NULL, 0, "'#':'1.relu'", "'#':'0.shadow_output'", UO,
                    "supported: builtin.shadow_output (1, first at op 1)", NULL);
-    /* control flow: an op with regions */
+    /* control flow: a loop (pd_op.if is supported: tests/test_control.c), and
+     * an unsupported op inside a region, listed at its if's index */
+    expect_variant(json, NULL, 0, "'#':'1.relu','A':[]",
+                   "'#':'1.while','regions':[{'#':'region_0','blocks':[{'#':'block_0','args':[],"
+                   "'ops':[{'#':'2.yield','A':[],'I':[],'O':[]}]}]}],'A':[]",
+                   UO, "supported: pd_op.while (1, first at op 1)", NULL);
     expect_variant(json, NULL, 0, "'#':'1.relu','A':[]",
                    "'#':'1.if','regions':[{'#':'region_0','blocks':[{'#':'block_0','args':[],"
-                   "'ops':[{'#':'2.yield','A':[],'I':[],'O':[]}]}]}],'A':[]",
-                   UO, "supported: pd_op.if (1, first at op 1)", NULL);
+                   "'ops':[{'#':'1.frobnicate','A':[],'I':[],'O':[]},"
+                   "{'#':'2.yield','A':[],'I':[],'O':[]}]}]}],'A':[]",
+                   UO, "supported: pd_op.frobnicate (1, first at op 1)", NULL);
     expect_variant(json, NULL, 0, "'#':'1.relu'", "'#':'2.yield'", UO,
                    "supported: cf.yield (1, first at op 1)", NULL);
     /* attribute values pdsafe does not run */

@@ -73,5 +73,36 @@ check("every row has the header's cell count",
 txt = report.text_table(rows).splitlines()
 check("text table aligned", len(txt) == 4 and txt[1].startswith("m1 ") and txt[1].index("classification") == txt[0].index("Family"))
 
+# --update: the rows of the models run (and their error lines) replaced in place, the rest kept
+def doc(rows_, intro, errors):
+    lines = [intro, "", "Command: `python tools/zoo/zoo.py`", "", report.table(rows_)]
+    if errors:
+        lines += ["", "## Errors", ""] + errors
+    return "\n".join(lines) + "\n"
+
+
+old = doc(rows, "old intro", ["- `m2` (legacy), pdsafe: E2", "- `m3|x` (pir), Paddle: E"])
+old = old.replace("Command: `python tools/zoo/zoo.py`", "Command: `python tools/zoo/zoo.py`  ")
+m2 = dict(rows[1], loads=True, match="yes 1e-07; 0.1", p50_pdsafe=100.0, load_error=None)
+m4 = {"model": "m4", "family": "detection", "source": "d", "format": "pir", "loads": True,
+      "match": "yes 3 boxes match (vs Paddle's dygraph)", "export_error": "Paddle Inference cannot run it: X"}
+new = doc([m2, m4], "new intro", ["- `m2` (legacy), pdsafe: E2 again", "- `m4` (pir), Paddle: Paddle Inference cannot run it: X"])
+merged = report.merge_md(old, new, [("m2", "legacy"), ("m4", "pir")], "python tools/zoo/zoo.py --only m2,m4 --update")
+ml = merged.splitlines()
+t2 = report.table([m2, m4]).splitlines()
+check("update: new introduction", ml[0] == "new intro")
+check("update: command line says what was updated",
+      "Command: `python tools/zoo/zoo.py`; rows m2 (legacy), m4 (pir) by `python tools/zoo/zoo.py --only m2,m4 --update`  " in ml)
+check("update: row replaced in place, others kept, new row after the last",
+      [ln for ln in ml if ln.startswith("| m")] == [t[2], t2[2], t[4], t2[3]])
+check("update: error lines of updated rows replaced in place, others kept, new ones last",
+      [ln for ln in ml if ln.startswith("- `")] == ["- `m2` (legacy), pdsafe: E2 again", "- `m3|x` (pir), Paddle: E",
+                                                     "- `m4` (pir), Paddle: Paddle Inference cannot run it: X"])
+merged2 = report.merge_md(doc(rows[:1], "i", []), new, [("m4", "pir")], "c")
+check("update: a section the old table lacks is added whole",
+      merged2.splitlines()[-3:] == ["## Errors", "", "- `m4` (pir), Paddle: Paddle Inference cannot run it: X"])
+check("update: rows of new outside keys are not taken",
+      [ln for ln in merged2.splitlines() if ln.startswith("| m")] == [t[2], t2[3]])
+
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -55,6 +55,7 @@ void pdsi_graph_free(pdsi_graph *g)
     free(g->outputs);
     free(g->map);
     free(g->unsupported);
+    free(g->guards);
     memset(g, 0, sizeof *g);
 }
 
@@ -240,6 +241,7 @@ pds_status pdsi_graph_add_op(pdsi_graph *g, const pdsi_raw_op *op, pds_error *er
     memset(node, 0, sizeof *node);
     node->def = def;
     node->index = op->index;
+    node->guard = g->cur_guard;
     node->n_in_slots = pdsi_opdef_slot_count(def->in);
     node->n_out_slots = pdsi_opdef_slot_count(def->out);
 
@@ -414,6 +416,74 @@ pds_status pdsi_graph_finish(pdsi_graph *g, pds_error *err)
                                          node->index, node->type, v->name);
             }
         }
+    }
+    return PDS_OK;
+}
+
+pds_status pdsi_graph_add_guard(pdsi_graph *g, int32_t cond, bool want, int32_t parent,
+                                int32_t index, int32_t *guard, pds_error *err)
+{
+    if (cond < 0 || cond >= g->n_values || parent < 0 || parent > g->n_guards)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "op #%d: branch on value %d under guard %d",
+                         index, cond, parent);
+    if (g->n_guards == g->cap_guards) {
+        int32_t cap = g->cap_guards ? g->cap_guards * 2 : 8;
+        pdsi_guard *ng = realloc(g->guards, sizeof *ng * (size_t)cap);
+        if (!ng)
+            return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not grow the branch table");
+        g->guards = ng;
+        g->cap_guards = cap;
+    }
+    g->guards[g->n_guards] = (pdsi_guard){cond, want, parent, index};
+    *guard = ++g->n_guards;
+    return PDS_OK;
+}
+
+pds_status pdsi_guard_value(const pdsi_graph *g, const pdsi_guard *gd, const pdsi_tensor *t,
+                            bool *v, pds_error *err)
+{
+    int64_t n = pdsi_tensor_numel(t);
+    if (n != 1 || !t->data)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "op #%d: the condition '%s' has %lld elements, "
+                         "expected 1", gd->index, g->values[gd->cond].name, (long long)n);
+    switch (t->dtype) {
+    case PDS_BOOL:
+    case PDS_UINT8:
+    case PDS_INT8: *v = *(const uint8_t *)t->data != 0; break;
+    case PDS_INT32: *v = *(const int32_t *)t->data != 0; break;
+    case PDS_INT64: *v = *(const int64_t *)t->data != 0; break;
+    case PDS_FLOAT32: *v = *(const float *)t->data != 0.0f; break;
+    case PDS_FLOAT64: *v = *(const double *)t->data != 0.0; break;
+    default:
+        return pdsi_fail(err, PDS_ERR_DTYPE, "op #%d: the condition '%s' is %s, expected bool "
+                         "or a number", gd->index, g->values[gd->cond].name,
+                         pds_dtype_name(t->dtype));
+    }
+    return PDS_OK;
+}
+
+pds_status pdsi_graph_node_runs(const pdsi_graph *g, int32_t i, const pdsi_tensor *tensors,
+                                bool *runs, pds_error *err)
+{
+    *runs = true;
+    /* Guards are made before their nodes and nest at most as deep as there
+     * are guards, so the walk ends. */
+    for (int32_t k = g->nodes[i].guard, depth = 0; k > 0 && depth <= g->n_guards; depth++) {
+        const pdsi_guard *gd = &g->guards[k - 1];
+        bool v;
+        /* a condition computed in an enclosing branch that did not run */
+        if (pdsi_absent(&tensors[gd->cond])) {
+            *runs = false;
+            return PDS_OK;
+        }
+        pds_status st = pdsi_guard_value(g, gd, &tensors[gd->cond], &v, err);
+        if (st)
+            return st;
+        if (v != gd->want) {
+            *runs = false;
+            return PDS_OK;
+        }
+        k = gd->parent;
     }
     return PDS_OK;
 }

@@ -49,7 +49,22 @@ typedef struct pdsi_node {
     uint16_t out_off[PDSI_MAX_SLOTS + 1]; /* slot k: vals[out_off[k] .. out_off[k+1]) */
     int n_in_slots, n_out_slots;
     void *params;         /* def->params_size bytes, filled by def->parse */
+    int32_t guard;        /* 0: always runs; k > 0: runs when guards[k - 1] holds */
 } pdsi_node;
+
+/* A branch of a conditional (PIR pd_op.if): the nodes of one region run
+ * only when value cond, a one-element tensor, is nonzero (want true) or zero
+ * (want false), and the enclosing branch (parent, same numbering as
+ * pdsi_node.guard) holds. The branch outputs leave through select_input
+ * nodes (ops/control.h). A node that does not run leaves its outputs
+ * absent for that run: dtype PDS_DTYPE_UNKNOWN, no elements (pdsi_absent),
+ * which the plan signature tells apart from any computed tensor. */
+typedef struct pdsi_guard {
+    int32_t cond;
+    bool want;
+    int32_t parent;
+    int32_t index; /* the conditional's op index, for messages */
+} pdsi_guard;
 
 typedef struct pdsi_graph {
     pdsi_value *values;
@@ -71,6 +86,11 @@ typedef struct pdsi_graph {
     /* Set by a loader that found such types: the whole list as text
      * (model/unsupported.h), malloc'ed; NULL otherwise. */
     char *unsupported;
+    /* Branches of conditionals (see pdsi_guard), and the guard a loader's
+     * pdsi_graph_add_op stamps on the nodes it adds (0: none). */
+    pdsi_guard *guards;
+    int32_t n_guards, cap_guards;
+    int32_t cur_guard;
 } pdsi_graph;
 
 /* Fills limits with defaults for any zero field of options (may be NULL). */
@@ -110,6 +130,34 @@ typedef struct pdsi_raw_op {
  * missing required slot, a read of an undefined value, or bad attributes.
  * Messages name the operator type and its index. */
 pds_status pdsi_graph_add_op(pdsi_graph *g, const pdsi_raw_op *op, pds_error *err);
+
+/* An absent tensor (a value whose producer did not run), and the test. */
+static inline void pdsi_absent_set(pdsi_tensor *t)
+{
+    t->dtype = PDS_DTYPE_UNKNOWN;
+    t->rank = 1;
+    t->dims[0] = 0;
+}
+static inline bool pdsi_absent(const pdsi_tensor *t)
+{
+    return t->dtype == PDS_DTYPE_UNKNOWN;
+}
+
+/* Opens a branch: a new guard (returned in *guard, numbered as
+ * pdsi_node.guard) on value cond, under parent. */
+pds_status pdsi_graph_add_guard(pdsi_graph *g, int32_t cond, bool want, int32_t parent,
+                                int32_t index, int32_t *guard, pds_error *err);
+
+/* The truth of guard gd's condition, held in t: one element, nonzero.
+ * PDS_ERR_SHAPE / PDS_ERR_DTYPE otherwise. */
+pds_status pdsi_guard_value(const pdsi_graph *g, const pdsi_guard *gd, const pdsi_tensor *t,
+                            bool *v, pds_error *err);
+
+/* Does node i run, given the current tensors of the values its guards read
+ * (their conditions are computed in phase 1)? PDS_ERR_SHAPE / PDS_ERR_DTYPE
+ * for a condition that is not one number. */
+pds_status pdsi_graph_node_runs(const pdsi_graph *g, int32_t i, const pdsi_tensor *tensors,
+                                bool *runs, pds_error *err);
 
 /* Marks a declared value as a caller-fed input at position col. */
 pds_status pdsi_graph_set_input(pdsi_graph *g, int32_t col, const char *name, pds_error *err);

@@ -61,6 +61,13 @@ pds_status pdsi_graph_info_make(const pdsi_graph *g, pdsi_graph_info *info, pds_
         info->is_output[g->outputs[i]] = 1;
     mark_late(g, info, need);
     memset(need, 0, nv);
+    /* Phase 1 decides which branches run: the conditions of the guards
+     * that nodes carry (and of the guards around them) are early. */
+    for (int32_t i = 0; i < g->n_nodes; i++)
+        for (int32_t k = g->nodes[i].guard, d = 0; k > 0 && d <= g->n_guards; d++) {
+            need[g->guards[k - 1].cond] = 1;
+            k = g->guards[k - 1].parent;
+        }
     /* Values are defined before they are read, so walking backwards sees
      * every reader of a value before its producer. */
     for (int32_t i = g->n_nodes - 1; i >= 0; i--) {

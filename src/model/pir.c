@@ -116,6 +116,10 @@ pds_status tensor_arg(ld *L, int32_t vi, const char *where, const char **name)
         return lfail(L, PDS_ERR_MODEL_FORMAT, where, "operand is a vector of %d values (%s), "
                      "expected a tensor", p->n_members, describe_def(L, vi, b, sizeof b));
     default:
+        if (p->inner_of >= 0)
+            return lfail(L, PDS_ERR_MODEL_FORMAT, where, "operand is %s, defined inside a "
+                         "region of op #%d (pd_op.if): only that region's ops see it",
+                         describe_def(L, vi, b, sizeof b), p->inner_of);
         return lfail(L, PDS_ERR_UNSUPPORTED_OP, where, "operand is %s, which pdsafe does not "
                      "compute (an output it drops, or of a type it does not hold)",
                      describe_def(L, vi, b, sizeof b));
@@ -189,7 +193,12 @@ static pds_status materialise(ld *L, int32_t vi, const char *where)
     pdsi_raw_slot out = {"Out", 1, out_args};
     pdsi_raw_op raw = {.type = "fill_constant", .index = p->op, .out = &out, .n_out = 1,
                        .attrs = {at, 3, NULL}};
+    /* A constant may be used first inside a branch and later outside it:
+     * its node runs unconditionally (it is cheap). */
+    int32_t guard = L->g->cur_guard;
+    L->g->cur_guard = 0;
     st = pdsi_graph_add_op(L->g, &raw, L->err);
+    L->g->cur_guard = guard;
     if (st) {
         return lfail(L, st, where, "the constant (pd_op.full, op #%d) as a tensor: %s", p->op,
                      L->err->message);
@@ -444,6 +453,11 @@ static const char *dialect_name(const char *id, size_t n)
     return NULL;
 }
 
+static bool is_if(const char *dialect, const char *base)
+{
+    return dialect && base && strcmp(dialect, "pd_op") == 0 && strcmp(base, "if") == 0;
+}
+
 /* The op's name "#" ("1.conv2d"): sets L->opname, *dialect and *base (the
  * name without its dialect id), or gives a "p" (parameter) op as *param. */
 static pds_status op_name(ld *L, const json_t *op, const char **dialect, const char **base,
@@ -470,9 +484,9 @@ static pds_status op_name(ld *L, const json_t *op, const char **dialect, const c
     }
     *base = dot + 1;
     snprintf(L->opname, sizeof L->opname, "%s.%.60s", *dialect, *base);
-    if (json_object_get(op, "regions"))
+    if (json_object_get(op, "regions") && !is_if(*dialect, *base))
         return lfail(L, PDS_ERR_UNSUPPORTED_OP, ".regions", "operator '%s' has regions (control "
-                     "flow with sub-blocks); pdsafe runs single-block programs only",
+                     "flow with sub-blocks); pdsafe runs pd_op.if only",
                      L->opname);
     return PDS_OK;
 }
@@ -561,6 +575,201 @@ static pds_status bind_results(ld *L, const json_t *O, int32_t *out, int64_t *ou
     return st;
 }
 
+/* ------------------------------------------------------------------------ */
+/* pd_op.if                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static pds_status do_op(ld *L, const json_t *op);
+
+/* Is op cf.yield? */
+static bool is_yield(const json_t *op)
+{
+    const json_t *idj = json_is_object(op) ? json_object_get(op, "#") : NULL;
+    return json_is_string(idj) && strcmp(json_string_value(idj), "2.yield") == 0;
+}
+
+/* Region r of a pd_op.if: its one block's ops, checked. */
+static pds_status region_ops(ld *L, const json_t *regions, int r, const json_t **ops)
+{
+    char where[64];
+    const json_t *reg = json_array_get(regions, (size_t)r);
+    const json_t *blocks = json_is_object(reg) ? json_object_get(reg, "blocks") : NULL;
+    snprintf(where, sizeof where, ".regions[%d].blocks", r);
+    if (!json_is_array(blocks) || json_array_size(blocks) != 1)
+        return lfail(L, PDS_ERR_MODEL_FORMAT, where, "is %s%s, expected an array of one block",
+                     !json_is_object(reg) ? "not in an object" : jtype(blocks),
+                     json_is_array(blocks) ? " of another size" : "");
+    const json_t *b = json_array_get(blocks, 0);
+    const json_t *args = json_is_object(b) ? json_object_get(b, "args") : NULL;
+    snprintf(where, sizeof where, ".regions[%d].blocks[0]", r);
+    if (args && (!json_is_array(args) || json_array_size(args) != 0))
+        return lfail(L, PDS_ERR_MODEL_FORMAT, where, "has block arguments, expected none "
+                     "(the branches of pd_op.if take none)");
+    *ops = json_is_object(b) ? json_object_get(b, "ops") : NULL;
+    if (!json_is_array(*ops) || json_array_size(*ops) == 0 || !is_yield(json_array_get(*ops,
+                                                              json_array_size(*ops) - 1)))
+        return lfail(L, PDS_ERR_MODEL_FORMAT, where, "ops are %s, expected ops ending in "
+                     "cf.yield (\"2.yield\")",
+                     !json_is_array(*ops) ? jtype(*ops)
+                     : json_array_size(*ops) ? "not ending in cf.yield" : "empty");
+    return PDS_OK;
+}
+
+/* Walks region r's ops under guard, then reads what its cf.yield hands out:
+ * n graph value ids into vals. Values defined inside go out of scope. */
+static pds_status walk_region(ld *L, const json_t *regions, int r, int32_t guard, int n,
+                              int32_t *vals)
+{
+    const json_t *ops = NULL;
+    pds_status st = region_ops(L, regions, r, &ops);
+    if (st)
+        return st;
+    size_t sub_len = strlen(L->sub);
+    char opname[sizeof L->opname];
+    memcpy(opname, L->opname, sizeof opname);
+    int32_t first_val = L->nv, outer = L->g->cur_guard;
+    size_t n_ops = json_array_size(ops);
+    L->g->cur_guard = guard;
+    for (size_t j = 0; j + 1 < n_ops && !st; j++) {
+        snprintf(L->sub + sub_len, sizeof L->sub - sub_len, ".regions[%d].blocks[0].ops[%zu]", r,
+                 j);
+        const json_t *op = json_array_get(ops, j);
+        st = is_yield(op) ? lfail(L, PDS_ERR_MODEL_FORMAT, "", "cf.yield before the end of the "
+                                  "region, expected it last") : do_op(L, op);
+    }
+    L->g->cur_guard = outer;
+    if (!st) {
+        snprintf(L->sub + sub_len, sizeof L->sub - sub_len, ".regions[%d].blocks[0].ops[%zu]", r,
+                 n_ops - 1);
+        snprintf(L->opname, sizeof L->opname, "cf.yield");
+        const json_t *y = json_array_get(ops, n_ops - 1);
+        const json_t *I = json_object_get(y, "I");
+        if (!json_is_array(I) || json_array_size(I) != (size_t)n)
+            st = lfail(L, PDS_ERR_MODEL_FORMAT, ".I", "yields %s%zu values, expected %d (one "
+                       "per result of the pd_op.if)", json_is_array(I) ? "" : "no array: ",
+                       json_is_array(I) ? json_array_size(I) : 0, n);
+        int32_t *in = st ? NULL : calloc((size_t)(n ? n : 1), sizeof *in);
+        if (!st && !in) {
+            L->g->cur_guard = outer;
+            L->sub[sub_len] = '\0';
+            return oom(L);
+        }
+        if (!st)
+            st = bind_operands(L, I, in);
+        for (int k = 0; in && k < n && !st; k++) {
+            char where[32];
+            const char *name;
+            snprintf(where, sizeof where, ".I[%d]", k);
+            if (in[k] < 0)
+                st = lfail(L, PDS_ERR_MODEL_FORMAT, where, "yields the absent value %%0, "
+                           "expected a tensor");
+            else if (!(st = tensor_arg(L, in[k], where, &name)))
+                /* tensor_arg sets name whenever it returns PDS_OK */
+                /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
+                vals[k] = pdsi_graph_find(L->g, name);
+        }
+        free(in);
+    }
+    /* what the region defined is not visible after it */
+    for (int32_t v = first_val; v < L->nv; v++)
+        if (L->v[v].kind == V_TENSOR) {
+            L->v[v].kind = V_DEAD;
+            L->v[v].inner_of = L->op;
+        }
+    L->sub[sub_len] = '\0';
+    memcpy(L->opname, opname, sizeof opname);
+    return st;
+}
+
+/* pd_op.if(cond) with regions [true branch, false branch], each one block
+ * ending in cf.yield: the nodes of each region are added under a guard on
+ * cond, and each result becomes select_input(X = {false value, true value},
+ * Mask = cond) (graph/graph.h, ops/control.h). */
+static pds_status do_if(ld *L, const json_t *op, const json_t *I, const json_t *O)
+{
+    const json_t *regions = json_object_get(op, "regions");
+    if (!json_is_array(regions) || json_array_size(regions) != 2)
+        return lfail(L, PDS_ERR_MODEL_FORMAT, ".regions", "is %s%s, expected an array of two "
+                     "regions (the true and the false branch)", jtype(regions),
+                     json_is_array(regions) ? " of another size" : "");
+    if (json_array_size(I) != 1)
+        return lfail(L, PDS_ERR_MODEL_FORMAT, ".I", "has %zu operands, expected 1 (the "
+                     "condition)", json_array_size(I));
+    size_t n_out = json_array_size(O);
+    if (n_out > 4096)
+        return lfail(L, PDS_ERR_LIMIT, ".O", "%zu results, at most 4096 supported", n_out);
+    int n = (int)n_out;
+    int32_t cin = -1, *out = NULL, *vals = NULL, guards[2];
+    int64_t *out_ids = NULL;
+    const char *cname;
+    pds_status st = bind_operands(L, I, &cin);
+    if (st)
+        return st;
+    if (cin < 0)
+        return lfail(L, PDS_ERR_MODEL_FORMAT, ".I[0]", "the condition is the absent value %%0");
+    if ((st = tensor_arg(L, cin, ".I[0]", &cname)))
+        return st;
+    /* tensor_arg sets cname whenever it returns PDS_OK */
+    /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
+    int32_t cond = pdsi_graph_find(L->g, cname);
+    pds_dtype cdt = L->g->values[cond].dtype;
+    if (cdt != PDS_DTYPE_UNKNOWN && cdt != PDS_BOOL)
+        return lfail(L, PDS_ERR_MODEL_FORMAT, ".I[0]", "the condition is %s, expected bool",
+                     pds_dtype_name(cdt));
+    int32_t outer = L->g->cur_guard;
+    for (int r = 0; r < 2 && !st; r++)
+        st = pdsi_graph_add_guard(L->g, cond, r == 0, outer, L->op, &guards[r], L->err);
+    if (st)
+        return lfail(L, st, "", "%s", L->err->message);
+    out = calloc(n_out + 1, sizeof *out);
+    out_ids = calloc(n_out + 1, sizeof *out_ids);
+    vals = calloc(2 * n_out + 1, sizeof *vals);
+    if (!out || !out_ids || !vals) {
+        free(out);
+        free(out_ids);
+        free(vals);
+        return oom(L);
+    }
+    /* vals[k]: the true branch's result k; vals[n + k]: the false one's */
+    for (int r = 0; r < 2 && !st; r++)
+        st = walk_region(L, regions, r, guards[r], n, vals + r * n);
+    if (!st)
+        st = bind_results(L, O, out, out_ids);
+    for (int k = 0; k < n && !st; k++) {
+        char where[32];
+        snprintf(where, sizeof where, ".O[%d]", k);
+        pval *p = &L->v[out[k]];
+        if (!out_ids[k])
+            continue; /* nothing can read it */
+        if (p->kind != V_DEAD || p->dtype == PDS_DTYPE_UNKNOWN) {
+            st = lfail(L, PDS_ERR_UNSUPPORTED_OP, where, "result is not a dense tensor of a "
+                       "dtype pdsafe holds");
+            break;
+        }
+        for (int r = 0; r < 2 && !st; r++) {
+            const pdsi_value *y = &L->g->values[vals[r * n + k]];
+            if (y->dtype != PDS_DTYPE_UNKNOWN && y->dtype != p->dtype)
+                st = lfail(L, PDS_ERR_MODEL_FORMAT, where, "result is %s, but the %s branch "
+                           "yields '%s' of %s", pds_dtype_name(p->dtype),
+                           r == 0 ? "true" : "false", y->name, pds_dtype_name(y->dtype));
+        }
+        if (st || (st = declare_result(L, out[k], out_ids[k], NULL)))
+            break;
+        const char *xs[2] = {L->g->values[vals[n + k]].name, L->g->values[vals[k]].name};
+        const char *res = L->g->values[L->v[out[k]].gv].name;
+        pdsi_raw_slot in[2] = {{"X", 2, xs}, {"Mask", 1, &cname}};
+        pdsi_raw_slot os = {"Out", 1, &res};
+        pdsi_raw_op raw = {.type = "select_input", .index = L->op, .in = in, .n_in = 2,
+                           .out = &os, .n_out = 1};
+        if ((st = pdsi_graph_add_op(L->g, &raw, L->err)))
+            st = lfail(L, st, where, "as select_input: %s", L->err->message);
+    }
+    free(out);
+    free(out_ids);
+    free(vals);
+    return st;
+}
+
 static pds_status do_op(ld *L, const json_t *op)
 {
     const char *dialect = NULL, *base = NULL;
@@ -569,12 +778,19 @@ static pds_status do_op(ld *L, const json_t *op)
     if (st)
         return st;
     if (param)
-        return do_param(L, op);
+        return L->sub[0] ? lfail(L, PDS_ERR_MODEL_FORMAT, "", "a parameter op inside a region "
+                                 "of a pd_op.if, expected parameters at the top level")
+                         : do_param(L, op);
     const opspec *s = pdsi_pir_find_spec(dialect, base);
     const json_t *I = json_object_get(op, "I"), *O = json_object_get(op, "O");
     const json_t *A = json_object_get(op, "A");
     if ((st = op_arrays(L, I, O, A)))
         return st;
+    if (is_if(dialect, base))
+        return do_if(L, op, I, O);
+    if (L->sub[0] && s && (s->fn == map_input || s->fn == map_fetch))
+        return lfail(L, PDS_ERR_MODEL_FORMAT, "", "'%s' inside a region of a pd_op.if, expected "
+                     "feeds and fetches at the top level", L->opname);
     if (!s)
         return lfail(L, PDS_ERR_UNSUPPORTED_OP, "", "operator '%s' is not supported by pdsafe",
                      L->opname);
@@ -778,12 +994,12 @@ static pds_status collect_fetch_names(ld *L, const json_t *ops)
 }
 
 /* Every op whose name has no mapping, under its PIR name ("pd_op.roll"),
- * all reported at once; ops whose names are malformed are left to the walk
- * to report. */
-static pds_status check_supported(ld *L, const json_t *ops)
+ * all reported at once, with the ops inside the regions of pd_op.if (at the
+ * index of their top-level op; the cf.yield that ends a region is part of
+ * the if); ops whose names are malformed are left to the walk to report.
+ * Recursion is bounded by the JSON depth limit (prescan). */
+static bool scan_supported(ld *L, const json_t *ops, int32_t top, pdsi_unsupported *un)
 {
-    pdsi_unsupported un = {0};
-    pds_status st = PDS_OK;
     size_t i;
     const json_t *op;
     json_array_foreach(ops, i, op) {
@@ -791,15 +1007,36 @@ static pds_status check_supported(ld *L, const json_t *ops)
         const char *raw = json_is_string(idj) ? json_string_value(idj) : NULL;
         const char *dot = raw ? strchr(raw, '.') : NULL;
         const char *dialect = dot ? dialect_name(raw, (size_t)(dot - raw)) : NULL;
-        if (!dialect || pdsi_pir_find_spec(dialect, dot + 1))
+        int32_t at = top >= 0 ? top : (int32_t)i;
+        if (!dialect || (top >= 0 && is_yield(op)))
+            continue;
+        if (is_if(dialect, dot + 1)) {
+            const json_t *regions = json_object_get(op, "regions"), *reg, *blk;
+            size_t r, b;
+            json_array_foreach(regions, r, reg) {
+                const json_t *blocks = json_is_object(reg) ? json_object_get(reg, "blocks") : NULL;
+                json_array_foreach(blocks, b, blk) {
+                    const json_t *inner = json_is_object(blk) ? json_object_get(blk, "ops") : NULL;
+                    if (json_is_array(inner) && !scan_supported(L, inner, at, un))
+                        return false;
+                }
+            }
+            continue;
+        }
+        if (pdsi_pir_find_spec(dialect, dot + 1))
             continue;
         char name[PDS_NAME_SIZE];
         snprintf(name, sizeof name, "%s.%.100s", dialect, dot + 1);
-        if (!pdsi_unsupported_add(&un, name, (int32_t)i)) {
-            st = oom(L);
-            break;
-        }
+        if (!pdsi_unsupported_add(un, name, at))
+            return false;
     }
+    return true;
+}
+
+static pds_status check_supported(ld *L, const json_t *ops)
+{
+    pdsi_unsupported un = {0};
+    pds_status st = scan_supported(L, ops, -1, &un) ? PDS_OK : oom(L);
     if (!st)
         st = pdsi_unsupported_fail(&un, L->file, L->g, L->err);
     pdsi_unsupported_free(&un);

@@ -92,8 +92,8 @@ pds_status lfail(ld *L, pds_status code, const char *where, const char *fmt, ...
     va_end(ap);
     if (L->op < 0)
         return pdsi_fail(L->err, code, "%s: %s: %s", L->file, where, what);
-    return pdsi_fail(L->err, code, "%s: " OPS_PATH "[%d]%s (op #%d, %s): %s", L->file, L->op,
-                     where, L->op, L->opname, what);
+    return pdsi_fail(L->err, code, "%s: " OPS_PATH "[%d]%s%s (op #%d, %s): %s", L->file, L->op,
+                     L->sub, where, L->op, L->opname, what);
 }
 
 pds_status oom(ld *L)
@@ -135,6 +135,7 @@ pds_status new_val(ld *L, int32_t *idx)
     p->op = L->op;
     p->rank = -1;
     p->gv = -1;
+    p->inner_of = -1;
     *idx = L->nv++;
     return PDS_OK;
 }

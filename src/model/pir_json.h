@@ -49,6 +49,9 @@ typedef struct pval {
     /* V_VEC */
     int32_t *members;
     int32_t n_members;
+    /* defined inside a region of op #inner_of (pd_op.if), which ended: out of
+     * scope for later ops; -1 otherwise */
+    int32_t inner_of;
 } pval;
 
 /* Open-addressing map from value ids (any int64 a file may hold) to indices. */
@@ -76,6 +79,8 @@ typedef struct ld {
     size_t np, capp;
     int32_t op;        /* current op index, -1 outside ops */
     char opname[80];   /* its decompressed name, for messages */
+    char sub[256];     /* inside a pd_op.if: the path from op #op to the current
+                        * op (".regions[1].blocks[0].ops[3]"), "" at the top */
     int32_t n_feeds;   /* data / feed ops seen */
     int32_t n_fetches;
 } ld;

@@ -179,6 +179,9 @@
     X(QUANTIZE_LINEAR, quantize_linear)                                                       \
     X(DEQUANTIZE_LINEAR, dequantize_linear)
 
+/* Control flow: what joins the branches of a conditional (ops/control.h). */
+#define PDSI_OPS_CONTROL(X) X(SELECT_INPUT, select_input)
+
 /* Made by the load-time passes (passes/passes.h), never named by a model file
  * (PDSI_OPF_INTERNAL). */
 #define PDSI_OPS_FUSED(X)                                                                     \
@@ -202,6 +205,7 @@
     F(SORT, sort)                                                                             \
     F(DETECT, detect)                                                                         \
     F(QUANT, quant)                                                                           \
+    F(CONTROL, control)                                                                       \
     F(FUSED, fused)
 
 /* The ids. Each family opens with PDSI_OPS_<FAMILY>_FIRST, the id of its first

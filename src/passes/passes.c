@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "kernels/ref/ref.h"
+#include "ops/control.h"
 #include "ops/fused.h"
 #include "ops/activation.h"
 #include "ops/elementwise.h"
@@ -427,6 +428,66 @@ static pds_status fold_constants(rewriter *r)
     }
     pdsi_exec_release(&ex);
     return st;
+}
+
+/* Conditionals whose condition is known at load: a parameter, often only
+ * after fold_constants (PP-YOLOE+'s CSPResNet `if self.alpha:` casts a
+ * parameter to bool). The branch that cannot run goes, the other runs
+ * unguarded, and each select_input choosing by such a condition becomes the
+ * value it chooses. A condition known only at run time stays a guard
+ * (graph/graph.h). */
+static pds_status fold_branches(rewriter *r)
+{
+    pdsi_graph *g = r->g;
+    if (!g->n_guards)
+        return PDS_OK;
+    /* per guard (1-based, 0 = none): 1 always runs, -1 never, 0 at run time;
+     * a guard's parent is made before it */
+    int8_t *state = calloc((size_t)g->n_guards + 1, 1);
+    if (!state)
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not allocate the branch table");
+    state[0] = 1;
+    for (int32_t k = 1; k <= g->n_guards; k++) {
+        const pdsi_guard *gd = &g->guards[k - 1];
+        int8_t ps = gd->parent < k ? state[gd->parent] : 0;
+        bool v;
+        if (ps == -1)
+            state[k] = -1;
+        else if (is_param(g, gd->cond) &&
+                 pdsi_guard_value(g, gd, &g->values[gd->cond].data, &v, NULL) == PDS_OK)
+            state[k] = v != gd->want ? -1 : ps;
+    }
+    pds_status st = PDS_OK;
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        pdsi_node *node = &g->nodes[i];
+        if (r->dead[i] || !node->guard)
+            continue;
+        if (state[node->guard] == -1)
+            r->dead[i] = 1;
+        else if (state[node->guard] == 1)
+            node->guard = 0;
+    }
+    free(state);
+    if ((st = count_users(r)))
+        return st;
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        pdsi_node *node = &g->nodes[i];
+        int k;
+        if (r->dead[i] || node->def->id != PDSI_OP_SELECT_INPUT ||
+            !is_param(g, node->vals[node->in_off[1]]) ||
+            pdsi_select_index(&g->values[node->vals[node->in_off[1]]].data,
+                              node->in_off[1] - node->in_off[0], &k, NULL) != PDS_OK)
+            continue;
+        int32_t x = node->vals[node->in_off[0] + k], out = node->vals[node->out_off[0]];
+        /* outputs are handed out of library memory: a graph input stays copied */
+        if (is_output(g, out) && g->values[x].kind == PDSI_VALUE_INPUT)
+            continue;
+        r->dead[i] = 1;
+        forward_value(r, out, x);
+        if ((st = count_users(r)))
+            return st;
+    }
+    return PDS_OK;
 }
 
 /* True when every graph input has a fixed shape: then every shape in the
@@ -843,7 +904,8 @@ static pds_status absorb_chain(rewriter *r, int32_t i, int32_t *y, absorb_fn abs
 {
     for (;;) {
         int32_t c = sole_reader(r, *y, i);
-        if (c < 0)
+        /* a fused node runs where both ran: not across a branch's edge */
+        if (c < 0 || r->g->nodes[c].guard != r->g->nodes[i].guard)
             return PDS_OK;
         const pdsi_node *cn = &r->g->nodes[c];
         bool taken = false;
@@ -1312,7 +1374,8 @@ pds_status pdsi_passes_run(pdsi_graph *g, pds_error *err)
         st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate the rewriter's tables");
         goto out;
     }
-    if ((st = remove_noops(&r)) || (st = fold_constants(&r)) || (st = compact(&r)) ||
+    if ((st = remove_noops(&r)) || (st = fold_constants(&r)) || (st = fold_branches(&r)) ||
+        (st = compact(&r)) ||
         (st = sink_residual_chains(&r)))
         goto out;
     if ((st = pdsi_graph_info_make(g, &info, err)))
@@ -1325,7 +1388,7 @@ pds_status pdsi_passes_run(pdsi_graph *g, pds_error *err)
         if ((st = fold_static_shapes(&r, &any)))
             goto out;
         if (any) {
-            if ((st = fold_constants(&r)) || (st = compact(&r)))
+            if ((st = fold_constants(&r)) || (st = fold_branches(&r)) || (st = compact(&r)))
                 goto out;
             pdsi_graph_info_free(&info);
             have_info = false;

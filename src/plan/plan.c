@@ -577,7 +577,10 @@ pds_status pdsi_plan_build(const pdsi_graph *g, const pdsi_graph_info *info,
                            g->nodes[i].index, g->nodes[i].type, i, g->n_nodes);
             goto fail;
         }
-        if (!info->early_node[i] && !info->late_node[i] && (st = plan_node(&b, i)))
+        bool runs = true;
+        if (!info->early_node[i] && !info->late_node[i] &&
+            ((st = pdsi_graph_node_runs(g, i, tensors, &runs, err)) ||
+             (runs && (st = plan_node(&b, i)))))
             goto fail;
     }
     if ((st = keep_late_inputs(&b)))

@@ -5,10 +5,12 @@
  * then looks for a plan made for exactly those shapes. A plan is built once
  * per shape signature and cached by the predictor:
  *
- *   - steps: each remaining operator, run by the first backend of the
- *     model's list that accepts the node with these shapes and layouts
- *     (backend/backend.h; the list ends with ref, which accepts all), plus
- *     the layout conversions and residual copies those need;
+ *   - steps: each remaining operator whose branch runs (graph.h,
+ *     pdsi_guard: what a skipped node would write is absent, dtype unknown,
+ *     so the signature tells the branches taken apart), run by the first
+ *     backend of the model's list that accepts the node with these shapes
+ *     and layouts (backend/backend.h; the list ends with ref, which accepts
+ *     all), plus the layout conversions and residual copies those need;
  *   - memory: every tensor produced in phase 2 (and every conversion, and the
  *     intermediates inside a multi-primitive step) gets an offset in one
  *     arena from the liveness-based planner (plan/arena.h);

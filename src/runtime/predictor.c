@@ -319,7 +319,7 @@ static pds_status check_output(const pdsi_graph *g, const pdsi_node *node, int k
 
 /* Infers node i's shapes and, with run, gives its outputs buffers and runs
  * it on the reference kernels (an early node in phase 1, a late one after
- * phase 2). */
+ * phase 2). A node in a branch that does not run makes its outputs absent. */
 static pds_status infer_node(pdsi_predictor *p, int32_t i, bool run, pds_error *err)
 {
     const pdsi_graph *g = &p->model->graph;
@@ -332,7 +332,18 @@ static pds_status infer_node(pdsi_predictor *p, int32_t i, bool run, pds_error *
                  node->index, node->type);
         return cancelled(p, err, where);
     }
-    pds_status st = node->def->infer(node->params, in, out, err);
+    bool runs;
+    pds_status st = pdsi_graph_node_runs(g, i, p->tensors, &runs, err);
+    if (st)
+        return pdsi_fail_wrap(err, st, "op #%d (%s)", node->index, node->type);
+    if (!runs) {
+        /* a branch not taken this run: its values are absent (graph.h) */
+        for (int k = 0; k < node->n_out_slots; k++)
+            for (int a = 0; a < out[k].n; a++)
+                pdsi_absent_set(out[k].t[a]);
+        return PDS_OK;
+    }
+    st = node->def->infer(node->params, in, out, err);
     if (st)
         return pdsi_fail_wrap(err, st, "op #%d (%s)", node->index, node->type);
     for (int k = 0; k < node->n_out_slots; k++)

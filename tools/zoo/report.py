@@ -1,6 +1,8 @@
 """The zoo's pure logic, with no numpy or paddle: the detection box matcher,
-the verdict of one comparison, and the markdown table. tests/zoo_report_test.py
+the verdict of one comparison, the markdown table, and the merge of a few
+updated rows into an existing table (--update). tests/zoo_report_test.py
 checks it without the zoo's packages."""
+import re
 
 
 def iou(a, b):
@@ -70,6 +72,97 @@ def row_cells(r):
 
 HEADER = ["Model", "Family", "Source", "Format", "Loads", "Matches Paddle (max abs err; worst err/tol)",
           "p50 pdsafe ms", "p50 Paddle ms (best config)", "pdsafe/Paddle"]
+
+
+def _cells(line):
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+
+
+def _row_key(line):
+    """(model, format) of a table row, None for anything else."""
+    if not line.startswith("| "):
+        return None
+    c = _cells(line)
+    if len(c) != len(HEADER) or c == HEADER:
+        return None
+    return (c[0], c[3])
+
+
+def _bullet_key(line):
+    m = re.match(r"- `([^`]+)` \(([^)]+)\)", line)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def _section_end(lines, start):
+    """The index after section `start`'s last non-blank line."""
+    end = start + 1
+    for i in range(start + 1, len(lines)):
+        if lines[i].startswith("## "):
+            break
+        if lines[i].strip():
+            end = i + 1
+    return end
+
+
+def merge_md(old, new, keys, command):
+    """MODELS.md text `old` with the table rows and the error lines of the
+    (model, format) pairs in keys replaced by those of `new` (the same
+    document written for just those rows), everything else kept where it was.
+    The introduction is new's (it may have changed with the harness); the
+    command line says which command updated which rows. A row old lacks goes
+    after its last row; a bullet where the row's old bullets were, or at the
+    end of its section (the whole section of new, if old has none)."""
+    keys = set(keys)
+    olines, nlines = old.splitlines(), new.splitlines()
+    rows = [ln for ln in nlines if _row_key(ln) in keys]
+    bullets, sec, sec_at = {}, None, {}
+    for i, ln in enumerate(nlines):
+        if ln.startswith("## "):
+            sec = ln
+            sec_at[ln] = i
+        elif sec and _bullet_key(ln) in keys:
+            bullets.setdefault(sec, []).append(ln)
+    cut_old = next((i for i, ln in enumerate(olines) if ln.startswith("Command: ")), 0)
+    cut_new = next((i for i, ln in enumerate(nlines) if ln.startswith("Command: ")), 0)
+    out = nlines[:cut_new]
+    pending = {_row_key(ln): ln for ln in rows}
+    last_row = max([i for i, ln in enumerate(olines) if _row_key(ln)] or [len(olines) - 1])
+    sec = None
+    for i in range(cut_old, len(olines)):
+        ln = olines[i]
+        if ln.startswith("## "):
+            sec = ln
+        k = _row_key(ln)
+        if ln.startswith("Command: "):
+            # (two trailing spaces: a markdown line break before "pdsafe: ...")
+            ln = ln.rstrip() + "; rows %s by `%s`  " % (", ".join("%s (%s)" % kk for kk in sorted(keys)),
+                                                         command)
+        bk = _bullet_key(ln) if k is None and sec else None
+        if k in keys:
+            if k in pending:
+                out.append(pending.pop(k))
+        elif bk in keys:
+            # the new lines of this row go where its old ones were
+            mine = [b for b in bullets.get(sec, []) if _bullet_key(b) == bk]
+            out.extend(mine)
+            if sec in bullets:
+                bullets[sec] = [b for b in bullets[sec] if b not in mine]
+        else:
+            out.append(ln)
+        if i == last_row:
+            out.extend(ln for ln in rows if _row_key(ln) in pending)
+            pending.clear()
+    for title, lines in bullets.items():
+        if not lines:
+            continue
+        if title in out:
+            at = _section_end(out, out.index(title))
+            out[at:at] = lines
+        else:
+            s = sec_at[title]
+            out += [""] + [ln for ln in nlines[s:_section_end(nlines, s)]
+                           if _bullet_key(ln) is None or _bullet_key(ln) in keys]
+    return "\n".join(out) + "\n"
 
 
 def table(rows):

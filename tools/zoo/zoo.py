@@ -6,7 +6,9 @@ by pdsafe on the same seeded input, compared, and timed at 1 thread.
     bash tools/zoo/setup.sh                      # once: the venv with the packages
     ~/.cache/pdsafe-zoo/venv/bin/python tools/zoo/zoo.py [--only A,B] [--list]
 
-Writes docs/MODELS.md (or --out) and prints the same table. Per architecture,
+Writes docs/MODELS.md (or --out) and prints the same table; with --update,
+only the rows of the architectures run (and their error lines) are replaced
+in the existing file, the others kept. Per architecture,
 in worker processes of this script (paddle reads FLAGS_enable_pir_api at
 import, so each export format gets its own process):
 
@@ -18,6 +20,12 @@ import, so each export format gets its own process):
                  error is recorded otherwise: a result, not a failure)
   ref            paddle.inference on each format with IR optimisation and
                  oneDNN off: the reference outputs (the program's own semantics)
+  dygraph        where Paddle Inference cannot run an export it wrote: the
+                 same network and weights in Paddle's dynamic graph (eval
+                 mode) on the same input, the second reference (ref_<fmt>/,
+                 "reference": "dygraph" in paddle.json) and its p50 at 1
+                 thread; such rows are compared with it and timed against
+                 it, marked so
   time LABEL     Paddle's p50 at 1 thread with IR optimisation on, oneDNN off
                  ("plain") or on ("oneDNN"), one process per configuration
                  (Paddle's passes can crash the process); the faster is
@@ -247,6 +255,60 @@ def worker_ref(mdir, fmts):
         json.dump(res, f, indent=1)
 
 
+def worker_dygraph(mdir, name, fmts):
+    """The second reference, for exports Paddle Inference cannot run: the same
+    network and weights (weights.npz, quantized as the export was) in Paddle's
+    dynamic graph, eval mode, on the same inputs. Writes ref_<fmt>/out<j>.npy
+    and marks the format's entry of paddle.json with "reference": "dygraph"
+    (its Paddle Inference error stays), with the forward's p50 at 1 thread
+    ("dygraph_p50": what Paddle can run, for the p50 column)."""
+    import numpy as np
+    import paddle
+    a = models.ARCHS[name]
+    paddle.seed(seed_of(name))
+    np.random.seed(seed_of(name))
+    layer = a.build()
+    w = np.load(os.path.join(mdir, "weights.npz"))
+    layer.set_state_dict({k: paddle.to_tensor(w[k]) for k in w.files})
+    layer.eval()
+    if a.quantize:
+        layer = quantize(a, layer)
+        layer.eval()
+    feeds = paddle_feeds(mdir)
+    meta = json.load(open(os.path.join(mdir, "inputs.json")))
+    xs = [paddle.to_tensor(feeds[n]) for n, _ in meta]
+
+    def run():
+        with paddle.no_grad():
+            o = layer(*xs)
+        return [v.numpy() for v in (o if isinstance(o, (list, tuple)) else [o])]
+
+    t0 = time.perf_counter()
+    outs = run()
+    first = time.perf_counter() - t0
+    # timed as worker_time times Paddle Inference: 2 warm-up runs, then 5 to 30
+    n = max(5, min(30, int(BENCH_SECONDS / max(first, 1e-4))))
+    for _ in range(2):
+        run()
+    ts = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        run()
+        ts.append(time.perf_counter() - t0)
+    path = os.path.join(mdir, "paddle.json")
+    pj = json.load(open(path))
+    for fmt in fmts:
+        rdir = os.path.join(mdir, "ref_" + fmt)
+        os.makedirs(rdir, exist_ok=True)
+        for j, v in enumerate(outs):
+            np.save(os.path.join(rdir, "out%d.npy" % j), v)
+        pj[fmt]["outputs"] = [["out%d" % j, list(v.shape), str(v.dtype)] for j, v in enumerate(outs)]
+        pj[fmt]["reference"] = "dygraph"
+        pj[fmt]["dygraph_p50"] = sorted(ts)[len(ts) // 2] * 1e3
+    with open(path, "w") as f:
+        json.dump(pj, f, indent=1)
+
+
 def worker_time(mdir, label, fmts):
     """p50 at 1 thread of one optimised configuration (IR passes on; oneDNN
     off for "plain", on for "oneDNN") on each format, in a process of its own
@@ -378,6 +440,21 @@ def prepare(a, mdir, fresh, log):
     return status
 
 
+def dygraph_ref(a, mdir, status, log):
+    """Runs worker_dygraph for the exported formats Paddle Inference cannot
+    run, where the zoo builds the network: on every zoo run, as its timing is
+    (the outputs come out the same each time)."""
+    path = os.path.join(mdir, "paddle.json")
+    if a.pretrained or not os.path.exists(path) or not os.path.exists(os.path.join(mdir, "weights.npz")):
+        return
+    pj = json.load(open(path))
+    fmts = [f for f in FORMATS if f in status and status[f] is None and f in pj
+            and "reference" in pj[f].get("errors", {})]
+    if fmts and run_worker(["--worker-dygraph", mdir, a.name] + fmts, {}, log) != 0:
+        with open(log, "a") as f:
+            f.write("zoo: no dygraph reference: %s\n" % tail_error(log))
+
+
 def _inputs_np(a, rng):
     return make_inputs(a, rng)
 
@@ -452,7 +529,8 @@ def result(a, fmt, status, mdir, pdsafe, log):
         r["export_error"] = err
         return r
     pj = json.load(open(os.path.join(mdir, "paddle.json"))).get(fmt, {})
-    if "reference" in pj.get("errors", {}):
+    dygraph = pj.get("reference") == "dygraph"
+    if "reference" in pj.get("errors", {}) and not dygraph:
         r["export_error"] = "Paddle Inference cannot run it: " + pj["errors"]["reference"]
         # still a result for pdsafe: does it load (and if not, what is missing)?
         js, lerr, _ = run_pdsafe(pdsafe, a, mdir, fmt, log)
@@ -462,8 +540,14 @@ def result(a, fmt, status, mdir, pdsafe, log):
         else:
             r["p50_pdsafe"] = js.get("p50_ms")
         return r
-    r["paddle_diff"] = pj.get("diff_vs_plain")
-    r["timed"] = True
+    if dygraph:
+        # compared with (and timed against) Paddle's dynamic graph instead (worker_dygraph)
+        r["export_error"] = "Paddle Inference cannot run it: " + pj["errors"]["reference"]
+        if pj.get("dygraph_p50"):
+            r["p50_paddle"], r["paddle_config"] = pj["dygraph_p50"], "dygraph"
+    else:
+        r["paddle_diff"] = pj.get("diff_vs_plain")
+        r["timed"] = True
     ref = [np.load(os.path.join(mdir, "ref_" + fmt, "out%d.npy" % j)) for j in range(len(pj["outputs"]))]
     js, lerr, outs = run_pdsafe(pdsafe, a, mdir, fmt, log)
     if lerr:
@@ -489,6 +573,8 @@ def result(a, fmt, status, mdir, pdsafe, log):
             if ok2:
                 text = text2 + " vs Paddle's oneDNN path (its plain kernels: %s)" % text.split(" ", 1)[1]
         r["match"] = text
+    if dygraph:
+        r["match"] += " (vs Paddle's dygraph)"
     return r
 
 
@@ -522,7 +608,10 @@ def write_md(rows, path, cmdline, pdsafe_version):
         f.write("- **Loads** `no`: pdsafe's one error is listed below the table (every unsupported\n"
                 "  operator type with its count); `not exported`: Paddle 3.3.1 could not write that\n"
                 "  format; `Paddle fails`: it wrote it but Paddle Inference cannot run it (no\n"
-                "  reference), and whether pdsafe loads it. Every such error is listed below.\n\n")
+                "  reference), and whether pdsafe loads it. Every such error is listed below.\n"
+                "- **(vs Paddle's dygraph)**: where Paddle Inference cannot run the export, the match is\n"
+                "  against Paddle's dynamic graph instead: the same network and weights in eval mode on\n"
+                "  the same input; the p50 column then has that forward's, marked (dygraph).\n\n")
         f.write("Command: `%s`  \npdsafe: %s\n\n" % (cmdline, pdsafe_version))
         f.write(report.table(rows) + "\n")
         if fails:
@@ -539,11 +628,13 @@ def write_md(rows, path, cmdline, pdsafe_version):
 
 
 def ready_formats(status, mdir):
-    """The formats exported and run by Paddle's reference predictor."""
+    """The formats exported and run by Paddle's reference predictor (not those
+    with only the dygraph reference: Paddle Inference cannot time them)."""
     pj = {}
     if os.path.exists(os.path.join(mdir, "paddle.json")):
         pj = json.load(open(os.path.join(mdir, "paddle.json")))
-    return [f for f in FORMATS if f in status and status[f] is None and "outputs" in pj.get(f, {})]
+    return [f for f in FORMATS if f in status and status[f] is None and "outputs" in pj.get(f, {})
+            and "reference" not in pj[f].get("errors", {})]
 
 
 def time_paddle(mdir, fmts, log):
@@ -571,7 +662,8 @@ def time_paddle(mdir, fmts, log):
 
 
 def cmdline(args):
-    return "python tools/zoo/zoo.py" + (" --only " + args.only if args.only else "")
+    return ("python tools/zoo/zoo.py" + (" --only " + args.only if args.only else "")
+            + (" --update" if args.update else ""))
 
 
 def main():
@@ -580,6 +672,9 @@ def main():
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--worker-ref":
         worker_ref(sys.argv[2], sys.argv[3:])
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker-dygraph":
+        worker_dygraph(sys.argv[2], sys.argv[3], sys.argv[4:])
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--worker-time":
         worker_time(sys.argv[2], sys.argv[3], sys.argv[4:])
@@ -590,6 +685,8 @@ def main():
     ap.add_argument("--pdsafe", default=os.path.join(ROOT, "build", "pdsafe"), help="the pdsafe CLI")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "MODELS.md"), help="the table ('-': none)")
     ap.add_argument("--fresh", action="store_true", help="redo the exports and Paddle's results")
+    ap.add_argument("--update", action="store_true",
+                    help="replace only these rows (and their error lines) in the existing --out table")
     args = ap.parse_args()
     if args.list:
         for a in models.ARCHS.values():
@@ -621,6 +718,7 @@ def main():
         t0 = time.time()
         try:
             status = prepare(a, mdir, args.fresh, log)
+            dygraph_ref(a, mdir, status, log)
             timed = ready_formats(status, mdir)
             p50s, notes = time_paddle(mdir, timed, log)
             mine = [result(a, fmt, status, mdir, args.pdsafe, log) for fmt in FORMATS if fmt in status]
@@ -641,13 +739,22 @@ def main():
             for k in ("load_error", "export_error", "paddle_note"):
                 if r.get(k):
                     print("    %s: %s" % (k, r[k]), flush=True)
-        if args.out != "-" and i + 1 < len(names):
+        if args.out != "-" and i + 1 < len(names) and not args.update:
             # the table so far, so that a run cut short still leaves its rows
             write_md(rows, args.out, cmdline(args) + "  (partial: %d of %d architectures)" % (i + 1, len(names)),
                      ver[0] if ver else "?")
     print("\n" + report.text_table(rows))
     print("\n%d rows, %d architectures, %.0f s" % (len(rows), len(names), time.time() - t_start))
-    if args.out != "-":
+    if args.out != "-" and args.update and os.path.exists(args.out):
+        tmp = args.out + ".rows"
+        write_md(rows, tmp, cmdline(args), ver[0] if ver else "?")
+        merged = report.merge_md(open(args.out).read(), open(tmp).read(),
+                                 [(r["model"], r["format"]) for r in rows], cmdline(args))
+        os.remove(tmp)
+        with open(args.out, "w") as f:
+            f.write(merged)
+        print("updated %d rows of %s" % (len(rows), args.out))
+    elif args.out != "-":
         write_md(rows, args.out, cmdline(args), ver[0] if ver else "?")
         print("wrote " + args.out)
 

@@ -238,6 +238,11 @@ pds_status pdsi_matrix_nms_ref(const void *params, const pdsi_slot *in, const pd
 pds_status pdsi_quant_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                           pdsi_exec *ex, pds_error *err);
 
+/* ---- control (ops/control.h) ------------------------------------------ */
+/* select_input. in: X (list), Mask; out: Out, a copy of X[Mask]. */
+pds_status pdsi_select_input_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                 pdsi_exec *ex, pds_error *err);
+
 /* ---- fused (ops/fused.h) ----------------------------------------------- */
 pds_status pdsi_fused_conv_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                                pdsi_exec *ex, pds_error *err);
