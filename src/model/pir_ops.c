@@ -867,6 +867,12 @@ static const opspec SPECS[] = {
      "align_corners/b align_mode/i",
      "data_layout/s out_h/i out_w/i scale/F interp_method/s align_corners/b "
      "align_mode/i", NULL, NULL},
+    {"linear_interp", "linear_interp_v2", "X OutSize SizeTensor* Scale", "Out",
+     "data_format:data_layout/s out_d:-/i out_h:-/i out_w/i scale/F interp_method/s "
+     "align_corners/b align_mode/i",
+     "data_layout/s out_w/i scale/F interp_method/s align_corners/b align_mode/i", NULL, NULL},
+    {"unfold", "unfold", "X", "Y", "kernel_sizes/I strides/I paddings/I dilations/I",
+     "kernel_sizes/I strides/I paddings/I dilations/I", NULL, NULL},
     {"pad3d", "pad3d", "X =paddings:I|Paddings", "Out", "mode/s pad_value:value/f data_format/s",
      "paddings/I mode/s value/f data_format/s", NULL, NULL},
     /* data movement */
@@ -904,6 +910,14 @@ static const opspec SPECS[] = {
      NULL},
     {"cast", "cast", "X", "Out", "dtype:out_dtype/D", "out_dtype/i", NULL, NULL},
     {"full_like", "fill_any_like", "X =value:f", "Out", "dtype/D", "value/f dtype/i", NULL, NULL},
+    /* full_with_tensor(value, shape): fill_constant with ValueTensor / ShapeTensor */
+    {"full_with_tensor", "fill_constant",
+     "=value:f|ValueTensor =shape:I|ShapeTensor|ShapeTensorList", "Out", "dtype/D",
+     "value/f shape/I dtype/i", NULL, NULL},
+    /* assign_value_(output): the operand is only the tensor it overwrites; the
+     * values are the op's own (at most 64 of them in a PIR attribute list) */
+    {"assign_value", "assign_value", "-", "Out", "shape/I dtype/D values/F",
+     "shape/I dtype/i values/F", NULL, NULL},
     /* index family: embedding, one-hot, sequences, roll, slice assignment */
     {"embedding", "lookup_table_v2", "Ids W", "Out", "padding_idx/i sparse:-/b", "padding_idx/i",
      NULL, NULL},
