@@ -152,6 +152,22 @@ pds_status pdsi_interp_resolve(const pdsi_interp_params *p, const pdsi_tensor *x
     return PDS_OK;
 }
 
+/* Paddle's 1-D ratio: AreaPixelComputeScale in double, then float. Unlike
+ * the 2-D kernel's, it is not zeroed for a single output column (Paddle 3.3
+ * samples the middle of the row then, in half-pixel mode). Capped at `in` as
+ * area_ratio is. */
+static float linear_ratio(int64_t in, int64_t out, bool align_corners, double scale)
+{
+    double r;
+    if (align_corners)
+        r = out > 1 ? (double)(in - 1) / (double)(out - 1) : 0.0;
+    else if (scale > 0)
+        r = 1.0 / scale;
+    else
+        r = (double)in / (double)out;
+    return r < (double)in ? (float)r : (float)in;
+}
+
 pds_status pdsi_interp1d_resolve(const pdsi_interp_params *p, const pdsi_tensor *x,
                                  const pdsi_tensor *out_size, const pdsi_slot *size_list,
                                  const pdsi_tensor *scale, pdsi_interp_geom *g, pds_error *err)
@@ -196,19 +212,19 @@ pds_status pdsi_interp1d_resolve(const pdsi_interp_params *p, const pdsi_tensor 
             if (numel < 1 || scale->rank > 1)
                 return pdsi_fail(err, PDS_ERR_SHAPE, "input 'Scale' has shape %s, expected [1]",
                                  pdsi_dims_str(scale->dims, scale->rank, b, sizeof b));
-            sw = (float)pdsi_tensor_get_f64(scale, 0);
+            sw = (float)pdsi_tensor_get_f64(scale, 0); /* Paddle reads it as float */
             if (!(sw > 0 && sw < INFINITY))
                 return pdsi_fail(err, PDS_ERR_SHAPE,
                                  "input 'Scale' holds %g, expected a positive scale", sw);
             source = "input 'Scale'";
         } else if (p->scale_w > 0) {
-            sw = (float)p->scale_w;
+            sw = p->scale_w;
             source = "attribute 'scale'";
         }
         if (sw > 0) {
-            /* Paddle: static_cast<int>(in_w * scale_w), a float product */
-            float w = (float)g->in_w * (float)sw;
-            if (!(w < (float)DIM_MAX))
+            /* Paddle: static_cast<int>(in_w * scale_w), in double */
+            double w = (double)g->in_w * sw;
+            if (!(w < (double)DIM_MAX + 1.0))
                 return pdsi_fail(err, PDS_ERR_SHAPE, "%s %g makes an output over %d wide",
                                  source, sw, DIM_MAX);
             ow = (int64_t)w;
@@ -231,7 +247,7 @@ pds_status pdsi_interp1d_resolve(const pdsi_interp_params *p, const pdsi_tensor 
                          (long long)ow, source, (long long)g->in_w, DIM_MAX);
     g->out_w = ow;
     g->copy = ow == g->in_w;
-    g->ratio_w = area_ratio(g->in_w, ow, p->align_corners, sw);
+    g->ratio_w = linear_ratio(g->in_w, ow, p->align_corners, sw);
     return PDS_OK;
 }
 

@@ -50,9 +50,10 @@ pds_status pdsi_interp_resolve(const pdsi_interp_params *p, const pdsi_tensor *x
 /* linear_interp_v2: X [N, C, W] (or [N, W, C] when channel_last) resampled
  * along W. The same rules with one axis: SizeTensor (one tensor) > OutSize
  * ([1]) > Scale tensor (its first value) > scale attribute (its first entry)
- * > out_w; a scale sets the ratio 1/scale, and out_w = int(float(W) *
- * float(scale)) as Paddle computes it. g gets n, c, in_w, out_w, ratio_w,
- * copy; in_h = out_h = 1. */
+ * > out_w; a scale sets the ratio 1/scale and out_w = int(W * scale) (in
+ * double, as Paddle). The ratio is computed in double then rounded to float,
+ * and is not zeroed for a single output column (Paddle's 1-D kernel, unlike
+ * its 2-D one). g gets n, c, in_w, out_w, ratio_w, copy; in_h = out_h = 1. */
 pds_status pdsi_interp1d_resolve(const pdsi_interp_params *p, const pdsi_tensor *x,
                                  const pdsi_tensor *out_size, const pdsi_slot *size_list,
                                  const pdsi_tensor *scale, pdsi_interp_geom *g, pds_error *err);
