@@ -73,5 +73,25 @@ check("every row has the header's cell count",
 txt = report.text_table(rows).splitlines()
 check("text table aligned", len(txt) == 4 and txt[1].startswith("m1 ") and txt[1].index("classification") == txt[0].index("Family"))
 
+# --update (zoo.py): the rows of the models that ran replace theirs in place,
+# every other row stays, a new model's rows are appended
+old = [
+    "| a | f | s | pir | yes | yes 1; 0.1 | 1.00 | 2.00 (plain) | 0.50x |",
+    "| b | f | s | pir | no | - | - | 3.00 (plain) | - |",
+    "| b | f | s | legacy | not exported | - | - | - | - |",
+    "| c | f | s | pir | yes | yes 1; 0.1 | 1.00 | 2.00 (plain) | 0.50x |",
+]
+new = ["| b | f | s | pir | yes | yes 2; 0.2 | 4.00 | 3.00 (plain) | 1.33x |",
+       "| b | f | s | legacy | not exported | - | - | - | - |",
+       "| d | f | s | pir | yes | yes 3; 0.3 | 1.00 | 1.00 (oneDNN) | 1.00x |"]
+m = report.merge_lines(old, new, {"b", "d"})
+check("update: rows replaced in place, others kept, new appended", m == [old[0], new[0], new[1], old[3], new[2]])
+errs = ["- `a` (legacy), Paddle: E1", "- `b` (pir), pdsafe: unsupported", "- `b` (legacy), Paddle: E2",
+        "- `c` (legacy), Paddle: E3"]
+m = report.merge_lines(errs, ["- `b` (legacy), Paddle: E2"], {"b"})
+check("update: a fixed error line goes, the rest stay", m == [errs[0], errs[2], errs[3]])
+check("update: a model that did not run keeps its lines", report.merge_lines(errs, [], {"x"}) == errs)
+check("line_model of a row with an escaped pipe", report.line_model("| m3\\|x | ocr |") == "m3\\|x")
+
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

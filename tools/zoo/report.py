@@ -88,3 +88,32 @@ def text_table(rows):
     for c in cells:
         lines.append("  ".join(str(v)[:widths[i]].ljust(widths[i]) for i, v in enumerate(c)).rstrip())
     return "\n".join(lines)
+
+
+def line_model(line):
+    """The model of a table row ("| model | ...") or of a list line ("- `model` (fmt)...")."""
+    if line.startswith("| "):
+        return line[2:].split(" | ", 1)[0]
+    return line[3:].split("`", 1)[0]
+
+
+def merge_lines(old, new, ran):
+    """zoo.py --update: old lines (table rows, or lines of a list below it)
+    with those of the models in `ran` replaced by the new lines of the same
+    model, at the place of the model's first old line; every other old line
+    stays. New lines of a model that had none are appended, in their order."""
+    by_model = {}
+    for line in new:
+        by_model.setdefault(line_model(line), []).append(line)
+    out, done = [], set()
+    for line in old:
+        m = line_model(line)
+        if m not in ran:
+            out.append(line)
+        elif m not in done:
+            out.extend(by_model.get(m, []))
+            done.add(m)
+    for m, lines in by_model.items():
+        if m not in done:
+            out.extend(lines)
+    return out
