@@ -5,8 +5,10 @@ by pdsafe on the same seeded input, compared, and timed at 1 thread.
 
     bash tools/zoo/setup.sh                      # once: the venv with the packages
     ~/.cache/pdsafe-zoo/venv/bin/python tools/zoo/zoo.py [--only A,B] [--list]
+    ... tools/zoo/zoo.py --update --only A,B     # just these rows of docs/MODELS.md
 
-Writes docs/MODELS.md (or --out) and prints the same table. Per architecture,
+Writes docs/MODELS.md (or --out) and prints the same table; with --update,
+replaces only the rows (and error lines) of the architectures it ran. Per architecture,
 in worker processes of this script (paddle reads FLAGS_enable_pir_api at
 import, so each export format gets its own process):
 
