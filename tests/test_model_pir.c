@@ -24,6 +24,7 @@
 #include "loader_testlib.h"
 #include "model/loader.h"
 #include "model/pir.h"
+#include "ops/shape.h"
 
 /* ------------------------------------------------------------------------ */
 /* Program text                                                              */
@@ -664,16 +665,40 @@ static void test_assign_value_and_full_with_tensor(void)
     expect_variant(json, NULL, 0, "[{'#':'0.a_i32','D':2}]", "[{'#':'0.a_i32','D':3}]",
                    PDS_ERR_MODEL_FORMAT, "assign_value has 2 values for shape of 3 elements",
                    NULL);
-    /* a PIR attribute list holds at most 64 values */
-    sbuf many = {0};
-    sb_add(&many, "[");
-    for (int k = 0; k < 65; k++)
-        sb_add(&many, "%s{'#':'0.a_f64','D':1.0}", k ? "," : "");
-    sb_add(&many, "]");
-    expect_variant(json, NULL, 0, "[{'#':'0.a_f64','D':1.5},{'#':'0.a_f64','D':-2.0}]", many.p,
-                   PDS_ERR_MODEL_FORMAT, "attribute 'values'", "a list of at most 64 entries");
-    free(many.p);
     free(json);
+    /* more values than a spec's attribute list holds (64) are read, up to
+     * what assign_value keeps (1024) */
+    for (int count = 65; count <= 1025; count += 1025 - 65) {
+        sbuf many = {0};
+        for (int k = 0; k < count; k++)
+            sb_add(&many, "%s{'#':'0.a_f64','D':%d.0}", k ? "," : "", k);
+        const char *dims = piece("[%d]", count);
+        char *big = program(
+            4, full(2, dims, ATTR("value", "0.a_f64", "0.0"), "float32", TF32("[-1]")),
+            op("1.assign_value_",
+               piece(ATTR("shape", "0.a_array", "[{'#':'0.a_i32','D':%d}]") "," ATTR(
+                         "dtype", "1.a_dtype", "'float32'") "," ATTR("values", "0.a_array",
+                                                                    "[%s]"),
+                     count, many.p),
+               "2", res(3, TF32("[-1]"))),
+            op_fetch(3, 4, "y", 0), NULL);
+        if (count == 65) {
+            CHECK_OK(load_buf(big, NULL, 0, NULL, &err, &g), &err);
+            if (g.n_nodes == 1) {
+                const pdsi_assign_value_params *ap = g.nodes[0].params;
+                CHECK_EQ_INT(ap->n, 65);
+                CHECK(ap->v.f[64] == 64.0);
+            } else {
+                PDST_FAIL("%d nodes, expected 1", g.n_nodes);
+            }
+            pdsi_graph_free(&g);
+        } else {
+            expect(big, NULL, 0, NULL, PDS_ERR_UNSUPPORTED_OP,
+                   "assign_value has 1025 values; pdsafe keeps at most 1024 in an operator", NULL);
+        }
+        free(big);
+        free(many.p);
+    }
 
     /* y = x * full_with_tensor(value 3 (a constant: the 'value' attribute),
      * shape = shape64(x) (a tensor: ShapeTensor)) */
