@@ -24,6 +24,7 @@
 #include "loader_testlib.h"
 #include "model/loader.h"
 #include "model/pir.h"
+#include "ops/shape.h"
 
 /* ------------------------------------------------------------------------ */
 /* Program text                                                              */
@@ -627,6 +628,102 @@ static void test_vectors_and_constants(void)
                    PDS_ERR_MODEL_FORMAT, "operand is a vector of 2 values", NULL);
     free(json);
     free(sl);
+}
+
+/* pd_op.assign_value_ (its operand is only the tensor it overwrites) and
+ * pd_op.full_with_tensor (value and shape operands), issue 12's forms. */
+static void test_assign_value_and_full_with_tensor(void)
+{
+    const float x[2] = {10, 20};
+    int64_t d[1] = {2};
+    float got[2];
+    pds_error err;
+    /* y = x + assign_value_(full([2], 0), values [1.5, -2]) */
+    char *json = program(
+        4, op_data(1, "x", "[2]", TF32("[2]")),
+        full(2, "[2]", ATTR("value", "0.a_f64", "0.0"), "float32", TF32("[2]")),
+        op("1.assign_value_",
+           ATTR("shape", "0.a_array", "[{'#':'0.a_i32','D':2}]") "," ATTR(
+               "dtype", "1.a_dtype", "'float32'") "," ATTR("values", "0.a_array",
+                                                          "[{'#':'0.a_f64','D':1.5},{'#':'0.a_f64',"
+                                                          "'D':-2.0}]") "," ATTR("place",
+                                                                                 "1.a_place",
+                                                                                 "[0,0,'']"),
+           "2", res(3, TF32("[2]"))),
+        op("1.add", "", "1,3", res(4, TF32("[2]"))), op_fetch(4, 5, "y", 0), NULL);
+    const float want[2] = {11.5f, 18.0f};
+    CHECK_OK(run1(json, NULL, 0, 1, d, x, got, 2, &err), &err);
+    pdst_check_close("assign_value_", got, want, 2, 0, 0);
+    pdsi_graph g;
+    CHECK_OK(load_buf(json, NULL, 0, NULL, &err, &g), &err);
+    /* the overwritten operand is not read: assign_value and elementwise_add only */
+    CHECK_EQ_INT(g.n_nodes, 2);
+    if (g.n_nodes == 2)
+        CHECK(strcmp(g.nodes[0].type, "assign_value") == 0);
+    pdsi_graph_free(&g);
+    /* more values than the shape holds */
+    expect_variant(json, NULL, 0, "[{'#':'0.a_i32','D':2}]", "[{'#':'0.a_i32','D':3}]",
+                   PDS_ERR_MODEL_FORMAT, "assign_value has 2 values for shape of 3 elements",
+                   NULL);
+    free(json);
+    /* more values than a spec's attribute list holds (64) are read, up to
+     * what assign_value keeps (1024) */
+    for (int count = 65; count <= 1025; count += 1025 - 65) {
+        sbuf many = {0};
+        for (int k = 0; k < count; k++)
+            sb_add(&many, "%s{'#':'0.a_f64','D':%d.0}", k ? "," : "", k);
+        const char *dims = piece("[%d]", count);
+        char *big = program(
+            4, full(2, dims, ATTR("value", "0.a_f64", "0.0"), "float32", TF32("[-1]")),
+            op("1.assign_value_",
+               piece(ATTR("shape", "0.a_array", "[{'#':'0.a_i32','D':%d}]") "," ATTR(
+                         "dtype", "1.a_dtype", "'float32'") "," ATTR("values", "0.a_array",
+                                                                    "[%s]"),
+                     count, many.p),
+               "2", res(3, TF32("[-1]"))),
+            op_fetch(3, 4, "y", 0), NULL);
+        if (count == 65) {
+            CHECK_OK(load_buf(big, NULL, 0, NULL, &err, &g), &err);
+            if (g.n_nodes == 1) {
+                const pdsi_assign_value_params *ap = g.nodes[0].params;
+                CHECK_EQ_INT(ap->n, 65);
+                CHECK(ap->v.f[64] == 64.0);
+            } else {
+                PDST_FAIL("%d nodes, expected 1", g.n_nodes);
+            }
+            pdsi_graph_free(&g);
+        } else {
+            expect(big, NULL, 0, NULL, PDS_ERR_UNSUPPORTED_OP,
+                   "assign_value has 1025 values; pdsafe keeps at most 1024 in an operator", NULL);
+        }
+        free(big);
+        free(many.p);
+    }
+
+    /* y = x * full_with_tensor(value 3 (a constant: the 'value' attribute),
+     * shape = shape64(x) (a tensor: ShapeTensor)) */
+    json = program(
+        4, op_data(1, "x", "[2]", TF32("[2]")), op("1.shape64", "", "1", res(2, TI64("[1]"))),
+        full(3, "[1]", ATTR("value", "0.a_f64", "3.0"), "float32", TF32("[1]")),
+        op("1.full_with_tensor", ATTR("dtype", "1.a_dtype", "'float32'"), "3,2",
+           res(4, TF32("[-1]"))),
+        op("1.multiply", "", "1,4", res(5, TF32("[2]"))), op_fetch(5, 6, "y", 0), NULL);
+    const float want3[2] = {30, 60};
+    CHECK_OK(run1(json, NULL, 0, 1, d, x, got, 2, &err), &err);
+    pdst_check_close("full_with_tensor, constant value", got, want3, 2, 0, 0);
+    CHECK_OK(load_buf(json, NULL, 0, NULL, &err, &g), &err);
+    int fills = 0;
+    for (int i = 0; i < g.n_nodes; i++)
+        fills += strcmp(g.nodes[i].type, "fill_constant") == 0;
+    CHECK_EQ_INT(fills, 1);
+    pdsi_graph_free(&g);
+    /* a value operand computed at run time goes to ValueTensor, which must
+     * hold one element: x has two */
+    char *v = variant(json, "'I':[{'%':3},{'%':2}]", "'I':[{'%':1},{'%':2}]");
+    CHECK_STATUS(run1(v, NULL, 0, 1, d, x, got, 2, &err), PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "input 'ValueTensor' has shape [2], expected one element");
+    free(v);
+    free(json);
 }
 
 /* In-place names, absent optional operands (%0), dropped results. */
@@ -1387,6 +1484,7 @@ int main(void)
     run("test_void_data", test_void_data);
     run("test_mutable_attribute_forms", test_mutable_attribute_forms);
     run("test_vectors_and_constants", test_vectors_and_constants);
+    run("test_assign_value_and_full_with_tensor", test_assign_value_and_full_with_tensor);
     run("test_inplace_and_optional", test_inplace_and_optional);
     run("test_versions_and_magic", test_versions_and_magic);
     run("test_structure_errors", test_structure_errors);

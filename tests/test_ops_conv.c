@@ -1,6 +1,6 @@
 /*
  * test_ops_conv.c — the conv family (conv2d, depthwise_conv2d,
- * conv2d_transpose, depthwise_conv2d_transpose) through the real parse ->
+ * conv2d_transpose, depthwise_conv2d_transpose, unfold) through the real parse ->
  * infer -> kernel path: small cases against values computed by Paddle 3.3.1
  * (each array says which legacy op and attributes produced it; inputs are
  * uniform(-1, 1) rounded to 2 decimals), larger random cases against the naive
@@ -975,6 +975,108 @@ static void test_conv2d_empty_batch(void)
     pdst_tensor_free(ins[1]);
 }
 
+/* ---- unfold (issue 12) ------------------------------------------------------ */
+
+static pds_status run_unfold(const int64_t k[2], const int64_t st[2], const int64_t *pads,
+                             int npads, const int64_t dil[2], pdsi_tensor *x, pdsi_tensor *y,
+                             pds_error *err)
+{
+    pdsi_attr at[4] = {pdst_attr_ints("kernel_sizes", k, 2), pdst_attr_ints("strides", st, 2),
+                       pdst_attr_ints("paddings", pads, npads), pdst_attr_ints("dilations", dil, 2)};
+    return pdst_run_op1("unfold", at, 4, (pdsi_tensor *[]){x}, 1, (pdsi_tensor *[]){y}, 1, err);
+}
+
+/* X = 1..40 as [1, 2, 4, 5]; Y from Paddle 3.3.1's F.unfold on CPU. */
+static void test_unfold_values(void)
+{
+    static const float a_want[72] = {
+        0, 0, 6, 7, 16, 17, 0, 0, 8, 9, 18, 19, 0, 0, 10, 0, 20, 0, 1, 2, 11, 12, 0, 0,
+        3, 4, 13, 14, 0, 0, 5, 0, 15, 0, 0, 0, 0, 0, 26, 27, 36, 37, 0, 0, 28, 29, 38, 39,
+        0, 0, 30, 0, 40, 0, 21, 22, 31, 32, 0, 0, 23, 24, 33, 34, 0, 0, 25, 0, 35, 0, 0, 0,
+    };
+    static const float b_want[108] = {
+        0, 0, 0, 0, 7, 9, 0, 0, 0, 6, 8, 10, 0, 0, 0, 7, 9, 0, 0, 2, 4, 0, 12, 14,
+        1, 3, 5, 11, 13, 15, 2, 4, 0, 12, 14, 0, 0, 7, 9, 0, 17, 19, 6, 8, 10, 16, 18, 20,
+        7, 9, 0, 17, 19, 0, 0, 0, 0, 0, 27, 29, 0, 0, 0, 26, 28, 30, 0, 0, 0, 27, 29, 0,
+        0, 22, 24, 0, 32, 34, 21, 23, 25, 31, 33, 35, 22, 24, 0, 32, 34, 0, 0, 27, 29, 0,
+        37, 39, 26, 28, 30, 36, 38, 40, 27, 29, 0, 37, 39, 0,
+    };
+    static const int64_t xd[4] = {1, 2, 4, 5};
+    float x[40];
+    double xd64[40];
+    for (int i = 0; i < 40; i++)
+        x[i] = (float)(i + 1), xd64[i] = i + 1;
+    pds_error err = {0};
+
+    /* kernel [2,3], strides [2,1], paddings [t1,l0,b2,r1], dilations [1,2] */
+    static const int64_t ka[2] = {2, 3}, sa[2] = {2, 1}, pa[4] = {1, 0, 2, 1}, da[2] = {1, 2},
+                         ya[3] = {1, 12, 6};
+    pdsi_tensor *y = pdst_mk_out();
+    CHECK_OK(run_unfold(ka, sa, pa, 4, da, pdst_mk(PDS_FLOAT32, 4, xd, x), y, &err), &err);
+    CHECK_SHAPE(y, PDS_FLOAT32, 3, ya);
+    pdst_check_close("unfold 2x3 strided dilated", y->data, a_want, 72, 0.0, 0.0);
+
+    /* kernel 3, stride 2, padding 1 */
+    static const int64_t kb[2] = {3, 3}, sb[2] = {2, 2}, pb[4] = {1, 1, 1, 1}, db[2] = {1, 1},
+                         yb[3] = {1, 18, 6};
+    y = pdst_mk_out();
+    CHECK_OK(run_unfold(kb, sb, pb, 4, db, pdst_mk(PDS_FLOAT32, 4, xd, x), y, &err), &err);
+    CHECK_SHAPE(y, PDS_FLOAT32, 3, yb);
+    pdst_check_close("unfold 3x3 stride 2", y->data, b_want, 108, 0.0, 0.0);
+
+    /* float64: the same bytes moved */
+    y = pdst_mk_out();
+    CHECK_OK(run_unfold(kb, sb, pb, 4, db, pdst_mk(PDS_FLOAT64, 4, xd, xd64), y, &err), &err);
+    CHECK_SHAPE(y, PDS_FLOAT64, 3, yb);
+    int bad = 0;
+    for (int i = 0; i < 108; i++)
+        bad += ((const double *)y->data)[i] != (double)b_want[i];
+    CHECK_EQ_INT(bad, 0);
+
+    /* no paddings attribute: none */
+    static const int64_t yc[3] = {1, 18, 6};
+    y = pdst_mk_out();
+    pdsi_attr at[1] = {pdst_attr_ints("kernel_sizes", kb, 2)};
+    CHECK_OK(pdst_run_op1("unfold", at, 1, (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 4, xd, x)}, 1,
+                          (pdsi_tensor *[]){y}, 1, &err),
+             &err);
+    CHECK_SHAPE(y, PDS_FLOAT32, 3, yc);
+    CHECK(((const float *)y->data)[0] == 1.0f && ((const float *)y->data)[5] == 8.0f);
+}
+
+static void test_unfold_errors(void)
+{
+    static const int64_t xd[4] = {1, 2, 4, 5}, x3[3] = {2, 4, 5};
+    static const int64_t k[2] = {3, 3}, s[2] = {1, 1}, p[4] = {0, 0, 0, 0}, d[2] = {1, 1};
+    static const int64_t big[2] = {5, 3}, p2[2] = {1, 1}, neg[4] = {0, -1, 0, 0}, dil3[2] = {1, 3};
+    pds_error err = {0};
+    CHECK_STATUS(run_unfold(big, s, p, 4, d, pdst_mk(PDS_FLOAT32, 4, xd, NULL), pdst_mk_out(), &err),
+                 PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "input 'X' height 4 with paddings 0+0 is smaller than the kernel span 5 "
+                   "(kernel_sizes 5, dilations 1): no sliding block fits");
+    CHECK_STATUS(run_unfold(k, s, p, 4, dil3, pdst_mk(PDS_FLOAT32, 4, xd, NULL), pdst_mk_out(), &err),
+                 PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "input 'X' width 5 with paddings 0+0 is smaller than the kernel span 7");
+    CHECK_STATUS(run_unfold(k, s, p2, 2, d, pdst_mk(PDS_FLOAT32, 4, xd, NULL), pdst_mk_out(), &err),
+                 PDS_ERR_MODEL_FORMAT, &err);
+    CHECK_MSG(err, "attribute 'paddings' has 2 entries, expected 4 (top, left, bottom, right)");
+    CHECK_STATUS(run_unfold(k, s, neg, 4, d, pdst_mk(PDS_FLOAT32, 4, xd, NULL), pdst_mk_out(), &err),
+                 PDS_ERR_MODEL_FORMAT, &err);
+    CHECK_MSG(err, "attribute 'paddings' entry 1 is -1, expected 0 to ");
+    CHECK_STATUS(run_unfold(k, s, p, 4, d, pdst_mk(PDS_INT32, 4, xd, NULL), pdst_mk_out(), &err),
+                 PDS_ERR_DTYPE, &err);
+    CHECK_MSG(err, "input 'X' is int32, expected float32 or float64");
+    CHECK_STATUS(run_unfold(k, s, p, 4, d, pdst_mk(PDS_FLOAT32, 3, x3, NULL), pdst_mk_out(), &err),
+                 PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "input 'X' has rank 3 [2,4,5], expected rank 4 [N, C, H, W]");
+    pdsi_attr none[1] = {pdst_attr_ints("strides", s, 2)};
+    CHECK_STATUS(pdst_run_op1("unfold", none, 1,
+                              (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 4, xd, NULL)}, 1,
+                              (pdsi_tensor *[]){pdst_mk_out()}, 1, &err),
+                 PDS_ERR_MODEL_FORMAT, &err);
+    CHECK_MSG(err, "attribute 'kernel_sizes' is missing");
+}
+
 int main(void)
 {
     RUN_TEST(test_conv2d_basic);
@@ -995,5 +1097,7 @@ int main(void)
     RUN_TEST(test_conv2d_errors_dtype);
     RUN_TEST(test_conv2d_transpose_errors);
     RUN_TEST(test_conv2d_empty_batch);
+    RUN_TEST(test_unfold_values);
+    RUN_TEST(test_unfold_errors);
     return pdst_summary();
 }

@@ -1,6 +1,6 @@
 /*
  * test_ops_interp.c — the interp family (nearest_interp[_v2],
- * bilinear_interp[_v2], pad3d, pad2d) through the real parse -> infer ->
+ * bilinear_interp[_v2], linear_interp_v2, pad3d, pad2d) through the real parse -> infer ->
  * kernel path: small cases against values computed by Paddle 3.3.1 (each
  * array says which legacy op, attributes and shape inputs produced it; inputs
  * are uniform(-1, 1) rounded to 2 decimals), checked bit for bit for the
@@ -1100,6 +1100,162 @@ static void test_pixel_shuffle(void)
 }
 
 
+/* ---- linear_interp_v2 (issue 12) ------------------------------------------- */
+
+/* X [1, 2, 5] (NCW); values from Paddle 3.3.1's F.interpolate(mode="linear",
+ * data_format="NCW") on CPU with the attributes of each row, printed as
+ * float32. */
+static const float lin_x[10] = {0.5f, -1.25f, 2.0f, 0.75f, -0.5f, 1.0f, 3.0f, -2.0f, 0.25f, 1.5f};
+
+static pds_status run_linear(const pdsi_attr *at, int na, pdsi_tensor *x, pdsi_tensor *out_size,
+                             pdsi_tensor *o, pds_error *err)
+{
+    pdsi_tensor *ins[4] = {x, out_size, NULL, NULL};
+    return pdst_run_op1("linear_interp_v2", at, na, ins, 4, (pdsi_tensor *[]){o}, 1, err);
+}
+
+static void test_linear_interp_values(void)
+{
+    static const struct {
+        const char *what;
+        int64_t out_w;
+        double scale; /* > 0: the 'scale' attribute instead of out_w */
+        int align_corners, align_mode;
+        int64_t ow;
+        float want[16];
+    } rows[] = {
+        {"size 8 align_mode 0", 8, 0, 0, 0, 8,
+         {0.5f, -0.265625f, -1.046875f, 0.984375f, 1.609375f, 0.828125f, 0.046875f, -0.5f, 1.0f,
+          1.875f, 2.6875f, -0.4375f, -1.296875f, 0.109375f, 0.953125f, 1.5f}},
+        {"size 8 align_mode 1", 8, 0, 0, 1, 8,
+         {0.5f, -0.59375f, -0.4375f, 1.59375f, 1.375f, 0.59375f, -0.1875f, -0.5f, 1.0f, 2.25f,
+          1.75f, -1.375f, -0.875f, 0.40625f, 1.1875f, 1.5f}},
+        {"size 8 align_corners", 8, 0, 1, 1, 8,
+         {0.5f, -0.5f, -0.7857141494750977f, 1.0714290142059326f, 1.6428570747375488f,
+          0.928571343421936f, 0.21428537368774414f, -0.5f, 1.0f, 2.142857313156128f,
+          2.2857139110565186f, -0.5714292526245117f, -1.357142686843872f, -0.07142841815948486f,
+          0.7857146263122559f, 1.5f}},
+        /* one column: Paddle's 1-D ratio is W, not 0 (its 2-D kernel zeroes it) */
+        {"size 1 align_mode 0", 1, 0, 0, 0, 1, {2.0f, -2.0f}},
+        {"size 3 align_mode 0", 3, 0, 0, 0, 3,
+         {-0.08333328366279602f, 2.0f, -0.08333313465118408f, 1.6666666269302368f, -2.0f,
+          1.083333134651184f}},
+        {"scale 1.7 align_mode 0", -1, 1.7, 0, 0, 8,
+         {0.5f, -0.16911768913269043f, -1.1985294818878174f, 0.5661766529083252f,
+          1.8161762952804565f, 1.0808820724487305f, 0.34558814764022827f, -0.3897060751914978f,
+          1.0f, 1.764706015586853f, 2.9411768913269043f, 0.20588207244873047f,
+          -1.6691173315048218f, -0.34558773040771484f, 0.6544118523597717f, 1.3897061347961426f}},
+    };
+    static const int64_t xd[3] = {1, 2, 5};
+    pds_error err = {0};
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+        double sc = rows[k].scale;
+        pdsi_attr at[5] = {pdst_attr_int("out_w", rows[k].out_w),
+                           pdst_attr_bool("align_corners", rows[k].align_corners),
+                           pdst_attr_int("align_mode", rows[k].align_mode),
+                           pdst_attr_str("interp_method", "linear"),
+                           pdst_attr_floats("scale", &sc, sc > 0 ? 1 : 0)};
+        pdsi_tensor *o = pdst_mk_out();
+        CHECK_OK(run_linear(at, 5, pdst_mk(PDS_FLOAT32, 3, xd, lin_x), NULL, o, &err), &err);
+        const int64_t od[3] = {1, 2, rows[k].ow};
+        CHECK_SHAPE(o, PDS_FLOAT32, 3, od);
+        /* the same index and weight arithmetic as Paddle's: bit for bit */
+        pdst_check_close(rows[k].what, o->data, rows[k].want, 2 * rows[k].ow, 0.0, 0.0);
+    }
+}
+
+static void test_linear_interp_nwc_and_outsize(void)
+{
+    /* NWC (data_layout NHWC): X [1, 5, 2] is lin_x transposed; Paddle's output
+     * is the NCW one transposed */
+    static const float want[16] = {0.5f,      1.0f,     -0.265625f, 1.875f,   -1.046875f, 2.6875f,
+                                   0.984375f, -0.4375f, 1.609375f,  -1.296875f, 0.828125f,
+                                   0.109375f, 0.046875f, 0.953125f, -0.5f,     1.5f};
+    static const int64_t xd[3] = {1, 5, 2}, od[3] = {1, 8, 2}, sd[1] = {1};
+    float xt[10];
+    for (int w = 0; w < 5; w++)
+        for (int c = 0; c < 2; c++)
+            xt[w * 2 + c] = lin_x[c * 5 + w];
+    pds_error err = {0};
+    pdsi_attr at[4] = {pdst_attr_int("out_w", 8), pdst_attr_bool("align_corners", 0),
+                       pdst_attr_int("align_mode", 0), pdst_attr_str("data_layout", "NHWC")};
+    pdsi_tensor *o = pdst_mk_out();
+    CHECK_OK(run_linear(at, 4, pdst_mk(PDS_FLOAT32, 3, xd, xt), NULL, o, &err), &err);
+    CHECK_SHAPE(o, PDS_FLOAT32, 3, od);
+    pdst_check_close("linear NWC", o->data, want, 16, 0.0, 0.0);
+
+    /* OutSize [1] overrides out_w and the scale */
+    static const int64_t xn[3] = {1, 2, 5}, on[3] = {1, 2, 8};
+    static const int32_t eight = 8;
+    double sc = 3.0;
+    pdsi_attr at2[4] = {pdst_attr_int("out_w", 4), pdst_attr_bool("align_corners", 0),
+                        pdst_attr_int("align_mode", 0), pdst_attr_floats("scale", &sc, 1)};
+    o = pdst_mk_out();
+    CHECK_OK(run_linear(at2, 4, pdst_mk(PDS_FLOAT32, 3, xn, lin_x),
+                        pdst_mk(PDS_INT32, 1, sd, &eight), o, &err),
+             &err);
+    CHECK_SHAPE(o, PDS_FLOAT32, 3, on);
+    /* the scale still sets the ratio, 1/3 (in/out would be 5/8): half-pixel
+     * sources (k + 0.5) / 3 - 0.5 are exactly 0 and 1 for columns 1 and 4 */
+    const float *y = o->data;
+    CHECK(fabsf(y[1] - lin_x[0]) < 1e-6f);
+    CHECK(fabsf(y[4] - lin_x[1]) < 1e-6f);
+    CHECK(fabsf(y[8 + 4] - lin_x[5 + 1]) < 1e-6f);
+
+    /* the same width: a copy */
+    pdsi_attr at3[1] = {pdst_attr_int("out_w", 5)};
+    o = pdst_mk_out();
+    CHECK_OK(run_linear(at3, 1, pdst_mk(PDS_FLOAT32, 3, xn, lin_x), NULL, o, &err), &err);
+    pdst_check_close("linear same width", o->data, lin_x, 10, 0.0, 0.0);
+}
+
+static void test_linear_interp_errors(void)
+{
+    static const int64_t xd[3] = {1, 2, 5}, x4[4] = {1, 2, 5, 1}, s2[1] = {2};
+    static const int32_t two[2] = {4, 4};
+    pds_error err = {0};
+    pdsi_attr at[2] = {pdst_attr_int("out_w", 8), pdst_attr_str("interp_method", "nearest")};
+    CHECK_STATUS(run_linear(at, 2, pdst_mk(PDS_FLOAT32, 3, xd, lin_x), NULL, pdst_mk_out(), &err),
+                 PDS_ERR_UNSUPPORTED_OP, &err);
+    CHECK_MSG(err, "attribute 'interp_method' is \"nearest\": linear_interp_v2 computes only "
+                   "linear");
+    CHECK_STATUS(run_linear(at, 1, pdst_mk(PDS_FLOAT32, 4, x4, NULL), NULL, pdst_mk_out(), &err),
+                 PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "input 'X' has rank 4 [1,2,5,1], expected rank 3 [N, C, W]");
+    CHECK_STATUS(run_linear(at, 1, pdst_mk(PDS_INT32, 3, xd, NULL), NULL, pdst_mk_out(), &err),
+                 PDS_ERR_DTYPE, &err);
+    CHECK_MSG(err, "input 'X'");
+    pdsi_attr lay = pdst_attr_str("data_layout", "NCDHW");
+    CHECK_STATUS(run_linear(&lay, 1, pdst_mk(PDS_FLOAT32, 3, xd, lin_x), NULL, pdst_mk_out(), &err),
+                 PDS_ERR_MODEL_FORMAT, &err);
+    CHECK_MSG(err, "attribute 'data_layout' is \"NCDHW\", expected NCHW ([N, C, W]) or NHWC "
+                   "([N, W, C])");
+    double neg = -1.0;
+    pdsi_attr sc = pdst_attr_floats("scale", &neg, 1);
+    CHECK_STATUS(run_linear(&sc, 1, pdst_mk(PDS_FLOAT32, 3, xd, lin_x), NULL, pdst_mk_out(), &err),
+                 PDS_ERR_MODEL_FORMAT, &err);
+    CHECK_MSG(err, "attribute 'scale' starts with -1, expected a positive number");
+    CHECK_STATUS(run_linear(at, 1, pdst_mk(PDS_FLOAT32, 3, xd, lin_x),
+                            pdst_mk(PDS_INT32, 1, s2, two), pdst_mk_out(), &err),
+                 PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "input 'OutSize' has shape [2], expected [1] (the width)");
+    pdsi_attr none = pdst_attr_int("out_w", -1);
+    CHECK_STATUS(run_linear(&none, 1, pdst_mk(PDS_FLOAT32, 3, xd, lin_x), NULL, pdst_mk_out(), &err),
+                 PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "output width -1 (from attribute 'out_w', input width 5) is not in [1, ");
+    /* a SizeTensor list holds one tensor, the width */
+    static const int32_t w1 = 4;
+    static const int64_t one[1] = {1};
+    pdsi_tensor *st[2] = {pdst_mk(PDS_INT32, 1, one, &w1), pdst_mk(PDS_INT32, 1, one, &w1)};
+    pdsi_slot in[4] = {{.t = (pdsi_tensor *[]){pdst_mk(PDS_FLOAT32, 3, xd, lin_x)}, .n = 1},
+                       {.n = 0},
+                       {.t = st, .n = 2},
+                       {.n = 0}};
+    pdsi_slot out[1] = {{.t = (pdsi_tensor *[]){pdst_mk_out()}, .n = 1}};
+    CHECK_STATUS(pdst_run_op("linear_interp_v2", at, 1, in, out, &err), PDS_ERR_SHAPE, &err);
+    CHECK_MSG(err, "input 'SizeTensor' holds 2 tensors, expected 1 (the width)");
+}
+
 /* ---- grid_sampler (issue 12) ----------------------------------------------- */
 
 static void test_grid_sample(void)
@@ -1189,5 +1345,8 @@ int main(void)
     RUN_TEST(test_pad_errors);
     RUN_TEST(test_pixel_shuffle);
     RUN_TEST(test_grid_sample);
+    RUN_TEST(test_linear_interp_values);
+    RUN_TEST(test_linear_interp_nwc_and_outsize);
+    RUN_TEST(test_linear_interp_errors);
     return pdst_summary();
 }

@@ -48,8 +48,9 @@ static void test_ids_dense_in_list_order(void)
      * p_norm (reduce), pixel_shuffle and grid_sampler (interp), and the detect
      * family's 4 (yolo_box, prior_box, multiclass_nms3, matrix_nms), and the
      * quant family's 2 (quantize_linear, dequantize_linear); the passes'
-     * pdsafe_affine (fused); the control family's select_input. */
-    CHECK_EQ_INT(PDSI_OP_COUNT, 83 + 7 + 11 + 8 + 8 + 2 + 5 + 4 + 2 + 1 + 1);
+     * pdsafe_affine (fused); unfold (conv) and linear_interp_v2 (interp); the
+     * control family's select_input. */
+    CHECK_EQ_INT(PDSI_OP_COUNT, 83 + 7 + 11 + 8 + 8 + 2 + 5 + 4 + 2 + 1 + 2 + 1);
     for (int i = 0; i < N_LISTED; i++) {
         CHECK_EQ_INT(op_list[i].id, i);
         const pdsi_opdef *d = pdsi_opdef_at(i);

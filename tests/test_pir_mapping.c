@@ -151,7 +151,7 @@ static void attr_value(const char *pir, const char *legacy, const emitted *e, pd
 {
     static const int64_t pair1[] = {1, 1}, zero2[] = {0, 0}, zero6[] = {0, 0, 0, 0, 0, 0};
     static const int64_t k2[] = {2, 2}, one[] = {1}, zero1[] = {0}, minus1[] = {-1};
-    static const int64_t perm[] = {1, 0};
+    static const int64_t perm[] = {1, 0}, zero4[] = {0, 0, 0, 0}, two[] = {2};
     memset(a, 0, sizeof *a);
     a->name = e->name;
     const char *n = e->name;
@@ -200,7 +200,9 @@ static void attr_value(const char *pir, const char *legacy, const emitted *e, pd
         else if (strcmp(n, "pooling_type") == 0)
             a->s = "max";
         else if (strcmp(n, "interp_method") == 0)
-            a->s = strstr(pir, "bilinear") ? "bilinear" : "nearest";
+            a->s = strstr(pir, "bilinear") ? "bilinear"
+                   : strstr(pir, "linear") ? "linear"
+                                           : "nearest";
         else if (strcmp(n, "mode") == 0)
             a->s = strcmp(legacy, "grid_sampler") == 0 ? "bilinear" : "constant";
         else if (strcmp(n, "padding_mode") == 0)
@@ -215,8 +217,12 @@ static void attr_value(const char *pir, const char *legacy, const emitted *e, pd
         int cnt = 2;
         if (strcmp(n, "paddings") == 0 && strcmp(legacy, "pad3d") == 0)
             v = zero6, cnt = 6;
+        else if (strcmp(n, "paddings") == 0 && strcmp(legacy, "unfold") == 0)
+            v = zero4, cnt = 4; /* top, left, bottom, right */
         else if (strcmp(n, "paddings") == 0 || strcmp(n, "output_padding") == 0)
             v = zero2;
+        else if (strcmp(n, "shape") == 0 && strcmp(legacy, "assign_value") == 0)
+            v = two, cnt = 1; /* as many elements as the two values below */
         else if (strcmp(n, "ksize") == 0)
             v = k2;
         else if (strcmp(n, "shape") == 0)

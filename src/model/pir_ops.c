@@ -35,12 +35,15 @@ struct obuild {
     int64_t ints[8 * PDSI_MAX_ATTR_LIST];
     double floats[4 * PDSI_MAX_ATTR_LIST];
     int n_ints, n_floats;
+    double *long_floats; /* a list longer than the pools hold (assign_value's values) */
 };
 
 static void ob_free(obuild *b)
 {
     free(b->args);
     b->args = NULL;
+    free(b->long_floats);
+    b->long_floats = NULL;
 }
 
 static pds_status ob_arg(ld *L, obuild *b, const char *name)
@@ -551,6 +554,37 @@ static pds_status post_reduce(ld *L, const opspec *s, const opctx *c, obuild *b)
     return ob_bool(L, b, "reduce_all", true);
 }
 
+/* assign_value(_): 'values' may hold more entries than a spec's list
+ * (PDSI_MAX_ATTR_LIST): all of them are read here, and assign_value's parser
+ * refuses more than it keeps, saying so. */
+static pds_status post_assign_value(ld *L, const opspec *s, const opctx *c, obuild *b)
+{
+    const json_t *at = attr_find(c->A, "values", NULL);
+    const json_t *d = at ? json_object_get(at, "D") : NULL;
+    if (!at)
+        return PDS_OK; /* the parser reports the missing values */
+    size_t cnt = json_is_array(d) ? json_array_size(d) : 0;
+    if (cnt > (size_t)1 << 24)
+        return bad_attr(L, c->A, "values", at, "a list of at most 16777216 entries");
+    double *v = malloc(sizeof *v * (cnt ? cnt : 1));
+    if (!v)
+        return oom(L);
+    free(b->long_floats);
+    b->long_floats = v;
+    bool present;
+    int n;
+    pds_status st = get_list(L, c->A, "values", &present, (int)cnt, NULL, v, false, &n);
+    if (st)
+        return st;
+    pdsi_attr *a = ob_attr(L, b, "values");
+    if (!a)
+        return L->err->code;
+    a->type = PDSI_ATTR_FLOATS;
+    a->floats = v;
+    a->n = n;
+    return PDS_OK;
+}
+
 /* pd_op.shape64: the legacy shape op gives int32; a cast makes it int64. */
 static pds_status map_shape64(ld *L, const opspec *s, const opctx *c, obuild *unused)
 {
@@ -867,6 +901,12 @@ static const opspec SPECS[] = {
      "align_corners/b align_mode/i",
      "data_layout/s out_h/i out_w/i scale/F interp_method/s align_corners/b "
      "align_mode/i", NULL, NULL},
+    {"linear_interp", "linear_interp_v2", "X OutSize SizeTensor* Scale", "Out",
+     "data_format:data_layout/s out_d:-/i out_h:-/i out_w/i scale/F interp_method/s "
+     "align_corners/b align_mode/i",
+     "data_layout/s out_w/i scale/F interp_method/s align_corners/b align_mode/i", NULL, NULL},
+    {"unfold", "unfold", "X", "Y", "kernel_sizes/I strides/I paddings/I dilations/I",
+     "kernel_sizes/I strides/I paddings/I dilations/I", NULL, NULL},
     {"pad3d", "pad3d", "X =paddings:I|Paddings", "Out", "mode/s pad_value:value/f data_format/s",
      "paddings/I mode/s value/f data_format/s", NULL, NULL},
     /* data movement */
@@ -904,6 +944,14 @@ static const opspec SPECS[] = {
      NULL},
     {"cast", "cast", "X", "Out", "dtype:out_dtype/D", "out_dtype/i", NULL, NULL},
     {"full_like", "fill_any_like", "X =value:f", "Out", "dtype/D", "value/f dtype/i", NULL, NULL},
+    /* full_with_tensor(value, shape): fill_constant with ValueTensor / ShapeTensor */
+    {"full_with_tensor", "fill_constant",
+     "=value:f|ValueTensor =shape:I|ShapeTensor|ShapeTensorList", "Out", "dtype/D",
+     "value/f shape/I dtype/i", NULL, NULL},
+    /* assign_value_(output): the operand is only the tensor it overwrites; the
+     * values are the op's own (read by the hook: there may be many) */
+    {"assign_value", "assign_value", "-", "Out", "shape/I dtype/D",
+     "shape/I dtype/i values/F", post_assign_value, NULL},
     /* index family: embedding, one-hot, sequences, roll, slice assignment */
     {"embedding", "lookup_table_v2", "Ids W", "Out", "padding_idx/i sparse:-/b", "padding_idx/i",
      NULL, NULL},

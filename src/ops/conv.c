@@ -1,6 +1,7 @@
 /*
  * conv.c — parse and shape inference for the conv operator family:
- * conv2d, depthwise_conv2d, conv2d_transpose, depthwise_conv2d_transpose.
+ * conv2d, depthwise_conv2d, conv2d_transpose, depthwise_conv2d_transpose, and
+ * unfold (im2col: the sliding blocks of a convolution's input as columns).
  *
  * Slots and attributes are those of Paddle's legacy op definitions. Only NCHW
  * float32 is supported; Bias and ResidualData (legacy inputs that only Paddle's
@@ -367,10 +368,124 @@ static const pdsi_opdef conv2d_transpose_def =
 static const pdsi_opdef depthwise_conv2d_transpose_def =
     CONV_TRANSPOSE(DEPTHWISE_CONV2D_TRANSPOSE, "depthwise_conv2d_transpose");
 
+/* ---- unfold ------------------------------------------------------------- */
+
+pds_status pdsi_unfold_resolve(const pdsi_unfold_params *p, const pdsi_tensor *x,
+                               pdsi_unfold_geom *g, pds_error *err)
+{
+    pds_status st;
+    if ((st = check_input_dims(x, "X", "[N, C, H, W]", true, err)))
+        return st;
+    g->n = x->dims[0];
+    g->c = x->dims[1];
+    g->h = x->dims[2];
+    g->w = x->dims[3];
+    /* Paddle's CalcOutputSize; every term is at most a few times DIM_MAX. */
+    const int64_t size[2] = {g->h, g->w};
+    const int64_t lo[2] = {p->pad_t, p->pad_l}, hi[2] = {p->pad_b, p->pad_r};
+    int64_t o[2];
+    for (int a = 0; a < 2; a++) {
+        int64_t span = p->d[a] * (p->k[a] - 1) + 1;
+        int64_t padded = size[a] + lo[a] + hi[a];
+        o[a] = padded >= span ? (padded - span) / p->s[a] + 1 : 0;
+        if (o[a] < 1)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "input 'X' %s %lld with paddings %lld+%lld is smaller than the "
+                             "kernel span %lld (kernel_sizes %lld, dilations %lld): no sliding "
+                             "block fits",
+                             axis_name[a], (long long)size[a], (long long)lo[a],
+                             (long long)hi[a], (long long)span, (long long)p->k[a],
+                             (long long)p->d[a]);
+    }
+    g->oh = o[0];
+    g->ow = o[1];
+    return PDS_OK;
+}
+
+static pds_status parse_unfold(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_unfold_params *p = params;
+    int64_t v[PDSI_MAX_ATTR_LIST];
+    int n;
+    bool present;
+    pds_status st;
+    if ((st = pdsi_attr_int_pair(attrs, "kernel_sizes", 1, ATTR_MAX, p->k, &present, err)))
+        return st;
+    if (!present)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "attribute 'kernel_sizes' is missing");
+    if ((st = parse_pair(attrs, "strides", 1, 1, p->s, err)) ||
+        (st = parse_pair(attrs, "dilations", 1, 1, p->d, err)) ||
+        (st = pdsi_attr_ints(attrs, "paddings", v, PDSI_MAX_ATTR_LIST, &n, err)))
+        return st;
+    if (n == 0) {
+        p->pad_t = p->pad_l = p->pad_b = p->pad_r = 0;
+        return PDS_OK;
+    }
+    /* Paddle's shape rule wants exactly twice as many paddings as strides. */
+    if (n != 4)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                         "attribute 'paddings' has %d entries, expected 4 (top, left, bottom, "
+                         "right)",
+                         n);
+    for (int i = 0; i < 4; i++)
+        if (v[i] < 0 || v[i] > ATTR_MAX)
+            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                             "attribute 'paddings' entry %d is %lld, expected 0 to %d", i,
+                             (long long)v[i], ATTR_MAX);
+    p->pad_t = v[0];
+    p->pad_l = v[1];
+    p->pad_b = v[2];
+    p->pad_r = v[3];
+    return PDS_OK;
+}
+
+static pds_status infer_unfold(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                               pds_error *err)
+{
+    const pdsi_unfold_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pdsi_unfold_geom g;
+    char b[160];
+    pds_status st;
+    if (!x)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "input 'X' is missing");
+    if (x->dtype != PDS_FLOAT32 && x->dtype != PDS_FLOAT64)
+        return pdsi_fail(err, PDS_ERR_DTYPE, "input 'X' is %s, expected float32 or float64",
+                         pds_dtype_name(x->dtype));
+    if ((st = pdsi_unfold_resolve(p, x, &g, err)))
+        return st;
+    /* C*kh*kw and oh*ow are each below 2^93 in the worst case: check in
+     * steps that cannot overflow. */
+    int64_t rows, cols;
+    const int64_t dims3[3] = {g.c, p->k[0], p->k[1]}, dims2[2] = {g.oh, g.ow};
+    if (!pdsi_shape_numel(dims3, 3, &rows) || !pdsi_shape_numel(dims2, 2, &cols))
+        return pdsi_fail(err, PDS_ERR_SHAPE, "output 'Y' of input %s has too many elements",
+                         pdsi_dims_str(x->dims, x->rank, b, sizeof b));
+    const int64_t dims[3] = {g.n, rows, cols};
+    int64_t numel;
+    if (!pdsi_shape_numel(dims, 3, &numel))
+        return pdsi_fail(err, PDS_ERR_SHAPE, "output shape %s has too many elements",
+                         pdsi_dims_str(dims, 3, b, sizeof b));
+    pdsi_out_set(out, 0, x->dtype, 3, dims);
+    return PDS_OK;
+}
+
+static const pdsi_opdef unfold_def = {
+    .id = PDSI_OP_UNFOLD,
+    .type = "unfold",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}},
+    .out = {{"Y", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_unfold_params),
+    .parse = parse_unfold,
+    .infer = infer_unfold,
+};
+
 const pdsi_opdef *const pdsi_ops_conv[] = {
     &conv2d_def,
     &depthwise_conv2d_def,
     &conv2d_transpose_def,
     &depthwise_conv2d_transpose_def,
+    &unfold_def,
 };
 PDSI_OPDEF_TABLE_CHECK(CONV, conv);

@@ -1,7 +1,7 @@
 /*
  * conv.h — parameters and shape rules of the conv family: conv2d,
  * depthwise_conv2d, conv2d_transpose and depthwise_conv2d_transpose, all NCHW
- * float32.
+ * float32, and unfold (the im2col of a convolution, as an operator).
  *
  * With padding_algorithm SAME the padding depends on the input's spatial size,
  * so parse keeps the attributes as written and pdsi_conv_resolve turns them,
@@ -50,5 +50,24 @@ typedef struct pdsi_conv_geom {
  * names the input and the numbers involved. Dtypes are not checked here. */
 pds_status pdsi_conv_resolve(const pdsi_conv_params *p, const pdsi_tensor *input,
                              const pdsi_tensor *filter, pdsi_conv_geom *g, pds_error *err);
+
+/* unfold: X [N, C, H, W] (float32 or float64) becomes Y [N, C*kh*kw, L],
+ * L = oh*ow sliding blocks, Paddle's im2col layout: row (c*kh + i)*kw + j,
+ * column by*ow + bx holds X[n, c, by*sh - top + i*dh, bx*sw - left + j*dw],
+ * 0 where that falls in the padding. Paddle's attributes: kernel_sizes,
+ * strides, dilations [h, w] (> 0) and paddings [top, left, bottom, right]. */
+typedef struct pdsi_unfold_params {
+    int64_t k[2], s[2], d[2];
+    int64_t pad_t, pad_l, pad_b, pad_r;
+} pdsi_unfold_params;
+
+typedef struct pdsi_unfold_geom {
+    int64_t n, c, h, w, oh, ow;
+} pdsi_unfold_geom;
+
+/* Checks X (rank 4, sizes) and computes the block counts, refusing a kernel
+ * that does not fit the padded input (PDS_ERR_SHAPE, with the numbers). */
+pds_status pdsi_unfold_resolve(const pdsi_unfold_params *p, const pdsi_tensor *x,
+                               pdsi_unfold_geom *g, pds_error *err);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * interp.c — parse and shape inference for the interp operator family:
  * nearest_interp_v2, bilinear_interp_v2 and their v1 names nearest_interp,
- * bilinear_interp (NCHW), plus the spatial padding ops pad3d (NCDHW) and the
- * legacy pad2d (NCHW).
+ * bilinear_interp (NCHW), linear_interp_v2 (one axis, NCW or NWC), plus the
+ * spatial padding ops pad3d (NCDHW) and the legacy pad2d (NCHW).
  *
  * Paddle 3.x runs the v1 names on the v2 kernel; the only difference is that
  * their 'scale' attribute is one float (applied to both axes, <= 0 meaning
@@ -149,6 +149,105 @@ pds_status pdsi_interp_resolve(const pdsi_interp_params *p, const pdsi_tensor *x
     g->copy = oh == g->in_h && ow == g->in_w;
     g->ratio_h = area_ratio(g->in_h, oh, p->align_corners, sh);
     g->ratio_w = area_ratio(g->in_w, ow, p->align_corners, sw);
+    return PDS_OK;
+}
+
+/* Paddle's 1-D ratio: AreaPixelComputeScale in double, then float. Unlike
+ * the 2-D kernel's, it is not zeroed for a single output column (Paddle 3.3
+ * samples the middle of the row then, in half-pixel mode). Capped at `in` as
+ * area_ratio is. */
+static float linear_ratio(int64_t in, int64_t out, bool align_corners, double scale)
+{
+    double r;
+    if (align_corners)
+        r = out > 1 ? (double)(in - 1) / (double)(out - 1) : 0.0;
+    else if (scale > 0)
+        r = 1.0 / scale;
+    else
+        r = (double)in / (double)out;
+    return r < (double)in ? (float)r : (float)in;
+}
+
+pds_status pdsi_interp1d_resolve(const pdsi_interp_params *p, const pdsi_tensor *x,
+                                 const pdsi_tensor *out_size, const pdsi_slot *size_list,
+                                 const pdsi_tensor *scale, pdsi_interp_geom *g, pds_error *err)
+{
+    char b[160];
+    pds_status st;
+    const char *layout = p->channel_last ? "[N, W, C]" : "[N, C, W]";
+    const int wa = p->channel_last ? 1 : 2, ca = p->channel_last ? 2 : 1;
+    if (x->rank != 3)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "input 'X' has rank %d %s, expected rank 3 %s",
+                         x->rank, pdsi_dims_str(x->dims, x->rank, b, sizeof b), layout);
+    for (int i = 0; i < 3; i++)
+        if (x->dims[i] < (i == wa ? 1 : 0) || x->dims[i] > DIM_MAX)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "input 'X' has shape %s %s, expected a width in [1, %d]",
+                             pdsi_dims_str(x->dims, x->rank, b, sizeof b), layout, DIM_MAX);
+    memset(g, 0, sizeof *g);
+    g->n = x->dims[0];
+    g->c = x->dims[ca];
+    g->in_w = x->dims[wa];
+    g->in_h = g->out_h = 1;
+
+    int64_t ow = p->out_w;
+    double sw = -1.0;
+    const char *source = "attribute 'out_w'";
+    if (size_list && size_list->n > 0) {
+        if (size_list->n != 1)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "input 'SizeTensor' holds %d tensors, expected 1 (the width)",
+                             size_list->n);
+        if ((st = read_int_scalar(size_list->t[0], "SizeTensor", 0, &ow, err)))
+            return st;
+        source = "input 'SizeTensor'";
+    } else {
+        if (scale) {
+            int64_t numel = 1;
+            for (int i = 0; i < scale->rank; i++)
+                numel *= scale->dims[i];
+            if (scale->dtype != PDS_FLOAT32 && scale->dtype != PDS_FLOAT64)
+                return pdsi_fail(err, PDS_ERR_DTYPE, "input 'Scale' is %s, expected float32",
+                                 pds_dtype_name(scale->dtype));
+            if (numel < 1 || scale->rank > 1)
+                return pdsi_fail(err, PDS_ERR_SHAPE, "input 'Scale' has shape %s, expected [1]",
+                                 pdsi_dims_str(scale->dims, scale->rank, b, sizeof b));
+            sw = (float)pdsi_tensor_get_f64(scale, 0); /* Paddle reads it as float */
+            if (!(sw > 0 && sw < INFINITY))
+                return pdsi_fail(err, PDS_ERR_SHAPE,
+                                 "input 'Scale' holds %g, expected a positive scale", sw);
+            source = "input 'Scale'";
+        } else if (p->scale_w > 0) {
+            sw = p->scale_w;
+            source = "attribute 'scale'";
+        }
+        if (sw > 0) {
+            /* Paddle: static_cast<int>(in_w * scale_w), in double */
+            double w = (double)g->in_w * sw;
+            if (!(w < (double)DIM_MAX + 1.0))
+                return pdsi_fail(err, PDS_ERR_SHAPE, "%s %g makes an output over %d wide",
+                                 source, sw, DIM_MAX);
+            ow = (int64_t)w;
+        }
+        if (out_size) {
+            if (!pdsi_dtype_is_int(out_size->dtype) || out_size->dtype == PDS_BOOL)
+                return pdsi_fail(err, PDS_ERR_DTYPE, "input 'OutSize' is %s, expected int32",
+                                 pds_dtype_name(out_size->dtype));
+            if (out_size->rank != 1 || out_size->dims[0] != 1)
+                return pdsi_fail(err, PDS_ERR_SHAPE,
+                                 "input 'OutSize' has shape %s, expected [1] (the width)",
+                                 pdsi_dims_str(out_size->dims, out_size->rank, b, sizeof b));
+            ow = pdsi_tensor_get_i64(out_size, 0);
+            source = "input 'OutSize'";
+        }
+    }
+    if (ow < 1 || ow > DIM_MAX)
+        return pdsi_fail(err, PDS_ERR_SHAPE,
+                         "output width %lld (from %s, input width %lld) is not in [1, %d]",
+                         (long long)ow, source, (long long)g->in_w, DIM_MAX);
+    g->out_w = ow;
+    g->copy = ow == g->in_w;
+    g->ratio_w = linear_ratio(g->in_w, ow, p->align_corners, sw);
     return PDS_OK;
 }
 
@@ -386,6 +485,103 @@ static const pdsi_opdef nearest_interp_def =
     INTERP_OP(NEAREST_INTERP, "nearest_interp", parse_nearest_v1);
 static const pdsi_opdef bilinear_interp_def =
     INTERP_OP(BILINEAR_INTERP, "bilinear_interp", parse_bilinear_v1);
+
+/* ---- linear_interp_v2 ---------------------------------------------------- */
+
+/* Paddle's 1-D kernel computes only "linear" (any other method leaves the
+ * output unwritten). data_layout: NCHW means X is [N, C, W]; Paddle runs
+ * every other layout channel-last ([N, W, C]): NHWC, which the Python API
+ * writes for NWC, and AnyLayout alike. */
+static pds_status parse_linear_v2(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_interp_params *p = params;
+    const char *method, *layout;
+    bool align_corners;
+    int64_t align_mode;
+    double v[PDSI_MAX_ATTR_LIST];
+    int n;
+    pds_status st;
+    if ((st = pdsi_attr_string(attrs, "interp_method", "linear", &method, err)) ||
+        (st = pdsi_attr_bool(attrs, "align_corners", true, &align_corners, err)) ||
+        (st = pdsi_attr_int(attrs, "align_mode", 1, &align_mode, err)) ||
+        (st = pdsi_attr_int(attrs, "out_w", -1, &p->out_w, err)) ||
+        (st = pdsi_attr_string(attrs, "data_layout", "NCHW", &layout, err)) ||
+        (st = pdsi_attr_floats(attrs, "scale", v, PDSI_MAX_ATTR_LIST, &n, err)))
+        return st;
+    if (strcmp(method, "linear") != 0)
+        return pdsi_fail(err, PDS_ERR_UNSUPPORTED_OP,
+                         "attribute 'interp_method' is \"%s\": linear_interp_v2 computes only "
+                         "linear",
+                         method);
+    if (align_mode != 0 && align_mode != 1)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                         "attribute 'align_mode' is %lld, expected 0 or 1", (long long)align_mode);
+    if (p->out_w > ATTR_MAX)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                         "attribute 'out_w' is %lld, expected at most %d", (long long)p->out_w,
+                         ATTR_MAX);
+    if (strcmp(layout, "NCHW") == 0)
+        p->channel_last = 0;
+    else if (strcmp(layout, "NHWC") == 0 || strcmp(layout, "AnyLayout") == 0)
+        p->channel_last = 1;
+    else
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                         "attribute 'data_layout' is \"%s\", expected NCHW ([N, C, W]) or NHWC "
+                         "([N, W, C])",
+                         layout);
+    p->method = PDSI_INTERP_LINEAR;
+    p->align_corners = align_corners;
+    p->align_mode = (int32_t)align_mode;
+    p->out_h = -1;
+    p->scale_h = p->scale_w = -1.0;
+    /* Paddle reads the first entry of a non-empty list and wants it positive. */
+    if (n > 0) {
+        if (!(v[0] > 0 && isfinite(v[0])))
+            return pdsi_fail(err, PDS_ERR_MODEL_FORMAT,
+                             "attribute 'scale' starts with %g, expected a positive number", v[0]);
+        p->scale_w = v[0];
+    }
+    return PDS_OK;
+}
+
+static pds_status infer_linear(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                               pds_error *err)
+{
+    const pdsi_interp_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[IN_X]);
+    pdsi_interp_geom g;
+    pds_status st;
+    if (!x)
+        return pdsi_fail(err, PDS_ERR_MODEL_FORMAT, "input 'X' is missing");
+    if ((st = pdsi_check_f32(x, "input 'X'", err)) ||
+        (st = pdsi_interp1d_resolve(p, x, pdsi_slot_get(&in[IN_OUT_SIZE]), &in[IN_SIZE_TENSOR],
+                                    pdsi_slot_get(&in[IN_SCALE]), &g, err)))
+        return st;
+    const int64_t dims[3] = {g.n, p->channel_last ? g.out_w : g.c,
+                             p->channel_last ? g.c : g.out_w};
+    char b[160];
+    int64_t numel;
+    if (!pdsi_shape_numel(dims, 3, &numel))
+        return pdsi_fail(err, PDS_ERR_SHAPE, "output shape %s has too many elements",
+                         pdsi_dims_str(dims, 3, b, sizeof b));
+    pdsi_out_set(out, 0, x->dtype, 3, dims);
+    return PDS_OK;
+}
+
+static const pdsi_opdef linear_interp_v2_def = {
+    .id = PDSI_OP_LINEAR_INTERP_V2,
+    .type = "linear_interp_v2",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED},
+           {"OutSize", PDSI_SLOT_OPTIONAL},
+           {"SizeTensor", PDSI_SLOT_LIST | PDSI_SLOT_OPTIONAL},
+           {"Scale", PDSI_SLOT_OPTIONAL}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_interp_params),
+    .parse = parse_linear_v2,
+    .infer = infer_linear,
+    .data_dependent_inputs = (1u << IN_OUT_SIZE) | (1u << IN_SIZE_TENSOR) | (1u << IN_SCALE),
+};
 
 /* ---- pad3d / pad2d ------------------------------------------------------ */
 
@@ -635,5 +831,6 @@ const pdsi_opdef *const pdsi_ops_interp[] = {
     &pad2d_def,
     &pixel_shuffle_def,
     &grid_sampler_def,
+    &linear_interp_v2_def,
 };
 PDSI_OPDEF_TABLE_CHECK(INTERP, interp);

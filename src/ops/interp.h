@@ -1,6 +1,7 @@
 /*
  * interp.h — parameters and shape rules of the interp family: spatial
- * resampling (nearest_interp[_v2], bilinear_interp[_v2]; NCHW) and spatial
+ * resampling (nearest_interp[_v2], bilinear_interp[_v2]; NCHW;
+ * linear_interp_v2 along one axis, NCW or NWC) and spatial
  * padding (pad3d on NCDHW, legacy pad2d on NCHW), pixel_shuffle (upsampling
  * by moving channels into space) and grid_sampler (sampling at given points).
  *
@@ -19,6 +20,7 @@
 enum {
     PDSI_INTERP_NEAREST = 0,
     PDSI_INTERP_BILINEAR = 1,
+    PDSI_INTERP_LINEAR = 2,
 };
 
 typedef struct pdsi_interp_params {
@@ -27,6 +29,7 @@ typedef struct pdsi_interp_params {
     int32_t align_mode;    /* 0 or 1 */
     int64_t out_h, out_w;  /* attributes; <= 0 means unset */
     double scale_h, scale_w; /* the 'scale' attribute; <= 0 means unset */
+    int32_t channel_last;    /* linear: data_layout NHWC, X is [N, W, C] */
 } pdsi_interp_params;
 
 typedef struct pdsi_interp_geom {
@@ -43,6 +46,17 @@ typedef struct pdsi_interp_geom {
 pds_status pdsi_interp_resolve(const pdsi_interp_params *p, const pdsi_tensor *x,
                                const pdsi_tensor *out_size, const pdsi_slot *size_list,
                                const pdsi_tensor *scale, pdsi_interp_geom *g, pds_error *err);
+
+/* linear_interp_v2: X [N, C, W] (or [N, W, C] when channel_last) resampled
+ * along W. The same rules with one axis: SizeTensor (one tensor) > OutSize
+ * ([1]) > Scale tensor (its first value) > scale attribute (its first entry)
+ * > out_w; a scale sets the ratio 1/scale and out_w = int(W * scale) (in
+ * double, as Paddle). The ratio is computed in double then rounded to float,
+ * and is not zeroed for a single output column (Paddle's 1-D kernel, unlike
+ * its 2-D one). g gets n, c, in_w, out_w, ratio_w, copy; in_h = out_h = 1. */
+pds_status pdsi_interp1d_resolve(const pdsi_interp_params *p, const pdsi_tensor *x,
+                                 const pdsi_tensor *out_size, const pdsi_slot *size_list,
+                                 const pdsi_tensor *scale, pdsi_interp_geom *g, pds_error *err);
 
 enum {
     PDSI_PAD_CONSTANT = 0,

@@ -23,7 +23,8 @@
     X(CONV2D, conv2d)                                                                         \
     X(DEPTHWISE_CONV2D, depthwise_conv2d)                                                     \
     X(CONV2D_TRANSPOSE, conv2d_transpose)                                                     \
-    X(DEPTHWISE_CONV2D_TRANSPOSE, depthwise_conv2d_transpose)
+    X(DEPTHWISE_CONV2D_TRANSPOSE, depthwise_conv2d_transpose)                                 \
+    X(UNFOLD, unfold)
 
 #define PDSI_OPS_POOL(X) X(POOL2D, pool2d)
 
@@ -35,7 +36,8 @@
     X(PAD3D, pad3d)                                                                           \
     X(PAD2D, pad2d)                                                                           \
     X(PIXEL_SHUFFLE, pixel_shuffle)                                                           \
-    X(GRID_SAMPLER, grid_sampler)
+    X(GRID_SAMPLER, grid_sampler)                                                             \
+    X(LINEAR_INTERP_V2, linear_interp_v2)
 
 #define PDSI_OPS_ACTIVATION(X)                                                                \
     X(RELU, relu)                                                                             \

@@ -181,3 +181,4 @@ def text_table(rows):
     for c in cells:
         lines.append("  ".join(str(v)[:widths[i]].ljust(widths[i]) for i, v in enumerate(c)).rstrip())
     return "\n".join(lines)
+

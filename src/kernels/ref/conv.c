@@ -11,7 +11,7 @@
  * column tile, then col2im scatters the tile into the output. Geometry follows
  * Paddle's UpdatePaddingAndDilation: SAME pads (out-1)*stride + k - in in total
  * (first half before), computed from the *input* size also for the transposed
- * op, and runs undilated.
+ * op, and runs undilated. unfold is the im2col alone, whole rows at a time.
  */
 #include "kernels/ref/ref.h"
 #include "ops/conv.h"
@@ -246,6 +246,83 @@ pds_status pdsi_conv2d_transpose_ref(const void *params, const pdsi_slot *in,
     return PDS_OK;
 }
 
+/* ---- unfold --------------------------------------------------------------- */
+
+/* [lo, hi): the output columns bx whose input column bx*s + off lies in
+ * [0, w) (off = tap offset minus the left padding). */
+static void valid_range(int64_t off, int64_t s, int64_t w, int64_t ow, int64_t *lo, int64_t *hi)
+{
+    int64_t a = off >= 0 ? 0 : (-off + s - 1) / s;
+    int64_t b = w - off <= 0 ? 0 : (w - off - 1) / s + 1;
+    *lo = a < ow ? a : ow;
+    *hi = b < ow ? b : ow;
+    if (*hi < *lo)
+        *hi = *lo;
+}
+
+/* One output row (c, i, j) of one batch item, elements of es bytes: the rows
+ * of the kernel tap's input band, zero where the tap falls in the padding. A
+ * stride-1 row is one memcpy between two zero runs. */
+static void unfold_row(const pdsi_unfold_params *p, const pdsi_unfold_geom *g,
+                       const unsigned char *xc, unsigned char *row, int64_t i, int64_t j,
+                       size_t es)
+{
+    const int64_t offx = j * p->d[1] - p->pad_l;
+    int64_t lo, hi;
+    valid_range(offx, p->s[1], g->w, g->ow, &lo, &hi);
+    for (int64_t by = 0; by < g->oh; by++) {
+        unsigned char *o = row + (size_t)(by * g->ow) * es;
+        const int64_t iy = by * p->s[0] - p->pad_t + i * p->d[0];
+        if (iy < 0 || iy >= g->h || lo == hi) {
+            memset(o, 0, (size_t)g->ow * es);
+            continue;
+        }
+        const unsigned char *xr = xc + (size_t)(iy * g->w) * es;
+        memset(o, 0, (size_t)lo * es);
+        if (p->s[1] == 1) {
+            memcpy(o + (size_t)lo * es, xr + (size_t)(lo + offx) * es, (size_t)(hi - lo) * es);
+        } else if (es == 4) {
+            for (int64_t bx = lo; bx < hi; bx++)
+                memcpy(o + 4 * bx, xr + 4 * (bx * p->s[1] + offx), 4);
+        } else {
+            for (int64_t bx = lo; bx < hi; bx++)
+                memcpy(o + es * (size_t)bx, xr + es * (size_t)(bx * p->s[1] + offx), es);
+        }
+        memset(o + (size_t)hi * es, 0, (size_t)(g->ow - hi) * es);
+    }
+}
+
+pds_status pdsi_unfold_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err)
+{
+    const pdsi_unfold_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pdsi_tensor *y = pdsi_slot_get(&out[0]);
+    pdsi_unfold_geom g;
+    pds_status st;
+    if (!x || !y)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "unfold kernel: X or Y missing");
+    if ((st = pdsi_unfold_resolve(p, x, &g, err)))
+        return st;
+    const int64_t rows = g.c * p->k[0] * p->k[1], cols = g.oh * g.ow;
+    if (y->rank != 3 || y->dtype != x->dtype || y->dims[0] != g.n || y->dims[1] != rows ||
+        y->dims[2] != cols)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "unfold kernel: Y was not shaped by infer");
+    const size_t es = pds_dtype_size(x->dtype);
+    const unsigned char *xd = x->data;
+    unsigned char *yd = y->data;
+    for (int64_t b = 0; b < g.n; b++)
+        for (int64_t c = 0; c < g.c; c++) {
+            const unsigned char *xc = xd + (size_t)((b * g.c + c) * g.h * g.w) * es;
+            for (int64_t i = 0; i < p->k[0]; i++)
+                for (int64_t j = 0; j < p->k[1]; j++) {
+                    int64_t r = (c * p->k[0] + i) * p->k[1] + j;
+                    unfold_row(p, &g, xc, yd + (size_t)((b * rows + r) * cols) * es, i, j, es);
+                }
+        }
+    return PDS_OK;
+}
+
 /* ---- kernels by operator (ops/op_list.h order) ------------------------- */
 
 const pdsi_ref_binding pdsi_ref_conv_kernels[] = {
@@ -253,5 +330,6 @@ const pdsi_ref_binding pdsi_ref_conv_kernels[] = {
     {PDSI_OP_DEPTHWISE_CONV2D, pdsi_conv2d_ref},
     {PDSI_OP_CONV2D_TRANSPOSE, pdsi_conv2d_transpose_ref},
     {PDSI_OP_DEPTHWISE_CONV2D_TRANSPOSE, pdsi_conv2d_transpose_ref},
+    {PDSI_OP_UNFOLD, pdsi_unfold_ref},
 };
 PDSI_REF_TABLE_CHECK(CONV, conv);

@@ -1,6 +1,6 @@
 /*
- * interp.c — portable reference kernels of the interp family (nearest and
- * bilinear resampling, pad3d/pad2d). The size resolution they share with
+ * interp.c — portable reference kernels of the interp family (nearest,
+ * bilinear and linear resampling, pad3d/pad2d). The size resolution they share with
  * shape inference is in ops/interp.c.
  *
  * Resampling reproduces Paddle's CPU interpolate kernel bit for bit: the ratio
@@ -147,6 +147,61 @@ pds_status pdsi_interp_ref(const void *params, const pdsi_slot *in, const pdsi_s
                                       top[c->hi] * r->lo_w * c->hi_w +
                                       bot[c->hi] * r->hi_w * c->hi_w;
             }
+        }
+    }
+    return PDS_OK;
+}
+
+/* ---- linear_interp_v2 ---------------------------------------------------- */
+
+/* Paddle's LinearInterpolation: the source index and weight of each output
+ * column as for bilinear's rows (the half-pixel index computed in double),
+ * then out = x[lo] * lo_w + x[hi] * hi_w in float, in that order. */
+pds_status pdsi_linear_interp_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                  pdsi_exec *ex, pds_error *err)
+{
+    const pdsi_interp_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pdsi_tensor *y = pdsi_slot_get(&out[0]);
+    pdsi_interp_geom g;
+    pds_status st;
+    if (!x || !y)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "linear_interp kernel: X or Out missing");
+    if ((st = pdsi_interp1d_resolve(p, x, pdsi_slot_get(&in[1]), &in[2], pdsi_slot_get(&in[3]),
+                                    &g, err)))
+        return st;
+    const int64_t d1 = p->channel_last ? g.out_w : g.c, d2 = p->channel_last ? g.c : g.out_w;
+    if (y->rank != 3 || y->dtype != PDS_FLOAT32 || x->dtype != PDS_FLOAT32 || y->dims[0] != g.n ||
+        y->dims[1] != d1 || y->dims[2] != d2)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "linear_interp kernel: Out was not shaped by infer");
+    if (g.copy) {
+        memcpy(y->data, x->data, (size_t)(g.n * g.c * g.in_w) * sizeof(float));
+        return PDS_OK;
+    }
+    lerp *lw = pdsi_exec_scratch(ex, (size_t)g.out_w * sizeof(lerp));
+    if (!lw)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "linear_interp kernel: no memory for weights");
+    bilinear_map(g.in_w, g.out_w, g.ratio_w, p->align_mode == 0 && !p->align_corners, true, lw);
+    const float *xd = x->data;
+    float *yd = y->data;
+    if (!p->channel_last) {
+        for (int64_t r = 0; r < g.n * g.c; r++) {
+            const float *xr = xd + r * g.in_w;
+            float *yr = yd + r * g.out_w;
+            for (int64_t l = 0; l < g.out_w; l++)
+                yr[l] = xr[lw[l].lo] * lw[l].lo_w + xr[lw[l].hi] * lw[l].hi_w;
+        }
+        return PDS_OK;
+    }
+    for (int64_t b = 0; b < g.n; b++) {
+        const float *xb = xd + b * g.in_w * g.c;
+        float *yb = yd + b * g.out_w * g.c;
+        for (int64_t l = 0; l < g.out_w; l++) {
+            const float *lo = xb + lw[l].lo * g.c, *hi = xb + lw[l].hi * g.c;
+            const float a = lw[l].lo_w, c = lw[l].hi_w;
+            float *o = yb + l * g.c;
+            for (int64_t ch = 0; ch < g.c; ch++)
+                o[ch] = lo[ch] * a + hi[ch] * c;
         }
     }
     return PDS_OK;
@@ -388,5 +443,6 @@ const pdsi_ref_binding pdsi_ref_interp_kernels[] = {
     {PDSI_OP_PAD2D, pdsi_pad_ref},
     {PDSI_OP_PIXEL_SHUFFLE, pdsi_pixel_shuffle_ref},
     {PDSI_OP_GRID_SAMPLER, pdsi_grid_sample_ref},
+    {PDSI_OP_LINEAR_INTERP_V2, pdsi_linear_interp_ref},
 };
 PDSI_REF_TABLE_CHECK(INTERP, interp);

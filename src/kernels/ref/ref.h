@@ -50,6 +50,9 @@ pds_status pdsi_conv2d_ref(const void *params, const pdsi_slot *in, const pdsi_s
  * (optional, [M]). out: Output. */
 pds_status pdsi_conv2d_transpose_ref(const void *params, const pdsi_slot *in,
                                      const pdsi_slot *out, pdsi_exec *ex, pds_error *err);
+/* unfold (im2col). in: X [N, C, H, W] float32 or float64; out: Y [N, C*kh*kw, L]. */
+pds_status pdsi_unfold_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                           pdsi_exec *ex, pds_error *err);
 
 /* ---- pool (ops/pool.h) ------------------------------------------------- */
 /* pool2d. in: X. out: Out. */
@@ -61,6 +64,10 @@ pds_status pdsi_pool2d_ref(const void *params, const pdsi_slot *in, const pdsi_s
  * out: Out. Nearest copies elements of any dtype; bilinear is float32. */
 pds_status pdsi_interp_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                            pdsi_exec *ex, pds_error *err);
+/* linear_interp_v2. in: X [N, C, W] or [N, W, C], OutSize, SizeTensor (list),
+ * Scale. out: Out. */
+pds_status pdsi_linear_interp_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                  pdsi_exec *ex, pds_error *err);
 /* pad3d / pad2d. in: X, Paddings (optional). out: Out. */
 pds_status pdsi_pad_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                         pdsi_exec *ex, pds_error *err);
