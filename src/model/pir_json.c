@@ -448,8 +448,11 @@ pds_status get_list(ld *L, const json_t *A, const char *name, bool *present, int
     if ((!intarray && !id_is(id, "0.a_array", NULL, NULL)) || !json_is_array(d))
         return bad_attr(L, A, name, at, "a list (0.a_array or 1.a_intarray)");
     size_t cnt = json_array_size(d);
-    if (cnt > (size_t)cap)
-        return bad_attr(L, A, name, at, "a list of at most 64 entries");
+    if (cnt > (size_t)cap) {
+        char want[48];
+        snprintf(want, sizeof want, "a list of at most %d entries", cap);
+        return bad_attr(L, A, name, at, want);
+    }
     for (size_t k = 0; k < cnt; k++) {
         const json_t *e = json_array_get(d, k);
         double f;
