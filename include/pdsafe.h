@@ -213,6 +213,14 @@ typedef uint64_t pds_predictor; /* 0 = none */
  * "Guard mode" below and docs/GUARD.md). The same as PDSAFE_GUARD=1 for one
  * model. */
 #define PDS_MODEL_GUARD 2u
+/* Quantised models (PaddleSlim's quantize_linear / dequantize_linear around
+ * convolutions) run those convolutions in int8 by default where the CPU has
+ * VNNI (oneDNN backend): int8 activations and weights, exact int32
+ * accumulation, float32 output. With this flag they run as float32 fake
+ * quantisation instead, as Paddle's own CPU kernels compute them (for
+ * debugging an int8 difference; pds_predictor_stats.int8_steps says which
+ * ran). */
+#define PDS_MODEL_NO_INT8 4u
 
 /* Arithmetic precision of the compute-heavy operators (pds_model_options
  * .precision), chosen per model at load. Inputs and outputs keep the dtypes

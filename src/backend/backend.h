@@ -83,6 +83,7 @@ typedef struct pdsi_backend_run {
 typedef struct pdsi_backend_opts {
     bool winograd;      /* PDSAFE_WINOGRAD=1 */
     uint32_t precision; /* pds_model_options.precision (PDS_PRECISION_*) */
+    bool int8;          /* QDQ products may run in integers (not PDS_MODEL_NO_INT8) */
 } pdsi_backend_opts;
 
 typedef struct pdsi_backend {

@@ -13,6 +13,22 @@
 
 #define FAMILY "fused"
 
+/* The int8 form's own inputs: FilterInt8 int8 with Filter's dims, FilterScale
+ * [M] float32 (M: the filter's output channels). */
+static pds_status infer_quant(const pdsi_fconv_params *p, const pdsi_slot *in, pds_error *err)
+{
+    const pdsi_tensor *w = pdsi_slot_get(&in[1]), *w8 = pdsi_slot_get(&in[4]),
+                      *ws = pdsi_slot_get(&in[5]);
+    if (p->conv.transpose || !w || !w8 || !ws || w8->dtype != PDS_INT8 ||
+        ws->dtype != PDS_FLOAT32 || w8->rank != w->rank || w->rank < 1 ||
+        memcmp(w8->dims, w->dims, sizeof w->dims[0] * (size_t)w->rank) != 0 ||
+        ws->rank != 1 || ws->dims[0] != w->dims[0] || p->quant.in_qmax < 1 ||
+        !(p->quant.in_scale > 0.0f))
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "int8 convolution: FilterInt8 / FilterScale do "
+                         "not match Filter, or the input quantisation is not set");
+    return PDS_OK;
+}
+
 static pds_status infer_fconv(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                               pds_error *err)
 {
@@ -25,6 +41,8 @@ static pds_status infer_fconv(const void *params, const pdsi_slot *in, const pds
     pdsi_slot plain_in[4] = {in[0], in[1], in[2], {NULL, 0}};
     pds_status st = base->infer(&p->conv, plain_in, out, err);
     if (st)
+        return st;
+    if (p->quant.on && (st = infer_quant(p, in, err)))
         return st;
     const pdsi_tensor *res = pdsi_slot_get(&in[3]);
     pdsi_tensor *o = pdsi_slot_get(&out[0]);
@@ -99,7 +117,9 @@ static const pdsi_opdef op_fused_conv = {
     .in = {{"Input", PDSI_SLOT_REQUIRED},
            {"Filter", PDSI_SLOT_REQUIRED},
            {"Bias", PDSI_SLOT_OPTIONAL},
-           {"ResidualData", PDSI_SLOT_OPTIONAL}},
+           {"ResidualData", PDSI_SLOT_OPTIONAL},
+           {"FilterInt8", PDSI_SLOT_OPTIONAL},
+           {"FilterScale", PDSI_SLOT_OPTIONAL}},
     .out = {{"Output", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_fconv_params),
     .infer = infer_fconv,

@@ -27,7 +27,7 @@ static pds_status model_create(const pdsi_graph *g, const pdsi_backend_opts *opt
 {
     pdsi_dnn_model *dm;
     pds_status st = pdsi_dnn_model_create(&dm, opts->winograd,
-                                          opts->precision == PDS_PRECISION_BF16, err);
+                                          opts->precision == PDS_PRECISION_BF16, opts->int8, err);
     if (st)
         return st;
     pdsi_dnn_model_configure(dm, g);

@@ -43,7 +43,8 @@ typedef struct pdsi_dnn_stream pdsi_dnn_stream;
  * PDS_ERR_INVALID_ARGUMENT, saying what the CPU lacks, unless oneDNN runs
  * bf16 natively here (AVX512_BF16 or AMX: never its emulation on plain
  * AVX-512, which is slower than float32). */
-pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, bool bf16, pds_error *err);
+pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, bool bf16, bool int8,
+                                 pds_error *err);
 void pdsi_dnn_model_free(pdsi_dnn_model *dm);
 /* Bytes held by packed weights (for statistics). */
 size_t pdsi_dnn_model_packed_bytes(pdsi_dnn_model *dm);

@@ -61,6 +61,22 @@ static void dequant_run(const float *x, float *y, int64_t n, float s, float q)
         y[i] = x[i] * s / q;
 }
 
+void pdsi_ref_quantize(const float *x, float *y, int64_t n, float s, float q)
+{
+    quant_run(x, y, n, s, q, 0);
+}
+
+void pdsi_ref_dequantize(const float *x, float *y, int64_t n, float s, float q)
+{
+    dequant_run(x, y, n, s, q);
+}
+
+void pdsi_ref_fake_quant(const float *x, float *y, int64_t n, float s, float q)
+{
+    quant_run(x, y, n, s, q, 0);
+    dequant_run(y, y, n, s, q);
+}
+
 pds_status pdsi_quant_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                           pdsi_exec *ex, pds_error *err)
 {
