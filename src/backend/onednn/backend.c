@@ -221,6 +221,11 @@ static int step_inplace_input(const pdsi_backend_step *s)
     return pdsi_dnn_step_inplace_input((const pdsi_dnn_step *)s);
 }
 
+static bool step_int8(const pdsi_backend_step *s)
+{
+    return pdsi_dnn_step_int8((const pdsi_dnn_step *)s);
+}
+
 static const char *step_impl(const pdsi_backend_step *s)
 {
     return pdsi_dnn_step_impl((const pdsi_dnn_step *)s);
@@ -269,6 +274,7 @@ const pdsi_backend pdsi_backend_onednn = {
     .step_temp_bytes = step_temp_bytes,
     .step_inplace_input = step_inplace_input,
     .step_impl = step_impl,
+    .step_int8 = step_int8,
     .stream_create = stream_create,
     .stream_free = stream_free,
 };

@@ -239,6 +239,11 @@ int pdsi_dnn_step_inplace_input(const pdsi_dnn_step *s)
     return s ? s->inplace : -1;
 }
 
+bool pdsi_dnn_step_int8(const pdsi_dnn_step *s)
+{
+    return s->int8;
+}
+
 const char *pdsi_dnn_step_impl(const pdsi_dnn_step *s)
 {
     return s ? s->impl : "";

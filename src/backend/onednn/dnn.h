@@ -98,6 +98,8 @@ size_t pdsi_dnn_step_temp_bytes(const pdsi_dnn_step *s);
 int pdsi_dnn_step_inplace_input(const pdsi_dnn_step *s);
 /* oneDNN's implementation name ("brgconv:avx512_core"); static storage. */
 const char *pdsi_dnn_step_impl(const pdsi_dnn_step *s);
+/* True if the step runs an int8 product. */
+bool pdsi_dnn_step_int8(const pdsi_dnn_step *s);
 void pdsi_dnn_step_free(pdsi_dnn_step *s);
 
 #endif
