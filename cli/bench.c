@@ -804,14 +804,15 @@ static void bench_report(const bench_stats *s, FILE *human, FILE *json)
             "\"rss_before_load_kb\": %ld, \"weights_bytes\": %llu, \"arena_bytes\": %llu, "
             "\"naive_bytes\": %llu, \"scratch_bytes\": %llu, \"steps\": %u, "
             "\"fast_steps\": %u, \"conversions\": %u, \"peak_threads\": %d, "
-            "\"base_threads\": %d, \"extra_predictor_kb\": %.1f, \"runs_one_thread\": %llu}\n",
+            "\"base_threads\": %d, \"extra_predictor_kb\": %.1f, \"runs_one_thread\": %llu, "
+            "\"int8_steps\": %u}\n",
             ps->fast, ps->num_threads, s->callers, s->runs, s->load_ms, s->first_ms, s->p50,
             s->p90, s->p99, s->mean, s->min, s->throughput, s->cpu_per_run,
             s->switches_per_run, s->peak_rss_kb, s->rss_load_kb, s->rss_before_kb,
             (unsigned long long)ps->weights_bytes, (unsigned long long)ps->arena_bytes,
             (unsigned long long)ps->naive_bytes, (unsigned long long)ps->scratch_bytes,
             ps->steps, ps->fast_steps, ps->conversions, s->peak_threads, s->base_threads,
-            s->extra_kb, (unsigned long long)ps->runs_one_thread);
+            s->extra_kb, (unsigned long long)ps->runs_one_thread, ps->int8_steps);
 }
 
 static int bench_close_json(bench *b)
