@@ -7,6 +7,10 @@
  *
  *   - no-ops removed: inference-time dropout with factor 1, scale by 1 plus 0,
  *     assign; their readers read the input instead;
+ *   - QDQ convolutions (PaddleSlim's quantize_linear -> dequantize_linear
+ *     on the input, dequantize_linear of an integer filter) become
+ *     pdsafe_conv in its int8 form (ops/fused.h), before constants are
+ *     folded; the backend decides whether the product runs in integers;
  *   - constants folded: operators whose inputs are all parameters
  *     (fill_constant, shape of a fully static tensor, arithmetic on
  *     parameters) are run once and become parameters;
