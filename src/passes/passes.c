@@ -1094,11 +1094,50 @@ static pds_status quant_conv(rewriter *r, int32_t i)
     return PDS_OK;
 }
 
+/* A dequantize_linear of a quantize_linear that nothing else reads, both
+ * per tensor with one scale: one fake-quantisation (pdsafe_affine of kind
+ * PDSI_UNARY_FAKE_QUANT), which fuses into the operator before it as a
+ * post-op or runs as one element-wise step instead of two. */
+static pds_status quant_pair(rewriter *r, int32_t i)
+{
+    pdsi_graph *g = r->g;
+    pdsi_node *node = &g->nodes[i];
+    if (r->dead[i] || node->def->id != PDSI_OP_DEQUANTIZE_LINEAR)
+        return PDS_OK;
+    int32_t y = out_value(node, "Y"), qv = in_value(node, "X");
+    qdq_act a;
+    if (y < 0 || qv < 0 || r->users[qv] != 1 || is_output(g, qv) ||
+        other_outputs_used(r, node, y) || !qdq_activation(r, y, &a) ||
+        other_outputs_used(r, &g->nodes[a.q], qv))
+        return PDS_OK;
+    pdsi_unary_params *u = calloc(1, sizeof *u);
+    char *type = malloc(sizeof "quantize_linear+dequantize_linear");
+    if (!u || !type) {
+        free(u);
+        free(type);
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not fuse a QDQ pair");
+    }
+    *u = (pdsi_unary_params){.kind = PDSI_UNARY_FAKE_QUANT, .a = a.s, .b = 127.0f};
+    memcpy(type, "quantize_linear+dequantize_linear", sizeof "quantize_linear+dequantize_linear");
+    const int32_t ins[1] = {a.x}, outs[1] = {y};
+    pds_status st = reslot(r, node, pdsi_opdef_at(PDSI_OP_PDSAFE_AFFINE), ins, 1, outs, 1, u);
+    if (st) {
+        free(type);
+        return st;
+    }
+    free(node->type);
+    node->type = type;
+    r->dead[a.q] = 1;
+    return count_users(r);
+}
+
 static pds_status quant_convs(rewriter *r)
 {
     pds_status st = count_users(r);
     for (int32_t i = 0; i < r->g->n_nodes && !st; i++)
         st = quant_conv(r, i);
+    for (int32_t i = 0; i < r->g->n_nodes && !st; i++)
+        st = quant_pair(r, i);
     return st;
 }
 
@@ -1210,7 +1249,8 @@ static pds_status affine_absorb(rewriter *r, void *fusion, const pdsi_node *cn, 
 {
     (void)r;
     pdsi_unary_params *u = fusion;
-    if (cn->def->id != PDSI_OP_PDSAFE_AFFINE)
+    if (cn->def->id != PDSI_OP_PDSAFE_AFFINE || u->kind != PDSI_UNARY_LINEAR ||
+        ((const pdsi_unary_params *)cn->params)->kind != PDSI_UNARY_LINEAR)
         return PDS_OK;
     const pdsi_unary_params *c = cn->params;
     u->b = c->a * u->b + c->b;
@@ -1233,7 +1273,8 @@ static pds_status scalar_affines(rewriter *r)
         return st;
     for (int32_t i = 0; i < g->n_nodes && !st; i++) {
         pdsi_node *node = &g->nodes[i];
-        if (r->dead[i] || node->def->id != PDSI_OP_PDSAFE_AFFINE)
+        if (r->dead[i] || node->def->id != PDSI_OP_PDSAFE_AFFINE ||
+            ((const pdsi_unary_params *)node->params)->kind != PDSI_UNARY_LINEAR)
             continue;
         int32_t y = out_value(node, "Out");
         st = absorb_chain(r, i, &y, affine_absorb, node->params);
@@ -1369,7 +1410,8 @@ static pds_status conv_absorb(rewriter *r, void *fusion, const pdsi_node *cn, bo
         st = conv_absorb_add(r, f, cn, taken);
         *next = out_value(cn, "Out");
     } else if (cn->def->id == PDSI_OP_PDSAFE_AFFINE && f->p->n_post == 0 && f->res < 0 &&
-               !f->p->quant.on) {
+               !f->p->quant.on &&
+               ((const pdsi_unary_params *)cn->params)->kind == PDSI_UNARY_LINEAR) {
         /* Before any post-op it folds into the weights: no work per run. */
         st = fold_affine(r, &f->filter, &f->bias, f->M, cn->params);
         if (st == PDS_ERR_UNSUPPORTED_OP)
