@@ -1189,7 +1189,19 @@ static bool takes_unary(const pdsi_node *cn, int32_t y, const pdsi_post_op *post
     if (n_post > 0 && !post[n_post - 1].residual &&
         post[n_post - 1].unary.kind == PDSI_UNARY_LINEAR)
         return false;
-    return fusable_unary(cn, u) && in_value(cn, "X") == y && n_post < PDSI_FUSED_MAX_POST;
+    if (!fusable_unary(cn, u) || in_value(cn, "X") != y || n_post >= PDSI_FUSED_MAX_POST)
+        return false;
+    /* A fake quantisation's chain (backend/onednn/attr.c) has a linear and a
+     * pow entry; the same bug shares factors between entries of one kind, so
+     * it fuses only after post-ops without either, and nothing after it. */
+    for (int32_t k = 0; k < n_post; k++) {
+        int kind = post[k].residual ? -1 : (int)post[k].unary.kind;
+        if (kind == PDSI_UNARY_FAKE_QUANT ||
+            (u->kind == PDSI_UNARY_FAKE_QUANT &&
+             (kind == PDSI_UNARY_HARD_SIGMOID || kind == PDSI_UNARY_POW)))
+            return false;
+    }
+    return true;
 }
 
 /* ---- scalar affines: x * s and x + t with 1-element parameters ------------------- */

@@ -66,7 +66,9 @@ bool pdsi_dnn_post_unary(dnnl_post_ops_t po, int kind, float a, float b, float c
         /* quantize_linear's q * inv(s) * x, rounded half to even (oneDNN's
          * round), clamped to [-q - 1, q]; then dequantize_linear's step as
          * one factor s / q (Paddle multiplies by s, then divides by q: at
-         * most one rounding apart). */
+         * most one rounding apart), as pow(x, 1) times s / q: oneDNN 2.6's
+         * brgemm convolutions apply the first linear post-op's factors to
+         * every later linear one ([linear 0.5, linear 2] scales by 0.25). */
         const float inv = a <= 1e-30f ? 1.0f / (a + 1e-6f) : 1.0f / a;
         return b < 4194304.0f &&
                dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_linear, b * inv, 0.0f) ==
@@ -75,7 +77,7 @@ bool pdsi_dnn_post_unary(dnnl_post_ops_t po, int kind, float a, float b, float c
                    dnnl_success &&
                dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip_v2, -b - 1.0f, b) ==
                    dnnl_success &&
-               dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_linear, a / b, 0.0f) ==
+               dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_pow, a / b, 1.0f) ==
                    dnnl_success;
     }
     default: return false;
