@@ -73,5 +73,30 @@ check("every row has the header's cell count",
 txt = report.text_table(rows).splitlines()
 check("text table aligned", len(txt) == 4 and txt[1].startswith("m1 ") and txt[1].index("classification") == txt[0].index("Family"))
 
+# update_md: only the named (model, format) rows change; a row the table
+# lacks is an error.
+import tempfile  # noqa: E402
+
+rows0 = [{"model": "m_a", "family": "f", "source": "s", "format": "pir", "loads": True, "match": "yes 1; 1",
+          "p50_pdsafe": 1.0, "p50_paddle": None, "paddle_config": None},
+         {"model": "m_a", "family": "f", "source": "s", "format": "legacy", "loads": True, "match": "yes 2; 2",
+          "p50_pdsafe": 2.0, "p50_paddle": None, "paddle_config": None},
+         {"model": "m_b", "family": "f", "source": "s", "format": "pir", "loads": True, "match": "yes 3; 3",
+          "p50_pdsafe": 3.0, "p50_paddle": None, "paddle_config": None}]
+with tempfile.TemporaryDirectory() as d:
+    path = os.path.join(d, "MODELS.md")
+    with open(path, "w") as f:
+        f.write("# head\n\n" + report.table(rows0) + "\n\n## Errors\n")
+    new = dict(rows0[1], match="yes 9; 9", p50_pdsafe=9.0)
+    report.update_md([new], path)
+    text = open(path).read()
+    want = "# head\n\n" + report.table([rows0[0], new, rows0[2]]) + "\n\n## Errors\n"
+    check("update_md replaces one row only", text == want)
+    try:
+        report.update_md([dict(rows0[2], model="m_c")], path)
+        check("update_md refuses a row the table lacks", False)
+    except ValueError as e:
+        check("update_md refuses a row the table lacks", "m_c (pir) is not one row" in str(e))
+
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

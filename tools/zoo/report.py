@@ -88,3 +88,20 @@ def text_table(rows):
     for c in cells:
         lines.append("  ".join(str(v)[:widths[i]].ljust(widths[i]) for i, v in enumerate(c)).rstrip())
     return "\n".join(lines)
+
+
+def update_md(rows, path):
+    """Replaces the table rows of `rows`' (model, format) pairs in an existing
+    table written by write_md; the rest of the file (other rows, the error
+    lists) stays as it is. A pair the table does not have is an error."""
+    lines = open(path).read().split("\n")
+    for r in rows:
+        new = table([r]).split("\n")[2]
+        cells = [c.strip() for c in new.strip("|").split("|")]
+        hits = [k for k, l in enumerate(lines) if l.startswith("| %s |" % r["model"])
+                and [c.strip() for c in l.strip("|").split("|")][3] == cells[3]]
+        if len(hits) != 1:
+            raise ValueError("--update: %s (%s) is not one row of %s" % (r["model"], cells[3], path))
+        lines[hits[0]] = new
+    with open(path, "w") as f:
+        f.write("\n".join(lines))

@@ -422,16 +422,20 @@ def quant_close(ref, ref_onednn, got):
     a float rounding difference at a .5 boundary into a whole quantisation
     step, so two correct engines differ by far more than the float32
     tolerance (Paddle's own oneDNN path and its plain kernels do). Close
-    means: the same top-1 class in every row, and no larger a difference
-    from Paddle's plain kernels than twice the one between Paddle's own two
-    paths. (ok, text)."""
+    means no larger a difference from Paddle's plain kernels than twice the
+    one between Paddle's own two paths; whether the top-1 class agrees is
+    reported beside it, with the reference's margin between its first two
+    classes (the zoo's weights are random, so near-ties are common).
+    (ok, text)."""
     import numpy as np
     own = max(float(np.max(np.abs(a.astype("float64") - b))) for a, b in zip(ref, ref_onednn))
     mine = max(float(np.max(np.abs(g.astype("float64") - r))) for r, g in zip(ref, got))
     top = all(r.ndim != 2 or np.array_equal(np.argmax(r, 1), np.argmax(g, 1)) for r, g in zip(ref, got))
-    ok = top and mine <= 2 * own
-    return ok, "%s (quantized) %.2g, top-1 %s; Paddle's oneDNN path vs its plain kernels: %.2g" % (
-        "yes" if ok else "NO", mine, "same" if top else "differs", own)
+    margin = min((float(np.diff(np.sort(r, 1)[:, -2:], axis=1).min()) for r in ref if r.ndim == 2),
+                 default=float("nan"))
+    ok = mine <= 2 * own
+    return ok, "%s (quantized) %.2g; Paddle's oneDNN path vs its plain kernels: %.2g; top-1 %s (margin %.2g)" % (
+        "yes" if ok else "NO", mine, own, "same" if top else "differs", margin)
 
 
 def run_pdsafe(pdsafe, a, mdir, fmt, log):
@@ -517,23 +521,6 @@ def portable(text):
     return text.replace(os.path.join(CACHE, "models") + os.sep, "").replace(CACHE, "~/.cache/pdsafe-zoo")
 
 
-def update_md(rows, path):
-    """Replaces the table rows of `rows`' (model, format) pairs in an existing
-    table written by write_md; the rest of the file (other rows, the error
-    lists) stays as it is. A pair the table does not have is an error."""
-    lines = open(path).read().split("\n")
-    for r in rows:
-        new = report.table([r]).split("\n")[2]
-        cells = [c.strip() for c in new.strip("|").split("|")]
-        hits = [k for k, l in enumerate(lines) if l.startswith("| %s |" % r["model"])
-                and [c.strip() for c in l.strip("|").split("|")][3] == cells[3]]
-        if len(hits) != 1:
-            raise SystemExit("zoo: --update: %s (%s) is not one row of %s" % (r["model"], cells[3], path))
-        lines[hits[0]] = new
-    with open(path, "w") as f:
-        f.write("\n".join(lines))
-
-
 def write_md(rows, path, cmdline, pdsafe_version):
     fails = [r for r in rows if r.get("load_error") or r.get("export_error")]
     pnotes = [r for r in rows if r.get("paddle_note")]
@@ -549,6 +536,9 @@ def write_md(rows, path, cmdline, pdsafe_version):
                 "  output; the cell gives the largest absolute error and the largest error/tolerance ratio\n"
                 "  (<= 1 passes). Paddle's reference is its predictor with IR optimisation and oneDNN off.\n"
                 "  Detection: the same box set after NMS (IoU >= 0.99, same label) and scores within 1e-3.\n"
+                "  Quantized: each quantize_linear turns a rounding difference into a whole step, so\n"
+                "  Paddle's own oneDNN path and plain kernels differ far beyond that tolerance; such a\n"
+                "  row passes within twice their difference (top-1 agreement is reported beside it).\n"
                 % (ATOL_SCALE, RTOL))
         f.write("- **p50**: median latency of one run at 1 thread, pdsafe `bench --threads 1 --time %g`\n"
                 "  against Paddle Inference (IR optimisation on; oneDNN off and on, whichever is faster,\n"
@@ -687,7 +677,7 @@ def main():
     print("\n" + report.text_table(rows))
     print("\n%d rows, %d architectures, %.0f s" % (len(rows), len(names), time.time() - t_start))
     if args.out != "-" and args.update:
-        update_md(rows, args.out)
+        report.update_md(rows, args.out)
         print("updated %d rows of %s" % (len(rows), args.out))
     elif args.out != "-":
         write_md(rows, args.out, cmdline(args), ver[0] if ver else "?")
