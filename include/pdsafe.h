@@ -589,7 +589,6 @@ typedef struct pds_predictor_stats {
     uint64_t runs_one_thread; /* runs made with 1 thread although num_threads > 1: the
                                * adaptive thread policy's choice on a busy machine, and
                                * its probes (PDSAFE_THREAD_POLICY, docs/DESIGN.md) */
-    /* Appended in 0.3: */
     uint32_t int8_steps;      /* of fast_steps, those running an int8 product (the
                                * quantised convolutions of a QDQ model on a CPU with
                                * VNNI; 0 with PDS_MODEL_NO_INT8) */
