@@ -65,10 +65,11 @@ static bool vnni_in_use(void)
 #endif
 }
 
-static pds_status load(const char *file, uint32_t flags, pds_model *m, pds_error *err)
+static pds_status load(const char *fixture, const char *file, uint32_t flags, pds_model *m,
+                       pds_error *err)
 {
     char mp[4096];
-    snprintf(mp, sizeof mp, "%s/%s/%s", pdst_fixtures_dir(), FIXTURE, file);
+    snprintf(mp, sizeof mp, "%s/%s/%s", pdst_fixtures_dir(), fixture, file);
     pds_model_options o;
     pds_model_options_init(&o);
     o.flags = flags;
@@ -91,20 +92,24 @@ static int qdq_steps(pds_predictor p)
     return n;
 }
 
+static const char *const files[] = {"inference.pdmodel", "inference.json"};
+
 typedef struct outcome {
     uint32_t int8_steps;
     int qdq_steps;
     int cases;
 } outcome;
 
-/* Runs every case of the fixture from `file` with model flags `flags` and
- * checks every output against Paddle's within atol + rtol |ref|. */
-static outcome run_fixture(const char *file, uint32_t flags, double atol, double rtol)
+/* Runs every case of fixture `fixture` (n_out outputs) from `file` with
+ * model flags `flags` and checks every output against Paddle's within
+ * atol + rtol |ref|. */
+static outcome run_fixture_of(const char *fixture, int n_out, const char *file, uint32_t flags,
+                              double atol, double rtol)
 {
     outcome oc = {0};
     pds_error err;
     pds_model m;
-    CHECK_OK(load(file, flags, &m, &err), &err);
+    CHECK_OK(load(fixture, file, flags, &m, &err), &err);
     if (!m)
         return oc;
     pds_predictor_options po;
@@ -114,14 +119,14 @@ static outcome run_fixture(const char *file, uint32_t flags, double atol, double
     CHECK_OK(pds_predictor_create(m, &po, &p, &err), &err);
     for (int k = 0; p && k < 8; k++) {
         char path[4096], msg[512];
-        snprintf(path, sizeof path, "%s/%s/case%d.in0.npy", pdst_fixtures_dir(), FIXTURE, k);
+        snprintf(path, sizeof path, "%s/%s/case%d.in0.npy", pdst_fixtures_dir(), fixture, k);
         npy_array in = {0}, want[N_OUT] = {{0}};
         if (npy_read(path, &in, msg, sizeof msg))
             break;
         pds_tensor outs[N_OUT];
         float *got[N_OUT] = {0};
-        for (int j = 0; j < N_OUT; j++) {
-            snprintf(path, sizeof path, "%s/%s/case%d.out%d.npy", pdst_fixtures_dir(), FIXTURE, k,
+        for (int j = 0; j < n_out; j++) {
+            snprintf(path, sizeof path, "%s/%s/case%d.out%d.npy", pdst_fixtures_dir(), fixture, k,
                      j);
             if (npy_read(path, &want[j], msg, sizeof msg))
                 PDST_FAIL("%s", msg);
@@ -132,8 +137,8 @@ static outcome run_fixture(const char *file, uint32_t flags, double atol, double
         pds_tensor it = {.dtype = in.dtype, .rank = in.rank, .data = in.data,
                          .byte_length = in.byte_length};
         memcpy(it.dims, in.dims, sizeof it.dims);
-        CHECK_OK(pds_predictor_run(p, &it, 1, outs, N_OUT, &err), &err);
-        for (int j = 0; j < N_OUT; j++) {
+        CHECK_OK(pds_predictor_run(p, &it, 1, outs, (size_t)n_out, &err), &err);
+        for (int j = 0; j < n_out; j++) {
             char what[160];
             snprintf(what, sizeof what, "%s flags %u case%d out%d", file, flags, k, j);
             CHECK_EQ_INT(outs[j].rank, want[j].rank);
@@ -157,7 +162,26 @@ static outcome run_fixture(const char *file, uint32_t flags, double atol, double
     return oc;
 }
 
-static const char *const files[] = {"inference.pdmodel", "inference.json"};
+static outcome run_fixture(const char *file, uint32_t flags, double atol, double rtol)
+{
+    return run_fixture_of(FIXTURE, N_OUT, file, flags, atol, rtol);
+}
+
+/* Fixture quant_linear: a QDQ linear layer (per-channel weights along axis 1,
+ * quantised at load; a bias) is one int8 matmul with the bias as a post-op;
+ * its second output is the activation after its QDQ pair, which therefore
+ * stays. Both forms within the same bound. */
+static void test_matmul_matches_paddle(void)
+{
+    for (int f = 0; f < 2; f++) {
+        outcome oc = run_fixture_of("quant_linear", 2, files[f], 0, 1e-5, 1e-6);
+        if (have_onednn())
+            CHECK_EQ_INT(oc.int8_steps, vnni_in_use() ? 1 : 0);
+        oc = run_fixture_of("quant_linear", 2, files[f], PDS_MODEL_NO_INT8, 1e-5, 1e-6);
+        CHECK_EQ_INT(oc.int8_steps, 0);
+    }
+}
+
 
 /* The default: int8 where oneDNN runs it exactly (VNNI), fake quantisation
  * on oneDNN otherwise; never a QDQ node left. */
@@ -218,10 +242,12 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "capped") == 0) {
         pdst_run("capped_isa_runs_float", test_capped_isa_runs_float);
+        pdst_run("matmul_matches_paddle", test_matmul_matches_paddle);
     } else {
         pdst_run("default_matches_paddle", test_default_matches_paddle);
         pdst_run("no_int8_flag", test_no_int8_flag);
         pdst_run("reference_is_the_oracle", test_reference_is_the_oracle);
+        pdst_run("matmul_matches_paddle", test_matmul_matches_paddle);
     }
     CHECK_NO_LIVE_OBJECTS();
     return pdst_summary();

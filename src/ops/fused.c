@@ -94,6 +94,17 @@ static pds_status infer_fmatmul(const void *params, const pdsi_slot *in, const p
     pds_status st = base->infer(bp, in, out, err);
     if (st)
         return st;
+    if (p->quant.on) {
+        const pdsi_tensor *y = pdsi_slot_get(&in[1]), *y8 = pdsi_slot_get(&in[3]),
+                          *ys = pdsi_slot_get(&in[4]);
+        if (p->form != PDSI_FMATMUL_V2 || p->mm.trans_x || p->mm.trans_y || !y || !y8 || !ys ||
+            y->rank != 2 || y8->dtype != PDS_INT8 || y8->rank != 2 ||
+            y8->dims[0] != y->dims[0] || y8->dims[1] != y->dims[1] ||
+            ys->dtype != PDS_FLOAT32 || ys->rank != 1 || ys->dims[0] != y->dims[1] ||
+            p->quant.in_qmax < 1 || !(p->quant.in_scale > 0.0f))
+            return pdsi_fail(err, PDS_ERR_INTERNAL, "int8 matmul: YInt8 / YScale do not match Y, "
+                             "or the input quantisation is not set");
+    }
     const pdsi_tensor *b = pdsi_slot_get(&in[2]);
     const pdsi_tensor *o = pdsi_slot_get(&out[0]);
     if (b && p->form != PDSI_FMATMUL_FC) {
@@ -130,7 +141,11 @@ static const pdsi_opdef op_fused_matmul = {
     .type = "pdsafe_matmul",
     .family = FAMILY,
     .flags = PDSI_OPF_INTERNAL,
-    .in = {{"X", PDSI_SLOT_REQUIRED}, {"Y", PDSI_SLOT_REQUIRED}, {"Bias", PDSI_SLOT_OPTIONAL}},
+    .in = {{"X", PDSI_SLOT_REQUIRED},
+           {"Y", PDSI_SLOT_REQUIRED},
+           {"Bias", PDSI_SLOT_OPTIONAL},
+           {"YInt8", PDSI_SLOT_OPTIONAL},
+           {"YScale", PDSI_SLOT_OPTIONAL}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_fmatmul_params),
     .infer = infer_fmatmul,

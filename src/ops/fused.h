@@ -23,7 +23,11 @@
  *     activations. The product is matmul_v2's (numpy batching) or, for
  *     legacy mul and fc, X and Y flattened to matrices at their
  *     num_col_dims (form). Slots: in X, Y, Bias (optional, N values: [N],
- *     or fc's [1, N]); out Out.
+ *     or fc's [1, N]), YInt8 and YScale (optional, int8 form); out Out.
+ *     Int8 form (quant.on, matmul_v2 without transposes made by the QDQ
+ *     pass): X fake-quantised per tensor as for pdsafe_conv, Y [K, N] the
+ *     dequantised weights, YInt8 their integers, YScale [N] the step of
+ *     each output column.
  *
  * The reference kernels compute exactly what the unfused operators compute,
  * one after the other, so the reference path of a rewritten graph is the
@@ -75,6 +79,7 @@ typedef struct pdsi_fmatmul_params {
     pdsi_mul_params flat;  /* the flattened forms */
     int32_t n_post;
     pdsi_post_op post[PDSI_FUSED_MAX_POST];
+    pdsi_conv_quant quant; /* the int8 form: X's quantisation */
 } pdsi_fmatmul_params;
 
 #endif

@@ -1094,6 +1094,129 @@ static pds_status quant_conv(rewriter *r, int32_t i)
     return PDS_OK;
 }
 
+/* The weight side of a product: v = dequantize_linear(W, sw) of a [K, N]
+ * float32 parameter of integers (or of quantize_linear(W) of float
+ * weights), per tensor or per output column (quant_axis 1). Fills f as
+ * qdq_filter_make does, with M = N and dims {K, N}. */
+static bool qdq_matrix_make(const rewriter *r, int32_t v, qdq_filter *f)
+{
+    const pdsi_graph *g = r->g;
+    memset(f, 0, sizeof *f);
+    f->q = -1;
+    f->dq = producer_of(g, v);
+    const pdsi_node *dq = live_op(r, f->dq, PDSI_OP_DEQUANTIZE_LINEAR);
+    if (!dq || !plain_qdq(dq))
+        return false;
+    const pdsi_quant_params *dp = dq->params;
+    const float qmax = (float)dp->qmax;
+    int32_t wv = in_value(dq, "X");
+    const pdsi_node *q = NULL;
+    if (wv >= 0 && !is_param(g, wv)) {
+        f->q = producer_of(g, wv);
+        q = live_op(r, f->q, PDSI_OP_QUANTIZE_LINEAR);
+        if (!q || !plain_qdq(q) || ((const pdsi_quant_params *)q->params)->qmax != dp->qmax ||
+            ((const pdsi_quant_params *)q->params)->quant_axis != dp->quant_axis)
+            return false;
+        wv = in_value(q, "X");
+    }
+    int64_t n, nd, nq = 0;
+    const float *w = param_floats(g, wv, &n);
+    const pdsi_tensor *wt = w ? &g->values[wv].data : NULL;
+    if (!w || wt->rank != 2 || (dp->quant_axis != -1 && dp->quant_axis != 1))
+        return false;
+    const int64_t N = wt->dims[1];
+    const float *sd = param_floats(g, in_value(dq, "Scale"), &nd);
+    const float *sq = q ? param_floats(g, in_value(q, "Scale"), &nq) : NULL;
+    if (!sd || (q && !sq) || (dp->quant_axis == 1 && (nd != N || (q && nq != N))))
+        return false;
+    f->w = wv;
+    f->rank = 2;
+    f->dims[0] = wt->dims[0];
+    f->dims[1] = N;
+    f->M = N;
+    f->numel = n;
+    f->deq = pdsi_buffer_alloc(sizeof *f->deq * (size_t)n, &f->deq_cap);
+    f->ints = pdsi_buffer_alloc((size_t)n, &f->ints_cap);
+    f->step = pdsi_buffer_alloc(sizeof *f->step * (size_t)N, &f->step_cap);
+    if (!f->deq || !f->ints || !f->step)
+        return false;
+    for (int64_t c = 0; c < N; c++) {
+        const float s = sd[dp->quant_axis == 1 ? c : 0];
+        if (!(s > 1e-30f) || !isfinite(s) ||
+            (q && (!(sq[dp->quant_axis == 1 ? c : 0] > 1e-30f))))
+            return false;
+        f->step[c] = s / qmax;
+    }
+    for (int64_t k = 0; k < n; k++) {
+        const int64_t c = dp->quant_axis == 1 ? k % N : 0;
+        float v8 = w[k];
+        if (q)
+            pdsi_ref_quantize(&w[k], &v8, 1, sq[c], qmax);
+        if (!(v8 >= -qmax - 1.0f && v8 <= qmax) || v8 != (float)(int)v8)
+            return false;
+        f->ints[k] = (int8_t)v8;
+        /* the dequantize_linear kernel's own arithmetic */
+        pdsi_ref_dequantize(&v8, &f->deq[k], 1, sd[c], qmax);
+    }
+    return true;
+}
+
+/* A matmul_v2 without transposes, X through a QDQ pair and Y a QDQ weight
+ * matrix, becomes an int8 pdsafe_matmul (fuse_matmul then takes its bias
+ * and activations). */
+static pds_status quant_matmul(rewriter *r, int32_t i)
+{
+    pdsi_graph *g = r->g;
+    pdsi_node *node = &g->nodes[i];
+    if (r->dead[i] || node->def->id != PDSI_OP_MATMUL_V2)
+        return PDS_OK;
+    const pdsi_matmul_params *mm = node->params;
+    int32_t xin = in_value(node, "X"), yv = in_value(node, "Y"), out = out_value(node, "Out");
+    qdq_act a;
+    qdq_filter f;
+    if (mm->trans_x || mm->trans_y || xin < 0 || yv < 0 || out < 0 ||
+        !qdq_activation(r, xin, &a))
+        return PDS_OK;
+    if (!qdq_matrix_make(r, yv, &f)) {
+        qdq_filter_free(&f);
+        return PDS_OK;
+    }
+    pdsi_fmatmul_params *p = calloc(1, sizeof *p);
+    if (!p) {
+        qdq_filter_free(&f);
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not make an int8 matmul");
+    }
+    p->form = PDSI_FMATMUL_V2;
+    p->mm = *mm;
+    p->quant = (pdsi_conv_quant){.on = 1, .in_qmax = 127, .in_scale = a.s};
+    const char *base = g->values[f.w].name;
+    const int64_t nd[1] = {f.M};
+    int32_t deq, ints, step;
+    pds_status st = new_param(r, base, "deq", 2, f.dims, f.deq, f.deq_cap, &deq);
+    f.deq = NULL;
+    if (!st) {
+        st = new_param_of(r, base, "int8_", PDS_INT8, 2, f.dims, f.ints, f.ints_cap, &ints);
+        f.ints = NULL;
+    }
+    if (!st) {
+        st = new_param(r, base, "step", 1, nd, f.step, f.step_cap, &step);
+        f.step = NULL;
+    }
+    qdq_filter_free(&f);
+    if (st) {
+        free(p);
+        return st;
+    }
+    node = &g->nodes[i];
+    const int32_t ins[5] = {a.x, deq, -1, ints, step}, outs[1] = {out};
+    if ((st = reslot(r, node, pdsi_opdef_at(PDSI_OP_PDSAFE_MATMUL), ins, 5, outs, 1, p)) ||
+        (st = count_users(r)) || (st = drop_unread(r, f.dq, "Y")) ||
+        (st = drop_unread(r, f.q, "Y")) || (st = drop_unread(r, a.dq, "Y")) ||
+        (st = drop_unread(r, a.q, "Y")))
+        return st;
+    return PDS_OK;
+}
+
 /* A dequantize_linear of a quantize_linear that nothing else reads, both
  * per tensor with one scale: one fake-quantisation (pdsafe_affine of kind
  * PDSI_UNARY_FAKE_QUANT), which fuses into the operator before it as a
@@ -1135,7 +1258,8 @@ static pds_status quant_convs(rewriter *r)
 {
     pds_status st = count_users(r);
     for (int32_t i = 0; i < r->g->n_nodes && !st; i++)
-        st = quant_conv(r, i);
+        if (!(st = quant_conv(r, i)))
+            st = quant_matmul(r, i);
     for (int32_t i = 0; i < r->g->n_nodes && !st; i++)
         st = quant_pair(r, i);
     return st;
@@ -1572,27 +1696,36 @@ static pds_status fuse_matmul(rewriter *r, int32_t i)
 {
     pdsi_graph *g = r->g;
     const pdsi_node *node = &g->nodes[i];
-    int form = matmul_form(node->def->id);
+    /* An int8 pdsafe_matmul of the QDQ pass, nothing fused yet. */
+    const bool q = node->def->id == PDSI_OP_PDSAFE_MATMUL &&
+                   ((const pdsi_fmatmul_params *)node->params)->quant.on &&
+                   ((const pdsi_fmatmul_params *)node->params)->n_post == 0;
+    int form = q ? PDSI_FMATMUL_V2 : matmul_form(node->def->id);
     if (form < 0)
         return PDS_OK;
     bool fc = form == PDSI_FMATMUL_FC;
     matmul_fusion f = {in_value(node, fc ? "Input" : "X"), in_value(node, fc ? "W" : "Y"),
                        fc ? in_value(node, "Bias") : -1, out_value(node, "Out"), NULL};
+    const int32_t ints = q ? in_value(node, "YInt8") : -1, step = q ? in_value(node, "YScale") : -1;
     if (f.x < 0 || f.w < 0 || f.y < 0 ||
-        node->in_off[node->n_in_slots] != (f.bias >= 0 ? 3 : 2))
+        node->in_off[node->n_in_slots] != (f.bias >= 0 ? 3 : 2) + (q ? 2 : 0) ||
+        (q && (ints < 0 || step < 0)))
         return PDS_OK;
     f.p = calloc(1, sizeof *f.p);
     if (!f.p)
         return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not fuse a matmul");
-    fmatmul_params_of(node, form, f.p);
+    if (q)
+        *f.p = *(const pdsi_fmatmul_params *)node->params;
+    else
+        fmatmul_params_of(node, form, f.p);
     pds_status st = absorb_chain(r, i, &f.y, matmul_absorb, &f);
     if (st) {
         free(f.p);
         return st;
     }
-    const int32_t ins[3] = {f.x, f.w, f.bias}, outs[1] = {f.y};
+    const int32_t ins[5] = {f.x, f.w, f.bias, ints, step}, outs[1] = {f.y};
     g->values[f.y].producer = i;
-    st = reslot(r, &g->nodes[i], pdsi_opdef_at(PDSI_OP_PDSAFE_MATMUL), ins, 3, outs, 1, f.p);
+    st = reslot(r, &g->nodes[i], pdsi_opdef_at(PDSI_OP_PDSAFE_MATMUL), ins, 5, outs, 1, f.p);
     if (!st)
         st = count_users(r);
     return st;
