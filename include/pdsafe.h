@@ -214,10 +214,10 @@ typedef uint64_t pds_predictor; /* 0 = none */
  * model. */
 #define PDS_MODEL_GUARD 2u
 /* Quantised models (PaddleSlim's quantize_linear / dequantize_linear around
- * convolutions) run those convolutions in int8 by default where the CPU has
- * VNNI (oneDNN backend): int8 activations and weights, exact int32
- * accumulation, float32 output. With this flag they run as float32 fake
- * quantisation instead, as Paddle's own CPU kernels compute them (for
+ * convolutions and matmul_v2) run those products in int8 by default where
+ * the CPU has VNNI (oneDNN backend): int8 activations and weights, exact
+ * int32 accumulation, float32 output. With this flag they run as float32
+ * fake quantisation instead, as Paddle's own CPU kernels compute them (for
  * debugging an int8 difference; pds_predictor_stats.int8_steps says which
  * ran). */
 #define PDS_MODEL_NO_INT8 4u
