@@ -97,6 +97,8 @@ static void common_help(FILE *f)
             "  --reference             the portable reference kernels (no oneDNN)\n"
             "  --precision fp32|bf16   convolutions and matmuls in float32 (default) or\n"
             "                          bfloat16 (needs a CPU with AVX512_BF16 or AMX)\n"
+            "  --no-int8               quantised (QDQ) convolutions as float32 fake\n"
+            "                          quantisation instead of int8\n"
             "  --quiet, -q             no progress line\n");
 }
 
@@ -213,6 +215,8 @@ static int parse_common_option(const cli_command *c, int argc, char **argv, int 
         o->iters = 0;
     } else if (strcmp(s, "--reference") == 0) {
         o->reference = true;
+    } else if (strcmp(s, "--no-int8") == 0) {
+        o->no_int8 = true;
     } else if (strcmp(s, "--precision") == 0) {
         if (!(v = cli_option_value(c, argc, argv, a)) || !cli_parse_precision(c, v, &o->precision))
             return -1;
@@ -322,6 +326,8 @@ int perf_load(const cli_command *cmd, const perf_opts *o, perf_ctx *c)
     pds_model_options_init(&mo);
     if (o->reference)
         mo.flags |= PDS_MODEL_REFERENCE_KERNELS;
+    if (o->no_int8)
+        mo.flags |= PDS_MODEL_NO_INT8;
     mo.precision = o->precision;
     pds_error err;
     c->rss_before_kb = perf_rss_kb(false);
@@ -778,8 +784,8 @@ static void bench_report(const bench_stats *s, FILE *human, FILE *json)
     if (ref_only)
         fprintf(human, "plan:         %u steps, all on ref\n", ps->steps);
     else
-        fprintf(human, "plan:         %u steps, %u on %s, %u layout conversions\n", ps->steps,
-                ps->fast_steps, ps->backend, ps->conversions);
+        fprintf(human, "plan:         %u steps, %u on %s (%u int8), %u layout conversions\n",
+                ps->steps, ps->fast_steps, ps->backend, ps->int8_steps, ps->conversions);
     fprintf(human, "threads:      %d in the process at peak (%d before loading, %d callers)\n",
             s->peak_threads, s->base_threads, s->callers);
     if (!json)
@@ -798,14 +804,15 @@ static void bench_report(const bench_stats *s, FILE *human, FILE *json)
             "\"rss_before_load_kb\": %ld, \"weights_bytes\": %llu, \"arena_bytes\": %llu, "
             "\"naive_bytes\": %llu, \"scratch_bytes\": %llu, \"steps\": %u, "
             "\"fast_steps\": %u, \"conversions\": %u, \"peak_threads\": %d, "
-            "\"base_threads\": %d, \"extra_predictor_kb\": %.1f, \"runs_one_thread\": %llu}\n",
+            "\"base_threads\": %d, \"extra_predictor_kb\": %.1f, \"runs_one_thread\": %llu, "
+            "\"int8_steps\": %u}\n",
             ps->fast, ps->num_threads, s->callers, s->runs, s->load_ms, s->first_ms, s->p50,
             s->p90, s->p99, s->mean, s->min, s->throughput, s->cpu_per_run,
             s->switches_per_run, s->peak_rss_kb, s->rss_load_kb, s->rss_before_kb,
             (unsigned long long)ps->weights_bytes, (unsigned long long)ps->arena_bytes,
             (unsigned long long)ps->naive_bytes, (unsigned long long)ps->scratch_bytes,
             ps->steps, ps->fast_steps, ps->conversions, s->peak_threads, s->base_threads,
-            s->extra_kb, (unsigned long long)ps->runs_one_thread);
+            s->extra_kb, (unsigned long long)ps->runs_one_thread, ps->int8_steps);
 }
 
 static int bench_close_json(bench *b)

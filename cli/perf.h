@@ -46,6 +46,7 @@ typedef struct perf_opts {
     double time_s;     /* time budget when iters is 0 */
     long warmup;
     bool reference;    /* PDS_MODEL_REFERENCE_KERNELS */
+    bool no_int8;      /* PDS_MODEL_NO_INT8 (--no-int8) */
     uint32_t precision; /* PDS_PRECISION_* (--precision) */
     bool quiet;
     const char *json;  /* bench: write a JSON summary here ("-": stdout) */

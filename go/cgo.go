@@ -65,6 +65,9 @@ func (c *modelConfig) cOptions() C.pds_model_options {
 	if c.guard {
 		o.flags |= C.PDS_MODEL_GUARD
 	}
+	if c.noInt8 {
+		o.flags |= C.PDS_MODEL_NO_INT8
+	}
 	return o
 }
 

@@ -62,6 +62,7 @@ type modelConfig struct {
 	guard                        bool
 	leakHandler                  LeakHandler
 	precision                    Precision
+	noInt8                       bool
 }
 
 // Precision is the arithmetic precision of a model's convolutions and matrix
@@ -137,6 +138,15 @@ func WithGuard(h LeakHandler) ModelOption {
 // BF16 fails the load with ErrInvalidArgument.
 func WithPrecision(p Precision) ModelOption {
 	return func(c *modelConfig) { c.precision = p }
+}
+
+// WithoutInt8 runs a quantised model's QDQ convolutions (PaddleSlim's
+// quantize_linear / dequantize_linear around them) as float32 fake
+// quantisation, as Paddle's own CPU kernels compute them, instead of in int8
+// (the default where the CPU has VNNI): for debugging an int8 difference.
+// Other models are unaffected.
+func WithoutInt8() ModelOption {
+	return func(c *modelConfig) { c.noInt8 = true }
 }
 
 // Model is a loaded model (its graph and weights, immutable once loaded) and

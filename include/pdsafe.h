@@ -213,6 +213,14 @@ typedef uint64_t pds_predictor; /* 0 = none */
  * "Guard mode" below and docs/GUARD.md). The same as PDSAFE_GUARD=1 for one
  * model. */
 #define PDS_MODEL_GUARD 2u
+/* Quantised models (PaddleSlim's quantize_linear / dequantize_linear around
+ * convolutions and matmul_v2) run those products in int8 by default where
+ * the CPU has VNNI (oneDNN backend): int8 activations and weights, exact
+ * int32 accumulation, float32 output. With this flag they run as float32
+ * fake quantisation instead, as Paddle's own CPU kernels compute them (for
+ * debugging an int8 difference; pds_predictor_stats.int8_steps says which
+ * ran). */
+#define PDS_MODEL_NO_INT8 4u
 
 /* Arithmetic precision of the compute-heavy operators (pds_model_options
  * .precision), chosen per model at load. Inputs and outputs keep the dtypes
@@ -581,6 +589,10 @@ typedef struct pds_predictor_stats {
     uint64_t runs_one_thread; /* runs made with 1 thread although num_threads > 1: the
                                * adaptive thread policy's choice on a busy machine, and
                                * its probes (PDSAFE_THREAD_POLICY, docs/DESIGN.md) */
+    uint32_t int8_steps;      /* of fast_steps, those running an int8 product (the
+                               * quantised convolutions of a QDQ model on a CPU with
+                               * VNNI; 0 with PDS_MODEL_NO_INT8) */
+    uint32_t reserved2;
 } pds_predictor_stats;
 
 /* Fills *stats (the caller sets stats->struct_size first). A struct_size that

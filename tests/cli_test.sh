@@ -148,7 +148,7 @@ expect "profile checks --trace before loading" 1 "could not create the trace fil
 expect "bench checks --json before loading" 1 "could not create the JSON file $tmp/no/such/b.json" -- "$bin" bench "$tmp/nonexistent.pdmodel" --json "$tmp/no/such/b.json"
 
 # --- bench --json -: stdout is the JSON alone; the report goes to stderr.
-expect_streams "bench --json -: JSON on stdout, the report on stderr" 0 '^\{"model": ".*"extra_predictor_kb": -?[0-9.]+, "runs_one_thread": [0-9]+\}$' "latency ms: +p50" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --json - --output-dir "$tmp/json-out"
+expect_streams "bench --json -: JSON on stdout, the report on stderr" 0 '^\{"model": ".*"extra_predictor_kb": -?[0-9.]+, "runs_one_thread": [0-9]+, "int8_steps": [0-9]+\}$' "latency ms: +p50" -- "$bin" bench "$m" --iters 2 --warmup 1 --quiet --json - --output-dir "$tmp/json-out"
 expect "bench --json -: stdout is one line" 0 "^1$" -- bash -c "wc -l <'$tmp/stdout'"
 if command -v python3 >/dev/null; then
   expect "bench --json -: stdout parses as JSON" 0 "^runs 2$" -- bash -c "python3 -c 'import json,sys; print(\"runs\", json.load(sys.stdin)[\"runs\"])' <'$tmp/stdout'"
@@ -193,7 +193,12 @@ expect "--version is version" 0 "^built with: " -- "$bin" --version
 case $onednn in
   onednn=ON)
     expect "version names oneDNN's version" 0 "^built with: onednn [0-9]+\.[0-9]+\.[0-9]+$" -- "$bin" version
-    expect "and the bench runs on oneDNN" 0 "kernels: +onednn backend" -- "$bin" bench "$m" --iters 1 --warmup 0 --quiet ;;
+    expect "and the bench runs on oneDNN" 0 "kernels: +onednn backend" -- "$bin" bench "$m" --iters 1 --warmup 0 --quiet
+    qc="$fx/quant_conv/inference.pdmodel"
+    # QDQ convolutions: --no-int8 runs them as float32 fake quantisation
+    # (whether the default runs int8 depends on the CPU: test_int8 checks that).
+    expect "bench --no-int8: no int8 steps" 0 "^plan: +[0-9]+ steps, [0-9]+ on [a-z]+ \\(0 int8\\)" -- "$bin" bench "$qc" --iters 2 --warmup 1 --quiet --no-int8
+    expect "bench: the plan line counts int8 steps" 0 "^plan: +[0-9]+ steps, [0-9]+ on [a-z]+ \\([0-9]+ int8\\)" -- "$bin" bench "$qc" --iters 2 --warmup 1 --quiet ;;
   onednn=OFF)
     expect "version says reference kernels only" 0 "^built with: reference kernels only$" -- "$bin" version
     expect "and the bench runs on the reference kernels" 0 "kernels: +ref backend \(reference kernels\)" -- "$bin" bench "$m" --iters 1 --warmup 0 --quiet ;;

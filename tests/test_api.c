@@ -703,7 +703,7 @@ static void test_op_listing(void)
         } else if (strcmp(o.name, "pdsafe_conv") == 0) {
             seen_conv = true;
             CHECK(o.internal == 1 && strcmp(o.flags, "internal") == 0);
-            CHECK(strcmp(o.inputs, "Input Filter Bias? ResidualData?") == 0);
+            CHECK(strcmp(o.inputs, "Input Filter Bias? ResidualData? FilterInt8? FilterScale?") == 0);
         } else if (strcmp(o.name, "concat") == 0) {
             CHECK(strcmp(o.inputs, "X+ AxisTensor?") == 0);
             CHECK(strcmp(o.data_inputs, "AxisTensor") == 0);

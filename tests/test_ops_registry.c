@@ -164,7 +164,7 @@ static void check_slot_names_unique(const pdsi_opdef *d, const pdsi_slotdef *s, 
 static void test_flags_match_slots(void)
 {
     int n_unary = 0, n_binary = 0, n_post = 0, n_identity = 0, n_dims = 0, n_internal = 0;
-    int n_after_run = 0;
+    int n_after_run = 0, n_scalars = 0;
     for (int i = 0; i < PDSI_OP_COUNT; i++) {
         const pdsi_opdef *d = pdsi_opdef_at(i);
         if (!d)
@@ -178,7 +178,7 @@ static void test_flags_match_slots(void)
                       "slots)", d->type, d->data_dependent_inputs, n_in);
         if (f & ~(PDSI_OPF_DIMS_ONLY | PDSI_OPF_UNARY | PDSI_OPF_BINARY | PDSI_OPF_INPLACE |
                   PDSI_OPF_IDENTITY | PDSI_OPF_POST_OP | PDSI_OPF_INTERNAL |
-                  PDSI_OPF_SIZE_AFTER_RUN))
+                  PDSI_OPF_SIZE_AFTER_RUN | PDSI_OPF_ELEMENTWISE_SCALARS))
             PDST_FAIL("op '%s' has unknown flags 0x%x", d->type, f);
         if (f & PDSI_OPF_UNARY) {
             n_unary++;
@@ -231,6 +231,13 @@ static void test_flags_match_slots(void)
                 PDST_FAIL("size-after-run op '%s' reads data in shape inference (0x%x) or has "
                           "other flags (0x%x)", d->type, d->data_dependent_inputs, f);
         }
+        if (f & PDSI_OPF_ELEMENTWISE_SCALARS) {
+            n_scalars++;
+            /* X first, one output Y or Out, never also unary or binary */
+            if (!slot_is(d->in, 0, "X", PDSI_SLOT_REQUIRED) || (f & ~PDSI_OPF_ELEMENTWISE_SCALARS))
+                PDST_FAIL("element-wise-with-scalars op '%s' has no required X first, or other "
+                          "flags (0x%x)", d->type, f);
+        }
         if (f & PDSI_OPF_INTERNAL) {
             n_internal++;
             if (strcmp(d->family, "fused") != 0)
@@ -244,6 +251,7 @@ static void test_flags_match_slots(void)
     CHECK_EQ_INT(n_dims, 2); /* shape, fill_constant_batch_size_like */
     CHECK_EQ_INT(n_internal, PDSI_OPS_FUSED_COUNT);
     CHECK_EQ_INT(n_after_run, 2);
+    CHECK_EQ_INT(n_scalars, 2); /* quantize_linear, dequantize_linear */
     CHECK(pdsi_opdef_at(PDSI_OP_MULTICLASS_NMS3)->flags == PDSI_OPF_SIZE_AFTER_RUN);
     CHECK(pdsi_opdef_at(PDSI_OP_MATRIX_NMS)->flags == PDSI_OPF_SIZE_AFTER_RUN);
     /* The ones the passes and the planner single out. */

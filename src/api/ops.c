@@ -46,6 +46,7 @@ static const struct {
     {PDSI_OPF_BINARY, "binary"},       {PDSI_OPF_INPLACE, "inplace"},
     {PDSI_OPF_IDENTITY, "identity"},   {PDSI_OPF_POST_OP, "post_op"},
     {PDSI_OPF_INTERNAL, "internal"},   {PDSI_OPF_SIZE_AFTER_RUN, "size_after_run"},
+    {PDSI_OPF_ELEMENTWISE_SCALARS, "elementwise_scalars"},
 };
 
 static void list_flags(field *f, unsigned flags)

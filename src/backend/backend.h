@@ -83,6 +83,7 @@ typedef struct pdsi_backend_run {
 typedef struct pdsi_backend_opts {
     bool winograd;      /* PDSAFE_WINOGRAD=1 */
     uint32_t precision; /* pds_model_options.precision (PDS_PRECISION_*) */
+    bool int8;          /* QDQ products may run in integers (not PDS_MODEL_NO_INT8) */
 } pdsi_backend_opts;
 
 typedef struct pdsi_backend {
@@ -144,6 +145,8 @@ typedef struct pdsi_backend {
     /* The implementation's name ("brgconv:avx512_core"; "" for none); static
      * or step storage. */
     const char *(*step_impl)(const pdsi_backend_step *s);
+    /* True if the step runs an int8 product (statistics); NULL: never. */
+    bool (*step_int8)(const pdsi_backend_step *s);
 
     /* Per-predictor state (NULL members: none), made on the thread that runs. */
     pds_status (*stream_create)(void *state, void **stream, pds_error *err);

@@ -46,6 +46,9 @@ typedef enum pdsi_unary_kind {
     PDSI_UNARY_SIGN,         /* -1, 0 or 1; 0 for NaN */
     PDSI_UNARY_RECIPROCAL,
     PDSI_UNARY_LINEAR,       /* a * x + b: pdsafe_affine, made by the passes */
+    /* quantize_linear then dequantize_linear, per tensor, round half to
+     * even (a = scale, b = qmax): pdsafe_affine, made by the QDQ pass */
+    PDSI_UNARY_FAKE_QUANT,
 } pdsi_unary_kind;
 
 /* One float32 unary function; a, b, c are its attributes as listed above. */

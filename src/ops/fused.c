@@ -13,6 +13,22 @@
 
 #define FAMILY "fused"
 
+/* The int8 form's own inputs: FilterInt8 int8 with Filter's dims, FilterScale
+ * [M] float32 (M: the filter's output channels). */
+static pds_status infer_quant(const pdsi_fconv_params *p, const pdsi_slot *in, pds_error *err)
+{
+    const pdsi_tensor *w = pdsi_slot_get(&in[1]), *w8 = pdsi_slot_get(&in[4]),
+                      *ws = pdsi_slot_get(&in[5]);
+    if (p->conv.transpose || !w || !w8 || !ws || w8->dtype != PDS_INT8 ||
+        ws->dtype != PDS_FLOAT32 || w8->rank != w->rank || w->rank < 1 ||
+        memcmp(w8->dims, w->dims, sizeof w->dims[0] * (size_t)w->rank) != 0 ||
+        ws->rank != 1 || ws->dims[0] != w->dims[0] || p->quant.in_qmax < 1 ||
+        !(p->quant.in_scale > 0.0f))
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "int8 convolution: FilterInt8 / FilterScale do "
+                         "not match Filter, or the input quantisation is not set");
+    return PDS_OK;
+}
+
 static pds_status infer_fconv(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                               pds_error *err)
 {
@@ -25,6 +41,8 @@ static pds_status infer_fconv(const void *params, const pdsi_slot *in, const pds
     pdsi_slot plain_in[4] = {in[0], in[1], in[2], {NULL, 0}};
     pds_status st = base->infer(&p->conv, plain_in, out, err);
     if (st)
+        return st;
+    if (p->quant.on && (st = infer_quant(p, in, err)))
         return st;
     const pdsi_tensor *res = pdsi_slot_get(&in[3]);
     pdsi_tensor *o = pdsi_slot_get(&out[0]);
@@ -76,6 +94,17 @@ static pds_status infer_fmatmul(const void *params, const pdsi_slot *in, const p
     pds_status st = base->infer(bp, in, out, err);
     if (st)
         return st;
+    if (p->quant.on) {
+        const pdsi_tensor *y = pdsi_slot_get(&in[1]), *y8 = pdsi_slot_get(&in[3]),
+                          *ys = pdsi_slot_get(&in[4]);
+        if (p->form != PDSI_FMATMUL_V2 || p->mm.trans_x || p->mm.trans_y || !y || !y8 || !ys ||
+            y->rank != 2 || y8->dtype != PDS_INT8 || y8->rank != 2 ||
+            y8->dims[0] != y->dims[0] || y8->dims[1] != y->dims[1] ||
+            ys->dtype != PDS_FLOAT32 || ys->rank != 1 || ys->dims[0] != y->dims[1] ||
+            p->quant.in_qmax < 1 || !(p->quant.in_scale > 0.0f))
+            return pdsi_fail(err, PDS_ERR_INTERNAL, "int8 matmul: YInt8 / YScale do not match Y, "
+                             "or the input quantisation is not set");
+    }
     const pdsi_tensor *b = pdsi_slot_get(&in[2]);
     const pdsi_tensor *o = pdsi_slot_get(&out[0]);
     if (b && p->form != PDSI_FMATMUL_FC) {
@@ -99,7 +128,9 @@ static const pdsi_opdef op_fused_conv = {
     .in = {{"Input", PDSI_SLOT_REQUIRED},
            {"Filter", PDSI_SLOT_REQUIRED},
            {"Bias", PDSI_SLOT_OPTIONAL},
-           {"ResidualData", PDSI_SLOT_OPTIONAL}},
+           {"ResidualData", PDSI_SLOT_OPTIONAL},
+           {"FilterInt8", PDSI_SLOT_OPTIONAL},
+           {"FilterScale", PDSI_SLOT_OPTIONAL}},
     .out = {{"Output", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_fconv_params),
     .infer = infer_fconv,
@@ -110,7 +141,11 @@ static const pdsi_opdef op_fused_matmul = {
     .type = "pdsafe_matmul",
     .family = FAMILY,
     .flags = PDSI_OPF_INTERNAL,
-    .in = {{"X", PDSI_SLOT_REQUIRED}, {"Y", PDSI_SLOT_REQUIRED}, {"Bias", PDSI_SLOT_OPTIONAL}},
+    .in = {{"X", PDSI_SLOT_REQUIRED},
+           {"Y", PDSI_SLOT_REQUIRED},
+           {"Bias", PDSI_SLOT_OPTIONAL},
+           {"YInt8", PDSI_SLOT_OPTIONAL},
+           {"YScale", PDSI_SLOT_OPTIONAL}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .params_size = sizeof(pdsi_fmatmul_params),
     .infer = infer_fmatmul,

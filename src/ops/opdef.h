@@ -79,6 +79,10 @@ enum {
      * an operator must write its outputs in plain layout (as ref does): the
      * planner's conversions are sized at plan time, from the bound. */
     PDSI_OPF_SIZE_AFTER_RUN = 1u << 7,
+    /* Out[i] = f(X[i]) whenever every input but X holds one element
+     * (quantize_linear / dequantize_linear with a per-tensor scale): then it
+     * runs on data in any layout, like a unary operator. */
+    PDSI_OPF_ELEMENTWISE_SCALARS = 1u << 8,
 };
 
 typedef struct pdsi_slotdef {

@@ -115,6 +115,7 @@ static pds_status quant_infer(const void *params, const pdsi_slot *in, const pds
                 {"OutState", PDSI_SLOT_OPTIONAL},                                             \
                 {"OutAccum", PDSI_SLOT_OPTIONAL},                                             \
                 {"OutScale", PDSI_SLOT_OPTIONAL}},                                            \
+        .flags = PDSI_OPF_ELEMENTWISE_SCALARS,                                                \
         .params_size = sizeof(pdsi_quant_params),                                             \
         .parse = parser,                                                                      \
         .infer = quant_infer,                                                                 \

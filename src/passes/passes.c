@@ -25,6 +25,7 @@
 #include "ops/activation.h"
 #include "ops/elementwise.h"
 #include "ops/norm.h"
+#include "ops/quant.h"
 
 #define NOMINAL_SPATIAL 224
 /* Largest output a constant fold may turn into a parameter. */
@@ -240,10 +241,10 @@ static void drop_if_unshared(rewriter *r, int32_t v)
     }
 }
 
-/* A new float32 parameter value owning data (taken: a pdsi_buffer_alloc
+/* A new parameter value of dtype owning data (taken: a pdsi_buffer_alloc
  * buffer of cap bytes). */
-static pds_status new_param(rewriter *r, const char *base, const char *what, int rank,
-                            const int64_t *dims, float *data, size_t cap, int32_t *id)
+static pds_status new_param_of(rewriter *r, const char *base, const char *what, pds_dtype dtype,
+                               int rank, const int64_t *dims, void *data, size_t cap, int32_t *id)
 {
     pdsi_graph *g = r->g;
     char name[512];
@@ -251,17 +252,24 @@ static pds_status new_param(rewriter *r, const char *base, const char *what, int
     do
         snprintf(name, sizeof name, "%s@pdsafe_%s%d", base, what, n++);
     while (pdsi_graph_find(g, name) >= 0);
-    pds_status st = pdsi_graph_declare(g, name, true, PDS_FLOAT32, rank, dims, id, r->err);
+    pds_status st = pdsi_graph_declare(g, name, true, dtype, rank, dims, id, r->err);
     if (st) {
         pdsi_buffer_free(data, cap);
         return st;
     }
     pdsi_value *v = &g->values[*id];
     v->kind = PDSI_VALUE_PARAM;
-    pdsi_tensor_set_shape(&v->data, PDS_FLOAT32, rank, dims);
+    pdsi_tensor_set_shape(&v->data, dtype, rank, dims);
     v->data.data = data;
     v->data.cap = cap;
     return PDS_OK;
+}
+
+/* The same for float32. */
+static pds_status new_param(rewriter *r, const char *base, const char *what, int rank,
+                            const int64_t *dims, float *data, size_t cap, int32_t *id)
+{
+    return new_param_of(r, base, what, PDS_FLOAT32, rank, dims, data, cap, id);
 }
 
 /* Appends "+suffix" to a node's type. */
@@ -766,6 +774,13 @@ static bool is_conv(const pdsi_node *node)
     return node->def->id == PDSI_OP_CONV2D || node->def->id == PDSI_OP_DEPTHWISE_CONV2D;
 }
 
+/* An int8 pdsafe_conv of the QDQ pass with nothing fused yet. */
+static bool is_int8_conv_root(const pdsi_node *node)
+{
+    const pdsi_fconv_params *p = node->params;
+    return node->def->id == PDSI_OP_PDSAFE_CONV && p->quant.on && p->n_post == 0;
+}
+
 /* The node producing v, or -1 (inputs, parameters). */
 static int32_t producer_of(const pdsi_graph *g, int32_t v)
 {
@@ -808,7 +823,7 @@ static int32_t conv_chain_of(const rewriter *r, int32_t a, int32_t *chain, int32
         if (other_outputs_used(r, pn, v))
             return -1;
         chain[(*n)++] = pi;
-        if (is_conv(pn))
+        if (is_conv(pn) || is_int8_conv_root(pn))
             return pi;
         if (!chain_link(pn))
             return -1;
@@ -888,6 +903,429 @@ static pds_status sink_residual_chains(rewriter *r)
     return PDS_OK;
 }
 
+/* ---- int8: PaddleSlim's QDQ convolutions -------------------------------------- */
+
+/* PaddleSlim (paddle.quantization) writes a quantised convolution as
+ *   x -> quantize_linear(s) -> dequantize_linear(s) -> conv.Input
+ *   W -> dequantize_linear(sw) -> conv.Filter
+ * where W holds the filter's integers as float32 (or float32 weights that a
+ * quantize_linear of their own turns into integers first). The rewrite makes
+ * the convolution a pdsafe_conv in its int8 form (ops/fused.h): Input reads
+ * x itself, Filter is the dequantised filter (what folding the weights'
+ * dequantize_linear would make, bit for bit), FilterInt8 the integers and
+ * FilterScale their per-channel step. The pass only says "this product is
+ * int8"; whether it runs in integers is the backend's business (oneDNN does
+ * where the CPU has VNNI), and the reference kernel computes exactly what the
+ * QDQ graph computes. A quantize / dequantize pair that something else still
+ * reads stays. It runs before constants are folded, while the weights'
+ * dequantize_linear still says what the integers and scales are. */
+
+/* Node i if it is live and of operator id, else NULL. */
+static const pdsi_node *live_op(const rewriter *r, int32_t i, pdsi_op_id id)
+{
+    if (i < 0 || r->dead[i] || r->g->nodes[i].def->id != id)
+        return NULL;
+    return &r->g->nodes[i];
+}
+
+/* A float32 parameter with data: its values, else NULL. */
+static const float *param_floats(const pdsi_graph *g, int32_t v, int64_t *n)
+{
+    if (!is_param(g, v))
+        return NULL;
+    const pdsi_tensor *t = &g->values[v].data;
+    *n = pdsi_tensor_numel(t);
+    return t->dtype == PDS_FLOAT32 && t->data && *n >= 1 ? t->data : NULL;
+}
+
+/* A quantize_linear or dequantize_linear the int8 form can stand for:
+ * rounding half to even, zero points ignored (as Paddle does), not an
+ * observer, at most 8 bits. */
+static bool plain_qdq(const pdsi_node *node)
+{
+    const pdsi_quant_params *p = node->params;
+    return p->round_type == 0 && !p->only_observer && p->qmax <= 127;
+}
+
+/* The activation side: v = dequantize_linear(quantize_linear(x, s), s), per
+ * tensor, 8 bits (qmax 127: the int8 range is then Paddle's clamp). */
+typedef struct qdq_act {
+    int32_t x, q, dq; /* x; the two nodes */
+    float s;
+} qdq_act;
+
+static bool qdq_activation(const rewriter *r, int32_t v, qdq_act *a)
+{
+    const pdsi_graph *g = r->g;
+    a->dq = producer_of(g, v);
+    const pdsi_node *dq = live_op(r, a->dq, PDSI_OP_DEQUANTIZE_LINEAR);
+    int32_t qv = dq ? in_value(dq, "X") : -1;
+    a->q = qv >= 0 ? producer_of(g, qv) : -1;
+    const pdsi_node *q = live_op(r, a->q, PDSI_OP_QUANTIZE_LINEAR);
+    if (!q || !plain_qdq(q) || !plain_qdq(dq))
+        return false;
+    const pdsi_quant_params *qp = q->params, *dp = dq->params;
+    int64_t n1, n2;
+    const float *s1 = param_floats(g, in_value(q, "Scale"), &n1),
+                *s2 = param_floats(g, in_value(dq, "Scale"), &n2);
+    a->x = in_value(q, "X");
+    if (qp->quant_axis != -1 || dp->quant_axis != -1 || qp->qmax != 127 || dp->qmax != 127 ||
+        !s1 || !s2 || s1[0] != s2[0] || !(s1[0] > 1e-30f) || !isfinite(s1[0]) || a->x < 0)
+        return false;
+    a->s = s1[0];
+    return true;
+}
+
+/* The filter side: v = dequantize_linear(W, sw) with W a float32 parameter of
+ * integers, or W = quantize_linear(w) of a float32 parameter; per tensor or
+ * per output channel (quant_axis 0). Fills the int8 form's three filters. */
+typedef struct qdq_filter {
+    int32_t dq, q;    /* the dequantize_linear, the quantize_linear or -1 */
+    int32_t w;        /* the integer (or float) parameter */
+    int rank;
+    int64_t dims[4], M, numel;
+    float *deq;       /* the dequantised filter */
+    int8_t *ints;
+    float *step;      /* [M]: sw[m] / qmax */
+    size_t deq_cap, ints_cap, step_cap;
+} qdq_filter;
+
+static void qdq_filter_free(qdq_filter *f)
+{
+    pdsi_buffer_free(f->deq, f->deq_cap);
+    pdsi_buffer_free(f->ints, f->ints_cap);
+    pdsi_buffer_free(f->step, f->step_cap);
+    f->deq = f->step = NULL;
+    f->ints = NULL;
+}
+
+/* Scale parameter of a quant node matching axis -1 or 0 over M channels: its
+ * values and how many channels they cover (1 per tensor). */
+static const float *qdq_scales(const pdsi_graph *g, const pdsi_node *node, int64_t M,
+                               int64_t *ns)
+{
+    const pdsi_quant_params *p = node->params;
+    const float *s = param_floats(g, in_value(node, "Scale"), ns);
+    if (!s || (p->quant_axis == 0 && *ns != M) || (p->quant_axis != -1 && p->quant_axis != 0))
+        return NULL;
+    if (p->quant_axis == -1)
+        *ns = 1;
+    for (int64_t m = 0; m < *ns; m++)
+        if (!(s[m] > 1e-30f) || !isfinite(s[m]))
+            return NULL;
+    return s;
+}
+
+/* The integers of the filter into f->deq (as floats, temporarily): W itself
+ * when it holds integers in range, or quantize_linear(W) computed here. */
+static bool qdq_integers(const rewriter *r, const pdsi_node *dq, qdq_filter *f)
+{
+    const pdsi_graph *g = r->g;
+    const float qmax = (float)((const pdsi_quant_params *)dq->params)->qmax;
+    int32_t wv = in_value(dq, "X");
+    f->q = -1;
+    const pdsi_node *q = NULL;
+    if (wv >= 0 && !is_param(g, wv)) {
+        f->q = producer_of(g, wv);
+        q = live_op(r, f->q, PDSI_OP_QUANTIZE_LINEAR);
+        if (!q || !plain_qdq(q) || ((const pdsi_quant_params *)q->params)->qmax != (int64_t)qmax)
+            return false;
+        wv = in_value(q, "X");
+    }
+    int64_t n;
+    const float *w = param_floats(g, wv, &n);
+    const pdsi_tensor *wt = w ? &g->values[wv].data : NULL;
+    if (!w || wt->rank != 4 || wt->dims[0] < 1)
+        return false;
+    f->w = wv;
+    f->rank = 4;
+    memcpy(f->dims, wt->dims, sizeof f->dims);
+    f->M = wt->dims[0];
+    f->numel = n;
+    f->deq = pdsi_buffer_alloc(sizeof *f->deq * (size_t)n, &f->deq_cap);
+    if (!f->deq)
+        return false;
+    if (!q) {
+        memcpy(f->deq, w, sizeof *f->deq * (size_t)n);
+    } else {
+        int64_t ns;
+        const float *s = qdq_scales(g, q, f->M, &ns);
+        if (!s)
+            return false;
+        const int64_t inner = n / ns;
+        for (int64_t c = 0; c < ns; c++)
+            pdsi_ref_quantize(w + c * inner, f->deq + c * inner, inner, s[c], qmax);
+    }
+    for (int64_t k = 0; k < n; k++) {
+        float v = f->deq[k];
+        if (!(v >= -qmax - 1.0f && v <= qmax) || v != (float)(int)v)
+            return false;
+    }
+    return true;
+}
+
+static bool qdq_filter_make(const rewriter *r, int32_t v, qdq_filter *f)
+{
+    const pdsi_graph *g = r->g;
+    memset(f, 0, sizeof *f);
+    f->dq = producer_of(g, v);
+    const pdsi_node *dq = live_op(r, f->dq, PDSI_OP_DEQUANTIZE_LINEAR);
+    if (!dq || !plain_qdq(dq) || !qdq_integers(r, dq, f))
+        return false;
+    const float qmax = (float)((const pdsi_quant_params *)dq->params)->qmax;
+    int64_t ns;
+    const float *s = qdq_scales(g, dq, f->M, &ns);
+    f->ints = pdsi_buffer_alloc((size_t)f->numel, &f->ints_cap);
+    f->step = pdsi_buffer_alloc(sizeof *f->step * (size_t)f->M, &f->step_cap);
+    if (!s || !f->ints || !f->step)
+        return false;
+    for (int64_t k = 0; k < f->numel; k++)
+        f->ints[k] = (int8_t)f->deq[k];
+    /* The dequantize_linear kernel's own arithmetic, channel by channel. */
+    const int64_t inner = f->numel / ns;
+    for (int64_t c = 0; c < ns; c++)
+        pdsi_ref_dequantize(f->deq + c * inner, f->deq + c * inner, inner, s[c], qmax);
+    for (int64_t m = 0; m < f->M; m++)
+        f->step[m] = s[ns == 1 ? 0 : m] / qmax;
+    return true;
+}
+
+/* Marks node i dead when nothing reads its output `out` any more. */
+static pds_status drop_unread(rewriter *r, int32_t i, const char *out)
+{
+    if (i < 0 || r->dead[i])
+        return PDS_OK;
+    int32_t y = out_value(&r->g->nodes[i], out);
+    if (y < 0 || r->users[y] != 0 || other_outputs_used(r, &r->g->nodes[i], y))
+        return PDS_OK;
+    r->dead[i] = 1;
+    return count_users(r);
+}
+
+/* A conv2d / depthwise_conv2d between QDQ pairs becomes an int8 pdsafe_conv. */
+static pds_status quant_conv(rewriter *r, int32_t i)
+{
+    pdsi_graph *g = r->g;
+    pdsi_node *node = &g->nodes[i];
+    if (r->dead[i] || !is_conv(node))
+        return PDS_OK;
+    int32_t xin = in_value(node, "Input"), fv = in_value(node, "Filter"),
+            y = out_value(node, "Output");
+    qdq_act a;
+    qdq_filter f;
+    if (xin < 0 || fv < 0 || y < 0 || node->in_off[node->n_in_slots] != 2 ||
+        !qdq_activation(r, xin, &a))
+        return PDS_OK;
+    if (!qdq_filter_make(r, fv, &f)) {
+        qdq_filter_free(&f);
+        return PDS_OK;
+    }
+    pdsi_fconv_params *p = calloc(1, sizeof *p);
+    if (!p) {
+        qdq_filter_free(&f);
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not make an int8 convolution");
+    }
+    p->conv = *(const pdsi_conv_params *)node->params;
+    p->quant = (pdsi_conv_quant){.on = 1, .in_qmax = 127, .in_scale = a.s};
+    const char *base = g->values[f.w].name;
+    const int64_t md[1] = {f.M};
+    int32_t deq, ints, step;
+    pds_status st = new_param(r, base, "deq", 4, f.dims, f.deq, f.deq_cap, &deq);
+    f.deq = NULL;
+    if (!st) {
+        st = new_param_of(r, base, "int8_", PDS_INT8, 4, f.dims, f.ints, f.ints_cap, &ints);
+        f.ints = NULL;
+    }
+    if (!st) {
+        st = new_param(r, base, "step", 1, md, f.step, f.step_cap, &step);
+        f.step = NULL;
+    }
+    qdq_filter_free(&f);
+    if (st) {
+        free(p);
+        return st;
+    }
+    node = &g->nodes[i]; /* declaring values does not move nodes, but be plain about it */
+    const int32_t ins[6] = {a.x, deq, -1, -1, ints, step}, outs[1] = {y};
+    if ((st = reslot(r, node, pdsi_opdef_at(PDSI_OP_PDSAFE_CONV), ins, 6, outs, 1, p)) ||
+        (st = count_users(r)) || (st = drop_unread(r, f.dq, "Y")) ||
+        (st = drop_unread(r, f.q, "Y")) || (st = drop_unread(r, a.dq, "Y")) ||
+        (st = drop_unread(r, a.q, "Y")))
+        return st;
+    return PDS_OK;
+}
+
+/* The weight side of a product: v = dequantize_linear(W, sw) of a [K, N]
+ * float32 parameter of integers (or of quantize_linear(W) of float
+ * weights), per tensor or per output column (quant_axis 1). Fills f as
+ * qdq_filter_make does, with M = N and dims {K, N}. */
+static bool qdq_matrix_make(const rewriter *r, int32_t v, qdq_filter *f)
+{
+    const pdsi_graph *g = r->g;
+    memset(f, 0, sizeof *f);
+    f->q = -1;
+    f->dq = producer_of(g, v);
+    const pdsi_node *dq = live_op(r, f->dq, PDSI_OP_DEQUANTIZE_LINEAR);
+    if (!dq || !plain_qdq(dq))
+        return false;
+    const pdsi_quant_params *dp = dq->params;
+    const float qmax = (float)dp->qmax;
+    int32_t wv = in_value(dq, "X");
+    const pdsi_node *q = NULL;
+    if (wv >= 0 && !is_param(g, wv)) {
+        f->q = producer_of(g, wv);
+        q = live_op(r, f->q, PDSI_OP_QUANTIZE_LINEAR);
+        if (!q || !plain_qdq(q) || ((const pdsi_quant_params *)q->params)->qmax != dp->qmax ||
+            ((const pdsi_quant_params *)q->params)->quant_axis != dp->quant_axis)
+            return false;
+        wv = in_value(q, "X");
+    }
+    int64_t n, nd, nq = 0;
+    const float *w = param_floats(g, wv, &n);
+    const pdsi_tensor *wt = w ? &g->values[wv].data : NULL;
+    if (!w || wt->rank != 2 || (dp->quant_axis != -1 && dp->quant_axis != 1))
+        return false;
+    const int64_t N = wt->dims[1];
+    const float *sd = param_floats(g, in_value(dq, "Scale"), &nd);
+    const float *sq = q ? param_floats(g, in_value(q, "Scale"), &nq) : NULL;
+    if (!sd || (q && !sq) || (dp->quant_axis == 1 && (nd != N || (q && nq != N))))
+        return false;
+    f->w = wv;
+    f->rank = 2;
+    f->dims[0] = wt->dims[0];
+    f->dims[1] = N;
+    f->M = N;
+    f->numel = n;
+    f->deq = pdsi_buffer_alloc(sizeof *f->deq * (size_t)n, &f->deq_cap);
+    f->ints = pdsi_buffer_alloc((size_t)n, &f->ints_cap);
+    f->step = pdsi_buffer_alloc(sizeof *f->step * (size_t)N, &f->step_cap);
+    if (!f->deq || !f->ints || !f->step)
+        return false;
+    for (int64_t c = 0; c < N; c++) {
+        const float s = sd[dp->quant_axis == 1 ? c : 0];
+        if (!(s > 1e-30f) || !isfinite(s) ||
+            (q && (!(sq[dp->quant_axis == 1 ? c : 0] > 1e-30f))))
+            return false;
+        f->step[c] = s / qmax;
+    }
+    for (int64_t k = 0; k < n; k++) {
+        const int64_t c = dp->quant_axis == 1 ? k % N : 0;
+        float v8 = w[k];
+        if (q)
+            pdsi_ref_quantize(&w[k], &v8, 1, sq[c], qmax);
+        if (!(v8 >= -qmax - 1.0f && v8 <= qmax) || v8 != (float)(int)v8)
+            return false;
+        f->ints[k] = (int8_t)v8;
+        /* the dequantize_linear kernel's own arithmetic */
+        pdsi_ref_dequantize(&v8, &f->deq[k], 1, sd[c], qmax);
+    }
+    return true;
+}
+
+/* A matmul_v2 without transposes, X through a QDQ pair and Y a QDQ weight
+ * matrix, becomes an int8 pdsafe_matmul (fuse_matmul then takes its bias
+ * and activations). */
+static pds_status quant_matmul(rewriter *r, int32_t i)
+{
+    pdsi_graph *g = r->g;
+    pdsi_node *node = &g->nodes[i];
+    if (r->dead[i] || node->def->id != PDSI_OP_MATMUL_V2)
+        return PDS_OK;
+    const pdsi_matmul_params *mm = node->params;
+    int32_t xin = in_value(node, "X"), yv = in_value(node, "Y"), out = out_value(node, "Out");
+    qdq_act a;
+    qdq_filter f;
+    if (mm->trans_x || mm->trans_y || xin < 0 || yv < 0 || out < 0 ||
+        !qdq_activation(r, xin, &a))
+        return PDS_OK;
+    if (!qdq_matrix_make(r, yv, &f)) {
+        qdq_filter_free(&f);
+        return PDS_OK;
+    }
+    pdsi_fmatmul_params *p = calloc(1, sizeof *p);
+    if (!p) {
+        qdq_filter_free(&f);
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not make an int8 matmul");
+    }
+    p->form = PDSI_FMATMUL_V2;
+    p->mm = *mm;
+    p->quant = (pdsi_conv_quant){.on = 1, .in_qmax = 127, .in_scale = a.s};
+    const char *base = g->values[f.w].name;
+    const int64_t nd[1] = {f.M};
+    int32_t deq, ints, step;
+    pds_status st = new_param(r, base, "deq", 2, f.dims, f.deq, f.deq_cap, &deq);
+    f.deq = NULL;
+    if (!st) {
+        st = new_param_of(r, base, "int8_", PDS_INT8, 2, f.dims, f.ints, f.ints_cap, &ints);
+        f.ints = NULL;
+    }
+    if (!st) {
+        st = new_param(r, base, "step", 1, nd, f.step, f.step_cap, &step);
+        f.step = NULL;
+    }
+    qdq_filter_free(&f);
+    if (st) {
+        free(p);
+        return st;
+    }
+    node = &g->nodes[i];
+    const int32_t ins[5] = {a.x, deq, -1, ints, step}, outs[1] = {out};
+    if ((st = reslot(r, node, pdsi_opdef_at(PDSI_OP_PDSAFE_MATMUL), ins, 5, outs, 1, p)) ||
+        (st = count_users(r)) || (st = drop_unread(r, f.dq, "Y")) ||
+        (st = drop_unread(r, f.q, "Y")) || (st = drop_unread(r, a.dq, "Y")) ||
+        (st = drop_unread(r, a.q, "Y")))
+        return st;
+    return PDS_OK;
+}
+
+/* A dequantize_linear of a quantize_linear that nothing else reads, both
+ * per tensor with one scale: one fake-quantisation (pdsafe_affine of kind
+ * PDSI_UNARY_FAKE_QUANT), which fuses into the operator before it as a
+ * post-op or runs as one element-wise step instead of two. */
+static pds_status quant_pair(rewriter *r, int32_t i)
+{
+    pdsi_graph *g = r->g;
+    pdsi_node *node = &g->nodes[i];
+    if (r->dead[i] || node->def->id != PDSI_OP_DEQUANTIZE_LINEAR)
+        return PDS_OK;
+    int32_t y = out_value(node, "Y"), qv = in_value(node, "X");
+    qdq_act a;
+    if (y < 0 || qv < 0 || r->users[qv] != 1 || is_output(g, qv) ||
+        other_outputs_used(r, node, y) || !qdq_activation(r, y, &a) ||
+        other_outputs_used(r, &g->nodes[a.q], qv))
+        return PDS_OK;
+    pdsi_unary_params *u = calloc(1, sizeof *u);
+    char *type = malloc(sizeof "quantize_linear+dequantize_linear");
+    if (!u || !type) {
+        free(u);
+        free(type);
+        return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not fuse a QDQ pair");
+    }
+    *u = (pdsi_unary_params){.kind = PDSI_UNARY_FAKE_QUANT, .a = a.s, .b = 127.0f};
+    memcpy(type, "quantize_linear+dequantize_linear", sizeof "quantize_linear+dequantize_linear");
+    const int32_t ins[1] = {a.x}, outs[1] = {y};
+    pds_status st = reslot(r, node, pdsi_opdef_at(PDSI_OP_PDSAFE_AFFINE), ins, 1, outs, 1, u);
+    if (st) {
+        free(type);
+        return st;
+    }
+    free(node->type);
+    node->type = type;
+    r->dead[a.q] = 1;
+    return count_users(r);
+}
+
+static pds_status quant_convs(rewriter *r)
+{
+    pds_status st = count_users(r);
+    for (int32_t i = 0; i < r->g->n_nodes && !st; i++)
+        if (!(st = quant_conv(r, i)))
+            st = quant_matmul(r, i);
+    for (int32_t i = 0; i < r->g->n_nodes && !st; i++)
+        st = quant_pair(r, i);
+    return st;
+}
+
 /* ---- fusion: a node with the chain of single readers after it ------------------ */
 
 /* Offers node cn, the only reader of the fusion's current output, to the
@@ -937,7 +1375,19 @@ static bool takes_unary(const pdsi_node *cn, int32_t y, const pdsi_post_op *post
     if (n_post > 0 && !post[n_post - 1].residual &&
         post[n_post - 1].unary.kind == PDSI_UNARY_LINEAR)
         return false;
-    return fusable_unary(cn, u) && in_value(cn, "X") == y && n_post < PDSI_FUSED_MAX_POST;
+    if (!fusable_unary(cn, u) || in_value(cn, "X") != y || n_post >= PDSI_FUSED_MAX_POST)
+        return false;
+    /* A fake quantisation's chain (backend/onednn/attr.c) has a linear and a
+     * pow entry; the same bug shares factors between entries of one kind, so
+     * it fuses only after post-ops without either, and nothing after it. */
+    for (int32_t k = 0; k < n_post; k++) {
+        int kind = post[k].residual ? -1 : (int)post[k].unary.kind;
+        if (kind == PDSI_UNARY_FAKE_QUANT ||
+            (u->kind == PDSI_UNARY_FAKE_QUANT &&
+             (kind == PDSI_UNARY_HARD_SIGMOID || kind == PDSI_UNARY_POW)))
+            return false;
+    }
+    return true;
 }
 
 /* ---- scalar affines: x * s and x + t with 1-element parameters ------------------- */
@@ -997,7 +1447,8 @@ static pds_status affine_absorb(rewriter *r, void *fusion, const pdsi_node *cn, 
 {
     (void)r;
     pdsi_unary_params *u = fusion;
-    if (cn->def->id != PDSI_OP_PDSAFE_AFFINE)
+    if (cn->def->id != PDSI_OP_PDSAFE_AFFINE || u->kind != PDSI_UNARY_LINEAR ||
+        ((const pdsi_unary_params *)cn->params)->kind != PDSI_UNARY_LINEAR)
         return PDS_OK;
     const pdsi_unary_params *c = cn->params;
     u->b = c->a * u->b + c->b;
@@ -1020,7 +1471,8 @@ static pds_status scalar_affines(rewriter *r)
         return st;
     for (int32_t i = 0; i < g->n_nodes && !st; i++) {
         pdsi_node *node = &g->nodes[i];
-        if (r->dead[i] || node->def->id != PDSI_OP_PDSAFE_AFFINE)
+        if (r->dead[i] || node->def->id != PDSI_OP_PDSAFE_AFFINE ||
+            ((const pdsi_unary_params *)node->params)->kind != PDSI_UNARY_LINEAR)
             continue;
         int32_t y = out_value(node, "Out");
         st = absorb_chain(r, i, &y, affine_absorb, node->params);
@@ -1039,30 +1491,34 @@ typedef struct conv_fusion {
     int32_t i;              /* the convolution's node */
     bool tr;                /* transposed */
     int32_t x, filter, bias, res, y;
+    int32_t ints, step;     /* the int8 form's FilterInt8, FilterScale (else -1) */
     int64_t M;              /* output channels */
     pdsi_fconv_params *p;
 } conv_fusion;
 
 /* A convolution (plain or transposed) with one input, a parameter filter of
- * rank 4, a parameter bias or none, and no residual yet: fills f but p and
- * M. */
+ * rank 4, a parameter bias or none, and no residual yet (or an int8
+ * pdsafe_conv in the same state): fills f but p and M. */
 static bool conv_fusion_root(const rewriter *r, int32_t i, conv_fusion *f)
 {
     const pdsi_graph *g = r->g;
     const pdsi_node *node = &g->nodes[i];
+    const bool q = is_int8_conv_root(node);
     f->i = i;
     f->tr = node->def->id == PDSI_OP_CONV2D_TRANSPOSE ||
             node->def->id == PDSI_OP_DEPTHWISE_CONV2D_TRANSPOSE;
-    if (!f->tr && !is_conv(node))
+    if (!f->tr && !is_conv(node) && !q)
         return false;
     f->x = in_value(node, "Input");
     f->filter = in_value(node, "Filter");
     f->bias = in_value(node, "Bias");
     f->y = out_value(node, "Output");
     f->res = f->tr ? -1 : in_value(node, "ResidualData");
+    f->ints = q ? in_value(node, "FilterInt8") : -1;
+    f->step = q ? in_value(node, "FilterScale") : -1;
     if (f->x < 0 || f->y < 0 || !is_param(g, f->filter) || f->res >= 0 ||
-        (node->in_off[node->n_in_slots] != (f->bias >= 0 ? 3 : 2)) ||
-        (f->bias >= 0 && !is_param(g, f->bias)))
+        (node->in_off[node->n_in_slots] != (f->bias >= 0 ? 3 : 2) + (q ? 2 : 0)) ||
+        (f->bias >= 0 && !is_param(g, f->bias)) || (q && (f->ints < 0 || f->step < 0)))
         return false;
     return g->values[f->filter].data.rank == 4;
 }
@@ -1071,7 +1527,9 @@ static bool conv_fusion_root(const rewriter *r, int32_t i, conv_fusion *f)
  * read. */
 static bool conv_takes_bn(const rewriter *r, const conv_fusion *f, const pdsi_node *cn)
 {
+    /* Not into an int8 filter (its integers and steps would have to follow). */
     return cn->def->id == PDSI_OP_BATCH_NORM && f->p->n_post == 0 && f->res < 0 &&
+           !f->p->quant.on &&
            in_value(cn, "X") == f->y && !other_outputs_used(r, cn, out_value(cn, "Y"));
 }
 
@@ -1149,7 +1607,9 @@ static pds_status conv_absorb(rewriter *r, void *fusion, const pdsi_node *cn, bo
     } else if (cn->def->id == PDSI_OP_ELEMENTWISE_ADD) {
         st = conv_absorb_add(r, f, cn, taken);
         *next = out_value(cn, "Out");
-    } else if (cn->def->id == PDSI_OP_PDSAFE_AFFINE && f->p->n_post == 0 && f->res < 0) {
+    } else if (cn->def->id == PDSI_OP_PDSAFE_AFFINE && f->p->n_post == 0 && f->res < 0 &&
+               !f->p->quant.on &&
+               ((const pdsi_unary_params *)cn->params)->kind == PDSI_UNARY_LINEAR) {
         /* Before any post-op it folds into the weights: no work per run. */
         st = fold_affine(r, &f->filter, &f->bias, f->M, cn->params);
         if (st == PDS_ERR_UNSUPPORTED_OP)
@@ -1175,7 +1635,10 @@ static pds_status fuse_conv(rewriter *r, int32_t i)
     f.p = calloc(1, sizeof *f.p);
     if (!f.p)
         return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not fuse a convolution");
-    f.p->conv = *(const pdsi_conv_params *)g->nodes[i].params;
+    if (is_int8_conv_root(&g->nodes[i]))
+        *f.p = *(const pdsi_fconv_params *)g->nodes[i].params;
+    else
+        f.p->conv = *(const pdsi_conv_params *)g->nodes[i].params;
     const pdsi_tensor *w = &g->values[f.filter].data;
     f.M = f.tr ? w->dims[1] * f.p->conv.groups : w->dims[0];
     pds_status st = absorb_chain(r, i, &f.y, conv_absorb, &f);
@@ -1183,9 +1646,9 @@ static pds_status fuse_conv(rewriter *r, int32_t i)
         free(f.p);
         return st;
     }
-    const int32_t ins[4] = {f.x, f.filter, f.bias, f.res}, outs[1] = {f.y};
+    const int32_t ins[6] = {f.x, f.filter, f.bias, f.res, f.ints, f.step}, outs[1] = {f.y};
     g->values[f.y].producer = i;
-    st = reslot(r, &g->nodes[i], pdsi_opdef_at(PDSI_OP_PDSAFE_CONV), ins, 4, outs, 1, f.p);
+    st = reslot(r, &g->nodes[i], pdsi_opdef_at(PDSI_OP_PDSAFE_CONV), ins, 6, outs, 1, f.p);
     if (!st)
         st = count_users(r);
     return st;
@@ -1295,27 +1758,36 @@ static pds_status fuse_matmul(rewriter *r, int32_t i)
 {
     pdsi_graph *g = r->g;
     const pdsi_node *node = &g->nodes[i];
-    int form = matmul_form(node->def->id);
+    /* An int8 pdsafe_matmul of the QDQ pass, nothing fused yet. */
+    const bool q = node->def->id == PDSI_OP_PDSAFE_MATMUL &&
+                   ((const pdsi_fmatmul_params *)node->params)->quant.on &&
+                   ((const pdsi_fmatmul_params *)node->params)->n_post == 0;
+    int form = q ? PDSI_FMATMUL_V2 : matmul_form(node->def->id);
     if (form < 0)
         return PDS_OK;
     bool fc = form == PDSI_FMATMUL_FC;
     matmul_fusion f = {in_value(node, fc ? "Input" : "X"), in_value(node, fc ? "W" : "Y"),
                        fc ? in_value(node, "Bias") : -1, out_value(node, "Out"), NULL};
+    const int32_t ints = q ? in_value(node, "YInt8") : -1, step = q ? in_value(node, "YScale") : -1;
     if (f.x < 0 || f.w < 0 || f.y < 0 ||
-        node->in_off[node->n_in_slots] != (f.bias >= 0 ? 3 : 2))
+        node->in_off[node->n_in_slots] != (f.bias >= 0 ? 3 : 2) + (q ? 2 : 0) ||
+        (q && (ints < 0 || step < 0)))
         return PDS_OK;
     f.p = calloc(1, sizeof *f.p);
     if (!f.p)
         return pdsi_fail(r->err, PDS_ERR_OUT_OF_MEMORY, "could not fuse a matmul");
-    fmatmul_params_of(node, form, f.p);
+    if (q)
+        *f.p = *(const pdsi_fmatmul_params *)node->params;
+    else
+        fmatmul_params_of(node, form, f.p);
     pds_status st = absorb_chain(r, i, &f.y, matmul_absorb, &f);
     if (st) {
         free(f.p);
         return st;
     }
-    const int32_t ins[3] = {f.x, f.w, f.bias}, outs[1] = {f.y};
+    const int32_t ins[5] = {f.x, f.w, f.bias, ints, step}, outs[1] = {f.y};
     g->values[f.y].producer = i;
-    st = reslot(r, &g->nodes[i], pdsi_opdef_at(PDSI_OP_PDSAFE_MATMUL), ins, 3, outs, 1, f.p);
+    st = reslot(r, &g->nodes[i], pdsi_opdef_at(PDSI_OP_PDSAFE_MATMUL), ins, 5, outs, 1, f.p);
     if (!st)
         st = count_users(r);
     return st;
@@ -1374,7 +1846,8 @@ pds_status pdsi_passes_run(pdsi_graph *g, pds_error *err)
         st = pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate the rewriter's tables");
         goto out;
     }
-    if ((st = remove_noops(&r)) || (st = fold_constants(&r)) || (st = fold_branches(&r)) ||
+    if ((st = remove_noops(&r)) || (st = quant_convs(&r)) || (st = fold_constants(&r)) ||
+        (st = fold_branches(&r)) ||
         (st = compact(&r)) ||
         (st = sink_residual_chains(&r)))
         goto out;

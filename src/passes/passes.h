@@ -7,6 +7,12 @@
  *
  *   - no-ops removed: inference-time dropout with factor 1, scale by 1 plus 0,
  *     assign; their readers read the input instead;
+ *   - QDQ convolutions and matmul_v2 (PaddleSlim's quantize_linear ->
+ *     dequantize_linear on the input, dequantize_linear of integer
+ *     weights) become pdsafe_conv / pdsafe_matmul in their int8 form
+ *     (ops/fused.h), and the remaining QDQ pairs one fake quantisation
+ *     each, before constants are folded; the backend decides whether a
+ *     product runs in integers;
  *   - constants folded: operators whose inputs are all parameters
  *     (fill_constant, shape of a fully static tensor, arithmetic on
  *     parameters) are run once and become parameters;

@@ -406,6 +406,9 @@ static pds_status finish_steps(builder *b, pdsi_plan *pl)
         st->n_out_t = bs->n_out;
         if (st->kind == PDSI_STEP_BACKEND && st->backend != &pdsi_backend_ref)
             pl->n_fast++;
+        if (st->kind == PDSI_STEP_BACKEND && st->backend && st->backend->step_int8 &&
+            st->backend->step_int8(st->impl))
+            pl->n_int8++;
         if (st->kind == PDSI_STEP_CONVERT)
             pl->n_convert++;
     }

@@ -73,6 +73,7 @@ typedef struct pdsi_plan {
     size_t naive_bytes;   /* every arena tensor in its own buffer */
     size_t scratch_bytes; /* backend scratch, shared by all steps */
     int32_t n_fast;       /* BACKEND steps of a backend other than ref */
+    int32_t n_int8;       /* of which int8 products (pdsi_backend.step_int8) */
     int32_t n_convert;
     uint64_t last_used;
     int team; /* the OpenMP team size its kernels were made for (0: any) */

@@ -132,7 +132,8 @@ static pds_status prepare(pdsi_model *m, pds_error *err)
               !(g->limits.flags & PDS_MODEL_REFERENCE_KERNELS);
     if (m->fast && (st = pdsi_passes_run(g, err)))
         return st;
-    pdsi_backend_opts opts = {.winograd = env.winograd, .precision = g->limits.precision};
+    pdsi_backend_opts opts = {.winograd = env.winograd, .precision = g->limits.precision,
+                              .int8 = !(g->limits.flags & PDS_MODEL_NO_INT8)};
     if ((st = pdsi_backend_set_make(&m->backends, m->fast, g, &opts, err)))
         return st;
     m->executor = pdsi_backend_set_needs_executor(&m->backends);

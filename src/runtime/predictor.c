@@ -770,6 +770,7 @@ void pdsi_predictor_stats(pdsi_predictor *p, pds_predictor_stats *s)
         s->fast_steps = (uint32_t)p->cur->n_fast;
         s->fast = p->cur->n_fast > 0;
         s->conversions = (uint32_t)p->cur->n_convert;
+        s->int8_steps = (uint32_t)p->cur->n_int8;
         s->arena_bytes = p->cur->arena_bytes;
         s->naive_bytes = p->cur->naive_bytes;
     }

@@ -62,6 +62,24 @@ bool pdsi_dnn_post_unary(dnnl_post_ops_t po, int kind, float a, float b, float c
     case PDSI_UNARY_ELU: alg = dnnl_eltwise_elu; alpha = a; break;
     case PDSI_UNARY_POW: alg = dnnl_eltwise_pow; alpha = 1.0f; beta = a; break;
     case PDSI_UNARY_LINEAR: alg = dnnl_eltwise_linear; alpha = a; beta = b; break;
+    case PDSI_UNARY_FAKE_QUANT: {
+        /* quantize_linear's q * inv(s) * x, rounded half to even (oneDNN's
+         * round), clamped to [-q - 1, q]; then dequantize_linear's step as
+         * one factor s / q (Paddle multiplies by s, then divides by q: at
+         * most one rounding apart), as pow(x, 1) times s / q: oneDNN 2.6's
+         * brgemm convolutions apply the first linear post-op's factors to
+         * every later linear one ([linear 0.5, linear 2] scales by 0.25). */
+        const float inv = a <= 1e-30f ? 1.0f / (a + 1e-6f) : 1.0f / a;
+        return b < 4194304.0f &&
+               dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_linear, b * inv, 0.0f) ==
+                   dnnl_success &&
+               dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_round, 0.0f, 0.0f) ==
+                   dnnl_success &&
+               dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip_v2, -b - 1.0f, b) ==
+                   dnnl_success &&
+               dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_pow, a / b, 1.0f) ==
+                   dnnl_success;
+    }
     default: return false;
     }
     return dnnl_post_ops_append_eltwise(po, 1.0f, alg, alpha, beta) == dnnl_success;

@@ -27,7 +27,7 @@ static pds_status model_create(const pdsi_graph *g, const pdsi_backend_opts *opt
 {
     pdsi_dnn_model *dm;
     pds_status st = pdsi_dnn_model_create(&dm, opts->winograd,
-                                          opts->precision == PDS_PRECISION_BF16, err);
+                                          opts->precision == PDS_PRECISION_BF16, opts->int8, err);
     if (st)
         return st;
     pdsi_dnn_model_configure(dm, g);
@@ -221,6 +221,11 @@ static int step_inplace_input(const pdsi_backend_step *s)
     return pdsi_dnn_step_inplace_input((const pdsi_dnn_step *)s);
 }
 
+static bool step_int8(const pdsi_backend_step *s)
+{
+    return pdsi_dnn_step_int8((const pdsi_dnn_step *)s);
+}
+
 static const char *step_impl(const pdsi_backend_step *s)
 {
     return pdsi_dnn_step_impl((const pdsi_dnn_step *)s);
@@ -269,6 +274,7 @@ const pdsi_backend pdsi_backend_onednn = {
     .step_temp_bytes = step_temp_bytes,
     .step_inplace_input = step_inplace_input,
     .step_impl = step_impl,
+    .step_int8 = step_int8,
     .stream_create = stream_create,
     .stream_free = stream_free,
 };

@@ -385,6 +385,152 @@ static pds_status deconv_as_matmul(const conv_cfg *c, pdsi_dnn_io *in, pdsi_dnn_
     return PDS_OK;
 }
 
+/* ---- int8 (QDQ) convolutions (dnn-impl.h, ops/fused.h) ------------------------- */
+
+/* quantize_linear's multiplier qmax * inv(s), inv as Paddle's inverse(). */
+static float quant_factor(float s, float qmax)
+{
+    return qmax * (s <= 1e-30f ? 1.0f / (s + 1e-6f) : 1.0f / s);
+}
+
+/* The int8 convolution's primitive: s8 source and weights, per-channel
+ * output scales alpha (M values), the fused post-ops; NULL when oneDNN
+ * declines it or would run it slowly. */
+static dnnl_primitive_desc_t qconv_pd(const conv_cfg *c, const dnnl_memory_desc_t *src8,
+                                      const dnnl_memory_desc_t *w8, const float *alpha)
+{
+    int n_res = 0;
+    dnnl_post_ops_t po = pdsi_dnn_post_ops(c->p->post, c->p->n_post, true, &n_res);
+    if (!po)
+        return NULL;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_convolution_desc_t cd;
+    if ((c->ir < 0 || n_res == 1) &&
+        dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference,
+                                                   dnnl_convolution_direct, src8, w8, NULL,
+                                                   &c->dst, c->strides, c->dil, c->pad_l,
+                                                   c->pad_r) == dnnl_success &&
+        (attr = pdsi_dnn_attr_make(po, NULL)) &&
+        dnnl_primitive_attr_set_output_scales(attr, c->geo.m, 1 << 1, alpha) == dnnl_success &&
+        dnnl_primitive_desc_create(&pd, &cd, attr, pdsi_dnn_engine(), NULL) != dnnl_success)
+        pd = NULL;
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    dnnl_post_ops_destroy(po);
+    if (pd && !pdsi_dnn_pd_is_fast(pd)) {
+        dnnl_primitive_desc_destroy(pd);
+        pd = NULL;
+    }
+    return pd;
+}
+
+/* The step: the input converted to int8 (scale fq), then either the int8
+ * convolution, or (fake quantisation) back to float32 (scale deq) and the
+ * float32 convolution. Takes pd. */
+static pds_status qconv_step(const conv_cfg *c, bool int8, dnnl_primitive_desc_t pd,
+                             const dnnl_memory_desc_t *src8, float fq, float deq,
+                             const dnnl_memory_desc_t *w_md, const void *wdata,
+                             const pdsi_dnn_io *in, pdsi_dnn_step **step, pds_error *err)
+{
+    pdsi_dnn_step *s = pdsi_dnn_step_new();
+    if (!s) {
+        dnnl_primitive_desc_destroy(pd);
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate a step");
+    }
+    size_t o8, of = 0;
+    pds_status st = pdsi_dnn_step_convert(s, &c->src, c->ix, 0, src8, fq, &o8, err);
+    if (!st && !int8)
+        st = pdsi_dnn_step_convert(s, src8, PDSI_BIND_TEMP, o8, &c->src, deq, &of, err);
+    if (!st) {
+        if (int8)
+            st = pdsi_dnn_step_arg_temp(s, DNNL_ARG_SRC, src8, o8, err);
+        else
+            st = pdsi_dnn_step_arg_temp(s, DNNL_ARG_SRC, &c->src, of, err);
+    }
+    if (!st)
+        st = pdsi_dnn_step_arg(s, DNNL_ARG_WEIGHTS, w_md, PDSI_BIND_CONST, wdata, err);
+    if (!st && !int8 && c->ib >= 0)
+        st = pdsi_dnn_step_arg(s, DNNL_ARG_BIAS, &c->bias, PDSI_BIND_CONST, in[c->ib].t->data,
+                               err);
+    if (!st)
+        st = pdsi_dnn_step_arg(s, DNNL_ARG_DST, &c->dst, PDSI_BIND_OUT0, NULL, err);
+    if (st) {
+        dnnl_primitive_desc_destroy(pd);
+        pdsi_dnn_step_free(s);
+        return st;
+    }
+    if ((st = pdsi_dnn_step_finish(s, pd, err))) {
+        pdsi_dnn_step_free(s);
+        return st;
+    }
+    s->int8 = int8;
+    *step = s;
+    return PDS_OK;
+}
+
+/* An int8 pdsafe_conv: NHWC, integers where the model runs int8 and there
+ * is no bias (oneDNN 2.6 adds an int8 convolution's bias before the output
+ * scale, which would round differently), float32 fake quantisation
+ * otherwise. Declines (ref then runs it) for transposed forms, qmax other
+ * than 127, or shapes oneDNN cannot run fast. */
+static pds_status conv_quant(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_node *node,
+                             pdsi_dnn_io *in, pdsi_dnn_io *out, int n_out, bool pack_only,
+                             pdsi_dnn_step **step, pds_error *err)
+{
+    conv_cfg c;
+    memset(&c, 0, sizeof c);
+    const pdsi_fconv_params *p = node->params;
+    int i8 = slot_io(node, 4), is = slot_io(node, 5);
+    if (!conv_tensors(node, in, out, n_out, &c) || !conv_padding(&c) || c.tr || i8 < 0 ||
+        is < 0 || !in[i8].param || !in[is].param || !in[is].t->data ||
+        p->quant.in_qmax != 127)
+        return PDS_OK;
+    c.lay = PDSI_LAYOUT_NHWC;
+    if (!conv_mds(&c))
+        return PDS_OK;
+    const float s = p->quant.in_scale, q = (float)p->quant.in_qmax;
+    const float fq = quant_factor(s, q), deq = s / q;
+    dnnl_memory_desc_t src8 = c.src, w8 = c.w_any, w8_plain = c.w_plain;
+    src8.data_type = dnnl_s8; /* descriptors count elements: only the type changes */
+    w8.data_type = dnnl_s8;
+    w8_plain.data_type = dnnl_s8;
+    bool int8 = pdsi_dnn_model_int8(dm) && c.ib < 0;
+    dnnl_primitive_desc_t pd = NULL;
+    if (int8) {
+        const float *st8 = in[is].t->data;
+        float *alpha = malloc(sizeof *alpha * (size_t)c.geo.m);
+        if (!alpha)
+            return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate output scales");
+        for (int64_t m = 0; m < c.geo.m; m++)
+            alpha[m] = deq * st8[m];
+        pd = qconv_pd(&c, &src8, &w8, alpha);
+        free(alpha);
+        int8 = pd != NULL;
+    }
+    if (!pd && !(pd = conv_pd(&c)))
+        return PDS_OK;
+    const dnnl_memory_desc_t *w_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    const void *wdata;
+    pds_status st = int8 ? pdsi_dnn_weights(dm, g, in[i8].value, &w8_plain, w_md, &wdata, err)
+                         : pdsi_dnn_weights(dm, g, in[c.iw].value, &c.w_plain, w_md, &wdata, err);
+    if (st || pack_only) {
+        if (!st)
+            pdsi_dnn_warm(pd);
+        dnnl_primitive_desc_destroy(pd);
+        return st;
+    }
+    if ((st = qconv_step(&c, int8, pd, &src8, fq, deq, w_md, wdata, in, step, err)) || !*step)
+        return st;
+    in[c.ix].want = c.lay;
+    if (c.ir >= 0) {
+        in[c.ir].want = c.lay;
+        (*step)->inplace = c.ir;
+    }
+    out[0].layout = c.lay;
+    return PDS_OK;
+}
+
 bool pdsi_dnn_wino_candidate(const void *fconv_params, const pdsi_tensor *w)
 {
     const pdsi_fconv_params *p = fconv_params;
@@ -402,6 +548,8 @@ pds_status pdsi_dnn_conv(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_nod
     (void)n_in;
     conv_cfg c;
     memset(&c, 0, sizeof c);
+    if (((const pdsi_fconv_params *)node->params)->quant.on)
+        return conv_quant(dm, g, node, in, out, n_out, pack_only, step, err);
     if (!conv_tensors(node, in, out, n_out, &c) || !conv_padding(&c))
         return PDS_OK;
     if (c.tr) {

@@ -46,6 +46,7 @@ struct pdsi_dnn_step {
     size_t temp;          /* bytes of intermediates */
     int inplace;          /* input sharing output 0's storage, or -1 */
     void *owned;          /* constants the step made (an expanded bias), freed with it */
+    bool int8;            /* runs an int8 product */
     char impl[48];
 };
 
@@ -138,6 +139,29 @@ void pdsi_dnn_md_bf16(dnnl_memory_desc_t *out, const dnnl_memory_desc_t *f32md);
 pds_status pdsi_dnn_step_to_bf16(pdsi_dnn_step *s, const dnnl_memory_desc_t *f32md, int bind,
                                  const dnnl_memory_desc_t *bf16md, size_t *offset,
                                  pds_error *err);
+
+/* ---- int8 (QDQ convolutions, ops/fused.h) ----
+ * An int8 convolution is a step of two parts: a scaled conversion of the
+ * float32 input into int8 (oneDNN rounds half to even and saturates to
+ * [-128, 127]: quantize_linear with qmax 127), then the convolution with s8
+ * source and weights (packed once per model), s32 accumulation, per-channel
+ * output scales, post-ops and float32 output. Where int8 is off (no VNNI,
+ * PDS_MODEL_NO_INT8) the same step runs the fake quantisation in float32:
+ * to int8 and back, then the float32 convolution. */
+
+/* True if oneDNN's int8 products are exact on this CPU (VNNI). */
+bool pdsi_dnn_int8_native(void);
+
+/* True if the model runs its QDQ convolutions in integers. */
+bool pdsi_dnn_model_int8(const pdsi_dnn_model *dm);
+
+/* Adds a part converting `from` (input `bind`, or PDSI_BIND_TEMP at from_off)
+ * into a new intermediate described by `to`, times scale (oneDNN's reorder:
+ * rounding half to even and saturation for integer types); *offset is where
+ * it lives among the step's intermediates. */
+pds_status pdsi_dnn_step_convert(pdsi_dnn_step *s, const dnnl_memory_desc_t *from, int bind,
+                                 size_t from_off, const dnnl_memory_desc_t *to, float scale,
+                                 size_t *offset, pds_error *err);
 
 /* A convolution Winograd F(2,3) can run: 3x3, stride 1, undilated,
  * ungrouped, explicit padding, forward, channels multiples of 16, at least 64. */

@@ -239,6 +239,11 @@ int pdsi_dnn_step_inplace_input(const pdsi_dnn_step *s)
     return s ? s->inplace : -1;
 }
 
+bool pdsi_dnn_step_int8(const pdsi_dnn_step *s)
+{
+    return s->int8;
+}
+
 const char *pdsi_dnn_step_impl(const pdsi_dnn_step *s)
 {
     return s ? s->impl : "";
@@ -331,6 +336,43 @@ pds_status pdsi_dnn_step_to_bf16(pdsi_dnn_step *s, const dnnl_memory_desc_t *f32
     return st;
 }
 
+pds_status pdsi_dnn_step_convert(pdsi_dnn_step *s, const dnnl_memory_desc_t *from, int bind,
+                                 size_t from_off, const dnnl_memory_desc_t *to, float scale,
+                                 size_t *offset, pds_error *err)
+{
+    *offset = pdsi_dnn_step_temp(s, dnnl_memory_desc_get_size(to));
+    dnnl_primitive_attr_t attr = pdsi_dnn_attr_make(NULL, &scale);
+    if (!attr)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not make a oneDNN attribute");
+    dnnl_primitive_desc_t pd;
+    dnnl_status_t ds = dnnl_reorder_primitive_desc_create(&pd, from, pdsi_dnn_engine(), to,
+                                                          pdsi_dnn_engine(), attr);
+    dnnl_primitive_attr_destroy(attr);
+    if (ds != dnnl_success)
+        return pdsi_dnn_fail(err, ds, "create a scaled conversion");
+    pds_status st;
+    if ((st = add_arg(s, DNNL_ARG_FROM, from, bind, NULL, from_off, err)) ||
+        (st = add_arg(s, DNNL_ARG_TO, to, PDSI_BIND_TEMP, NULL, *offset, err))) {
+        dnnl_primitive_desc_destroy(pd);
+        return st;
+    }
+    st = pdsi_dnn_step_finish(s, pd, err);
+    s->impl[0] = '\0'; /* named by the convolution that follows */
+    return st;
+}
+
+/* ---- int8 ------------------------------------------------------------------- */
+
+bool pdsi_dnn_int8_native(void)
+{
+    /* VNNI multiplies u8 by s8 into s32 exactly; without it oneDNN's int8
+     * kernels add pairs of products in 16 bits, which can saturate. */
+    unsigned isa = (unsigned)dnnl_get_effective_cpu_isa();
+    return (isa & (unsigned)dnnl_cpu_isa_avx512_core_vnni) ==
+               (unsigned)dnnl_cpu_isa_avx512_core_vnni ||
+           (isa & (unsigned)dnnl_cpu_isa_avx2_vnni) == (unsigned)dnnl_cpu_isa_avx2_vnni;
+}
+
 /* The CPU's instruction set as oneDNN uses it, for messages. */
 static const char *isa_name(dnnl_cpu_isa_t isa)
 {
@@ -386,6 +428,7 @@ struct pdsi_dnn_model {
     size_t bytes;
     bool winograd; /* Winograd allowed (PDSAFE_WINOGRAD=1) */
     bool bf16;     /* PDS_PRECISION_BF16 */
+    bool int8;     /* QDQ convolutions run in integers (VNNI, not PDS_MODEL_NO_INT8) */
     bool blocked;  /* nChw16c + Winograd mode (pdsi_dnn_model_configure) */
     /* Load-time packing runs on every CPU, each reorder outside mu (ResNet50's
      * load: 135 -> 110 ms on 2 CPUs). A parameter whose plain data a reorder
@@ -398,6 +441,11 @@ struct pdsi_dnn_model {
 bool pdsi_dnn_model_blocked(const pdsi_dnn_model *dm)
 {
     return dm && dm->blocked;
+}
+
+bool pdsi_dnn_model_int8(const pdsi_dnn_model *dm)
+{
+    return dm && dm->int8;
 }
 
 bool pdsi_dnn_model_bf16(const pdsi_dnn_model *dm)
@@ -429,7 +477,8 @@ void pdsi_dnn_model_configure(pdsi_dnn_model *dm, const pdsi_graph *g)
     dm->blocked = dm->winograd && wino >= 4 && wino * 8 >= dense;
 }
 
-pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, bool bf16, pds_error *err)
+pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, bool bf16, bool int8,
+                                 pds_error *err)
 {
     *out = NULL;
     pds_status st = bf16 ? check_bf16(err) : PDS_OK;
@@ -445,6 +494,7 @@ pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, bool bf16,
     }
     (*out)->winograd = winograd;
     (*out)->bf16 = bf16;
+    (*out)->int8 = int8 && pdsi_dnn_int8_native();
     return PDS_OK;
 }
 

@@ -43,7 +43,8 @@ typedef struct pdsi_dnn_stream pdsi_dnn_stream;
  * PDS_ERR_INVALID_ARGUMENT, saying what the CPU lacks, unless oneDNN runs
  * bf16 natively here (AVX512_BF16 or AMX: never its emulation on plain
  * AVX-512, which is slower than float32). */
-pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, bool bf16, pds_error *err);
+pds_status pdsi_dnn_model_create(pdsi_dnn_model **out, bool winograd, bool bf16, bool int8,
+                                 pds_error *err);
 void pdsi_dnn_model_free(pdsi_dnn_model *dm);
 /* Bytes held by packed weights (for statistics). */
 size_t pdsi_dnn_model_packed_bytes(pdsi_dnn_model *dm);
@@ -97,6 +98,8 @@ size_t pdsi_dnn_step_temp_bytes(const pdsi_dnn_step *s);
 int pdsi_dnn_step_inplace_input(const pdsi_dnn_step *s);
 /* oneDNN's implementation name ("brgconv:avx512_core"); static storage. */
 const char *pdsi_dnn_step_impl(const pdsi_dnn_step *s);
+/* True if the step runs an int8 product. */
+bool pdsi_dnn_step_int8(const pdsi_dnn_step *s);
 void pdsi_dnn_step_free(pdsi_dnn_step *s);
 
 #endif

@@ -32,10 +32,63 @@ static pds_status finish(pdsi_dnn_step *s, dnnl_primitive_desc_t pd, pdsi_dnn_st
     return PDS_OK;
 }
 
+/* A QDQ pair with qmax 127 (PDSI_UNARY_FAKE_QUANT): two reorders, into s8
+ * with quantize_linear's factor (oneDNN rounds half to even and saturates to
+ * [-128, 127], Paddle's clamp) and back with the step s / 127. oneDNN 2.6's
+ * eltwise primitive takes no post-ops fast, so the chain the convolutions
+ * fuse (attr.c) would run slowly here. */
+static pds_status fake_quant_step(const pdsi_unary_params *u, pdsi_dnn_io *in, pdsi_dnn_io *out,
+                                  pdsi_dnn_step **step, pds_error *err)
+{
+    const pdsi_tensor *x = in[0].t;
+    if (x->dtype != PDS_FLOAT32 || u->b != 127.0f || !(u->a > 1e-30f))
+        return PDS_OK;
+    uint8_t lay = usable(x, in[0].layout);
+    dnnl_memory_desc_t md, md8;
+    if (pdsi_dnn_md(&md, x->dims, x->rank, lay) != dnnl_success)
+        return PDS_OK;
+    md8 = md;
+    md8.data_type = dnnl_s8; /* descriptors count elements: only the type changes */
+    const float f = u->b * (1.0f / u->a), back = u->a / u->b;
+    dnnl_primitive_attr_t attr = pdsi_dnn_attr_make(NULL, &back);
+    dnnl_primitive_desc_t pd = NULL;
+    if (!attr || dnnl_reorder_primitive_desc_create(&pd, &md8, pdsi_dnn_engine(), &md,
+                                                    pdsi_dnn_engine(), attr) != dnnl_success)
+        pd = NULL;
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    if (!pd)
+        return PDS_OK;
+    pdsi_dnn_step *s = pdsi_dnn_step_new();
+    size_t o8;
+    pds_status st = s ? pdsi_dnn_step_convert(s, &md, 0, 0, &md8, f, &o8, err)
+                      : pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate a step");
+    if (!st)
+        st = pdsi_dnn_step_arg_temp(s, DNNL_ARG_FROM, &md8, o8, err);
+    if (!st)
+        st = pdsi_dnn_step_arg(s, DNNL_ARG_TO, &md, PDSI_BIND_OUT0, NULL, err);
+    if (st) {
+        dnnl_primitive_desc_destroy(pd);
+        pdsi_dnn_step_free(s);
+        return st;
+    }
+    if ((st = pdsi_dnn_step_finish(s, pd, err))) {
+        pdsi_dnn_step_free(s);
+        return st;
+    }
+    in[0].want = lay;
+    out[0].layout = lay;
+    *step = s;
+    return PDS_OK;
+}
+
 pds_status pdsi_dnn_unary(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out,
                           int n_out, pdsi_dnn_step **step, pds_error *err)
 {
     *step = NULL;
+    if ((node->def->flags & PDSI_OPF_POST_OP) && n_in == 1 && n_out == 1 &&
+        ((const pdsi_unary_params *)node->params)->kind == PDSI_UNARY_FAKE_QUANT)
+        return fake_quant_step(node->params, in, out, step, err);
     float alpha = 0.0f, beta = 0.0f;
     dnnl_alg_kind_t alg;
     if (node->def->flags & PDSI_OPF_POST_OP) {

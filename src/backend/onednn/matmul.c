@@ -9,6 +9,7 @@
  */
 #include "backend/onednn/dnn.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops/fused.h"
@@ -158,12 +159,156 @@ static pds_status mm_step_bf16(dnnl_primitive_desc_t pd, const mm_mds *d, const 
     return PDS_OK;
 }
 
+/* ---- the int8 form (QDQ, ops/fused.h) ------------------------------------------- */
+
+/* The product's post-ops for the int8 form: the bias as a binary add first
+ * (oneDNN 2.6 adds an int8 product's own bias before the output scale),
+ * then the activations. NULL when one has no oneDNN form. */
+static dnnl_post_ops_t mmq_post_ops(const pdsi_fmatmul_params *p, const mm_mds *d, bool bias)
+{
+    dnnl_post_ops_t po;
+    if (dnnl_post_ops_create(&po) != dnnl_success)
+        return NULL;
+    bool ok = !bias || dnnl_post_ops_append_binary(po, dnnl_binary_add, &d->bias) == dnnl_success;
+    for (int i = 0; ok && i < p->n_post; i++) {
+        const pdsi_unary_params *u = &p->post[i].unary;
+        ok = !p->post[i].residual && pdsi_dnn_post_unary(po, u->kind, u->a, u->b, u->c);
+    }
+    if (!ok) {
+        dnnl_post_ops_destroy(po);
+        return NULL;
+    }
+    return po;
+}
+
+/* The s8 x s8 product with per-column output scales alpha; NULL when oneDNN
+ * declines it or would run it slowly. */
+static dnnl_primitive_desc_t mmq_pd(const pdsi_fmatmul_params *p, const mm_mds *d, bool bias,
+                                    const dnnl_memory_desc_t *x8, const dnnl_memory_desc_t *y8,
+                                    const float *alpha, int64_t n)
+{
+    dnnl_post_ops_t po = mmq_post_ops(p, d, bias);
+    if (!po)
+        return NULL;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_matmul_desc_t md;
+    if (dnnl_matmul_desc_init(&md, x8, y8, NULL, &d->out) == dnnl_success &&
+        (attr = pdsi_dnn_attr_make(po, NULL)) &&
+        dnnl_primitive_attr_set_output_scales(attr, n, 1 << (d->out.ndims - 1), alpha) ==
+            dnnl_success &&
+        dnnl_primitive_desc_create(&pd, &md, attr, pdsi_dnn_engine(), NULL) != dnnl_success)
+        pd = NULL;
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    dnnl_post_ops_destroy(po);
+    if (pd && !pdsi_dnn_pd_is_fast(pd)) {
+        dnnl_primitive_desc_destroy(pd);
+        pd = NULL;
+    }
+    return pd;
+}
+
+/* An int8 pdsafe_matmul: X converted to s8 (quantize_linear's factor fq),
+ * then the s8 product where the model runs int8, else back to float32
+ * (deq) and the float32 product: the fake quantisation. */
+static pds_status mm_quant(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_node *node,
+                           pdsi_dnn_io *in, pdsi_dnn_io *out, int n_out, bool pack_only,
+                           pdsi_dnn_step **step, pds_error *err)
+{
+    const pdsi_fmatmul_params *p = node->params;
+    int ib = node->in_off[3] > node->in_off[2] ? node->in_off[2] : -1;
+    int i8 = node->in_off[4] > node->in_off[3] ? node->in_off[3] : -1;
+    int is = node->in_off[5] > node->in_off[4] ? node->in_off[4] : -1;
+    if (n_out != 1 || i8 < 0 || is < 0 || !in[1].param || !in[i8].param || !in[is].param ||
+        !in[is].t->data || (ib >= 0 && !in[ib].param) || p->quant.in_qmax != 127)
+        return PDS_OK;
+    const pdsi_tensor *x = in[0].t, *y = in[1].t;
+    if (x->dtype != PDS_FLOAT32 || x->rank < 2 || y->rank != 2)
+        return PDS_OK;
+    pdsi_matmul_plan mp;
+    bool tx, ty;
+    mm_mds d;
+    memset(&d, 0, sizeof d);
+    if (!mm_shape(p, x, y, ib >= 0 ? in[ib].t : NULL, &mp, &tx, &ty) || tx || ty ||
+        !mm_descs(&mp, false, false, ib >= 0, true, &d))
+        return PDS_OK;
+    const float s = p->quant.in_scale, q = (float)p->quant.in_qmax;
+    const float fq = q * (s <= 1e-30f ? 1.0f / (s + 1e-6f) : 1.0f / s), deq = s / q;
+    dnnl_memory_desc_t x8 = d.x, y8 = d.y_any, y8_plain = d.y;
+    x8.data_type = dnnl_s8; /* descriptors count elements: only the type changes */
+    y8.data_type = dnnl_s8;
+    y8_plain.data_type = dnnl_s8;
+    bool int8 = pdsi_dnn_model_int8(dm);
+    dnnl_primitive_desc_t pd = NULL;
+    if (int8) {
+        const float *ys = in[is].t->data;
+        float *alpha = malloc(sizeof *alpha * (size_t)mp.N);
+        if (!alpha)
+            return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate output scales");
+        for (int64_t k = 0; k < mp.N; k++)
+            alpha[k] = deq * ys[k] * p->mm.alpha;
+        pd = mmq_pd(p, &d, ib >= 0, &x8, &y8, alpha, mp.N);
+        free(alpha);
+        int8 = pd != NULL;
+    }
+    if (!pd && !(pd = mm_pd(p, &d, ib >= 0)))
+        return PDS_OK;
+    const dnnl_memory_desc_t *w_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    const void *wdata;
+    pds_status st = int8 ? pdsi_dnn_weights(dm, g, in[i8].value, &y8_plain, w_md, &wdata, err)
+                         : pdsi_dnn_weights(dm, g, in[1].value, &d.y, w_md, &wdata, err);
+    if (st || pack_only) {
+        if (!st)
+            pdsi_dnn_warm(pd);
+        dnnl_primitive_desc_destroy(pd);
+        return st;
+    }
+    pdsi_dnn_step *sp = pdsi_dnn_step_new();
+    if (!sp) {
+        dnnl_primitive_desc_destroy(pd);
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate a step");
+    }
+    size_t o8, of = 0;
+    st = pdsi_dnn_step_convert(sp, &d.x, 0, 0, &x8, fq, &o8, err);
+    if (!st && !int8)
+        st = pdsi_dnn_step_convert(sp, &x8, PDSI_BIND_TEMP, o8, &d.x, deq, &of, err);
+    if (!st)
+        st = int8 ? pdsi_dnn_step_arg_temp(sp, DNNL_ARG_SRC, &x8, o8, err)
+                  : pdsi_dnn_step_arg_temp(sp, DNNL_ARG_SRC, &d.x, of, err);
+    if (!st)
+        st = pdsi_dnn_step_arg(sp, DNNL_ARG_WEIGHTS, w_md, PDSI_BIND_CONST, wdata, err);
+    if (!st && ib >= 0)
+        st = pdsi_dnn_step_arg(sp, int8 ? (DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1)
+                                         : DNNL_ARG_BIAS,
+                               &d.bias, PDSI_BIND_CONST, in[ib].t->data, err);
+    if (!st)
+        st = pdsi_dnn_step_arg(sp, DNNL_ARG_DST, &d.out, PDSI_BIND_OUT0, NULL, err);
+    if (st) {
+        dnnl_primitive_desc_destroy(pd);
+        pdsi_dnn_step_free(sp);
+        return st;
+    }
+    if ((st = pdsi_dnn_step_finish(sp, pd, err))) {
+        pdsi_dnn_step_free(sp);
+        return st;
+    }
+    sp->int8 = int8;
+    for (int k = 0; k < node->in_off[node->n_in_slots]; k++)
+        in[k].want = PDSI_LAYOUT_PLAIN;
+    out[0].layout = PDSI_LAYOUT_PLAIN;
+    *step = sp;
+    return PDS_OK;
+}
+
 pds_status pdsi_dnn_matmul(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_node *node,
                            pdsi_dnn_io *in, int n_in, pdsi_dnn_io *out, int n_out, bool pack_only,
                            pdsi_dnn_step **step, pds_error *err)
 {
     *step = NULL;
     const pdsi_fmatmul_params *p = node->params;
+    if (p->quant.on)
+        return mm_quant(dm, g, node, in, out, n_out, pack_only, step, err);
     int ib = node->in_off[3] > node->in_off[2] ? node->in_off[2] : -1;
     if (n_out != 1 || n_in < 2 || (ib >= 0 && !in[ib].param) || (pack_only && !in[1].param))
         return PDS_OK;

@@ -45,9 +45,15 @@ static bool any_layout_ref(const pdsi_node *node, const pdsi_backend_io *in)
 {
     if (node->def->flags & PDSI_OPF_UNARY)
         return true;
+    int n_in = node->in_off[node->n_in_slots];
+    if (node->def->flags & PDSI_OPF_ELEMENTWISE_SCALARS) {
+        for (int k = 1; k < n_in; k++)
+            if (pdsi_tensor_numel(in[k].t) != 1)
+                return false;
+        return true;
+    }
     if (!(node->def->flags & PDSI_OPF_BINARY))
         return false;
-    int n_in = node->in_off[node->n_in_slots];
     if (n_in != 2)
         return false;
     const pdsi_tensor *x = in[0].t, *y = in[1].t;

@@ -212,6 +212,9 @@ pds_status pdsi_ref_unary(const void *params, const pdsi_slot *in, const pdsi_sl
         for (int64_t i = 0; i < n; i++)
             o[i] = a * x[i] + b;
         break;
+    case PDSI_UNARY_FAKE_QUANT:
+        pdsi_ref_fake_quant(x, o, n, a, b);
+        break;
     default:
         return pdsi_fail(err, PDS_ERR_INTERNAL, "unary kernel: unknown kind %d", (int)p->kind);
     }

@@ -23,10 +23,38 @@ static pds_status apply_unary(const pdsi_post_op *post, int from, int to, pdsi_t
     return PDS_OK;
 }
 
+static pds_status fused_conv(const pdsi_fconv_params *p, const pdsi_slot *in,
+                             const pdsi_slot *out, pdsi_exec *ex, pds_error *err);
+
+/* The int8 form (ops/fused.h): Input fake-quantised into a copy, then the
+ * float convolution with the dequantised Filter, as the quantize_linear,
+ * dequantize_linear and conv2d kernels compute them one after the other. */
 pds_status pdsi_fused_conv_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                                pdsi_exec *ex, pds_error *err)
 {
     const pdsi_fconv_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    if (!p->quant.on)
+        return fused_conv(p, in, out, ex, err);
+    if (!x || x->dtype != PDS_FLOAT32)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "int8 convolution: Input is not float32");
+    pdsi_tensor xq = {0};
+    pdsi_tensor_set_shape(&xq, PDS_FLOAT32, x->rank, x->dims);
+    if (!pdsi_tensor_reserve(&xq))
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "int8 convolution: could not allocate %zu "
+                         "bytes for the quantised input", pdsi_tensor_bytes(&xq));
+    pdsi_ref_fake_quant(x->data, xq.data, pdsi_tensor_numel(x), p->quant.in_scale,
+                        (float)p->quant.in_qmax);
+    pdsi_tensor *xp[1] = {&xq};
+    pdsi_slot qin[4] = {{xp, 1}, in[1], in[2], in[3]};
+    pds_status st = fused_conv(p, qin, out, ex, err);
+    pdsi_tensor_release(&xq);
+    return st;
+}
+
+static pds_status fused_conv(const pdsi_fconv_params *p, const pdsi_slot *in,
+                             const pdsi_slot *out, pdsi_exec *ex, pds_error *err)
+{
     pdsi_slot plain_in[4] = {in[0], in[1], in[2], {NULL, 0}};
     pdsi_tensor *o = pdsi_slot_get(&out[0]);
     const pdsi_tensor *res = pdsi_slot_get(&in[3]);
@@ -70,10 +98,36 @@ pds_status pdsi_fused_conv_ref(const void *params, const pdsi_slot *in, const pd
     return st ? st : apply_unary(p->post, r + 1, p->n_post, o, ex, err);
 }
 
+static pds_status fused_matmul(const pdsi_fmatmul_params *p, const pdsi_slot *in,
+                               const pdsi_slot *out, pdsi_exec *ex, pds_error *err);
+
+/* The int8 form: X fake-quantised into a copy, then the float product. */
 pds_status pdsi_fused_matmul_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                                  pdsi_exec *ex, pds_error *err)
 {
     const pdsi_fmatmul_params *p = params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    if (!p->quant.on)
+        return fused_matmul(p, in, out, ex, err);
+    if (!x || x->dtype != PDS_FLOAT32)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "int8 matmul: X is not float32");
+    pdsi_tensor xq = {0};
+    pdsi_tensor_set_shape(&xq, PDS_FLOAT32, x->rank, x->dims);
+    if (!pdsi_tensor_reserve(&xq))
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "int8 matmul: could not allocate %zu "
+                         "bytes for the quantised input", pdsi_tensor_bytes(&xq));
+    pdsi_ref_fake_quant(x->data, xq.data, pdsi_tensor_numel(x), p->quant.in_scale,
+                        (float)p->quant.in_qmax);
+    pdsi_tensor *xp[1] = {&xq};
+    pdsi_slot qin[3] = {{xp, 1}, in[1], in[2]};
+    pds_status st = fused_matmul(p, qin, out, ex, err);
+    pdsi_tensor_release(&xq);
+    return st;
+}
+
+static pds_status fused_matmul(const pdsi_fmatmul_params *p, const pdsi_slot *in,
+                               const pdsi_slot *out, pdsi_exec *ex, pds_error *err)
+{
     /* fc's W is [K, N]: its flattening at 1 is mul's. */
     pds_status st = p->form == PDSI_FMATMUL_V2 ? pdsi_ref_matmul(&p->mm, in, out, ex, err)
                                                : pdsi_ref_mul(&p->flat, in, out, ex, err);

@@ -39,7 +39,21 @@ static float round_even(float v)
 static void quant_run(const float *x, float *y, int64_t n, float s, float q, int round_type)
 {
     const float inv = inv_scale(s), f = q * inv;
-    if (round_type == 0) {
+    if (round_type == 0 && q < 4194304.0f) {
+        /* Clamping to the integer bounds first and rounding after gives the
+         * same value (rounding is monotonic and the bounds are integers;
+         * NaN stays NaN, infinities become the bounds), and leaves every
+         * value below 2^22, where the addition of 1.5 * 2^23 rounds without
+         * a branch: a loop the compiler vectorises (QAT MobileNetV2: 90
+         * quantize_linear per run). */
+        const float big = 12582912.0f, lo = -q - 1.0f;
+        for (int64_t i = 0; i < n; i++) {
+            float v = f * x[i];
+            v = v > q ? q : v;
+            v = v < lo ? lo : v;
+            y[i] = copysignf((v + big) - big, v);
+        }
+    } else if (round_type == 0) {
         for (int64_t i = 0; i < n; i++) {
             float v = round_even(f * x[i]);
             v = v > q ? q : v;
@@ -59,6 +73,22 @@ static void dequant_run(const float *x, float *y, int64_t n, float s, float q)
 {
     for (int64_t i = 0; i < n; i++)
         y[i] = x[i] * s / q;
+}
+
+void pdsi_ref_quantize(const float *x, float *y, int64_t n, float s, float q)
+{
+    quant_run(x, y, n, s, q, 0);
+}
+
+void pdsi_ref_dequantize(const float *x, float *y, int64_t n, float s, float q)
+{
+    dequant_run(x, y, n, s, q);
+}
+
+void pdsi_ref_fake_quant(const float *x, float *y, int64_t n, float s, float q)
+{
+    quant_run(x, y, n, s, q, 0);
+    dequant_run(y, y, n, s, q);
 }
 
 pds_status pdsi_quant_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,

@@ -244,6 +244,12 @@ pds_status pdsi_matrix_nms_ref(const void *params, const pdsi_slot *in, const pd
  * InState unread); out: Y. */
 pds_status pdsi_quant_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                           pdsi_exec *ex, pds_error *err);
+/* quantize_linear (round half to even, per tensor, scale s, qmax q) then
+ * dequantize_linear of x into y, with their kernels' arithmetic; y may be x. */
+void pdsi_ref_fake_quant(const float *x, float *y, int64_t n, float s, float q);
+/* Each half alone: quantize_linear (round half to even) and dequantize_linear. */
+void pdsi_ref_quantize(const float *x, float *y, int64_t n, float s, float q);
+void pdsi_ref_dequantize(const float *x, float *y, int64_t n, float s, float q);
 
 /* ---- control (ops/control.h) ------------------------------------------ */
 /* select_input. in: X (list), Mask; out: Out, a copy of X[Mask]. */
