@@ -148,9 +148,9 @@ static void check_no_bf16_message(const pds_error *err)
     }
     char want[512];
     snprintf(want, sizeof want,
-             "precision bf16: this CPU has no native bf16 arithmetic (oneDNN runs %s here; bf16 "
-             "needs AVX512_BF16 or AMX-BF16, and DNNL_MAX_CPU_ISA, when set, caps what oneDNN "
-             "uses); load with PDS_PRECISION_FP32",
+             "backend onednn: precision bf16: this CPU has no native bf16 arithmetic (oneDNN "
+             "runs %s here; bf16 needs AVX512_BF16 or AMX-BF16, and DNNL_MAX_CPU_ISA, when set, "
+             "caps what oneDNN uses); load with PDS_PRECISION_FP32",
              name);
     CHECK_STR_EQ(err->message, want);
 #else
