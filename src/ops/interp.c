@@ -41,6 +41,24 @@ static pds_status read_int_scalar(const pdsi_tensor *t, const char *what, int id
     return PDS_OK;
 }
 
+/* The Scale input: float32 (or float64), shaped `want` ("[1]", "[1] or
+ * [2]"): at most rank 1 and not empty; *numel its element count. */
+static pds_status check_scale_input(const pdsi_tensor *scale, const char *want, int64_t *numel,
+                                    pds_error *err)
+{
+    char b[160];
+    *numel = 1;
+    for (int i = 0; i < scale->rank; i++)
+        *numel *= scale->dims[i];
+    if (scale->dtype != PDS_FLOAT32 && scale->dtype != PDS_FLOAT64)
+        return pdsi_fail(err, PDS_ERR_DTYPE, "input 'Scale' is %s, expected float32",
+                         pds_dtype_name(scale->dtype));
+    if (*numel < 1 || scale->rank > 1)
+        return pdsi_fail(err, PDS_ERR_SHAPE, "input 'Scale' has shape %s, expected %s",
+                         pdsi_dims_str(scale->dims, scale->rank, b, sizeof b), want);
+    return PDS_OK;
+}
+
 /* Paddle's AreaPixelComputeScale. Every ratio it yields for a consistent size
  * is at most `in`; only a scale that disagrees with an OutSize can exceed it
  * (Paddle then reads out of bounds), so capping there changes nothing else and
@@ -94,16 +112,9 @@ pds_status pdsi_interp_resolve(const pdsi_interp_params *p, const pdsi_tensor *x
         source = "input 'SizeTensor'";
     } else {
         if (scale) {
-            int64_t numel = 1;
-            for (int i = 0; i < scale->rank; i++)
-                numel *= scale->dims[i];
-            if (scale->dtype != PDS_FLOAT32 && scale->dtype != PDS_FLOAT64)
-                return pdsi_fail(err, PDS_ERR_DTYPE, "input 'Scale' is %s, expected float32",
-                                 pds_dtype_name(scale->dtype));
-            if (numel < 1 || scale->rank > 1)
-                return pdsi_fail(err, PDS_ERR_SHAPE,
-                                 "input 'Scale' has shape %s, expected [1] or [2]",
-                                 pdsi_dims_str(scale->dims, scale->rank, b, sizeof b));
+            int64_t numel;
+            if ((st = check_scale_input(scale, "[1] or [2]", &numel, err)))
+                return st;
             sh = pdsi_tensor_get_f64(scale, 0);
             sw = numel > 1 ? pdsi_tensor_get_f64(scale, 1) : sh;
             if (!(sh > 0 && sh < INFINITY && sw > 0 && sw < INFINITY))
@@ -203,15 +214,9 @@ pds_status pdsi_interp1d_resolve(const pdsi_interp_params *p, const pdsi_tensor 
         source = "input 'SizeTensor'";
     } else {
         if (scale) {
-            int64_t numel = 1;
-            for (int i = 0; i < scale->rank; i++)
-                numel *= scale->dims[i];
-            if (scale->dtype != PDS_FLOAT32 && scale->dtype != PDS_FLOAT64)
-                return pdsi_fail(err, PDS_ERR_DTYPE, "input 'Scale' is %s, expected float32",
-                                 pds_dtype_name(scale->dtype));
-            if (numel < 1 || scale->rank > 1)
-                return pdsi_fail(err, PDS_ERR_SHAPE, "input 'Scale' has shape %s, expected [1]",
-                                 pdsi_dims_str(scale->dims, scale->rank, b, sizeof b));
+            int64_t numel;
+            if ((st = check_scale_input(scale, "[1]", &numel, err)))
+                return st;
             sw = (float)pdsi_tensor_get_f64(scale, 0); /* Paddle reads it as float */
             if (!(sw > 0 && sw < INFINITY))
                 return pdsi_fail(err, PDS_ERR_SHAPE,

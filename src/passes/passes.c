@@ -1103,6 +1103,29 @@ static pds_status drop_unread(rewriter *r, int32_t i, const char *out)
 }
 
 /* A conv2d / depthwise_conv2d between QDQ pairs becomes an int8 pdsafe_conv. */
+/* Declares the int8 form's three filters as parameters named after the
+ * filter (deq<name>, int8_<name>, step<name>): the dequantised filter and
+ * its integers of the given rank, and the [M] steps. Takes f's buffers and
+ * frees f, on success or not. */
+static pds_status qdq_filter_params(rewriter *r, qdq_filter *f, int rank, int32_t *deq,
+                                    int32_t *ints, int32_t *step)
+{
+    const char *base = r->g->values[f->w].name;
+    const int64_t md[1] = {f->M};
+    pds_status st = new_param(r, base, "deq", rank, f->dims, f->deq, f->deq_cap, deq);
+    f->deq = NULL;
+    if (!st) {
+        st = new_param_of(r, base, "int8_", PDS_INT8, rank, f->dims, f->ints, f->ints_cap, ints);
+        f->ints = NULL;
+    }
+    if (!st) {
+        st = new_param(r, base, "step", 1, md, f->step, f->step_cap, step);
+        f->step = NULL;
+    }
+    qdq_filter_free(f);
+    return st;
+}
+
 static pds_status quant_conv(rewriter *r, int32_t i)
 {
     pdsi_graph *g = r->g;
@@ -1127,20 +1150,8 @@ static pds_status quant_conv(rewriter *r, int32_t i)
     }
     p->conv = *(const pdsi_conv_params *)node->params;
     p->quant = (pdsi_conv_quant){.on = 1, .in_qmax = 127, .in_scale = a.s};
-    const char *base = g->values[f.w].name;
-    const int64_t md[1] = {f.M};
     int32_t deq, ints, step;
-    pds_status st = new_param(r, base, "deq", 4, f.dims, f.deq, f.deq_cap, &deq);
-    f.deq = NULL;
-    if (!st) {
-        st = new_param_of(r, base, "int8_", PDS_INT8, 4, f.dims, f.ints, f.ints_cap, &ints);
-        f.ints = NULL;
-    }
-    if (!st) {
-        st = new_param(r, base, "step", 1, md, f.step, f.step_cap, &step);
-        f.step = NULL;
-    }
-    qdq_filter_free(&f);
+    pds_status st = qdq_filter_params(r, &f, 4, &deq, &ints, &step);
     if (st) {
         free(p);
         return st;
@@ -1250,20 +1261,8 @@ static pds_status quant_matmul(rewriter *r, int32_t i)
     p->form = PDSI_FMATMUL_V2;
     p->mm = *mm;
     p->quant = (pdsi_conv_quant){.on = 1, .in_qmax = 127, .in_scale = a.s};
-    const char *base = g->values[f.w].name;
-    const int64_t nd[1] = {f.M};
     int32_t deq, ints, step;
-    pds_status st = new_param(r, base, "deq", 2, f.dims, f.deq, f.deq_cap, &deq);
-    f.deq = NULL;
-    if (!st) {
-        st = new_param_of(r, base, "int8_", PDS_INT8, 2, f.dims, f.ints, f.ints_cap, &ints);
-        f.ints = NULL;
-    }
-    if (!st) {
-        st = new_param(r, base, "step", 1, nd, f.step, f.step_cap, &step);
-        f.step = NULL;
-    }
-    qdq_filter_free(&f);
+    pds_status st = qdq_filter_params(r, &f, 2, &deq, &ints, &step);
     if (st) {
         free(p);
         return st;
