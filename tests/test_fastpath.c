@@ -434,6 +434,35 @@ static void g_scalar_affine(tb *b)
     tb_output(b, "b3");
 }
 
+/* Post-op chains that put two linear entries into one oneDNN convolution
+ * (hard_sigmoid is a linear and a clip): oneDNN 2.6's brgemm convolutions
+ * apply the first linear entry's factors to every later one, so such a chain
+ * must not fuse whole. conv + hard_sigmoid + affine, conv + hard_sigmoid +
+ * hard_sigmoid, and an affine after a fused hard_sigmoid's clip. */
+static void g_linear_chains(tb *b)
+{
+    const int64_t xd[4] = {2, 8, 9, 7}, one = 1;
+    tb_input(b, "x", 4, xd);
+    const pdsi_attr hs[2] = {pdst_attr_float("slope", 0.2), pdst_attr_float("offset", 0.5)};
+    const pdsi_attr hs2[2] = {pdst_attr_float("slope", 1.5), pdst_attr_float("offset", -0.25)};
+    tb_param(b, "ls", 1, &one, 1.5f, 2.5f);
+    tb_param(b, "lt", 1, &one, -0.5f, 0.5f);
+    conv(b, "conv2d", "x", "c1", 8, 16, 3, 1, 1, 1, 1, NULL);
+    unary(b, "hard_sigmoid", "c1", "h1", hs, 2);
+    binary(b, "elementwise_mul", "h1", "ls", "a1", -1);
+    binary(b, "elementwise_add", "a1", "lt", "a2", -1);
+    tb_output(b, "a2");
+    conv(b, "conv2d", "x", "c2", 8, 16, 3, 1, 1, 1, 1, NULL);
+    unary(b, "hard_sigmoid", "c2", "h2", hs2, 2);
+    unary(b, "hard_sigmoid", "h2", "h3", hs, 2);
+    tb_output(b, "h3");
+    conv(b, "conv2d", "x", "c3", 8, 16, 1, 1, 0, 1, 1, NULL);
+    unary(b, "relu", "c3", "r3", NULL, 0);
+    unary(b, "hard_sigmoid", "r3", "h4", hs2, 2);
+    binary(b, "elementwise_mul", "ls", "h4", "a3", -1);
+    tb_output(b, "a3");
+}
+
 /* Eight convolutions reading one filter: the load-time packing threads
  * reorder it at the same time, and its plain data may be dropped only when
  * the last of them is done with it (ASan watches for a read after free). */
@@ -883,6 +912,7 @@ static void test_fast_scalar_affine(void)
         {NULL, 0, 0}};
     both_ways_expect("scalar affines", g_scalar_affine, 4, want);
 }
+static void test_fast_linear_chains(void) { both_ways("linear post-op chains", g_linear_chains, 3); }
 static void test_fast_matmul(void) { both_ways("matmul", g_matmul, 5); }
 
 static void test_fast_matmul_v1(void)
@@ -1410,6 +1440,7 @@ int main(void)
     RUN_TEST(test_fast_pool);
     RUN_TEST(test_fast_eltwise);
     RUN_TEST(test_fast_scalar_affine);
+    RUN_TEST(test_fast_linear_chains);
     RUN_TEST(test_fast_matmul);
     RUN_TEST(test_fast_matmul_v1);
     RUN_TEST(test_fast_fc_mul);

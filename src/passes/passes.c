@@ -1363,6 +1363,14 @@ static pds_status absorb_chain(rewriter *r, int32_t i, int32_t *y, absorb_fn abs
     }
 }
 
+/* Whether a unary post-op puts a linear entry into oneDNN's chain
+ * (backend/onednn/attr.c): oneDNN 2.6's brgemm convolutions give every
+ * linear entry of a chain the first one's factors. */
+static bool emits_linear(int kind)
+{
+    return kind == PDSI_UNARY_LINEAR || kind == PDSI_UNARY_HARD_SIGMOID;
+}
+
 /* A unary post-op (attribute form) applied to the fusion's output y. */
 static bool takes_unary(const pdsi_node *cn, int32_t y, const pdsi_post_op *post, int32_t n_post,
                         pdsi_unary_params *u)
@@ -1384,6 +1392,12 @@ static bool takes_unary(const pdsi_node *cn, int32_t y, const pdsi_post_op *post
         if (kind == PDSI_UNARY_FAKE_QUANT ||
             (u->kind == PDSI_UNARY_FAKE_QUANT &&
              (kind == PDSI_UNARY_HARD_SIGMOID || kind == PDSI_UNARY_POW)))
+            return false;
+        /* Nor two linear entries in one chain: hard_sigmoid is a linear and a
+         * clip, and [hard_sigmoid, linear], [hard_sigmoid, hard_sigmoid] got
+         * the first one's factors for both (test_fastpath
+         * test_fast_linear_chains). */
+        if (emits_linear(kind) && emits_linear((int)u->kind))
             return false;
     }
     return true;
