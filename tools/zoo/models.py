@@ -230,7 +230,7 @@ def _det_inputs(im_shape=True):
     return ins if im_shape else [ins[0], ins[2]]
 
 
-def _det_build(arch_name, cfg, im_shape=True):
+def _det_build(arch_name, cfg, im_shape=True, cls_std=0.05):
     def build():
         import numpy as np
         import paddle
@@ -242,12 +242,16 @@ def _det_build(arch_name, cfg, im_shape=True):
         inner = create(arch_name)
         # heads start with constant (zero) prediction weights so that every
         # anchor scores the prior exactly: NMS would see one big tie. Give those
-        # weights small seeded values so scores and boxes differ.
+        # weights small seeded values so scores and boxes differ; the class
+        # logits' (cls_std) small enough that the scores do not saturate at
+        # 1.0, where which of the tied boxes NMS keeps is decided by the last
+        # bit of float rounding rather than by the engine.
         rng = np.random.RandomState(7)
-        for _, p in inner.named_parameters():
+        for pname, p in inner.named_parameters():
             v = p.numpy()
             if v.ndim >= 2 and v.size > 1 and float(v.std()) == 0.0:
-                p.set_value((rng.standard_normal(v.shape) * 0.05).astype(v.dtype))
+                std = cls_std if "pred_cls" in pname else 0.05
+                p.set_value((rng.standard_normal(v.shape) * std).astype(v.dtype))
 
         class Det(nn.Layer):
             def __init__(self, m):
@@ -295,9 +299,10 @@ def _ppdet_pir_nms():
     ops.multiclass_nms = nms
 
 
-def _det(name, arch_name, cfg, note="", im_shape=True):
+def _det(name, arch_name, cfg, note="", im_shape=True, cls_std=0.05):
     ARCHS["det_" + name] = Arch("det_" + name, "detection", "paddledet", _det_inputs(im_shape),
-                                build=_det_build(arch_name, cfg, im_shape), kind="detection", note=note)
+                                build=_det_build(arch_name, cfg, im_shape, cls_std), kind="detection",
+                                note=note)
 
 
 _NMS = {"name": "MultiClassNMS", "nms_top_k": 1000, "keep_top_k": 100}
@@ -312,7 +317,7 @@ _det("PP-YOLOE+_s", "PPYOLOE", {
                     "static_assigner": {"name": "ATSSAssigner", "topk": 9},
                     "assigner": {"name": "TaskAlignedAssigner", "topk": 13, "alpha": 1.0, "beta": 6.0},
                     "nms": dict(_NMS, score_threshold=0.01, nms_threshold=0.7)},
-}, im_shape=False)
+}, im_shape=False, cls_std=0.01)
 _det("PicoDet_s_LCNet", "PicoDet", {
     "num_classes": 80,
     "PicoDet": {"backbone": "LCNet", "neck": "LCPAN", "head": "PicoHeadV2"},
