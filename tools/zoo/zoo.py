@@ -690,7 +690,7 @@ def time_paddle(mdir, fmts, log):
 
 def cmdline(args):
     return ("python tools/zoo/zoo.py" + (" --only " + args.only if args.only else "")
-            + (" --update" if args.update else ""))
+            + (" --fresh" if args.fresh else "") + (" --update" if args.update else ""))
 
 
 def main():
