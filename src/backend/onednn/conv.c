@@ -227,6 +227,19 @@ static pds_status bias_and_post(pdsi_dnn_step *s, const pdsi_fconv_params *p, co
     return pdsi_dnn_step_part(s, pd, args, 3, err);
 }
 
+/* The layouts a convolution step reads and writes: its source (and a
+ * residual it adds in place) in the primitive's layout, its output too. */
+static void set_layouts(const conv_cfg *c, pdsi_dnn_io *in, pdsi_dnn_io *out,
+                        pdsi_dnn_step *step)
+{
+    in[c->ix].want = c->lay;
+    if (c->ir >= 0) {
+        in[c->ir].want = c->lay;
+        step->inplace = c->ir;
+    }
+    out[0].layout = c->lay;
+}
+
 /* The step: the convolution (filter from the model's cache, w_md/wdata),
  * then for a transposed one its bias and activations. Takes pd. *step
  * stays NULL when an activation has no exact oneDNN form. */
@@ -522,12 +535,7 @@ static pds_status conv_quant(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi
     }
     if ((st = qconv_step(&c, int8, pd, &src8, fq, deq, w_md, wdata, in, step, err)) || !*step)
         return st;
-    in[c.ix].want = c.lay;
-    if (c.ir >= 0) {
-        in[c.ir].want = c.lay;
-        (*step)->inplace = c.ir;
-    }
-    out[0].layout = c.lay;
+    set_layouts(&c, in, out, *step);
     return PDS_OK;
 }
 
@@ -591,11 +599,6 @@ pds_status pdsi_dnn_conv(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_nod
     }
     if ((st = conv_step(&c, pd, w_md, wdata, in, step, err)) || !*step)
         return st;
-    in[c.ix].want = c.lay;
-    if (c.ir >= 0) {
-        in[c.ir].want = c.lay;
-        (*step)->inplace = c.ir;
-    }
-    out[0].layout = c.lay;
+    set_layouts(&c, in, out, *step);
     return PDS_OK;
 }
