@@ -27,9 +27,13 @@ if(PDSAFE_HAVE_ONEDNN)
   target_sources(pdsafe_objects PRIVATE ${PDSAFE_ONEDNN_SOURCES})
   target_compile_definitions(pdsafe_objects PUBLIC PDSAFE_HAVE_ONEDNN=1)
   target_include_directories(pdsafe_objects PUBLIC ${DNNL_INCLUDE_DIR})
-  # Only the omp.h declarations are needed: no source is compiled with -fopenmp
-  # (no pragma runs on a caller's thread).
+  # Elsewhere only the omp.h declarations are needed; gemv.c, the one source
+  # with an OpenMP loop, enters a parallel region only for a team of two or
+  # more (a 1-thread job, which may run on a caller's thread, loops without).
   target_include_directories(pdsafe_objects PUBLIC ${OpenMP_C_INCLUDE_DIRS})
+  separate_arguments(_pdsafe_omp_flags UNIX_COMMAND "${OpenMP_C_FLAGS}")
+  set_source_files_properties(${CMAKE_SOURCE_DIR}/src/backend/onednn/gemv.c PROPERTIES
+                              COMPILE_OPTIONS "${_pdsafe_omp_flags}")
   target_link_libraries(pdsafe_objects PUBLIC ${DNNL_LIBRARY} ${OpenMP_C_LIBRARIES})
   target_link_libraries(pdsafe PRIVATE ${DNNL_LIBRARY} ${OpenMP_C_LIBRARIES})
   target_link_libraries(pdsafe_static PUBLIC ${DNNL_LIBRARY} ${OpenMP_C_LIBRARIES})

@@ -152,6 +152,7 @@ static void io_free(io *x)
 typedef struct fast_count {
     const char *type;
     int want, got;
+    const char *impl; /* counts only steps whose implementation starts so (NULL: any) */
 } fast_count;
 
 /* Fills each entry's got from the plan of p's last run (list ends at type NULL). */
@@ -163,7 +164,9 @@ static void count_fast(const pdsi_predictor *p, fast_count *fc)
         for (int32_t i = 0; pl && i < pl->n_steps; i++)
             fc->got += pl->steps[i].kind == PDSI_STEP_BACKEND &&
                        strcmp(pl->steps[i].backend->name, "onednn") == 0 &&
-                       strcmp(p->model->graph.nodes[pl->steps[i].node].type, fc->type) == 0;
+                       strcmp(p->model->graph.nodes[pl->steps[i].node].type, fc->type) == 0 &&
+                       (!fc->impl || strncmp(pl->steps[i].backend->step_impl(pl->steps[i].impl),
+                                             fc->impl, strlen(fc->impl)) == 0);
     }
 }
 
@@ -272,8 +275,9 @@ static void both_ways_expect(const char *what, graph_fn fn, uint32_t min_fast,
                       min_fast);
         for (int k = 0; have_onednn() && fc[k].type; k++)
             if (fc[k].got != fc[k].want)
-                PDST_FAIL("%s: %d oneDNN steps run '%s', expected %d", what, fc[k].got,
-                          fc[k].type, fc[k].want);
+                PDST_FAIL("%s: %d oneDNN steps run '%s'%s%s, expected %d", what, fc[k].got,
+                          fc[k].type, fc[k].impl ? " with an implementation named " : "",
+                          fc[k].impl ? fc[k].impl : "", fc[k].want);
         for (int i = 0; i < want.n; i++) {
             char label[160];
             snprintf(label, sizeof label, "%s out%d (%d threads)", what, i, threads);
@@ -626,6 +630,42 @@ static void g_matmul(tb *b)
     tb_output(b, "ln_v");
 }
 
+/* Products of a few rows by constant weights (backend/onednn/gemv.c runs
+ * M <= 4 of them on oneDNN's packed weights): K = 100 (not a multiple of
+ * the 16-row blocks), N = 200, 70, 130 and 64 (tails of the 64-column
+ * panels), with bias and ReLU (fc), without either (mul), with a bias and
+ * GELU (oneDNN keeps it: only ReLU is fused in gemv.c) and with transposed
+ * weights (packed the same). g_rows sets M. */
+static int64_t g_rows = 1;
+
+static void g_gemv(tb *b)
+{
+    const int64_t xd[2] = {g_rows, 100};
+    tb_input(b, "x", 2, xd);
+    const int64_t w1[2] = {100, 200}, c200 = 200, w2[2] = {200, 70}, w3[2] = {70, 130},
+                  c130 = 130, w4[2] = {64, 130};
+    tb_param(b, "w1", 2, w1, -0.2f, 0.2f);
+    tb_param(b, "b1", 1, &c200, -0.5f, 0.5f);
+    tb_param(b, "w2", 2, w2, -0.2f, 0.2f);
+    tb_param(b, "w3", 2, w3, -0.2f, 0.2f);
+    tb_param(b, "b3", 1, &c130, -0.5f, 0.5f);
+    tb_param(b, "w4", 2, w4, -0.2f, 0.2f);
+    pdsi_attr fca[2] = {A_INT("in_num_col_dims", 1), pdst_attr_str("activation_type", "relu")};
+    tb_op(b, "fc", LIST("Input=x", "W=w1", "Bias=b1"), LIST("Out=h1"), fca, 2);
+    pdsi_attr mula[2] = {A_INT("x_num_col_dims", 1), A_INT("y_num_col_dims", 1)};
+    tb_op(b, "mul", LIST("X=h1", "Y=w2"), LIST("Out=h2"), mula, 2);
+    pdsi_attr tf[2] = {pdst_attr_bool("trans_x", false), pdst_attr_bool("trans_y", false)};
+    tb_op(b, "matmul_v2", LIST("X=h2", "Y=w3"), LIST("Out=h3"), tf, 2);
+    binary(b, "elementwise_add", "h3", "b3", "h3b", -1);
+    unary(b, "gelu", "h3b", "h3g", NULL, 0);
+    pdsi_attr tt[2] = {pdst_attr_bool("trans_x", false), pdst_attr_bool("trans_y", true)};
+    tb_op(b, "matmul_v2", LIST("X=h3g", "Y=w4"), LIST("Out=h4"), tt, 2);
+    tb_output(b, "h1");
+    tb_output(b, "h2");
+    tb_output(b, "h3g");
+    tb_output(b, "h4");
+}
+
 /* Legacy matmul (v1): transpose_X/Y and alpha (attention's 1/sqrt(d)),
  * with a parameter and with an activation as Y, an alpha product followed by
  * an activation (fused) and one followed by a bias add (kept apart), and an
@@ -905,11 +945,11 @@ static void test_fast_scalar_affine(void)
 {
     const fast_count want[] = {
         {"conv2d+elementwise_add+elementwise_mul+elementwise_add+hard_swish+elementwise_mul+"
-         "elementwise_add", 1, 0},
-        {"depthwise_conv2d+relu+elementwise_mul+elementwise_add", 1, 0},
-        {"hard_swish", 1, 0},
-        {"elementwise_mul+elementwise_mul+elementwise_add", 1, 0},
-        {NULL, 0, 0}};
+         "elementwise_add", 1, 0, NULL},
+        {"depthwise_conv2d+relu+elementwise_mul+elementwise_add", 1, 0, NULL},
+        {"hard_swish", 1, 0, NULL},
+        {"elementwise_mul+elementwise_mul+elementwise_add", 1, 0, NULL},
+        {NULL, 0, 0, NULL}};
     both_ways_expect("scalar affines", g_scalar_affine, 4, want);
 }
 static void test_fast_linear_chains(void) { both_ways("linear post-op chains", g_linear_chains, 3); }
@@ -917,40 +957,67 @@ static void test_fast_matmul(void) { both_ways("matmul", g_matmul, 5); }
 
 static void test_fast_matmul_v1(void)
 {
-    const fast_count want[] = {{"matmul+elementwise_add+relu", 1, 0},
-                               {"matmul+tanh", 1, 0},
-                               {"matmul", 2, 0},
-                               {"elementwise_add", 1, 0},
-                               {NULL, 0, 0}};
+    const fast_count want[] = {{"matmul+elementwise_add+relu", 1, 0, NULL},
+                               {"matmul+tanh", 1, 0, NULL},
+                               {"matmul", 2, 0, NULL},
+                               {"elementwise_add", 1, 0, NULL},
+                               {NULL, 0, 0, NULL}};
     both_ways_expect("legacy matmul", g_matmul_v1, 6, want);
 }
 
 static void test_fast_fc_mul(void)
 {
-    const fast_count want[] = {{"fc", 3, 0},
-                               {"fc+elementwise_add+hard_swish", 1, 0},
-                               {"mul+elementwise_add+relu", 1, 0},
-                               {"mul", 2, 0},
-                               {NULL, 0, 0}};
+    const fast_count want[] = {{"fc", 3, 0, NULL},
+                               {"fc+elementwise_add+hard_swish", 1, 0, NULL},
+                               {"mul+elementwise_add+relu", 1, 0, NULL},
+                               {"mul", 2, 0, NULL},
+                               {NULL, 0, 0, NULL}};
     both_ways_expect("fc and mul", g_fc, 7, want);
+}
+
+/* gemv.c takes the fc, the mul and the transposed matmul_v2 at 1 to 4 rows
+ * (on a CPU with AVX-512), oneDNN the GELU one and everything at 5 rows;
+ * both agree with the reference kernels. */
+static void test_fast_gemv(void)
+{
+    const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+    if (have_onednn() && !avx512)
+        printf("  (this CPU has no AVX-512: gemv.c is never chosen; checking oneDNN alone)\n");
+    const int64_t rows[] = {1, 2, 4, 5};
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        g_rows = rows[r];
+        const int g = avx512 && g_rows <= 4;
+        const fast_count want[] = {{"fc", g, 0, "pdsafe_gemv"},
+                                   {"mul", g, 0, "pdsafe_gemv"},
+                                   {"matmul_v2", g, 0, "pdsafe_gemv"},
+                                   {"matmul_v2+elementwise_add+gelu", 0, 0, "pdsafe_gemv"},
+                                   {"matmul_v2+elementwise_add+gelu", 1, 0, NULL},
+                                   {"fc", 1, 0, NULL},
+                                   {"mul", 1, 0, NULL},
+                                   {NULL, 0, 0, NULL}};
+        char what[64];
+        snprintf(what, sizeof what, "gemv, %lld rows", (long long)g_rows);
+        both_ways_expect(what, g_gemv, 4, want);
+    }
+    g_rows = 1;
 }
 
 static void test_fast_batch_norm(void)
 {
-    const fast_count want[] = {{"batch_norm", 6, 0}, {NULL, 0, 0}};
+    const fast_count want[] = {{"batch_norm", 6, 0, NULL}, {NULL, 0, 0, NULL}};
     both_ways_expect("batch_norm", g_batch_norm, 9, want);
 }
 
 static void test_fast_bilinear(void)
 {
-    const fast_count want[] = {{"bilinear_interp_v2", 6, 0}, {"bilinear_interp", 1, 0},
-                               {NULL, 0, 0}};
+    const fast_count want[] = {{"bilinear_interp_v2", 6, 0, NULL}, {"bilinear_interp", 1, 0, NULL},
+                               {NULL, 0, 0, NULL}};
     both_ways_expect("bilinear", g_bilinear, 8, want);
 }
 
 static void test_fast_log_softmax(void)
 {
-    const fast_count want[] = {{"log_softmax", 3, 0}, {"softmax", 1, 0}, {NULL, 0, 0}};
+    const fast_count want[] = {{"log_softmax", 3, 0, NULL}, {"softmax", 1, 0, NULL}, {NULL, 0, 0, NULL}};
     both_ways_expect("log_softmax", g_log_softmax, 6, want);
 }
 
@@ -987,7 +1054,7 @@ static void g_nms_late(tb *b)
 static void test_late_nodes(void)
 {
     /* the two convolutions, each with its relu fused, on oneDNN */
-    const fast_count want[] = {{"conv2d+relu", 2, 0}, {NULL, 0, 0}};
+    const fast_count want[] = {{"conv2d+relu", 2, 0, NULL}, {NULL, 0, 0, NULL}};
     both_ways_expect("nms_late", g_nms_late, 2, want);
     /* what the plan did for them */
     tb b;
@@ -1444,6 +1511,7 @@ int main(void)
     RUN_TEST(test_fast_matmul);
     RUN_TEST(test_fast_matmul_v1);
     RUN_TEST(test_fast_fc_mul);
+    RUN_TEST(test_fast_gemv);
     RUN_TEST(test_fast_batch_norm);
     RUN_TEST(test_fast_bilinear);
     RUN_TEST(test_fast_log_softmax);

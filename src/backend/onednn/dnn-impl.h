@@ -48,6 +48,10 @@ struct pdsi_dnn_step {
     void *owned;          /* constants the step made (an expanded bias), freed with it */
     bool int8;            /* runs an int8 product */
     char impl[48];
+    /* A step pdsafe's own code runs instead of parts (gemv.c), with its
+     * state in owned; NULL for a step of primitives. */
+    pds_status (*native)(const struct pdsi_dnn_step *s, pdsi_tensor *const *in,
+                         pdsi_tensor *const *out, pds_error *err);
 };
 
 /* The process's CPU engine, made on first use and kept (it is only a handle;
@@ -162,6 +166,22 @@ bool pdsi_dnn_model_int8(const pdsi_dnn_model *dm);
 pds_status pdsi_dnn_step_convert(pdsi_dnn_step *s, const dnnl_memory_desc_t *from, int bind,
                                  size_t from_off, const dnnl_memory_desc_t *to, float scale,
                                  size_t *offset, pds_error *err);
+
+/* ---- products of a few rows by packed weights (gemv.c) ---- */
+
+#define PDSI_GEMV_MAX_ROWS 4
+
+/* True if a float32 product of M rows by weights packed as w_md, then
+ * post-ops, runs faster in gemv.c than in oneDNN: 1 <= M <= 4, alpha 1,
+ * weights 2-D in BA16a64b, no post-op or one ReLU, and a CPU with AVX-512. */
+struct pdsi_post_op;
+bool pdsi_dnn_gemv_fits(int64_t M, const dnnl_memory_desc_t *w_md,
+                        const struct pdsi_post_op *post, int n_post, float alpha);
+
+/* A step computing out[M][N] = in0[M][K] x packed + bias (NULL: none), then
+ * ReLU if relu; packed and bias live as long as the model. */
+pds_status pdsi_dnn_gemv_step(int64_t M, int64_t K, int64_t N, const void *packed,
+                              const float *bias, bool relu, pdsi_dnn_step **step, pds_error *err);
 
 /* A convolution Winograd F(2,3) can run: 3x3, stride 1, undilated,
  * ungrouped, explicit padding, forward, channels multiples of 16, at least 64. */

@@ -195,6 +195,8 @@ pds_status pdsi_dnn_step_finish(pdsi_dnn_step *s, dnnl_primitive_desc_t pd, pds_
 pds_status pdsi_dnn_step_run(pdsi_dnn_step *s, pdsi_tensor *const *in, pdsi_tensor *const *out,
                              void *scratch, void *temp, pdsi_dnn_stream *stream, pds_error *err)
 {
+    if (s->native)
+        return s->native(s, in, out, err);
     for (int k = 0; k < s->n_parts; k++) {
         pdsi_dnn_part *p = &s->parts[k];
         for (int i = 0; i < p->n_args; i++) {

@@ -348,6 +348,19 @@ pds_status pdsi_dnn_matmul(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_n
             return st;
         }
     }
+    if (wparam && !d.bf16 && !tx && mp.batch_rank == 0 &&
+        pdsi_dnn_gemv_fits(mp.M, w_md, p->post, p->n_post, p->mm.alpha)) {
+        /* A few rows by large weights: gemv.c streams the same packed copy. */
+        dnnl_primitive_desc_destroy(pd);
+        st = pdsi_dnn_gemv_step(mp.M, mp.K, mp.N, wdata, ib >= 0 ? in[ib].t->data : NULL,
+                                p->n_post == 1, step, err);
+        if (st)
+            return st;
+        for (int k = 0; k < n_in; k++)
+            in[k].want = PDSI_LAYOUT_PLAIN;
+        out[0].layout = PDSI_LAYOUT_PLAIN;
+        return PDS_OK;
+    }
     pdsi_dnn_arg args[4];
     int n = 0;
     if (!d.bf16)
