@@ -425,3 +425,47 @@ func TestSerializeWaits(t *testing.T) {
 		mustOK(t, "serialized Run", <-errs)
 	}
 }
+
+// Result.Data hands out each output's own elements (the slice Tensor wraps,
+// same type and first element), for every element type in a fixture with
+// float32, int64 and bool outputs, without allocating.
+func TestResultData(t *testing.T) {
+	m := load(t, "op_compare")
+	p := newPredictor(t, m)
+	in := make([]pdsafe.AnyTensor, 0, len(m.Inputs()))
+	for k := range m.Inputs() {
+		in = append(in, readNPY(t, "op_compare", fmt.Sprintf("case0.in%d.npy", k)))
+	}
+	res, err := p.Run(context.Background(), in...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[pdsafe.DType]bool{}
+	for i := 0; i < res.Len(); i++ {
+		d := res.Data(i)
+		var same bool
+		switch tt := res.Tensor(i).(type) {
+		case *pdsafe.Tensor[float32]:
+			v, ok := d.([]float32)
+			same = ok && len(v) == len(tt.Data) && &v[0] == &tt.Data[0]
+		case *pdsafe.Tensor[int64]:
+			v, ok := d.([]int64)
+			same = ok && len(v) == len(tt.Data) && &v[0] == &tt.Data[0]
+		case *pdsafe.Tensor[bool]:
+			v, ok := d.([]bool)
+			same = ok && len(v) == len(tt.Data) && &v[0] == &tt.Data[0]
+		default:
+			t.Fatalf("output %d: unexpected type %T", i, tt)
+		}
+		if !same {
+			t.Errorf("output %d (%s): Data is %T of %d elements, not the tensor's own slice", i, res.Info(i).DType, d, reflect.ValueOf(d).Len())
+		}
+		seen[res.Info(i).DType] = true
+	}
+	if !seen[pdsafe.Float32] || !seen[pdsafe.Bool] {
+		t.Errorf("op_compare's outputs covered %v, expected float32 and bool among them", seen)
+	}
+	if a := testing.AllocsPerRun(100, func() { _ = res.Data(0) }); a != 0 {
+		t.Errorf("Data allocated %v times per call, expected 0", a)
+	}
+}

@@ -65,6 +65,14 @@ func (r *Result) Tensor(i int) AnyTensor {
 	return nil
 }
 
+// Data returns output i's elements without copying them or its shape: a
+// []float32, []int64, []int32, []uint8 or []bool for those element types,
+// the raw little-endian []byte for the others (as Bytes). Like the tensors
+// of Tensor and Output it shares the Result's data. It panics if i is out
+// of range. It allocates nothing, for callers that move many outputs (a
+// server encoding responses).
+func (r *Result) Data(i int) any { return r.outs[i].data }
+
 // Bytes returns the raw little-endian bytes of output i if its element type
 // has no Go Element type (int8, float16, ...), nil otherwise. It panics
 // if i is out of range.

@@ -75,12 +75,17 @@ func decodeInferRequest(body []byte, headerLen int64, lim Limits) (*inferRequest
 		header, binary = body[:headerLen], body[headerLen:]
 	}
 	var jr jsonRequest
-	dec := json.NewDecoder(bytes.NewReader(header))
-	if err := dec.Decode(&jr); err != nil {
+	if err := json.Unmarshal(header, &jr); err != nil {
+		// Unmarshal also refuses data after the object; say which it was
+		// (the slow path, only for bad requests).
+		dec := json.NewDecoder(bytes.NewReader(header))
+		if derr := dec.Decode(&jsonRequest{}); derr != nil {
+			return nil, badRequest("the request is not valid JSON for an inference request: %v", jsonError(derr))
+		}
+		if _, terr := dec.Token(); terr != io.EOF {
+			return nil, badRequest("the request has data after its JSON object (a binary body needs the Inference-Header-Content-Length header)")
+		}
 		return nil, badRequest("the request is not valid JSON for an inference request: %v", jsonError(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, badRequest("the request has data after its JSON object (a binary body needs the Inference-Header-Content-Length header)")
 	}
 	if len(jr.Inputs) == 0 {
 		return nil, badRequest("the request has no inputs")

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -367,11 +368,16 @@ func (s *Server) httpInfer(w http.ResponseWriter, r *http.Request) {
 		ae := asAPIError(err)
 		writeError(w, ae)
 		status = ae.status
-		s.log.Debug("infer failed", "model", model, "version", ver, "status", status, "error", ae.msg,
-			"duration", time.Since(start))
+		if s.log.Enabled(r.Context(), slog.LevelDebug) {
+			s.log.Debug("infer failed", "model", model, "version", ver, "status", status, "error", ae.msg,
+				"duration", time.Since(start))
+		}
 		return
 	}
-	s.log.Debug("infer", "model", model, "version", ver, "status", status, "duration", time.Since(start))
+	// Only when enabled: the arguments alone cost allocations per request.
+	if s.log.Enabled(r.Context(), slog.LevelDebug) {
+		s.log.Debug("infer", "model", model, "version", ver, "status", status, "duration", time.Since(start))
+	}
 }
 
 func (s *Server) httpInferInner(w http.ResponseWriter, r *http.Request, model, ver string) (int, error) {
@@ -539,6 +545,17 @@ func readBody(r io.Reader, contentLength int64) ([]byte, error) {
 		}
 		return nil, err
 	}
+	// More than Content-Length (a reader that does not enforce it): keep it,
+	// so that the decoder reports it. The one-byte probe allocates nothing
+	// on the usual path, where the body ends here.
+	n, err := io.ReadAtLeast(r, buf[len(buf):len(buf)+1], 1)
+	if n == 0 {
+		if err == io.EOF {
+			err = nil
+		}
+		return buf, err
+	}
+	buf = buf[:len(buf)+1]
 	rest, err := io.ReadAll(r)
 	return append(buf, rest...), err
 }

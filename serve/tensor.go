@@ -103,19 +103,19 @@ func fill[T pdsafe.Element](shape []int64, parts [][]byte, n int) (pdsafe.AnyTen
 // result's memory, no copy) with its protocol datatype.
 func outputBytes(r *pdsafe.Result, i int, info pdsafe.TensorInfo) (string, []byte) {
 	dt := protoName(info.DType)
-	switch t := r.Tensor(i).(type) {
-	case *pdsafe.Tensor[float32]:
-		return dt, bytesOf(t.Data)
-	case *pdsafe.Tensor[int64]:
-		return dt, bytesOf(t.Data)
-	case *pdsafe.Tensor[int32]:
-		return dt, bytesOf(t.Data)
-	case *pdsafe.Tensor[uint8]:
-		return dt, t.Data
-	case *pdsafe.Tensor[bool]:
-		return dt, bytesOf(t.Data)
+	switch d := r.Data(i).(type) {
+	case []float32:
+		return dt, bytesOf(d)
+	case []int64:
+		return dt, bytesOf(d)
+	case []int32:
+		return dt, bytesOf(d)
+	case []uint8:
+		return dt, d
+	case []bool:
+		return dt, bytesOf(d)
 	}
-	return dt, r.Bytes(i)
+	return dt, nil
 }
 
 // checkBools refuses bytes other than 0 and 1 in a BOOL tensor: Go's bool
