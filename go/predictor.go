@@ -732,18 +732,29 @@ func bufferServes(b any, dt DType) bool {
 	}
 }
 
+// sliceBuffer cuts a buffer of makeBuffer to n elements (of elem bytes for
+// []uint8). A buffer that already has exactly that length and capacity (the
+// usual case: the previous run's size guessed right) is returned as it is,
+// without boxing a new slice header.
 func sliceBuffer(b any, n, elem int) any {
 	switch v := b.(type) {
 	case []float32:
-		return v[:n:n]
+		return cut(b, v, n)
 	case []int64:
-		return v[:n:n]
+		return cut(b, v, n)
 	case []int32:
-		return v[:n:n]
+		return cut(b, v, n)
 	case []bool:
-		return v[:n:n]
+		return cut(b, v, n)
 	case []uint8:
-		return v[: n*elem : n*elem]
+		return cut(b, v, n*elem)
 	}
 	return b
+}
+
+func cut[T any](b any, v []T, n int) any {
+	if len(v) == n && cap(v) == n {
+		return b
+	}
+	return v[:n:n]
 }
