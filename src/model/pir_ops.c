@@ -834,8 +834,7 @@ static const opspec SPECS[] = {
      "is_test:-/b mode:dropout_implementation/s", "dropout_prob/f dropout_implementation/s",
      NULL, NULL},
     {"assign", "assign", "X", "Out", "", "", NULL, NULL},
-    /* share_data_: what Tensor.detach() becomes; in inference, a copy */
-    {"share_data", "assign", "X", "Out", "", "", NULL, NULL},
+    {"share_data", "share_data", "X", "Out", "", "", NULL, NULL},
     {"softmax", "softmax", "X", "Out", "axis/i", "axis/i", NULL, NULL},
     {"log_softmax", "log_softmax", "X", "Out", "axis/i", "axis/i", NULL, NULL},
     /* elementwise: PIR broadcasts numpy-style, the legacy axis -1 */

@@ -152,7 +152,8 @@
     X(INDEX_SELECT, index_select)                                                             \
     X(GATHER_ND, gather_nd)                                                                   \
     X(TAKE_ALONG_AXIS, take_along_axis)                                                       \
-    X(FLIP, flip)
+    X(FLIP, flip)                                                                             \
+    X(SHARE_DATA, share_data)
 
 /* Index and sequence operators of NLP and transformer models: embedding
  * lookup, one-hot, ranges and grids, batch-sized fills, roll, and the

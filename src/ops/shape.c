@@ -1667,6 +1667,18 @@ static const pdsi_opdef op_assign = {
     .infer = same_infer,
 };
 
+/* share_data: what Tensor.detach() becomes (share_data_ in PIR); at
+ * inference Out = X, like assign. */
+static const pdsi_opdef op_share_data = {
+    .id = PDSI_OP_SHARE_DATA,
+    .type = "share_data",
+    .family = FAMILY,
+    .flags = PDSI_OPF_IDENTITY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .infer = same_infer,
+};
+
 static pds_status cast_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
 {
     pdsi_cast_params *p = params;
@@ -2207,5 +2219,6 @@ const pdsi_opdef *const pdsi_ops_shape[] = {
     &op_gather_nd,
     &op_take_along_axis,
     &op_flip,
+    &op_share_data,
 };
 PDSI_OPDEF_TABLE_CHECK(SHAPE, shape);

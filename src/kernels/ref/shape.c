@@ -656,5 +656,6 @@ const pdsi_ref_binding pdsi_ref_shape_kernels[] = {
     {PDSI_OP_GATHER_ND, pdsi_gather_ref},
     {PDSI_OP_TAKE_ALONG_AXIS, pdsi_gather_ref},
     {PDSI_OP_FLIP, pdsi_flip_ref},
+    {PDSI_OP_SHARE_DATA, pdsi_copy_ref},
 };
 PDSI_REF_TABLE_CHECK(SHAPE, shape);
