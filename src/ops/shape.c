@@ -274,6 +274,8 @@ pds_status pdsi_transpose_perm(const pdsi_transpose_params *p, int rank, int *pe
         return pdsi_fail(err, PDS_ERR_SHAPE,
                          "attribute 'axis' has %d entries, expected %d (the rank of X)%s", n, rank,
                          n < rank ? " or a permutation of its leading dims" : "");
+    for (int i = 0; i < rank; i++)
+        perm[i] = i; /* the dims past the axis stay in place */
     for (int i = 0; i < n; i++) {
         int64_t a = p->axis[i] < 0 ? p->axis[i] + rank : p->axis[i];
         if (a < 0 || a >= n || seen[a])
@@ -284,8 +286,6 @@ pds_status pdsi_transpose_perm(const pdsi_transpose_params *p, int rank, int *pe
         seen[a] = true;
         perm[i] = (int)a;
     }
-    for (int i = n; i < rank; i++)
-        perm[i] = i;
     return PDS_OK;
 }
 
