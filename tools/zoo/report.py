@@ -145,8 +145,10 @@ def merge_md(old, new, keys, command):
         k = _row_key(ln)
         if ln.startswith("Command: "):
             # (two trailing spaces: a markdown line break before "pdsafe: ...")
-            ln = ln.rstrip() + "; rows %s by `%s`  " % (", ".join("%s (%s)" % kk for kk in sorted(keys)),
-                                                         command)
+            note = "; rows %s by `%s`" % (", ".join("%s (%s)" % kk for kk in sorted(keys)), command)
+            # the same update run again says so once
+            ln = ln.rstrip() if ln.rstrip().endswith(note) else ln.rstrip() + note
+            ln += "  "
         bk = _bullet_key(ln) if k is None and sec else None
         if k in keys:
             if k in pending:
