@@ -770,6 +770,47 @@ static void test_compare(void)
     CHECK_MSG(err, "[2,3]");
 }
 
+/* bitwise_and (RT-DETR's anchor mask is one, of bools). Values: paddle
+ * 3.3.1, paddle.bitwise_and on the same inputs. */
+static void test_bitwise_and(void)
+{
+    pds_error err, *ep = &err;
+    const int64_t d23[2] = {2, 3}, d3[1] = {3}, d2[1] = {2};
+    pdsi_tensor *o = pdst_mk_out();
+    /* bool, numpy broadcasting [2,3] & [3] */
+    const uint8_t cb[6] = {1, 0, 1, 0, 1, 1}, cb3[3] = {1, 1, 0};
+    pdsi_tensor *c = pdst_mk(PDS_BOOL, 2, d23, cb), *c3 = pdst_mk(PDS_BOOL, 1, d3, cb3);
+    CHECK_OK(run2("bitwise_and", 0, false, c, c3, o, &err), ep);
+    check_bools(o, 2, d23, "100010");
+    /* int32: two's complement bits, the dtype is kept */
+    const int32_t av[6] = {-6, 5, 1023, -1, 0, 7}, bv[3] = {5, -3, 512};
+    pdsi_tensor *a = pdst_mk(PDS_INT32, 2, d23, av), *b = pdst_mk(PDS_INT32, 1, d3, bv);
+    o = pdst_mk_out();
+    CHECK_OK(run2("bitwise_and", 0, false, a, b, o, &err), ep);
+    if (CHECK_SHAPE(o, PDS_INT32, 2, d23)) {
+        const int32_t want[6] = {0, 5, 512, 5, 0, 0};
+        CHECK(memcmp(o->data, want, sizeof want) == 0);
+    }
+    /* int64 beyond 32 bits */
+    const int64_t iv[2] = {-(1LL << 40) - 6, (1LL << 40) + 5}, jv[2] = {-1, (1LL << 40) + 1};
+    pdsi_tensor *i = pdst_mk(PDS_INT64, 1, d2, iv), *j = pdst_mk(PDS_INT64, 1, d2, jv);
+    o = pdst_mk_out();
+    CHECK_OK(run2("bitwise_and", 0, false, i, j, o, &err), ep);
+    if (CHECK_SHAPE(o, PDS_INT64, 1, d2)) {
+        const int64_t want[2] = {-1099511627782LL, 1099511627777LL};
+        CHECK(memcmp(o->data, want, sizeof want) == 0);
+    }
+    /* M10: float and mixed dtypes are refused; M11: shapes that do not broadcast */
+    pdsi_tensor *x = pdst_mk(PDS_FLOAT32, 1, d3, NULL);
+    CHECK_STATUS(run2("bitwise_and", 0, false, x, x, o, &err), PDS_ERR_DTYPE, ep);
+    CHECK_MSG(err, "input 'X' is float32, expected bool, int32 or int64");
+    CHECK_STATUS(run2("bitwise_and", 0, false, a, i, o, &err), PDS_ERR_DTYPE, ep);
+    CHECK_MSG(err, "input 'Y' is int64, expected int32 like input 'X'");
+    pdsi_tensor *b2 = pdst_mk(PDS_INT32, 1, d2, NULL);
+    CHECK_STATUS(run2("bitwise_and", 0, false, a, b2, o, &err), PDS_ERR_SHAPE, ep);
+    CHECK_MSG(err, "[2,3]");
+}
+
 static void test_where(void)
 {
     pds_error err, *ep = &err;
@@ -841,5 +882,6 @@ int main(void)
     RUN_TEST(test_overflow);
     RUN_TEST(test_compare);
     RUN_TEST(test_where);
+    RUN_TEST(test_bitwise_and);
     return pdst_summary();
 }

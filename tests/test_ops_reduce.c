@@ -325,6 +325,78 @@ static void test_reduce_errors(void)
                  PDS_ERR_MODEL_FORMAT, ep);
 }
 
+/* reduce_all / reduce_any (PIR all / any; RT-DETR's anchor mask). Values:
+ * paddle 3.3.1, paddle.all / paddle.any on the same inputs: non-zero and NaN
+ * are true, the result is bool, over zero elements all is true, any false. */
+static void check_bool_values(const pdsi_tensor *o, int rank, const int64_t *dims,
+                              const char *want)
+{
+    if (!CHECK_SHAPE(o, PDS_BOOL, rank, dims))
+        return;
+    for (int64_t i = 0; i < pdsi_tensor_numel(o); i++)
+        if (((const uint8_t *)o->data)[i] != (uint8_t)(want[i] - '0')) {
+            PDST_FAIL("element %lld is %d, expected %c", (long long)i,
+                      ((const uint8_t *)o->data)[i], want[i]);
+            return;
+        }
+}
+
+static void test_reduce_all_any(void)
+{
+    pds_error err = {0}, *ep = &err;
+    pdsi_tensor *fx = pdst_mk(PDS_FLOAT32, 2, DIMS(3, 3),
+                              (float[]){0, NAN, 0, 0, 0, 0, 1, -2, 0.5f});
+    pdsi_tensor *o = pdst_mk_out();
+    CHECK_OK(run_reduce("reduce_all", fx, DIMS(1), 1, 0, 0, -1, o, &err), ep);
+    check_bool_values(o, 1, DIMS(3), "001");
+    o = pdst_mk_out();
+    CHECK_OK(run_reduce("reduce_any", fx, DIMS(1), 1, 0, 0, -1, o, &err), ep);
+    check_bool_values(o, 1, DIMS(3), "101");
+    o = pdst_mk_out();
+    CHECK_OK(run_reduce("reduce_all", fx, DIMS(0), 1, 1, 0, -1, o, &err), ep);
+    check_bool_values(o, 2, DIMS(1, 3), "000");
+    /* bool, the last dim kept (RT-DETR's form), and every dim */
+    pdsi_tensor *b = pdst_mk(PDS_BOOL, 3, DIMS(2, 2, 3), (uint8_t[]){1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 1, 1});
+    o = pdst_mk_out();
+    CHECK_OK(run_reduce("reduce_all", b, DIMS(-1), 1, 1, 0, -1, o, &err), ep);
+    check_bool_values(o, 3, DIMS(2, 2, 1), "1001");
+    o = pdst_mk_out();
+    CHECK_OK(run_reduce("reduce_any", b, DIMS(-1), 1, 0, 0, -1, o, &err), ep);
+    check_bool_values(o, 2, DIMS(2, 2), "1101");
+    o = pdst_mk_out();
+    CHECK_OK(run_reduce("reduce_all", b, NULL, 0, 0, 1, -1, o, &err), ep);
+    check_bool_values(o, 0, NULL, "0");
+    o = pdst_mk_out();
+    CHECK_OK(run_reduce("reduce_any", b, DIMS(0, 1, 2), 3, 0, 0, -1, o, &err), ep);
+    check_bool_values(o, 0, NULL, "1");
+    /* int64: every bit counts (1 << 40 is true) */
+    o = pdst_mk_out();
+    CHECK_OK(run_reduce("reduce_all",
+                        pdst_mk(PDS_INT64, 2, DIMS(2, 2), (int64_t[]){1LL << 40, -1, 0, 3}),
+                        DIMS(1), 1, 0, 0, -1, o, &err),
+             ep);
+    check_bool_values(o, 1, DIMS(2), "10");
+    /* zero elements: all true, any false */
+    o = pdst_mk_out();
+    CHECK_OK(run_reduce("reduce_all", pdst_mk(PDS_FLOAT32, 2, DIMS(2, 0), NULL), DIMS(1), 1, 0, 0,
+                        -1, o, &err),
+             ep);
+    check_bool_values(o, 1, DIMS(2), "11");
+    o = pdst_mk_out();
+    CHECK_OK(run_reduce("reduce_any", pdst_mk(PDS_FLOAT32, 2, DIMS(2, 0), NULL), DIMS(1), 1, 0, 0,
+                        -1, o, &err),
+             ep);
+    check_bool_values(o, 1, DIMS(2), "00");
+    /* M10, M11 */
+    CHECK_STATUS(run_reduce("reduce_all", pdst_mk(PDS_UINT8, 1, DIMS(2), NULL), DIMS(0), 1, 0, 0,
+                            -1, pdst_mk_out(), &err),
+                 PDS_ERR_DTYPE, ep);
+    CHECK_MSG(err, "reduce_all: input 'X' is uint8, expected float32, float64, int32, int64 or bool");
+    CHECK_STATUS(run_reduce("reduce_any", b, DIMS(3), 1, 0, 0, -1, pdst_mk_out(), &err),
+                 PDS_ERR_SHAPE, ep);
+    CHECK_MSG(err, "attribute 'dim' entry 0 is 3, out of range for X of rank 3");
+}
+
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static double rnd(void)
 {
@@ -654,6 +726,7 @@ int main(void)
 {
     RUN_TEST(test_reduce_paddle);
     RUN_TEST(test_reduce_errors);
+    RUN_TEST(test_reduce_all_any);
     RUN_TEST(test_reduce_all_subsets);
     RUN_TEST(test_reduce_long_sum);
     RUN_TEST(test_arg);

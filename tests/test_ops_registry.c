@@ -49,8 +49,9 @@ static void test_ids_dense_in_list_order(void)
      * family's 4 (yolo_box, prior_box, multiclass_nms3, matrix_nms), and the
      * quant family's 2 (quantize_linear, dequantize_linear); the passes'
      * pdsafe_affine (fused); unfold (conv) and linear_interp_v2 (interp); the
-     * control family's select_input. */
-    CHECK_EQ_INT(PDSI_OP_COUNT, 83 + 7 + 11 + 8 + 8 + 2 + 5 + 4 + 2 + 1 + 2 + 1);
+     * control family's select_input; RT-DETR's bitwise_and (elementwise),
+     * reduce_all and reduce_any (reduce), flip and share_data (shape). */
+    CHECK_EQ_INT(PDSI_OP_COUNT, 83 + 7 + 11 + 8 + 8 + 2 + 5 + 4 + 2 + 1 + 2 + 1 + 5);
     for (int i = 0; i < N_LISTED; i++) {
         CHECK_EQ_INT(op_list[i].id, i);
         const pdsi_opdef *d = pdsi_opdef_at(i);
@@ -88,7 +89,7 @@ static void test_families_partition_ids(void)
         next = fam->first + fam->count;
     }
     CHECK_EQ_INT(next, PDSI_OP_COUNT);
-    CHECK_EQ_INT(PDSI_OPS_ELEMENTWISE_COUNT, 9 + 11);
+    CHECK_EQ_INT(PDSI_OPS_ELEMENTWISE_COUNT, 9 + 12);
     CHECK_EQ_INT(PDSI_OP_ELEMENTWISE_ADD, PDSI_OPS_ELEMENTWISE_FIRST);
     CHECK_EQ_INT(PDSI_OP_CONV2D, 0);
 }
@@ -247,7 +248,7 @@ static void test_flags_match_slots(void)
     CHECK_EQ_INT(n_unary, 24 + 7 + 1); /* + pdsafe_affine */
     CHECK_EQ_INT(n_binary, 9);
     CHECK_EQ_INT(n_post, 21 + 1);
-    CHECK_EQ_INT(n_identity, 3);
+    CHECK_EQ_INT(n_identity, 4); /* assign, share_data, dropout, scale */
     CHECK_EQ_INT(n_dims, 2); /* shape, fill_constant_batch_size_like */
     CHECK_EQ_INT(n_internal, PDSI_OPS_FUSED_COUNT);
     CHECK_EQ_INT(n_after_run, 2);
@@ -257,6 +258,7 @@ static void test_flags_match_slots(void)
     /* The ones the passes and the planner single out. */
     CHECK(pdsi_opdef_at(PDSI_OP_SHAPE)->flags == PDSI_OPF_DIMS_ONLY);
     CHECK(pdsi_opdef_at(PDSI_OP_ASSIGN)->flags == PDSI_OPF_IDENTITY);
+    CHECK(pdsi_opdef_at(PDSI_OP_SHARE_DATA)->flags == PDSI_OPF_IDENTITY);
     CHECK(pdsi_opdef_at(PDSI_OP_SCALE)->flags ==
           (PDSI_OPF_UNARY | PDSI_OPF_INPLACE | PDSI_OPF_IDENTITY));
     CHECK(pdsi_opdef_at(PDSI_OP_CLIP)->flags ==

@@ -594,16 +594,105 @@ static void test_transpose(void)
                              (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_MSG(err, "not a permutation");
-    CHECK_STATUS(pdst_run_op("transpose2", ATTRS(INTS("axis", 1, 0)), (pdsi_slot[]){SL(x234())},
+    /* a short axis must permute the leading dims (transpose_short) */
+    CHECK_STATUS(pdst_run_op("transpose2", ATTRS(INTS("axis", 0, 2)), (pdsi_slot[]){SL(x234())},
                              (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_SHAPE, ep);
-    CHECK_MSG(err, "expected 3");
+    CHECK_MSG(err, "not a permutation of the leading 2 dims of X: entry 1 is 2");
+    CHECK_STATUS(pdst_run_op("transpose2", ATTRS(INTS("axis", 1, 0, 2, 3)), (pdsi_slot[]){SL(x234())},
+                             (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
+                 PDS_ERR_SHAPE, ep);
+    CHECK_MSG(err, "has 4 entries, expected 3");
     CHECK_STATUS(pdst_run_op("transpose2", ATTRS(INTS("axis", 0, 3, 1)),
                              (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_SHAPE, ep);
     CHECK_STATUS(pdst_run_op("transpose2", ATTRS(INTS("axis", 0, 1, 2, 3, 4, 5, 6, 7, 8)),
                              (pdsi_slot[]){SL(x234())}, (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
                  PDS_ERR_MODEL_FORMAT, ep);
+}
+
+/* An axis shorter than the rank of X permutes its leading dims and keeps
+ * the rest in place: Paddle's shape rule accepts it and its dynamic graph
+ * computes it so (RT-DETR's x[:, :, :, i].transpose([0, 2, 1, 3]) of a
+ * rank-5 x, exported to PIR as a transpose of 4 entries). Values: paddle
+ * 3.3.1 dygraph, paddle.to_tensor(arange(24).reshape(...)).transpose(axis). */
+static void test_transpose_short(void)
+{
+    pds_error err = {0}, *ep = &err;
+    static const float want_10[] = {0,  1,  2,  3,  12, 13, 14, 15, 4,  5,  6,  7,
+                                    16, 17, 18, 19, 8,  9,  10, 11, 20, 21, 22, 23};
+    static const float want_021[] = {0,  1,  4,  5,  8,  9,  2,  3,  6,  7,  10, 11,
+                                     12, 13, 16, 17, 20, 21, 14, 15, 18, 19, 22, 23};
+    pdsi_tensor *o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("transpose2", ATTRS(INTS("axis", 1, 0)), (pdsi_slot[]){SL(x234())},
+                         (pdsi_slot[]){SL(o), NOSLOT}, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_FLOAT32, 3, DIMS(3, 2, 4));
+    CHECK(memcmp(o->data, want_10, sizeof want_10) == 0);
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("transpose", ATTRS(INTS("axis", 0, 2, 1)),
+                         (pdsi_slot[]){SL(arange(PDS_FLOAT32, 4, DIMS(2, 3, 2, 2)))},
+                         (pdsi_slot[]){SL(o)}, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_FLOAT32, 4, DIMS(2, 2, 3, 2));
+    CHECK(memcmp(o->data, want_021, sizeof want_021) == 0);
+    /* negative entries count from the rank of X, so -1 is a trailing dim */
+    CHECK_STATUS(pdst_run_op("transpose2", ATTRS(INTS("axis", -1, 0)), (pdsi_slot[]){SL(x234())},
+                             (pdsi_slot[]){SL(pdst_mk_out()), NOSLOT}, &err),
+                 PDS_ERR_SHAPE, ep);
+    CHECK_MSG(err, "entry 0 is -1");
+}
+
+/* ---- flip (issue 12: RT-DETR) ---------------------------------------------- */
+
+/* Values: paddle 3.3.1, paddle.flip(arange(24).reshape(2, 3, 4), axis). */
+static void test_flip(void)
+{
+    pds_error err = {0}, *ep = &err;
+    static const float want_0m1[] = {15, 14, 13, 12, 19, 18, 17, 16, 23, 22, 21, 20,
+                                     3,  2,  1,  0,  7,  6,  5,  4,  11, 10, 9,  8};
+    static const float want_1[] = {8,  9,  10, 11, 4,  5,  6,  7,  0,  1,  2,  3,
+                                   20, 21, 22, 23, 16, 17, 18, 19, 12, 13, 14, 15};
+    pdsi_tensor *o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("flip", ATTRS(INTS("axis", 0, -1)), (pdsi_slot[]){SL(x234())},
+                         (pdsi_slot[]){SL(o)}, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_FLOAT32, 3, DIMS(2, 3, 4));
+    CHECK(memcmp(o->data, want_0m1, sizeof want_0m1) == 0);
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("flip", ATTRS(INTS("axis", 1)), (pdsi_slot[]){SL(x234())},
+                         (pdsi_slot[]){SL(o)}, &err),
+             ep);
+    CHECK(memcmp(o->data, want_1, sizeof want_1) == 0);
+    /* any element size: int64 [1, 2] -> [2, 1] (RT-DETR's [h, w] -> [w, h]) */
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("flip", ATTRS(INTS("axis", 1)),
+                         (pdsi_slot[]){SL(pdst_mk(PDS_INT64, 2, DIMS(1, 2), (int64_t[]){7, -9}))},
+                         (pdsi_slot[]){SL(o)}, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_INT64, 2, DIMS(1, 2));
+    CHECK(((int64_t *)o->data)[0] == -9 && ((int64_t *)o->data)[1] == 7);
+    /* no axes: a copy; an empty X */
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("flip", ATTRS(NOINTS("axis")), (pdsi_slot[]){SL(x234())},
+                         (pdsi_slot[]){SL(o)}, &err),
+             ep);
+    CHECK_ARANGE(o);
+    o = pdst_mk_out();
+    CHECK_OK(pdst_run_op("flip", ATTRS(INTS("axis", 1)),
+                         (pdsi_slot[]){SL(pdst_mk(PDS_FLOAT32, 2, DIMS(3, 0), NULL))},
+                         (pdsi_slot[]){SL(o)}, &err),
+             ep);
+    CHECK_SHAPE(o, PDS_FLOAT32, 2, DIMS(3, 0));
+    /* M11: Paddle refuses an axis out of range and one listed twice */
+    CHECK_STATUS(pdst_run_op("flip", ATTRS(INTS("axis", 3)), (pdsi_slot[]){SL(x234())},
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
+                 PDS_ERR_SHAPE, ep);
+    CHECK_MSG(err, "attribute 'axis' entry 0 is 3, out of range for X of rank 3 [2,3,4]");
+    CHECK_STATUS(pdst_run_op("flip", ATTRS(INTS("axis", 2, -1)), (pdsi_slot[]){SL(x234())},
+                             (pdsi_slot[]){SL(pdst_mk_out())}, &err),
+                 PDS_ERR_SHAPE, ep);
+    CHECK_MSG(err, "attribute 'axis' lists dim 2 twice");
 }
 
 static uint64_t rng_state = 88172645463325252ull;
@@ -1983,6 +2072,8 @@ int main(void)
     RUN_TEST(test_reshape_shape_inputs);
     RUN_TEST(test_reshape_errors);
     RUN_TEST(test_transpose);
+    RUN_TEST(test_transpose_short);
+    RUN_TEST(test_flip);
     RUN_TEST(test_transpose_random);
     RUN_TEST(test_flatten);
     RUN_TEST(test_squeeze);

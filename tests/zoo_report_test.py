@@ -104,5 +104,15 @@ check("update: a section the old table lacks is added whole",
 check("update: rows of new outside keys are not taken",
       [ln for ln in merged2.splitlines() if ln.startswith("| m")] == [t[2], t2[3]])
 
+m5 = {"model": "m5", "family": "nlp", "source": "n", "format": "pir", "loads": True, "match": "yes 1e-07; 0.1"}
+merged3 = report.merge_md(old, doc([m5], "i", []), [("m5", "pir")], "c")
+check("update: a new row goes after the last row of its family",
+      [ln for ln in merged3.splitlines() if ln.startswith("| m")] == [t[2], t[3], report.table([m5]).splitlines()[2], t[4]])
+
+again = report.merge_md(merged, new, [("m2", "legacy"), ("m4", "pir")], "python tools/zoo/zoo.py --only m2,m4 --update")
+check("update: the same update again names itself once on the command line",
+      [ln for ln in again.splitlines() if ln.startswith("Command: ")] ==
+      [ln for ln in merged.splitlines() if ln.startswith("Command: ")] and again == merged)
+
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

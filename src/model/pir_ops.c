@@ -834,6 +834,7 @@ static const opspec SPECS[] = {
      "is_test:-/b mode:dropout_implementation/s", "dropout_prob/f dropout_implementation/s",
      NULL, NULL},
     {"assign", "assign", "X", "Out", "", "", NULL, NULL},
+    {"share_data", "share_data", "X", "Out", "", "", NULL, NULL},
     {"softmax", "softmax", "X", "Out", "axis/i", "axis/i", NULL, NULL},
     {"log_softmax", "log_softmax", "X", "Out", "axis/i", "axis/i", NULL, NULL},
     /* elementwise: PIR broadcasts numpy-style, the legacy axis -1 */
@@ -858,6 +859,7 @@ static const opspec SPECS[] = {
     {"logical_xor", "logical_xor", "X Y", "Out", "", "", NULL, NULL},
     {"logical_not", "logical_not", "X", "Out", "", "", NULL, NULL},
     {"where", "where", "Condition X Y", "Out", "", "", NULL, NULL},
+    {"bitwise_and", "bitwise_and", "X Y", "Out", "", "", NULL, NULL},
     {"matmul", "matmul_v2", "X Y", "Out", "transpose_x:trans_x/b transpose_y:trans_y/b",
      "trans_x/b trans_y/b", NULL, NULL},
     /* convolution, pooling, normalisation, interpolation */
@@ -940,6 +942,7 @@ static const opspec SPECS[] = {
     {"gather", "gather", "X Index =axis:i|Axis", "Out", "", "axis/i", NULL, NULL},
     {"index_select", "index_select", "X Index", "Out", "axis:dim/i", "dim/i", NULL, NULL},
     {"gather_nd", "gather_nd", "X Index", "Out", "", "", NULL, NULL},
+    {"flip", "flip", "X", "Out", "axis/I", "axis/I", NULL, NULL},
     {"take_along_axis", "take_along_axis", "Input Index", "Result", "axis:Axis/i", "Axis/i", NULL,
      NULL},
     {"cast", "cast", "X", "Out", "dtype:out_dtype/D", "out_dtype/i", NULL, NULL},
@@ -1036,6 +1039,10 @@ static const opspec SPECS[] = {
     {"max", "reduce_max", "X =dim:I", "Out", "keepdim:keep_dim/b",
      "dim/I keep_dim/b reduce_all/b", post_reduce, NULL},
     {"min", "reduce_min", "X =dim:I", "Out", "keepdim:keep_dim/b",
+     "dim/I keep_dim/b reduce_all/b", post_reduce, NULL},
+    {"all", "reduce_all", "X", "Out", "axis:dim/I keepdim:keep_dim/b",
+     "dim/I keep_dim/b reduce_all/b", post_reduce, NULL},
+    {"any", "reduce_any", "X", "Out", "axis:dim/I keepdim:keep_dim/b",
      "dim/I keep_dim/b reduce_all/b", post_reduce, NULL},
 };
 

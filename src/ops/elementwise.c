@@ -306,6 +306,44 @@ static const pdsi_opdef op_logical_not = {
     .infer = infer_compare,
 };
 
+/* bitwise_and keeps the dtype of its operands (Paddle's bitwise kernels
+ * take bool and the integer types; bool, int32 and int64 are pdsafe's). */
+static pds_status parse_bitwise_and(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    (void)attrs;
+    (void)err;
+    pdsi_compare_params *p = params;
+    p->kind = PDSI_LOGIC_AND;
+    p->axis = -1;
+    return PDS_OK;
+}
+
+static pds_status infer_bitwise(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                                pds_error *err)
+{
+    (void)params;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    const pdsi_tensor *y = pdsi_slot_get(&in[1]);
+    if (x->dtype != PDS_BOOL && x->dtype != PDS_INT32 && x->dtype != PDS_INT64)
+        return pdsi_fail(err, PDS_ERR_DTYPE, "input 'X' is %s, expected bool, int32 or int64",
+                         pds_dtype_name(x->dtype));
+    if (y->dtype != x->dtype)
+        return pdsi_fail(err, PDS_ERR_DTYPE, "input 'Y' is %s, expected %s like input 'X'",
+                         pds_dtype_name(y->dtype), pds_dtype_name(x->dtype));
+    pdsi_bcast plan;
+    pds_status st = pdsi_bcast_plan(x->dims, x->rank, y->dims, y->rank, -1, &plan, err);
+    if (st)
+        return st;
+    int64_t numel;
+    if (!pdsi_shape_numel(plan.out, plan.rank, &numel)) {
+        char b[160];
+        return pdsi_fail(err, PDS_ERR_SHAPE, "output shape %s has too many elements",
+                         pdsi_dims_str(plan.out, plan.rank, b, sizeof b));
+    }
+    pdsi_out_set(out, 0, x->dtype, plan.rank, plan.out);
+    return PDS_OK;
+}
+
 static const pdsi_opdef op_where = {
     .id = PDSI_OP_WHERE,
     .type = "where",
@@ -314,6 +352,17 @@ static const pdsi_opdef op_where = {
            {"Y", PDSI_SLOT_REQUIRED}},
     .out = {{"Out", PDSI_SLOT_REQUIRED}},
     .infer = infer_where,
+};
+
+static const pdsi_opdef op_bitwise_and = {
+    .id = PDSI_OP_BITWISE_AND,
+    .type = "bitwise_and",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}, {"Y", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_compare_params),
+    .parse = parse_bitwise_and,
+    .infer = infer_bitwise,
 };
 
 #define BINARY_OPDEF(var, ID, name, parsefn)                                              \
@@ -344,5 +393,6 @@ const pdsi_opdef *const pdsi_ops_elementwise[] = {
     &op_min,         &op_pow,           &op_floordiv,  &op_mod,         &op_equal,
     &op_not_equal,   &op_less_than,     &op_less_equal, &op_greater_than, &op_greater_equal,
     &op_logical_and, &op_logical_or,    &op_logical_xor, &op_logical_not, &op_where,
+    &op_bitwise_and,
 };
 PDSI_OPDEF_TABLE_CHECK(ELEMENTWISE, elementwise);

@@ -66,6 +66,10 @@ typedef struct pdsi_compare_params {
     int axis;
 } pdsi_compare_params;
 
+/* bitwise_and: X and Y of one dtype (bool, int32 or int64), broadcast
+ * numpy-style; Out has their dtype: the bits of X AND those of Y (for bool:
+ * both true). Params: pdsi_compare_params with kind PDSI_LOGIC_AND. */
+
 /* where: Out[i] = Condition[i] ? X[i] : Y[i], Condition BOOL, X and Y of one
  * dtype (any), all three broadcast numpy-style (dims aligned from the right);
  * no params. */

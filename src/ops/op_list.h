@@ -92,7 +92,8 @@
     X(LOGICAL_OR, logical_or)                                                                 \
     X(LOGICAL_XOR, logical_xor)                                                               \
     X(LOGICAL_NOT, logical_not)                                                               \
-    X(WHERE, where)
+    X(WHERE, where)                                                                           \
+    X(BITWISE_AND, bitwise_and)
 
 #define PDSI_OPS_NORM(X)                                                                      \
     X(BATCH_NORM, batch_norm)                                                                 \
@@ -116,7 +117,9 @@
     X(ARG_MAX, arg_max)                                                                       \
     X(ARG_MIN, arg_min)                                                                       \
     X(CUMSUM, cumsum)                                                                         \
-    X(P_NORM, p_norm)
+    X(P_NORM, p_norm)                                                                         \
+    X(REDUCE_ALL, reduce_all)                                                                 \
+    X(REDUCE_ANY, reduce_any)
 
 #define PDSI_OPS_SHAPE(X)                                                                     \
     X(RESHAPE2, reshape2)                                                                     \
@@ -148,7 +151,9 @@
     X(GATHER, gather)                                                                         \
     X(INDEX_SELECT, index_select)                                                             \
     X(GATHER_ND, gather_nd)                                                                   \
-    X(TAKE_ALONG_AXIS, take_along_axis)
+    X(TAKE_ALONG_AXIS, take_along_axis)                                                       \
+    X(FLIP, flip)                                                                             \
+    X(SHARE_DATA, share_data)
 
 /* Index and sequence operators of NLP and transformer models: embedding
  * lookup, one-hot, ranges and grids, batch-sized fills, roll, and the

@@ -18,7 +18,8 @@
 
 #define FAMILY "reduce"
 
-static const char *const kind_name[] = {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min"};
+static const char *const kind_name[] = {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
+                                         "reduce_all", "reduce_any"};
 
 
 pds_status pdsi_cumsum_resolve(const pdsi_cumsum_params *p, const pdsi_tensor *x,
@@ -86,6 +87,12 @@ pds_status pdsi_reduce_resolve(const pdsi_reduce_params *p, const pdsi_tensor *x
         ok = dt == PDS_FLOAT32 || dt == PDS_FLOAT64;
         g->out_dtype = dt;
         break;
+    case PDSI_REDUCE_ALL:
+    case PDSI_REDUCE_ANY:
+        ok = dt == PDS_FLOAT32 || dt == PDS_FLOAT64 || dt == PDS_INT32 || dt == PDS_INT64 ||
+             dt == PDS_BOOL;
+        g->out_dtype = PDS_BOOL;
+        break;
     default:
         ok = dt == PDS_FLOAT32 || dt == PDS_FLOAT64 || dt == PDS_INT32 || dt == PDS_INT64;
         g->out_dtype = dt;
@@ -94,7 +101,9 @@ pds_status pdsi_reduce_resolve(const pdsi_reduce_params *p, const pdsi_tensor *x
     if (!ok)
         return pdsi_fail(err, PDS_ERR_DTYPE, "%s: input 'X' is %s, expected %s", kind_name[p->kind],
                          pds_dtype_name(dt),
-                         p->kind == PDSI_REDUCE_SUM    ? "float32, float64, int32, int64 or bool"
+                         p->kind == PDSI_REDUCE_SUM || p->kind == PDSI_REDUCE_ALL ||
+                                 p->kind == PDSI_REDUCE_ANY
+                             ? "float32, float64, int32, int64 or bool"
                          : p->kind == PDSI_REDUCE_MEAN ? "float32 or float64"
                                                        : "float32, float64, int32 or int64");
 
@@ -230,6 +239,8 @@ REDUCE_PARSE(reduce_sum_parse, PDSI_REDUCE_SUM)
 REDUCE_PARSE(reduce_mean_parse, PDSI_REDUCE_MEAN)
 REDUCE_PARSE(reduce_max_parse, PDSI_REDUCE_MAX)
 REDUCE_PARSE(reduce_min_parse, PDSI_REDUCE_MIN)
+REDUCE_PARSE(reduce_all_parse, PDSI_REDUCE_ALL)
+REDUCE_PARSE(reduce_any_parse, PDSI_REDUCE_ANY)
 
 static pds_status reduce_infer(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                                pds_error *err)
@@ -259,6 +270,8 @@ REDUCE_OP(op_reduce_sum, REDUCE_SUM, "reduce_sum", reduce_sum_parse)
 REDUCE_OP(op_reduce_mean, REDUCE_MEAN, "reduce_mean", reduce_mean_parse)
 REDUCE_OP(op_reduce_max, REDUCE_MAX, "reduce_max", reduce_max_parse)
 REDUCE_OP(op_reduce_min, REDUCE_MIN, "reduce_min", reduce_min_parse)
+REDUCE_OP(op_reduce_all, REDUCE_ALL, "reduce_all", reduce_all_parse)
+REDUCE_OP(op_reduce_any, REDUCE_ANY, "reduce_any", reduce_any_parse)
 
 static pds_status arg_parse(const pdsi_attrs *attrs, pdsi_arg_params *p, pds_error *err)
 {
@@ -453,5 +466,6 @@ static const pdsi_opdef op_p_norm = {
 const pdsi_opdef *const pdsi_ops_reduce[] = {
     &op_reduce_sum, &op_reduce_mean, &op_reduce_max, &op_reduce_min,
     &op_arg_max,    &op_arg_min,    &op_cumsum,     &op_p_norm,
+    &op_reduce_all, &op_reduce_any,
 };
 PDSI_OPDEF_TABLE_CHECK(REDUCE, reduce);

@@ -1,14 +1,16 @@
 /*
  * reduce.h — parameters and shape rules of the reduce family:
- * reduce_sum, reduce_mean, reduce_max, reduce_min, arg_max, arg_min, cumsum
- * and p_norm.
+ * reduce_sum, reduce_mean, reduce_max, reduce_min, arg_max, arg_min, cumsum,
+ * p_norm, reduce_all and reduce_any.
  *
  * The reduced dims are resolved (negative dims, reduce_all, empty dim list,
  * keep_dim) by pdsi_reduce_resolve, which shape inference and the kernel both
  * call. Semantics follow Paddle 3.3's CPU kernels: reduce_sum of bool or int32
  * gives int64 unless out_dtype says otherwise, and with an out_dtype it casts
  * each element before summing; reduce_max/min propagate NaN; arg_max/arg_min
- * return the first index of the extreme value and never pick a NaN.
+ * return the first index of the extreme value and never pick a NaN;
+ * reduce_all/any take bool, int32, int64, float32 or float64 (non-zero and
+ * NaN are true) and give bool, true over zero elements for all, false for any.
  */
 #ifndef PDSI_OPS_REDUCE_H
 #define PDSI_OPS_REDUCE_H
@@ -23,6 +25,8 @@ typedef enum pdsi_reduce_kind {
     PDSI_REDUCE_MEAN,
     PDSI_REDUCE_MAX,
     PDSI_REDUCE_MIN,
+    PDSI_REDUCE_ALL,
+    PDSI_REDUCE_ANY,
 } pdsi_reduce_kind;
 
 #define PDSI_REDUCE_MAX_DIMS 64

@@ -264,17 +264,25 @@ pds_status pdsi_transpose_perm(const pdsi_transpose_params *p, int rank, int *pe
                                pds_error *err)
 {
     bool seen[PDSI_MAX_RANK] = {false};
-    if (p->n != rank)
+    /* A shorter axis permutes the leading dims and keeps the others in place:
+     * Paddle's shape rule accepts it (its comment: squeeze2 + transpose2
+     * fusion) and its dynamic graph computes it so, and dynamic-to-static
+     * code writes it (x[:, :, :, i].transpose([0, 2, 1, 3]) of a rank-5 x).
+     * Its entries must then permute exactly those leading dims. */
+    const int n = p->n;
+    if (n > rank || (n < rank && n < 1))
         return pdsi_fail(err, PDS_ERR_SHAPE,
-                         "attribute 'axis' has %d entries, expected %d (the rank of X)", p->n,
-                         rank);
-    for (int i = 0; i < rank; i++) {
+                         "attribute 'axis' has %d entries, expected %d (the rank of X)%s", n, rank,
+                         n < rank ? " or a permutation of its leading dims" : "");
+    for (int i = 0; i < rank; i++)
+        perm[i] = i; /* the dims past the axis stay in place */
+    for (int i = 0; i < n; i++) {
         int64_t a = p->axis[i] < 0 ? p->axis[i] + rank : p->axis[i];
-        if (a < 0 || a >= rank || seen[a])
+        if (a < 0 || a >= n || seen[a])
             return pdsi_fail(err, PDS_ERR_SHAPE,
-                             "attribute 'axis' is not a permutation of the %d dims of X: entry "
+                             "attribute 'axis' is not a permutation of the %s%d dims of X: entry "
                              "%d is %lld",
-                             rank, i, (long long)p->axis[i]);
+                             n < rank ? "leading " : "", n, i, (long long)p->axis[i]);
         seen[a] = true;
         perm[i] = (int)a;
     }
@@ -1232,6 +1240,58 @@ static pds_status axes_parse(const pdsi_attrs *attrs, void *params, pds_error *e
     return parse_list(attrs, "axes", p->axes, &p->n, err);
 }
 
+/* ---- flip ------------------------------------------------------------------ */
+
+static pds_status flip_parse(const pdsi_attrs *attrs, void *params, pds_error *err)
+{
+    pdsi_axes_params *p = params;
+    return parse_list(attrs, "axis", p->axes, &p->n, err);
+}
+
+pds_status pdsi_flip_resolve(const pdsi_axes_params *p, const pdsi_tensor *x,
+                             bool flipped[PDSI_MAX_RANK], pds_error *err)
+{
+    char b[160];
+    for (int d = 0; d < PDSI_MAX_RANK; d++)
+        flipped[d] = false;
+    for (int i = 0; i < p->n; i++) {
+        int64_t a = p->axes[i] < 0 ? p->axes[i] + x->rank : p->axes[i];
+        if (a < 0 || a >= x->rank)
+            return pdsi_fail(err, PDS_ERR_SHAPE,
+                             "attribute 'axis' entry %d is %lld, out of range for X of rank %d %s", i,
+                             (long long)p->axes[i], x->rank,
+                             pdsi_dims_str(x->dims, x->rank, b, sizeof b));
+        if (flipped[a])
+            return pdsi_fail(err, PDS_ERR_SHAPE, "attribute 'axis' lists dim %lld twice",
+                             (long long)a);
+        flipped[a] = true;
+    }
+    return PDS_OK;
+}
+
+static pds_status flip_infer(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                             pds_error *err)
+{
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    bool flipped[PDSI_MAX_RANK];
+    pds_status st;
+    if ((st = check_sized(x, "X", err)) || (st = pdsi_flip_resolve(params, x, flipped, err)))
+        return st;
+    pdsi_out_set(out, 0, x->dtype, x->rank, x->dims);
+    return PDS_OK;
+}
+
+static const pdsi_opdef op_flip = {
+    .id = PDSI_OP_FLIP,
+    .type = "flip",
+    .family = FAMILY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .params_size = sizeof(pdsi_axes_params),
+    .parse = flip_parse,
+    .infer = flip_infer,
+};
+
 /* No axes: drop every size-1 dim. Listed axes (negative allowed, repeats
  * harmless) are dropped only where the dim is 1; Paddle leaves others as is. */
 static pds_status squeeze_infer(const void *params, const pdsi_slot *in, const pdsi_slot *out,
@@ -1600,6 +1660,18 @@ static pds_status same_infer(const void *params, const pdsi_slot *in, const pdsi
 static const pdsi_opdef op_assign = {
     .id = PDSI_OP_ASSIGN,
     .type = "assign",
+    .family = FAMILY,
+    .flags = PDSI_OPF_IDENTITY,
+    .in = {{"X", PDSI_SLOT_REQUIRED}},
+    .out = {{"Out", PDSI_SLOT_REQUIRED}},
+    .infer = same_infer,
+};
+
+/* share_data: what Tensor.detach() becomes (share_data_ in PIR); at
+ * inference Out = X, like assign. */
+static const pdsi_opdef op_share_data = {
+    .id = PDSI_OP_SHARE_DATA,
+    .type = "share_data",
     .family = FAMILY,
     .flags = PDSI_OPF_IDENTITY,
     .in = {{"X", PDSI_SLOT_REQUIRED}},
@@ -2146,5 +2218,7 @@ const pdsi_opdef *const pdsi_ops_shape[] = {
     &op_index_select,
     &op_gather_nd,
     &op_take_along_axis,
+    &op_flip,
+    &op_share_data,
 };
 PDSI_OPDEF_TABLE_CHECK(SHAPE, shape);

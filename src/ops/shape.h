@@ -99,6 +99,13 @@ typedef struct pdsi_axes_params {
     int64_t axes[PDSI_SHAPE_MAX_LIST];
 } pdsi_axes_params;
 
+/* flip: in X (any dtype); out Out, X with the order of each dim listed in
+ * axis reversed. Params: pdsi_axes_params (the `axis` attribute).
+ * pdsi_flip_resolve marks the flipped dims of X (negative axes count from
+ * the end; an axis out of range or listed twice is refused, as Paddle does). */
+pds_status pdsi_flip_resolve(const pdsi_axes_params *p, const pdsi_tensor *x,
+                             bool flipped[PDSI_MAX_RANK], pds_error *err);
+
 /* concat (in X list, AxisTensor optional) and stack (in X list): axis. */
 typedef struct pdsi_axis_params {
     int64_t axis;

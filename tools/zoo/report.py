@@ -110,7 +110,8 @@ def merge_md(old, new, keys, command):
     document written for just those rows), everything else kept where it was.
     The introduction is new's (it may have changed with the harness); the
     command line says which command updated which rows. A row old lacks goes
-    after its last row; a bullet where the row's old bullets were, or at the
+    after old's last row of its family (the table's second column), or after
+    its last row if it has none of that family; a bullet where the row's old bullets were, or at the
     end of its section (the whole section of new, if old has none)."""
     keys = set(keys)
     olines, nlines = old.splitlines(), new.splitlines()
@@ -127,6 +128,15 @@ def merge_md(old, new, keys, command):
     out = nlines[:cut_new]
     pending = {_row_key(ln): ln for ln in rows}
     last_row = max([i for i, ln in enumerate(olines) if _row_key(ln)] or [len(olines) - 1])
+    # where each row old lacks goes: after the last old row of its family
+    family_last = {}
+    for i, ln in enumerate(olines):
+        if _row_key(ln):
+            family_last[_cells(ln)[1]] = i
+    insert_at = {}
+    for ln in rows:
+        if not any(_row_key(o) == _row_key(ln) for o in olines):
+            insert_at.setdefault(family_last.get(_cells(ln)[1], last_row), []).append(ln)
     sec = None
     for i in range(cut_old, len(olines)):
         ln = olines[i]
@@ -135,8 +145,10 @@ def merge_md(old, new, keys, command):
         k = _row_key(ln)
         if ln.startswith("Command: "):
             # (two trailing spaces: a markdown line break before "pdsafe: ...")
-            ln = ln.rstrip() + "; rows %s by `%s`  " % (", ".join("%s (%s)" % kk for kk in sorted(keys)),
-                                                         command)
+            note = "; rows %s by `%s`" % (", ".join("%s (%s)" % kk for kk in sorted(keys)), command)
+            # the same update run again says so once
+            ln = ln.rstrip() if ln.rstrip().endswith(note) else ln.rstrip() + note
+            ln += "  "
         bk = _bullet_key(ln) if k is None and sec else None
         if k in keys:
             if k in pending:
@@ -149,9 +161,8 @@ def merge_md(old, new, keys, command):
                 bullets[sec] = [b for b in bullets[sec] if b not in mine]
         else:
             out.append(ln)
-        if i == last_row:
-            out.extend(ln for ln in rows if _row_key(ln) in pending)
-            pending.clear()
+        for ln2 in insert_at.get(i, []):
+            out.append(pending.pop(_row_key(ln2)))
     for title, lines in bullets.items():
         if not lines:
             continue

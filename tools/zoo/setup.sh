@@ -26,7 +26,9 @@ sys.path.insert(0, sys.argv[1])
 import paddle, paddleseg, ppdet, paddlenlp  # noqa: F401
 import models
 models._ppcls()
-print("zoo venv: paddle %s, paddleseg, paddledet, paddlenlp, paddleclas (ppcls) import" % paddle.__version__)
+models._paddlex_module("paddlex.inference.models.object_detection.modeling.rt_detr")
+print("zoo venv: paddle %s, paddleseg, paddledet, paddlenlp, paddleclas (ppcls), paddlex (RT-DETR) import"
+      % paddle.__version__)
 PY
 touch "$stamp"
 echo "$venv/bin/python"

@@ -453,6 +453,39 @@ pds_status pdsi_ref_where(const void *params, const pdsi_slot *in, const pdsi_sl
     return PDS_OK;
 }
 
+/* ---- bitwise_and ---------------------------------------------------------- */
+
+DEF_ROW2(bitand_i32_row, int32_t, int32_t, a & b)
+DEF_ROW2(bitand_i64_row, int64_t, int64_t, a & b)
+
+pds_status pdsi_ref_bitwise(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                            pdsi_exec *ex, pds_error *err)
+{
+    (void)params;
+    (void)ex;
+    const pdsi_tensor *tx = pdsi_slot_get(&in[0]);
+    const pdsi_tensor *ty = pdsi_slot_get(&in[1]);
+    pdsi_tensor *to = pdsi_slot_get(&out[0]);
+    /* bool: both true, as logical_and (a bool byte other than 0 or 1 is true) */
+    row_fn fn = tx->dtype == PDS_BOOL    ? and_b8_row
+                : tx->dtype == PDS_INT32 ? bitand_i32_row
+                : tx->dtype == PDS_INT64 ? bitand_i64_row
+                                         : NULL;
+    if (!fn || ty->dtype != tx->dtype || to->dtype != tx->dtype)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "bitwise_and kernel: unexpected dtypes %s, %s -> %s",
+                         pds_dtype_name(tx->dtype), pds_dtype_name(ty->dtype),
+                         pds_dtype_name(to->dtype));
+    if (pdsi_tensor_numel(to) == 0)
+        return PDS_OK;
+    pdsi_bcast plan;
+    pds_status st = pdsi_bcast_plan(tx->dims, tx->rank, ty->dims, ty->rank, -1, &plan, err);
+    if (st)
+        return st;
+    size_t esz = pds_dtype_size(tx->dtype);
+    walk(fn, esz, esz, &plan, tx->data, ty->data, to->data);
+    return PDS_OK;
+}
+
 /* ---- kernels by operator (ops/op_list.h order) ------------------------- */
 
 const pdsi_ref_binding pdsi_ref_elementwise_kernels[] = {
@@ -476,5 +509,6 @@ const pdsi_ref_binding pdsi_ref_elementwise_kernels[] = {
     {PDSI_OP_LOGICAL_XOR, pdsi_ref_compare},
     {PDSI_OP_LOGICAL_NOT, pdsi_ref_compare},
     {PDSI_OP_WHERE, pdsi_ref_where},
+    {PDSI_OP_BITWISE_AND, pdsi_ref_bitwise},
 };
 PDSI_REF_TABLE_CHECK(ELEMENTWISE, elementwise);

@@ -16,6 +16,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 static int64_t clamp_index(int64_t i, int64_t n)
@@ -383,15 +384,28 @@ static float gs_clip(float v, int64_t size, const pdsi_grid_sample_params *p)
     return fminf(fmaxf(fminf(extra, range - extra) - 0.5f, 0.0f), max_val);
 }
 
-/* X[c][y][x] if (x, y) lies inside the plane, else 0. Coordinates are
- * compared as floats first so that no out-of-range value is converted. */
-static float gs_at(const float *plane, float xf, float yf, int64_t h, int64_t w)
+/* The offset of X[y][x] in its plane if (x, y) lies inside it, else -1.
+ * Coordinates are compared as floats first so that no out-of-range value is
+ * converted. */
+static int64_t gs_offset(float xf, float yf, int64_t h, int64_t w)
 {
     if (!(xf >= 0.0f && xf <= (float)(w - 1) && yf >= 0.0f && yf <= (float)(h - 1)))
-        return 0.0f;
-    return plane[(int64_t)yf * w + (int64_t)xf];
+        return -1;
+    return (int64_t)yf * w + (int64_t)xf;
 }
 
+/* Where each output point reads: up to four neighbours (offset -1: outside,
+ * read as 0) and the bilinear weights; nearest uses the first only. */
+typedef struct gs_point {
+    int64_t off[4]; /* north-west, north-east, south-west, south-east */
+    float de, dw, ds, dn;
+} gs_point;
+
+/* Every output point's neighbours and weights are worked out once, then each
+ * channel plane is swept point by point: the reads stay in one plane and the
+ * writes are contiguous. The arithmetic per element is the formula and
+ * operand order of Paddle's kernel (out-of-range neighbours are zeros that
+ * are still multiplied), so the result does not depend on the loop order. */
 pds_status pdsi_grid_sample_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                                 pdsi_exec *ex, pds_error *err)
 {
@@ -399,33 +413,58 @@ pds_status pdsi_grid_sample_ref(const void *params, const pdsi_slot *in, const p
     const pdsi_tensor *x = pdsi_slot_get(&in[0]);
     const pdsi_tensor *g = pdsi_slot_get(&in[1]);
     pdsi_tensor *o = pdsi_slot_get(&out[0]);
-    (void)ex;
     if (!x || !g || !o || x->rank != 4 || g->rank != 4 || o->rank != 4 ||
         o->dims[2] != g->dims[1] || o->dims[3] != g->dims[2] || o->dims[1] != x->dims[1])
         return pdsi_fail(err, PDS_ERR_INTERNAL, "grid_sampler: Output does not match X and Grid");
     const int64_t n = x->dims[0], c = x->dims[1], h = x->dims[2], w = x->dims[3];
-    const int64_t oh = g->dims[1], ow = g->dims[2];
+    const int64_t npts = g->dims[1] * g->dims[2];
     const float *xd = x->data, *gd = g->data;
     float *od = o->data;
+    if (n == 0 || c == 0 || npts == 0)
+        return PDS_OK;
+    gs_point *pts = (uint64_t)npts <= SIZE_MAX / sizeof(gs_point)
+                        ? pdsi_exec_scratch(ex, (size_t)npts * sizeof(gs_point))
+                        : NULL;
+    if (!pts)
+        return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
+                         "grid_sampler: no memory for the %lld points of a grid", (long long)npts);
     for (int64_t b = 0; b < n; b++) {
-        for (int64_t i = 0; i < oh * ow; i++) {
-            const float *gp = gd + (b * oh * ow + i) * 2;
+        for (int64_t i = 0; i < npts; i++) {
+            const float *gp = gd + (b * npts + i) * 2;
             const float gx = gs_clip(gs_unnormalize(gp[0], w, p->align_corners), w, p);
             const float gy = gs_clip(gs_unnormalize(gp[1], h, p->align_corners), h, p);
-            for (int64_t ch = 0; ch < c; ch++) {
-                const float *plane = xd + (b * c + ch) * h * w;
-                float v;
-                if (p->nearest) {
-                    /* halves to even, as Paddle (6.5 -> 6, -0.5 -> -0) */
-                    v = gs_at(plane, rintf(gx), rintf(gy), h, w);
-                } else {
-                    const float xw = floorf(gx), xe = xw + 1.0f, yn = floorf(gy), ys = yn + 1.0f;
-                    const float dw = gx - xw, de = xe - gx, dn = gy - yn, ds = ys - gy;
-                    v = gs_at(plane, xw, yn, h, w) * de * ds +
-                        gs_at(plane, xe, yn, h, w) * dw * ds +
-                        gs_at(plane, xw, ys, h, w) * de * dn + gs_at(plane, xe, ys, h, w) * dw * dn;
-                }
-                od[(b * c + ch) * oh * ow + i] = v;
+            gs_point *q = &pts[i];
+            if (p->nearest) {
+                /* halves to even, as Paddle (6.5 -> 6, -0.5 -> -0) */
+                q->off[0] = gs_offset(rintf(gx), rintf(gy), h, w);
+                continue;
+            }
+            const float xw = floorf(gx), xe = xw + 1.0f, yn = floorf(gy), ys = yn + 1.0f;
+            q->dw = gx - xw;
+            q->de = xe - gx;
+            q->dn = gy - yn;
+            q->ds = ys - gy;
+            q->off[0] = gs_offset(xw, yn, h, w);
+            q->off[1] = gs_offset(xe, yn, h, w);
+            q->off[2] = gs_offset(xw, ys, h, w);
+            q->off[3] = gs_offset(xe, ys, h, w);
+        }
+        for (int64_t ch = 0; ch < c; ch++) {
+            const float *plane = xd + (b * c + ch) * h * w;
+            float *op = od + (b * c + ch) * npts;
+            if (p->nearest) {
+                for (int64_t i = 0; i < npts; i++)
+                    op[i] = pts[i].off[0] >= 0 ? plane[pts[i].off[0]] : 0.0f;
+                continue;
+            }
+            for (int64_t i = 0; i < npts; i++) {
+                const gs_point *q = &pts[i];
+                const float vnw = q->off[0] >= 0 ? plane[q->off[0]] : 0.0f;
+                const float vne = q->off[1] >= 0 ? plane[q->off[1]] : 0.0f;
+                const float vsw = q->off[2] >= 0 ? plane[q->off[2]] : 0.0f;
+                const float vse = q->off[3] >= 0 ? plane[q->off[3]] : 0.0f;
+                op[i] = vnw * q->de * q->ds + vne * q->dw * q->ds + vsw * q->de * q->dn +
+                        vse * q->dw * q->dn;
             }
         }
     }

@@ -23,7 +23,8 @@
 /* Elements staged per step of the innermost run. */
 #define CHUNK 1024
 
-static const char *const kind_name[] = {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min"};
+static const char *const kind_name[] = {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
+                                         "reduce_all", "reduce_any"};
 
 /* ------------------------------------------------------------------------ */
 /* reduce                                                                    */
@@ -128,9 +129,11 @@ pds_status pdsi_reduce_ref(const void *params, const pdsi_slot *in, const pdsi_s
             s *= cnt[j];
     }
 
-    const bool float_domain = p->kind == PDSI_REDUCE_MEAN ||
+    /* all / any fold "is non-zero" (NaN is non-zero) into 0/1 integers */
+    const bool logic = p->kind == PDSI_REDUCE_ALL || p->kind == PDSI_REDUCE_ANY;
+    const bool float_domain = !logic && (p->kind == PDSI_REDUCE_MEAN ||
                               (p->kind == PDSI_REDUCE_SUM ? pdsi_dtype_is_float(g.out_dtype)
-                                                          : pdsi_dtype_is_float(x->dtype));
+                                                          : pdsi_dtype_is_float(x->dtype)));
     const int64_t run = cnt[m - 1];
     const int64_t chunk = run < CHUNK ? run : CHUNK;
     char *scratch = (uint64_t)out_numel < SIZE_MAX / 8 - (uint64_t)chunk
@@ -155,6 +158,9 @@ pds_status pdsi_reduce_ref(const void *params, const pdsi_slot *in, const pdsi_s
                 accf[i] = INFINITY;
             else
                 acci[i] = INT64_MAX;
+            break;
+        case PDSI_REDUCE_ALL:
+            acci[i] = 1;
             break;
         default:
             if (float_domain)
@@ -202,9 +208,22 @@ pds_status pdsi_reduce_ref(const void *params, const pdsi_slot *in, const pdsi_s
                     break;
                 }
             } else {
-                load_i64(x->data, x->dtype, g.out_dtype, off, n, sti);
+                if (logic) {
+                    for (int64_t j = 0; j < n; j++)
+                        sti[j] = pdsi_elem_get_f64(x->data, x->dtype, off + j) != 0.0;
+                } else {
+                    load_i64(x->data, x->dtype, g.out_dtype, off, n, sti);
+                }
                 int64_t *a = acci + oo;
                 switch (p->kind) {
+                case PDSI_REDUCE_ALL:
+                    for (int64_t j = 0; j < n; j++, a += step)
+                        *a &= sti[j];
+                    break;
+                case PDSI_REDUCE_ANY:
+                    for (int64_t j = 0; j < n; j++, a += step)
+                        *a |= sti[j];
+                    break;
                 case PDSI_REDUCE_MAX:
                     for (int64_t j = 0; j < n; j++, a += step)
                         if (sti[j] > *a)
@@ -444,5 +463,7 @@ const pdsi_ref_binding pdsi_ref_reduce_kernels[] = {
     {PDSI_OP_ARG_MIN, pdsi_arg_ref},
     {PDSI_OP_CUMSUM, pdsi_cumsum_ref},
     {PDSI_OP_P_NORM, pdsi_p_norm_ref},
+    {PDSI_OP_REDUCE_ALL, pdsi_reduce_ref},
+    {PDSI_OP_REDUCE_ANY, pdsi_reduce_ref},
 };
 PDSI_REF_TABLE_CHECK(REDUCE, reduce);

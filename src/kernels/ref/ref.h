@@ -105,6 +105,9 @@ pds_status pdsi_ref_compare(const void *params, const pdsi_slot *in, const pdsi_
 /* where. in: Condition (bool), X, Y; out: Out. Any element type. */
 pds_status pdsi_ref_where(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                           pdsi_exec *ex, pds_error *err);
+/* bitwise_and. in: X, Y (bool, int32 or int64, one dtype); out: Out, theirs. */
+pds_status pdsi_ref_bitwise(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                            pdsi_exec *ex, pds_error *err);
 
 /* ---- norm (ops/norm.h) ------------------------------------------------- */
 /* Slots: in X [N,C,...] (rank 2..5), Scale, Bias, Mean, Variance (each [C]),
@@ -161,6 +164,9 @@ pds_status pdsi_p_norm_ref(const void *params, const pdsi_slot *in, const pdsi_s
 /* Out = X as bytes (reshape, flatten, squeeze, unsqueeze, assign): same dtype
  * and element count. */
 pds_status pdsi_copy_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                         pdsi_exec *ex, pds_error *err);
+/* flip (pdsi_axes_params: the axis attribute). in: X (any dtype); out: Out. */
+pds_status pdsi_flip_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                          pdsi_exec *ex, pds_error *err);
 pds_status pdsi_transpose_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                               pdsi_exec *ex, pds_error *err);

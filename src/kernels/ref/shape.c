@@ -173,6 +173,35 @@ pds_status pdsi_transpose_ref(const void *params, const pdsi_slot *in, const pds
     return PDS_OK;
 }
 
+/* flip: X read with a negative stride (from its last index) along each
+ * flipped dim. */
+pds_status pdsi_flip_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
+                         pdsi_exec *ex, pds_error *err)
+{
+    (void)ex;
+    const pdsi_tensor *x = pdsi_slot_get(&in[0]);
+    pdsi_tensor *o = pdsi_slot_get(&out[0]);
+    bool flipped[PDSI_MAX_RANK];
+    int64_t str[PDSI_MAX_RANK];
+    pds_status st;
+    if (!x)
+        return pdsi_fail(err, PDS_ERR_INTERNAL, "input 'X' is missing");
+    if ((st = pdsi_flip_resolve(params, x, flipped, err)) ||
+        (st = check_out(o, x->dtype, pdsi_tensor_numel(x), "Out", err)))
+        return st;
+    if (pdsi_tensor_numel(x) == 0)
+        return PDS_OK;
+    int64_t s = 1, base = 0;
+    for (int d = x->rank - 1; d >= 0; d--) {
+        str[d] = flipped[d] ? -s : s;
+        if (flipped[d])
+            base += s * (x->dims[d] - 1);
+        s *= x->dims[d];
+    }
+    strided_gather(o->data, x->data, x->rank, x->dims, str, base, pds_dtype_size(x->dtype));
+    return PDS_OK;
+}
+
 pds_status pdsi_slice_ref(const void *params, const pdsi_slot *in, const pdsi_slot *out,
                           pdsi_exec *ex, pds_error *err)
 {
@@ -626,5 +655,7 @@ const pdsi_ref_binding pdsi_ref_shape_kernels[] = {
     {PDSI_OP_INDEX_SELECT, pdsi_gather_ref},
     {PDSI_OP_GATHER_ND, pdsi_gather_ref},
     {PDSI_OP_TAKE_ALONG_AXIS, pdsi_gather_ref},
+    {PDSI_OP_FLIP, pdsi_flip_ref},
+    {PDSI_OP_SHARE_DATA, pdsi_copy_ref},
 };
 PDSI_REF_TABLE_CHECK(SHAPE, shape);
