@@ -173,10 +173,11 @@ static pds_status add_step(builder *b, int32_t node, uint8_t kind, uint8_t bi,
 }
 
 /* A 4-D tensor with one pixel or one channel has the same bytes in every
- * layout. */
-static bool layout_free(const pdsi_tensor *t)
+ * layout of one storage type (float32 or bf16). */
+static bool layout_free(const pdsi_tensor *t, uint8_t from, uint8_t to)
 {
-    return t->rank != 4 || t->dims[2] * t->dims[3] == 1 || t->dims[1] == 1;
+    return pdsi_layout_is_bf16(from) == pdsi_layout_is_bf16(to) &&
+           (t->rank != 4 || t->dims[2] * t->dims[3] == 1 || t->dims[1] == 1);
 }
 
 /* A conversion step from the first backend of the set that offers one. */
@@ -203,7 +204,7 @@ static pds_status convert_step(builder *b, const pdsi_tensor *t, uint8_t from, u
  * converting once per value. */
 static pds_status converted(builder *b, int32_t node, int32_t src, uint8_t want, int32_t *out)
 {
-    if (b->layout[src] == want || layout_free(tensor_at(b, src))) {
+    if (b->layout[src] == want || layout_free(tensor_at(b, src), b->layout[src], want)) {
         *out = src;
         return PDS_OK;
     }
@@ -258,8 +259,36 @@ static bool dies_at(const builder *b, int32_t i, int32_t node)
     return b->info->last_use[i] <= node && !kept_to_end(b, i);
 }
 
+/* Refuses a step that would read or write a bf16 layout when its backend
+ * does not run bf16 (backend.h): such a step would take 2-byte elements for
+ * float32 ones. choose_backend shows these backends float32 layouts only, so
+ * this is a backend asking for a layout it was never shown. */
+static pds_status check_bf16_layouts(builder *b, int32_t i, const pdsi_backend *be,
+                                     const pdsi_backend_io *in, int n_in,
+                                     const pdsi_backend_io *out, int n_out)
+{
+    const pdsi_node *node = &b->g->nodes[i];
+    if (be->bf16)
+        return PDS_OK;
+    for (int k = 0; k < n_in; k++)
+        if (!in[k].param && pdsi_layout_is_bf16(in[k].want))
+            return pdsi_fail(b->err, PDS_ERR_INTERNAL,
+                             "op #%d (%s): backend %s asks for input %d in bf16 layout %d, but "
+                             "it does not run bf16 (expected a float32 layout)",
+                             node->index, node->type, be->name, k, in[k].want);
+    for (int k = 0; k < n_out; k++)
+        if (pdsi_layout_is_bf16(out[k].layout))
+            return pdsi_fail(b->err, PDS_ERR_INTERNAL,
+                             "op #%d (%s): backend %s writes output %d in bf16 layout %d, but "
+                             "it does not run bf16 (expected a float32 layout)",
+                             node->index, node->type, be->name, k, out[k].layout);
+    return PDS_OK;
+}
+
 /* Offers node i to the set's backends in order; the first that accepts it
- * makes the step (*bi, *impl). */
+ * makes the step (*bi, *impl). A backend without bf16 sees an input stored
+ * in a bf16 layout as stored in its float32 twin, so whatever it asks for is
+ * float32 (converted() then makes it so). */
 static pds_status choose_backend(builder *b, int32_t i, pdsi_backend_io *in, int n_in,
                                  pdsi_backend_io *out, int n_out, uint8_t *bi,
                                  pdsi_backend_step **impl)
@@ -268,8 +297,17 @@ static pds_status choose_backend(builder *b, int32_t i, pdsi_backend_io *in, int
     *impl = NULL;
     for (int k = 0; k < b->set->n; k++) {
         const pdsi_backend *be = b->set->b[k];
+        for (int j = 0; j < n_in; j++) {
+            uint8_t l = b->layout[node->vals[j]];
+            in[j].layout = in[j].want = be->bf16 ? l : pdsi_layout_fp32(l);
+        }
         pds_status st = be->step_create(b->set->state[k], b->g, i, in, n_in, out, n_out, impl,
                                         b->err);
+        if (!st && *impl && (st = check_bf16_layouts(b, i, be, in, n_in, out, n_out))) {
+            be->step_free(*impl);
+            *impl = NULL;
+            return st;
+        }
         if (st)
             return pdsi_fail_wrap(b->err, st, "op #%d (%s), backend %s", node->index,
                                   node->type, be->name);

@@ -24,11 +24,10 @@ typedef struct conv_cfg {
     bool tr;                  /* transposed (deconvolution) */
     /* Geometry in oneDNN's terms: dilation counts the skipped pixels. */
     dnnl_dims_t strides, dil, pad_l, pad_r;
-    uint8_t lay;              /* the activations' layout */
+    uint8_t lay;              /* the activations' layout (a bf16 one with bf16) */
     bool wino;                /* try Winograd first */
-    bool bf16;                /* bf16 source and filter (PDS_PRECISION_BF16) */
+    bool bf16;                /* bf16 source, filter and output (PDS_PRECISION_BF16) */
     dnnl_memory_desc_t src, dst, w_any, w_plain, bias;
-    dnnl_memory_desc_t src16; /* bf16: the source's bf16 copy */
 } conv_cfg;
 
 /* The flat io index of slot k's tensor, or -1 when the slot is empty. */
@@ -96,7 +95,8 @@ static bool deconv_is_matmul(const conv_cfg *c)
 }
 
 /* nChw16c in the model's blocked mode where the channels allow it (plain
- * and depthwise convolutions), NHWC otherwise. */
+ * and depthwise convolutions), NHWC otherwise; their bf16 forms with
+ * c->bf16. */
 static void conv_layout(const pdsi_dnn_model *dm, conv_cfg *c)
 {
     const pdsi_conv_geom *g = &c->geo;
@@ -105,7 +105,9 @@ static void conv_layout(const pdsi_dnn_model *dm, conv_cfg *c)
     if (pdsi_dnn_model_blocked(dm) && !c->tr && g->c % 16 == 0 && g->m % 16 == 0 &&
         (G == 1 || (G == g->c && G == g->m)))
         c->lay = PDSI_LAYOUT_NCHW16C;
-    c->wino = c->lay == PDSI_LAYOUT_NCHW16C && pdsi_dnn_wino_candidate(c->p, c->w);
+    c->wino = !c->bf16 && c->lay == PDSI_LAYOUT_NCHW16C && pdsi_dnn_wino_candidate(c->p, c->w);
+    if (c->bf16)
+        c->lay = pdsi_layout_bf16(c->lay);
 }
 
 /* The memory descriptors: activations in c->lay, the filter as Paddle stores
@@ -142,8 +144,6 @@ static bool conv_mds(conv_cfg *c)
         return false;
     if (c->ib >= 0 && pdsi_dnn_md(&c->bias, &g->m, 1, PDSI_LAYOUT_PLAIN))
         return false;
-    if (c->bf16)
-        pdsi_dnn_md_bf16(&c->src16, &c->src);
     return c->y->rank == 4 && memcmp(c->y->dims, ydims, sizeof ydims) == 0;
 }
 
@@ -153,7 +153,7 @@ static dnnl_primitive_desc_t conv_pd_alg(const conv_cfg *c, dnnl_alg_kind_t alg,
 {
     dnnl_convolution_desc_t cd;
     if (dnnl_dilated_convolution_forward_desc_init(
-            &cd, dnnl_forward_inference, alg, c->bf16 ? &c->src16 : &c->src, &c->w_any,
+            &cd, dnnl_forward_inference, alg, &c->src, &c->w_any,
             c->ib >= 0 ? &c->bias : NULL,
             &c->dst, c->strides, c->dil, c->pad_l, c->pad_r) != dnnl_success)
         return NULL;
@@ -256,18 +256,7 @@ static pds_status conv_step(const conv_cfg *c, dnnl_primitive_desc_t pd,
     pdsi_dnn_arg args[4];
     int n = 0;
     pds_status st = PDS_OK;
-    if (c->bf16) {
-        /* The source converted to bf16 first (dnn-impl.h). */
-        size_t off;
-        if ((st = pdsi_dnn_step_to_bf16(s, &c->src, c->ix, &c->src16, &off, err)) ||
-            (st = pdsi_dnn_step_arg_temp(s, DNNL_ARG_SRC, &c->src16, off, err))) {
-            dnnl_primitive_desc_destroy(pd);
-            pdsi_dnn_step_free(s);
-            return st;
-        }
-    } else {
-        args[n++] = (pdsi_dnn_arg){DNNL_ARG_SRC, &c->src, c->ix, NULL};
-    }
+    args[n++] = (pdsi_dnn_arg){DNNL_ARG_SRC, &c->src, c->ix, NULL};
     args[n++] = (pdsi_dnn_arg){DNNL_ARG_WEIGHTS, w_md, PDSI_BIND_CONST, wdata};
     if (!c->tr && c->ib >= 0)
         args[n++] = (pdsi_dnn_arg){DNNL_ARG_BIAS, &c->bias, PDSI_BIND_CONST, bias};
@@ -567,21 +556,19 @@ pds_status pdsi_dnn_conv(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_nod
         if (deconv_is_matmul(&c))
             return deconv_as_matmul(&c, in, out, step, err);
     }
+    /* bf16: forward convolutions, depthwise ones too, read and write the
+     * bf16 layouts (activations stay bf16 from one to the next, the
+     * residual a sum post-op adds in place too), and not Winograd (no bf16
+     * form in oneDNN 2.6). One that oneDNN cannot run fast in bf16 runs in
+     * float32. */
+    c.bf16 = pdsi_dnn_model_bf16(dm) && !c.tr;
     conv_layout(dm, &c);
-    /* bf16: forward convolutions but depthwise ones (memory-bound: on
-     * mobilenet_v3_large their bf16 form with its input conversion cost 8 %
-     * more CPU time than float32), and not Winograd (no bf16 form in oneDNN
-     * 2.6). One that oneDNN cannot run fast in bf16 runs in float32. */
-    const pdsi_conv_geom *geo = &c.geo;
-    c.bf16 = pdsi_dnn_model_bf16(dm) && !c.tr &&
-             !(geo->groups > 1 && geo->groups == geo->c && geo->groups == geo->m);
-    if (c.bf16)
-        c.wino = false;
     if (!conv_mds(&c))
         return PDS_OK;
     dnnl_primitive_desc_t pd = conv_pd(&c);
     if (!pd && c.bf16) {
         c.bf16 = false;
+        conv_layout(dm, &c);
         if (!conv_mds(&c))
             return PDS_OK;
         pd = conv_pd(&c);
