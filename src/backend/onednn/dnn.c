@@ -752,9 +752,12 @@ pds_status pdsi_dnn_step_create(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t
             return PDS_OK;
     pdsi_op_id id = node->def->id;
     /* Only some families read bf16 (below); the others see float32. */
-    if (id == PDSI_OP_BATCH_NORM || id == PDSI_OP_PDSAFE_MATMUL ||
-        (id != PDSI_OP_PDSAFE_CONV && id != PDSI_OP_POOL2D &&
-         !(node->def->flags & (PDSI_OPF_POST_OP | PDSI_OPF_BINARY)) && id != PDSI_OP_SCALE))
+    bool reads_bf16 = id == PDSI_OP_PDSAFE_CONV || id == PDSI_OP_POOL2D ||
+                      id == PDSI_OP_SCALE || id == PDSI_OP_CONCAT ||
+                      id == PDSI_OP_NEAREST_INTERP_V2 || id == PDSI_OP_NEAREST_INTERP ||
+                      id == PDSI_OP_BILINEAR_INTERP_V2 || id == PDSI_OP_BILINEAR_INTERP ||
+                      (node->def->flags & (PDSI_OPF_POST_OP | PDSI_OPF_BINARY));
+    if (!reads_bf16)
         for (int k = 0; k < n_in; k++)
             in[k].layout = in[k].want = pdsi_layout_fp32(in[k].layout);
     if (id == PDSI_OP_BATCH_NORM)
@@ -768,30 +771,32 @@ pds_status pdsi_dnn_step_create(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t
         return pdsi_dnn_matmul(dm, g, node, in, n_in, out, n_out, pack_only, step, err);
     if (pack_only)
         return PDS_OK;
-    /* Pooling, activations and binary operators read and write the bf16
-     * layouts (a step fed bf16 writes bf16); one that declines a bf16 input
-     * is offered the node again with its inputs shown in float32, as the
-     * rest always are (backend.h): those build float32 descriptors. */
+    /* Pooling, activations, binary operators, concat and resampling read
+     * and write the bf16 layouts (a step fed bf16 writes bf16); one that
+     * declines a bf16 input is offered the node again with its inputs shown
+     * in float32, as the rest always are (backend.h): those build float32
+     * descriptors. */
     pds_status st = PDS_OK;
     bool bf16_in = false;
     for (int k = 0; k < n_in; k++)
         bf16_in |= pdsi_layout_is_bf16(in[k].layout);
-    for (int pass = 0; pass < 2 && !st && !*step; pass++) {
+    for (int pass = 0; pass < 2; pass++) {
         if (id == PDSI_OP_POOL2D) {
             st = pdsi_dnn_pool(node, in, n_in, out, n_out, step, err);
         } else {
             st = pdsi_dnn_unary(node, in, n_in, out, n_out, step, err);
             if (!st && !*step)
                 st = pdsi_dnn_binary(node, in, n_in, out, n_out, step, err);
+            if (!st && !*step)
+                st = pdsi_dnn_misc(g, node, in, n_in, out, n_out, step, err);
         }
         if (st || *step || !bf16_in)
             break;
         for (int k = 0; k < n_in; k++)
             in[k].layout = in[k].want = pdsi_layout_fp32(in[k].layout);
+        bf16_in = false;
     }
-    if (st || *step || id == PDSI_OP_POOL2D)
-        return st;
-    return pdsi_dnn_misc(g, node, in, n_in, out, n_out, step, err);
+    return st;
 }
 
 pds_status pdsi_dnn_step_part(pdsi_dnn_step *s, dnnl_primitive_desc_t pd, const pdsi_dnn_arg *args,
