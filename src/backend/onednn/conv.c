@@ -95,14 +95,15 @@ static bool deconv_is_matmul(const conv_cfg *c)
 }
 
 /* nChw16c in the model's blocked mode where the channels allow it (plain
- * and depthwise convolutions), NHWC otherwise; their bf16 forms with
- * c->bf16. */
+ * and depthwise convolutions), NHWC otherwise; NHWC_BF16 with c->bf16 (the
+ * blocked mode is there for Winograd, which has no bf16 form, and oneDNN
+ * 2.6 runs nChw16c bf16 on its older jit_bf16 kernels, NHWC on brgemm). */
 static void conv_layout(const pdsi_dnn_model *dm, conv_cfg *c)
 {
     const pdsi_conv_geom *g = &c->geo;
     const int64_t G = g->groups;
     c->lay = PDSI_LAYOUT_NHWC;
-    if (pdsi_dnn_model_blocked(dm) && !c->tr && g->c % 16 == 0 && g->m % 16 == 0 &&
+    if (!c->bf16 && pdsi_dnn_model_blocked(dm) && !c->tr && g->c % 16 == 0 && g->m % 16 == 0 &&
         (G == 1 || (G == g->c && G == g->m)))
         c->lay = PDSI_LAYOUT_NCHW16C;
     c->wino = !c->bf16 && c->lay == PDSI_LAYOUT_NCHW16C && pdsi_dnn_wino_candidate(c->p, c->w);
