@@ -245,8 +245,10 @@ typedef uint64_t pds_predictor; /* 0 = none */
  *                       PDS_MODEL_REFERENCE_KERNELS or PDSAFE_KERNELS=ref,
  *                       or in a build without oneDNN, the load fails with
  *                       PDS_ERR_INVALID_ARGUMENT saying what is missing; it
- *                       is never emulated. Transposed convolutions and
- *                       products of two activations run in float32.
+ *                       is never emulated. Transposed convolutions (but
+ *                       those whose kernel equals their stride: one matrix
+ *                       product) and products of two activations run in
+ *                       float32.
  * Any other value fails the load with PDS_ERR_INVALID_ARGUMENT. */
 #define PDS_PRECISION_FP32 0u
 #define PDS_PRECISION_BF16 1u

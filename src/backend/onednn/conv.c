@@ -282,18 +282,23 @@ static pds_status conv_step(const conv_cfg *c, dnnl_primitive_desc_t pd,
  * bias and post-ops in a slow separate pass; this form has none. */
 typedef struct deconv_mm {
     dnnl_memory_desc_t mx, mw, mb, mo; /* the product [rows, C] x [C, cols] + bias */
+    dnnl_memory_desc_t mw_plain;       /* Paddle's float32 filter, as [C, cols] */
     dnnl_memory_desc_t from, to;       /* the scatter */
     int64_t rows, cols;
 } deconv_mm;
 
-static bool deconv_mm_mds(const pdsi_conv_geom *g, deconv_mm *d)
+/* With bf16: source, filter and the scattered output in bf16, the product
+ * and its bias and activations in float32. */
+static bool deconv_mm_mds(const pdsi_conv_geom *g, bool bf16, deconv_mm *d)
 {
     d->rows = g->n * g->h * g->w;
     d->cols = g->m * g->kh * g->kw;
+    const dnnl_data_type_t t16 = bf16 ? dnnl_bf16 : dnnl_f32;
     dnnl_dims_t d2x = {d->rows, g->c}, d2w = {g->c, d->cols}, d2o = {d->rows, d->cols},
                 d2b = {1, d->cols};
-    if (dnnl_memory_desc_init_by_tag(&d->mx, 2, d2x, dnnl_f32, dnnl_ab) ||
-        dnnl_memory_desc_init_by_tag(&d->mw, 2, d2w, dnnl_f32, dnnl_ab) ||
+    if (dnnl_memory_desc_init_by_tag(&d->mx, 2, d2x, t16, dnnl_ab) ||
+        dnnl_memory_desc_init_by_tag(&d->mw, 2, d2w, t16, dnnl_ab) ||
+        dnnl_memory_desc_init_by_tag(&d->mw_plain, 2, d2w, dnnl_f32, dnnl_ab) ||
         dnnl_memory_desc_init_by_tag(&d->mo, 2, d2o, dnnl_f32, dnnl_ab) ||
         dnnl_memory_desc_init_by_tag(&d->mb, 2, d2b, dnnl_f32, dnnl_ab))
         return false;
@@ -305,7 +310,7 @@ static bool deconv_mm_mds(const pdsi_conv_geom *g, deconv_mm *d)
     dnnl_dims_t s_from = {H * W * M * KH * KW, W * M * KH * KW, M * KH * KW, KH * KW, KW, 1};
     dnnl_dims_t s_to = {H * KH * W * KW * M, KH * W * KW * M, KW * M, 1, W * KW * M, M};
     return dnnl_memory_desc_init_by_strides(&d->from, 6, d6, dnnl_f32, s_from) == dnnl_success &&
-           dnnl_memory_desc_init_by_strides(&d->to, 6, d6, dnnl_f32, s_to) == dnnl_success;
+           dnnl_memory_desc_init_by_strides(&d->to, 6, d6, t16, s_to) == dnnl_success;
 }
 
 /* The product's and the scatter's descriptors; false (none kept) when
@@ -339,16 +344,33 @@ static bool deconv_mm_pds(const pdsi_fconv_params *p, const deconv_mm *d,
     return false;
 }
 
-static pds_status deconv_as_matmul(const conv_cfg *c, pdsi_dnn_io *in, pdsi_dnn_io *out,
-                                   pdsi_dnn_step **step, pds_error *err)
+/* bf16 (a bf16 model): the source and output in NHWC_BF16 and the filter
+ * as a bf16 copy in the model's weight cache, made at the first plan. */
+static pds_status deconv_as_matmul(pdsi_dnn_model *dm, const pdsi_graph *g_, const conv_cfg *c,
+                                   pdsi_dnn_io *in, pdsi_dnn_io *out, pdsi_dnn_step **step,
+                                   pds_error *err)
 {
     const pdsi_conv_geom *g = &c->geo;
-    const float *wdata = in[c->iw].t->data, *bias = c->ib >= 0 ? in[c->ib].t->data : NULL;
+    const void *wdata = in[c->iw].t->data;
+    const float *bias = c->ib >= 0 ? in[c->ib].t->data : NULL;
     deconv_mm d;
     dnnl_primitive_desc_t mpd, rpd;
-    if (!wdata || (c->ib >= 0 && !bias) || !deconv_mm_mds(g, &d) ||
-        !deconv_mm_pds(c->p, &d, &mpd, &rpd))
+    bool bf16 = pdsi_dnn_model_bf16(dm);
+    if (!wdata || (c->ib >= 0 && !bias))
         return PDS_OK;
+    if (bf16 && (!deconv_mm_mds(g, true, &d) || !deconv_mm_pds(c->p, &d, &mpd, &rpd)))
+        bf16 = false;
+    if (!bf16 && (!deconv_mm_mds(g, false, &d) || !deconv_mm_pds(c->p, &d, &mpd, &rpd)))
+        return PDS_OK;
+    if (bf16) {
+        pds_status st = pdsi_dnn_weights(dm, g_, in[c->iw].value, &d.mw_plain, &d.mw, &wdata,
+                                         err);
+        if (st) {
+            dnnl_primitive_desc_destroy(mpd);
+            dnnl_primitive_desc_destroy(rpd);
+            return st;
+        }
+    }
     pdsi_dnn_step *s = pdsi_dnn_step_new();
     float *eb = malloc(sizeof *eb * (size_t)d.cols);
     if (!s || !eb) {
@@ -382,8 +404,8 @@ static pds_status deconv_as_matmul(const conv_cfg *c, pdsi_dnn_io *in, pdsi_dnn_
         pdsi_dnn_step_free(s);
         return st;
     }
-    in[c->ix].want = PDSI_LAYOUT_NHWC;
-    out[0].layout = PDSI_LAYOUT_NHWC;
+    in[c->ix].want = bf16 ? PDSI_LAYOUT_NHWC_BF16 : PDSI_LAYOUT_NHWC;
+    out[0].layout = bf16 ? PDSI_LAYOUT_NHWC_BF16 : PDSI_LAYOUT_NHWC;
     *step = s;
     return PDS_OK;
 }
@@ -555,7 +577,7 @@ pds_status pdsi_dnn_conv(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_nod
         if (pack_only)
             return PDS_OK;
         if (deconv_is_matmul(&c))
-            return deconv_as_matmul(&c, in, out, step, err);
+            return deconv_as_matmul(dm, g, &c, in, out, step, err);
     }
     /* bf16: forward convolutions, depthwise ones too, read and write the
      * bf16 layouts (activations stay bf16 from one to the next, the
