@@ -23,7 +23,8 @@
  *     planner shows it to the others as its float32 twin, so that they ask
  *     for (and get, through a conversion) float32 data, and refuses a plan in
  *     which such a backend would read or write bf16 (PDS_ERR_INTERNAL).
- *     Storage is still sized as float32 (never too small).
+ *     The planner sizes their storage at 2 bytes per element (and copies a
+ *     kept residual in such a layout with a same-layout conversion).
  * A step says which layout it needs each input in and which layout it writes
  * each output in; the planner inserts a conversion where a tensor's layout
  * differs from what its reader needs (convert_create of the first backend

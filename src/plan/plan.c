@@ -231,6 +231,16 @@ static pds_status converted(builder *b, int32_t node, int32_t src, uint8_t want,
     return PDS_OK;
 }
 
+/* The bytes tensor i's storage takes: its dtype's, or 2 per element in a
+ * bf16 layout (backend.h). */
+static size_t storage_bytes(builder *b, int32_t i)
+{
+    const pdsi_tensor *t = tensor_at(b, i);
+    if (pdsi_layout_is_bf16(b->layout[i]))
+        return (size_t)pdsi_tensor_numel(t) * 2;
+    return pdsi_tensor_bytes(t);
+}
+
 static bool in_arena(const builder *b, int32_t i)
 {
     if (i >= b->nv)
@@ -347,12 +357,23 @@ static pds_status share_inplace(builder *b, int32_t i, int r, const int32_t *in_
     for (int k = 0; k < n_in; k++)
         read_too |= k != r && in_idx[k] == src;
     if (!in_arena(b, src) || !dies_at(b, src, i) || read_too) {
-        /* Keep the residual: accumulate into a copy of it. */
+        /* Keep the residual: accumulate into a copy of it. A COPY step
+         * copies float32 bytes; bf16 storage is half that (storage_bytes),
+         * so it is copied by a same-layout conversion. */
         int32_t c;
         pds_status st;
-        if ((st = new_extra(b, tensor_at(b, src), b->layout[src], &c)) ||
-            (st = add_step(b, i, PDSI_STEP_COPY, 0, NULL, &src, 1, &c, 1)))
+        uint8_t l = b->layout[src];
+        if ((st = new_extra(b, tensor_at(b, src), l, &c)))
             return st;
+        if (pdsi_layout_is_bf16(l)) {
+            pdsi_backend_step *cs = NULL;
+            uint8_t bi = 0;
+            if ((st = convert_step(b, tensor_at(b, src), l, l, &bi, &cs)) ||
+                (st = add_step(b, i, PDSI_STEP_CONVERT, bi, cs, &src, 1, &c, 1)))
+                return st;
+        } else if ((st = add_step(b, i, PDSI_STEP_COPY, 0, NULL, &src, 1, &c, 1))) {
+            return st;
+        }
         src = c;
     }
     b->alias[out0] = src;
@@ -490,7 +511,7 @@ static pds_status place(builder *b, pdsi_plan *pl)
     for (int32_t i = 0; i < nt; i++) {
         if (!in_arena(b, i) || first[i] < 0)
             continue;
-        size_t bytes = pdsi_tensor_bytes(tensor_at(b, i));
+        size_t bytes = storage_bytes(b, i);
         pl->naive_bytes += (bytes + PDSI_ARENA_ALIGN - 1) & ~(size_t)(PDSI_ARENA_ALIGN - 1);
         int32_t r = root_of(b, i);
         if (rec[r] < 0) {
