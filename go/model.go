@@ -74,8 +74,10 @@ const (
 	// FP32 is the default: float32 everywhere.
 	FP32 Precision = 0
 	// BF16 runs convolutions and matrix products with constant weights in
-	// bfloat16 with float32 accumulation (oneDNN); everything else stays
-	// float32. Expect relative differences around 1e-2 from FP32. It needs a
+	// bfloat16 with float32 accumulation (oneDNN), and keeps the activations
+	// between them in bfloat16 internally; inputs, outputs, normalisations,
+	// softmax and reductions stay float32. Expect relative differences
+	// around 1e-2 from FP32. It needs a
 	// CPU with native bf16 (AVX512_BF16 or AMX-BF16) and the oneDNN backend:
 	// elsewhere the load fails with ErrInvalidArgument saying what is
 	// missing, it is never emulated.

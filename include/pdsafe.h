@@ -226,24 +226,29 @@ typedef uint64_t pds_predictor; /* 0 = none */
  * .precision), chosen per model at load. Inputs and outputs keep the dtypes
  * the model declares whatever the precision.
  *   PDS_PRECISION_FP32  the default: float32 everywhere.
- *   PDS_PRECISION_BF16  convolutions and matrix products (conv2d and grouped
- *                       convolutions, matmul, mul, fc with constant
- *                       weights) run on oneDNN with bfloat16
+ *   PDS_PRECISION_BF16  convolutions and matrix products (conv2d,
+ *                       depthwise and grouped convolutions, matmul, mul, fc
+ *                       with constant weights) run on oneDNN with bfloat16
  *                       activations and weights (the weights are packed to
- *                       bf16 once, at load) and float32 accumulation, bias,
- *                       activations and output; every other operator
- *                       (softmax, normalisations, reductions, elementwise)
- *                       stays float32. About 2-3 significant decimal digits:
- *                       expect relative differences around 1e-2 from the
- *                       float32 results. It needs a CPU with native bf16
- *                       arithmetic (AVX512_BF16 or AMX-BF16) and the oneDNN
- *                       backend: on another CPU, with
+ *                       bf16 once, at load) and float32 accumulation, bias
+ *                       and fused activations. Between convolutions the
+ *                       activations stay bf16 internally, through pooling,
+ *                       activations, elementwise add and multiply, concat
+ *                       and resampling; softmax, normalisations, reductions,
+ *                       matrix products' outputs and everything run by the
+ *                       reference kernels stay float32, and so do the
+ *                       outputs handed to the caller. About 2-3 significant
+ *                       decimal digits: expect relative differences around
+ *                       1e-2 from the float32 results. It needs a CPU with
+ *                       native bf16 arithmetic (AVX512_BF16 or AMX-BF16) and
+ *                       the oneDNN backend: on another CPU, with
  *                       PDS_MODEL_REFERENCE_KERNELS or PDSAFE_KERNELS=ref,
  *                       or in a build without oneDNN, the load fails with
  *                       PDS_ERR_INVALID_ARGUMENT saying what is missing; it
- *                       is never emulated. Depthwise and transposed
- *                       convolutions, and products of two activations,
- *                       run in float32.
+ *                       is never emulated. Transposed convolutions (but
+ *                       those whose kernel equals their stride: one matrix
+ *                       product) and products of two activations run in
+ *                       float32.
  * Any other value fails the load with PDS_ERR_INVALID_ARGUMENT. */
 #define PDS_PRECISION_FP32 0u
 #define PDS_PRECISION_BF16 1u

@@ -24,8 +24,10 @@
 #include <string.h>
 
 #include "backend/backend.h"
+#include "graph/graph.h"
 #include "harness.h"
 #include "npy.h"
+#include "plan/plan.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -158,18 +160,196 @@ static void check_no_bf16_message(const pds_error *err)
 #endif
 }
 
+/* ---- the planner and the bf16 layouts ---------------------------------------- */
+
+/* Fake backends that record what the planner shows and asks them. "fake16"
+ * runs bf16: it takes op #1 only, reading and writing NHWC_BF16, and makes
+ * every conversion. "rogue" does not run bf16 but asks for it: input (or,
+ * with rogue_out, output) in NHWC_BF16. Steps are never run. */
+static struct {
+    int n_conv;
+    uint8_t conv_from[8], conv_to[8];
+    uint8_t seen_layout; /* what the last non-bf16 backend was shown of input 0 */
+    bool rogue_out;
+} fk;
+static int fake_step_obj;
+
+static pds_status fake_create(const pdsi_graph *g, int32_t node, pdsi_backend_io *in, int n_in,
+                              pdsi_backend_io *out, int n_out, pdsi_backend_step **step)
+{
+    (void)n_in;
+    (void)n_out;
+    *step = NULL;
+    if (g->nodes[node].index != 1)
+        return PDS_OK;
+    in[0].want = PDSI_LAYOUT_NHWC_BF16;
+    out[0].layout = PDSI_LAYOUT_NHWC_BF16;
+    *step = (pdsi_backend_step *)&fake_step_obj;
+    return PDS_OK;
+}
+
+static pds_status fake16_step_create(void *state, const pdsi_graph *g, int32_t node,
+                                     pdsi_backend_io *in, int n_in, pdsi_backend_io *out,
+                                     int n_out, pdsi_backend_step **step, pds_error *err)
+{
+    (void)state;
+    (void)err;
+    return fake_create(g, node, in, n_in, out, n_out, step);
+}
+
+static pds_status rogue_step_create(void *state, const pdsi_graph *g, int32_t node,
+                                    pdsi_backend_io *in, int n_in, pdsi_backend_io *out,
+                                    int n_out, pdsi_backend_step **step, pds_error *err)
+{
+    (void)state;
+    (void)err;
+    (void)n_in;
+    (void)n_out;
+    *step = NULL;
+    if (g->nodes[node].index != 2)
+        return PDS_OK;
+    fk.seen_layout = in[0].layout;
+    in[0].want = fk.rogue_out ? PDSI_LAYOUT_NHWC : PDSI_LAYOUT_NHWC_BF16;
+    out[0].layout = fk.rogue_out ? PDSI_LAYOUT_NHWC_BF16 : PDSI_LAYOUT_NHWC;
+    *step = (pdsi_backend_step *)&fake_step_obj;
+    return PDS_OK;
+}
+
+static pds_status fake_convert_create(const pdsi_tensor *t, uint8_t from, uint8_t to,
+                                      pdsi_backend_step **step, pds_error *err)
+{
+    (void)t;
+    (void)err;
+    if (fk.n_conv < 8) {
+        fk.conv_from[fk.n_conv] = from;
+        fk.conv_to[fk.n_conv] = to;
+    }
+    fk.n_conv++;
+    *step = (pdsi_backend_step *)&fake_step_obj;
+    return PDS_OK;
+}
+
+static void fake_step_free(pdsi_backend_step *s)
+{
+    CHECK(s == (pdsi_backend_step *)&fake_step_obj);
+}
+static size_t fake_zero(const pdsi_backend_step *s)
+{
+    (void)s;
+    return 0;
+}
+static int fake_inplace(const pdsi_backend_step *s)
+{
+    (void)s;
+    return -1;
+}
+static const char *fake_impl(const pdsi_backend_step *s)
+{
+    (void)s;
+    return "fake";
+}
+
+static const pdsi_backend fake16 = {
+    .name = "fake16", .bf16 = true, .step_create = fake16_step_create,
+    .convert_create = fake_convert_create, .step_free = fake_step_free,
+    .step_scratch = fake_zero, .step_temp_bytes = fake_zero, .step_inplace_input = fake_inplace,
+    .step_impl = fake_impl,
+};
+static const pdsi_backend rogue = {
+    .name = "rogue", .step_create = rogue_step_create, .step_free = fake_step_free,
+    .step_scratch = fake_zero, .step_temp_bytes = fake_zero, .step_inplace_input = fake_inplace,
+    .step_impl = fake_impl,
+};
+
+/* x [1, 4, 2, 2] -> relu (op #1) -> y -> relu (op #2) -> z, planned with
+ * `second` after fake16. */
+static pds_status plan_two_relus(const pdsi_backend *second, int *n_convert, pds_error *err)
+{
+    pdsi_graph g;
+    pdsi_graph_init(&g, NULL);
+    int64_t dims[] = {1, 4, 2, 2};
+    int32_t id;
+    const char *x[] = {"x"}, *y[] = {"y"}, *z[] = {"z"};
+    pdsi_raw_slot sx = {"X", 1, x}, sy_in = {"X", 1, y}, sy = {"Out", 1, y}, sz = {"Out", 1, z};
+    pdsi_raw_op r1 = {"relu", 1, &sx, 1, &sy, 1, {NULL, 0, NULL}};
+    pdsi_raw_op r2 = {"relu", 2, &sy_in, 1, &sz, 1, {NULL, 0, NULL}};
+    CHECK_OK(pdsi_graph_declare(&g, "x", false, PDS_FLOAT32, 4, dims, &id, err), err);
+    CHECK_OK(pdsi_graph_set_input(&g, 0, "x", err), err);
+    CHECK_OK(pdsi_graph_add_op(&g, &r1, err), err);
+    CHECK_OK(pdsi_graph_add_op(&g, &r2, err), err);
+    CHECK_OK(pdsi_graph_set_output(&g, 0, "z", err), err);
+    CHECK_OK(pdsi_graph_finish(&g, err), err);
+    pdsi_graph_info info;
+    CHECK_OK(pdsi_graph_info_make(&g, &info, err), err);
+    pdsi_tensor *tensors = calloc((size_t)g.n_values, sizeof *tensors);
+    int64_t *key = calloc(pdsi_plan_key_len(&g) + 1, sizeof *key);
+    CHECK(tensors && key);
+    for (int32_t v = 0; v < g.n_values; v++)
+        pdsi_tensor_set_shape(&tensors[v], PDS_FLOAT32, 4, dims);
+    uint64_t h = pdsi_plan_key(&g, &info, tensors, key);
+    pdsi_backend_set set = {.b = {&fake16, second}, .n = 2};
+    pdsi_plan *pl = NULL;
+    memset(&fk, 0, sizeof fk);
+    fk.rogue_out = second == &rogue && *n_convert == -2;
+    pds_status st = pdsi_plan_build(&g, &info, &set, tensors, key, pdsi_plan_key_len(&g), h,
+                                    NULL, &pl, err);
+    *n_convert = pl ? pl->n_convert : -1;
+    pdsi_plan_free(pl);
+    free(key);
+    free(tensors);
+    pdsi_graph_info_free(&info);
+    pdsi_graph_free(&g);
+    return st;
+}
+
+/* The planner never hands a bf16 layout to a backend that does not run
+ * bf16: the reference backend is shown op #1's NHWC_BF16 output as NHWC and
+ * gets it converted; a backend that asks for bf16 anyway is refused. */
+static void test_planner_bf16_layouts(void)
+{
+    pds_error err;
+    int n = 0;
+    CHECK_OK(plan_two_relus(&pdsi_backend_ref, &n, &err), &err);
+    /* x PLAIN -> NHWC_BF16 for op #1; its output to float32 NHWC for ref's
+     * op #2 (relu runs in any layout, it kept what it was shown); z from
+     * NHWC to PLAIN, handed out. */
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(fk.n_conv, 3);
+    CHECK_EQ_INT(fk.conv_from[0], PDSI_LAYOUT_PLAIN);
+    CHECK_EQ_INT(fk.conv_to[0], PDSI_LAYOUT_NHWC_BF16);
+    CHECK_EQ_INT(fk.conv_from[1], PDSI_LAYOUT_NHWC_BF16);
+    CHECK_EQ_INT(fk.conv_to[1], PDSI_LAYOUT_NHWC);
+    CHECK_EQ_INT(fk.conv_from[2], PDSI_LAYOUT_NHWC);
+    CHECK_EQ_INT(fk.conv_to[2], PDSI_LAYOUT_PLAIN);
+
+    n = 0;
+    CHECK_STATUS(plan_two_relus(&rogue, &n, &err), PDS_ERR_INTERNAL, &err);
+    CHECK_STR_EQ(err.message, "op #2 (relu): backend rogue asks for input 0 in bf16 layout 3, "
+                              "but it does not run bf16 (expected a float32 layout)");
+    CHECK_EQ_INT(fk.seen_layout, PDSI_LAYOUT_NHWC); /* shown float32 */
+    n = -2;
+    CHECK_STATUS(plan_two_relus(&rogue, &n, &err), PDS_ERR_INTERNAL, &err);
+    CHECK_STR_EQ(err.message, "op #2 (relu): backend rogue writes output 0 in bf16 layout 3, "
+                              "but it does not run bf16 (expected a float32 layout)");
+}
+
 /* ---- the networks ------------------------------------------------------------ */
 
 typedef struct net {
     const char *name;
     bool classifier;         /* output [N, classes]: top-1 agreement */
     double max_rel, mean_rel; /* bounds (see the header comment) */
+    uint32_t max_convert;     /* layout conversions the bf16 plan may have */
 } net;
 
+/* Conversions: the classifiers' bf16 plans convert the input into bf16
+ * NHWC and their last activations back to float32 for the matmul head, the
+ * detector's its output (its transposed convolutions are matrix products in
+ * bf16 too); the recogniser's float32 plan already has 4. */
 static const net nets[] = {
-    {"resnet", true, 0.03, 0.03},  {"mobilenetv3", true, 0.15, 0.15},
-    {"pplcnet", true, 0.01, 0.01}, {"db_det", false, 0.1, 0.01},
-    {"svtr_rec", false, 0.1, 0.02},
+    {"resnet", true, 0.03, 0.03, 2},  {"mobilenetv3", true, 0.15, 0.15, 2},
+    {"pplcnet", true, 0.01, 0.01, 2}, {"db_det", false, 0.1, 0.01, 2},
+    {"svtr_rec", false, 0.1, 0.02, 4},
 };
 
 typedef struct acc {
@@ -221,6 +401,32 @@ static int bf16_steps(pds_predictor p)
               strncmp(steps[i].op_type, "matmul", 6) == 0 || strncmp(steps[i].op_type, "fc", 2) == 0 ||
               strncmp(steps[i].op_type, "mul", 3) == 0);
     return n;
+}
+
+/* Convolution steps of p's last run, and those of them that ran in bf16. */
+static void conv_steps(pds_predictor p, int *n_conv, int *n_bf16)
+{
+    static pds_step_profile steps[MAX_STEPS];
+    size_t count = 0;
+    pds_error err;
+    CHECK_OK(pds_predictor_get_profile(p, steps, MAX_STEPS, &count, &err), &err);
+    *n_conv = *n_bf16 = 0;
+    for (size_t i = 0; i < count && i < MAX_STEPS; i++) {
+        bool conv = strncmp(steps[i].op_type, "conv2d", 6) == 0 ||
+                    strncmp(steps[i].op_type, "depthwise_conv2d", 16) == 0;
+        *n_conv += conv;
+        *n_bf16 += conv && strstr(steps[i].kernel, "bf16") != NULL;
+    }
+}
+
+static uint32_t conversions(pds_predictor p)
+{
+    pds_predictor_stats st;
+    memset(&st, 0, sizeof st);
+    st.struct_size = sizeof st;
+    pds_error err;
+    CHECK_OK(pds_predictor_get_stats(p, &st, &err), &err);
+    return st.conversions;
 }
 
 /* Runs every case of fixture nt on a bf16 model and a float32 one. */
@@ -290,6 +496,21 @@ static void run_net(const net *nt)
         cases++;
     }
     CHECK(cases > 0);
+    int nc32, nb32, nc16, nb16;
+    conv_steps(p32, &nc32, &nb32);
+    conv_steps(p16, &nc16, &nb16);
+    uint32_t cv16 = conversions(p16), cv32 = conversions(p32);
+    printf("  %-12s convolutions %d, in bf16 %d; layout conversions bf16 %u, fp32 %u\n",
+           nt->name, nc16, nb16, cv16, cv32);
+    /* Activations stay bf16 from convolution to convolution: every
+     * convolution runs in bf16, and the plan converts no more often than
+     * nt->max_convert says. */
+    CHECK(nc16 > 0);
+    CHECK_EQ_INT(nb16, nc16);
+    CHECK_EQ_INT(nb32, 0);
+    if (cv16 > nt->max_convert)
+        PDST_FAIL("%s: %u layout conversions in the bf16 plan, expected at most %u", nt->name,
+                  cv16, nt->max_convert);
     printf("  %-12s bf16 vs Paddle fp32 over %d cases: max rel %.2e, mean rel %.2e", nt->name,
            cases, a.max_rel, a.mean_rel);
     if (a.top1_n)
@@ -355,6 +576,7 @@ int main(int argc, char **argv)
         pdst_run("unknown_precision", test_unknown_precision);
         pdst_run("old_struct_size", test_old_struct_size);
         pdst_run("reference_kernels_refuse", test_reference_kernels_refuse);
+        pdst_run("planner_bf16_layouts", test_planner_bf16_layouts);
         pdst_run("networks", test_networks);
     }
     CHECK_NO_LIVE_OBJECTS();

@@ -15,7 +15,16 @@
  *   - NHWC: 4-D, channels innermost; no padding, so the byte size is the
  *     plain one;
  *   - NCHW16C: 4-D with channels a multiple of 16 only (so again without
- *     padding), blocks of 16 channels innermost.
+ *     padding), blocks of 16 channels innermost;
+ *   - NHWC_BF16, NCHW16C_BF16: the same orders with each element stored as
+ *     bf16 (the upper half of its float32), 2 bytes. The tensor's dtype
+ *     stays FLOAT32: only the storage is narrower, and only a backend with
+ *     `bf16` set (below) ever sees such a layout or asks for one. The
+ *     planner shows it to the others as its float32 twin, so that they ask
+ *     for (and get, through a conversion) float32 data, and refuses a plan in
+ *     which such a backend would read or write bf16 (PDS_ERR_INTERNAL).
+ *     The planner sizes their storage at 2 bytes per element (and copies a
+ *     kept residual in such a layout with a same-layout conversion).
  * A step says which layout it needs each input in and which layout it writes
  * each output in; the planner inserts a conversion where a tensor's layout
  * differs from what its reader needs (convert_create of the first backend
@@ -52,7 +61,32 @@ enum {
     PDSI_LAYOUT_PLAIN = 0,
     PDSI_LAYOUT_NHWC = 1,
     PDSI_LAYOUT_NCHW16C = 2, /* 4-D with channels a multiple of 16 only: no padding */
+    PDSI_LAYOUT_NHWC_BF16 = 3,    /* NHWC, bf16 storage of a FLOAT32 tensor */
+    PDSI_LAYOUT_NCHW16C_BF16 = 4, /* NCHW16C, bf16 storage of a FLOAT32 tensor */
 };
+
+/* True for the layouts that store a FLOAT32 tensor as bf16. */
+static inline bool pdsi_layout_is_bf16(uint8_t layout)
+{
+    return layout == PDSI_LAYOUT_NHWC_BF16 || layout == PDSI_LAYOUT_NCHW16C_BF16;
+}
+
+/* The float32 layout with the same element order as `layout`. */
+static inline uint8_t pdsi_layout_fp32(uint8_t layout)
+{
+    return layout == PDSI_LAYOUT_NHWC_BF16      ? (uint8_t)PDSI_LAYOUT_NHWC
+           : layout == PDSI_LAYOUT_NCHW16C_BF16 ? (uint8_t)PDSI_LAYOUT_NCHW16C
+                                                 : layout;
+}
+
+/* The bf16 layout with the same element order as `layout` (NHWC or
+ * NCHW16C), or `layout` itself when there is none (PLAIN). */
+static inline uint8_t pdsi_layout_bf16(uint8_t layout)
+{
+    return layout == PDSI_LAYOUT_NHWC      ? (uint8_t)PDSI_LAYOUT_NHWC_BF16
+           : layout == PDSI_LAYOUT_NCHW16C ? (uint8_t)PDSI_LAYOUT_NCHW16C_BF16
+                                            : layout;
+}
 
 /* Static facts about a graph (plan/plan.h): which nodes run in phase 1,
  * which values are handed out. */
@@ -93,7 +127,8 @@ typedef struct pdsi_backend {
     /* It honours PDS_PRECISION_BF16: its model_create fails when the CPU
      * cannot run bf16 natively, and its steps then run the compute-heavy
      * operators in bf16. A set asked for bf16 must hold one such backend
-     * (pdsi_backend_set_make). Backends without it run float32. */
+     * (pdsi_backend_set_make). Backends without it run float32, and only
+     * backends with it see or ask for the bf16 layouts. */
     bool bf16;
     /* What it runs on, for version reports (pds_build_info): writes e.g.
      * "onednn 3.0.0" into buf. NULL for a backend with nothing to name. */

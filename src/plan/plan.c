@@ -173,10 +173,11 @@ static pds_status add_step(builder *b, int32_t node, uint8_t kind, uint8_t bi,
 }
 
 /* A 4-D tensor with one pixel or one channel has the same bytes in every
- * layout. */
-static bool layout_free(const pdsi_tensor *t)
+ * layout of one storage type (float32 or bf16). */
+static bool layout_free(const pdsi_tensor *t, uint8_t from, uint8_t to)
 {
-    return t->rank != 4 || t->dims[2] * t->dims[3] == 1 || t->dims[1] == 1;
+    return pdsi_layout_is_bf16(from) == pdsi_layout_is_bf16(to) &&
+           (t->rank != 4 || t->dims[2] * t->dims[3] == 1 || t->dims[1] == 1);
 }
 
 /* A conversion step from the first backend of the set that offers one. */
@@ -203,7 +204,7 @@ static pds_status convert_step(builder *b, const pdsi_tensor *t, uint8_t from, u
  * converting once per value. */
 static pds_status converted(builder *b, int32_t node, int32_t src, uint8_t want, int32_t *out)
 {
-    if (b->layout[src] == want || layout_free(tensor_at(b, src))) {
+    if (b->layout[src] == want || layout_free(tensor_at(b, src), b->layout[src], want)) {
         *out = src;
         return PDS_OK;
     }
@@ -228,6 +229,16 @@ static pds_status converted(builder *b, int32_t node, int32_t src, uint8_t want,
         b->conv_of[src] = e;
     *out = e;
     return PDS_OK;
+}
+
+/* The bytes tensor i's storage takes: its dtype's, or 2 per element in a
+ * bf16 layout (backend.h). */
+static size_t storage_bytes(builder *b, int32_t i)
+{
+    const pdsi_tensor *t = tensor_at(b, i);
+    if (pdsi_layout_is_bf16(b->layout[i]))
+        return (size_t)pdsi_tensor_numel(t) * 2;
+    return pdsi_tensor_bytes(t);
 }
 
 static bool in_arena(const builder *b, int32_t i)
@@ -258,8 +269,36 @@ static bool dies_at(const builder *b, int32_t i, int32_t node)
     return b->info->last_use[i] <= node && !kept_to_end(b, i);
 }
 
+/* Refuses a step that would read or write a bf16 layout when its backend
+ * does not run bf16 (backend.h): such a step would take 2-byte elements for
+ * float32 ones. choose_backend shows these backends float32 layouts only, so
+ * this is a backend asking for a layout it was never shown. */
+static pds_status check_bf16_layouts(builder *b, int32_t i, const pdsi_backend *be,
+                                     const pdsi_backend_io *in, int n_in,
+                                     const pdsi_backend_io *out, int n_out)
+{
+    const pdsi_node *node = &b->g->nodes[i];
+    if (be->bf16)
+        return PDS_OK;
+    for (int k = 0; k < n_in; k++)
+        if (!in[k].param && pdsi_layout_is_bf16(in[k].want))
+            return pdsi_fail(b->err, PDS_ERR_INTERNAL,
+                             "op #%d (%s): backend %s asks for input %d in bf16 layout %d, but "
+                             "it does not run bf16 (expected a float32 layout)",
+                             node->index, node->type, be->name, k, in[k].want);
+    for (int k = 0; k < n_out; k++)
+        if (pdsi_layout_is_bf16(out[k].layout))
+            return pdsi_fail(b->err, PDS_ERR_INTERNAL,
+                             "op #%d (%s): backend %s writes output %d in bf16 layout %d, but "
+                             "it does not run bf16 (expected a float32 layout)",
+                             node->index, node->type, be->name, k, out[k].layout);
+    return PDS_OK;
+}
+
 /* Offers node i to the set's backends in order; the first that accepts it
- * makes the step (*bi, *impl). */
+ * makes the step (*bi, *impl). A backend without bf16 sees an input stored
+ * in a bf16 layout as stored in its float32 twin, so whatever it asks for is
+ * float32 (converted() then makes it so). */
 static pds_status choose_backend(builder *b, int32_t i, pdsi_backend_io *in, int n_in,
                                  pdsi_backend_io *out, int n_out, uint8_t *bi,
                                  pdsi_backend_step **impl)
@@ -268,8 +307,17 @@ static pds_status choose_backend(builder *b, int32_t i, pdsi_backend_io *in, int
     *impl = NULL;
     for (int k = 0; k < b->set->n; k++) {
         const pdsi_backend *be = b->set->b[k];
+        for (int j = 0; j < n_in; j++) {
+            uint8_t l = b->layout[node->vals[j]];
+            in[j].layout = in[j].want = be->bf16 ? l : pdsi_layout_fp32(l);
+        }
         pds_status st = be->step_create(b->set->state[k], b->g, i, in, n_in, out, n_out, impl,
                                         b->err);
+        if (!st && *impl && (st = check_bf16_layouts(b, i, be, in, n_in, out, n_out))) {
+            be->step_free(*impl);
+            *impl = NULL;
+            return st;
+        }
         if (st)
             return pdsi_fail_wrap(b->err, st, "op #%d (%s), backend %s", node->index,
                                   node->type, be->name);
@@ -309,12 +357,23 @@ static pds_status share_inplace(builder *b, int32_t i, int r, const int32_t *in_
     for (int k = 0; k < n_in; k++)
         read_too |= k != r && in_idx[k] == src;
     if (!in_arena(b, src) || !dies_at(b, src, i) || read_too) {
-        /* Keep the residual: accumulate into a copy of it. */
+        /* Keep the residual: accumulate into a copy of it. A COPY step
+         * copies float32 bytes; bf16 storage is half that (storage_bytes),
+         * so it is copied by a same-layout conversion. */
         int32_t c;
         pds_status st;
-        if ((st = new_extra(b, tensor_at(b, src), b->layout[src], &c)) ||
-            (st = add_step(b, i, PDSI_STEP_COPY, 0, NULL, &src, 1, &c, 1)))
+        uint8_t l = b->layout[src];
+        if ((st = new_extra(b, tensor_at(b, src), l, &c)))
             return st;
+        if (pdsi_layout_is_bf16(l)) {
+            pdsi_backend_step *cs = NULL;
+            uint8_t bi = 0;
+            if ((st = convert_step(b, tensor_at(b, src), l, l, &bi, &cs)) ||
+                (st = add_step(b, i, PDSI_STEP_CONVERT, bi, cs, &src, 1, &c, 1)))
+                return st;
+        } else if ((st = add_step(b, i, PDSI_STEP_COPY, 0, NULL, &src, 1, &c, 1))) {
+            return st;
+        }
         src = c;
     }
     b->alias[out0] = src;
@@ -452,7 +511,7 @@ static pds_status place(builder *b, pdsi_plan *pl)
     for (int32_t i = 0; i < nt; i++) {
         if (!in_arena(b, i) || first[i] < 0)
             continue;
-        size_t bytes = pdsi_tensor_bytes(tensor_at(b, i));
+        size_t bytes = storage_bytes(b, i);
         pl->naive_bytes += (bytes + PDSI_ARENA_ALIGN - 1) & ~(size_t)(PDSI_ARENA_ALIGN - 1);
         int32_t r = root_of(b, i);
         if (rec[r] < 0) {

@@ -24,11 +24,10 @@ typedef struct conv_cfg {
     bool tr;                  /* transposed (deconvolution) */
     /* Geometry in oneDNN's terms: dilation counts the skipped pixels. */
     dnnl_dims_t strides, dil, pad_l, pad_r;
-    uint8_t lay;              /* the activations' layout */
+    uint8_t lay;              /* the activations' layout (a bf16 one with bf16) */
     bool wino;                /* try Winograd first */
-    bool bf16;                /* bf16 source and filter (PDS_PRECISION_BF16) */
+    bool bf16;                /* bf16 source, filter and output (PDS_PRECISION_BF16) */
     dnnl_memory_desc_t src, dst, w_any, w_plain, bias;
-    dnnl_memory_desc_t src16; /* bf16: the source's bf16 copy */
 } conv_cfg;
 
 /* The flat io index of slot k's tensor, or -1 when the slot is empty. */
@@ -96,16 +95,20 @@ static bool deconv_is_matmul(const conv_cfg *c)
 }
 
 /* nChw16c in the model's blocked mode where the channels allow it (plain
- * and depthwise convolutions), NHWC otherwise. */
+ * and depthwise convolutions), NHWC otherwise; NHWC_BF16 with c->bf16 (the
+ * blocked mode is there for Winograd, which has no bf16 form, and oneDNN
+ * 2.6 runs nChw16c bf16 on its older jit_bf16 kernels, NHWC on brgemm). */
 static void conv_layout(const pdsi_dnn_model *dm, conv_cfg *c)
 {
     const pdsi_conv_geom *g = &c->geo;
     const int64_t G = g->groups;
     c->lay = PDSI_LAYOUT_NHWC;
-    if (pdsi_dnn_model_blocked(dm) && !c->tr && g->c % 16 == 0 && g->m % 16 == 0 &&
+    if (!c->bf16 && pdsi_dnn_model_blocked(dm) && !c->tr && g->c % 16 == 0 && g->m % 16 == 0 &&
         (G == 1 || (G == g->c && G == g->m)))
         c->lay = PDSI_LAYOUT_NCHW16C;
-    c->wino = c->lay == PDSI_LAYOUT_NCHW16C && pdsi_dnn_wino_candidate(c->p, c->w);
+    c->wino = !c->bf16 && c->lay == PDSI_LAYOUT_NCHW16C && pdsi_dnn_wino_candidate(c->p, c->w);
+    if (c->bf16)
+        c->lay = pdsi_layout_bf16(c->lay);
 }
 
 /* The memory descriptors: activations in c->lay, the filter as Paddle stores
@@ -142,8 +145,6 @@ static bool conv_mds(conv_cfg *c)
         return false;
     if (c->ib >= 0 && pdsi_dnn_md(&c->bias, &g->m, 1, PDSI_LAYOUT_PLAIN))
         return false;
-    if (c->bf16)
-        pdsi_dnn_md_bf16(&c->src16, &c->src);
     return c->y->rank == 4 && memcmp(c->y->dims, ydims, sizeof ydims) == 0;
 }
 
@@ -153,7 +154,7 @@ static dnnl_primitive_desc_t conv_pd_alg(const conv_cfg *c, dnnl_alg_kind_t alg,
 {
     dnnl_convolution_desc_t cd;
     if (dnnl_dilated_convolution_forward_desc_init(
-            &cd, dnnl_forward_inference, alg, c->bf16 ? &c->src16 : &c->src, &c->w_any,
+            &cd, dnnl_forward_inference, alg, &c->src, &c->w_any,
             c->ib >= 0 ? &c->bias : NULL,
             &c->dst, c->strides, c->dil, c->pad_l, c->pad_r) != dnnl_success)
         return NULL;
@@ -256,18 +257,7 @@ static pds_status conv_step(const conv_cfg *c, dnnl_primitive_desc_t pd,
     pdsi_dnn_arg args[4];
     int n = 0;
     pds_status st = PDS_OK;
-    if (c->bf16) {
-        /* The source converted to bf16 first (dnn-impl.h). */
-        size_t off;
-        if ((st = pdsi_dnn_step_to_bf16(s, &c->src, c->ix, &c->src16, &off, err)) ||
-            (st = pdsi_dnn_step_arg_temp(s, DNNL_ARG_SRC, &c->src16, off, err))) {
-            dnnl_primitive_desc_destroy(pd);
-            pdsi_dnn_step_free(s);
-            return st;
-        }
-    } else {
-        args[n++] = (pdsi_dnn_arg){DNNL_ARG_SRC, &c->src, c->ix, NULL};
-    }
+    args[n++] = (pdsi_dnn_arg){DNNL_ARG_SRC, &c->src, c->ix, NULL};
     args[n++] = (pdsi_dnn_arg){DNNL_ARG_WEIGHTS, w_md, PDSI_BIND_CONST, wdata};
     if (!c->tr && c->ib >= 0)
         args[n++] = (pdsi_dnn_arg){DNNL_ARG_BIAS, &c->bias, PDSI_BIND_CONST, bias};
@@ -292,18 +282,23 @@ static pds_status conv_step(const conv_cfg *c, dnnl_primitive_desc_t pd,
  * bias and post-ops in a slow separate pass; this form has none. */
 typedef struct deconv_mm {
     dnnl_memory_desc_t mx, mw, mb, mo; /* the product [rows, C] x [C, cols] + bias */
+    dnnl_memory_desc_t mw_plain;       /* Paddle's float32 filter, as [C, cols] */
     dnnl_memory_desc_t from, to;       /* the scatter */
     int64_t rows, cols;
 } deconv_mm;
 
-static bool deconv_mm_mds(const pdsi_conv_geom *g, deconv_mm *d)
+/* With bf16: source, filter and the scattered output in bf16, the product
+ * and its bias and activations in float32. */
+static bool deconv_mm_mds(const pdsi_conv_geom *g, bool bf16, deconv_mm *d)
 {
     d->rows = g->n * g->h * g->w;
     d->cols = g->m * g->kh * g->kw;
+    const dnnl_data_type_t t16 = bf16 ? dnnl_bf16 : dnnl_f32;
     dnnl_dims_t d2x = {d->rows, g->c}, d2w = {g->c, d->cols}, d2o = {d->rows, d->cols},
                 d2b = {1, d->cols};
-    if (dnnl_memory_desc_init_by_tag(&d->mx, 2, d2x, dnnl_f32, dnnl_ab) ||
-        dnnl_memory_desc_init_by_tag(&d->mw, 2, d2w, dnnl_f32, dnnl_ab) ||
+    if (dnnl_memory_desc_init_by_tag(&d->mx, 2, d2x, t16, dnnl_ab) ||
+        dnnl_memory_desc_init_by_tag(&d->mw, 2, d2w, t16, dnnl_ab) ||
+        dnnl_memory_desc_init_by_tag(&d->mw_plain, 2, d2w, dnnl_f32, dnnl_ab) ||
         dnnl_memory_desc_init_by_tag(&d->mo, 2, d2o, dnnl_f32, dnnl_ab) ||
         dnnl_memory_desc_init_by_tag(&d->mb, 2, d2b, dnnl_f32, dnnl_ab))
         return false;
@@ -315,7 +310,7 @@ static bool deconv_mm_mds(const pdsi_conv_geom *g, deconv_mm *d)
     dnnl_dims_t s_from = {H * W * M * KH * KW, W * M * KH * KW, M * KH * KW, KH * KW, KW, 1};
     dnnl_dims_t s_to = {H * KH * W * KW * M, KH * W * KW * M, KW * M, 1, W * KW * M, M};
     return dnnl_memory_desc_init_by_strides(&d->from, 6, d6, dnnl_f32, s_from) == dnnl_success &&
-           dnnl_memory_desc_init_by_strides(&d->to, 6, d6, dnnl_f32, s_to) == dnnl_success;
+           dnnl_memory_desc_init_by_strides(&d->to, 6, d6, t16, s_to) == dnnl_success;
 }
 
 /* The product's and the scatter's descriptors; false (none kept) when
@@ -349,16 +344,33 @@ static bool deconv_mm_pds(const pdsi_fconv_params *p, const deconv_mm *d,
     return false;
 }
 
-static pds_status deconv_as_matmul(const conv_cfg *c, pdsi_dnn_io *in, pdsi_dnn_io *out,
-                                   pdsi_dnn_step **step, pds_error *err)
+/* bf16 (a bf16 model): the source and output in NHWC_BF16 and the filter
+ * as a bf16 copy in the model's weight cache, made at the first plan. */
+static pds_status deconv_as_matmul(pdsi_dnn_model *dm, const pdsi_graph *g_, const conv_cfg *c,
+                                   pdsi_dnn_io *in, pdsi_dnn_io *out, pdsi_dnn_step **step,
+                                   pds_error *err)
 {
     const pdsi_conv_geom *g = &c->geo;
-    const float *wdata = in[c->iw].t->data, *bias = c->ib >= 0 ? in[c->ib].t->data : NULL;
+    const void *wdata = in[c->iw].t->data;
+    const float *bias = c->ib >= 0 ? in[c->ib].t->data : NULL;
     deconv_mm d;
     dnnl_primitive_desc_t mpd, rpd;
-    if (!wdata || (c->ib >= 0 && !bias) || !deconv_mm_mds(g, &d) ||
-        !deconv_mm_pds(c->p, &d, &mpd, &rpd))
+    bool bf16 = pdsi_dnn_model_bf16(dm);
+    if (!wdata || (c->ib >= 0 && !bias))
         return PDS_OK;
+    if (bf16 && (!deconv_mm_mds(g, true, &d) || !deconv_mm_pds(c->p, &d, &mpd, &rpd)))
+        bf16 = false;
+    if (!bf16 && (!deconv_mm_mds(g, false, &d) || !deconv_mm_pds(c->p, &d, &mpd, &rpd)))
+        return PDS_OK;
+    if (bf16) {
+        pds_status st = pdsi_dnn_weights(dm, g_, in[c->iw].value, &d.mw_plain, &d.mw, &wdata,
+                                         err);
+        if (st) {
+            dnnl_primitive_desc_destroy(mpd);
+            dnnl_primitive_desc_destroy(rpd);
+            return st;
+        }
+    }
     pdsi_dnn_step *s = pdsi_dnn_step_new();
     float *eb = malloc(sizeof *eb * (size_t)d.cols);
     if (!s || !eb) {
@@ -392,8 +404,8 @@ static pds_status deconv_as_matmul(const conv_cfg *c, pdsi_dnn_io *in, pdsi_dnn_
         pdsi_dnn_step_free(s);
         return st;
     }
-    in[c->ix].want = PDSI_LAYOUT_NHWC;
-    out[0].layout = PDSI_LAYOUT_NHWC;
+    in[c->ix].want = bf16 ? PDSI_LAYOUT_NHWC_BF16 : PDSI_LAYOUT_NHWC;
+    out[0].layout = bf16 ? PDSI_LAYOUT_NHWC_BF16 : PDSI_LAYOUT_NHWC;
     *step = s;
     return PDS_OK;
 }
@@ -565,23 +577,21 @@ pds_status pdsi_dnn_conv(pdsi_dnn_model *dm, const pdsi_graph *g, const pdsi_nod
         if (pack_only)
             return PDS_OK;
         if (deconv_is_matmul(&c))
-            return deconv_as_matmul(&c, in, out, step, err);
+            return deconv_as_matmul(dm, g, &c, in, out, step, err);
     }
+    /* bf16: forward convolutions, depthwise ones too, read and write the
+     * bf16 layouts (activations stay bf16 from one to the next, the
+     * residual a sum post-op adds in place too), and not Winograd (no bf16
+     * form in oneDNN 2.6). One that oneDNN cannot run fast in bf16 runs in
+     * float32. */
+    c.bf16 = pdsi_dnn_model_bf16(dm) && !c.tr;
     conv_layout(dm, &c);
-    /* bf16: forward convolutions but depthwise ones (memory-bound: on
-     * mobilenet_v3_large their bf16 form with its input conversion cost 8 %
-     * more CPU time than float32), and not Winograd (no bf16 form in oneDNN
-     * 2.6). One that oneDNN cannot run fast in bf16 runs in float32. */
-    const pdsi_conv_geom *geo = &c.geo;
-    c.bf16 = pdsi_dnn_model_bf16(dm) && !c.tr &&
-             !(geo->groups > 1 && geo->groups == geo->c && geo->groups == geo->m);
-    if (c.bf16)
-        c.wino = false;
     if (!conv_mds(&c))
         return PDS_OK;
     dnnl_primitive_desc_t pd = conv_pd(&c);
     if (!pd && c.bf16) {
         c.bf16 = false;
+        conv_layout(dm, &c);
         if (!conv_mds(&c))
             return PDS_OK;
         pd = conv_pd(&c);

@@ -83,16 +83,20 @@ dnnl_status_t pdsi_dnn_md(dnnl_memory_desc_t *md, const int64_t *dims, int rank,
     for (int i = 0; i < rank; i++)
         d[i] = dims[i];
     dnnl_format_tag_t tag = plain[rank];
-    if (layout == PDSI_LAYOUT_NHWC) {
+    uint8_t order = pdsi_layout_fp32(layout);
+    if (order == PDSI_LAYOUT_NHWC) {
         if (rank != 4)
             return dnnl_invalid_arguments;
         tag = dnnl_nhwc;
-    } else if (layout == PDSI_LAYOUT_NCHW16C) {
+    } else if (order == PDSI_LAYOUT_NCHW16C) {
         if (rank != 4 || dims[1] % 16 != 0)
             return dnnl_invalid_arguments;
         tag = dnnl_nChw16c;
+    } else if (order != PDSI_LAYOUT_PLAIN) {
+        return dnnl_invalid_arguments;
     }
-    return dnnl_memory_desc_init_by_tag(md, rank, d, dnnl_f32, tag);
+    return dnnl_memory_desc_init_by_tag(md, rank, d,
+                                        pdsi_layout_is_bf16(layout) ? dnnl_bf16 : dnnl_f32, tag);
 }
 
 bool pdsi_dnn_pd_is_fast(const_dnnl_primitive_desc_t pd)
@@ -749,6 +753,15 @@ pds_status pdsi_dnn_step_create(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t
         if (in[k].t->dtype == PDS_FLOAT32 && pdsi_tensor_numel(in[k].t) == 0)
             return PDS_OK;
     pdsi_op_id id = node->def->id;
+    /* Only some families read bf16 (below); the others see float32. */
+    bool reads_bf16 = id == PDSI_OP_PDSAFE_CONV || id == PDSI_OP_POOL2D ||
+                      id == PDSI_OP_SCALE || id == PDSI_OP_CONCAT ||
+                      id == PDSI_OP_NEAREST_INTERP_V2 || id == PDSI_OP_NEAREST_INTERP ||
+                      id == PDSI_OP_BILINEAR_INTERP_V2 || id == PDSI_OP_BILINEAR_INTERP ||
+                      (node->def->flags & (PDSI_OPF_POST_OP | PDSI_OPF_BINARY));
+    if (!reads_bf16)
+        for (int k = 0; k < n_in; k++)
+            in[k].layout = in[k].want = pdsi_layout_fp32(in[k].layout);
     if (id == PDSI_OP_BATCH_NORM)
         return pack_only ? PDS_OK : pdsi_dnn_batch_norm(g, node, in, n_in, out, n_out, step, err);
     for (int k = 0; k < n_out; k++)
@@ -760,15 +773,32 @@ pds_status pdsi_dnn_step_create(pdsi_dnn_model *dm, const pdsi_graph *g, int32_t
         return pdsi_dnn_matmul(dm, g, node, in, n_in, out, n_out, pack_only, step, err);
     if (pack_only)
         return PDS_OK;
-    if (id == PDSI_OP_POOL2D)
-        return pdsi_dnn_pool(node, in, n_in, out, n_out, step, err);
-    pds_status st = pdsi_dnn_unary(node, in, n_in, out, n_out, step, err);
-    if (st || *step)
-        return st;
-    st = pdsi_dnn_binary(node, in, n_in, out, n_out, step, err);
-    if (st || *step)
-        return st;
-    return pdsi_dnn_misc(g, node, in, n_in, out, n_out, step, err);
+    /* Pooling, activations, binary operators, concat and resampling read
+     * and write the bf16 layouts (a step fed bf16 writes bf16); one that
+     * declines a bf16 input is offered the node again with its inputs shown
+     * in float32, as the rest always are (backend.h): those build float32
+     * descriptors. */
+    pds_status st = PDS_OK;
+    bool bf16_in = false;
+    for (int k = 0; k < n_in; k++)
+        bf16_in |= pdsi_layout_is_bf16(in[k].layout);
+    for (int pass = 0; pass < 2; pass++) {
+        if (id == PDSI_OP_POOL2D) {
+            st = pdsi_dnn_pool(node, in, n_in, out, n_out, step, err);
+        } else {
+            st = pdsi_dnn_unary(node, in, n_in, out, n_out, step, err);
+            if (!st && !*step)
+                st = pdsi_dnn_binary(node, in, n_in, out, n_out, step, err);
+            if (!st && !*step)
+                st = pdsi_dnn_misc(g, node, in, n_in, out, n_out, step, err);
+        }
+        if (st || *step || !bf16_in)
+            break;
+        for (int k = 0; k < n_in; k++)
+            in[k].layout = in[k].want = pdsi_layout_fp32(in[k].layout);
+        bf16_in = false;
+    }
+    return st;
 }
 
 pds_status pdsi_dnn_step_part(pdsi_dnn_step *s, dnnl_primitive_desc_t pd, const pdsi_dnn_arg *args,

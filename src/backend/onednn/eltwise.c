@@ -3,7 +3,8 @@
  * primitive, chained as post-ops where Paddle's function needs two oneDNN
  * functions) and the binary elementwise_* operators (binary primitive, with
  * Paddle's legacy broadcasting mapped onto oneDNN's). Both run in whatever
- * layout their input is stored in, so NHWC chains stay NHWC.
+ * layout their input is stored in, so NHWC chains stay NHWC, and bf16 ones
+ * bf16 (PDS_PRECISION_BF16).
  */
 #include "backend/onednn/dnn.h"
 
@@ -43,7 +44,7 @@ static pds_status fake_quant_step(const pdsi_unary_params *u, pdsi_dnn_io *in, p
     const pdsi_tensor *x = in[0].t;
     if (x->dtype != PDS_FLOAT32 || u->b != 127.0f || !(u->a > 1e-30f))
         return PDS_OK;
-    uint8_t lay = usable(x, in[0].layout);
+    uint8_t lay = usable(x, pdsi_layout_fp32(in[0].layout)); /* float32 only */
     dnnl_memory_desc_t md, md8;
     if (pdsi_dnn_md(&md, x->dims, x->rank, lay) != dnnl_success)
         return PDS_OK;

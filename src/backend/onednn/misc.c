@@ -4,7 +4,7 @@
  * computes:
  *
  *   - concat along any axis with the axis as an attribute; 4-D inputs stay
- *     NHWC when they are;
+ *     NHWC when they are (bf16 when one is: PDS_PRECISION_BF16);
  *   - nearest_interp(_v2) without align_corners and with whole upscaling
  *     factors: Paddle's floor(k * in / out) and oneDNN's
  *     floor((k + 0.5) * in / out) pick the same source pixel then;
@@ -22,6 +22,9 @@
  *   - layer_norm over the trailing dims, writing Mean and Variance too;
  *   - batch_norm with parameter statistics as one per-channel multiply-add,
  *     in the input's layout.
+ *
+ * Concat and resampling also read and write the bf16 layouts (backend.h);
+ * the others are shown float32 layouts only (dnn.c).
  */
 #include "backend/onednn/dnn.h"
 
@@ -47,14 +50,19 @@ static pds_status dnn_concat(const pdsi_node *node, pdsi_dnn_io *in, int n_in, p
     if (rank < 1 || rank > 6 || axis < 0 || axis >= rank || o->dtype != PDS_FLOAT32)
         return PDS_OK;
     /* The 4-D inputs' common layout (NHWC or nChw16c; the output of a
-     * channel concat of nChw16c inputs stays unpadded), plain otherwise. */
-    uint8_t lay = rank == 4 ? in[0].layout : PDSI_LAYOUT_PLAIN;
+     * channel concat of nChw16c inputs stays unpadded), plain otherwise;
+     * its bf16 form when an input is bf16 (the others are converted). */
+    uint8_t lay = rank == 4 ? pdsi_layout_fp32(in[0].layout) : PDSI_LAYOUT_PLAIN;
+    bool bf16 = false;
     for (int k = 0; k < nx; k++) {
         if (in[k].t->dtype != PDS_FLOAT32 || in[k].t->rank != rank)
             return PDS_OK;
-        if (in[k].layout != lay)
+        if (pdsi_layout_fp32(in[k].layout) != lay)
             lay = PDSI_LAYOUT_PLAIN;
+        bf16 |= pdsi_layout_is_bf16(in[k].layout);
     }
+    if (bf16)
+        lay = pdsi_layout_bf16(lay); /* plain stays float32 */
     dnnl_memory_desc_t mds[PDSI_DNN_MAX_ARGS], mo;
     for (int k = 0; k < nx; k++)
         if (pdsi_dnn_md(&mds[k], in[k].t->dims, rank, lay))

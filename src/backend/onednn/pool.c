@@ -56,8 +56,12 @@ pds_status pdsi_dnn_pool(const pdsi_node *node, pdsi_dnn_io *in, int n_in, pdsi_
     if ((g.h + pt + pb - kh) / sh + 1 != g.oh || (g.w + pl + pr - kw) / sw + 1 != g.ow)
         return PDS_OK;
     const int64_t od[4] = {g.n, g.c, g.oh, g.ow};
-    /* nChw16c when the input already is, NHWC otherwise. */
-    uint8_t lay = in[0].layout == PDSI_LAYOUT_NCHW16C ? PDSI_LAYOUT_NCHW16C : PDSI_LAYOUT_NHWC;
+    /* nChw16c when the input already is, NHWC otherwise; bf16 when the
+     * input is. */
+    uint8_t lay = pdsi_layout_fp32(in[0].layout) == PDSI_LAYOUT_NCHW16C ? PDSI_LAYOUT_NCHW16C
+                                                                         : PDSI_LAYOUT_NHWC;
+    if (pdsi_layout_is_bf16(in[0].layout))
+        lay = pdsi_layout_bf16(lay);
     dnnl_memory_desc_t src, dst;
     if (pdsi_dnn_md(&src, in[0].t->dims, 4, lay) || pdsi_dnn_md(&dst, od, 4, lay))
         return PDS_OK;
