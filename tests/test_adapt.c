@@ -6,7 +6,8 @@
  *  - the machine gets idle again: the full team comes back;
  *  - noise under 10 % never changes the team;
  *  - new shapes start afresh with the full team;
- *  - a run that is not recorded (it built a plan, or failed) ends a probe.
+ *  - a run that is not recorded (it built a plan, or failed) ends a probe;
+ *  - a cold first run does not hold the full team off.
  */
 #include "harness.h"
 #include "runtime/adapt.h"
@@ -39,15 +40,17 @@ static tally play(pdsi_adapt *a, scenario s, uint64_t key)
     return t;
 }
 
-/* Idle: two threads twice as fast. The first probe comes at run 2; as one
- * thread is 2x slower its probes are then at least 16 runs apart
- * (PDSI_ADAPT_PROBE_COST), doubling to 128: 10 probes in 1000 runs. */
+/* Idle: two threads twice as fast. The first probe comes at run 2 and the
+ * second at run 6 (one thread's only time is still its cold first one,
+ * which spaces nothing); as one thread is 2x slower its probes are then at
+ * least 16 runs apart (PDSI_ADAPT_PROBE_COST), doubling to 128: 11 probes
+ * in 1000 runs. */
 static void test_idle_keeps_full_team(void)
 {
     pdsi_adapt a;
     pdsi_adapt_init(&a);
     tally t = play(&a, (scenario){10000, 20000, 1000}, KEY);
-    CHECK_EQ_INT(t.one, 10);
+    CHECK_EQ_INT(t.one, 11);
     CHECK_EQ_INT(a.mode, 0);
     CHECK_EQ_INT(a.probe_every, PDSI_ADAPT_MAX_PROBE);
     CHECK_EQ_INT(a.runs_one, (uint64_t)t.one);
@@ -185,6 +188,28 @@ static void test_slow_run_probes_next(void)
 }
 
 /* One thread asked for: nothing to choose, never a probe. */
+/* A cold first run: the full team's first recorded time is 30x its steady
+ * one (first touches of a new plan), so the probe at run 2 switches to one
+ * thread. The full team's next probe comes soon (a cold time spaces no
+ * probes), its time replaces the cold one, and the full team is back within
+ * a few runs and stays. Before, the cold time spaced the probes 240 runs
+ * apart and stayed among the samples: 300 runs on one thread. */
+static void test_cold_first_run(void)
+{
+    pdsi_adapt a;
+    pdsi_adapt_init(&a);
+    CHECK_EQ_INT(pdsi_adapt_team(&a, FULL), FULL);
+    pdsi_adapt_record(&a, KEY, false, 300000);
+    play(&a, (scenario){10000, 20000, 1}, KEY); /* the probe: 20000 beats 300000 */
+    CHECK_EQ_INT(a.mode, 1);
+    tally t = play(&a, (scenario){10000, 20000, 10}, KEY);
+    CHECK_EQ_INT(a.mode, 0);
+    CHECK(t.one <= 4);
+    t = play(&a, (scenario){10000, 20000, 300}, KEY);
+    CHECK_EQ_INT(t.last_team, FULL);
+    CHECK(t.one <= 8);
+}
+
 static void test_one_thread_asked(void)
 {
     pdsi_adapt a;
@@ -205,6 +230,7 @@ int main(void)
     RUN_TEST(test_new_shapes_start_afresh);
     RUN_TEST(test_skipped_probe);
     RUN_TEST(test_slow_run_probes_next);
+    RUN_TEST(test_cold_first_run);
     RUN_TEST(test_one_thread_asked);
     return pdst_summary();
 }

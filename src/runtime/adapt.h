@@ -40,6 +40,7 @@ typedef struct pdsi_adapt {
     uint64_t key;                               /* the shapes the times are for */
     uint64_t ns[2][PDSI_ADAPT_SAMPLES];         /* [0]: full team, [1]: one thread */
     uint8_t n[2], next[2];
+    bool cold[2];                               /* its only time is its first run's */
     uint8_t mode;                               /* the team the runs use: 0 full, 1 one */
     bool probing;                               /* the run in progress is a probe */
     uint32_t since_probe, probe_every;
