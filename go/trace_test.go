@@ -90,12 +90,26 @@ func TestTraceGCTimeline(t *testing.T) {
 	pdsafe.SetPoolWaitAtCheckpoint(pool, 1)
 	ctx, cancel := context.WithCancel(bg)
 	heldErr := make(chan error, 1)
-	go func() {
-		_, err := pool.Run(ctx, x)
-		heldErr <- err
-	}()
+	startHeld := func() {
+		go func() {
+			_, err := pool.Run(ctx, x)
+			heldErr <- err
+		}()
+	}
+	startHeld()
 	probe := &pdsafe.Tensor[uint8]{Shape: x.Dims(), Data: make([]uint8, 1)}
 	for held := false; !held; runtime.Gosched() {
+		select {
+		case err := <-heldErr:
+			// The run met a probe on its predictor before it was held (the
+			// probe won, the run got ErrBusy): start it again. Before, the
+			// loop then waited for a held run that no longer existed.
+			if !errors.Is(err, pdsafe.ErrBusy) {
+				t.Fatalf("the held run ended before it was held: %v", err)
+			}
+			startHeld()
+		default:
+		}
 		for _, p := range preds {
 			if _, err := p.Run(bg, probe); errors.Is(err, pdsafe.ErrBusy) {
 				held = true
