@@ -30,6 +30,16 @@ pdsi_tensor *pdst_mk_out(void)
     return pdst_mk(PDS_FLOAT32, 0, NULL, NULL);
 }
 
+pds_predictor_stats pdst_stats(pds_predictor p)
+{
+    pds_predictor_stats st;
+    memset(&st, 0, sizeof st);
+    st.struct_size = sizeof st;
+    pds_error err;
+    CHECK_OK(pds_predictor_get_stats(p, &st, &err), &err);
+    return st;
+}
+
 void pdst_release_kept(void)
 {
     for (int i = 0; i < n_kept; i++)

@@ -112,6 +112,10 @@ pdsi_tensor *pdst_mk_out(void);
 /* Frees the pdst_mk tensors now (for loops that make many). */
 void pdst_release_kept(void);
 
+/* p's statistics (pds_predictor_get_stats at this build's struct size); a
+ * failure is a failed check, and the struct is then all zeros. */
+pds_predictor_stats pdst_stats(pds_predictor p);
+
 /* Attribute builders for pdst_run_op. */
 pdsi_attr pdst_attr_int(const char *name, int64_t v);
 pdsi_attr pdst_attr_float(const char *name, double v);

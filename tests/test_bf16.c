@@ -421,12 +421,7 @@ static void conv_steps(pds_predictor p, int *n_conv, int *n_bf16)
 
 static uint32_t conversions(pds_predictor p)
 {
-    pds_predictor_stats st;
-    memset(&st, 0, sizeof st);
-    st.struct_size = sizeof st;
-    pds_error err;
-    CHECK_OK(pds_predictor_get_stats(p, &st, &err), &err);
-    return st.conversions;
+    return pdst_stats(p).conversions;
 }
 
 /* Runs every case of fixture nt on a bf16 model and a float32 one. */

@@ -124,12 +124,7 @@ static void run_case(pds_predictor p, int k)
 
 static uint64_t plans_built(pds_predictor p)
 {
-    pds_predictor_stats st;
-    memset(&st, 0, sizeof st);
-    st.struct_size = sizeof st;
-    pds_error err;
-    CHECK_OK(pds_predictor_get_stats(p, &st, &err), &err);
-    return st.plans_built;
+    return pdst_stats(p).plans_built;
 }
 
 /* Cases 0 and 2 have the same shape [1, 3, 8, 8] and take different
