@@ -46,6 +46,11 @@ for pc in pdsafe paddle_inference_c; do
     "$pc" "$root" "$root" >"$tmp/pc/$pc.pc"
 done
 export PKG_CONFIG_PATH="$tmp/pc"
+# And a build cache of their own: go's cache keys do not hold what
+# pkg-config printed, so packages built here against these .pc files (no
+# Libs) would be reused by a later real build in the same cache, whose link
+# then misses -lpdsafe (scripts/demo.sh's `go run` after scripts/test.sh).
+export GOCACHE="${XDG_CACHE_HOME:-$HOME/.cache}/pdsafe-lint-gocache"
 : >"$tmp/govet.json"
 for m in go compat/go serve tools/pdsafe-vet; do
   (cd "$root/$m" && "$GO" vet -json ./... 2>>"$tmp/govet.json" >/dev/null)
