@@ -127,7 +127,8 @@ func (g *grpcService) ModelStatistics(_ context.Context, r *inferencepb.ModelSta
 			Name: st.model, Version: st.version, LastInference: st.lastInferenceMs.Load(),
 			InferenceCount: st.inferCount.Load(), ExecutionCount: st.execCount.Load(),
 			InferenceStats: &inferencepb.InferStatistics{Success: d(ok, st.successNs.Load()), Fail: d(failed, st.failNs.Load()),
-				Queue: d(ok, st.queueNs.Load()), ComputeInput: d(ok, 0), ComputeInfer: d(ok, st.computeNs.Load()), ComputeOutput: d(ok, 0)},
+				Queue: d(ok, st.queueNs.Load()), ComputeInput: d(ok, st.computeInputNs.Load()),
+				ComputeInfer: d(ok, st.computeNs.Load()), ComputeOutput: d(ok, st.computeOutputNs.Load())},
 		})
 	}
 	return resp, nil

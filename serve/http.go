@@ -236,9 +236,9 @@ func (s *Server) statsFor(model, ver string) []map[string]any {
 				"success":        {success, st.successNs.Load()},
 				"fail":           {failed, st.failNs.Load()},
 				"queue":          {success, st.queueNs.Load()},
-				"compute_input":  {success, 0},
+				"compute_input":  {success, st.computeInputNs.Load()},
 				"compute_infer":  {success, st.computeNs.Load()},
-				"compute_output": {success, 0},
+				"compute_output": {success, st.computeOutputNs.Load()},
 			},
 			"batch_stats": []any{},
 		})

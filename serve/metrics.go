@@ -31,12 +31,16 @@ type modelStats struct {
 	execCount       atomic.Uint64    // model runs
 	requestUs       atomic.Uint64    // cumulative, successful requests
 	queueUs         atomic.Uint64
+	computeInputUs  atomic.Uint64
 	computeInferUs  atomic.Uint64
+	computeOutputUs atomic.Uint64
 	pending         atomic.Int64
 	successNs       atomic.Uint64
 	failNs          atomic.Uint64
 	queueNs         atomic.Uint64
-	computeNs       atomic.Uint64
+	computeInputNs  atomic.Uint64
+	computeNs       atomic.Uint64 // the library's run (compute_infer)
+	computeOutputNs atomic.Uint64
 	lastInferenceMs atomic.Uint64
 }
 
@@ -114,8 +118,12 @@ func (m *metrics) write(b *bytes.Buffer) {
 		u(func(s *modelStats) uint64 { return s.requestUs.Load() }))
 	family("nv_inference_queue_duration_us", "counter", "Cumulative inference queuing duration in microseconds (includes cached requests)",
 		u(func(s *modelStats) uint64 { return s.queueUs.Load() }))
+	family("nv_inference_compute_input_duration_us", "counter", "Cumulative compute input duration in microseconds (does not include cached requests)",
+		u(func(s *modelStats) uint64 { return s.computeInputUs.Load() }))
 	family("nv_inference_compute_infer_duration_us", "counter", "Cumulative compute inference duration in microseconds (does not include cached requests)",
 		u(func(s *modelStats) uint64 { return s.computeInferUs.Load() }))
+	family("nv_inference_compute_output_duration_us", "counter", "Cumulative inference compute output duration in microseconds (does not include cached requests)",
+		u(func(s *modelStats) uint64 { return s.computeOutputUs.Load() }))
 	family("nv_inference_pending_request_count", "gauge", "Instantaneous number of pending requests awaiting execution per-model.",
 		func(s *modelStats) string { return strconv.FormatInt(s.pending.Load(), 10) })
 	writeProcessMetrics(b)

@@ -38,8 +38,15 @@ type jobResult struct {
 	outs    []wireTensor // every output of cfg.Outputs, in that order
 	err     error
 	queue   time.Duration
-	compute time.Duration
+	compute phases
 	batched int // requests in the run that served this one
+}
+
+// phases splits a model run as Triton's statistics do: building the input
+// tensors (for a batch, concatenating the requests' rows), the library's run
+// itself, and taking the outputs apart again per request.
+type phases struct {
+	input, infer, output time.Duration
 }
 
 type version struct {
@@ -298,8 +305,7 @@ func (v *version) run(batch []*job) {
 	if h := v.hooks; h != nil && h.beforeRun != nil {
 		h.beforeRun(v.name, len(batch), rows)
 	}
-	outs, err := v.compute(ctx, batch, rows)
-	compute := time.Since(start)
+	outs, compute, err := v.compute(ctx, batch, rows)
 	v.stats.execCount.Add(1)
 	for i, j := range batch {
 		r := jobResult{err: err, queue: start.Sub(j.enq), compute: compute, batched: len(batch)}
@@ -311,8 +317,10 @@ func (v *version) run(batch []*job) {
 }
 
 // compute builds the inputs (concatenated along dim 0 for a batch), runs
-// them and splits the outputs back per job.
-func (v *version) compute(ctx context.Context, batch []*job, rows int) ([][]wireTensor, error) {
+// them and splits the outputs back per job, timing each phase.
+func (v *version) compute(ctx context.Context, batch []*job, rows int) ([][]wireTensor, phases, error) {
+	var ph phases
+	t0 := time.Now()
 	ins := make([]pdsafe.AnyTensor, len(v.cfg.Inputs))
 	for i, ic := range v.cfg.Inputs {
 		shape := slices.Clone(batch[0].inputs[i].Shape)
@@ -325,19 +333,23 @@ func (v *version) compute(ctx context.Context, batch []*job, rows int) ([][]wire
 		}
 		t, err := newInput(ic.DataType, shape, parts)
 		if err != nil {
-			return nil, err
+			return nil, ph, err
 		}
 		ins[i] = t
 	}
+	t1 := time.Now()
+	ph.input = t1.Sub(t0)
 	res, err := v.pool.Run(ctx, ins...)
+	t2 := time.Now()
+	ph.infer = t2.Sub(t1)
 	if err != nil {
-		return nil, err
+		return nil, ph, err
 	}
 	out := make([][]wireTensor, len(batch))
 	for _, oc := range v.cfg.Outputs {
 		idx := res.Index(oc.Name)
 		if idx < 0 {
-			return nil, fmt.Errorf("model '%s': the run returned no output '%s'", v.name, oc.Name)
+			return nil, ph, fmt.Errorf("model '%s': the run returned no output '%s'", v.name, oc.Name)
 		}
 		info := res.Info(idx)
 		dt, data := outputBytes(res, idx, info)
@@ -347,7 +359,7 @@ func (v *version) compute(ctx context.Context, batch []*job, rows int) ([][]wire
 			continue
 		}
 		if len(shape) == 0 || shape[0] != int64(rows) {
-			return nil, fmt.Errorf("model '%s': output '%s' has shape %v for a batch of %d rows; it cannot be split per request (turn dynamic_batching off for this model)", v.name, oc.Name, shape, rows)
+			return nil, ph, fmt.Errorf("model '%s': output '%s' has shape %v for a batch of %d rows; it cannot be split per request (turn dynamic_batching off for this model)", v.name, oc.Name, shape, rows)
 		}
 		rowBytes := len(data) / rows
 		off := 0
@@ -359,7 +371,8 @@ func (v *version) compute(ctx context.Context, batch []*job, rows int) ([][]wire
 			off += n
 		}
 	}
-	return out, nil
+	ph.output = time.Since(t2)
+	return out, ph, nil
 }
 
 // testHooks let tests hold a run or learn that a request was queued, so that

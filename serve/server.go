@@ -218,10 +218,14 @@ func (s *Server) infer(ctx context.Context, model, ver string, req *inferRequest
 	v.stats.success.Add(1)
 	v.stats.requestUs.Add(uint64(d.Microseconds()))
 	v.stats.queueUs.Add(uint64(res.queue.Microseconds()))
-	v.stats.computeInferUs.Add(uint64(res.compute.Microseconds()))
+	v.stats.computeInputUs.Add(uint64(res.compute.input.Microseconds()))
+	v.stats.computeInferUs.Add(uint64(res.compute.infer.Microseconds()))
+	v.stats.computeOutputUs.Add(uint64(res.compute.output.Microseconds()))
 	v.stats.successNs.Add(uint64(d.Nanoseconds()))
 	v.stats.queueNs.Add(uint64(res.queue.Nanoseconds()))
-	v.stats.computeNs.Add(uint64(res.compute.Nanoseconds()))
+	v.stats.computeInputNs.Add(uint64(res.compute.input.Nanoseconds()))
+	v.stats.computeNs.Add(uint64(res.compute.infer.Nanoseconds()))
+	v.stats.computeOutputNs.Add(uint64(res.compute.output.Nanoseconds()))
 	v.stats.lastInferenceMs.Store(uint64(time.Now().UnixMilli()))
 	return v, outs, nil
 }
