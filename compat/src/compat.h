@@ -133,6 +133,7 @@ typedef struct cp_load_spec {
     size_t prog_len, params_len;
     int from_memory;
     int reference; /* SwitchIrOptim(FALSE): reference kernels */
+    int bf16;      /* PD_ConfigEnableMkldnnBfloat16 (and not reference) */
     int threads;
 } cp_load_spec;
 

@@ -34,8 +34,8 @@
       "pdsafe keeps the 8 most recent input shapes' plans")                                  \
     X(IG_MKLDNN_OP, "PD_ConfigSetMkldnnOp", "pdsafe offers every operator to oneDNN")        \
     X(IG_QUANT, "PD_ConfigEnableMkldnnQuantizer", "pdsafe computes in float32")              \
-    X(IG_BF16, "PD_ConfigEnableMkldnnBfloat16", "pdsafe computes in float32")                \
-    X(IG_BF16_OP, "PD_ConfigSetBfloat16Op", "pdsafe computes in float32")                    \
+    X(IG_BF16_OP, "PD_ConfigSetBfloat16Op",                                                  \
+      "with PD_ConfigEnableMkldnnBfloat16 every operator pdsafe can run in bf16 does")       \
     X(IG_INT8, "PD_ConfigEnableMkldnnInt8", "pdsafe computes in float32")                    \
     X(IG_PROFILE, "PD_ConfigEnableProfile", "use the pdsafe CLI's profile command")          \
     X(IG_OPT_CACHE, "PD_ConfigSetOptimCacheDir", "pdsafe writes no optimisation cache")      \
@@ -68,6 +68,7 @@ typedef struct cp_config {
     size_t prog_len, params_len;
     int from_memory;
     int ir_optim, threads, memory_optim, glog_disabled, valid, taken;
+    int bf16; /* PD_ConfigEnableMkldnnBfloat16 */
     uint64_t ignored;
 } cp_config;
 
@@ -456,8 +457,20 @@ IGNORED_SETTER(PD_ConfigSetMkldnnOp, IG_MKLDNN_OP,
                (PD_Config *pd_config, size_t ops_num, const char **op_list))
 IGNORED_SETTER(PD_ConfigEnableMkldnnQuantizer, IG_QUANT, (PD_Config *pd_config))
 BOOL_GETTER(PD_ConfigMkldnnQuantizerEnabled, 0)
-IGNORED_SETTER(PD_ConfigEnableMkldnnBfloat16, IG_BF16, (PD_Config *pd_config))
-BOOL_GETTER(PD_ConfigMkldnnBfloat16Enabled, 0)
+/* bf16 as pdsafe's PDS_PRECISION_BF16 (convolutions and matrix products in
+ * bfloat16). Paddle falls back to float32 on a CPU without bf16 arithmetic,
+ * and so does PD_PredictorCreate here; the reference kernels
+ * (SwitchIrOptim off) compute in float32 too, as Paddle without its passes. */
+void PD_ConfigEnableMkldnnBfloat16(PD_Config *pd_config)
+{
+    uint32_t s;
+    cp_config *c = cfg_get(pd_config, __func__, &s);
+    if (!c)
+        return;
+    c->bf16 = 1;
+    cfg_put(s);
+}
+BOOL_GETTER(PD_ConfigMkldnnBfloat16Enabled, c->bf16)
 IGNORED_SETTER(PD_ConfigSetBfloat16Op, IG_BF16_OP,
                (PD_Config *pd_config, size_t ops_num, const char **op_list))
 IGNORED_SETTER(PD_ConfigEnableMkldnnInt8, IG_INT8, (PD_Config *pd_config))
@@ -552,6 +565,11 @@ PD_Cstr *PD_ConfigSummary(PD_Config *pd_config)
     ADD("kernels: %s\n", c->ir_optim ? "fast path (load-time rewrites, oneDNN where built in)"
                                      : "reference kernels, as loaded (SwitchIrOptim off)");
     ADD("threads per run: %d\n", c->threads);
+    ADD("precision: %s\n", !c->bf16 ? "float32"
+                           : c->ir_optim ? "bfloat16 convolutions and matrix products where the "
+                                           "CPU has bf16 arithmetic, else float32"
+                                         : "float32 (bf16 asked for, but the reference kernels "
+                                           "compute in float32)");
     ADD("memory optimisation: always on (one activation arena per predictor)\n");
     for (int i = 0; i < IG_COUNT; i++)
         if (c->ignored & (1ull << i))
@@ -599,6 +617,7 @@ int cp_config_spec(uint64_t config, const char *call, cp_load_spec *spec)
         }
     }
     spec->reference = !c->ir_optim;
+    spec->bf16 = c->bf16 && c->ir_optim;
     spec->threads = c->threads;
     cfg_put(s);
     if (bad) {

@@ -42,28 +42,38 @@ void cp_model_release(cp_model *m)
     free(m);
 }
 
-static cp_model *model_load(const cp_load_spec *spec, const char *call)
+static pds_status load_with(const cp_load_spec *spec, uint32_t precision, pds_model *model,
+                            pds_error *err)
 {
     pds_model_options mo;
     pds_model_options_init(&mo);
     if (spec->reference)
         mo.flags |= PDS_MODEL_REFERENCE_KERNELS;
-    pds_error err;
-    pds_model model = 0;
-    pds_status st;
+    mo.precision = precision;
     if (spec->from_memory)
-        st = pds_model_load_buffers(spec->prog_buf, spec->prog_len, spec->params_buf,
-                                    spec->params_len, &mo, &model, &err);
-    else if (spec->prog)
-        st = pds_model_load_files(spec->prog, spec->params, &mo, &model, &err);
-    else if (spec->dir)
-        st = pds_model_load_files(spec->dir, NULL, &mo, &model, &err);
-    else {
+        return pds_model_load_buffers(spec->prog_buf, spec->prog_len, spec->params_buf,
+                                      spec->params_len, &mo, model, err);
+    const char *path = spec->prog ? spec->prog : spec->dir;
+    return pds_model_load_files(path, spec->prog ? spec->params : NULL, &mo, model, err);
+}
+
+static cp_model *model_load(const cp_load_spec *spec, const char *call)
+{
+    if (!spec->from_memory && !spec->prog && !spec->dir) {
         cp_misuse(call, "the PD_Config names no model (expected PD_ConfigSetModel, "
                   "PD_ConfigSetProgFile, PD_ConfigSetModelDir or PD_ConfigSetModelBuffer "
                   "before); returning NULL");
         return NULL;
     }
+    pds_error err;
+    pds_model model = 0;
+    pds_status st = load_with(spec, spec->bf16 ? PDS_PRECISION_BF16 : PDS_PRECISION_FP32, &model,
+                              &err);
+    /* Only the precision can make a bf16 load invalid where a float32 one is
+     * not (a CPU without bf16 arithmetic, a build without oneDNN): like
+     * Paddle, fall back to float32. A model that is bad fails again. */
+    if (st == PDS_ERR_INVALID_ARGUMENT && spec->bf16)
+        st = load_with(spec, PDS_PRECISION_FP32, &model, &err);
     if (st != PDS_OK) {
         cp_misuse(call, "loading the model failed (%s): %s; returning NULL",
                   pds_status_name(st), err.message);

@@ -5,11 +5,19 @@
  * from both program formats, against Paddle Inference's own outputs. All
  * cases run on one predictor (changing input shapes), then again on a clone;
  * the config is also loaded from memory (PD_ConfigSetModelBuffer) and with the
- * reference kernels (PD_ConfigSwitchIrOptim(FALSE)).
+ * reference kernels (PD_ConfigSwitchIrOptim(FALSE)). PD_ConfigEnableMkldnnBfloat16
+ * runs pplcnet in bf16 where the CPU has bf16 arithmetic, and in float32 where
+ * it has not (or with the argument "capped", which ctest runs with oneDNN's
+ * instruction set capped below bf16), as Paddle falls back.
  */
 #include "compat_test.h"
 
+#include <math.h>
 #include <sys/stat.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 static const char *const g_models[] = {"pplcnet", "mobilenetv3", "resnet", "db_det", "svtr_rec"};
 
@@ -138,9 +146,136 @@ static int detector_rows(void)
     return ct_failures == before;
 }
 
-int main(void)
+/* The CPU's own answer: AVX512_BF16 (CPUID leaf 7 subleaf 1, EAX bit 5) or
+ * AMX-BF16 (leaf 7 subleaf 0, EDX bit 22). */
+static int cpu_has_bf16(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    if (__get_cpuid_max(0, NULL) < 7)
+        return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    int amx = (d >> 22) & 1u;
+    __cpuid_count(7, 1, a, b, c, d);
+    return amx || ((a >> 5) & 1u);
+#else
+    return 0;
+#endif
+}
+
+/* Runs dir's case 0 through the PD_* flow with or without
+ * PD_ConfigEnableMkldnnBfloat16 and returns its output 0 (*n floats; free
+ * it), or NULL after a failure. */
+static float *run_precision(const char *dir, int bf16, size_t *n)
+{
+    int before = ct_failures;
+    npy_array in = {0};
+    if (ct_npy(dir, "case0.in0.npy", &in) != 0)
+        return NULL;
+    PD_Config *cfg = ct_config(dir, "inference.pdmodel");
+    CT_CHECK_EQ(PD_ConfigMkldnnBfloat16Enabled(cfg), FALSE);
+    if (bf16)
+        PD_ConfigEnableMkldnnBfloat16(cfg);
+    CT_CHECK_EQ(PD_ConfigMkldnnBfloat16Enabled(cfg), bf16);
+    PD_Cstr *sum = PD_ConfigSummary(cfg);
+    const char *want = bf16 ? "precision: bfloat16 convolutions and matrix products where the CPU "
+                              "has bf16 arithmetic, else float32\n"
+                            : "precision: float32\n";
+    CT_CHECK(sum && strstr(sum->data, want));
+    PD_CstrDestroy(sum);
+    PD_Predictor *pred = PD_PredictorCreate(cfg);
+    CT_CHECK(pred != NULL);
+    float *out = NULL;
+    if (pred) {
+        PD_OneDimArrayCstr *names = PD_PredictorGetInputNames(pred);
+        PD_Tensor *x = PD_PredictorGetInputHandle(pred, names->data[0]);
+        int32_t shape[8];
+        for (int d = 0; d < in.rank; d++)
+            shape[d] = (int32_t)in.dims[d];
+        PD_TensorReshape(x, (size_t)in.rank, shape);
+        PD_TensorCopyFromCpuFloat(x, in.data);
+        CT_CHECK_EQ(PD_PredictorRun(pred), TRUE);
+        PD_OneDimArrayCstr *onames = PD_PredictorGetOutputNames(pred);
+        PD_Tensor *y = PD_PredictorGetOutputHandle(pred, onames->data[0]);
+        PD_OneDimArrayInt32 *ys = PD_TensorGetShape(y);
+        *n = 1;
+        for (size_t d = 0; ys && d < ys->size; d++)
+            *n *= (size_t)ys->data[d];
+        out = malloc(*n * sizeof *out);
+        if (out && ct_failures == before)
+            PD_TensorCopyToCpuFloat(y, out);
+        PD_OneDimArrayInt32Destroy(ys);
+        PD_TensorDestroy(y);
+        PD_TensorDestroy(x);
+        PD_OneDimArrayCstrDestroy(onames);
+        PD_OneDimArrayCstrDestroy(names);
+        PD_PredictorDestroy(pred);
+    }
+    npy_free(&in);
+    if (ct_failures != before) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* PD_ConfigEnableMkldnnBfloat16 on pplcnet: with bf16 arithmetic (oneDNN built
+ * in and not capped below it) the output differs from float32's and stays within
+ * test_bf16's bound for this network (max |bf16 - fp32| / max |fp32| at most
+ * 0.01); without, the load falls back and the output is float32's, bit for
+ * bit. */
+static int bf16_flow(int capped)
+{
+    int before = ct_failures;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/pplcnet", ct_fixtures());
+    size_t n32 = 0, n16 = 0;
+    float *f32 = run_precision(dir, 0, &n32), *b16 = run_precision(dir, 1, &n16);
+    int native = cpu_has_bf16() && !capped && strncmp(pds_build_info(), "onednn", 6) == 0;
+    if (f32 && b16) {
+        CT_CHECK_EQ(n16, n32);
+        double maxd = 0, maxr = 0;
+        size_t differ = 0;
+        for (size_t k = 0; k < n32 && n16 == n32; k++) {
+            double d = fabs((double)b16[k] - f32[k]), r = fabs((double)f32[k]);
+            maxd = d > maxd ? d : maxd;
+            maxr = r > maxr ? r : maxr;
+            differ += b16[k] != f32[k];
+        }
+        if (native) {
+            if (!differ)
+                CT_FAIL("pplcnet with PD_ConfigEnableMkldnnBfloat16 on a CPU with bf16: the "
+                        "output is float32's bit for bit; expected bf16 rounding");
+            if (maxd > 0.01 * maxr)
+                CT_FAIL("pplcnet in bf16: max |bf16 - fp32| %.3g, %.3g of max |fp32|; expected "
+                        "at most 0.01", maxd, maxr > 0 ? maxd / maxr : 0);
+        } else if (differ) {
+            CT_FAIL("pplcnet with PD_ConfigEnableMkldnnBfloat16 on a CPU without bf16: %zu of "
+                    "%zu values differ from float32's; expected the float32 fallback", differ,
+                    n32);
+        }
+        printf("%-12s %-28s %s (%zu of %zu values differ, max %.2e of max |fp32|)\n", "pplcnet",
+               native ? "bf16 (CPU has bf16)" : "bf16 asked, float32 fallback",
+               ct_failures == before ? "as expected" : "UNEXPECTED", differ, n32,
+               maxr > 0 ? maxd / maxr : 0);
+    }
+    free(f32);
+    free(b16);
+    return ct_failures == before;
+}
+
+int main(int argc, char **argv)
 {
     int passed = 0, failed = 0;
+    int capped = argc > 1 && strcmp(argv[1], "capped") == 0;
+    if (bf16_flow(capped))
+        passed++;
+    else
+        failed++;
+    if (capped) {
+        printf("%d passed, %d failed\n", passed, failed);
+        return failed ? 1 : 0;
+    }
     if (detector_rows())
         passed++;
     else
