@@ -164,6 +164,58 @@ static void test_fetch_by_run_id(void)
     CHECK_NO_LIVE_OBJECTS();
 }
 
+/* A run handed to an executor thread borrows that thread's workspace (DESIGN
+ * 2.4); the result it keeps for a fetch is copied out first, so that another
+ * predictor's run in the same workspace cannot change it. Runs of 2 threads
+ * (fixed policy: no 1-thread probes on the caller's thread) all go to
+ * executor 0, the only one that takes 2. Then a model's runs grow the
+ * workspace, and freeing that model gives it back while another model keeps
+ * the executor alive: pds_memory_held returns to its value before. */
+static void test_kept_result_outlives_workspace(void)
+{
+    pds_error err;
+    setenv("PDSAFE_THREAD_POLICY", "fixed", 1);
+    pds_model keep = pdst_load_fixture("pplcnet", 0); /* holds the executor */
+    uint64_t held0 = pds_memory_held();
+    pds_model m = pdst_load_fixture("db_det", 0);
+    unsetenv("PDSAFE_THREAD_POLICY");
+    pds_predictor_options po;
+    pds_predictor_options_init(&po);
+    po.num_threads = 2;
+    pds_predictor p1 = 0, p2 = 0;
+    CHECK_OK(pds_predictor_create(m, &po, &p1, &err), &err);
+    CHECK_OK(pds_predictor_create(m, &po, &p2, &err), &err);
+    input a = make_input(64, 1), b = make_input(96, 2);
+    pds_tensor want_a = make_output(), want_b = make_output(), got = make_output();
+    CHECK_OK(pds_predictor_run(p1, &a.t, 1, &want_a, 1, &err), &err);
+    CHECK_OK(pds_predictor_run(p2, &b.t, 1, &want_b, 1, &err), &err);
+    CHECK(!same_output(&want_a, &want_b));
+    for (int i = 0; i < 3; i++) {
+        pds_run_id ida = 0;
+        CHECK_OK(run_v2(p1, &ida, 0, &a, NULL, &err), &err);
+        CHECK_OK(pds_predictor_run(p2, &b.t, 1, &got, 1, &err), &err);
+        CHECK(same_output(&got, &want_b));
+        memset(got.data, 0, OUT_BYTES);
+        CHECK_OK(pds_predictor_fetch_v2(p1, ida, &got, 1, &err), &err);
+        CHECK(same_output(&got, &want_a));
+    }
+    CHECK_OK(pds_predictor_destroy(p1, &err), &err);
+    CHECK_OK(pds_predictor_destroy(p2, &err), &err);
+    CHECK(pds_memory_held() > held0);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    if (pds_memory_held() != held0)
+        PDST_FAIL("%llu bytes held after db_det's model was freed, %llu before it was loaded: "
+                  "the executor's workspace kept what its runs grew it to",
+                  (unsigned long long)pds_memory_held(), (unsigned long long)held0);
+    CHECK_OK(pds_model_destroy(keep, &err), &err);
+    free(a.buf);
+    free(b.buf);
+    free(want_a.data);
+    free(want_b.data);
+    free(got.data);
+    CHECK_NO_LIVE_OBJECTS();
+}
+
 /* M24: a cancel that comes before its run stops that run as it begins, and
  * no other run; the predictor remembers the last PDS_PENDING_CANCELS. */
 static void test_cancel_before_start(void)
@@ -512,6 +564,7 @@ int main(void)
 {
     RUN_TEST(test_fetch_by_run_id);
     RUN_TEST(test_cancel_before_start);
+    RUN_TEST(test_kept_result_outlives_workspace);
     RUN_TEST(test_cancel_at_every_checkpoint);
     RUN_TEST(test_cancel_at_every_checkpoint_reference);
     RUN_TEST(test_cancel_during_input_copy);

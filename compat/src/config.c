@@ -570,7 +570,7 @@ PD_Cstr *PD_ConfigSummary(PD_Config *pd_config)
                                            "CPU has bf16 arithmetic, else float32"
                                          : "float32 (bf16 asked for, but the reference kernels "
                                            "compute in float32)");
-    ADD("memory optimisation: always on (one activation arena per predictor)\n");
+    ADD("memory optimisation: always on (activations share one arena by liveness)\n");
     for (int i = 0; i < IG_COUNT; i++)
         if (c->ignored & (1ull << i))
             ADD("ignored: %s (%s)\n", g_ig_name[i], g_ig_why[i]);

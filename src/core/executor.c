@@ -35,6 +35,8 @@
 #define _GNU_SOURCE
 #include "core/executor.h"
 
+#include "core/tensor.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -66,6 +68,7 @@ typedef struct executor {
     bool reserved; /* counted for a job being submitted (run_many) */
     int team;      /* OpenMP team size currently set on this thread */
     int max_team;  /* T_i */
+    pdsi_workspace ws; /* lent to the job running (this thread only) */
 } executor;
 
 static struct {
@@ -135,6 +138,32 @@ int pdsi_executor_thread_bound(void)
     return sum;
 }
 
+static _Thread_local pdsi_workspace *my_workspace;
+
+pdsi_workspace *pdsi_executor_workspace(void)
+{
+    return my_workspace;
+}
+
+static void workspace_free(pdsi_workspace *ws)
+{
+    pdsi_buffer_free(ws->arena, ws->arena_cap);
+    pdsi_buffer_free(ws->scratch, ws->scratch_cap);
+    *ws = (pdsi_workspace){0};
+}
+
+/* An executor with no job touches no workspace, and takes a job only from
+ * dispatch, under X.mu: under X.mu an idle executor's workspace is free to
+ * go. */
+void pdsi_executor_trim(void)
+{
+    pthread_mutex_lock(&X.mu);
+    for (int i = 0; i < X.n_started; i++)
+        if (X.ex[i].started && !X.ex[i].job)
+            workspace_free(&X.ex[i].ws);
+    pthread_mutex_unlock(&X.mu);
+}
+
 bool pdsi_executor_on_worker(void)
 {
     bool on = false;
@@ -191,6 +220,7 @@ static void *executor_main(void *arg)
 {
     executor *e = arg;
     wake_list w;
+    my_workspace = &e->ws;
     pthread_mutex_lock(&X.mu);
     for (;;) {
         while (!e->job && !X.stopping)
@@ -229,6 +259,8 @@ static void *executor_main(void *arg)
         }
         pthread_mutex_lock(&X.mu);
     }
+    my_workspace = NULL;
+    workspace_free(&e->ws); /* under X.mu, as pdsi_executor_trim frees it */
     pthread_mutex_unlock(&X.mu);
     return NULL;
 }
@@ -458,7 +490,10 @@ void pdsi_executor_fork_child(void)
     X.forking = false;
     X.stopping = false;
     /* The executors' condition variables go with their threads; new ones are
-     * initialised when executors start again. */
+     * initialised when executors start again. Their workspaces were copied
+     * into this process with no thread to use them. */
+    for (int i = 0; i < X.n_started; i++)
+        workspace_free(&X.ex[i].ws);
     memset(X.ex, 0, sizeof X.ex);
     X.n_started = 0;
     X.inline_running = 0;

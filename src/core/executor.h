@@ -56,6 +56,31 @@ pds_status pdsi_executor_run(void (*fn)(void *arg), void *arg, int threads, pds_
 pds_status pdsi_executor_run_many(void (*fn)(void *arg), void *const *args, int n, int threads,
                                   pds_error *err);
 
+/* Memory that belongs to an executor thread and is lent to each job it runs:
+ * a predictor's activations and kernel scratch while its run is on that
+ * thread. With more callers than CPUs nearly every run is handed to an
+ * executor, and runs of many predictors then reuse the E workspaces, which
+ * stay in their cores' caches, instead of each touching an arena of its own
+ * (DESIGN 2.4 has the measurements). A workspace only grows (to the
+ * largest need of the jobs it ran) until pdsi_executor_trim, and is freed
+ * when its thread stops. Nothing may point into it after the job returns. */
+typedef struct pdsi_workspace {
+    void *arena;
+    size_t arena_cap;
+    void *scratch;
+    size_t scratch_cap;
+} pdsi_workspace;
+
+/* The workspace of the executor thread calling, or NULL on any other thread
+ * (a caller running its own 1-thread job included). */
+pdsi_workspace *pdsi_executor_workspace(void);
+
+/* Frees the workspaces of the executors that are idle now (a busy one keeps
+ * its own): what a model's runs grew them to goes back to the system when the
+ * model is freed, however long other models keep the executor. The caller
+ * holds a reference. */
+void pdsi_executor_trim(void);
+
 /* E: the number of CPUs this process may run on (at least 1, at most 256). */
 int pdsi_executor_cpus(void);
 

@@ -41,8 +41,11 @@ static pds_status fill_info(const pdsi_graph *g, int32_t id, pds_tensor_info *in
 static void free_parts(pdsi_model *m)
 {
     pdsi_backend_set_free(&m->backends);
-    if (m->executor)
+    if (m->executor) {
+        /* The workspaces may have grown for this model's runs. */
+        pdsi_executor_trim();
         pdsi_executor_release();
+    }
     pdsi_graph_info_free(&m->info);
     for (size_t i = 0; m->op_types && m->op_types[i]; i++)
         free(m->op_types[i]);

@@ -124,7 +124,8 @@ pds_status pdsi_predictor_create(pdsi_model *m, const pds_predictor_options *opt
         p->exec.num_threads = pdsi_executor_cpus();
     p->key = malloc(sizeof *p->key * (pdsi_plan_key_len(g) + 1));
     p->result = calloc((size_t)g->n_outputs + 1, sizeof *p->result);
-    if (!p->key || !p->result) {
+    p->kept = calloc((size_t)g->n_outputs + 1, sizeof *p->kept);
+    if (!p->key || !p->result || !p->kept) {
         pdsi_predictor_free(p);
         return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate predictor tables");
     }
@@ -152,6 +153,10 @@ void pdsi_predictor_free(pdsi_predictor *p)
     pdsi_buffer_free(p->scratch, p->scratch_cap);
     free(p->key);
     free(p->result);
+    if (p->kept)
+        for (int32_t i = 0; i < g->n_outputs; i++)
+            pdsi_tensor_release(&p->kept[i]);
+    free(p->kept);
     free(p->prof);
     pthread_mutex_destroy(&p->run_mu);
     free(p->tensors);
@@ -462,20 +467,28 @@ static pds_status find_plan(pdsi_predictor *p, pds_error *err)
         p->plans[p->n_plans++] = pl;
     }
     pl->last_used = ++p->clock;
-    if (pl->arena_bytes > p->arena_cap) {
-        pdsi_buffer_free(p->arena, p->arena_cap);
-        p->arena = pdsi_buffer_alloc(pl->arena_bytes, &p->arena_cap);
-        if (!p->arena)
+    /* On an executor thread the run borrows that thread's workspace. */
+    pdsi_workspace *ws = pdsi_executor_workspace();
+    void **arena = ws ? &ws->arena : &p->arena, **scratch = ws ? &ws->scratch : &p->scratch;
+    size_t *arena_cap = ws ? &ws->arena_cap : &p->arena_cap;
+    size_t *scratch_cap = ws ? &ws->scratch_cap : &p->scratch_cap;
+    if (pl->arena_bytes > *arena_cap) {
+        pdsi_buffer_free(*arena, *arena_cap);
+        *arena_cap = 0;
+        if (!(*arena = pdsi_buffer_alloc(pl->arena_bytes, arena_cap)))
             return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
                              "could not allocate the %zu-byte activation arena", pl->arena_bytes);
     }
-    if (pl->scratch_bytes > p->scratch_cap) {
-        pdsi_buffer_free(p->scratch, p->scratch_cap);
-        p->scratch = pdsi_buffer_alloc(pl->scratch_bytes, &p->scratch_cap);
-        if (!p->scratch)
+    if (pl->scratch_bytes > *scratch_cap) {
+        pdsi_buffer_free(*scratch, *scratch_cap);
+        *scratch_cap = 0;
+        if (!(*scratch = pdsi_buffer_alloc(pl->scratch_bytes, scratch_cap)))
             return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY,
                              "could not allocate %zu bytes of kernel scratch", pl->scratch_bytes);
     }
+    p->run_arena = *arena;
+    p->run_arena_cap = *arena_cap;
+    p->run_scratch = *scratch;
     int32_t n_prof = pl->n_steps + m->info.n_late;
     if ((p->options.flags & PDS_PREDICTOR_PROFILE) && n_prof > p->cap_prof) {
         pdsi_prof *pr = realloc(p->prof, sizeof *pr * (size_t)n_prof);
@@ -489,7 +502,7 @@ static pds_status find_plan(pdsi_predictor *p, pds_error *err)
     for (int32_t i = 0; i < nt; i++)
         if (pl->offset[i] != SIZE_MAX) {
             pdsi_tensor *t = pdsi_plan_tensor(pl, p->tensors, i);
-            t->data = (char *)p->arena + pl->offset[i];
+            t->data = (char *)p->run_arena + pl->offset[i];
             t->cap = 0;
         }
     p->cur = pl;
@@ -507,8 +520,8 @@ static pds_status run_step(pdsi_predictor *p, const pdsi_step *s, pds_error *err
     const pdsi_backend_run run = {
         .stream = p->streams[s->bi],
         .exec = &p->exec,
-        .scratch = p->scratch,
-        .temp = p->arena ? (char *)p->arena + s->temp_off : NULL,
+        .scratch = p->run_scratch,
+        .temp = p->run_arena ? (char *)p->run_arena + s->temp_off : NULL,
     };
     return s->backend->step_run(s->impl, s->in_t, s->out_t, &run, err);
 }
@@ -572,6 +585,28 @@ static pds_status run_steps(pdsi_predictor *p, pds_error *err)
     return PDS_OK;
 }
 
+/* Copies the outputs that live in the lent arena p->run_arena into p->kept,
+ * and points the results at the copies. */
+static pds_status keep_outputs(pdsi_predictor *p, pds_error *err)
+{
+    const pdsi_graph *g = &p->model->graph;
+    const char *lo = p->run_arena, *hi = lo + p->run_arena_cap;
+    for (int32_t i = 0; i < g->n_outputs; i++) {
+        const pdsi_tensor *t = p->result[i];
+        const char *d = t->data;
+        if (!d || d < lo || d >= hi)
+            continue;
+        pdsi_tensor *k = &p->kept[i];
+        pdsi_tensor_set_shape(k, t->dtype, t->rank, t->dims);
+        if (!pdsi_tensor_reserve(k))
+            return pdsi_fail(err, PDS_ERR_OUT_OF_MEMORY, "could not allocate %zu bytes to keep "
+                             "output %d ('%s')", pdsi_tensor_bytes(t), i, p->model->outputs[i].name);
+        memcpy(k->data, t->data, pdsi_tensor_bytes(t));
+        p->result[i] = k;
+    }
+    return PDS_OK;
+}
+
 /* Inputs are copied in chunks of this size, with a checkpoint before each, so
  * that a cancel is seen within a few milliseconds even for huge inputs. */
 #define COPY_CHUNK ((size_t)4 << 20)
@@ -618,6 +653,10 @@ static pds_status run_body(pdsi_predictor *p, const pds_tensor *inputs, size_t n
         return st;
     for (int32_t i = 0; i < g->n_outputs; i++)
         p->result[i] = p->cur->out[i];
+    /* A lent arena goes to other predictors' runs once this job returns: the
+     * outputs in it are copied out first. */
+    if (p->run_arena && p->run_arena != p->arena && (st = keep_outputs(p, err)))
+        return st;
     p->have_result = true;
     p->result_id = p->run_id;
     return hand_out(p, outputs, n_outputs, err);

@@ -97,10 +97,15 @@ typedef struct pdsi_predictor {
     uint64_t clock;
     pdsi_plan *cur;         /* the plan of the last run */
     int64_t *key;           /* the signature of the shapes being run */
-    void *arena;            /* activations of the current plan */
+    void *arena;            /* activations of the current plan (runs on the caller) */
     size_t arena_cap;
-    void *scratch;          /* backend scratch shared by the steps */
+    void *scratch;          /* backend scratch shared by the steps (same) */
     size_t scratch_cap;
+    /* What the run in progress uses: the two above, or the workspace of the
+     * executor thread it runs on (core/executor.h), lent for that run only. */
+    void *run_arena, *run_scratch;
+    size_t run_arena_cap;
+    pdsi_tensor *kept;      /* per output: its copy, when it was in a lent arena */
     void *streams[PDSI_MAX_BACKENDS]; /* per backend of the model's set (stream_create) */
     bool streams_made;
     pdsi_tensor **result;   /* per output: the tensor handed out (have_result) */
