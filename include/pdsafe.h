@@ -592,8 +592,9 @@ typedef struct pds_predictor_stats {
                               * "onednn", or "ref" (reference kernels only) */
     /* Appended in 0.2: */
     uint64_t runs_one_thread; /* runs made with 1 thread although num_threads > 1: the
-                               * adaptive thread policy's choice on a busy machine, and
-                               * its probes (PDSAFE_THREAD_POLICY, docs/DESIGN.md) */
+                               * adaptive thread policy's choice on a busy machine, its
+                               * probes, and runs that found the library's threads busy
+                               * with other runs (PDSAFE_THREAD_POLICY, docs/DESIGN.md) */
     uint32_t int8_steps;      /* of fast_steps, those running an int8 product (the
                                * quantised convolutions of a QDQ model on a CPU with
                                * VNNI; 0 with PDS_MODEL_NO_INT8) */

@@ -10,9 +10,11 @@
  * with no thread and no timing involved.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "core/executor.h"
 #include "harness.h"
 
 
@@ -213,6 +215,125 @@ static void test_kept_result_outlives_workspace(void)
     free(want_a.data);
     free(want_b.data);
     free(got.data);
+    CHECK_NO_LIVE_OBJECTS();
+}
+
+/* A job that holds one compute token until the gate opens. */
+static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cv = PTHREAD_COND_INITIALIZER;
+static bool hold_open;
+static atomic_bool hold_running;
+
+static void hold_main(void *arg)
+{
+    (void)arg;
+    atomic_store(&hold_running, true);
+    pthread_mutex_lock(&hold_mu);
+    while (!hold_open)
+        pthread_cond_wait(&hold_cv, &hold_mu);
+    pthread_mutex_unlock(&hold_mu);
+}
+
+static void *hold_caller(void *arg)
+{
+    pds_error err;
+    *(pds_status *)arg = pdsi_executor_run(hold_main, NULL, 1, &err);
+    return NULL;
+}
+
+static void hold_release(void)
+{
+    pthread_mutex_lock(&hold_mu);
+    hold_open = true;
+    pthread_cond_broadcast(&hold_cv);
+    pthread_mutex_unlock(&hold_mu);
+}
+
+typedef struct narrow_run {
+    pds_predictor p;
+    const input *in;
+    pds_tensor out;
+    pds_status st;
+    atomic_bool done;
+} narrow_run;
+
+static void *narrow_main(void *arg)
+{
+    narrow_run *r = arg;
+    pds_error err;
+    r->st = pds_predictor_run(r->p, &r->in->t, 1, &r->out, 1, &err);
+    atomic_store(&r->done, true);
+    return NULL;
+}
+
+/* A run of a 2-thread predictor (adaptive policy) that finds a compute token
+ * held by another job runs at once with one thread beside it, instead of
+ * queueing until both tokens are free: more runs per second with many
+ * callers (DESIGN 2.4). Each run either finishes or is queued, so the test
+ * waits for one of the two, with no clock. */
+static void test_contended_run_narrows(void)
+{
+    if (pdsi_executor_cpus() < 2) {
+        printf("  (one CPU: no team of 2 to narrow)\n");
+        return;
+    }
+    pds_error err;
+    pds_model m = pdst_load_fixture("db_det", 0);
+    pds_predictor_options po;
+    pds_predictor_options_init(&po);
+    po.num_threads = 2;
+    pds_predictor p = 0;
+    CHECK_OK(pds_predictor_create(m, &po, &p, &err), &err);
+    input in = make_input(64, 1);
+    pds_tensor want = make_output();
+    CHECK_OK(pds_predictor_run(p, &in.t, 1, &want, 1, &err), &err);
+    CHECK(!pdsi_executor_contended(2));
+    uint64_t one0 = pdst_stats(p).runs_one_thread;
+
+    pds_status hold_st = PDS_OK;
+    pthread_t ht;
+    hold_open = false;
+    atomic_store(&hold_running, false);
+    CHECK(pthread_create(&ht, NULL, hold_caller, &hold_st) == 0);
+    while (!atomic_load(&hold_running))
+        sched_yield();
+    CHECK(pdsi_executor_contended(2));
+    CHECK(!pdsi_executor_contended(1));
+    enum { RUNS = 5 };
+    int narrowed = 0;
+    for (int k = 0; k < RUNS; k++) {
+        narrow_run r = {.p = p, .in = &in, .out = make_output()};
+        pthread_t rt;
+        CHECK(pthread_create(&rt, NULL, narrow_main, &r) == 0);
+        while (!atomic_load(&r.done) && pdsi_executor_queued() == 0)
+            sched_yield();
+        if (!atomic_load(&r.done)) {
+            PDST_FAIL("run %d of a 2-thread predictor was queued behind the job holding a "
+                      "token; expected it to run at once with one thread", k);
+            hold_release();
+        }
+        pthread_join(rt, NULL);
+        CHECK_OK(r.st, NULL);
+        if (r.st == PDS_OK) {
+            CHECK_EQ_INT(r.out.rank, want.rank);
+            CHECK(pdst_check_close("narrowed run", r.out.data, want.data,
+                                   (long)(out_bytes(&want) / sizeof(float)), PDST_ATOL,
+                                   PDST_RTOL) == 0);
+        }
+        free(r.out.data);
+        narrowed += atomic_load(&r.done) && r.st == PDS_OK;
+        if (pdst_failures)
+            break;
+    }
+    hold_release();
+    pthread_join(ht, NULL);
+    CHECK_OK(hold_st, NULL);
+    CHECK_EQ_INT(pdst_stats(p).runs_one_thread, one0 + (uint64_t)narrowed);
+    CHECK(!pdsi_executor_contended(2));
+    CHECK_OK(pds_predictor_destroy(p, &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(in.buf);
+    free(want.data);
     CHECK_NO_LIVE_OBJECTS();
 }
 
@@ -565,6 +686,7 @@ int main(void)
     RUN_TEST(test_fetch_by_run_id);
     RUN_TEST(test_cancel_before_start);
     RUN_TEST(test_kept_result_outlives_workspace);
+    RUN_TEST(test_contended_run_narrows);
     RUN_TEST(test_cancel_at_every_checkpoint);
     RUN_TEST(test_cancel_at_every_checkpoint_reference);
     RUN_TEST(test_cancel_during_input_copy);

@@ -175,6 +175,14 @@ bool pdsi_executor_on_worker(void)
     return on;
 }
 
+bool pdsi_executor_contended(int threads)
+{
+    pthread_mutex_lock(&X.mu);
+    bool c = X.head != NULL || X.tokens < threads;
+    pthread_mutex_unlock(&X.mu);
+    return c;
+}
+
 int pdsi_executor_queued(void)
 {
     int n = 0;

@@ -81,6 +81,11 @@ pdsi_workspace *pdsi_executor_workspace(void);
  * holds a reference. */
 void pdsi_executor_trim(void);
 
+/* True when a job of `threads` threads submitted now would wait for its
+ * tokens: jobs are queued, or fewer than `threads` tokens are free. A hint
+ * (the answer may change at once), for the adaptive thread policy. */
+bool pdsi_executor_contended(int threads);
+
 /* E: the number of CPUs this process may run on (at least 1, at most 256). */
 int pdsi_executor_cpus(void);
 

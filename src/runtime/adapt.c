@@ -80,6 +80,12 @@ void pdsi_adapt_skip(pdsi_adapt *a)
     a->probing = false;
 }
 
+void pdsi_adapt_narrowed(pdsi_adapt *a)
+{
+    a->runs_one++;
+    pdsi_adapt_skip(a);
+}
+
 void pdsi_adapt_record(pdsi_adapt *a, uint64_t key, bool one, uint64_t ns)
 {
     bool probe = a->probing;

@@ -58,4 +58,9 @@ int pdsi_adapt_team(pdsi_adapt *a, int full);
 void pdsi_adapt_record(pdsi_adapt *a, uint64_t key, bool one, uint64_t ns);
 void pdsi_adapt_skip(pdsi_adapt *a);
 
+/* The run pdsi_adapt_team sized was made with one thread instead, because
+ * other runs held or awaited the library's threads (predictor.c): counted
+ * as a one-thread run; like a skipped run it measures nothing. */
+void pdsi_adapt_narrowed(pdsi_adapt *a);
+
 #endif
