@@ -189,11 +189,7 @@ static float *run_precision(const char *dir, int bf16, size_t *n)
     if (pred) {
         PD_OneDimArrayCstr *names = PD_PredictorGetInputNames(pred);
         PD_Tensor *x = PD_PredictorGetInputHandle(pred, names->data[0]);
-        int32_t shape[8];
-        for (int d = 0; d < in.rank; d++)
-            shape[d] = (int32_t)in.dims[d];
-        PD_TensorReshape(x, (size_t)in.rank, shape);
-        PD_TensorCopyFromCpuFloat(x, in.data);
+        ct_feed_f32(x, &in);
         CT_CHECK_EQ(PD_PredictorRun(pred), TRUE);
         PD_OneDimArrayCstr *onames = PD_PredictorGetOutputNames(pred);
         PD_Tensor *y = PD_PredictorGetOutputHandle(pred, onames->data[0]);

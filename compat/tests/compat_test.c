@@ -78,6 +78,15 @@ PD_Config *ct_config(const char *dir, const char *prog_name)
     return c;
 }
 
+void ct_feed_f32(PD_Tensor *x, const npy_array *in)
+{
+    int32_t shape[8];
+    for (int d = 0; d < in->rank && d < 8; d++)
+        shape[d] = (int32_t)in->dims[d];
+    PD_TensorReshape(x, (size_t)in->rank, shape);
+    PD_TensorCopyFromCpuFloat(x, in->data);
+}
+
 int ct_run_case(PD_Predictor *pred, const char *dir, int k)
 {
     char name[64];
@@ -97,11 +106,7 @@ int ct_run_case(PD_Predictor *pred, const char *dir, int k)
     CT_CHECK(x != NULL);
     CT_CHECK_EQ(PD_TensorGetDataType(x), PD_DATA_FLOAT32);
     CT_CHECK(strcmp(PD_TensorGetName(x), in_names->data[0]) == 0);
-    int32_t shape[8];
-    for (int d = 0; d < in.rank; d++)
-        shape[d] = (int32_t)in.dims[d];
-    PD_TensorReshape(x, (size_t)in.rank, shape);
-    PD_TensorCopyFromCpuFloat(x, in.data);
+    ct_feed_f32(x, &in);
     CT_CHECK_EQ(PD_PredictorRun(pred), TRUE);
     PD_OneDimArrayCstr *out_names = PD_PredictorGetOutputNames(pred);
     CT_CHECK(out_names && out_names->size == 1);

@@ -52,6 +52,9 @@ int ct_compare_f32(const char *what, const char *dir, const float *got, const fl
 void ct_copy_out_compare(PD_Tensor *y, size_t n, const char *what, const char *dir,
                          const float *want);
 
+/* Reshapes x to in's dims and copies in's float32 values into it. */
+void ct_feed_f32(PD_Tensor *x, const npy_array *in);
+
 /* A config for dir's program (prog_name: "inference.pdmodel" or
  * "inference.json") and inference.pdiparams. */
 PD_Config *ct_config(const char *dir, const char *prog_name);
