@@ -3,7 +3,8 @@
  * made-up run times so that every scenario is exact and needs no clock:
  *  - idle machine: the full team stays, and probes become rare;
  *  - a busy machine: one thread takes over after the first probe;
- *  - the machine gets idle again: the full team comes back;
+ *  - the machine gets idle again: the full team comes back, at once after
+ *    its first fast probe;
  *  - noise under 10 % never changes the team;
  *  - new shapes start afresh with the full team;
  *  - a run that is not recorded (it built a plan, or failed) ends a probe;
@@ -108,6 +109,38 @@ static void test_idle_again_brings_full_team_back(void)
     CHECK_EQ_INT(a.mode, 0);
     CHECK(runs <= 3 * PDSI_ADAPT_MAX_PROBE);
     tally t = play(&a, (scenario){10000, 20000, 100}, KEY);
+    CHECK_EQ_INT(t.last_team, FULL);
+}
+
+/* The full team was stalled long enough that its probes are spaced at least
+ * 40 runs apart (5x slower: PDSI_ADAPT_PROBE_COST x 5, then doubling); then
+ * it is fast again. Its
+ * median still holds two stalled times after the first fast probe, so that
+ * probe is repeated at the next run instead of 40 runs later, and the full
+ * team is back right after it. (On a 2-vCPU VM the first 20-odd 2-thread runs
+ * of a process were slow: pplcnet at 2 threads then ran 250 of 300 runs on
+ * one thread, 3.9 ms instead of 2.0.) */
+static void test_fast_probe_confirmed_at_once(void)
+{
+    pdsi_adapt a;
+    pdsi_adapt_init(&a);
+    play(&a, (scenario){100000, 20000, 300}, KEY);
+    CHECK_EQ_INT(a.mode, 1);
+    CHECK(a.probe_every >= PDSI_ADAPT_PROBE_COST * 5);
+    int first_full = -1, back = -1;
+    for (int i = 0; i < 4 * PDSI_ADAPT_MAX_PROBE && back < 0; i++) {
+        int team = pdsi_adapt_team(&a, FULL);
+        if (team == FULL && first_full < 0)
+            first_full = i;
+        pdsi_adapt_record(&a, KEY, team == 1, team == 1 ? 20000 : 10000);
+        if (a.mode == 0)
+            back = i;
+    }
+    CHECK(first_full >= 0);
+    if (back < 0 || back > first_full + 1)
+        PDST_FAIL("the full team's first fast probe was run %d, the team came back at run %d; "
+                  "expected at the next run", first_full, back);
+    tally t = play(&a, (scenario){10000, 20000, 50}, KEY);
     CHECK_EQ_INT(t.last_team, FULL);
 }
 
@@ -226,6 +259,7 @@ int main(void)
     RUN_TEST(test_busy_switches_to_one);
     RUN_TEST(test_costly_probes_are_rare);
     RUN_TEST(test_idle_again_brings_full_team_back);
+    RUN_TEST(test_fast_probe_confirmed_at_once);
     RUN_TEST(test_noise_changes_nothing);
     RUN_TEST(test_new_shapes_start_afresh);
     RUN_TEST(test_skipped_probe);

@@ -7,8 +7,11 @@
  * forth. A probe is one run with the other team size; the interval between
  * probes doubles each time a probe confirms the current choice and starts
  * again at PDSI_ADAPT_FIRST_PROBE after a change. A probe whose run planned
- * (so measured nothing) is repeated at the next run, and a run slower than
- * PDSI_ADAPT_JUMP times its team's median brings the next probe forward.
+ * (so measured nothing) is repeated at the next run, a run slower than
+ * PDSI_ADAPT_JUMP times its team's median brings the next probe forward, and
+ * so does a probe faster than the current team whose older times still keep
+ * its median from winning (it is confirmed at once, not a spaced interval
+ * later).
  * Probes of a team much slower than the current one are spaced by their
  * cost (PDSI_ADAPT_PROBE_COST), so they never dominate the mean. New
  * shapes start afresh with the full team: times of other shapes say nothing
@@ -123,6 +126,12 @@ void pdsi_adapt_record(pdsi_adapt *a, uint64_t key, bool one, uint64_t ns)
         a->mode = (uint8_t)!a->mode;
         a->probe_every = PDSI_ADAPT_FIRST_PROBE;
         a->since_probe = 0;
+    } else if (probe && m != a->mode && ns * 10 < cur * 9) {
+        /* This probe alone beat the current team, but the other team's
+         * older (slower) times still hold its median: probe again at once
+         * rather than after the interval its old times set. */
+        probe_next(a);
+        return;
     } else if (probe && a->probe_every < PDSI_ADAPT_MAX_PROBE) {
         a->probe_every *= 2;
     }
