@@ -30,7 +30,11 @@ type PredictorOption func(*predictorConfig)
 // default, means 1; the library counts more than the CPUs it may use as that
 // many, and the reference kernels always use one). The threads are the
 // library's own, a small fixed set shared by all predictors (M23): more
-// threads per run do not mean more threads in the process.
+// threads per run do not mean more threads in the process. Under the default
+// (adaptive) thread policy a run may use one thread instead: now and then to
+// measure, while that is faster on a busy machine, and whenever other runs
+// already hold the library's threads (many goroutines calling at once, where
+// narrow runs side by side do more per second).
 func WithThreads(n int) PredictorOption {
 	return func(c *predictorConfig) {
 		// Out-of-range values stay out of range (the library refuses them)
