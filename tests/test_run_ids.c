@@ -220,6 +220,51 @@ static void test_kept_result_outlives_workspace(void)
     CHECK_NO_LIVE_OBJECTS();
 }
 
+/* Runs of 1-thread predictors on their callers' threads borrow one of the
+ * library's caller workspaces too: more predictors add their input copies
+ * and kept outputs, not an arena each (DESIGN 2.4). (Before, each of the 3
+ * allocated an arena too: 417792 bytes instead of 196608.) */
+static void test_predictors_share_workspaces(void)
+{
+    if (!pdsi_backend_find("onednn")) {
+        printf("  (no oneDNN: runs use their predictor's arena)\n");
+        return;
+    }
+    enum { N = 4 };
+    pds_error err;
+    pds_model m = pdst_load_fixture("db_det", 0);
+    pds_predictor p[N] = {0};
+    input in = make_input(64, 1);
+    pds_tensor want = make_output(), got = make_output();
+    uint64_t held1 = 0;
+    for (int i = 0; i < N; i++) {
+        CHECK_OK(pds_predictor_create(m, NULL, &p[i], &err), &err);
+        CHECK_OK(pds_predictor_run(p[i], &in.t, 1, i ? &got : &want, 1, &err), &err);
+        if (i)
+            CHECK(same_output(&got, &want));
+        else
+            held1 = pds_memory_held();
+    }
+    /* Each holds its input copy and its kept output (sizes multiples of 64,
+     * as the allocator rounds): nothing more. */
+    uint64_t added = pds_memory_held() - held1;
+    uint64_t own = (uint64_t)(N - 1) * (in.t.byte_length + out_bytes(&want));
+    uint64_t arena = pdst_stats(p[0]).arena_bytes;
+    CHECK(arena > 0);
+    if (added > own)
+        PDST_FAIL("%d more predictors' first runs added %llu bytes of buffers, %llu more than "
+                  "their input copies and kept outputs (one arena is %llu): they allocated "
+                  "arenas of their own", N - 1, (unsigned long long)added,
+                  (unsigned long long)(added - own), (unsigned long long)arena);
+    for (int i = 0; i < N; i++)
+        CHECK_OK(pds_predictor_destroy(p[i], &err), &err);
+    CHECK_OK(pds_model_destroy(m, &err), &err);
+    free(in.buf);
+    free(want.data);
+    free(got.data);
+    CHECK_NO_LIVE_OBJECTS();
+}
+
 /* A job that holds one compute token until the gate opens. */
 static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t hold_cv = PTHREAD_COND_INITIALIZER;
@@ -701,6 +746,7 @@ int main(void)
     RUN_TEST(test_cancel_before_start);
     RUN_TEST(test_kept_result_outlives_workspace);
     RUN_TEST(test_contended_run_narrows);
+    RUN_TEST(test_predictors_share_workspaces);
     RUN_TEST(test_cancel_at_every_checkpoint);
     RUN_TEST(test_cancel_at_every_checkpoint_reference);
     RUN_TEST(test_cancel_during_input_copy);

@@ -82,6 +82,12 @@ static struct {
     int tokens;         /* free compute threads */
     job *head, *tail;
     executor ex[MAX_EXECUTORS];
+    /* Workspaces lent to jobs running on their callers' threads (each holds
+     * a token, so at most E at once), and the indices of those not lent,
+     * the most recently returned last (the warmest is lent first). */
+    pdsi_workspace inline_ws[MAX_EXECUTORS];
+    int inline_idle[MAX_EXECUTORS];
+    int n_inline_idle;
 } X = {.mu = PTHREAD_MUTEX_INITIALIZER, .idle_cv = PTHREAD_COND_INITIALIZER};
 
 /* Serialises acquire against a release that is joining threads, so that a new
@@ -152,6 +158,18 @@ static void workspace_free(pdsi_workspace *ws)
     *ws = (pdsi_workspace){0};
 }
 
+/* Frees every caller-thread workspace and marks all idle. Caller holds X.mu
+ * and no job runs on a caller's thread. */
+static void inline_workspaces_reset(void)
+{
+    int e = pdsi_executor_cpus();
+    for (int i = 0; i < e; i++) {
+        workspace_free(&X.inline_ws[i]);
+        X.inline_idle[i] = e - 1 - i;
+    }
+    X.n_inline_idle = e;
+}
+
 /* An executor with no job touches no workspace, and takes a job only from
  * dispatch, under X.mu: under X.mu an idle executor's workspace is free to
  * go. */
@@ -161,6 +179,8 @@ void pdsi_executor_trim(void)
     for (int i = 0; i < X.n_started; i++)
         if (X.ex[i].started && !X.ex[i].job)
             workspace_free(&X.ex[i].ws);
+    for (int i = 0; i < X.n_inline_idle; i++)
+        workspace_free(&X.inline_ws[X.inline_idle[i]]);
     pthread_mutex_unlock(&X.mu);
 }
 
@@ -280,6 +300,7 @@ void pdsi_executor_acquire(void)
     if (X.refs++ == 0) {
         X.stopping = false;
         X.tokens = pdsi_executor_cpus();
+        inline_workspaces_reset();
     }
     pthread_mutex_unlock(&X.mu);
     pthread_mutex_unlock(&life_mu);
@@ -310,6 +331,7 @@ void pdsi_executor_release(void)
             pthread_cond_destroy(&X.ex[i].cv);
     memset(X.ex, 0, sizeof X.ex);
     X.n_started = 0;
+    inline_workspaces_reset(); /* no reference: no job on a caller's thread */
     pthread_mutex_unlock(&X.mu);
     pthread_mutex_unlock(&life_mu);
 }
@@ -419,13 +441,20 @@ static bool run_on_caller(void (*fn)(void *arg), void *arg)
 {
     pthread_mutex_lock(&X.mu);
     bool can = !X.head && !X.forking && X.tokens >= 1;
+    int k = -1;
     if (can) {
         X.tokens--;
         X.inline_running++;
+        if (X.n_inline_idle > 0)
+            k = X.inline_idle[--X.n_inline_idle];
     }
     pthread_mutex_unlock(&X.mu);
     if (!can)
         return false;
+    /* The job borrows a workspace as on an executor thread, so that runs of
+     * many predictors on callers' threads share E warm arenas too. */
+    pdsi_workspace *prev = my_workspace;
+    my_workspace = k >= 0 ? &X.inline_ws[k] : NULL;
 #ifdef PDSAFE_HAVE_ONEDNN
     /* Inside a parallel region of the caller's own, oneDNN runs serially
      * anyway; elsewhere a team size of 1 keeps its loops on this thread. */
@@ -438,10 +467,13 @@ static bool run_on_caller(void (*fn)(void *arg), void *arg)
     if (had != 1)
         omp_set_num_threads(had);
 #endif
+    my_workspace = prev;
     wake_list w = {.n = 0};
     pthread_mutex_lock(&X.mu);
     X.tokens++;
     X.inline_running--;
+    if (k >= 0)
+        X.inline_idle[X.n_inline_idle++] = k;
     /* The token may be what the head of the queue waited for. */
     dispatch(NULL, &w);
     if (X.forking && X.inline_running == 0)
@@ -505,6 +537,7 @@ void pdsi_executor_fork_child(void)
     memset(X.ex, 0, sizeof X.ex);
     X.n_started = 0;
     X.inline_running = 0;
+    inline_workspaces_reset();
     X.head = X.tail = NULL;
     X.tokens = pdsi_executor_cpus();
     /* Other threads may have been waiting on it in the parent. */

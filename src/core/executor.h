@@ -56,9 +56,9 @@ pds_status pdsi_executor_run(void (*fn)(void *arg), void *arg, int threads, pds_
 pds_status pdsi_executor_run_many(void (*fn)(void *arg), void *const *args, int n, int threads,
                                   pds_error *err);
 
-/* Memory that belongs to an executor thread and is lent to each job it runs:
- * a predictor's activations and kernel scratch while its run is on that
- * thread. With more callers than CPUs nearly every run is handed to an
+/* Memory that belongs to an executor thread and is lent to each job it runs
+ * (and E more lent to jobs run on their callers' threads): a predictor's
+ * activations and kernel scratch while its run is on that thread. With more callers than CPUs nearly every run is handed to an
  * executor, and runs of many predictors then reuse the E workspaces, which
  * stay in their cores' caches, instead of each touching an arena of its own
  * (DESIGN 2.4 has the measurements). A workspace only grows (to the
@@ -71,8 +71,10 @@ typedef struct pdsi_workspace {
     size_t scratch_cap;
 } pdsi_workspace;
 
-/* The workspace of the executor thread calling, or NULL on any other thread
- * (a caller running its own 1-thread job included). */
+/* The workspace lent to the job running on the calling thread: its executor
+ * thread's own, or, for a 1-thread job its caller runs, one of E workspaces
+ * kept for such jobs (each holds a token, so E suffice). NULL outside a job
+ * (and for the rare job that finds none idle). */
 pdsi_workspace *pdsi_executor_workspace(void);
 
 /* Frees the workspaces of the executors that are idle now (a busy one keeps

@@ -97,7 +97,8 @@ typedef struct pdsi_predictor {
     uint64_t clock;
     pdsi_plan *cur;         /* the plan of the last run */
     int64_t *key;           /* the signature of the shapes being run */
-    void *arena;            /* activations of the current plan (runs on the caller) */
+    void *arena;            /* activations of the current plan (runs without a
+                             * workspace: the reference path) */
     size_t arena_cap;
     void *scratch;          /* backend scratch shared by the steps (same) */
     size_t scratch_cap;
