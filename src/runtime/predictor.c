@@ -467,7 +467,9 @@ static pds_status find_plan(pdsi_predictor *p, pds_error *err)
         p->plans[p->n_plans++] = pl;
     }
     pl->last_used = ++p->clock;
-    /* On an executor thread the run borrows that thread's workspace. */
+    /* On the fast path the run borrows the workspace lent to its job (its
+     * executor thread's, or a caller workspace: core/executor.h); without
+     * one (the reference path) it uses the predictor's own arena. */
     pdsi_workspace *ws = pdsi_executor_workspace();
     void **arena = ws ? &ws->arena : &p->arena, **scratch = ws ? &ws->scratch : &p->scratch;
     size_t *arena_cap = ws ? &ws->arena_cap : &p->arena_cap;
