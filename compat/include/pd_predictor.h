@@ -70,7 +70,9 @@ PADDLE_CAPI_EXPORT extern int PD_PredictorRun2(__pd_keep PD_Predictor *pd_predic
 /* Accepted; pdsafe keeps no intermediate tensors between runs. */
 PADDLE_CAPI_EXPORT extern void PD_PredictorClearIntermediateTensor(
     __pd_keep PD_Predictor *pd_predictor);
-/* Returns 0: pdsafe keeps one arena per predictor, sized by its plans. */
+/* Returns 0: a pdsafe predictor holds no activation memory between runs (the
+ * library lends each run an arena, and frees what a model's runs grew when
+ * the model goes). */
 PADDLE_CAPI_EXPORT extern uint64_t PD_PredictorTryShrinkMemory(
     __pd_keep PD_Predictor *pd_predictor);
 /* The handle is stale at once. If another thread is inside a call on the
